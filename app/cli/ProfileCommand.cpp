@@ -1,0 +1,40 @@
+#include "cli/Commands.h"
+
+#include "profile/ProfileStore.h"
+
+namespace hopscope::cli {
+
+namespace {
+const char *const s_usage = "usage: hopscope-cli profile check FILE\n"
+                            "  Prints every problem as 'path: message', one per line.\n"
+                            "  Exit status: 0 valid, 1 problems found, 2 usage error.\n";
+}
+
+int runProfile(CliContext &ctx)
+{
+    if (ctx.args.size() == 1 && (ctx.args[0] == u"--help" || ctx.args[0] == u"-h")) {
+        ctx.out << s_usage;
+        return ExitOk;
+    }
+    if (ctx.args.size() != 2 || ctx.args[0] != u"check") {
+        ctx.err << s_usage;
+        return ExitUsage;
+    }
+    const QString path = ctx.args[1];
+    const ProfileLoadResult result = ProfileStore::load(path);
+    if (!result.ok()) {
+        for (const ProfileProblem &p : result.problems) {
+            ctx.out << p.toString() << '\n';
+        }
+        ctx.err << path << ": " << result.problems.size()
+                << (result.problems.size() == 1 ? " problem\n" : " problems\n");
+        return ExitProblems;
+    }
+    const ClusterProfile &p = *result.profile;
+    ctx.out << path << ": ok — \"" << p.name << "\", " << p.services.size() << " services, "
+            << p.loadBalancers.size() << " load balancers, " << p.proxies.size() << " proxies, "
+            << p.edges.size() << " edges" << (p.observeOnly ? ", observe only" : "") << '\n';
+    return ExitOk;
+}
+
+} // namespace hopscope::cli

@@ -1,0 +1,75 @@
+// hopscope-cli: the headless twin of the hopscope GUI, over the same engine (model/).
+// Scripts, CI and tests use it to see exactly what the GUI sees.
+
+#include "Version.h"
+#include "cli/Commands.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <cstdio>
+
+using namespace hopscope::cli;
+
+namespace {
+
+struct Command
+{
+    const char *name;
+    const char *summary;
+    int (*run)(CliContext &);
+};
+
+// One row per command; each lives in its own file under cli/.
+const Command s_commands[] = {
+    {"profile", "profile check FILE        validate a cluster profile", &runProfile},
+};
+
+void printUsage(QTextStream &s)
+{
+    s << "usage: hopscope-cli COMMAND [ARGS...]\n\ncommands:\n";
+    for (const Command &c : s_commands) {
+        s << "  " << c.summary << '\n';
+    }
+    s << "\n  --help                    this text\n  --version                 print the version\n"
+         "\nRun 'hopscope-cli COMMAND --help' for a command's options.\n";
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("hopscope"));
+    QCoreApplication::setOrganizationName(QStringLiteral("hopscope"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(HOPSCOPE_VERSION));
+
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+    QStringList args = QCoreApplication::arguments().mid(1);
+    if (args.isEmpty()) {
+        printUsage(err);
+        return ExitUsage;
+    }
+    const QString name = args.takeFirst();
+    if (name == u"--help" || name == u"-h" || name == u"help") {
+        printUsage(out);
+        return ExitOk;
+    }
+    if (name == u"--version" || name == u"-v") {
+        out << "hopscope-cli " << HOPSCOPE_VERSION << '\n';
+        return ExitOk;
+    }
+    for (const Command &c : s_commands) {
+        if (name == QLatin1String(c.name)) {
+            CliContext ctx{args, out, err};
+            const int code = c.run(ctx);
+            out.flush();
+            err.flush();
+            return code;
+        }
+    }
+    err << "hopscope-cli: unknown command '" << name << "'\n\n";
+    printUsage(err);
+    return ExitUsage;
+}

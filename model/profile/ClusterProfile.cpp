@@ -1,0 +1,171 @@
+#include "ClusterProfile.h"
+
+#include <QJsonArray>
+
+namespace hopscope {
+
+QString dnsRecordTypeName(DnsRecordType type)
+{
+    switch (type) {
+    case DnsRecordType::A:
+        return QStringLiteral("A");
+    case DnsRecordType::AAAA:
+        return QStringLiteral("AAAA");
+    case DnsRecordType::SRV:
+        return QStringLiteral("SRV");
+    }
+    return {};
+}
+
+QString EdgeSpec::viaText() const
+{
+    switch (via) {
+    case Via::Dns:
+        return QStringLiteral("dns");
+    case Via::Mesh:
+        return QStringLiteral("mesh");
+    case Via::LoadBalancer:
+        return QStringLiteral("lb:") + loadBalancer;
+    }
+    return {};
+}
+
+const ServiceSpec *ClusterProfile::service(const QString &id) const
+{
+    for (const ServiceSpec &s : services) {
+        if (s.id == id) {
+            return &s;
+        }
+    }
+    return nullptr;
+}
+
+const LoadBalancerSpec *ClusterProfile::loadBalancer(const QString &id) const
+{
+    for (const LoadBalancerSpec &lb : loadBalancers) {
+        if (lb.id == id) {
+            return &lb;
+        }
+    }
+    return nullptr;
+}
+
+namespace {
+template<typename T, typename Fn>
+QJsonArray toArray(const QList<T> &items, Fn &&fn)
+{
+    QJsonArray array;
+    for (const T &item : items) {
+        array.append(fn(item));
+    }
+    return array;
+}
+} // namespace
+
+QJsonObject ClusterProfile::toJson() const
+{
+    QJsonObject o = raw;
+    o[QStringLiteral("schema")] = schema;
+    o[QStringLiteral("name")] = name;
+    o[QStringLiteral("observeOnly")] = observeOnly;
+    o[QStringLiteral("production")] = production;
+
+    QJsonObject p = poll.raw;
+    p[QStringLiteral("intervalMs")] = poll.intervalMs;
+    p[QStringLiteral("timeoutMs")] = poll.timeoutMs;
+    o[QStringLiteral("poll")] = p;
+
+    if (!dnsServers.isEmpty() || !dnsRaw.isEmpty()) {
+        QJsonObject d = dnsRaw;
+        d[QStringLiteral("servers")] =
+            toArray(dnsServers, [](const HostPort &hp) { return QJsonValue(hp.toString()); });
+        o[QStringLiteral("dns")] = d;
+    }
+
+    o[QStringLiteral("services")] = toArray(services, [](const ServiceSpec &s) {
+        QJsonObject so = s.raw;
+        so[QStringLiteral("id")] = s.id;
+        so[QStringLiteral("name")] = s.name;
+        if (s.dns) {
+            QJsonObject d = s.dns->raw;
+            d[QStringLiteral("name")] = s.dns->name;
+            d[QStringLiteral("type")] = dnsRecordTypeName(s.dns->type);
+            if (s.dns->type != DnsRecordType::SRV) {
+                d[QStringLiteral("port")] = s.dns->port;
+            }
+            so[QStringLiteral("dns")] = d;
+        } else {
+            so.remove(QStringLiteral("dns"));
+        }
+        return so;
+    });
+
+    if (!loadBalancers.isEmpty() || o.contains(QStringLiteral("loadBalancers"))) {
+        o[QStringLiteral("loadBalancers")] = toArray(loadBalancers, [](const LoadBalancerSpec &lb) {
+            QJsonObject lo = lb.raw;
+            lo[QStringLiteral("id")] = lb.id;
+            lo[QStringLiteral("kind")] = lb.kind;
+            if (lb.runtime) {
+                lo[QStringLiteral("runtime")] = lb.runtime->toString();
+            }
+            if (!lb.statsUrl.isEmpty()) {
+                lo[QStringLiteral("statsUrl")] = lb.statsUrl.toString();
+            }
+            lo[QStringLiteral("routes")] = toArray(lb.routes, [](const RouteSpec &r) {
+                QJsonObject ro = r.raw;
+                ro[QStringLiteral("pathPrefix")] = r.pathPrefix;
+                ro[QStringLiteral("backend")] = r.backend;
+                ro[QStringLiteral("service")] = r.service;
+                return ro;
+            });
+            return lo;
+        });
+    }
+
+    if (!proxies.isEmpty() || o.contains(QStringLiteral("proxies"))) {
+        o[QStringLiteral("proxies")] = toArray(proxies, [](const ProxySpec &px) {
+            QJsonObject po = px.raw;
+            po[QStringLiteral("id")] = px.id;
+            po[QStringLiteral("kind")] = px.kind;
+            po[QStringLiteral("admin")] = px.admin.toString();
+            po[QStringLiteral("service")] = px.service;
+            po[QStringLiteral("task")] = px.task.toString();
+            return po;
+        });
+    }
+
+    if (!edges.isEmpty() || o.contains(QStringLiteral("edges"))) {
+        o[QStringLiteral("edges")] = toArray(edges, [](const EdgeSpec &e) {
+            QJsonObject eo = e.raw;
+            eo[QStringLiteral("from")] = e.from;
+            eo[QStringLiteral("to")] = e.to;
+            eo[QStringLiteral("via")] = e.viaText();
+            return eo;
+        });
+    }
+
+    if (dnsUpdate) {
+        QJsonObject u = dnsUpdate->raw;
+        u[QStringLiteral("server")] = dnsUpdate->server.toString();
+        u[QStringLiteral("zone")] = dnsUpdate->zone;
+        QJsonObject k = dnsUpdate->tsigKey.raw;
+        k[QStringLiteral("name")] = dnsUpdate->tsigKey.name;
+        k[QStringLiteral("algorithm")] = dnsUpdate->tsigKey.algorithm;
+        k[QStringLiteral("secret")] = dnsUpdate->tsigKey.secret.toString();
+        u[QStringLiteral("tsigKey")] = k;
+        o[QStringLiteral("dnsUpdate")] = u;
+    } else {
+        o.remove(QStringLiteral("dnsUpdate"));
+    }
+
+    if (!prometheusUrl.isEmpty()) {
+        QJsonObject pr = prometheusRaw;
+        pr[QStringLiteral("url")] = prometheusUrl.toString();
+        o[QStringLiteral("prometheus")] = pr;
+    } else {
+        o.remove(QStringLiteral("prometheus"));
+    }
+    return o;
+}
+
+} // namespace hopscope

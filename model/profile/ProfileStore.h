@@ -1,0 +1,42 @@
+#pragma once
+
+#include "ClusterProfile.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+
+#include <optional>
+
+namespace hopscope {
+
+// One problem found in a profile: where (a JSON path such as "services[2].dns.type") and what,
+// in plain words.
+struct ProfileProblem
+{
+    QString path;
+    QString message;
+    QString toString() const { return path + QStringLiteral(": ") + message; }
+};
+
+struct ProfileLoadResult
+{
+    std::optional<ClusterProfile> profile; // set only when there are no problems
+    QList<ProfileProblem> problems;
+    bool ok() const { return profile.has_value() && problems.isEmpty(); }
+};
+
+// Loads, validates and saves cluster profiles. Validation collects every problem, not just the
+// first; a profile with problems is never returned half-read. Saving is atomic (QSaveFile) and
+// keeps keys this version does not know. Stateless and reentrant: safe from any thread.
+class ProfileStore
+{
+public:
+    static constexpr qint64 MaxFileBytes = 4 * 1024 * 1024;
+
+    static ProfileLoadResult load(const QString &path);
+    static ProfileLoadResult parse(const QByteArray &bytes);
+    static bool save(const ClusterProfile &profile, const QString &path, QString *error = nullptr);
+};
+
+} // namespace hopscope

@@ -1,0 +1,149 @@
+import QtQuick
+
+// One node of the graph: a service box with its tasks, or a load-balancer node. Health is shown
+// by colour, an icon and words together; "no data yet" is its own state and is never drawn as
+// healthy.
+Rectangle {
+    id: box
+    required property var graph
+    required property string nodeId
+    required property string kind
+    required property string title
+    required property string subtitle
+    required property string health
+    required property rect rect
+    required property var tasks
+
+    signal clicked()
+
+    objectName: (kind === "lb" ? "lb:" : "service:") + nodeId.replace(/^lb:/, "")
+    x: rect.x
+    y: rect.y
+    width: rect.width
+    height: rect.height
+    radius: kind === "lb" ? height / 2 : 6
+    color: graph.boxColor
+    border.width: kind === "lb" ? 2 : 1.5
+    border.color: healthColor(health)
+
+    function healthColor(h) {
+        switch (h) {
+        case "healthy": return "#2e9d58"
+        case "degraded": return "#c98a00"
+        case "down": return "#d13c3c"
+        case "draining": return "#3a7bd5"
+        case "conflict": return "#a347ba"
+        default: return graph.boxBorder      // nodata, unknown, stale
+        }
+    }
+    function healthIcon(h) {
+        switch (h) {
+        case "healthy": return "✔"
+        case "degraded": return "◐"
+        case "down": return "✖"
+        case "draining": return "↘"
+        case "conflict": return "≠"
+        case "stale": return "⌛"
+        default: return "?"
+        }
+    }
+
+    // Stale and no-data boxes are hatched, so the state reads without colour.
+    Canvas {
+        anchors.fill: parent
+        anchors.margins: 2
+        visible: box.health === "nodata" || box.health === "stale" || box.health === "unknown"
+        opacity: 0.18
+        onPaint: {
+            const ctx = getContext("2d")
+            ctx.clearRect(0, 0, width, height)
+            ctx.strokeStyle = box.graph.mutedText
+            ctx.lineWidth = 1
+            for (let i = -height; i < width; i += 9) {
+                ctx.beginPath()
+                ctx.moveTo(i, height)
+                ctx.lineTo(i + height, 0)
+                ctx.stroke()
+            }
+        }
+    }
+
+    Column {
+        anchors.fill: parent
+        anchors.margins: 8
+        spacing: 3
+        visible: box.kind === "service"
+
+        Row {
+            spacing: 6
+            width: parent.width
+            Text {
+                text: box.healthIcon(box.health)
+                color: box.healthColor(box.health)
+                font.pixelSize: 15
+                font.bold: true
+            }
+            Text {
+                text: box.title
+                color: box.graph.textColor
+                font.pixelSize: 15
+                font.bold: true
+                elide: Text.ElideRight
+                width: parent.width - 24
+            }
+        }
+        Text {
+            text: box.subtitle
+            color: box.graph.mutedText
+            font.pixelSize: 11
+            elide: Text.ElideMiddle
+            width: parent.width
+        }
+        Flow {
+            width: parent.width
+            spacing: 4
+            Repeater {
+                model: box.tasks
+                delegate: Rectangle {
+                    required property string modelData
+                    objectName: "task:" + modelData
+                    height: 18
+                    width: chipText.implicitWidth + 12
+                    radius: 9
+                    color: "transparent"
+                    border.color: box.graph.boxBorder
+                    Text {
+                        id: chipText
+                        anchors.centerIn: parent
+                        text: parent.modelData
+                        color: box.graph.mutedText
+                        font.pixelSize: 10
+                        font.italic: box.health === "nodata"
+                    }
+                }
+            }
+        }
+    }
+
+    Column {
+        anchors.centerIn: parent
+        visible: box.kind === "lb"
+        Text {
+            anchors.horizontalCenter: parent.horizontalCenter
+            text: "⇄ " + box.title
+            color: box.graph.textColor
+            font.pixelSize: 13
+            font.bold: true
+        }
+        Text {
+            anchors.horizontalCenter: parent.horizontalCenter
+            text: box.subtitle + (box.health === "nodata" ? " · no data yet" : "")
+            color: box.graph.mutedText
+            font.pixelSize: 10
+        }
+    }
+
+    TapHandler {
+        onTapped: box.clicked()
+    }
+}

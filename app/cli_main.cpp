@@ -23,6 +23,8 @@ struct Command
 // One row per command; each lives in its own file under cli/.
 const Command s_commands[] = {
     {"profile", "profile check FILE        validate a cluster profile", &runProfile},
+    {"dns", "dns PROFILE [--json] [--watch]\n                            resolve the profile's DNS discovery names", &runDns},
+    {"parse", "parse KIND FILE|-         normalize a captured Envoy/HAProxy dump to JSON", &runParse},
 };
 
 void printUsage(QTextStream &s)

@@ -7,4 +7,14 @@ namespace hopscope::cli {
 // hopscope-cli profile check FILE
 int runProfile(CliContext &ctx);
 
+// hopscope-cli dns PROFILE [--json] [--watch]        (cli/DnsCommand.cpp)
+int runDns(CliContext &ctx);
+
+// hopscope-cli parse KIND FILE|-                      (cli/ParseCommand.cpp reads the input and
+// dispatches by KIND to the area parsers below; each prints the normalized snapshot as JSON on
+// ctx.out and returns ExitOk, or prints a one-line reason on ctx.err and returns ExitProblems)
+int runParse(CliContext &ctx);
+int parseEnvoyDump(const QString &kind, const QByteArray &input, CliContext &ctx);   // envoy-*
+int parseHaproxyDump(const QString &kind, const QByteArray &input, CliContext &ctx); // haproxy-*
+
 } // namespace hopscope::cli

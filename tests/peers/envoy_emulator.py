@@ -635,6 +635,13 @@ class _Server(http.server.ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
+    def handle_error(self, request, client_address):
+        # Health checkers (HAProxy) reset the connection after reading the status line; that is normal.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
 
 def make_server(addr, handler_cls, sidecar, listener=None):
     srv = _Server(tuple(addr), handler_cls)

@@ -210,14 +210,27 @@ public:
     }
 
     // Duplicate ids are reported at the second occurrence, naming the first.
-    void checkUnique(QHash<QString, QString> &seen, const QString &id, const QString &path)
+    void checkUnique(QHash<QString, QString> &seen, const QString &id, const QString &path,
+                     const QString &what = QStringLiteral("id \"%1\""))
     {
         const auto it = seen.constFind(id);
         if (it != seen.constEnd()) {
-            problem(path, QStringLiteral("duplicate id \"%1\" (first used at %2)").arg(id, *it));
+            problem(path, QStringLiteral("duplicate %1 (first at %2)").arg(what.arg(id), *it));
         } else {
             seen.insert(id, path);
         }
+    }
+
+    // False when "services" could not be read: references to services are then not checked,
+    // so one broken array does not bury the real problem under a cascade.
+    bool servicesKnown = true;
+    bool checkServiceRef(const ClusterProfile &p, const QString &id, const QString &path)
+    {
+        if (servicesKnown && !p.service(id)) {
+            problem(path, QStringLiteral("no service with id \"%1\"").arg(id));
+            return false;
+        }
+        return servicesKnown;
     }
 };
 
@@ -246,6 +259,7 @@ void readServices(Reader &r, const QJsonObject &root, ClusterProfile &p)
 {
     const auto services = r.array(root, {}, "services", true);
     if (!services) {
+        r.servicesKnown = false;
         return;
     }
     if (services->isEmpty()) {
@@ -299,13 +313,15 @@ void readServices(Reader &r, const QJsonObject &root, ClusterProfile &p)
                 }
                 ok = false;
             }
-            if (type && d.type != DnsRecordType::SRV) {
+            const bool knownType = type == QStringLiteral("A") || type == QStringLiteral("AAAA")
+                                   || type == QStringLiteral("SRV");
+            if (knownType && d.type != DnsRecordType::SRV) {
                 if (const auto port = r.integer(*dns, dpath, "port", true, 1, 65535)) {
                     d.port = quint16(*port);
                 } else {
                     ok = false;
                 }
-            } else if (type && dns->contains(QStringLiteral("port"))) {
+            } else if (knownType && dns->contains(QStringLiteral("port"))) {
                 r.problem(Reader::key(dpath, "port"),
                           QStringLiteral("SRV records carry their own ports; remove \"port\""));
             }
@@ -400,10 +416,7 @@ void readLoadBalancers(Reader &r, const QJsonObject &root, ClusterProfile &p)
                 route.backend = r.string(*ro, rpath, "backend", true).value_or(QString());
                 if (const auto svc = r.string(*ro, rpath, "service", true)) {
                     route.service = *svc;
-                    if (!p.service(*svc)) {
-                        r.problem(Reader::key(rpath, "service"),
-                                  QStringLiteral("no service with id \"%1\"").arg(*svc));
-                    }
+                    r.checkServiceRef(p, *svc, Reader::key(rpath, "service"));
                 }
                 lb.routes.append(route);
             }
@@ -443,9 +456,7 @@ void readProxies(Reader &r, const QJsonObject &root, ClusterProfile &p)
         }
         if (const auto svc = r.string(*po, path, "service", true)) {
             px.service = *svc;
-            if (!p.service(*svc)) {
-                r.problem(Reader::key(path, "service"), QStringLiteral("no service with id \"%1\"").arg(*svc));
-            }
+            r.checkServiceRef(p, *svc, Reader::key(path, "service"));
         }
         const QJsonValue task = po->value(QStringLiteral("task"));
         if (task.isUndefined()) {
@@ -476,10 +487,7 @@ void readEdges(Reader &r, const QJsonObject &root, ClusterProfile &p)
         for (const char *end : {"from", "to"}) {
             if (const auto id = r.string(*eo, path, end, true)) {
                 (qstrcmp(end, "from") == 0 ? e.from : e.to) = *id;
-                if (!p.service(*id)) {
-                    r.problem(Reader::key(path, end), QStringLiteral("no service with id \"%1\"").arg(*id));
-                    ok = false;
-                }
+                ok = r.checkServiceRef(p, *id, Reader::key(path, end)) && ok;
             } else {
                 ok = false;
             }
@@ -509,8 +517,8 @@ void readEdges(Reader &r, const QJsonObject &root, ClusterProfile &p)
             r.problem(path, QStringLiteral("goes from \"%1\" to itself").arg(e.from));
         }
         if (ok) {
-            const QString identity = e.from + QLatin1Char('>') + e.to + QLatin1Char('>') + e.viaText();
-            r.checkUnique(seen, identity, path);
+            const QString identity = e.from + QStringLiteral(" → ") + e.to + QStringLiteral(" via ") + e.viaText();
+            r.checkUnique(seen, identity, path, QStringLiteral("edge %1"));
         }
         p.edges.append(e);
     }
@@ -618,6 +626,9 @@ ProfileLoadResult ProfileStore::parse(const QByteArray &bytes)
         return fail(QStringLiteral("$"), QStringLiteral("the file is %1 MiB; a profile is at most %2 MiB")
                                              .arg(double(bytes.size()) / (1024 * 1024), 0, 'f', 1)
                                              .arg(MaxFileBytes / (1024 * 1024)));
+    }
+    if (bytes.startsWith("\xFF\xFE") || bytes.startsWith("\xFE\xFF")) {
+        return fail(QStringLiteral("$"), QStringLiteral("the file is UTF-16 text; save the profile as UTF-8"));
     }
     if (const qsizetype nul = bytes.indexOf('\0'); nul >= 0) {
         return fail(QStringLiteral("$"), QStringLiteral("binary data (a NUL byte at %1); a profile is JSON text")

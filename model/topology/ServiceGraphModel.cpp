@@ -4,6 +4,8 @@
 
 #include <QSet>
 
+#include <algorithm>
+
 namespace hopscope {
 
 ServiceGraphModel::ServiceGraphModel(QObject *parent)
@@ -83,7 +85,13 @@ void ServiceGraphModel::setProfile(const ClusterProfile &profile)
                     }
                 }
             }
-            m_segments.append({from, lbRow, hops.label(), hops.patternName(), edgeId});
+            // Several callees behind one LB share the caller -> LB leg: draw it once.
+            const bool legExists = std::any_of(m_segments.cbegin(), m_segments.cend(), [&](const EdgeSegment &s) {
+                return s.from == from && s.to == lbRow;
+            });
+            if (!legExists) {
+                m_segments.append({from, lbRow, hops.label(), hops.patternName(), edgeId});
+            }
             m_segments.append({lbRow, to, routes.join(QStringLiteral(", ")), hops.patternName(), edgeId});
         } else {
             m_segments.append({from, to, hops.label(), hops.patternName(), edgeId});

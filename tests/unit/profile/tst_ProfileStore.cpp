@@ -1,0 +1,206 @@
+#include "profile/ProfileStore.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace hopscope;
+
+// ProfileStore: loading, validation (every problem, with its JSON path), and atomic saving that
+// keeps keys this version does not know.
+class tst_ProfileStore : public QObject
+{
+    Q_OBJECT
+
+private:
+    static QString dataDir() { return qEnvironmentVariable("HOPSCOPE_TEST_DATA") + QStringLiteral("/profiles"); }
+
+private Q_SLOTS:
+    void loadsTheDemoLikeProfile()
+    {
+        const ProfileLoadResult r = ProfileStore::load(dataDir() + QStringLiteral("/valid/demo-like.hopscope.json"));
+        QVERIFY2(r.ok(), qPrintable(r.problems.isEmpty() ? QString() : r.problems.first().toString()));
+        const ClusterProfile &p = *r.profile;
+        QCOMPARE(p.name, QStringLiteral("demo-like (static fixture)"));
+        QCOMPARE(p.services.size(), 6);
+        QCOMPARE(p.poll.intervalMs, 2000);
+        QCOMPARE(p.dnsServers.size(), 1);
+        QCOMPARE(p.dnsServers.first().toString(), QStringLiteral("127.0.0.1:15353"));
+        const ServiceSpec *b = p.service(QStringLiteral("serviceb"));
+        QVERIFY(b && b->dns);
+        QCOMPARE(b->dns->type, DnsRecordType::A);
+        QCOMPARE(b->dns->port, quint16(8000));
+        QVERIFY(p.service(QStringLiteral("servicea"))->dns->type == DnsRecordType::SRV);
+        QCOMPARE(p.loadBalancers.first().runtime->kind, RuntimeEndpoint::Kind::Tcp);
+        QCOMPARE(p.loadBalancers.first().runtime->tcp.port, quint16(9999));
+        QCOMPARE(p.loadBalancers.first().routes.size(), 2);
+        QCOMPARE(p.edges.size(), 5);
+        QCOMPARE(p.edges[2].via, EdgeSpec::Via::LoadBalancer);
+        QCOMPARE(p.edges[2].loadBalancer, QStringLiteral("internal-lb"));
+        QCOMPARE(p.edges[4].via, EdgeSpec::Via::Mesh);
+        QVERIFY(p.dnsUpdate);
+        QCOMPARE(p.dnsUpdate->tsigKey.secret.kind, SecretRef::Kind::Env);
+        QCOMPARE(p.dnsUpdate->tsigKey.secret.value, QStringLiteral("HOPSCOPE_TSIG_SECRET"));
+        QVERIFY(p.prometheusUrl.isEmpty());
+    }
+
+    void rejectsMalformedProfiles_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QStringList>("expected");
+        QFile golden(dataDir() + QStringLiteral("/expected-problems.json"));
+        QVERIFY(golden.open(QIODevice::ReadOnly));
+        const QJsonObject table = QJsonDocument::fromJson(golden.readAll()).object();
+        const QStringList files = QDir(dataDir() + QStringLiteral("/invalid"))
+                                      .entryList({QStringLiteral("*.hopscope.json")}, QDir::Files, QDir::Name);
+        QVERIFY2(files.size() >= 25, "the issue asks for at least 25 malformed profiles");
+        for (const QString &file : files) {
+            QVERIFY2(table.contains(file), qPrintable(QStringLiteral("no expectation for ") + file));
+            QStringList expected;
+            for (const QJsonValue &v : table.value(file).toArray()) {
+                expected.append(v.toString());
+            }
+            QTest::newRow(qPrintable(file.section(u'.', 0, 0))) << file << expected;
+        }
+    }
+
+    void rejectsMalformedProfiles()
+    {
+        QFETCH(QString, file);
+        QFETCH(QStringList, expected);
+        const ProfileLoadResult r = ProfileStore::load(dataDir() + QStringLiteral("/invalid/") + file);
+        QVERIFY2(!r.profile.has_value(), "a profile with problems must not be returned");
+        QStringList got;
+        for (const ProfileProblem &p : r.problems) {
+            QVERIFY2(!p.path.isEmpty() && !p.message.isEmpty(), qPrintable(p.toString()));
+            got.append(p.toString());
+        }
+        QCOMPARE(got, expected);
+    }
+
+    void reportsEveryProblemNotJustTheFirst()
+    {
+        const ProfileLoadResult r = ProfileStore::load(dataDir() + QStringLiteral("/invalid/several-problems.hopscope.json"));
+        QStringList paths;
+        for (const ProfileProblem &p : r.problems) {
+            paths.append(p.path);
+        }
+        QVERIFY2(paths.contains(QStringLiteral("services[2].dns.type")), qPrintable(paths.join(u',')));
+        QVERIFY(paths.contains(QStringLiteral("edges[1].to")));
+        QVERIFY(paths.contains(QStringLiteral("dnsUpdate.tsigKey.secret")));
+    }
+
+    void refusesAHugeFileWithoutReadingIt()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(QStringLiteral("huge.hopscope.json"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        // 50 MB: a JSON object with one giant string, valid JSON but not a plausible profile.
+        f.write("{\"schema\":1,\"name\":\"");
+        const QByteArray chunk(1024 * 1024, 'x');
+        for (int i = 0; i < 50; ++i) {
+            f.write(chunk);
+        }
+        f.write("\"}");
+        f.close();
+        const ProfileLoadResult r = ProfileStore::load(path);
+        QVERIFY(!r.profile);
+        QCOMPARE(r.problems.size(), 1);
+        QVERIFY2(r.problems.first().message.contains(QStringLiteral("at most 4 MiB")), qPrintable(r.problems.first().toString()));
+    }
+
+    void rejectsDeepNestingAndMissingFiles()
+    {
+        const QByteArray deep = QByteArray(5000, '[') + QByteArray(5000, ']');
+        ProfileLoadResult r = ProfileStore::parse(deep);
+        QVERIFY(!r.profile);
+        QCOMPARE(r.problems.size(), 1);
+        QVERIFY2(r.problems.first().message.startsWith(QStringLiteral("not valid JSON")), qPrintable(r.problems.first().toString()));
+
+        r = ProfileStore::load(QStringLiteral("/nonexistent/dir/x.hopscope.json"));
+        QVERIFY(!r.profile);
+        QVERIFY(r.problems.first().message.startsWith(QStringLiteral("cannot open")));
+
+        r = ProfileStore::load(QDir::tempPath());
+        QVERIFY(r.problems.first().message.contains(QStringLiteral("is a directory")));
+    }
+
+    void saveKeepsUnknownKeysAndRoundTrips()
+    {
+        QFile in(dataDir() + QStringLiteral("/valid/demo-like.hopscope.json"));
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        QJsonObject root = QJsonDocument::fromJson(in.readAll()).object();
+        // Keys a future version (or another tool) added, at several depths.
+        root[QStringLiteral("x-owner")] = QStringLiteral("team-net");
+        QJsonArray services = root[QStringLiteral("services")].toArray();
+        QJsonObject b = services[1].toObject();
+        b[QStringLiteral("x-tier")] = 2;
+        QJsonObject bdns = b[QStringLiteral("dns")].toObject();
+        bdns[QStringLiteral("x-namespace")] = QStringLiteral("ns-123");
+        b[QStringLiteral("dns")] = bdns;
+        services[1] = b;
+        root[QStringLiteral("services")] = services;
+        QJsonObject poll = root[QStringLiteral("poll")].toObject();
+        poll[QStringLiteral("x-jitter")] = 0.1;
+        root[QStringLiteral("poll")] = poll;
+
+        ProfileLoadResult r = ProfileStore::parse(QJsonDocument(root).toJson());
+        QVERIFY(r.ok());
+        ClusterProfile p = *r.profile;
+        p.name = QStringLiteral("renamed");
+        p.poll.intervalMs = 5000;
+
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("saved.hopscope.json"));
+        QString error;
+        QVERIFY2(ProfileStore::save(p, path, &error), qPrintable(error));
+
+        QFile out(path);
+        QVERIFY(out.open(QIODevice::ReadOnly));
+        const QJsonObject saved = QJsonDocument::fromJson(out.readAll()).object();
+        QCOMPARE(saved[QStringLiteral("x-owner")].toString(), QStringLiteral("team-net"));
+        QCOMPARE(saved[QStringLiteral("name")].toString(), QStringLiteral("renamed"));
+        QCOMPARE(saved[QStringLiteral("poll")].toObject()[QStringLiteral("intervalMs")].toInt(), 5000);
+        QCOMPARE(saved[QStringLiteral("poll")].toObject()[QStringLiteral("x-jitter")].toDouble(), 0.1);
+        const QJsonObject savedB = saved[QStringLiteral("services")].toArray()[1].toObject();
+        QCOMPARE(savedB[QStringLiteral("x-tier")].toInt(), 2);
+        QCOMPARE(savedB[QStringLiteral("dns")].toObject()[QStringLiteral("x-namespace")].toString(), QStringLiteral("ns-123"));
+
+        // And it reads back as the same profile.
+        r = ProfileStore::load(path);
+        QVERIFY(r.ok());
+        QCOMPARE(r.profile->name, QStringLiteral("renamed"));
+        QCOMPARE(r.profile->services.size(), p.services.size());
+        QCOMPARE(r.profile->edges.size(), p.edges.size());
+        QCOMPARE(QJsonDocument(r.profile->toJson()), QJsonDocument(saved));
+    }
+
+    void failedSaveLeavesTheOldFileIntact()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("p.hopscope.json"));
+        QFile::copy(dataDir() + QStringLiteral("/valid/demo-like.hopscope.json"), path);
+        QFile original(path);
+        QVERIFY(original.open(QIODevice::ReadOnly));
+        const QByteArray before = original.readAll();
+        original.close();
+
+        ProfileLoadResult r = ProfileStore::load(path);
+        QVERIFY(r.ok());
+        // A directory where the file should go: QSaveFile cannot commit, the error is reported.
+        QString error;
+        QVERIFY(!ProfileStore::save(*r.profile, dir.path(), &error));
+        QVERIFY2(!error.isEmpty(), "a failed save must say why");
+        QVERIFY(original.open(QIODevice::ReadOnly));
+        QCOMPARE(original.readAll(), before);
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_ProfileStore)
+#include "tst_ProfileStore.moc"

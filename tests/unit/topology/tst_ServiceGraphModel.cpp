@@ -1,0 +1,57 @@
+#include "profile/ProfileStore.h"
+#include "topology/ServiceGraphModel.h"
+
+#include <QAbstractItemModelTester>
+#include <QTest>
+
+using namespace hopscope;
+
+// ServiceGraphModel from a profile: one box per service, an LB node between caller and callee
+// for via-LB edges, hop labels per pattern, and "no data yet" (never healthy) before any poll.
+class tst_ServiceGraphModel : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void buildsNodesAndLabelledEdgesFromTheProfile()
+    {
+        const ProfileLoadResult r = ProfileStore::load(qEnvironmentVariable("HOPSCOPE_TEST_DATA")
+                                                       + QStringLiteral("/profiles/valid/demo-like.hopscope.json"));
+        QVERIFY(r.ok());
+        ServiceGraphModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setProfile(*r.profile);
+
+        QCOMPARE(model.rowCount(), 7); // 6 services + internal-lb
+        const int lb = model.rowOf(QStringLiteral("lb:internal-lb"));
+        QVERIFY(lb >= 0);
+        QCOMPARE(model.data(model.index(lb), ServiceGraphModel::KindRole).toString(), QStringLiteral("lb"));
+        for (int row = 0; row < model.rowCount(); ++row) {
+            QCOMPARE(model.data(model.index(row), ServiceGraphModel::HealthRole).toString(), QStringLiteral("nodata"));
+        }
+
+        QStringList labels;
+        for (const auto &s : model.segments()) {
+            labels.append(model.nodes()[s.from].id + QStringLiteral("->") + model.nodes()[s.to].id
+                          + QStringLiteral(" [") + s.label + QLatin1Char(']'));
+        }
+        labels.sort();
+        QCOMPARE(labels, (QStringList{
+                             QStringLiteral("lb:internal-lb->order [/api/order/*]"),
+                             QStringLiteral("lb:internal-lb->user [/api/user/*]"),
+                             QStringLiteral("order->payments [1 hop · mesh]"),
+                             QStringLiteral("servicea->serviceb [1 hop · dns]"),
+                             QStringLiteral("servicea->servicec [1 hop · dns]"),
+                             QStringLiteral("serviceb->lb:internal-lb [2 hops · internal-lb]"),
+                         }));
+
+        // Layout: callers left of callees; the LB sits between serviceB and user.
+        const auto x = [&](const QString &id) { return model.nodes()[model.rowOf(id)].rect.x(); };
+        QVERIFY(x(QStringLiteral("servicea")) < x(QStringLiteral("serviceb")));
+        QVERIFY(x(QStringLiteral("serviceb")) < x(QStringLiteral("lb:internal-lb")));
+        QVERIFY(x(QStringLiteral("lb:internal-lb")) < x(QStringLiteral("user")));
+        QCOMPARE(model.edges().size(), 6);
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_ServiceGraphModel)
+#include "tst_ServiceGraphModel.moc"

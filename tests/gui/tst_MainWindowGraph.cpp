@@ -1,0 +1,148 @@
+#include "GraphPane.h"
+#include "MainWindow.h"
+#include "topology/ServiceGraphModel.h"
+
+#include <QDir>
+#include <QQuickItem>
+#include <QQuickWidget>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTest>
+#include <QtQml/qqmlextensionplugin.h>
+
+Q_IMPORT_QML_PLUGIN(Hopscope_ViewsPlugin)
+
+using namespace hopscope;
+
+namespace {
+QQuickItem *findItem(QQuickItem *root, const QString &name)
+{
+    if (!root) {
+        return nullptr;
+    }
+    if (root->objectName() == name) {
+        return root;
+    }
+    // Repeater delegates are not QObject children: walk the visual tree (QT64.md).
+    for (QQuickItem *child : root->childItems()) {
+        if (QQuickItem *found = findItem(child, name)) {
+            return found;
+        }
+    }
+    return nullptr;
+}
+
+int distance(QColor a, QColor b)
+{
+    return std::abs(a.red() - b.red()) + std::abs(a.green() - b.green()) + std::abs(a.blue() - b.blue());
+}
+} // namespace
+
+// Opens profiles in the real main window offscreen, grabs it, and checks that every declared
+// service is drawn where the layout put it, with its border and title visible.
+class tst_MainWindowGraph : public QObject
+{
+    Q_OBJECT
+
+    QString m_outDir;
+
+    void checkEveryServiceIsDrawn(MainWindow &w, const QString &pngName)
+    {
+        QQuickWidget *quick = w.graphPane()->quickWidget();
+        QTRY_VERIFY2_WITH_TIMEOUT(quick->status() == QQuickWidget::Ready, qPrintable(w.graphPane()->loadError()), 10000);
+        const ClusterProfile &profile = *w.profile();
+        for (const ServiceSpec &s : profile.services) {
+            QTRY_VERIFY2_WITH_TIMEOUT(findItem(quick->rootObject(), QStringLiteral("service:") + s.id),
+                                      qPrintable(QStringLiteral("no box for ") + s.id), 5000);
+        }
+        QTest::qWait(0); // let a pending fitToView (queued) run before grabbing
+        QTRY_VERIFY(quick->rootObject()->property("zoom").toReal() > 0);
+        const QImage image = w.grab().toImage();
+        QVERIFY(!image.isNull());
+        const QString png = m_outDir + QLatin1Char('/') + pngName;
+        QVERIFY2(image.save(png), qPrintable(png));
+        qInfo("screenshot: %s", qPrintable(png));
+
+        const QColor background = quick->rootObject()->property("background").value<QColor>();
+        const QColor border = quick->rootObject()->property("boxBorder").value<QColor>();
+        const QColor text = quick->rootObject()->property("textColor").value<QColor>();
+        for (const ServiceSpec &s : profile.services) {
+            QQuickItem *box = findItem(quick->rootObject(), QStringLiteral("service:") + s.id);
+            const QRectF scene = box->mapRectToScene(QRectF(0, 0, box->width(), box->height()));
+            const QRect inWindow(quick->mapTo(&w, scene.topLeft().toPoint()), scene.size().toSize());
+            QVERIFY2(QRect(QPoint(0, 0), image.size()).contains(inWindow),
+                     qPrintable(QStringLiteral("%1 is outside the window").arg(s.id)));
+            // The border: some pixel along the left edge has the border colour.
+            bool borderFound = false;
+            for (int dy = 4; dy < inWindow.height() - 4 && !borderFound; ++dy) {
+                for (int dx = -1; dx <= 2; ++dx) {
+                    if (distance(image.pixelColor(inWindow.left() + dx, inWindow.top() + dy), border) < 60) {
+                        borderFound = true;
+                    }
+                }
+            }
+            QVERIFY2(borderFound, qPrintable(QStringLiteral("no border drawn for ") + s.id));
+            // The title: dark text pixels in the top strip of the box.
+            int textPixels = 0;
+            for (int y = inWindow.top() + 4; y < inWindow.top() + inWindow.height() / 3; ++y) {
+                for (int x = inWindow.left() + 4; x < inWindow.right() - 4; ++x) {
+                    if (distance(image.pixelColor(x, y), text) < 120) {
+                        ++textPixels;
+                    }
+                }
+            }
+            QVERIFY2(textPixels > 20, qPrintable(QStringLiteral("no title drawn for %1 (%2 px)").arg(s.id).arg(textPixels)));
+            // And the box is not the background.
+            QVERIFY(distance(image.pixelColor(inWindow.center()), background) > 0
+                    || distance(image.pixelColor(inWindow.left() + 6, inWindow.bottom() - 6), background) > 0);
+        }
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("hopscope-tests"));
+        QSettings().clear();
+        m_outDir = qEnvironmentVariable("HOPSCOPE_TEST_OUTPUT") + QStringLiteral("/gui");
+        QVERIFY(QDir().mkpath(m_outDir));
+    }
+
+    void drawsTheStaticFixture()
+    {
+        MainWindow w;
+        w.resize(1280, 760);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(w.openProfile(qEnvironmentVariable("HOPSCOPE_TEST_DATA") + QStringLiteral("/profiles/valid/demo-like.hopscope.json"), true));
+        checkEveryServiceIsDrawn(w, QStringLiteral("main-window-fixture.png"));
+        QVERIFY(findItem(w.graphPane()->quickWidget()->rootObject(), QStringLiteral("lb:internal-lb")));
+    }
+
+    void drawsTheRunningDemoProfile()
+    {
+        const QString profile = qEnvironmentVariable("HOPSCOPE_PEERS_DIR") + QStringLiteral("/demo.hopscope.json");
+        QVERIFY2(QFile::exists(profile), qPrintable(profile + QStringLiteral(" missing: the peers_demo fixture did not run")));
+        MainWindow w;
+        w.resize(1280, 760);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY2(w.openProfile(profile, true), qPrintable(w.lastError()));
+        checkEveryServiceIsDrawn(w, QStringLiteral("main-window-demo.png"));
+    }
+
+    void aBrokenProfileKeepsTheCurrentViewAndSaysWhy()
+    {
+        MainWindow w;
+        w.show();
+        QVERIFY(w.openProfile(qEnvironmentVariable("HOPSCOPE_TEST_DATA") + QStringLiteral("/profiles/valid/demo-like.hopscope.json"), true));
+        const int rows = w.graphModel()->rowCount();
+        QVERIFY(!w.openProfile(qEnvironmentVariable("HOPSCOPE_TEST_DATA") + QStringLiteral("/profiles/invalid/several-problems.hopscope.json"), true));
+        QVERIFY2(w.lastError().contains(QStringLiteral("4 problem")), qPrintable(w.lastError()));
+        QCOMPARE(w.graphModel()->rowCount(), rows);
+        QCOMPARE(w.profile()->name, QStringLiteral("demo-like (static fixture)"));
+    }
+};
+
+QTEST_MAIN(tst_MainWindowGraph)
+#include "tst_MainWindowGraph.moc"

@@ -213,7 +213,8 @@ def _reap(pid):
 def stop_pid(pid, start_time, grace=STOP_GRACE):
     """SIGTERM, wait up to `grace` s, then SIGKILL. -> 'not running' | 'stopped' | 'killed'."""
     if not is_ours_and_alive(pid, start_time):
-        _reap(pid) if pid else None
+        if pid:
+            _reap(pid)
         return "not running"
     try:
         os.kill(pid, signal.SIGTERM)
@@ -773,6 +774,9 @@ def check_ready(st, name, proc_info):
         if name == "named":
             dns = st["dns"]
             r = dns_query(dns["addr"], dns["port"], ZONE, "SOA", timeout=0.3)
+            if r["rcode"] == "REFUSED":
+                return "SOA %s from %s:%d: REFUSED (another DNS server sharing this port? PEERS.md §0)" % (
+                    ZONE, dns["addr"], dns["port"])
             if r["rcode"] != "NOERROR" or not r["answers"] or not r["aa"]:
                 return "SOA %s from %s:%d: %s, %d answers, aa=%s" % (ZONE, dns["addr"], dns["port"], r["rcode"], len(r["answers"]), r["aa"])
             return None

@@ -109,7 +109,9 @@ bool MainWindow::openProfile(const QString &path, bool quiet)
         for (const ProfileProblem &p : result.problems) {
             lines.append(p.toString());
         }
-        m_lastError = tr("%1 has %n problem(s)", nullptr, int(lines.size())).arg(QFileInfo(path).fileName());
+        const QString file = QFileInfo(path).fileName();
+        m_lastError = lines.size() == 1 ? tr("%1 has 1 problem").arg(file)
+                                        : tr("%1 has %2 problems").arg(file, QString::number(lines.size()));
         showStatus(m_lastError);
         if (!quiet) {
             QMessageBox box(QMessageBox::Warning, tr("Cannot open profile"),

@@ -5,10 +5,37 @@
 #include <QPainterPath>
 #include <QtMath>
 
+#include <algorithm>
+
 EdgeLayer::EdgeLayer(QQuickItem *parent)
     : QQuickPaintedItem(parent)
 {
     setAntialiasing(true);
+    connect(this, &QQuickItem::widthChanged, this, &EdgeLayer::updateTextureSize);
+    connect(this, &QQuickItem::heightChanged, this, &EdgeLayer::updateTextureSize);
+}
+
+void EdgeLayer::setRenderScale(qreal scale)
+{
+    scale = std::clamp<qreal>(scale, 0.05, 4.0);
+    if (!qFuzzyCompare(scale, m_renderScale)) {
+        m_renderScale = scale;
+        Q_EMIT renderScaleChanged();
+        updateTextureSize();
+    }
+}
+
+void EdgeLayer::updateTextureSize()
+{
+    // paint() keeps item coordinates; Qt scales the painter to the texture (QQuickPaintedItem
+    // docs). Capped so a huge graph at high zoom cannot ask for a gigantic texture.
+    constexpr qreal maxSide = 8192;
+    qreal scale = m_renderScale;
+    if (width() * scale > maxSide || height() * scale > maxSide) {
+        scale = std::min(maxSide / std::max<qreal>(1, width()), maxSide / std::max<qreal>(1, height()));
+    }
+    setTextureSize(QSize(qCeil(width() * scale), qCeil(height() * scale)));
+    update();
 }
 
 void EdgeLayer::setEdges(const QVariantList &edges)

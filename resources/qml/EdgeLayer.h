@@ -17,6 +17,9 @@ class EdgeLayer : public QQuickPaintedItem
     Q_PROPERTY(QColor badgeColor READ badgeColor WRITE setBadgeColor NOTIFY paletteChanged)
     Q_PROPERTY(QColor textColor READ textColor WRITE setTextColor NOTIFY paletteChanged)
     Q_PROPERTY(bool showLabels READ showLabels WRITE setShowLabels NOTIFY paletteChanged)
+    // The zoom the item is shown at: the texture is rendered at that resolution, so labels stay
+    // sharp instead of being a scaled bitmap.
+    Q_PROPERTY(qreal renderScale READ renderScale WRITE setRenderScale NOTIFY renderScaleChanged)
 
 public:
     explicit EdgeLayer(QQuickItem *parent = nullptr);
@@ -32,11 +35,15 @@ public:
     bool showLabels() const { return m_showLabels; }
     void setShowLabels(bool show);
 
+    qreal renderScale() const { return m_renderScale; }
+    void setRenderScale(qreal scale);
+
     void paint(QPainter *painter) override;
 
 Q_SIGNALS:
     void edgesChanged();
     void paletteChanged();
+    void renderScaleChanged();
 
 private:
     QVariantList m_edges;
@@ -44,4 +51,7 @@ private:
     QColor m_badgeColor{0xff, 0xff, 0xff};
     QColor m_textColor{0x20, 0x24, 0x2a};
     bool m_showLabels = true;
+    qreal m_renderScale = 1.0;
+
+    void updateTextureSize();
 };

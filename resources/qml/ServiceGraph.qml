@@ -65,6 +65,7 @@ Item {
                 badgeColor: root.boxColor
                 textColor: root.textColor
                 showLabels: root.zoom > 0.35
+                renderScale: root.zoom
             }
 
             Repeater {

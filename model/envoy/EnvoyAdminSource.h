@@ -1,0 +1,73 @@
+#pragma once
+
+#include "core/PollingSource.h"
+#include "envoy/EnvoySnapshot.h"
+
+#include <QPointer>
+#include <QUrl>
+
+#include <memory>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+
+namespace hopscope {
+
+// Polls one Envoy admin endpoint: GET /clusters?format=json (text /clusters when JSON is not
+// served), /server_info, /ready and /stats?format=json&filter=... in one poll, refusing any
+// response above maxResponseBytes() without reading it. Lives on the GUI thread; the bodies are
+// parsed on a QtConcurrent worker. Emits snapshotChanged() after each successful poll.
+class EnvoyAdminSource : public PollingSource
+{
+    Q_OBJECT
+
+public:
+    static constexpr qint64 DefaultMaxResponseBytes = qint64(32) * 1024 * 1024;
+
+    // `nam` may be shared; when null the source owns one (without a proxy: admin ports are local).
+    EnvoyAdminSource(QString name, QUrl adminUrl, QNetworkAccessManager *nam = nullptr,
+                     QObject *parent = nullptr);
+    ~EnvoyAdminSource() override;
+
+    QUrl adminUrl() const { return m_adminUrl; }
+    void setMaxResponseBytes(qint64 bytes) { m_maxBytes = bytes; }
+    qint64 maxResponseBytes() const { return m_maxBytes; }
+    void setStatsEnabled(bool enabled) { m_statsEnabled = enabled; }
+
+    bool hasSnapshot() const { return m_hasSnapshot; }
+    EnvoyAdminSnapshot snapshot() const { return m_snapshot; }
+
+Q_SIGNALS:
+    void snapshotChanged(const hopscope::EnvoyAdminSnapshot &snapshot);
+
+protected:
+    void startPoll() override;
+    void cancelPoll() override;
+
+private:
+    struct Fetch;
+    struct ParseOutcome;
+
+    Fetch *get(const QString &path, const QString &query);
+    void onFetchFinished();
+    void startParse();
+    void onParsed(quint64 generation, const ParseOutcome &outcome);
+    void abortAll();
+
+    QUrl m_adminUrl;
+    QPointer<QNetworkAccessManager> m_nam;
+    std::unique_ptr<QNetworkAccessManager> m_ownNam;
+    qint64 m_maxBytes = DefaultMaxResponseBytes;
+    bool m_statsEnabled = true;
+    quint64 m_generation = 0;
+    std::vector<std::unique_ptr<Fetch>> m_fetches;
+    Fetch *m_clusters = nullptr;
+    Fetch *m_serverInfo = nullptr;
+    Fetch *m_ready = nullptr;
+    Fetch *m_stats = nullptr;
+    bool m_textFallback = false;
+    bool m_hasSnapshot = false;
+    EnvoyAdminSnapshot m_snapshot;
+};
+
+} // namespace hopscope

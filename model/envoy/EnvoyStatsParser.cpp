@@ -1,0 +1,254 @@
+#include "envoy/EnvoyStatsParser.h"
+
+#include "envoy/EnvoyClustersParser.h"
+#include "envoy/EnvoyJson.h"
+
+#include <QHash>
+
+#include <charconv>
+#include <cstring>
+
+namespace hopscope {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+namespace {
+
+enum class Field { CxActive, RqActive, RqTotal, CxTotal, MembershipHealthy, MembershipTotal };
+
+struct Suffix
+{
+    QByteArrayView text;
+    Field field;
+};
+
+constexpr Suffix s_clusterSuffixes[] = {
+    {".upstream_cx_active", Field::CxActive},   {".upstream_rq_active", Field::RqActive},
+    {".upstream_rq_total", Field::RqTotal},     {".upstream_cx_total", Field::CxTotal},
+    {".membership_healthy", Field::MembershipHealthy}, {".membership_total", Field::MembershipTotal},
+};
+constexpr Suffix s_downstreamSuffixes[] = {
+    {".downstream_cx_active", Field::CxActive}, {".downstream_rq_active", Field::RqActive},
+    {".downstream_rq_total", Field::RqTotal},   {".downstream_cx_total", Field::CxTotal},
+};
+
+void setField(EnvoyTrafficStats &t, Field f, quint64 v)
+{
+    switch (f) {
+    case Field::CxActive:
+        t.cxActive = v;
+        break;
+    case Field::RqActive:
+        t.rqActive = v;
+        break;
+    case Field::RqTotal:
+        t.rqTotal = v;
+        break;
+    case Field::CxTotal:
+        t.cxTotal = v;
+        break;
+    case Field::MembershipHealthy:
+        t.membershipHealthy = v;
+        break;
+    case Field::MembershipTotal:
+        t.membershipTotal = v;
+        break;
+    }
+}
+
+bool isPerWorker(QByteArrayView middle)
+{
+    // listener.<addr>.worker_<n>.downstream_cx_active duplicates the listener total per thread.
+    const qsizetype dot = middle.lastIndexOf('.');
+    const QByteArrayView last = dot < 0 ? middle : middle.sliced(dot + 1);
+    return last.startsWith("worker_");
+}
+
+class Deriver
+{
+public:
+    explicit Deriver(EnvoyStats &stats)
+        : m_stats(stats)
+    {
+    }
+
+    void add(QByteArrayView name, quint64 value)
+    {
+        if (name == "server.state") {
+            m_stats.serverState = value;
+        } else if (name == "server.live") {
+            m_stats.serverLive = value;
+        } else if (name.startsWith("cluster.")) {
+            match(name.sliced(8), s_clusterSuffixes, m_stats.clusters, m_clusters, value);
+        } else if (name.startsWith("listener.")) {
+            match(name.sliced(9), s_downstreamSuffixes, m_stats.listeners, m_listeners, value);
+        } else if (name.startsWith("http.")) {
+            match(name.sliced(5), s_downstreamSuffixes, m_stats.httpManagers, m_http, value);
+        }
+    }
+
+private:
+    template<size_t N>
+    void match(QByteArrayView rest, const Suffix (&suffixes)[N], QList<EnvoyTrafficStats> &list,
+               QHash<QByteArray, int> &index, quint64 value)
+    {
+        for (const Suffix &s : suffixes) {
+            if (rest.size() > s.text.size() && rest.endsWith(s.text)) {
+                const QByteArrayView middle = rest.first(rest.size() - s.text.size());
+                if (isPerWorker(middle) || middle.contains(".http.")) {
+                    return;
+                }
+                const QByteArray key = middle.toByteArray();
+                auto it = index.constFind(key);
+                int at = 0;
+                if (it == index.cend()) {
+                    EnvoyTrafficStats t;
+                    t.name = QString::fromUtf8(middle);
+                    list.append(std::move(t));
+                    at = int(list.size() - 1);
+                    index.insert(key, at);
+                } else {
+                    at = *it;
+                }
+                setField(list[at], s.field, value);
+                return;
+            }
+        }
+    }
+
+    EnvoyStats &m_stats;
+    QHash<QByteArray, int> m_clusters;
+    QHash<QByteArray, int> m_listeners;
+    QHash<QByteArray, int> m_http;
+};
+
+EnvoyParsed<EnvoyStats> parseJson(const QByteArray &input)
+{
+    EnvoyParsed<EnvoyStats> out;
+    element root;
+    out.error = envoyjson::parse(input, root);
+    if (!out.ok()) {
+        return out;
+    }
+    element list;
+    if (root.type() != element_type::OBJECT || root["stats"].get(list) != simdjson::SUCCESS
+        || list.type() != element_type::ARRAY) {
+        out.error = QStringLiteral("expected a JSON object with a \"stats\" array");
+        return out;
+    }
+    Deriver deriver(out.value);
+    int index = 0;
+    const simdjson::dom::array statList = list.get_array().value_unsafe();
+    for (element stat : statList) {
+        ++index;
+        if (stat.type() != element_type::OBJECT) {
+            out.error = QStringLiteral("stats[%1] is not an object").arg(index - 1);
+            out.value = {};
+            return out;
+        }
+        std::string_view name;
+        element value;
+        if (stat["name"].get_string().get(name) != simdjson::SUCCESS) {
+            continue; // {"histograms": ...}
+        }
+        if (stat["value"].get(value) != simdjson::SUCCESS) {
+            continue;
+        }
+        if (value.type() == element_type::STRING) {
+            // A text readout ("server.version"), or a counter an older build rendered as a string.
+            const std::string_view s = value.get_string().value_unsafe();
+            if (s.empty() || s.find_first_not_of("0123456789") != std::string_view::npos) {
+                continue;
+            }
+        }
+        QString why;
+        const auto v = envoyjson::toU64(value, &why);
+        if (!v) {
+            out.error = QStringLiteral("stat %1: %2").arg(envoyjson::fromUtf8(name.substr(0, 200)), why);
+            out.value = {};
+            return out;
+        }
+        const QByteArrayView nameView(name.data(), qsizetype(name.size()));
+        out.value.values.append(EnvoyStats::Value{QString::fromUtf8(nameView), *v});
+        deriver.add(nameView, *v);
+    }
+    return out;
+}
+
+EnvoyParsed<EnvoyStats> parseText(QByteArrayView input)
+{
+    EnvoyParsed<EnvoyStats> out;
+    if (input.trimmed().isEmpty()) {
+        out.error = QStringLiteral("empty input");
+        return out;
+    }
+    if (const void *nul = std::memchr(input.data(), 0, size_t(input.size()))) {
+        out.error = QStringLiteral("binary data (NUL byte at offset %1), not an Envoy /stats dump")
+                        .arg(static_cast<const char *>(nul) - input.data());
+        return out;
+    }
+    Deriver deriver(out.value);
+    qsizetype lineNo = 0;
+    for (qsizetype pos = 0; pos < input.size();) {
+        qsizetype eol = input.indexOf('\n', pos);
+        if (eol < 0) {
+            eol = input.size();
+        }
+        QByteArrayView line = input.sliced(pos, eol - pos);
+        pos = eol + 1;
+        ++lineNo;
+        if (line.endsWith('\r')) {
+            line.chop(1);
+        }
+        if (line.isEmpty()) {
+            continue;
+        }
+        const qsizetype sep = line.indexOf(": ");
+        if (sep <= 0) {
+            out.error = QStringLiteral("line %1: expected '<name>: <value>'").arg(lineNo);
+            out.value = {};
+            return out;
+        }
+        const QByteArrayView name = line.first(sep);
+        const QByteArrayView value = line.sliced(sep + 2);
+        if (value.startsWith('"') || value.startsWith('P') || value == "No recorded values") {
+            continue; // text readout or histogram
+        }
+        quint64 v = 0;
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+        if (ec != std::errc() || end != value.data() + value.size()) {
+            out.error = QStringLiteral("line %1: %2: %3")
+                            .arg(lineNo)
+                            .arg(QString::fromUtf8(name.first(std::min<qsizetype>(name.size(), 200))))
+                            .arg(ec == std::errc::result_out_of_range ? QStringLiteral("value overflows 64 bits")
+                                 : value.startsWith('-')             ? QStringLiteral("negative value")
+                                                                     : QStringLiteral("value is not an unsigned integer"));
+            out.value = {};
+            return out;
+        }
+        out.value.values.append(EnvoyStats::Value{QString::fromUtf8(name), v});
+        deriver.add(name, v);
+    }
+    return out;
+}
+
+} // namespace
+
+EnvoyParsed<EnvoyStats> EnvoyStatsParser::parse(const QByteArray &input)
+{
+    if (EnvoyClustersParser::looksLikeJson(input)) {
+        return parseJson(input);
+    }
+    return parseText(input);
+}
+
+QString EnvoyStatsParser::pollFilter()
+{
+    return QStringLiteral(
+        "^(cluster\\..+\\.(upstream_cx_active|upstream_cx_total|upstream_rq_active|upstream_rq_total|"
+        "membership_healthy|membership_total)|listener\\..+\\.downstream_cx_(active|total)|"
+        "http\\..+\\.downstream_(cx_active|cx_total|rq_active|rq_total)|server\\.(state|live|uptime))$");
+}
+
+} // namespace hopscope

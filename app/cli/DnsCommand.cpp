@@ -1,12 +1,207 @@
 #include "cli/Commands.h"
 
+#include "dns/DnsDiscoverySource.h"
+#include "profile/ProfileStore.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
 namespace hopscope::cli {
 
-// Placeholder until the DNS discovery issue lands; says so plainly instead of pretending.
+namespace {
+
+const char *const s_usage =
+    "usage: hopscope-cli dns PROFILE [--json] [--watch]\n"
+    "  Resolves every services[].dns name of the profile against its dns.servers and prints,\n"
+    "  per service, the name, type and records with their TTLs. --json prints the contract\n"
+    "  {\"services\":[{\"id\",\"name\",\"type\",\"records\":[{\"address\",\"port\",\"target\",\"ttl\"}],\"error\"}]};\n"
+    "  --watch keeps polling (re-asking each name when its TTL runs out) and prints each change.\n"
+    "  Exit status: 0 all names resolved, 1 some name failed, 2 usage or profile error.\n";
+
+QJsonObject recordJson(const DnsTarget &t)
+{
+    QJsonObject r;
+    r[QStringLiteral("address")] =
+        t.record.address.isNull() ? QJsonValue() : QJsonValue(t.record.address.toString());
+    r[QStringLiteral("port")] = int(t.record.port);
+    r[QStringLiteral("target")] = t.record.target.isEmpty() ? QJsonValue() : QJsonValue(t.record.target);
+    r[QStringLiteral("ttl")] = qint64(t.record.ttl);
+    if (t.stale) {
+        r[QStringLiteral("stale")] = true;
+    }
+    return r;
+}
+
+QJsonObject snapshotJson(const DnsDiscoverySnapshot &snap)
+{
+    QJsonArray services;
+    for (const DnsServiceState &s : snap.services) {
+        QJsonObject o;
+        o[QStringLiteral("id")] = s.id;
+        o[QStringLiteral("name")] = s.name;
+        o[QStringLiteral("type")] = dnsRecordTypeName(s.type);
+        QJsonArray records;
+        for (const DnsTarget &t : s.records) {
+            records.append(recordJson(t));
+        }
+        o[QStringLiteral("records")] = records;
+        o[QStringLiteral("error")] = s.error.isError() ? QJsonValue(s.error.message) : QJsonValue();
+        services.append(o);
+    }
+    return QJsonObject{{QStringLiteral("services"), services}};
+}
+
+void printText(const DnsDiscoverySnapshot &snap, QTextStream &out)
+{
+    for (const DnsServiceState &s : snap.services) {
+        out << s.id << "  " << s.name << "  " << dnsRecordTypeName(s.type);
+        if (s.error.isError()) {
+            out << "  ERROR: " << s.error.message;
+        }
+        out << '\n';
+        for (const DnsTarget &t : s.records) {
+            out << "    " << (t.record.address.isNull() ? QStringLiteral("(unresolved)")
+                                                         : t.record.address.toString())
+                << ':' << t.record.port;
+            if (!t.record.target.isEmpty()) {
+                out << "  " << t.record.target;
+            }
+            out << "  ttl " << t.record.ttl << (t.stale ? "  STALE" : "") << '\n';
+        }
+    }
+    out.flush();
+}
+
+void printDiff(const DnsAnswerDiff &d, bool json, QTextStream &out)
+{
+    const QString when = d.when.toUTC().toString(Qt::ISODateWithMs);
+    if (json) {
+        QJsonArray added;
+        QJsonArray removed;
+        for (const DnsTarget &t : d.added) {
+            added.append(recordJson(t));
+        }
+        for (const DnsRemovedTarget &r : d.removed) {
+            DnsTarget t;
+            t.record = r.record;
+            QJsonObject o = recordJson(t);
+            o[QStringLiteral("holdUntil")] = r.holdUntil.toUTC().toString(Qt::ISODateWithMs);
+            removed.append(o);
+        }
+        const QJsonObject o{{QStringLiteral("change"), d.serviceId},
+                            {QStringLiteral("name"), d.name},
+                            {QStringLiteral("when"), when},
+                            {QStringLiteral("added"), added},
+                            {QStringLiteral("removed"), removed}};
+        out << QJsonDocument(o).toJson(QJsonDocument::Compact) << '\n';
+    } else {
+        for (const DnsTarget &t : d.added) {
+            out << when << "  " << d.serviceId << "  + " << t.record.key() << "  ttl "
+                << t.record.ttl << '\n';
+        }
+        for (const DnsRemovedTarget &r : d.removed) {
+            out << when << "  " << d.serviceId << "  - " << r.record.key()
+                << "  clients may hold it until " << r.holdUntil.toUTC().toString(Qt::ISODateWithMs)
+                << '\n';
+        }
+    }
+    out.flush();
+}
+
+} // namespace
+
 int runDns(CliContext &ctx)
 {
-    ctx.err << "hopscope-cli dns: not available yet in this build (DNS discovery is being built)\n";
-    return ExitUsage;
+    QString path;
+    bool json = false;
+    bool watch = false;
+    for (const QString &a : std::as_const(ctx.args)) {
+        if (a == u"--help" || a == u"-h") {
+            ctx.out << s_usage;
+            return ExitOk;
+        }
+        if (a == u"--json") {
+            json = true;
+        } else if (a == u"--watch") {
+            watch = true;
+        } else if (a.startsWith(u'-') || !path.isEmpty()) {
+            ctx.err << "hopscope-cli dns: unexpected argument '" << a << "'\n" << s_usage;
+            return ExitUsage;
+        } else {
+            path = a;
+        }
+    }
+    if (path.isEmpty()) {
+        ctx.err << s_usage;
+        return ExitUsage;
+    }
+    const ProfileLoadResult loaded = ProfileStore::load(path);
+    if (!loaded.ok()) {
+        for (const ProfileProblem &p : loaded.problems) {
+            ctx.err << path << ": " << p.toString() << '\n';
+        }
+        return ExitUsage;
+    }
+    DnsDiscoveryConfig config = DnsDiscoveryConfig::fromProfile(*loaded.profile);
+    if (config.names.isEmpty()) {
+        ctx.err << path << ": no service has a dns name\n";
+        return ExitProblems;
+    }
+    DnsDiscoverySource source(config);
+    int exitCode = ExitOk;
+    QObject::connect(&source, &DnsDiscoverySource::errorOccurred, &source,
+                     [&ctx](const SourceError &e) { ctx.err << e.toString() << '\n'; });
+    if (watch) {
+        bool first = true;
+        QObject::connect(&source, &DnsDiscoverySource::answersChanged, &source,
+                         [&](const DnsAnswerDiff &d) {
+                             if (!first) {
+                                 printDiff(d, json, ctx.out);
+                             }
+                         });
+        QObject::connect(&source, &DnsDiscoverySource::snapshotReady, &source,
+                         [&](const DnsDiscoverySnapshot &snap) {
+                             if (first) {
+                                 first = false;
+                                 if (json) {
+                                     ctx.out << QJsonDocument(snapshotJson(snap)).toJson(QJsonDocument::Compact)
+                                             << '\n';
+                                 } else {
+                                     printText(snap, ctx.out);
+                                 }
+                                 ctx.out.flush();
+                             }
+                         });
+    } else {
+        QObject::connect(&source, &DnsDiscoverySource::snapshotReady, &source,
+                         [&](const DnsDiscoverySnapshot &snap) {
+                             if (json) {
+                                 ctx.out << QJsonDocument(snapshotJson(snap)).toJson(QJsonDocument::Indented);
+                             } else {
+                                 printText(snap, ctx.out);
+                             }
+                             for (const DnsServiceState &s : snap.services) {
+                                 if (s.error.isError()) {
+                                     exitCode = ExitProblems;
+                                 }
+                             }
+                             source.stop();
+                             QCoreApplication::exit(0);
+                         });
+        QObject::connect(&source, &DnsDiscoverySource::errorOccurred, &source,
+                         [&](const SourceError &e) {
+                             if (e.kind == SourceError::Kind::Config || e.kind == SourceError::Kind::Timeout) {
+                                 if (source.status() != PollingSource::Status::Ok) {
+                                     exitCode = ExitProblems;
+                                 }
+                             }
+                         });
+    }
+    source.start();
+    QCoreApplication::exec();
+    return exitCode;
 }
 
 } // namespace hopscope::cli

@@ -1,0 +1,212 @@
+#include "DnsAnswerParser.h"
+
+#include <ldns/ldns.h>
+
+#include <memory>
+
+namespace hopscope {
+
+namespace {
+
+struct PktDeleter
+{
+    void operator()(ldns_pkt *p) const { ldns_pkt_free(p); }
+};
+
+QString rdfName(const ldns_rdf *rdf)
+{
+    if (!rdf) {
+        return {};
+    }
+    char *s = ldns_rdf2str(rdf);
+    if (!s) {
+        return {};
+    }
+    const QString out = DnsAnswerParser::normalizedName(QString::fromUtf8(s));
+    free(s);
+    return out;
+}
+
+// A/AAAA rdata to an address; ldns has already checked the rdf sizes for these types.
+QHostAddress rdfAddress(const ldns_rdf *rdf)
+{
+    if (!rdf) {
+        return {};
+    }
+    const uint8_t *d = ldns_rdf_data(rdf);
+    if (ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_A && ldns_rdf_size(rdf) == 4) {
+        return QHostAddress((quint32(d[0]) << 24) | (quint32(d[1]) << 16) | (quint32(d[2]) << 8)
+                            | quint32(d[3]));
+    }
+    if (ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_AAAA && ldns_rdf_size(rdf) == 16) {
+        return QHostAddress(d);
+    }
+    return {};
+}
+
+ldns_rr_type ldnsType(DnsRecordType t)
+{
+    switch (t) {
+    case DnsRecordType::A:
+        return LDNS_RR_TYPE_A;
+    case DnsRecordType::AAAA:
+        return LDNS_RR_TYPE_AAAA;
+    case DnsRecordType::SRV:
+        return LDNS_RR_TYPE_SRV;
+    }
+    return LDNS_RR_TYPE_A;
+}
+
+void collectAddresses(const ldns_rr_list *list, DnsParsedAnswer &out)
+{
+    const size_t n = list ? ldns_rr_list_rr_count(list) : 0;
+    for (size_t i = 0; i < n; ++i) {
+        const ldns_rr *rr = ldns_rr_list_rr(list, i);
+        const ldns_rr_type t = ldns_rr_get_type(rr);
+        if ((t != LDNS_RR_TYPE_A && t != LDNS_RR_TYPE_AAAA) || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
+            continue;
+        }
+        const QHostAddress a = rdfAddress(ldns_rr_rdf(rr, 0));
+        if (!a.isNull()) {
+            out.addresses[rdfName(ldns_rr_owner(rr))].append({a, ldns_rr_ttl(rr)});
+        }
+    }
+}
+
+} // namespace
+
+QString DnsAnswerParser::normalizedName(const QString &name)
+{
+    QString n = name.toLower();
+    while (n.endsWith(QLatin1Char('.'))) {
+        n.chop(1);
+    }
+    return n;
+}
+
+DnsParsedAnswer DnsAnswerParser::parse(const QByteArray &wire, const QString &name,
+                                       DnsRecordType type)
+{
+    return parse(reinterpret_cast<const unsigned char *>(wire.constData()), int(wire.size()), name,
+                 type);
+}
+
+DnsParsedAnswer DnsAnswerParser::parse(const unsigned char *wire, int length, const QString &name,
+                                       DnsRecordType type)
+{
+    DnsParsedAnswer out;
+    out.finalName = normalizedName(name);
+    if (!wire || length <= 0) {
+        out.detail = QStringLiteral("empty answer");
+        return out;
+    }
+    ldns_pkt *raw = nullptr;
+    const ldns_status st = ldns_wire2pkt(&raw, wire, size_t(length));
+    std::unique_ptr<ldns_pkt, PktDeleter> pkt(raw);
+    if (st != LDNS_STATUS_OK || !pkt) {
+        out.detail = QStringLiteral("ldns: %1").arg(QString::fromUtf8(ldns_get_errorstr_by_id(st)));
+        return out;
+    }
+    out.truncated = ldns_pkt_tc(pkt.get());
+
+    switch (ldns_pkt_get_rcode(pkt.get())) {
+    case LDNS_RCODE_NOERROR:
+        out.status = DnsResult::Status::Ok;
+        break;
+    case LDNS_RCODE_NXDOMAIN:
+        out.status = DnsResult::Status::NxDomain;
+        break;
+    case LDNS_RCODE_SERVFAIL:
+        out.status = DnsResult::Status::ServFail;
+        break;
+    case LDNS_RCODE_REFUSED:
+        out.status = DnsResult::Status::Refused;
+        break;
+    case LDNS_RCODE_FORMERR:
+        out.status = DnsResult::Status::Other;
+        out.detail = QStringLiteral("server said FORMERR");
+        break;
+    default:
+        out.status = DnsResult::Status::Other;
+        out.detail = QStringLiteral("rcode %1").arg(int(ldns_pkt_get_rcode(pkt.get())));
+        break;
+    }
+
+    const ldns_rr_list *answer = ldns_pkt_answer(pkt.get());
+    const size_t an = answer ? ldns_rr_list_rr_count(answer) : 0;
+
+    // Follow the CNAME chain inside the answer section (bounded against loops).
+    QString current = out.finalName;
+    for (int hop = 0; hop < 16; ++hop) {
+        QString next;
+        for (size_t i = 0; i < an; ++i) {
+            const ldns_rr *rr = ldns_rr_list_rr(answer, i);
+            if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME && rdfName(ldns_rr_owner(rr)) == current) {
+                next = rdfName(ldns_rr_rdf(rr, 0));
+                break;
+            }
+        }
+        if (next.isEmpty() || out.cnameChain.contains(next)) {
+            break;
+        }
+        out.cnameChain.append(next);
+        current = next;
+    }
+    out.finalName = current;
+
+    const ldns_rr_type want = ldnsType(type);
+    for (size_t i = 0; i < an; ++i) {
+        const ldns_rr *rr = ldns_rr_list_rr(answer, i);
+        if (ldns_rr_get_type(rr) != want || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN
+            || rdfName(ldns_rr_owner(rr)) != current) {
+            continue;
+        }
+        DnsRecord r;
+        r.type = type;
+        r.owner = current;
+        r.ttl = ldns_rr_ttl(rr);
+        if (type == DnsRecordType::SRV) {
+            if (ldns_rr_rd_count(rr) != 4) {
+                out.status = DnsResult::Status::Malformed;
+                out.detail = QStringLiteral("SRV record with %1 fields").arg(ldns_rr_rd_count(rr));
+                return out;
+            }
+            r.priority = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
+            r.weight = ldns_rdf2native_int16(ldns_rr_rdf(rr, 1));
+            r.port = ldns_rdf2native_int16(ldns_rr_rdf(rr, 2));
+            r.target = rdfName(ldns_rr_rdf(rr, 3));
+        } else {
+            r.address = rdfAddress(ldns_rr_rdf(rr, 0));
+            if (r.address.isNull()) {
+                out.status = DnsResult::Status::Malformed;
+                out.detail = QStringLiteral("address record of the wrong size");
+                return out;
+            }
+        }
+        out.records.append(r);
+    }
+    collectAddresses(answer, out);
+    collectAddresses(ldns_pkt_additional(pkt.get()), out);
+
+    if (out.status == DnsResult::Status::Ok && out.records.isEmpty()) {
+        out.status = DnsResult::Status::NoData;
+    }
+    if (out.status == DnsResult::Status::NoData || out.status == DnsResult::Status::NxDomain) {
+        const ldns_rr_list *auth = ldns_pkt_authority(pkt.get());
+        const size_t n = auth ? ldns_rr_list_rr_count(auth) : 0;
+        for (size_t i = 0; i < n; ++i) {
+            const ldns_rr *rr = ldns_rr_list_rr(auth, i);
+            if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) == 7) {
+                const quint32 minimum = ldns_rdf2native_int32(ldns_rr_rdf(rr, 6));
+                out.negativeTtl = int(std::min<quint32>(ldns_rr_ttl(rr), minimum));
+                break;
+            }
+        }
+        // A CNAME whose target this server did not answer for (no SOA for it): ask again.
+        out.chainIncomplete = out.status == DnsResult::Status::NoData && !out.cnameChain.isEmpty()
+            && out.negativeTtl < 0;
+    }
+    return out;
+}
+
+} // namespace hopscope

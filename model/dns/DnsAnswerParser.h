@@ -1,0 +1,43 @@
+#pragma once
+
+#include "DnsTypes.h"
+
+#include <QByteArray>
+#include <QHash>
+
+namespace hopscope {
+
+// Address (A/AAAA) with its TTL, as found for a name anywhere in an answer.
+struct DnsAddress
+{
+    QHostAddress address;
+    quint32 ttl = 0;
+};
+
+// What one raw DNS message says about (name, type): pure, no I/O, reentrant.
+struct DnsParsedAnswer
+{
+    DnsResult::Status status = DnsResult::Status::Malformed;
+    QString detail;
+    QString finalName;           // `name` after following the CNAME chain in the answer
+    QStringList cnameChain;      // CNAME targets followed, in order
+    bool chainIncomplete = false; // a CNAME pointed outside the answer: ask again for finalName
+    QList<DnsRecord> records;     // records of the asked type at finalName (SRV without address)
+    QHash<QString, QList<DnsAddress>> addresses; // lowercase name -> A/AAAA anywhere in the answer
+    int negativeTtl = -1;
+    bool truncated = false;
+};
+
+// Parses a raw DNS answer with ldns (ldns_wire2pkt): rcode, CNAME chain, the asked records with
+// their TTLs, A/AAAA glue from every section (for SRV targets), and the RFC 2308 negative TTL
+// from the SOA in the authority section. Stateless.
+class DnsAnswerParser
+{
+public:
+    static DnsParsedAnswer parse(const QByteArray &wire, const QString &name, DnsRecordType type);
+    static DnsParsedAnswer parse(const unsigned char *wire, int length, const QString &name,
+                                 DnsRecordType type);
+    static QString normalizedName(const QString &name); // lowercase, no trailing dot
+};
+
+} // namespace hopscope

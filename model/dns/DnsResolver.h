@@ -1,0 +1,107 @@
+#pragma once
+
+#include "DnsAnswerParser.h"
+#include "DnsTypes.h"
+#include "profile/Endpoint.h"
+
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+#include <functional>
+#include <unordered_map>
+
+struct ares_channeldata;
+class QSocketNotifier;
+
+namespace hopscope {
+
+// Asynchronous A/AAAA/SRV lookups on a c-ares 1.18 channel driven by the owning thread's Qt event
+// loop: c-ares' socket-state callback opens QSocketNotifier pairs, a single-shot timer follows
+// ares_timeout(); nothing blocks and nothing polls. Answers are parsed with ldns (TTLs, CNAMEs,
+// SRV glue; follow-up A queries for SRV targets without glue). Results reach the callback given
+// to lookup(), never from inside a c-ares call, so a callback may delete the resolver.
+class DnsResolver : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Options
+    {
+        int timeoutMs = 1000;    // per try (c-ares ARES_OPT_TIMEOUTMS)
+        int tries = 2;
+        int ednsPayload = 1232;  // 0: no EDNS0 (plain 512-byte UDP)
+        bool recursionDesired = true;
+    };
+    using Callback = std::function<void(const DnsResult &)>;
+
+    explicit DnsResolver(QObject *parent = nullptr);
+    DnsResolver(const Options &options, QObject *parent = nullptr);
+    ~DnsResolver() override; // pending lookups are dropped; their callbacks never run
+
+    bool isValid() const { return m_channel != nullptr; }
+    QString errorString() const { return m_error; }
+
+    // IP literals with ports ("127.0.0.1:15353", "[::1]:53"). Returns false and says why.
+    bool setServers(const QList<HostPort> &servers, QString *why = nullptr);
+    QString serversText() const { return m_serversText; }
+
+    // Starts a lookup; `callback` runs once on this thread unless cancelled or `context` is gone.
+    quint64 lookup(const QString &name, DnsRecordType type, QObject *context, Callback callback);
+    void cancel(quint64 id);  // the callback will not run
+    void cancelAll();
+    int pendingCount() const { return int(m_ops.size()); }
+
+private:
+    struct Notifiers
+    {
+        QSocketNotifier *read = nullptr;
+        QSocketNotifier *write = nullptr;
+    };
+    struct Op
+    {
+        quint64 id = 0;
+        DnsResult result;
+        Callback callback;
+        QPointer<QObject> context;
+        bool hasContext = false;
+        bool cancelled = false;
+        int pending = 0;
+        int cnameHops = 0;
+        QList<DnsRecord> srv;
+        QHash<QString, QList<DnsAddress>> targetAddresses;
+    };
+
+public: // called from the c-ares C callbacks only
+    struct QueryContext;
+    void socketState(qintptr fd, bool readable, bool writable);
+    void handleAnswer(QueryContext *ctx, int status, const unsigned char *abuf, int alen);
+
+private:
+
+    void init(const Options &options);
+    void process(qintptr readFd, qintptr writeFd);
+    void sendQuery(quint64 opId, const QString &name, DnsRecordType type, bool followUp);
+    void handleMain(Op &op, const DnsParsedAnswer &parsed);
+    void handleFollowUp(Op &op, const QString &target, const DnsParsedAnswer &parsed);
+    void complete(Op &op);
+    void afterAres();
+    void deliver();
+    void rearmTimer();
+
+    ares_channeldata *m_channel = nullptr;
+    Options m_options;
+    QString m_error;
+    QString m_serversText;
+    QHash<qintptr, Notifiers> m_notifiers;
+    QTimer m_timer;
+    std::unordered_map<quint64, Op> m_ops;
+    QList<quint64> m_completed;
+    quint64 m_nextId = 1;
+    int m_aresDepth = 0;
+    bool m_delivering = false;
+    bool m_destroying = false;
+};
+
+} // namespace hopscope

@@ -275,7 +275,6 @@ std::optional<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input
 
     HaproxyStatSnapshot snap;
     snap.columnCount = columns;
-    snap.addressesVisible = cAddr >= 0;
     QHash<QString, int> frontends;
     QHash<QString, int> backends;
     const auto proxyIndex = [&](const QString &name, HaproxyStatProxy::Type type) {
@@ -297,10 +296,6 @@ std::optional<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input
         if (line.isEmpty()) {
             continue; // the terminating blank line
         }
-        if (!terminated) {
-            fail(error, QStringLiteral("truncated: line %1 has no end of line").arg(lineNo));
-            return std::nullopt;
-        }
         if (line.size() > s_haproxyMaxLineBytes) {
             fail(error, QStringLiteral("line %1 is longer than %2 bytes")
                             .arg(lineNo)
@@ -309,6 +304,10 @@ std::optional<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input
         }
         if (!isTextLine(line)) {
             fail(error, QStringLiteral("line %1 holds control characters (binary data?)").arg(lineNo));
+            return std::nullopt;
+        }
+        if (!terminated) {
+            fail(error, QStringLiteral("truncated: line %1 has no end of line").arg(lineNo));
             return std::nullopt;
         }
         if (line.startsWith("# ")) {
@@ -409,6 +408,7 @@ std::optional<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input
                             .arg(excerpt(fields[size_t(cAddr)].raw)));
             return std::nullopt;
         }
+        snap.addressesVisible = snap.addressesVisible || s.address.has_value();
         if (type == 2) {
             snap.proxies[proxyIndex(pxname, HaproxyStatProxy::Type::Backend)].servers.append(s);
         } else {
@@ -591,15 +591,15 @@ std::optional<HaproxyInfo> HaproxyInfoParser::parse(QByteArrayView input, QStrin
                             .arg(lineNo));
             return std::nullopt;
         }
-        if (!terminated) {
-            fail(error, QStringLiteral("truncated: line %1 has no end of line").arg(lineNo));
-            return std::nullopt;
-        }
         const qsizetype colon = line.indexOf(':');
         if (colon <= 0) {
             fail(error, QStringLiteral("line %1 '%2' is not 'Name: value': not show info output")
                             .arg(lineNo)
                             .arg(excerpt(line)));
+            return std::nullopt;
+        }
+        if (!terminated) {
+            fail(error, QStringLiteral("truncated: line %1 has no end of line").arg(lineNo));
             return std::nullopt;
         }
         const QString key = QString::fromUtf8(line.first(colon)).trimmed();

@@ -93,7 +93,7 @@ struct HaproxyStatSnapshot
 {
     QList<HaproxyStatProxy> proxies;
     int columnCount = 0; // header columns, module columns included
-    bool addressesVisible = false; // the addr column exists (socket level >= operator)
+    bool addressesVisible = false; // some row has an address (socket level >= operator)
 
     const HaproxyStatProxy *proxy(const QString &name, HaproxyStatProxy::Type type) const;
 };

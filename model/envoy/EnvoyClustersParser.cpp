@@ -603,6 +603,11 @@ EnvoyParsed<EnvoyClusters> EnvoyClustersParser::parseText(QByteArrayView input)
         return out;
     };
 
+    if (!input.trimmed().isEmpty() && !input.endsWith('\n')) {
+        // Envoy ends every line with a newline: without one the last fact may be cut short.
+        out.error = QStringLiteral("input ends in the middle of a line (truncated dump?)");
+        return out;
+    }
     QHash<QByteArrayView, int> clusterIndex;
     QList<QHash<QByteArrayView, int>> hostIndex;
     int current = -1;

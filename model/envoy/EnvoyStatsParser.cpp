@@ -188,6 +188,10 @@ EnvoyParsed<EnvoyStats> parseText(QByteArrayView input)
                         .arg(static_cast<const char *>(nul) - input.data());
         return out;
     }
+    if (!input.endsWith('\n')) {
+        out.error = QStringLiteral("input ends in the middle of a line (truncated dump?)");
+        return out;
+    }
     Deriver deriver(out.value);
     qsizetype lineNo = 0;
     for (qsizetype pos = 0; pos < input.size();) {

@@ -1,0 +1,20 @@
+// libFuzzer target: HaproxyStatParser must refuse any input with a reason, never crash; what it accepts
+// must render as JSON.
+#include "haproxy/HaproxyJson.h"
+#include "haproxy/HaproxyParsers.h"
+
+#include <cstdint>
+#include <cstdlib>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    QString error;
+    const auto parsed = hopscope::HaproxyStatParser::parse(
+        QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)), &error);
+    if (parsed) {
+        (void)hopscope::HaproxyJson::stat(*parsed);
+    } else if (error.isEmpty()) {
+        std::abort(); // a refusal must say why
+    }
+    return 0;
+}

@@ -49,27 +49,27 @@ QString stateName(HaproxyServerStatus s)
 
 QJsonObject server(const HaproxyStatServer &s, HaproxyStatProxy::Type type)
 {
-    QJsonObject o{
-        {QStringLiteral("name"), s.name},
-        {QStringLiteral("type"), HaproxyStatProxy::typeName(type)},
-        {QStringLiteral("address"), opt(s.address)},
-        {QStringLiteral("port"), opt(s.port)},
-        {QStringLiteral("key"), s.key().isEmpty() ? QJsonValue(QJsonValue::Null) : s.key()},
-        {QStringLiteral("status"), s.status},
-        {QStringLiteral("state"), stateName(s.state)},
-        {QStringLiteral("transitional"), s.transitional},
-        {QStringLiteral("weight"), opt(s.weight)},
-        {QStringLiteral("userWeight"), opt(s.userWeight)},
-        {QStringLiteral("scur"), opt(s.scur)},
-        {QStringLiteral("stot"), opt(s.stot)},
-        {QStringLiteral("qcur"), opt(s.qcur)},
-        {QStringLiteral("lastChangeSeconds"), opt(s.lastChangeSeconds)},
-        {QStringLiteral("checkStatus"), s.checkStatus},
-        {QStringLiteral("checkInProgress"), s.checkInProgress},
-        {QStringLiteral("checkCode"), opt(s.checkCode)},
-        {QStringLiteral("checkDesc"), s.checkDesc},
-        {QStringLiteral("lastCheck"), s.lastCheck},
-        {QStringLiteral("backup"), s.backup},
+    QJsonObject o {
+        { QStringLiteral("name"), s.name },
+        { QStringLiteral("type"), HaproxyStatProxy::typeName(type) },
+        { QStringLiteral("address"), opt(s.address) },
+        { QStringLiteral("port"), opt(s.port) },
+        { QStringLiteral("key"), s.key().isEmpty() ? QJsonValue(QJsonValue::Null) : s.key() },
+        { QStringLiteral("status"), s.status },
+        { QStringLiteral("state"), stateName(s.state) },
+        { QStringLiteral("transitional"), s.transitional },
+        { QStringLiteral("weight"), opt(s.weight) },
+        { QStringLiteral("userWeight"), opt(s.userWeight) },
+        { QStringLiteral("scur"), opt(s.scur) },
+        { QStringLiteral("stot"), opt(s.stot) },
+        { QStringLiteral("qcur"), opt(s.qcur) },
+        { QStringLiteral("lastChangeSeconds"), opt(s.lastChangeSeconds) },
+        { QStringLiteral("checkStatus"), s.checkStatus },
+        { QStringLiteral("checkInProgress"), s.checkInProgress },
+        { QStringLiteral("checkCode"), opt(s.checkCode) },
+        { QStringLiteral("checkDesc"), s.checkDesc },
+        { QStringLiteral("lastCheck"), s.lastCheck },
+        { QStringLiteral("backup"), s.backup },
     };
     if (!s.trackedBy.isEmpty()) {
         o.insert(QStringLiteral("trackedBy"), s.trackedBy);
@@ -82,14 +82,14 @@ QJsonObject HaproxyJson::stat(const HaproxyStatSnapshot &snapshot)
 {
     QJsonArray proxies;
     for (const HaproxyStatProxy &p : snapshot.proxies) {
-        QJsonObject o{
-            {QStringLiteral("name"), p.name},
-            {QStringLiteral("type"), HaproxyStatProxy::typeName(p.type)},
-            {QStringLiteral("status"), p.status},
-            {QStringLiteral("state"), stateName(p.state)},
-            {QStringLiteral("scur"), opt(p.scur)},
-            {QStringLiteral("weight"), opt(p.weight)},
-            {QStringLiteral("mode"), p.mode},
+        QJsonObject o {
+            { QStringLiteral("name"), p.name },
+            { QStringLiteral("type"), HaproxyStatProxy::typeName(p.type) },
+            { QStringLiteral("status"), p.status },
+            { QStringLiteral("state"), stateName(p.state) },
+            { QStringLiteral("scur"), opt(p.scur) },
+            { QStringLiteral("weight"), opt(p.weight) },
+            { QStringLiteral("mode"), p.mode },
         };
         if (p.type == HaproxyStatProxy::Type::Backend) {
             QJsonArray servers;
@@ -106,37 +106,37 @@ QJsonObject HaproxyJson::stat(const HaproxyStatSnapshot &snapshot)
         }
         proxies.append(o);
     }
-    return {{QStringLiteral("proxies"), proxies},
-            {QStringLiteral("columns"), snapshot.columnCount},
-            {QStringLiteral("addressesVisible"), snapshot.addressesVisible}};
+    return { { QStringLiteral("proxies"), proxies },
+        { QStringLiteral("columns"), snapshot.columnCount },
+        { QStringLiteral("addressesVisible"), snapshot.addressesVisible } };
 }
 
 QJsonObject HaproxyJson::serversState(const HaproxyServersStateSnapshot &snapshot)
 {
     QJsonArray servers;
     for (const HaproxyServerState &s : snapshot.servers) {
-        servers.append(QJsonObject{
-            {QStringLiteral("backend"), s.backend},
-            {QStringLiteral("backendId"), s.backendId},
-            {QStringLiteral("name"), s.name},
-            {QStringLiteral("id"), s.serverId},
-            {QStringLiteral("address"), opt(s.address)},
-            {QStringLiteral("port"), opt(s.port)},
-            {QStringLiteral("fqdn"), opt(s.fqdn)},
-            {QStringLiteral("srvRecord"), opt(s.srvRecord)},
-            {QStringLiteral("key"), s.key().isEmpty() ? QJsonValue(QJsonValue::Null) : s.key()},
-            {QStringLiteral("opState"), HaproxyServerState::opStateName(s.opState)},
-            {QStringLiteral("adminState"), QJsonArray::fromStringList(s.adminStateNames())},
-            {QStringLiteral("adminStateBits"), int(s.adminState)},
-            {QStringLiteral("userWeight"), s.userWeight},
-            {QStringLiteral("initialWeight"), s.initialWeight},
-            {QStringLiteral("secondsSinceChange"), double(s.secondsSinceChange)},
-            {QStringLiteral("checkStatus"), HaproxyServerState::checkStatusName(s.checkStatus)},
-            {QStringLiteral("checkHealth"), s.checkHealth},
+        servers.append(QJsonObject {
+            { QStringLiteral("backend"), s.backend },
+            { QStringLiteral("backendId"), s.backendId },
+            { QStringLiteral("name"), s.name },
+            { QStringLiteral("id"), s.serverId },
+            { QStringLiteral("address"), opt(s.address) },
+            { QStringLiteral("port"), opt(s.port) },
+            { QStringLiteral("fqdn"), opt(s.fqdn) },
+            { QStringLiteral("srvRecord"), opt(s.srvRecord) },
+            { QStringLiteral("key"), s.key().isEmpty() ? QJsonValue(QJsonValue::Null) : s.key() },
+            { QStringLiteral("opState"), HaproxyServerState::opStateName(s.opState) },
+            { QStringLiteral("adminState"), QJsonArray::fromStringList(s.adminStateNames()) },
+            { QStringLiteral("adminStateBits"), int(s.adminState) },
+            { QStringLiteral("userWeight"), s.userWeight },
+            { QStringLiteral("initialWeight"), s.initialWeight },
+            { QStringLiteral("secondsSinceChange"), double(s.secondsSinceChange) },
+            { QStringLiteral("checkStatus"), HaproxyServerState::checkStatusName(s.checkStatus) },
+            { QStringLiteral("checkHealth"), s.checkHealth },
         });
     }
-    return {{QStringLiteral("formatVersion"), snapshot.formatVersion},
-            {QStringLiteral("servers"), servers}};
+    return { { QStringLiteral("formatVersion"), snapshot.formatVersion },
+        { QStringLiteral("servers"), servers } };
 }
 
 QJsonObject HaproxyJson::info(const HaproxyInfo &info)
@@ -145,15 +145,13 @@ QJsonObject HaproxyJson::info(const HaproxyInfo &info)
     for (const auto &[k, v] : info.fields) {
         fields.insert(k, v);
     }
-    return {{QStringLiteral("name"), info.name},
-            {QStringLiteral("version"), info.version},
-            {QStringLiteral("pid"), opt(info.pid)},
-            {QStringLiteral("uptimeSeconds"), opt(info.uptimeSeconds)},
-            {QStringLiteral("currentConnections"), opt(info.currentConnections)},
-            {QStringLiteral("maxConnections"), opt(info.maxConnections)},
-            {QStringLiteral("stopping"), info.stopping},
-            {QStringLiteral("node"), info.node},
-            {QStringLiteral("fields"), fields}};
+    return { { QStringLiteral("name"), info.name }, { QStringLiteral("version"), info.version },
+        { QStringLiteral("pid"), opt(info.pid) },
+        { QStringLiteral("uptimeSeconds"), opt(info.uptimeSeconds) },
+        { QStringLiteral("currentConnections"), opt(info.currentConnections) },
+        { QStringLiteral("maxConnections"), opt(info.maxConnections) },
+        { QStringLiteral("stopping"), info.stopping }, { QStringLiteral("node"), info.node },
+        { QStringLiteral("fields"), fields } };
 }
 
 } // namespace hopscope

@@ -17,8 +17,7 @@ class LineReader
 public:
     explicit LineReader(QByteArrayView input)
         : m_input(input)
-    {
-    }
+    { }
     // False at the end. *terminated is false for a last line without '\n'.
     bool next(QByteArrayView *line, bool *terminated)
     {
@@ -95,7 +94,8 @@ bool isColumnName(QByteArrayView name)
 
 enum class Sign { NonNegative, Any };
 
-// Empty -> nullopt with *ok true. Non-numeric, negative (when not allowed) or overflowing -> *ok false.
+// Empty -> nullopt with *ok true. Non-numeric, negative (when not allowed) or overflowing -> *ok
+// false.
 std::optional<qint64> parseInt(QByteArrayView text, Sign sign, bool *ok)
 {
     *ok = true;
@@ -172,7 +172,7 @@ bool splitCsv(QByteArrayView line, std::vector<CsvField> *fields, QString *why)
                     j = q + 2;
                     continue;
                 }
-                fields->push_back({line.sliced(i + 1, q - i - 1), true});
+                fields->push_back({ line.sliced(i + 1, q - i - 1), true });
                 i = q + 1;
                 break;
             }
@@ -186,7 +186,7 @@ bool splitCsv(QByteArrayView line, std::vector<CsvField> *fields, QString *why)
             if (comma < 0) {
                 comma = n;
             }
-            fields->push_back({line.sliced(i, comma - i), false});
+            fields->push_back({ line.sliced(i, comma - i), false });
             i = comma + 1;
         }
     }
@@ -230,55 +230,60 @@ std::optional<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input
     bool terminated = false;
     reader.next(&line, &terminated);
     if (line.size() > s_haproxyMaxLineBytes) {
-        fail(error, QStringLiteral("header line longer than %1 bytes: not show stat output")
-                        .arg(s_haproxyMaxLineBytes));
+        fail(error,
+            QStringLiteral("header line longer than %1 bytes: not show stat output")
+                .arg(s_haproxyMaxLineBytes));
         return std::nullopt;
     }
     if (!line.startsWith("# ")) {
-        fail(error, QStringLiteral("not show stat CSV: the first line does not start with '# ' "
-                                   "(it starts '%1')")
-                        .arg(excerpt(line)));
+        fail(error,
+            QStringLiteral("not show stat CSV: the first line does not start with '# ' "
+                           "(it starts '%1')")
+                .arg(excerpt(line)));
         return std::nullopt;
     }
     std::vector<CsvField> fields;
     QString why;
     if (!isTextLine(line) || !splitCsv(line.sliced(2), &fields, &why)) {
-        fail(error, QStringLiteral("unreadable show stat header: %1")
-                        .arg(why.isEmpty() ? QStringLiteral("control characters") : why));
+        fail(error,
+            QStringLiteral("unreadable show stat header: %1")
+                .arg(why.isEmpty() ? QStringLiteral("control characters") : why));
         return std::nullopt;
     }
     QHash<QByteArray, int> column;
     for (size_t i = 0; i < fields.size(); ++i) {
         if (fields[i].quoted || !isColumnName(fields[i].raw)) {
-            fail(error, QStringLiteral("show stat header column %1 '%2' is not a column name")
-                            .arg(i + 1)
-                            .arg(excerpt(fields[i].raw)));
+            fail(error,
+                QStringLiteral("show stat header column %1 '%2' is not a column name")
+                    .arg(i + 1)
+                    .arg(excerpt(fields[i].raw)));
             return std::nullopt;
         }
         column.insert(fields[i].raw.toByteArray(), int(i)); // later duplicates (module columns) win
     }
     const int columns = int(fields.size());
-    for (const char *required : {"pxname", "svname", "status"}) {
+    for (const char *required : { "pxname", "svname", "status" }) {
         if (!column.contains(required)) {
-            fail(error, QStringLiteral("show stat header has no '%1' column")
-                            .arg(QLatin1String(required)));
+            fail(error,
+                QStringLiteral("show stat header has no '%1' column").arg(QLatin1String(required)));
             return std::nullopt;
         }
     }
     const auto col = [&](const char *name) { return column.value(name, -1); };
-    const int cPx = col("pxname"), cSv = col("svname"), cStatus = col("status"), cType = col("type"),
-              cScur = col("scur"), cStot = col("stot"), cQcur = col("qcur"), cWeight = col("weight"),
-              cUweight = col("uweight"), cLastchg = col("lastchg"), cChk = col("check_status"),
-              cChkCode = col("check_code"), cChkDesc = col("check_desc"),
-              cLastChk = col("last_chk"), cAddr = col("addr"), cBck = col("bck"),
-              cMode = col("mode");
+    const int cPx = col("pxname"), cSv = col("svname"), cStatus = col("status"),
+              cType = col("type"), cScur = col("scur"), cStot = col("stot"), cQcur = col("qcur"),
+              cWeight = col("weight"), cUweight = col("uweight"), cLastchg = col("lastchg"),
+              cChk = col("check_status"), cChkCode = col("check_code"),
+              cChkDesc = col("check_desc"), cLastChk = col("last_chk"), cAddr = col("addr"),
+              cBck = col("bck"), cMode = col("mode");
 
     HaproxyStatSnapshot snap;
     snap.columnCount = columns;
     QHash<QString, int> frontends;
     QHash<QString, int> backends;
     const auto proxyIndex = [&](const QString &name, HaproxyStatProxy::Type type) {
-        QHash<QString, int> &index = type == HaproxyStatProxy::Type::Frontend ? frontends : backends;
+        QHash<QString, int> &index
+            = type == HaproxyStatProxy::Type::Frontend ? frontends : backends;
         auto it = index.constFind(name);
         if (it != index.constEnd()) {
             return *it;
@@ -297,13 +302,15 @@ std::optional<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input
             continue; // the terminating blank line
         }
         if (line.size() > s_haproxyMaxLineBytes) {
-            fail(error, QStringLiteral("line %1 is longer than %2 bytes")
-                            .arg(lineNo)
-                            .arg(s_haproxyMaxLineBytes));
+            fail(error,
+                QStringLiteral("line %1 is longer than %2 bytes")
+                    .arg(lineNo)
+                    .arg(s_haproxyMaxLineBytes));
             return std::nullopt;
         }
         if (!isTextLine(line)) {
-            fail(error, QStringLiteral("line %1 holds control characters (binary data?)").arg(lineNo));
+            fail(error,
+                QStringLiteral("line %1 holds control characters (binary data?)").arg(lineNo));
             return std::nullopt;
         }
         if (!terminated) {
@@ -311,7 +318,8 @@ std::optional<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input
             return std::nullopt;
         }
         if (line.startsWith("# ")) {
-            fail(error, QStringLiteral("line %1: a second header (two dumps concatenated?)").arg(lineNo));
+            fail(error,
+                QStringLiteral("line %1: a second header (two dumps concatenated?)").arg(lineNo));
             return std::nullopt;
         }
         if (!splitCsv(line, &fields, &why)) {
@@ -319,10 +327,11 @@ std::optional<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input
             return std::nullopt;
         }
         if (int(fields.size()) != columns) {
-            fail(error, QStringLiteral("line %1 has %2 fields but the header names %3 columns")
-                            .arg(lineNo)
-                            .arg(fields.size())
-                            .arg(columns));
+            fail(error,
+                QStringLiteral("line %1 has %2 fields but the header names %3 columns")
+                    .arg(lineNo)
+                    .arg(fields.size())
+                    .arg(columns));
             return std::nullopt;
         }
         bool ok = true;
@@ -359,15 +368,16 @@ std::optional<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input
             type = svname == u"FRONTEND" ? 0 : svname == u"BACKEND" ? 1 : 2;
         }
         if (type > 3) {
-            fail(error, QStringLiteral("line %1: unknown row type %2 (0-3 expected)")
-                            .arg(lineNo)
-                            .arg(type));
+            fail(error,
+                QStringLiteral("line %1: unknown row type %2 (0-3 expected)")
+                    .arg(lineNo)
+                    .arg(type));
             return std::nullopt;
         }
         const QString status = text(cStatus);
         if (type == 0 || type == 1) {
-            HaproxyStatProxy &p = snap.proxies[proxyIndex(
-                pxname, type == 0 ? HaproxyStatProxy::Type::Frontend : HaproxyStatProxy::Type::Backend)];
+            HaproxyStatProxy &p = snap.proxies[proxyIndex(pxname,
+                type == 0 ? HaproxyStatProxy::Type::Frontend : HaproxyStatProxy::Type::Backend)];
             p.status = status;
             p.state = classifyHaproxyStatus(status);
             p.scur = num(cScur, Sign::NonNegative);
@@ -403,9 +413,10 @@ std::optional<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input
         s.checkDesc = text(cChkDesc);
         s.lastCheck = text(cLastChk);
         if (cAddr >= 0 && !splitAddress(text(cAddr), &s.address, &s.port)) {
-            fail(error, QStringLiteral("line %1: addr '%2' is not address:port")
-                            .arg(lineNo)
-                            .arg(excerpt(fields[size_t(cAddr)].raw)));
+            fail(error,
+                QStringLiteral("line %1: addr '%2' is not address:port")
+                    .arg(lineNo)
+                    .arg(excerpt(fields[size_t(cAddr)].raw)));
             return std::nullopt;
         }
         snap.addressesVisible = snap.addressesVisible || s.address.has_value();
@@ -418,8 +429,8 @@ std::optional<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input
     return snap;
 }
 
-std::optional<HaproxyServersStateSnapshot> HaproxyServersStateParser::parse(QByteArrayView input,
-                                                                          QString *error)
+std::optional<HaproxyServersStateSnapshot> HaproxyServersStateParser::parse(
+    QByteArrayView input, QString *error)
 {
     if (input.isEmpty()) {
         fail(error, QStringLiteral("empty input: no show servers state version line"));
@@ -432,14 +443,16 @@ std::optional<HaproxyServersStateSnapshot> HaproxyServersStateParser::parse(QByt
     bool ok = false;
     const auto version = parseInt(line.trimmed(), Sign::NonNegative, &ok);
     if (!ok || !version || !terminated) {
-        fail(error, QStringLiteral("not show servers state output: the first line '%1' is not a "
-                                   "format version number")
-                        .arg(excerpt(line)));
+        fail(error,
+            QStringLiteral("not show servers state output: the first line '%1' is not a "
+                           "format version number")
+                .arg(excerpt(line)));
         return std::nullopt;
     }
     if (*version != 1) {
-        fail(error, QStringLiteral("unsupported show servers state format version %1 (1 expected)")
-                        .arg(*version));
+        fail(error,
+            QStringLiteral("unsupported show servers state format version %1 (1 expected)")
+                .arg(*version));
         return std::nullopt;
     }
     if (!reader.next(&line, &terminated) || !line.startsWith("# ") || !terminated
@@ -454,17 +467,19 @@ std::optional<HaproxyServersStateSnapshot> HaproxyServersStateParser::parse(QByt
             continue;
         }
         if (!isColumnName(name) || columns >= s_haproxyMaxColumns) {
-            fail(error, QStringLiteral("show servers state header column '%1' is not a column name")
-                            .arg(excerpt(name)));
+            fail(error,
+                QStringLiteral("show servers state header column '%1' is not a column name")
+                    .arg(excerpt(name)));
             return std::nullopt;
         }
         column.insert(name.toByteArray(), columns++);
     }
     for (const char *required :
-         {"be_name", "srv_name", "srv_addr", "srv_op_state", "srv_admin_state"}) {
+        { "be_name", "srv_name", "srv_addr", "srv_op_state", "srv_admin_state" }) {
         if (!column.contains(required)) {
-            fail(error, QStringLiteral("show servers state header has no '%1' column")
-                            .arg(QLatin1String(required)));
+            fail(error,
+                QStringLiteral("show servers state header has no '%1' column")
+                    .arg(QLatin1String(required)));
             return std::nullopt;
         }
     }
@@ -482,7 +497,8 @@ std::optional<HaproxyServersStateSnapshot> HaproxyServersStateParser::parse(QByt
             return std::nullopt;
         }
         if (line.size() > s_haproxyMaxLineBytes || !isTextLine(line)) {
-            fail(error, QStringLiteral("line %1 is too long or holds control characters").arg(lineNo));
+            fail(error,
+                QStringLiteral("line %1 is too long or holds control characters").arg(lineNo));
             return std::nullopt;
         }
         fields.clear();
@@ -498,12 +514,12 @@ std::optional<HaproxyServersStateSnapshot> HaproxyServersStateParser::parse(QByt
             pos = sp + 1;
         }
         if (int(fields.size()) != columns) {
-            fail(error, QStringLiteral("line %1 has %2%3 fields but the header names %4 columns")
-                            .arg(lineNo)
-                            .arg(int(fields.size()) > columns ? QStringLiteral("more than ")
-                                                               : QString())
-                            .arg(std::min<int>(int(fields.size()), columns))
-                            .arg(columns));
+            fail(error,
+                QStringLiteral("line %1 has %2%3 fields but the header names %4 columns")
+                    .arg(lineNo)
+                    .arg(int(fields.size()) > columns ? QStringLiteral("more than ") : QString())
+                    .arg(std::min<int>(int(fields.size()), columns))
+                    .arg(columns));
             return std::nullopt;
         }
         QString why;
@@ -550,10 +566,11 @@ std::optional<HaproxyServersStateSnapshot> HaproxyServersStateParser::parse(QByt
             return std::nullopt;
         }
         if (admin > 0xffff || port > 65535) {
-            fail(error, QStringLiteral("line %1: %2 out of range")
-                            .arg(lineNo)
-                            .arg(admin > 0xffff ? QStringLiteral("srv_admin_state %1").arg(admin)
-                                                : QStringLiteral("srv_port %1").arg(port)));
+            fail(error,
+                QStringLiteral("line %1: %2 out of range")
+                    .arg(lineNo)
+                    .arg(admin > 0xffff ? QStringLiteral("srv_admin_state %1").arg(admin)
+                                        : QStringLiteral("srv_port %1").arg(port)));
             return std::nullopt;
         }
         s.adminState = quint32(admin);
@@ -586,16 +603,18 @@ std::optional<HaproxyInfo> HaproxyInfoParser::parse(QByteArrayView input, QStrin
             continue;
         }
         if (line.size() > s_haproxyMaxLineBytes || !isTextLine(line)) {
-            fail(error, QStringLiteral("line %1 is too long or holds control characters: not show "
-                                       "info output")
-                            .arg(lineNo));
+            fail(error,
+                QStringLiteral("line %1 is too long or holds control characters: not show "
+                               "info output")
+                    .arg(lineNo));
             return std::nullopt;
         }
         const qsizetype colon = line.indexOf(':');
         if (colon <= 0) {
-            fail(error, QStringLiteral("line %1 '%2' is not 'Name: value': not show info output")
-                            .arg(lineNo)
-                            .arg(excerpt(line)));
+            fail(error,
+                QStringLiteral("line %1 '%2' is not 'Name: value': not show info output")
+                    .arg(lineNo)
+                    .arg(excerpt(line)));
             return std::nullopt;
         }
         if (!terminated) {
@@ -604,7 +623,7 @@ std::optional<HaproxyInfo> HaproxyInfoParser::parse(QByteArrayView input, QStrin
         }
         const QString key = QString::fromUtf8(line.first(colon)).trimmed();
         const QString value = QString::fromUtf8(line.sliced(colon + 1)).trimmed();
-        info.fields.append({key, value});
+        info.fields.append({ key, value });
         const auto number = [&](std::optional<qint64> *out) {
             bool ok = false;
             const auto v = parseInt(line.sliced(colon + 1).trimmed(), Sign::NonNegative, &ok);

@@ -12,7 +12,7 @@ struct HaproxyRuntimeClient::Request
     QStringList commands;
     ReplyCallback done;
     QIODevice *socket = nullptr; // owned (deleteLater)
-    QTimer *timer = nullptr;     // owned
+    QTimer *timer = nullptr; // owned
     QByteArray buffer;
     bool failed = false;
 };
@@ -45,8 +45,8 @@ QString HaproxyRuntimeClient::escapeArgument(const QString &argument)
     return out;
 }
 
-SourceError HaproxyRuntimeClient::makeError(SourceError::Kind kind, const QString &message,
-                                            const QString &detail) const
+SourceError HaproxyRuntimeClient::makeError(
+    SourceError::Kind kind, const QString &message, const QString &detail) const
 {
     SourceError e;
     e.kind = kind;
@@ -69,8 +69,9 @@ quint64 HaproxyRuntimeClient::send(const QStringList &commands, ReplyCallback do
     req->timer = new QTimer(this);
     req->timer->setSingleShot(true);
     connect(req->timer, &QTimer::timeout, this, [this, id] {
-        finish(id, makeError(SourceError::Kind::Timeout,
-                             QStringLiteral("no complete answer within %1 ms").arg(m_timeoutMs)));
+        finish(id,
+            makeError(SourceError::Kind::Timeout,
+                QStringLiteral("no complete answer within %1 ms").arg(m_timeoutMs)));
     });
     req->timer->start(m_timeoutMs);
 
@@ -78,8 +79,9 @@ quint64 HaproxyRuntimeClient::send(const QStringList &commands, ReplyCallback do
         if (c.contains(u'\n') || c.trimmed().isEmpty()) {
             // Defer so the callback never runs inside send().
             QTimer::singleShot(0, this, [this, id] {
-                finish(id, makeError(SourceError::Kind::Config,
-                                     QStringLiteral("refusing an empty or multi-line command")));
+                finish(id,
+                    makeError(SourceError::Kind::Config,
+                        QStringLiteral("refusing an empty or multi-line command")));
             });
             return id;
         }
@@ -93,37 +95,35 @@ quint64 HaproxyRuntimeClient::send(const QStringList &commands, ReplyCallback do
         connect(sock, &QLocalSocket::readyRead, this, [this, id] { onReadyRead(id); });
         connect(sock, &QLocalSocket::disconnected, this, [this, id] { onDisconnected(id); });
         connect(sock, &QLocalSocket::errorOccurred, this,
-                [this, id, sock](QLocalSocket::LocalSocketError err) {
-                    if (err == QLocalSocket::PeerClosedError) {
-                        onDisconnected(id);
-                        return;
-                    }
-                    const QString path = m_endpoint.path;
-                    switch (err) {
-                    case QLocalSocket::ServerNotFoundError:
-                        onSocketError(id, SourceError::Kind::NotFound,
-                                      QStringLiteral("no HAProxy runtime socket at %1").arg(path),
-                                      sock->errorString());
-                        break;
-                    case QLocalSocket::ConnectionRefusedError:
-                        onSocketError(id, SourceError::Kind::Network,
-                                      QStringLiteral("connection refused on %1 (is HAProxy "
-                                                     "running?)")
-                                          .arg(path),
-                                      sock->errorString());
-                        break;
-                    case QLocalSocket::SocketAccessError:
-                        onSocketError(id, SourceError::Kind::Auth,
-                                      QStringLiteral("no permission to open %1").arg(path),
-                                      sock->errorString());
-                        break;
-                    default:
-                        onSocketError(id, SourceError::Kind::Network,
-                                      QStringLiteral("socket error on %1").arg(path),
-                                      sock->errorString());
-                        break;
-                    }
-                });
+            [this, id, sock](QLocalSocket::LocalSocketError err) {
+                if (err == QLocalSocket::PeerClosedError) {
+                    onDisconnected(id);
+                    return;
+                }
+                const QString path = m_endpoint.path;
+                switch (err) {
+                case QLocalSocket::ServerNotFoundError:
+                    onSocketError(id, SourceError::Kind::NotFound,
+                        QStringLiteral("no HAProxy runtime socket at %1").arg(path),
+                        sock->errorString());
+                    break;
+                case QLocalSocket::ConnectionRefusedError:
+                    onSocketError(id, SourceError::Kind::Network,
+                        QStringLiteral("connection refused on %1 (is HAProxy "
+                                       "running?)")
+                            .arg(path),
+                        sock->errorString());
+                    break;
+                case QLocalSocket::SocketAccessError:
+                    onSocketError(id, SourceError::Kind::Auth,
+                        QStringLiteral("no permission to open %1").arg(path), sock->errorString());
+                    break;
+                default:
+                    onSocketError(id, SourceError::Kind::Network,
+                        QStringLiteral("socket error on %1").arg(path), sock->errorString());
+                    break;
+                }
+            });
         sock->connectToServer(m_endpoint.path);
     } else if (m_endpoint.kind == RuntimeEndpoint::Kind::Tcp) {
         auto *sock = new QTcpSocket(this);
@@ -132,28 +132,28 @@ quint64 HaproxyRuntimeClient::send(const QStringList &commands, ReplyCallback do
         connect(sock, &QTcpSocket::readyRead, this, [this, id] { onReadyRead(id); });
         connect(sock, &QTcpSocket::disconnected, this, [this, id] { onDisconnected(id); });
         connect(sock, &QTcpSocket::errorOccurred, this,
-                [this, id, sock](QAbstractSocket::SocketError err) {
-                    if (err == QAbstractSocket::RemoteHostClosedError) {
-                        onDisconnected(id);
-                        return;
-                    }
-                    const QString where = m_endpoint.tcp.toString();
-                    const bool refused = err == QAbstractSocket::ConnectionRefusedError;
-                    const bool notFound = err == QAbstractSocket::HostNotFoundError;
-                    onSocketError(id,
-                                  notFound ? SourceError::Kind::NotFound
-                                           : SourceError::Kind::Network,
-                                  refused ? QStringLiteral("connection refused by %1 (is HAProxy "
-                                                           "listening there?)")
-                                                .arg(where)
-                                          : QStringLiteral("cannot talk to %1").arg(where),
-                                  sock->errorString());
-                });
+            [this, id, sock](QAbstractSocket::SocketError err) {
+                if (err == QAbstractSocket::RemoteHostClosedError) {
+                    onDisconnected(id);
+                    return;
+                }
+                const QString where = m_endpoint.tcp.toString();
+                const bool refused = err == QAbstractSocket::ConnectionRefusedError;
+                const bool notFound = err == QAbstractSocket::HostNotFoundError;
+                onSocketError(id,
+                    notFound ? SourceError::Kind::NotFound : SourceError::Kind::Network,
+                    refused ? QStringLiteral("connection refused by %1 (is HAProxy "
+                                             "listening there?)")
+                                  .arg(where)
+                            : QStringLiteral("cannot talk to %1").arg(where),
+                    sock->errorString());
+            });
         sock->connectToHost(m_endpoint.tcp.host, m_endpoint.tcp.port);
     } else {
         QTimer::singleShot(0, this, [this, id] {
-            finish(id, makeError(SourceError::Kind::Config,
-                                 QStringLiteral("no runtime endpoint configured")));
+            finish(id,
+                makeError(
+                    SourceError::Kind::Config, QStringLiteral("no runtime endpoint configured")));
         });
     }
     return id;
@@ -188,9 +188,9 @@ void HaproxyRuntimeClient::onReadyRead(quint64 id)
         }
         req->buffer += req->socket->read(std::min<qint64>(room + 1, 1 << 20));
         if (req->buffer.size() > m_maxReplyBytes) {
-            finish(id, makeError(SourceError::Kind::TooLarge,
-                                 QStringLiteral("reply larger than %1 bytes; refused")
-                                     .arg(m_maxReplyBytes)));
+            finish(id,
+                makeError(SourceError::Kind::TooLarge,
+                    QStringLiteral("reply larger than %1 bytes; refused").arg(m_maxReplyBytes)));
             return;
         }
     }
@@ -209,8 +209,8 @@ void HaproxyRuntimeClient::onDisconnected(quint64 id)
     finish(id, {});
 }
 
-void HaproxyRuntimeClient::onSocketError(quint64 id, SourceError::Kind kind, const QString &message,
-                                         const QString &detail)
+void HaproxyRuntimeClient::onSocketError(
+    quint64 id, SourceError::Kind kind, const QString &message, const QString &detail)
 {
     finish(id, makeError(kind, message, detail));
 }
@@ -240,22 +240,22 @@ void HaproxyRuntimeClient::finish(quint64 id, SourceError error)
         const QByteArray first = reply.outputs.value(0).trimmed();
         if (first.startsWith("Permission denied")) {
             error = makeError(SourceError::Kind::Refused,
-                              QStringLiteral("HAProxy said 'Permission denied': the runtime socket "
-                                             "%1 is below the level this command needs (admin for "
-                                             "changes)")
-                                  .arg(m_endpoint.toString()),
-                              QString::fromUtf8(first.left(200)));
+                QStringLiteral("HAProxy said 'Permission denied': the runtime socket "
+                               "%1 is below the level this command needs (admin for "
+                               "changes)")
+                    .arg(m_endpoint.toString()),
+                QString::fromUtf8(first.left(200)));
         } else if (first.startsWith("Unknown command")) {
             error = makeError(SourceError::Kind::Refused,
-                              QStringLiteral("HAProxy does not know the command '%1' (or the "
-                                             "socket level hides it)")
-                                  .arg(req->commands.value(0)),
-                              QString::fromUtf8(first.left(200)));
+                QStringLiteral("HAProxy does not know the command '%1' (or the "
+                               "socket level hides it)")
+                    .arg(req->commands.value(0)),
+                QString::fromUtf8(first.left(200)));
         } else if (reply.outputs.size() < req->commands.size()) {
             error = makeError(SourceError::Kind::Malformed,
-                              QStringLiteral("the connection closed after %1 of %2 replies")
-                                  .arg(reply.outputs.size())
-                                  .arg(req->commands.size()));
+                QStringLiteral("the connection closed after %1 of %2 replies")
+                    .arg(reply.outputs.size())
+                    .arg(req->commands.size()));
         }
     }
     reply.error = error;
@@ -276,7 +276,7 @@ quint64 HaproxyRuntimeClient::mutate(const QString &command)
 {
     const quint64 id = m_nextId; // send() takes this id
     QPointer<HaproxyRuntimeClient> self(this);
-    send({command}, [self, command](const HaproxyRuntimeReply &reply) {
+    send({ command }, [self, command](const HaproxyRuntimeReply &reply) {
         if (!self) {
             return;
         }
@@ -288,9 +288,9 @@ quint64 HaproxyRuntimeClient::mutate(const QString &command)
         if (!reply.error.isError() && !result.reply.isEmpty()) {
             // A successful set returns an empty answer; any text is an error or a warning.
             result.error = self->makeError(SourceError::Kind::Refused,
-                                           QStringLiteral("HAProxy refused '%1': %2")
-                                               .arg(command, result.reply.section(u'\n', 0, 0)),
-                                           result.reply);
+                QStringLiteral("HAProxy refused '%1': %2")
+                    .arg(command, result.reply.section(u'\n', 0, 0)),
+                result.reply);
         }
         result.ok = !result.error.isError();
         Q_EMIT self->commandFinished(result);
@@ -313,14 +313,15 @@ bool isValidName(const QString &name)
 }
 } // namespace
 
-quint64 HaproxyRuntimeClient::setServerState(const QString &backend, const QString &server,
-                                             HaproxyAdminAction action)
+quint64 HaproxyRuntimeClient::setServerState(
+    const QString &backend, const QString &server, HaproxyAdminAction action)
 {
     const char *word = action == HaproxyAdminAction::Ready ? "ready"
         : action == HaproxyAdminAction::Drain              ? "drain"
                                                            : "maint";
     const QString target = escapeArgument(backend) + u'/' + escapeArgument(server);
-    const QString command = QStringLiteral("set server %1 state %2").arg(target, QLatin1String(word));
+    const QString command
+        = QStringLiteral("set server %1 state %2").arg(target, QLatin1String(word));
     if (!isValidName(backend) || !isValidName(server)) {
         const quint64 id = m_nextId++;
         QTimer::singleShot(0, this, [this, id, command] {
@@ -328,7 +329,7 @@ quint64 HaproxyRuntimeClient::setServerState(const QString &backend, const QStri
             r.id = id;
             r.command = command;
             r.error = makeError(SourceError::Kind::Config,
-                                QStringLiteral("invalid backend/server name in '%1'").arg(command));
+                QStringLiteral("invalid backend/server name in '%1'").arg(command));
             Q_EMIT commandFinished(r);
         });
         return id;
@@ -336,8 +337,8 @@ quint64 HaproxyRuntimeClient::setServerState(const QString &backend, const QStri
     return mutate(command);
 }
 
-quint64 HaproxyRuntimeClient::setServerWeight(const QString &backend, const QString &server,
-                                              int weight)
+quint64 HaproxyRuntimeClient::setServerWeight(
+    const QString &backend, const QString &server, int weight)
 {
     const QString command = QStringLiteral("set server %1/%2 weight %3")
                                 .arg(escapeArgument(backend), escapeArgument(server))
@@ -349,8 +350,7 @@ quint64 HaproxyRuntimeClient::setServerWeight(const QString &backend, const QStr
             r.id = id;
             r.command = command;
             r.error = makeError(SourceError::Kind::Config,
-                                QStringLiteral("invalid target or weight (0-256) in '%1'")
-                                    .arg(command));
+                QStringLiteral("invalid target or weight (0-256) in '%1'").arg(command));
             Q_EMIT commandFinished(r);
         });
         return id;

@@ -22,16 +22,16 @@ struct HaproxyRuntimeReply
     quint64 id = 0;
     QStringList commands;
     QList<QByteArray> outputs; // one per command, without the terminating blank line
-    SourceError error;         // kind None on success
+    SourceError error; // kind None on success
 };
 
 // Outcome of an on-demand mutation (set server state/weight), after HAProxy's reply was checked.
 struct HaproxyCommandResult
 {
     quint64 id = 0;
-    QString command;       // "set server be_user/user1 state drain"
+    QString command; // "set server be_user/user1 state drain"
     bool ok = false;
-    QString reply;         // HAProxy's text (empty on success)
+    QString reply; // HAProxy's text (empty on success)
     SourceError error;
 };
 
@@ -66,7 +66,8 @@ public:
     int pendingCount() const { return int(m_requests.size()); }
 
     // On-demand mutations (need a socket at level admin). Return the id found in commandFinished.
-    quint64 setServerState(const QString &backend, const QString &server, HaproxyAdminAction action);
+    quint64 setServerState(
+        const QString &backend, const QString &server, HaproxyAdminAction action);
     quint64 setServerWeight(const QString &backend, const QString &server, int weight);
 
     // Escapes ';' and '\' as the runtime API wants inside one command line.
@@ -80,11 +81,11 @@ private:
     quint64 mutate(const QString &command);
     void onReadyRead(quint64 id);
     void onDisconnected(quint64 id);
-    void onSocketError(quint64 id, SourceError::Kind kind, const QString &message,
-                       const QString &detail);
+    void onSocketError(
+        quint64 id, SourceError::Kind kind, const QString &message, const QString &detail);
     void finish(quint64 id, SourceError error);
-    SourceError makeError(SourceError::Kind kind, const QString &message,
-                          const QString &detail = {}) const;
+    SourceError makeError(
+        SourceError::Kind kind, const QString &message, const QString &detail = {}) const;
 
     RuntimeEndpoint m_endpoint;
     int m_timeoutMs = 3000;

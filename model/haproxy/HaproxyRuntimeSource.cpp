@@ -9,7 +9,7 @@
 namespace hopscope {
 
 bool parseHaproxyPoll(const QByteArray &stat, const QByteArray *serversState,
-                      const QByteArray *info, HaproxySnapshot *snapshot, QString *error)
+    const QByteArray *info, HaproxySnapshot *snapshot, QString *error)
 {
     QString why;
     auto st = HaproxyStatParser::parse(stat, &why);
@@ -52,9 +52,8 @@ void HaproxyRuntimeSource::startPoll()
     // The client's own timeout is a backstop; the poll timeout (cancelPoll) normally fires first.
     m_client.setTimeoutMs(timeoutMs() + 1000);
     QPointer<HaproxyRuntimeSource> self(this);
-    m_requestId = m_client.send(
-        {QStringLiteral("show stat"), QStringLiteral("show servers state"),
-         QStringLiteral("show info")},
+    m_requestId = m_client.send({ QStringLiteral("show stat"), QStringLiteral("show servers state"),
+                                    QStringLiteral("show info") },
         [self, generation](const HaproxyRuntimeReply &reply) {
             if (!self || generation != self->m_generation) {
                 return;
@@ -71,8 +70,8 @@ void HaproxyRuntimeSource::startPoll()
                 HaproxySnapshot snap;
                 QString why;
                 SourceError error;
-                if (!parseHaproxyPoll(outputs.value(0), &outputs.at(1), &outputs.at(2), &snap,
-                                      &why)) {
+                if (!parseHaproxyPoll(
+                        outputs.value(0), &outputs.at(1), &outputs.at(2), &snap, &why)) {
                     error.kind = SourceError::Kind::Malformed;
                     error.message = why;
                 }
@@ -99,8 +98,8 @@ void HaproxyRuntimeSource::cancelPoll()
     }
 }
 
-void HaproxyRuntimeSource::onParsed(quint64 generation, const HaproxySnapshot &snapshot,
-                                    const SourceError &error)
+void HaproxyRuntimeSource::onParsed(
+    quint64 generation, const HaproxySnapshot &snapshot, const SourceError &error)
 {
     if (generation != m_generation) {
         return;

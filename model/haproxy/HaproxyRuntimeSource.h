@@ -42,6 +42,6 @@ private:
 // Parses the three outputs of a runtime poll; shared by the runtime and the HTTP source.
 // Pure, any thread. On failure returns false and sets *error (kind Malformed).
 bool parseHaproxyPoll(const QByteArray &stat, const QByteArray *serversState,
-                      const QByteArray *info, HaproxySnapshot *snapshot, QString *error);
+    const QByteArray *info, HaproxySnapshot *snapshot, QString *error);
 
 } // namespace hopscope

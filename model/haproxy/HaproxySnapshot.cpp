@@ -33,8 +33,8 @@ QString HaproxyStatProxy::typeName(Type type)
     return {};
 }
 
-const HaproxyStatProxy *HaproxyStatSnapshot::proxy(const QString &name,
-                                                   HaproxyStatProxy::Type type) const
+const HaproxyStatProxy *HaproxyStatSnapshot::proxy(
+    const QString &name, HaproxyStatProxy::Type type) const
 {
     for (const HaproxyStatProxy &p : proxies) {
         if (p.name == name && p.type == type) {
@@ -47,10 +47,13 @@ const HaproxyStatProxy *HaproxyStatSnapshot::proxy(const QString &name,
 QStringList HaproxyServerState::adminStateNames() const
 {
     static const std::pair<quint32, const char *> s_bits[] = {
-        {AdminForcedMaint, "FMAINT"},     {AdminInheritedMaint, "IMAINT"},
-        {AdminConfigMaint, "CMAINT"},     {AdminForcedDrain, "FDRAIN"},
-        {AdminInheritedDrain, "IDRAIN"},  {AdminResolutionMaint, "RMAINT"},
-        {AdminFqdnFromCli, "HMAINT"},
+        { AdminForcedMaint, "FMAINT" },
+        { AdminInheritedMaint, "IMAINT" },
+        { AdminConfigMaint, "CMAINT" },
+        { AdminForcedDrain, "FDRAIN" },
+        { AdminInheritedDrain, "IDRAIN" },
+        { AdminResolutionMaint, "RMAINT" },
+        { AdminFqdnFromCli, "HMAINT" },
     };
     QStringList names;
     quint32 known = 0;
@@ -86,9 +89,27 @@ QString HaproxyServerState::opStateName(HaproxyOpState state)
 QString HaproxyServerState::checkStatusName(int status)
 {
     static const char *const s_names[] = {
-        "UNK",    "INI",    "START", "CHECKED", "HANA",  "SOCKERR", "L4OK",
-        "L4TOUT", "L4CON",  "L6OK",  "L6TOUT",  "L6RSP", "L7TOUT",  "L7RSP",
-        "L57DATA", "L7OK",  "L7OKC", "L7STS",   "PROCERR", "PROCTOUT", "PROCOK",
+        "UNK",
+        "INI",
+        "START",
+        "CHECKED",
+        "HANA",
+        "SOCKERR",
+        "L4OK",
+        "L4TOUT",
+        "L4CON",
+        "L6OK",
+        "L6TOUT",
+        "L6RSP",
+        "L7TOUT",
+        "L7RSP",
+        "L57DATA",
+        "L7OK",
+        "L7OKC",
+        "L7STS",
+        "PROCERR",
+        "PROCTOUT",
+        "PROCOK",
     };
     if (status >= 0 && status < int(std::size(s_names))) {
         return QString::fromLatin1(s_names[status]);
@@ -108,8 +129,8 @@ QString HaproxyServerState::key() const
     return k;
 }
 
-HaproxyServerStatus classifyHaproxyStatus(QStringView status, bool *transitional,
-                                          QString *trackedBy)
+HaproxyServerStatus classifyHaproxyStatus(
+    QStringView status, bool *transitional, QString *trackedBy)
 {
     const qsizetype space = status.indexOf(u' ');
     const QStringView head = space < 0 ? status : status.left(space);

@@ -17,17 +17,17 @@ namespace hopscope {
 
 // What the `status` column of `show stat` says, split on its first space (PROTOCOLS.md §2.6).
 enum class HaproxyServerStatus {
-    Unknown,     // empty or a string this client does not know
-    Up,          // "UP", "UP x/y" (transitional: checks failing)
-    Down,        // "DOWN", "DOWN x/y" (transitional: recovering), "DOWN (agent)"
-    NoLb,        // "NOLB", "NOLB x/y": soft-stopping, no new LB traffic
-    Drain,       // "DRAIN", "DRAIN x/y", "DRAIN (agent)"
-    Maint,       // "MAINT", "MAINT (via b/s)", "MAINT (resolution)"
-    NoCheck,     // "no check": running with health checks disabled
-    Open,        // frontend / listener
-    Stop,        // frontend stopped
-    Full,        // listener full
-    Waiting,     // listener waiting
+    Unknown, // empty or a string this client does not know
+    Up, // "UP", "UP x/y" (transitional: checks failing)
+    Down, // "DOWN", "DOWN x/y" (transitional: recovering), "DOWN (agent)"
+    NoLb, // "NOLB", "NOLB x/y": soft-stopping, no new LB traffic
+    Drain, // "DRAIN", "DRAIN x/y", "DRAIN (agent)"
+    Maint, // "MAINT", "MAINT (via b/s)", "MAINT (resolution)"
+    NoCheck, // "no check": running with health checks disabled
+    Open, // frontend / listener
+    Stop, // frontend stopped
+    Full, // listener full
+    Waiting, // listener waiting
 };
 
 // srv_op_state of `show servers state`.
@@ -35,32 +35,32 @@ enum class HaproxyOpState { Stopped = 0, Starting = 1, Running = 2, Stopping = 3
 
 // srv_admin_state bits of `show servers state` (PROTOCOLS.md §2.4).
 enum HaproxyAdminBit : quint32 {
-    AdminForcedMaint = 0x01,    // FMAINT: CLI maint
+    AdminForcedMaint = 0x01, // FMAINT: CLI maint
     AdminInheritedMaint = 0x02, // IMAINT: tracked server in maint
-    AdminConfigMaint = 0x04,    // CMAINT: `disabled` in the config
-    AdminForcedDrain = 0x08,    // FDRAIN: CLI drain
+    AdminConfigMaint = 0x04, // CMAINT: `disabled` in the config
+    AdminForcedDrain = 0x08, // FDRAIN: CLI drain
     AdminInheritedDrain = 0x10, // IDRAIN
     AdminResolutionMaint = 0x20, // RMAINT: DNS resolution failed / unfilled template slot
-    AdminFqdnFromCli = 0x40,    // HMAINT: FQDN set from the CLI
+    AdminFqdnFromCli = 0x40, // HMAINT: FQDN set from the CLI
 };
 
 // One server row of `show stat`.
 struct HaproxyStatServer
 {
-    QString name;                   // slot name ("user1", "a3"): display only, not identity
+    QString name; // slot name ("user1", "a3"): display only, not identity
     std::optional<QString> address; // IP (IPv6 without brackets) or "unix"; nullopt when hidden
     std::optional<quint16> port;
-    QString status;                 // raw status string ("UP 1/2", "MAINT (resolution)")
+    QString status; // raw status string ("UP 1/2", "MAINT (resolution)")
     HaproxyServerStatus state = HaproxyServerStatus::Unknown;
-    bool transitional = false;      // status carries "x/y"
-    QString trackedBy;              // "b/s" of "MAINT (via b/s)"
-    std::optional<qint64> weight;   // effective weight
+    bool transitional = false; // status carries "x/y"
+    QString trackedBy; // "b/s" of "MAINT (via b/s)"
+    std::optional<qint64> weight; // effective weight
     std::optional<qint64> userWeight;
-    std::optional<qint64> scur;     // current sessions
+    std::optional<qint64> scur; // current sessions
     std::optional<qint64> stot;
     std::optional<qint64> qcur;
     std::optional<qint64> lastChangeSeconds;
-    QString checkStatus;            // "L7OK", "L4CON"; "* " prefix (check running) removed
+    QString checkStatus; // "L7OK", "L4CON"; "* " prefix (check running) removed
     bool checkInProgress = false;
     std::optional<qint64> checkCode;
     QString checkDesc;
@@ -77,11 +77,11 @@ struct HaproxyStatProxy
     enum class Type { Frontend, Backend, Server, Listener };
     QString name;
     Type type = Type::Backend;
-    QString status;                 // the FRONTEND/BACKEND row's status ("UP", "DOWN", "OPEN")
+    QString status; // the FRONTEND/BACKEND row's status ("UP", "DOWN", "OPEN")
     HaproxyServerStatus state = HaproxyServerStatus::Unknown;
     std::optional<qint64> scur;
     std::optional<qint64> weight;
-    QString mode;                   // tcp / http
+    QString mode; // tcp / http
     QList<HaproxyStatServer> servers;
     QList<HaproxyStatServer> listeners; // type 3 rows of a frontend
 
@@ -106,15 +106,15 @@ struct HaproxyServerState
     int serverId = 0;
     QString name;
     std::optional<QString> address; // nullopt for "-"
-    std::optional<quint16> port;    // nullopt for 0 (unfilled slot)
-    std::optional<QString> fqdn;    // SRV target or FQDN; nullopt for "-"
+    std::optional<quint16> port; // nullopt for 0 (unfilled slot)
+    std::optional<QString> fqdn; // SRV target or FQDN; nullopt for "-"
     std::optional<QString> srvRecord;
     HaproxyOpState opState = HaproxyOpState::Unknown;
-    quint32 adminState = 0;         // HaproxyAdminBit mask
+    quint32 adminState = 0; // HaproxyAdminBit mask
     int userWeight = 0;
     int initialWeight = 0;
     qint64 secondsSinceChange = 0;
-    int checkStatus = 0;            // enum healthcheck_status
+    int checkStatus = 0; // enum healthcheck_status
     int checkResult = 0;
     int checkHealth = 0;
     int checkState = 0;
@@ -154,8 +154,8 @@ struct HaproxySnapshot
 };
 
 // Classifies a status string; fills transitional / trackedBy when given.
-HaproxyServerStatus classifyHaproxyStatus(QStringView status, bool *transitional = nullptr,
-                                          QString *trackedBy = nullptr);
+HaproxyServerStatus classifyHaproxyStatus(
+    QStringView status, bool *transitional = nullptr, QString *trackedBy = nullptr);
 
 } // namespace hopscope
 

@@ -8,8 +8,8 @@
 
 namespace hopscope {
 
-HaproxyStatsHttpSource::HaproxyStatsHttpSource(QString name, QUrl url, QNetworkAccessManager *nam,
-                                               QObject *parent)
+HaproxyStatsHttpSource::HaproxyStatsHttpSource(
+    QString name, QUrl url, QNetworkAccessManager *nam, QObject *parent)
     : PollingSource(std::move(name), parent)
     , m_url(std::move(url))
     , m_nam(nam)
@@ -46,8 +46,7 @@ void HaproxyStatsHttpSource::startPoll()
         reply->deleteLater();
         m_reply = nullptr;
         failPoll(makeError(SourceError::Kind::TooLarge,
-                           QStringLiteral("stats CSV larger than %1 bytes; refused")
-                               .arg(m_maxReplyBytes)));
+            QStringLiteral("stats CSV larger than %1 bytes; refused").arg(m_maxReplyBytes)));
         return true;
     };
     connect(reply, &QNetworkReply::metaDataChanged, this, [reply, tooLarge] {
@@ -57,9 +56,9 @@ void HaproxyStatsHttpSource::startPoll()
         }
     });
     connect(reply, &QNetworkReply::downloadProgress, this,
-            [tooLarge](qint64 received, qint64) { tooLarge(received); });
+        [tooLarge](qint64 received, qint64) { tooLarge(received); });
     connect(reply, &QNetworkReply::finished, this,
-            [this, reply, generation] { onFinished(reply, generation); });
+        [this, reply, generation] { onFinished(reply, generation); });
 }
 
 void HaproxyStatsHttpSource::cancelPoll()
@@ -86,7 +85,7 @@ void HaproxyStatsHttpSource::onFinished(QNetworkReply *reply, quint64 generation
             : status == 404                              ? SourceError::Kind::NotFound
                                                          : SourceError::Kind::Network;
         failPoll(makeError(kind, QStringLiteral("GET %1 failed").arg(m_url.toDisplayString()),
-                           reply->errorString()));
+            reply->errorString()));
         return;
     }
     const QByteArray body = reply->readAll();

@@ -20,8 +20,8 @@ class HaproxyStatsHttpSource : public PollingSource
     Q_OBJECT
 
 public:
-    HaproxyStatsHttpSource(QString name, QUrl url, QNetworkAccessManager *nam,
-                           QObject *parent = nullptr);
+    HaproxyStatsHttpSource(
+        QString name, QUrl url, QNetworkAccessManager *nam, QObject *parent = nullptr);
     ~HaproxyStatsHttpSource() override;
 
     void setBasicAuth(const QString &user, const QString &password);

@@ -1,5 +1,5 @@
-// libFuzzer target: HaproxyStatParser must refuse any input with a reason, never crash; what it accepts
-// must render as JSON.
+// libFuzzer target: HaproxyStatParser must refuse any input with a reason, never crash; what it
+// accepts must render as JSON.
 #include "haproxy/HaproxyJson.h"
 #include "haproxy/HaproxyParsers.h"
 

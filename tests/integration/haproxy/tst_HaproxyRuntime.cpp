@@ -41,8 +41,8 @@ quint16 freePort()
     return s.serverPort();
 }
 
-const HaproxyStatServer *server(const HaproxySnapshot &snap, const QString &backend,
-                                const QString &name)
+const HaproxyStatServer *server(
+    const HaproxySnapshot &snap, const QString &backend, const QString &name)
 {
     const HaproxyStatProxy *p = snap.stat.proxy(backend, HaproxyStatProxy::Type::Backend);
     if (p) {
@@ -85,7 +85,7 @@ private Q_SLOTS:
 
 private:
     void runCommand(HaproxyRuntimeClient &client, const std::function<quint64()> &issue,
-                    bool expectOk, QString *reply = nullptr);
+        bool expectOk, QString *reply = nullptr);
     void startPrivate();
 
     QJsonObject m_state;
@@ -109,7 +109,7 @@ void tst_HaproxyRuntime::initTestCase()
 
 void tst_HaproxyRuntime::cleanupTestCase()
 {
-    for (QProcess *p : {&m_haproxy, &m_backend}) {
+    for (QProcess *p : { &m_haproxy, &m_backend }) {
         if (p->state() != QProcess::NotRunning) {
             p->terminate();
             p->waitForFinished(5000); // test teardown, not model code
@@ -123,28 +123,27 @@ void tst_HaproxyRuntime::startPrivate()
     // operator level besides admin.
     m_backendPort = freePort();
     m_backend.setProgram(QStringLiteral("python3"));
-    m_backend.setArguments({QStringLiteral("-m"), QStringLiteral("http.server"),
-                            QString::number(m_backendPort), QStringLiteral("--bind"),
-                            QStringLiteral("127.0.0.1"), QStringLiteral("--directory"),
-                            m_private.path()});
+    m_backend.setArguments({ QStringLiteral("-m"), QStringLiteral("http.server"),
+        QString::number(m_backendPort), QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
+        QStringLiteral("--directory"), m_private.path() });
     m_backend.start();
     const QString d = m_private.path();
-    const QString cfg = QStringLiteral(
-                            "global\n"
-                            "    stats socket %1/user.sock mode 600 level user\n"
-                            "    stats socket %1/operator.sock mode 600 level operator\n"
-                            "    stats socket %1/admin.sock mode 600 level admin\n"
-                            "defaults\n    mode http\n    timeout connect 1s\n"
-                            "    timeout client 5s\n    timeout server 5s\n    timeout check 500ms\n"
-                            "backend be_private\n    option httpchk GET /\n"
-                            "    server web1 127.0.0.1:%2 check inter 200ms fall 1 rise 1\n")
-                            .arg(d)
-                            .arg(m_backendPort);
+    const QString cfg
+        = QStringLiteral("global\n"
+                         "    stats socket %1/user.sock mode 600 level user\n"
+                         "    stats socket %1/operator.sock mode 600 level operator\n"
+                         "    stats socket %1/admin.sock mode 600 level admin\n"
+                         "defaults\n    mode http\n    timeout connect 1s\n"
+                         "    timeout client 5s\n    timeout server 5s\n    timeout check 500ms\n"
+                         "backend be_private\n    option httpchk GET /\n"
+                         "    server web1 127.0.0.1:%2 check inter 200ms fall 1 rise 1\n")
+              .arg(d)
+              .arg(m_backendPort);
     QFile f(d + QStringLiteral("/haproxy.cfg"));
     QVERIFY(f.open(QIODevice::WriteOnly) && f.write(cfg.toUtf8()) > 0);
     f.close();
     m_haproxy.setProgram(QStringLiteral("haproxy"));
-    m_haproxy.setArguments({QStringLiteral("-db"), QStringLiteral("-f"), f.fileName()});
+    m_haproxy.setArguments({ QStringLiteral("-db"), QStringLiteral("-f"), f.fileName() });
     m_haproxy.setProcessChannelMode(QProcess::ForwardedChannels);
     m_haproxy.start();
     QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(d + QStringLiteral("/admin.sock")), 10000);
@@ -176,8 +175,9 @@ void tst_HaproxyRuntime::pollsDemo()
                           .toArray();
     const HaproxyStatServer *u1 = server(snap, QStringLiteral("be_user"), QStringLiteral("user1"));
     QVERIFY(u1);
-    QCOMPARE(u1->key(), user.at(0).toObject().value(QStringLiteral("addr")).toString() + u':'
-                 + QString::number(user.at(0).toObject().value(QStringLiteral("port")).toInt()));
+    QCOMPARE(u1->key(),
+        user.at(0).toObject().value(QStringLiteral("addr")).toString() + u':'
+            + QString::number(user.at(0).toObject().value(QStringLiteral("port")).toInt()));
     QVERIFY(!snap.serversState.servers.isEmpty());
     // Never two polls in flight: a second snapshot arrives after the first finished.
     QVERIFY(updated.wait(5000));
@@ -186,16 +186,15 @@ void tst_HaproxyRuntime::pollsDemo()
 }
 
 void tst_HaproxyRuntime::runCommand(HaproxyRuntimeClient &client,
-                                    const std::function<quint64()> &issue, bool expectOk,
-                                    QString *reply)
+    const std::function<quint64()> &issue, bool expectOk, QString *reply)
 {
     QSignalSpy done(&client, &HaproxyRuntimeClient::commandFinished);
     const quint64 id = issue();
     QVERIFY(done.wait(5000));
     const auto result = done.at(0).at(0).value<HaproxyCommandResult>();
     QCOMPARE(result.id, id);
-    QVERIFY2(result.ok == expectOk, qPrintable(result.command + QStringLiteral(": ")
-                                               + result.error.toString()));
+    QVERIFY2(result.ok == expectOk,
+        qPrintable(result.command + QStringLiteral(": ") + result.error.toString()));
     if (reply) {
         *reply = result.error.message;
     }
@@ -206,8 +205,10 @@ void tst_HaproxyRuntime::setStateReadBack_data()
     QTest::addColumn<int>("action");
     QTest::addColumn<QString>("status");
     QTest::addColumn<QString>("admin");
-    QTest::newRow("drain") << int(HaproxyAdminAction::Drain) << "DRAIN" << "FDRAIN";
-    QTest::newRow("maint") << int(HaproxyAdminAction::Maint) << "MAINT" << "FMAINT";
+    QTest::newRow("drain") << int(HaproxyAdminAction::Drain) << "DRAIN"
+                           << "FDRAIN";
+    QTest::newRow("maint") << int(HaproxyAdminAction::Maint) << "MAINT"
+                           << "FMAINT";
 }
 
 void tst_HaproxyRuntime::setStateReadBack()
@@ -220,9 +221,9 @@ void tst_HaproxyRuntime::setStateReadBack()
     src.start();
     const QString be = QStringLiteral("be_user");
     const QString sv = QStringLiteral("user2");
-    runCommand(*src.client(), [&] {
-        return src.client()->setServerState(be, sv, HaproxyAdminAction(action));
-    }, true);
+    runCommand(
+        *src.client(),
+        [&] { return src.client()->setServerState(be, sv, HaproxyAdminAction(action)); }, true);
     src.pollNow();
     QTRY_COMPARE_WITH_TIMEOUT(statusOf(src, be, sv), status, 5000);
     QStringList adminNames;
@@ -232,9 +233,9 @@ void tst_HaproxyRuntime::setStateReadBack()
         }
     }
     QVERIFY2(adminNames.contains(admin), qPrintable(adminNames.join(u',')));
-    runCommand(*src.client(), [&] {
-        return src.client()->setServerState(be, sv, HaproxyAdminAction::Ready);
-    }, true);
+    runCommand(
+        *src.client(),
+        [&] { return src.client()->setServerState(be, sv, HaproxyAdminAction::Ready); }, true);
     QTRY_COMPARE_WITH_TIMEOUT(statusOf(src, be, sv), QStringLiteral("UP"), 10000);
 }
 
@@ -249,9 +250,11 @@ void tst_HaproxyRuntime::setWeightReadBack()
         const HaproxyStatServer *s = server(src.snapshot(), be, sv);
         return s && s->weight ? int(*s->weight) : -1;
     };
-    runCommand(*src.client(), [&] { return src.client()->setServerWeight(be, sv, 0); }, true);
+    runCommand(
+        *src.client(), [&] { return src.client()->setServerWeight(be, sv, 0); }, true);
     QTRY_COMPARE_WITH_TIMEOUT(weight(), 0, 5000);
-    runCommand(*src.client(), [&] { return src.client()->setServerWeight(be, sv, 1); }, true);
+    runCommand(
+        *src.client(), [&] { return src.client()->setServerWeight(be, sv, 1); }, true);
     QTRY_COMPARE_WITH_TIMEOUT(weight(), 1, 5000);
 }
 
@@ -259,14 +262,20 @@ void tst_HaproxyRuntime::badCommandReplyIsChecked()
 {
     HaproxyRuntimeClient client(m_unix);
     QString why;
-    runCommand(client, [&] {
-        return client.setServerState(QStringLiteral("be_user"), QStringLiteral("nosuch"),
-                                     HaproxyAdminAction::Drain);
-    }, false, &why);
+    runCommand(
+        client,
+        [&] {
+            return client.setServerState(
+                QStringLiteral("be_user"), QStringLiteral("nosuch"), HaproxyAdminAction::Drain);
+        },
+        false, &why);
     QVERIFY2(why.contains(QStringLiteral("No such server")), qPrintable(why));
-    runCommand(client, [&] {
-        return client.setServerWeight(QStringLiteral("be_user"), QStringLiteral("user1"), 999);
-    }, false, &why);
+    runCommand(
+        client,
+        [&] {
+            return client.setServerWeight(QStringLiteral("be_user"), QStringLiteral("user1"), 999);
+        },
+        false, &why);
     QVERIFY2(why.contains(QStringLiteral("0-256")), qPrintable(why));
 }
 
@@ -287,28 +296,29 @@ void tst_HaproxyRuntime::failingBackendGoesDown()
     src.start();
     const auto peers = [&](const QString &action) {
         return QProcess::execute(QStringLiteral("python3"),
-                                 {qEnvironmentVariable("HOPSCOPE_PEERS_SCRIPT"),
-                                  QStringLiteral("backend"), QStringLiteral("--dir"),
-                                  qEnvironmentVariable("HOPSCOPE_PEERS_DIR"), action, target});
+            { qEnvironmentVariable("HOPSCOPE_PEERS_SCRIPT"), QStringLiteral("backend"),
+                QStringLiteral("--dir"), qEnvironmentVariable("HOPSCOPE_PEERS_DIR"), action,
+                target });
     };
     QCOMPARE(peers(QStringLiteral("fail")), 0);
     QTRY_COMPARE_WITH_TIMEOUT(statusOf(src, QStringLiteral("be_user"), QStringLiteral("user1")),
-                              QStringLiteral("DOWN"), 15000);
+        QStringLiteral("DOWN"), 15000);
     QCOMPARE(peers(QStringLiteral("recover")), 0);
     QTRY_COMPARE_WITH_TIMEOUT(statusOf(src, QStringLiteral("be_user"), QStringLiteral("user1")),
-                              QStringLiteral("UP"), 15000);
+        QStringLiteral("UP"), 15000);
 }
 
 void tst_HaproxyRuntime::missingSocketPath()
 {
-    HaproxyRuntimeSource src(QStringLiteral("lb"),
-                             endpoint(QStringLiteral("unix:/nonexistent/haproxy.sock")));
+    HaproxyRuntimeSource src(
+        QStringLiteral("lb"), endpoint(QStringLiteral("unix:/nonexistent/haproxy.sock")));
     QSignalSpy errors(&src, &HaproxyRuntimeSource::errorOccurred);
     src.start();
     QVERIFY(errors.wait(5000));
     const auto e = errors.at(0).at(0).value<SourceError>();
     QCOMPARE(e.kind, SourceError::Kind::NotFound);
-    QVERIFY2(e.message.contains(QStringLiteral("/nonexistent/haproxy.sock")), qPrintable(e.message));
+    QVERIFY2(
+        e.message.contains(QStringLiteral("/nonexistent/haproxy.sock")), qPrintable(e.message));
     QCOMPARE(src.status(), PollingSource::Status::Failing);
 }
 
@@ -319,7 +329,7 @@ void tst_HaproxyRuntime::replyOverCapRefused()
     QSignalSpy dummy(&client, &HaproxyRuntimeClient::commandFinished);
     HaproxyRuntimeReply got;
     bool called = false;
-    client.send({QStringLiteral("show stat")}, [&](const HaproxyRuntimeReply &r) {
+    client.send({ QStringLiteral("show stat") }, [&](const HaproxyRuntimeReply &r) {
         got = r;
         called = true;
     });
@@ -354,8 +364,7 @@ void tst_HaproxyRuntime::httpStatsCsv()
 void tst_HaproxyRuntime::privateKilledBackendGoesDown()
 {
     HaproxyRuntimeSource src(QStringLiteral("private"),
-                             endpoint(QStringLiteral("unix:") + m_private.path()
-                                                     + QStringLiteral("/admin.sock")));
+        endpoint(QStringLiteral("unix:") + m_private.path() + QStringLiteral("/admin.sock")));
     src.setIntervalMs(100);
     src.start();
     const QString be = QStringLiteral("be_private");
@@ -370,21 +379,23 @@ void tst_HaproxyRuntime::privateKilledBackendGoesDown()
 
 void tst_HaproxyRuntime::privateSocketBelowAdmin()
 {
-    for (const char *level : {"user", "operator"}) {
+    for (const char *level : { "user", "operator" }) {
         HaproxyRuntimeClient client(endpoint(
             u"unix:" + m_private.path() + u'/' + QLatin1String(level) + QStringLiteral(".sock")));
         QString why;
-        runCommand(client, [&] {
-            return client.setServerState(QStringLiteral("be_private"), QStringLiteral("web1"),
-                                         HaproxyAdminAction::Drain);
-        }, false, &why);
+        runCommand(
+            client,
+            [&] {
+                return client.setServerState(QStringLiteral("be_private"), QStringLiteral("web1"),
+                    HaproxyAdminAction::Drain);
+            },
+            false, &why);
         QVERIFY2(why.contains(QStringLiteral("Permission denied")), qPrintable(why));
         QVERIFY2(why.contains(QStringLiteral("admin")), qPrintable(why));
     }
     // At level user, show stat works but hides addresses: the snapshot says so, keys are empty.
     HaproxyRuntimeSource src(QStringLiteral("private user"),
-                             endpoint(QStringLiteral("unix:") + m_private.path()
-                                                     + QStringLiteral("/user.sock")));
+        endpoint(QStringLiteral("unix:") + m_private.path() + QStringLiteral("/user.sock")));
     QSignalSpy updated(&src, &HaproxyRuntimeSource::snapshotUpdated);
     src.start();
     QVERIFY2(updated.wait(5000), qPrintable(src.lastError().toString()));
@@ -396,21 +407,20 @@ void tst_HaproxyRuntime::cliParsesLiveCapture()
     HaproxyRuntimeClient client(m_unix);
     HaproxyRuntimeReply got;
     bool called = false;
-    client.send({QStringLiteral("show stat"), QStringLiteral("show servers state"),
-                 QStringLiteral("show info")},
-                [&](const HaproxyRuntimeReply &r) {
-                    got = r;
-                    called = true;
-                });
+    client.send({ QStringLiteral("show stat"), QStringLiteral("show servers state"),
+                    QStringLiteral("show info") },
+        [&](const HaproxyRuntimeReply &r) {
+            got = r;
+            called = true;
+        });
     QTRY_VERIFY_WITH_TIMEOUT(called, 5000);
     QVERIFY2(!got.error.isError(), qPrintable(got.error.toString()));
-    const QStringList kinds = {QStringLiteral("haproxy-stat"),
-                               QStringLiteral("haproxy-servers-state"),
-                               QStringLiteral("haproxy-info")};
+    const QStringList kinds = { QStringLiteral("haproxy-stat"),
+        QStringLiteral("haproxy-servers-state"), QStringLiteral("haproxy-info") };
     for (int i = 0; i < kinds.size(); ++i) {
         QProcess cli;
-        cli.start(qEnvironmentVariable("HOPSCOPE_CLI"), {QStringLiteral("parse"), kinds[i],
-                                                        QStringLiteral("-")});
+        cli.start(qEnvironmentVariable("HOPSCOPE_CLI"),
+            { QStringLiteral("parse"), kinds[i], QStringLiteral("-") });
         cli.write(got.outputs.at(i));
         cli.closeWriteChannel();
         QVERIFY(cli.waitForFinished(10000));
@@ -419,7 +429,7 @@ void tst_HaproxyRuntime::cliParsesLiveCapture()
     }
     QProcess bad;
     bad.start(qEnvironmentVariable("HOPSCOPE_CLI"),
-              {QStringLiteral("parse"), QStringLiteral("haproxy-stat"), QStringLiteral("-")});
+        { QStringLiteral("parse"), QStringLiteral("haproxy-stat"), QStringLiteral("-") });
     bad.write("Permission denied\n\n");
     bad.closeWriteChannel();
     QVERIFY(bad.waitForFinished(10000));

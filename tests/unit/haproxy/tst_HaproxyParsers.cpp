@@ -21,8 +21,8 @@ QByteArray fixture(const QString &name)
     return f.readAll();
 }
 
-const HaproxyStatServer *findServer(const HaproxyStatSnapshot &snap, const QString &backend,
-                                    const QString &server)
+const HaproxyStatServer *findServer(
+    const HaproxyStatSnapshot &snap, const QString &backend, const QString &server)
 {
     const HaproxyStatProxy *p = snap.proxy(backend, HaproxyStatProxy::Type::Backend);
     if (!p) {
@@ -72,51 +72,97 @@ void tst_HaproxyParsers::statServer_data()
     QTest::addColumn<QString>("checkStatus");
 
     const auto S = [](HaproxyServerStatus s) { return int(s); };
-    QTest::newRow("status-up") << "demo_all_up.stat.csv" << "be_user" << "user1" << "UP"
-                               << S(HaproxyServerStatus::Up) << false << "127.148.27.41:41665"
+    QTest::newRow("status-up") << "demo_all_up.stat.csv"
+                               << "be_user"
+                               << "user1"
+                               << "UP" << S(HaproxyServerStatus::Up) << false
+                               << "127.148.27.41:41665"
                                << "L7OK";
-    QTest::newRow("status-drain") << "demo_drain_maint_nolb.stat.csv" << "be_user" << "user1"
+    QTest::newRow("status-drain") << "demo_drain_maint_nolb.stat.csv"
+                                  << "be_user"
+                                  << "user1"
                                   << "DRAIN" << S(HaproxyServerStatus::Drain) << false
-                                  << "127.148.27.41:41665" << "L7OK";
+                                  << "127.148.27.41:41665"
+                                  << "L7OK";
     QTest::newRow("status-maint-checks-paused")
-        << "demo_drain_maint_nolb.stat.csv" << "be_user" << "user2" << "MAINT"
-        << S(HaproxyServerStatus::Maint) << false << "127.148.27.42:41665" << "";
-    QTest::newRow("status-nolb") << "demo_drain_maint_nolb.stat.csv" << "be_order" << "order1"
+        << "demo_drain_maint_nolb.stat.csv"
+        << "be_user"
+        << "user2"
+        << "MAINT" << S(HaproxyServerStatus::Maint) << false << "127.148.27.42:41665"
+        << "";
+    QTest::newRow("status-nolb") << "demo_drain_maint_nolb.stat.csv"
+                                 << "be_order"
+                                 << "order1"
                                  << "NOLB" << S(HaproxyServerStatus::NoLb) << false
-                                 << "127.148.27.51:44835" << "L7OK";
+                                 << "127.148.27.51:44835"
+                                 << "L7OK";
     QTest::newRow("status-up-transitional")
-        << "demo_up_transitional.stat.csv" << "be_user" << "user1" << "UP 1/2"
-        << S(HaproxyServerStatus::Up) << true << "127.148.27.41:41665" << "L7STS";
-    QTest::newRow("status-down") << "demo_down.stat.csv" << "be_user" << "user1" << "DOWN"
-                                 << S(HaproxyServerStatus::Down) << false << "127.148.27.41:41665"
+        << "demo_up_transitional.stat.csv"
+        << "be_user"
+        << "user1"
+        << "UP 1/2" << S(HaproxyServerStatus::Up) << true << "127.148.27.41:41665"
+        << "L7STS";
+    QTest::newRow("status-down") << "demo_down.stat.csv"
+                                 << "be_user"
+                                 << "user1"
+                                 << "DOWN" << S(HaproxyServerStatus::Down) << false
+                                 << "127.148.27.41:41665"
                                  << "L7STS";
     QTest::newRow("status-down-transitional")
-        << "demo_down_transitional.stat.csv" << "be_user" << "user1" << "DOWN 1/2"
-        << S(HaproxyServerStatus::Down) << true << "127.148.27.41:41665" << "L7OK";
+        << "demo_down_transitional.stat.csv"
+        << "be_user"
+        << "user1"
+        << "DOWN 1/2" << S(HaproxyServerStatus::Down) << true << "127.148.27.41:41665"
+        << "L7OK";
     QTest::newRow("status-maint-resolution-unfilled-slot")
-        << "demo_all_up.stat.csv" << "be_servicea" << "a3" << "MAINT (resolution)"
-        << S(HaproxyServerStatus::Maint) << false << "" << "";
+        << "demo_all_up.stat.csv"
+        << "be_servicea"
+        << "a3"
+        << "MAINT (resolution)" << S(HaproxyServerStatus::Maint) << false << ""
+        << "";
     QTest::newRow("srv-discovered-slot-keyed-by-address")
-        << "demo_all_up.stat.csv" << "be_servicea" << "a1" << "UP" << S(HaproxyServerStatus::Up)
-        << false << "127.148.27.5:58927" << "L7OK";
+        << "demo_all_up.stat.csv"
+        << "be_servicea"
+        << "a1"
+        << "UP" << S(HaproxyServerStatus::Up) << false << "127.148.27.5:58927"
+        << "L7OK";
     QTest::newRow("status-maint-via-tracked")
-        << "private_maint_via.stat.csv" << "be_tracking" << "t1" << "MAINT (via be_main/main1)"
-        << S(HaproxyServerStatus::Maint) << false << "127.0.0.1:49345" << "";
-    QTest::newRow("status-no-check") << "private_maint_via.stat.csv" << "be_main" << "nochk"
-                                     << "no check" << S(HaproxyServerStatus::NoCheck) << false
-                                     << "127.0.0.1:60057" << "";
-    QTest::newRow("ipv6-address-bracketed") << "private_maint_via.stat.csv" << "be_main" << "main6"
-                                            << "UP" << S(HaproxyServerStatus::Up) << false
-                                            << "[::1]:59291" << "INI";
-    QTest::newRow("config-disabled-maint") << "private_maint_via.stat.csv" << "be_main" << "off"
-                                           << "MAINT" << S(HaproxyServerStatus::Maint) << false
-                                           << "127.0.0.1:60057" << "";
+        << "private_maint_via.stat.csv"
+        << "be_tracking"
+        << "t1"
+        << "MAINT (via be_main/main1)" << S(HaproxyServerStatus::Maint) << false
+        << "127.0.0.1:49345"
+        << "";
+    QTest::newRow("status-no-check")
+        << "private_maint_via.stat.csv"
+        << "be_main"
+        << "nochk"
+        << "no check" << S(HaproxyServerStatus::NoCheck) << false << "127.0.0.1:60057"
+        << "";
+    QTest::newRow("ipv6-address-bracketed")
+        << "private_maint_via.stat.csv"
+        << "be_main"
+        << "main6"
+        << "UP" << S(HaproxyServerStatus::Up) << false << "[::1]:59291"
+        << "INI";
+    QTest::newRow("config-disabled-maint")
+        << "private_maint_via.stat.csv"
+        << "be_main"
+        << "off"
+        << "MAINT" << S(HaproxyServerStatus::Maint) << false << "127.0.0.1:60057"
+        << "";
     QTest::newRow("protocols-example-drain")
-        << "protocols_show_stat.csv" << "be_orders" << "orders2" << "DRAIN"
-        << S(HaproxyServerStatus::Drain) << false << "10.0.1.12:8080" << "L7OK";
+        << "protocols_show_stat.csv"
+        << "be_orders"
+        << "orders2"
+        << "DRAIN" << S(HaproxyServerStatus::Drain) << false << "10.0.1.12:8080"
+        << "L7OK";
     QTest::newRow("protocols-example-down-l7sts")
-        << "protocols_show_stat.csv" << "be_payments" << "pay2" << "DOWN"
-        << S(HaproxyServerStatus::Down) << false << "10.0.2.22:9090" << "L7STS";
+        << "protocols_show_stat.csv"
+        << "be_payments"
+        << "pay2"
+        << "DOWN" << S(HaproxyServerStatus::Down) << false << "10.0.2.22:9090"
+        << "L7STS";
 }
 
 void tst_HaproxyParsers::statServer()
@@ -139,24 +185,24 @@ void tst_HaproxyParsers::statServer()
 void tst_HaproxyParsers::statProxies()
 {
     QString error;
-    const auto snap = HaproxyStatParser::parse(fixture(QStringLiteral("protocols_show_stat.csv")),
-                                               &error);
+    const auto snap
+        = HaproxyStatParser::parse(fixture(QStringLiteral("protocols_show_stat.csv")), &error);
     QVERIFY2(snap, qPrintable(error));
     QCOMPARE(snap->proxies.size(), 3);
     QCOMPARE(snap->columnCount, 126); // 101 fixed + "-" + 24 module columns, mapped by name
-    const HaproxyStatProxy *pay = snap->proxy(QStringLiteral("be_payments"),
-                                              HaproxyStatProxy::Type::Backend);
+    const HaproxyStatProxy *pay
+        = snap->proxy(QStringLiteral("be_payments"), HaproxyStatProxy::Type::Backend);
     QVERIFY(pay);
     QCOMPARE(pay->status, QStringLiteral("DOWN"));
     QCOMPARE(pay->servers.size(), 2);
-    const HaproxyStatProxy *fe = snap->proxy(QStringLiteral("fe_http"),
-                                             HaproxyStatProxy::Type::Frontend);
+    const HaproxyStatProxy *fe
+        = snap->proxy(QStringLiteral("fe_http"), HaproxyStatProxy::Type::Frontend);
     QVERIFY(fe);
     QCOMPARE(fe->scur, std::optional<qint64>(42));
 
     // A live demo capture: every backend of the harness config, servers in config order.
-    const auto demo = HaproxyStatParser::parse(fixture(QStringLiteral("demo_all_up.stat.csv")),
-                                               &error);
+    const auto demo
+        = HaproxyStatParser::parse(fixture(QStringLiteral("demo_all_up.stat.csv")), &error);
     QVERIFY2(demo, qPrintable(error));
     QStringList backends;
     for (const HaproxyStatProxy &p : demo->proxies) {
@@ -164,20 +210,21 @@ void tst_HaproxyParsers::statProxies()
             backends << p.name;
         }
     }
-    QCOMPARE(backends, QStringList({QStringLiteral("be_user"), QStringLiteral("be_order"),
-                                    QStringLiteral("be_servicea"), QStringLiteral("be_serviceb"),
-                                    QStringLiteral("be_servicec")}));
+    QCOMPARE(backends,
+        QStringList(
+            { QStringLiteral("be_user"), QStringLiteral("be_order"), QStringLiteral("be_servicea"),
+                QStringLiteral("be_serviceb"), QStringLiteral("be_servicec") }));
 }
 
 void tst_HaproxyParsers::statLevelUserHidesAddresses()
 {
     QString error;
-    const auto snap = HaproxyStatParser::parse(
-        fixture(QStringLiteral("private_level_user.stat.csv")), &error);
+    const auto snap
+        = HaproxyStatParser::parse(fixture(QStringLiteral("private_level_user.stat.csv")), &error);
     QVERIFY2(snap, qPrintable(error));
     QVERIFY(!snap->addressesVisible);
-    const HaproxyStatServer *s = findServer(*snap, QStringLiteral("be_main"),
-                                            QStringLiteral("main1"));
+    const HaproxyStatServer *s
+        = findServer(*snap, QStringLiteral("be_main"), QStringLiteral("main1"));
     QVERIFY(s);
     QVERIFY(!s->address.has_value());
     QVERIFY(s->key().isEmpty());
@@ -192,44 +239,61 @@ void tst_HaproxyParsers::serversState_data()
     QTest::addColumn<QStringList>("admin");
     QTest::addColumn<QString>("key");
 
-    QTest::newRow("running") << "demo_all_up.servers_state.txt" << "be_user" << "user1"
-                             << int(HaproxyOpState::Running) << QStringList()
+    QTest::newRow("running") << "demo_all_up.servers_state.txt"
+                             << "be_user"
+                             << "user1" << int(HaproxyOpState::Running) << QStringList()
                              << "127.148.27.41:41665";
-    QTest::newRow("forced-drain") << "demo_drain_maint_nolb.servers_state.txt" << "be_user"
+    QTest::newRow("forced-drain") << "demo_drain_maint_nolb.servers_state.txt"
+                                  << "be_user"
                                   << "user1" << int(HaproxyOpState::Running)
-                                  << QStringList{QStringLiteral("FDRAIN")} << "127.148.27.41:41665";
-    QTest::newRow("forced-maint") << "demo_drain_maint_nolb.servers_state.txt" << "be_user"
+                                  << QStringList { QStringLiteral("FDRAIN") }
+                                  << "127.148.27.41:41665";
+    QTest::newRow("forced-maint") << "demo_drain_maint_nolb.servers_state.txt"
+                                  << "be_user"
                                   << "user2" << int(HaproxyOpState::Stopped)
-                                  << QStringList{QStringLiteral("FMAINT")} << "127.148.27.42:41665";
-    QTest::newRow("nolb-stopping") << "demo_drain_maint_nolb.servers_state.txt" << "be_order"
-                                   << "order1" << int(HaproxyOpState::Stopping) << QStringList()
-                                   << "127.148.27.51:44835";
-    QTest::newRow("stopped-check-failed") << "demo_down.servers_state.txt" << "be_user" << "user1"
-                                          << int(HaproxyOpState::Stopped) << QStringList()
-                                          << "127.148.27.41:41665";
+                                  << QStringList { QStringLiteral("FMAINT") }
+                                  << "127.148.27.42:41665";
+    QTest::newRow("nolb-stopping")
+        << "demo_drain_maint_nolb.servers_state.txt"
+        << "be_order"
+        << "order1" << int(HaproxyOpState::Stopping) << QStringList() << "127.148.27.51:44835";
+    QTest::newRow("stopped-check-failed")
+        << "demo_down.servers_state.txt"
+        << "be_user"
+        << "user1" << int(HaproxyOpState::Stopped) << QStringList() << "127.148.27.41:41665";
     QTest::newRow("srv-slot-keyed-by-address-and-fqdn")
-        << "demo_all_up.servers_state.txt" << "be_servicea" << "a1" << int(HaproxyOpState::Running)
-        << QStringList{QStringLiteral("HMAINT")}
+        << "demo_all_up.servers_state.txt"
+        << "be_servicea"
+        << "a1" << int(HaproxyOpState::Running) << QStringList { QStringLiteral("HMAINT") }
         << "127.148.27.5:58927/a-1.servicea.corp.internal";
     QTest::newRow("srv-unfilled-slot-resolution-maint")
-        << "demo_all_up.servers_state.txt" << "be_servicea" << "a3" << int(HaproxyOpState::Stopped)
-        << QStringList{QStringLiteral("RMAINT")} << "";
-    QTest::newRow("a-record-slot-fqdn") << "demo_all_up.servers_state.txt" << "be_serviceb" << "b2"
-                                        << int(HaproxyOpState::Running) << QStringList()
+        << "demo_all_up.servers_state.txt"
+        << "be_servicea"
+        << "a3" << int(HaproxyOpState::Stopped) << QStringList { QStringLiteral("RMAINT") } << "";
+    QTest::newRow("a-record-slot-fqdn") << "demo_all_up.servers_state.txt"
+                                        << "be_serviceb"
+                                        << "b2" << int(HaproxyOpState::Running) << QStringList()
                                         << "127.148.27.11:49857/serviceb.corp.internal";
-    QTest::newRow("config-disabled") << "private_maint_via.servers_state.txt" << "be_main" << "off"
-                                     << int(HaproxyOpState::Stopped)
-                                     << QStringList{QStringLiteral("FMAINT"), QStringLiteral("CMAINT")}
-                                     << "127.0.0.1:60057"; // HAProxy 2.6 sets both for `disabled`
-    QTest::newRow("inherited-maint") << "private_maint_via.servers_state.txt" << "be_tracking"
-                                     << "t1" << int(HaproxyOpState::Stopped)
-                                     << QStringList{QStringLiteral("IMAINT")} << "127.0.0.1:49345";
+    QTest::newRow("config-disabled")
+        << "private_maint_via.servers_state.txt"
+        << "be_main"
+        << "off" << int(HaproxyOpState::Stopped)
+        << QStringList { QStringLiteral("FMAINT"), QStringLiteral("CMAINT") }
+        << "127.0.0.1:60057"; // HAProxy 2.6 sets both for `disabled`
+    QTest::newRow("inherited-maint")
+        << "private_maint_via.servers_state.txt"
+        << "be_tracking"
+        << "t1" << int(HaproxyOpState::Stopped) << QStringList { QStringLiteral("IMAINT") }
+        << "127.0.0.1:49345";
     QTest::newRow("protocols-example-srv-unfilled")
-        << "protocols_srv_discovery_servers_state.txt" << "be_api" << "api3"
-        << int(HaproxyOpState::Stopped) << QStringList{QStringLiteral("RMAINT")} << "";
+        << "protocols_srv_discovery_servers_state.txt"
+        << "be_api"
+        << "api3" << int(HaproxyOpState::Stopped) << QStringList { QStringLiteral("RMAINT") } << "";
     QTest::newRow("protocols-example-drain")
-        << "protocols_servers_state.txt" << "be_orders" << "orders2" << int(HaproxyOpState::Running)
-        << QStringList{QStringLiteral("FDRAIN")} << "10.0.1.12:8080";
+        << "protocols_servers_state.txt"
+        << "be_orders"
+        << "orders2" << int(HaproxyOpState::Running) << QStringList { QStringLiteral("FDRAIN") }
+        << "10.0.1.12:8080";
 }
 
 void tst_HaproxyParsers::serversState()
@@ -330,7 +394,7 @@ void tst_HaproxyParsers::jsonContract()
     QVERIFY(a3.value(QStringLiteral("fqdn")).isNull());
     QCOMPARE(a3.value(QStringLiteral("opState")).toString(), QStringLiteral("STOPPED"));
     QCOMPARE(a3.value(QStringLiteral("adminState")).toArray().at(0).toString(),
-             QStringLiteral("RMAINT"));
+        QStringLiteral("RMAINT"));
 }
 
 void tst_HaproxyParsers::hostile_data()
@@ -360,9 +424,8 @@ void tst_HaproxyParsers::hostile_data()
         return header + fields.join(',') + "\n\n";
     };
     const QByteArray stateHeader = state.left(state.indexOf('\n', 2) + 1);
-    const QByteArray stateRow = state.mid(stateHeader.size(),
-                                          state.indexOf('\n', stateHeader.size()) + 1
-                                              - stateHeader.size());
+    const QByteArray stateRow = state.mid(
+        stateHeader.size(), state.indexOf('\n', stateHeader.size()) + 1 - stateHeader.size());
     const auto replaceStateField = [&](int index, const QByteArray &value) -> QByteArray {
         QList<QByteArray> fields = stateRow.trimmed().split(' ');
         fields[index] = value;
@@ -372,8 +435,8 @@ void tst_HaproxyParsers::hostile_data()
     // show stat
     QTest::newRow("stat-empty") << Kind::Stat << QByteArray() << "empty input";
     QTest::newRow("stat-binary-garbage") << Kind::Stat << garbage << "first line";
-    QTest::newRow("stat-nul-bytes-after-header") << Kind::Stat << header + QByteArray(64, '\0')
-                                                 << "control characters";
+    QTest::newRow("stat-nul-bytes-after-header")
+        << Kind::Stat << header + QByteArray(64, '\0') << "control characters";
     QTest::newRow("stat-single-100mb-line") << Kind::Stat << hugeLine << "header line longer";
     QTest::newRow("stat-100mb-row") << Kind::Stat << header + hugeLine + '\n' << "longer than";
     QTest::newRow("stat-missing-header") << Kind::Stat << stat.mid(header.size()) << "first line";
@@ -385,53 +448,53 @@ void tst_HaproxyParsers::hostile_data()
                                             << "has 4 fields";
     QTest::newRow("stat-row-more-columns") << Kind::Stat << header + row1.trimmed() + "1,2,3,\n"
                                            << "fields but the header";
-    QTest::newRow("stat-truncated-mid-host") << Kind::Stat << stat.left(header.size() + 60)
-                                             << "truncated";
+    QTest::newRow("stat-truncated-mid-host")
+        << Kind::Stat << stat.left(header.size() + 60) << "truncated";
     QTest::newRow("stat-negative-scur") << Kind::Stat << replaceField("scur", "-5") << "negative";
     QTest::newRow("stat-overflowing-stot")
         << Kind::Stat << replaceField("stot", "99999999999999999999999") << "overflows";
-    QTest::newRow("stat-weight-not-number") << Kind::Stat << replaceField("weight", "heavy")
-                                            << "not a number";
-    QTest::newRow("stat-bad-addr") << Kind::Stat << replaceField("addr", "10.0.0.1:99999")
-                                   << "addr";
-    QTest::newRow("stat-unknown-type") << Kind::Stat << replaceField("type", "9")
-                                       << "unknown row type";
-    QTest::newRow("stat-unterminated-quote") << Kind::Stat << replaceField("last_chk", "\"oops")
-                                             << "unterminated";
+    QTest::newRow("stat-weight-not-number")
+        << Kind::Stat << replaceField("weight", "heavy") << "not a number";
+    QTest::newRow("stat-bad-addr")
+        << Kind::Stat << replaceField("addr", "10.0.0.1:99999") << "addr";
+    QTest::newRow("stat-unknown-type")
+        << Kind::Stat << replaceField("type", "9") << "unknown row type";
+    QTest::newRow("stat-unterminated-quote")
+        << Kind::Stat << replaceField("last_chk", "\"oops") << "unterminated";
     QTest::newRow("stat-json-nested-10000") << Kind::Stat << nestedJson << "first line";
     QTest::newRow("stat-two-dumps-concatenated") << Kind::Stat << stat + stat << "second header";
-    QTest::newRow("stat-permission-denied-reply") << Kind::Stat
-                                                  << QByteArray("Permission denied\n\n")
-                                                  << "first line";
+    QTest::newRow("stat-permission-denied-reply")
+        << Kind::Stat << QByteArray("Permission denied\n\n") << "first line";
     QTest::newRow("stat-too-many-columns")
-        << Kind::Stat << "# " + QByteArray("c,").repeated(5000) + '\n' << "more than";
+        << Kind::Stat << "# " + QByteArray("c,").repeated(5000) + '\n'
+        << "more than";
     // show servers state
     QTest::newRow("state-empty") << Kind::ServersState << QByteArray() << "empty input";
     QTest::newRow("state-binary-garbage") << Kind::ServersState << garbage << "version";
-    QTest::newRow("state-version-2") << Kind::ServersState << "2\n" + state.mid(2)
-                                     << "version 2";
-    QTest::newRow("state-missing-header") << Kind::ServersState << "1\n" + stateRow
-                                          << "column header";
-    QTest::newRow("state-row-fewer-columns") << Kind::ServersState
-                                             << stateHeader + "4 be_user 1 user1\n" << "has 4";
-    QTest::newRow("state-negative-admin") << Kind::ServersState << replaceStateField(6, "-1")
-                                          << "negative";
+    QTest::newRow("state-version-2") << Kind::ServersState << "2\n" + state.mid(2) << "version 2";
+    QTest::newRow("state-missing-header")
+        << Kind::ServersState << "1\n" + stateRow << "column header";
+    QTest::newRow("state-row-fewer-columns")
+        << Kind::ServersState << stateHeader + "4 be_user 1 user1\n"
+        << "has 4";
+    QTest::newRow("state-negative-admin")
+        << Kind::ServersState << replaceStateField(6, "-1") << "negative";
     QTest::newRow("state-overflowing-weight")
         << Kind::ServersState << replaceStateField(7, "184467440737095516160") << "overflows";
-    QTest::newRow("state-port-out-of-range") << Kind::ServersState << replaceStateField(18, "70000")
-                                             << "out of range";
-    QTest::newRow("state-truncated-mid-host") << Kind::ServersState
-                                              << stateHeader + stateRow.left(30) << "truncated";
+    QTest::newRow("state-port-out-of-range")
+        << Kind::ServersState << replaceStateField(18, "70000") << "out of range";
+    QTest::newRow("state-truncated-mid-host")
+        << Kind::ServersState << stateHeader + stateRow.left(30) << "truncated";
     QTest::newRow("state-single-100mb-line") << Kind::ServersState << hugeLine << "version";
     QTest::newRow("state-json-nested-10000") << Kind::ServersState << nestedJson << "version";
     QTest::newRow("state-stat-csv-given") << Kind::ServersState << stat << "version";
     // show info
     QTest::newRow("info-empty") << Kind::Info << QByteArray() << "empty input";
     QTest::newRow("info-binary-garbage") << Kind::Info << garbage << "control characters";
-    QTest::newRow("info-no-version") << Kind::Info << QByteArray("Name: HAProxy\nPid: 1\n")
-                                     << "Version";
-    QTest::newRow("info-not-key-value") << Kind::Info << QByteArray("hello world\n")
-                                        << "not 'Name: value'";
+    QTest::newRow("info-no-version")
+        << Kind::Info << QByteArray("Name: HAProxy\nPid: 1\n") << "Version";
+    QTest::newRow("info-not-key-value")
+        << Kind::Info << QByteArray("hello world\n") << "not 'Name: value'";
     QTest::newRow("info-overflowing-pid")
         << Kind::Info << QByteArray("Version: 2.6\nPid: 99999999999999999999\n") << "overflows";
     QTest::newRow("info-truncated") << Kind::Info << info.left(info.size() / 2 + 3) << "";

@@ -13,10 +13,9 @@ DnsDiscoveryConfig DnsDiscoveryConfig::fromProfile(const ClusterProfile &profile
             c.names.append({s.id, s.dns->name, s.dns->type, s.dns->port});
         }
     }
-    c.minIntervalMs = std::max(100, profile.dnsRaw.value(QStringLiteral("minIntervalMs"))
-                                        .toInt(std::max(100, profile.poll.intervalMs / 2)));
-    c.maxIntervalMs = std::max(c.minIntervalMs,
-                               profile.dnsRaw.value(QStringLiteral("maxIntervalMs")).toInt(60'000));
+    c.minIntervalMs = profile.dnsMinIntervalMs > 0 ? profile.dnsMinIntervalMs
+                                                   : std::max(100, profile.poll.intervalMs / 2);
+    c.maxIntervalMs = std::max(c.minIntervalMs, profile.dnsMaxIntervalMs > 0 ? profile.dnsMaxIntervalMs : 60'000);
     c.resolver.tries = 2;
     c.resolver.timeoutMs = std::max(100, profile.poll.timeoutMs / c.resolver.tries);
     return c;

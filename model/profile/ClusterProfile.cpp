@@ -79,6 +79,12 @@ QJsonObject ClusterProfile::toJson() const
         QJsonObject d = dnsRaw;
         d[QStringLiteral("servers")] =
             toArray(dnsServers, [](const HostPort &hp) { return QJsonValue(hp.toString()); });
+        if (dnsMinIntervalMs > 0) {
+            d[QStringLiteral("minIntervalMs")] = dnsMinIntervalMs;
+        }
+        if (dnsMaxIntervalMs > 0) {
+            d[QStringLiteral("maxIntervalMs")] = dnsMaxIntervalMs;
+        }
         o[QStringLiteral("dns")] = d;
     }
 

@@ -107,6 +107,10 @@ struct ClusterProfile
     bool production = false;
     PollSpec poll;
     QList<HostPort> dnsServers;
+    // Bounds on how often a DNS name is re-queried (each name is re-queried when its TTL runs
+    // out, but never more often than min nor less often than max). 0: not set in the profile.
+    int dnsMinIntervalMs = 0;
+    int dnsMaxIntervalMs = 0;
     QJsonObject dnsRaw;
     QList<ServiceSpec> services;
     QList<LoadBalancerSpec> loadBalancers;

@@ -349,6 +349,14 @@ void readDns(Reader &r, const QJsonObject &root, ClusterProfile &p)
                 }
             }
         }
+        const auto minMs = r.integer(*dns, QStringLiteral("dns"), "minIntervalMs", false, 100, 86'400'000);
+        const auto maxMs = r.integer(*dns, QStringLiteral("dns"), "maxIntervalMs", false, 100, 86'400'000);
+        p.dnsMinIntervalMs = int(minMs.value_or(0));
+        p.dnsMaxIntervalMs = int(maxMs.value_or(0));
+        if (minMs && maxMs && *minMs > *maxMs) {
+            r.problem(QStringLiteral("dns.maxIntervalMs"),
+                      QStringLiteral("%1 is below dns.minIntervalMs (%2)").arg(*maxMs).arg(*minMs));
+        }
     }
     const bool anyDnsService = std::any_of(p.services.cbegin(), p.services.cend(),
                                            [](const ServiceSpec &s) { return s.dns.has_value(); });

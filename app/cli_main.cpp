@@ -24,6 +24,7 @@ struct Command
 const Command s_commands[] = {
     {"profile", "profile check FILE        validate a cluster profile", &runProfile},
     {"dns", "dns PROFILE [--json] [--watch]\n                            resolve the profile's DNS discovery names", &runDns},
+    {"snapshot", "snapshot PROFILE [--json] [--polls N]\n                            poll every source and print the live topology", &runSnapshot},
     {"parse", "parse KIND FILE|-         normalize a captured Envoy/HAProxy dump to JSON", &runParse},
 };
 

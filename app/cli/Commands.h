@@ -10,6 +10,9 @@ int runProfile(CliContext &ctx);
 // hopscope-cli dns PROFILE [--json] [--watch]        (cli/DnsCommand.cpp)
 int runDns(CliContext &ctx);
 
+// hopscope-cli snapshot PROFILE [--json] [--polls N]   (cli/SnapshotCommand.cpp)
+int runSnapshot(CliContext &ctx);
+
 // hopscope-cli parse KIND FILE|-                      (cli/ParseCommand.cpp reads the input and
 // dispatches by KIND to the area parsers below; each prints the normalized snapshot as JSON on
 // ctx.out and returns ExitOk, or prints a one-line reason on ctx.err and returns ExitProblems)

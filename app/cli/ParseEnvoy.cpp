@@ -73,15 +73,16 @@ QJsonObject clustersJson(const EnvoyClusters &clusters)
             QJsonObject host;
             host.insert(QStringLiteral("address"), h.address);
             host.insert(QStringLiteral("port"),
-                        h.port ? QJsonValue(int(*h.port)) : QJsonValue(QJsonValue::Null));
+                h.port ? QJsonValue(int(*h.port)) : QJsonValue(QJsonValue::Null));
             host.insert(QStringLiteral("addressKind"), addressKindName(h.addressKind));
             host.insert(QStringLiteral("hostname"), h.hostname);
             host.insert(QStringLiteral("healthy"), h.isHealthy());
             host.insert(QStringLiteral("degraded"), h.isDegraded());
-            host.insert(QStringLiteral("healthFlags"), QJsonArray::fromStringList(h.healthFlags.names()));
+            host.insert(
+                QStringLiteral("healthFlags"), QJsonArray::fromStringList(h.healthFlags.names()));
             if (!h.unknownHealthFlags.isEmpty()) {
                 host.insert(QStringLiteral("unknownHealthFlags"),
-                            QJsonArray::fromStringList(h.unknownHealthFlags));
+                    QJsonArray::fromStringList(h.unknownHealthFlags));
             }
             host.insert(QStringLiteral("weight"), qint64(h.weight));
             host.insert(QStringLiteral("priority"), qint64(h.priority));
@@ -97,7 +98,7 @@ QJsonObject clustersJson(const EnvoyClusters &clusters)
             cluster.insert(QStringLiteral("edsServiceName"), c.edsServiceName);
         }
         cluster.insert(QStringLiteral("successRateEjectionThreshold"),
-                       optDouble(c.successRateEjectionThreshold));
+            optDouble(c.successRateEjectionThreshold));
         cluster.insert(QStringLiteral("hosts"), hosts);
         list.append(cluster);
     }
@@ -121,7 +122,7 @@ QJsonObject serverInfoJson(const EnvoyServerInfo &info)
     root.insert(QStringLiteral("uptimeAllEpochsSeconds"), info.uptimeAllEpochsSeconds);
     root.insert(QStringLiteral("hotRestartVersion"), info.hotRestartVersion);
     root.insert(QStringLiteral("drainTimeSeconds"),
-                info.drainTimeSeconds ? QJsonValue(*info.drainTimeSeconds) : QJsonValue(QJsonValue::Null));
+        info.drainTimeSeconds ? QJsonValue(*info.drainTimeSeconds) : QJsonValue(QJsonValue::Null));
     root.insert(QStringLiteral("drainStrategy"), info.drainStrategy);
     root.insert(QStringLiteral("node"), node);
     return root;
@@ -161,14 +162,15 @@ QJsonObject statsJson(const EnvoyStats &stats)
     return root;
 }
 
-template<class T, class ToJson>
+template <class T, class ToJson>
 int emit(const EnvoyParsed<T> &parsed, ToJson toJson, const QString &kind, CliContext &ctx)
 {
     if (!parsed.ok()) {
         ctx.err << "hopscope-cli parse " << kind << ": " << parsed.error << '\n';
         return ExitProblems;
     }
-    ctx.out << QString::fromUtf8(QJsonDocument(toJson(parsed.value)).toJson(QJsonDocument::Indented));
+    ctx.out << QString::fromUtf8(
+        QJsonDocument(toJson(parsed.value)).toJson(QJsonDocument::Indented));
     return ExitOk;
 }
 

@@ -1,0 +1,182 @@
+#include "ClusterMonitor.h"
+
+#include "dns/DnsDiscoverySource.h"
+#include "envoy/EnvoyAdminSource.h"
+#include "haproxy/HaproxyRuntimeSource.h"
+#include "haproxy/HaproxyStatsHttpSource.h"
+
+#include <QNetworkAccessManager>
+#include <QNetworkProxy>
+
+#include <algorithm>
+#include <limits>
+
+namespace hopscope {
+
+ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Clock &clock)
+    : QObject(parent)
+    , m_profile(std::move(profile))
+    , m_clock(clock)
+    , m_nam(std::make_unique<QNetworkAccessManager>())
+{
+    qRegisterMetaType<Topology>();
+    // Admin endpoints are local or inside the VPC: never through a system proxy.
+    m_nam->setProxy(QNetworkProxy::NoProxy);
+
+    const bool anyDns = std::any_of(m_profile.services.cbegin(), m_profile.services.cend(),
+                                    [](const ServiceSpec &s) { return s.dns.has_value(); });
+    if (anyDns) {
+        m_dns = new DnsDiscoverySource(DnsDiscoveryConfig::fromProfile(m_profile), m_clock, this);
+        connect(m_dns, &DnsDiscoverySource::snapshotReady, this, [this](const DnsDiscoverySnapshot &s) {
+            m_inputs.dns = s;
+        });
+        watch(m_dns);
+    }
+    for (const LoadBalancerSpec &lb : m_profile.loadBalancers) {
+        const QString name = QStringLiteral("lb:") + lb.id;
+        PollingSource *source = nullptr;
+        if (lb.runtime) {
+            auto *rt = new HaproxyRuntimeSource(name, *lb.runtime, this);
+            connect(rt, &HaproxyRuntimeSource::snapshotUpdated, this, [this, id = lb.id](const HaproxySnapshot &s) {
+                m_inputs.lb.insert(id, s);
+            });
+            source = rt;
+        } else {
+            auto *http = new HaproxyStatsHttpSource(name, lb.statsUrl, m_nam.get(), this);
+            connect(http, &HaproxyStatsHttpSource::snapshotUpdated, this, [this, id = lb.id](const HaproxySnapshot &s) {
+                m_inputs.lb.insert(id, s);
+            });
+            source = http;
+        }
+        m_lbSources.insert(lb.id, source);
+        watch(source);
+    }
+    for (const ProxySpec &px : m_profile.proxies) {
+        auto *envoy = new EnvoyAdminSource(QStringLiteral("mesh:") + px.id, px.admin, m_nam.get(), this);
+        connect(envoy, &EnvoyAdminSource::snapshotChanged, this, [this, id = px.id](const EnvoyAdminSnapshot &s) {
+            m_inputs.mesh.insert(id, s);
+        });
+        m_meshSources.insert(px.id, envoy);
+        watch(envoy);
+    }
+
+    m_rebuildTimer.setSingleShot(true);
+    m_rebuildTimer.setInterval(0);
+    connect(&m_rebuildTimer, &QTimer::timeout, this, &ClusterMonitor::rebuild);
+    m_staleTimer.setInterval(std::max(250, m_profile.poll.intervalMs));
+    connect(&m_staleTimer, &QTimer::timeout, this, &ClusterMonitor::scheduleRebuild);
+    rebuild(); // the declared picture, "no data yet" everywhere
+}
+
+ClusterMonitor::~ClusterMonitor()
+{
+    stop();
+}
+
+void ClusterMonitor::watch(PollingSource *source)
+{
+    source->setIntervalMs(source == m_dns ? source->intervalMs() : m_profile.poll.intervalMs);
+    source->setTimeoutMs(m_profile.poll.timeoutMs);
+    m_sources.append(source);
+    m_pollsFinished.insert(source, 0);
+    connect(source, &PollingSource::pollFinished, this, [this, source] {
+        ++m_pollsFinished[source];
+        scheduleRebuild();
+    });
+    connect(source, &PollingSource::errorOccurred, this, [this](const SourceError &e) { m_log.appendError(e); });
+    connect(source, &PollingSource::statusChanged, this, [this, source](PollingSource::Status status) {
+        if (status == PollingSource::Status::Ok && source->consecutiveFailures() == 0
+            && m_pollsFinished.value(source) > 0 && !m_log.entries().empty()
+            && m_log.entries().back().source == source->name()
+            && m_log.entries().back().severity == EventLog::Severity::Error) {
+            m_log.append(EventLog::Severity::Info, source->name(), QStringLiteral("recovered"));
+        }
+    });
+}
+
+int ClusterMonitor::completedRounds() const
+{
+    if (m_sources.isEmpty()) {
+        return m_lastRound;
+    }
+    int rounds = std::numeric_limits<int>::max();
+    for (const PollingSource *s : m_sources) {
+        rounds = std::min(rounds, m_pollsFinished.value(s));
+    }
+    return rounds;
+}
+
+void ClusterMonitor::start()
+{
+    for (PollingSource *s : std::as_const(m_sources)) {
+        s->start();
+    }
+    m_staleTimer.start();
+    if (m_sources.isEmpty()) {
+        // Nothing to poll: the declared picture is complete at once.
+        m_lastRound = 1;
+        QMetaObject::invokeMethod(this, [this] { Q_EMIT roundCompleted(1); }, Qt::QueuedConnection);
+    }
+}
+
+void ClusterMonitor::stop()
+{
+    m_staleTimer.stop();
+    for (PollingSource *s : std::as_const(m_sources)) {
+        s->stop();
+    }
+}
+
+void ClusterMonitor::pollNow()
+{
+    for (PollingSource *s : std::as_const(m_sources)) {
+        s->pollNow();
+    }
+}
+
+void ClusterMonitor::scheduleRebuild()
+{
+    if (!m_rebuildTimer.isActive()) {
+        m_rebuildTimer.start();
+    }
+}
+
+SourceState ClusterMonitor::stateOf(const PollingSource *source, bool hasData) const
+{
+    SourceState st;
+    st.hasData = hasData;
+    st.error = source->lastError();
+    st.lastSuccess = source->lastSuccess();
+    st.stale = !hasData || source->status() == PollingSource::Status::Failing;
+    // DNS re-queries each name when its TTL runs out, not every interval; its records carry
+    // their own stale flags. Every other source is stale after 3 missed intervals.
+    if (source != m_dns) {
+        st.stale = st.stale || source->isStale(m_clock.now(), 3);
+    }
+    return st;
+}
+
+void ClusterMonitor::rebuild()
+{
+    m_inputs.now = m_clock.now();
+    if (m_dns) {
+        m_inputs.dnsState = stateOf(m_dns, m_inputs.dns.has_value());
+        // Per-name failures live in the snapshot; the source as a whole is stale only when
+        // every name failed, which stateOf() sees through the source's status.
+    }
+    for (auto it = m_lbSources.cbegin(); it != m_lbSources.cend(); ++it) {
+        m_inputs.lbState.insert(it.key(), stateOf(it.value(), m_inputs.lb.contains(it.key())));
+    }
+    for (auto it = m_meshSources.cbegin(); it != m_meshSources.cend(); ++it) {
+        m_inputs.meshState.insert(it.key(), stateOf(it.value(), m_inputs.mesh.contains(it.key())));
+    }
+    m_topology = TopologyBuilder::build(m_profile, m_inputs);
+    Q_EMIT topologyChanged(m_topology);
+    const int rounds = completedRounds();
+    if (rounds > m_lastRound) {
+        m_lastRound = rounds;
+        Q_EMIT roundCompleted(rounds);
+    }
+}
+
+} // namespace hopscope

@@ -1,0 +1,76 @@
+#pragma once
+
+#include "core/Clock.h"
+#include "core/EventLog.h"
+#include "profile/ClusterProfile.h"
+#include "topology/Topology.h"
+#include "topology/TopologyBuilder.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+
+class QNetworkAccessManager;
+
+namespace hopscope {
+
+class DnsDiscoverySource;
+class EnvoyAdminSource;
+class PollingSource;
+
+// Watches one cluster profile: owns a polling source per endpoint (DNS discovery, one per load
+// balancer, one per sidecar), keeps each one's latest snapshot, and rebuilds the Topology
+// (TopologyBuilder, pure) whenever a poll ends — coalesced to one rebuild per event-loop turn —
+// and once per interval so that silent sources turn Stale. Errors go to its EventLog. Lives on
+// the GUI thread (or the CLI's main thread); all I/O is asynchronous.
+class ClusterMonitor : public QObject
+{
+    Q_OBJECT
+public:
+    explicit ClusterMonitor(ClusterProfile profile, QObject *parent = nullptr,
+                            const Clock &clock = Clock::system());
+    ~ClusterMonitor() override;
+
+    const ClusterProfile &profile() const { return m_profile; }
+    const Topology &topology() const { return m_topology; }
+    EventLog *eventLog() { return &m_log; }
+    QList<PollingSource *> sources() const { return m_sources; }
+    DnsDiscoverySource *dnsSource() const { return m_dns; }
+    PollingSource *loadBalancerSource(const QString &id) const { return m_lbSources.value(id); }
+    EnvoyAdminSource *sidecarSource(const QString &id) const { return m_meshSources.value(id); }
+
+    // Every source has finished (succeeded or failed) at least this many polls.
+    int completedRounds() const;
+
+    void start();
+    void stop();
+    void pollNow(); // every source, e.g. after an operation, to confirm by observation
+
+Q_SIGNALS:
+    void topologyChanged(const hopscope::Topology &topology);
+    void roundCompleted(int rounds);
+
+private:
+    void scheduleRebuild();
+    void rebuild();
+    SourceState stateOf(const PollingSource *source, bool hasData) const;
+    void watch(PollingSource *source);
+
+    ClusterProfile m_profile;
+    const Clock &m_clock;
+    EventLog m_log;
+    std::unique_ptr<QNetworkAccessManager> m_nam;
+    DnsDiscoverySource *m_dns = nullptr;
+    QHash<QString, PollingSource *> m_lbSources;
+    QHash<QString, EnvoyAdminSource *> m_meshSources;
+    QList<PollingSource *> m_sources;
+    QHash<const PollingSource *, int> m_pollsFinished;
+    TopologyInputs m_inputs;
+    Topology m_topology;
+    QTimer m_rebuildTimer; // zero-delay coalescing
+    QTimer m_staleTimer;   // once per interval
+    int m_lastRound = 0;
+};
+
+} // namespace hopscope

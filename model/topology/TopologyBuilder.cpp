@@ -1,0 +1,510 @@
+#include "TopologyBuilder.h"
+
+#include <QHostAddress>
+#include <QMap>
+#include <QSet>
+
+#include <algorithm>
+#include <functional>
+
+namespace hopscope {
+
+const ServiceNode *Topology::service(const QString &id) const
+{
+    for (const ServiceNode &s : services) {
+        if (s.id == id) {
+            return &s;
+        }
+    }
+    return nullptr;
+}
+
+const TargetNode *Topology::target(const QString &serviceId, const QString &key) const
+{
+    if (const ServiceNode *s = service(serviceId)) {
+        for (const TargetNode &t : s->targets) {
+            if (t.key == key) {
+                return &t;
+            }
+        }
+    }
+    return nullptr;
+}
+
+namespace {
+
+QString keyOf(const QString &address, quint16 port)
+{
+    const QString host = address.contains(u':') ? QLatin1Char('[') + address + QLatin1Char(']') : address;
+    return host + QLatin1Char(':') + QString::number(port);
+}
+
+QString hhmmss(const QDateTime &t)
+{
+    return t.toLocalTime().toString(QStringLiteral("HH:mm:ss"));
+}
+
+// Targets of every service while building: service id -> key -> node.
+class TargetTable
+{
+public:
+    TargetNode &at(const QString &serviceId, const QString &address, quint16 port)
+    {
+        const QString key = keyOf(address, port);
+        auto &byKey = m_table[serviceId];
+        auto it = byKey.find(key);
+        if (it == byKey.end()) {
+            TargetNode node;
+            node.key = key;
+            node.address = address;
+            node.port = port;
+            it = byKey.insert(key, node);
+        }
+        return *it;
+    }
+    // The service that already has a target with this key (DNS found it first), if any.
+    QString serviceWithKey(const QString &key) const
+    {
+        for (auto it = m_table.cbegin(); it != m_table.cend(); ++it) {
+            if (it->contains(key)) {
+                return it.key();
+            }
+        }
+        return {};
+    }
+    QList<TargetNode> take(const QString &serviceId) { return m_table.take(serviceId).values(); }
+
+private:
+    QHash<QString, QMap<QString, TargetNode>> m_table;
+};
+
+Observation lbObservation(const QString &lbId, const HaproxyStatServer &server, bool stale,
+                          const QDateTime &when)
+{
+    Observation o;
+    o.source = QStringLiteral("lb:") + lbId;
+    o.stale = stale;
+    o.when = when;
+    switch (server.state) {
+    case HaproxyServerStatus::Up:
+        o.health = server.transitional ? Health::Degraded : Health::Healthy;
+        break;
+    case HaproxyServerStatus::Down:
+        o.health = Health::Down;
+        break;
+    case HaproxyServerStatus::NoLb:
+        o.health = Health::Draining;
+        break;
+    case HaproxyServerStatus::Drain:
+        o.health = server.scur.value_or(1) == 0 ? Health::Drained : Health::Draining;
+        break;
+    case HaproxyServerStatus::Maint:
+        o.health = Health::Maintenance;
+        break;
+    default:
+        o.health = Health::Unknown; // "no check" and unknown strings: running, but nobody checks
+        break;
+    }
+    QStringList words{server.status.isEmpty() ? QStringLiteral("no status") : server.status};
+    if (!server.checkStatus.isEmpty()) {
+        words.append(server.checkStatus);
+    }
+    if (server.scur) {
+        words.append(QStringLiteral("%1 sessions").arg(*server.scur));
+    }
+    o.text = words.join(u' ');
+    return o;
+}
+
+Observation meshHostObservation(const QString &proxyId, const EnvoyHost &host, bool stale,
+                                const QDateTime &when)
+{
+    Observation o;
+    o.source = QStringLiteral("mesh:") + proxyId;
+    o.stale = stale;
+    o.when = when;
+    const EnvoyHealthFlags &f = host.healthFlags;
+    if (f.has(EnvoyHealthFlag::FailedActiveHc) || f.has(EnvoyHealthFlag::FailedEdsHealth)) {
+        o.health = Health::Down;
+    } else if (f.has(EnvoyHealthFlag::FailedOutlierCheck)) {
+        o.health = Health::Down;
+    } else if (f.has(EnvoyHealthFlag::ExcludedViaImmediateHcFail) || f.has(EnvoyHealthFlag::EdsStatusDraining)
+               || f.has(EnvoyHealthFlag::PendingDynamicRemoval)) {
+        o.health = host.cxActive == 0 ? Health::Drained : Health::Draining;
+    } else if (host.isDegraded()) {
+        o.health = Health::Degraded;
+    } else if (f.has(EnvoyHealthFlag::PendingActiveHc)) {
+        o.health = Health::Unknown;
+    } else {
+        o.health = host.isHealthy() ? Health::Healthy : Health::Down;
+    }
+    const QStringList flags = f.names();
+    o.text = (flags.isEmpty() ? QStringLiteral("healthy") : flags.join(QStringLiteral(", ")))
+             + QStringLiteral(" · %1 active connections").arg(host.cxActive);
+    return o;
+}
+
+bool isLocalAppCluster(const EnvoyCluster &c)
+{
+    return c.name == u"local_app" || c.name.startsWith(u"inbound|") || c.name.endsWith(u"local_app");
+}
+
+} // namespace
+
+QList<PathNode> TopologyBuilder::paths(const ClusterProfile &profile, const QList<EdgeNode> &edges,
+                                       int maxPaths)
+{
+    QHash<QString, QList<const EdgeNode *>> out;
+    QSet<QString> called;
+    for (const EdgeNode &e : edges) {
+        out[e.from].append(&e);
+        called.insert(e.to);
+    }
+    QList<PathNode> result;
+    QStringList stack;
+    QList<const EdgeNode *> edgeStack;
+    std::function<void(const QString &)> walk = [&](const QString &service) {
+        if (result.size() >= maxPaths) {
+            return;
+        }
+        stack.append(service);
+        const auto next = out.value(service);
+        bool extended = false;
+        for (const EdgeNode *e : next) {
+            if (stack.contains(e->to)) {
+                continue; // a cycle: the path ends here
+            }
+            extended = true;
+            edgeStack.append(e);
+            walk(e->to);
+            edgeStack.removeLast();
+        }
+        if (!extended && stack.size() > 1) {
+            PathNode p;
+            p.services = stack;
+            for (const EdgeNode *e : std::as_const(edgeStack)) {
+                p.networkHops += e->hops.networkHops;
+                p.proxyHops += e->hops.proxyHops;
+                p.hairpin = p.hairpin || e->hairpin;
+            }
+            result.append(p);
+        }
+        stack.removeLast();
+    };
+    for (const ServiceSpec &s : profile.services) {
+        if (!called.contains(s.id) && out.contains(s.id)) {
+            walk(s.id);
+        }
+    }
+    return result;
+}
+
+Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInputs &in)
+{
+    Topology t;
+    t.profileName = profile.name;
+    t.builtAt = in.now;
+    TargetTable table;
+    QHash<QString, QString> dnsErrors;
+
+    // 1. DNS: the tasks each service name resolves to, and those it stopped resolving to.
+    if (in.dns) {
+        for (const DnsServiceState &s : in.dns->services) {
+            if (s.error.isError()) {
+                dnsErrors.insert(s.id, s.error.message);
+            }
+            for (const DnsTarget &r : s.records) {
+                if (r.record.address.isNull()) {
+                    continue; // an SRV target that did not resolve: nothing to key it by
+                }
+                const quint16 port = r.record.type == DnsRecordType::SRV ? r.record.port : s.profilePort;
+                TargetNode &node = table.at(s.id, r.record.address.toString(), port);
+                node.fqdn = r.record.type == DnsRecordType::SRV ? r.record.target : r.record.owner;
+                node.dnsTtl = r.record.ttl;
+                node.dnsFirstSeen = r.firstSeen;
+                Observation o;
+                o.source = QStringLiteral("dns");
+                o.health = Health::Healthy; // discovery lists only registered (healthy) instances
+                o.listedInDns = true;
+                o.stale = r.stale || in.dnsState.stale;
+                o.when = r.lastSeen;
+                o.text = QStringLiteral("listed in %1 %2, TTL %3 s")
+                             .arg(s.name, dnsRecordTypeName(s.type))
+                             .arg(r.record.ttl);
+                if (r.stale) {
+                    o.text += QStringLiteral(" (last good answer; ") + r.staleReason + QLatin1Char(')');
+                }
+                node.observations.append(o);
+            }
+            for (const DnsRemovedTarget &r : s.removed) {
+                if (r.record.address.isNull() || r.holdUntil <= in.now) {
+                    continue;
+                }
+                const quint16 port = r.record.type == DnsRecordType::SRV ? r.record.port : s.profilePort;
+                TargetNode &node = table.at(s.id, r.record.address.toString(), port);
+                node.fqdn = r.record.type == DnsRecordType::SRV ? r.record.target : r.record.owner;
+                node.dnsRemovedAt = r.removedAt;
+                node.dnsHoldUntil = r.holdUntil;
+                Observation o;
+                o.source = QStringLiteral("dns");
+                o.health = Health::Draining;
+                o.removedFromDns = true;
+                o.dnsRemovedAt = r.removedAt;
+                o.dnsHoldUntil = r.holdUntil;
+                o.stale = in.dnsState.stale;
+                o.when = r.removedAt;
+                o.text = QStringLiteral("removed from DNS at %1; clients may hold it until %2")
+                             .arg(hhmmss(r.removedAt), hhmmss(r.holdUntil));
+                node.observations.append(o);
+            }
+        }
+    }
+
+    // 2. Load balancers: every server with an address is matched to a service, through the
+    //    profile's routes (backend -> service) or by address:port to a target DNS found.
+    for (const LoadBalancerSpec &lb : profile.loadBalancers) {
+        const SourceState state = in.lbState.value(lb.id);
+        LoadBalancerNode node;
+        node.id = lb.id;
+        for (const RouteSpec &r : lb.routes) {
+            node.routes.append(r.pathPrefix + QStringLiteral("* → ") + r.service);
+        }
+        const auto snap = in.lb.constFind(lb.id);
+        if (!state.hasData || snap == in.lb.constEnd()) {
+            node.health = state.error.isError() ? Health::Down : Health::Unknown;
+            node.reason = state.error.isError() ? QStringLiteral("unreachable: ") + state.error.message
+                                                : QStringLiteral("no data yet");
+        } else {
+            node.version = snap->info.version;
+            node.health = state.stale ? Health::Stale : Health::Healthy;
+            node.reason = state.stale ? QStringLiteral("stale since %1: %2")
+                                            .arg(hhmmss(state.lastSuccess), state.error.isError() ? state.error.message : QStringLiteral("no recent poll"))
+                                      : QStringLiteral("answering (HAProxy %1)").arg(node.version);
+            QHash<QString, QString> backendService;
+            for (const RouteSpec &r : lb.routes) {
+                backendService.insert(r.backend, r.service);
+            }
+            for (const HaproxyStatProxy &proxy : snap->stat.proxies) {
+                if (proxy.type != HaproxyStatProxy::Type::Backend) {
+                    continue;
+                }
+                for (const HaproxyStatServer &server : proxy.servers) {
+                    if (!server.address || !server.port || *server.address == u"unix") {
+                        continue; // an unfilled server-template slot, or an address the socket hides
+                    }
+                    const QString key = keyOf(*server.address, *server.port);
+                    QString serviceId = backendService.value(proxy.name);
+                    if (serviceId.isEmpty()) {
+                        serviceId = table.serviceWithKey(key);
+                    }
+                    if (serviceId.isEmpty()) {
+                        continue; // the LB routes somewhere this profile does not model
+                    }
+                    TargetNode &target = table.at(serviceId, *server.address, *server.port);
+                    target.observations.append(lbObservation(lb.id, server, state.stale, state.lastSuccess));
+                    if (server.scur) {
+                        target.lbSessions = target.lbSessions.value_or(0) + *server.scur;
+                    }
+                    target.lbServer = proxy.name + QLatin1Char('/') + server.name;
+                }
+            }
+        }
+        t.loadBalancers.append(node);
+    }
+
+    // 3. Mesh: each sidecar reports on its own task (server state, local app health) and, as a
+    //    caller, on the upstream hosts it sends to.
+    QHash<QString, QString> sidecarByIp; // task IP -> service id (for Consul-style ingress ports)
+    for (const ProxySpec &px : profile.proxies) {
+        sidecarByIp.insert(px.task.host, px.service);
+    }
+    for (const ProxySpec &px : profile.proxies) {
+        const SourceState state = in.meshState.value(px.id);
+        SidecarNode side;
+        side.id = px.id;
+        side.service = px.service;
+        side.task = px.task.toString();
+        TargetNode &own = table.at(px.service, px.task.host, px.task.port);
+        own.sidecar = px.id;
+        Observation o;
+        o.source = QStringLiteral("mesh:") + px.id;
+        o.stale = state.stale;
+        o.when = state.lastSuccess;
+        const auto snap = in.mesh.constFind(px.id);
+        if (!state.hasData || snap == in.mesh.constEnd()) {
+            side.health = state.error.isError() ? Health::Down : Health::Unknown;
+            side.reason = state.error.isError() ? QStringLiteral("admin API unreachable: ") + state.error.message
+                                                : QStringLiteral("no data yet");
+            o.health = Health::Unknown;
+            o.stale = true;
+            o.text = side.reason;
+        } else {
+            side.version = snap->serverInfo.semver;
+            const EnvoyServerInfo::State s = snap->serverInfo.state;
+            qint64 downstream = 0;
+            bool haveDownstream = false;
+            if (snap->stats) {
+                for (const EnvoyTrafficStats &l : snap->stats->httpManagers) {
+                    if (l.cxActive) {
+                        downstream += qint64(*l.cxActive);
+                        haveDownstream = true;
+                    }
+                }
+            }
+            if (haveDownstream) {
+                own.meshActiveConnections = downstream;
+            }
+            if (s == EnvoyServerInfo::State::Draining || snap->readyHttpStatus == 503) {
+                o.health = haveDownstream && downstream == 0 ? Health::Drained : Health::Draining;
+                o.text = QStringLiteral("sidecar %1 (healthcheck failed)").arg(snap->serverInfo.stateName);
+            } else if (s == EnvoyServerInfo::State::Live) {
+                o.health = Health::Healthy;
+                o.text = QStringLiteral("sidecar LIVE");
+            } else {
+                o.health = Health::Unknown;
+                o.text = QStringLiteral("sidecar %1").arg(snap->serverInfo.stateName);
+            }
+            // The app behind the sidecar, as the sidecar's own health checks see it.
+            for (const EnvoyCluster &c : snap->clusters.clusters) {
+                if (!isLocalAppCluster(c)) {
+                    continue;
+                }
+                for (const EnvoyHost &h : c.hosts) {
+                    if (!h.isHealthy() && o.health == Health::Healthy) {
+                        o.health = Health::Down;
+                        o.text = QStringLiteral("sidecar LIVE, local app failing: ") + h.healthFlags.names().join(QStringLiteral(", "));
+                    }
+                }
+            }
+            if (haveDownstream) {
+                o.text += QStringLiteral(" · %1 downstream connections").arg(downstream);
+            }
+            side.health = state.stale ? Health::Stale : o.health;
+            side.reason = o.text;
+            // As a caller: upstream hosts, matched by key, else by the IP of a known sidecar task.
+            for (const EnvoyCluster &c : snap->clusters.clusters) {
+                if (isLocalAppCluster(c)) {
+                    continue;
+                }
+                for (const EnvoyHost &h : c.hosts) {
+                    if (h.addressKind != EnvoyHost::AddressKind::Socket || !h.port) {
+                        continue;
+                    }
+                    const QString key = keyOf(h.address, *h.port);
+                    QString serviceId = table.serviceWithKey(key);
+                    TargetNode *target = nullptr;
+                    if (!serviceId.isEmpty()) {
+                        target = &table.at(serviceId, h.address, *h.port);
+                    } else if (sidecarByIp.contains(h.address)) {
+                        // Consul/App Mesh style: the host is the callee's sidecar ingress on the
+                        // task's IP; attribute it to that task.
+                        for (const ProxySpec &callee : profile.proxies) {
+                            if (callee.task.host == h.address) {
+                                target = &table.at(callee.service, callee.task.host, callee.task.port);
+                                break;
+                            }
+                        }
+                    }
+                    if (!target) {
+                        continue;
+                    }
+                    target->observations.append(meshHostObservation(px.id, h, state.stale, state.lastSuccess));
+                    target->meshRequestsTotal = target->meshRequestsTotal.value_or(0) + qint64(h.rqTotal);
+                }
+            }
+        }
+        own.observations.append(o);
+        t.sidecars.append(side);
+    }
+
+    // 4. Fold each target, then each service.
+    for (const ServiceSpec &spec : profile.services) {
+        ServiceNode s;
+        s.id = spec.id;
+        s.name = spec.name;
+        if (spec.dns) {
+            s.dnsName = spec.dns->name;
+            s.dnsType = dnsRecordTypeName(spec.dns->type);
+        }
+        s.dnsError = dnsErrors.value(spec.id);
+        s.targets = table.take(spec.id); // QMap order: sorted by key
+        int conflicts = 0, stale = 0, unknown = 0, down = 0;
+        for (TargetNode &target : s.targets) {
+            const FoldedHealth f = HealthFolder::fold(target.observations);
+            target.health = f.health;
+            target.reason = f.reason;
+            s.healthyCount += isServing(f.health) ? 1 : 0;
+            conflicts += f.health == Health::Conflict;
+            stale += f.health == Health::Stale;
+            unknown += f.health == Health::Unknown;
+            down += f.health == Health::Down;
+        }
+        const int n = int(s.targets.size());
+        if (n == 0) {
+            s.health = s.dnsError.isEmpty() ? Health::Unknown : Health::Stale;
+            s.summary = s.dnsError.isEmpty() ? QStringLiteral("no data yet")
+                                             : QStringLiteral("no targets: ") + s.dnsError;
+        } else {
+            s.summary = QStringLiteral("%1 of %2 healthy").arg(s.healthyCount).arg(n);
+            if (conflicts > 0) {
+                s.health = Health::Conflict;
+            } else if (stale == n) {
+                s.health = Health::Stale;
+            } else if (unknown == n) {
+                s.health = Health::Unknown;
+            } else if (s.healthyCount == n) {
+                const bool allHealthy = std::all_of(s.targets.cbegin(), s.targets.cend(),
+                                                    [](const TargetNode &x) { return x.health == Health::Healthy; });
+                s.health = allHealthy ? Health::Healthy : Health::Degraded;
+            } else if (s.healthyCount == 0) {
+                s.health = down > 0 ? Health::Down : (stale > 0 ? Health::Stale : Health::Unknown);
+            } else {
+                s.health = Health::Degraded;
+            }
+        }
+        t.services.append(s);
+    }
+
+    // 5. Edges, hops and paths.
+    QSet<QString> meshServices;
+    for (const ProxySpec &px : profile.proxies) {
+        meshServices.insert(px.service);
+    }
+    for (const EdgeSpec &e : profile.edges) {
+        EdgeNode edge;
+        edge.from = e.from;
+        edge.to = e.to;
+        edge.via = e.viaText();
+        edge.hops = HopModel::classify(e);
+        if (e.via == EdgeSpec::Via::LoadBalancer) {
+            if (const LoadBalancerSpec *lb = profile.loadBalancer(e.loadBalancer)) {
+                for (const RouteSpec &r : lb->routes) {
+                    if (r.service == e.to) {
+                        edge.routes.append(r.pathPrefix + QLatin1Char('*'));
+                    }
+                }
+            }
+            edge.hairpin = meshServices.contains(e.from) && meshServices.contains(e.to);
+        }
+        t.edges.append(edge);
+    }
+    t.paths = paths(profile, t.edges);
+
+    // 6. Every failing source, for the status bar, the log and `snapshot --json`.
+    if (in.dnsState.error.isError()) {
+        t.errors.append(in.dnsState.error);
+    }
+    for (const LoadBalancerSpec &lb : profile.loadBalancers) {
+        if (in.lbState.value(lb.id).error.isError()) {
+            t.errors.append(in.lbState.value(lb.id).error);
+        }
+    }
+    for (const ProxySpec &px : profile.proxies) {
+        if (in.meshState.value(px.id).error.isError()) {
+            t.errors.append(in.meshState.value(px.id).error);
+        }
+    }
+    return t;
+}
+
+} // namespace hopscope

@@ -1,0 +1,309 @@
+#include "profile/ProfileStore.h"
+#include "topology/TopologyBuilder.h"
+
+#include <QTest>
+
+using namespace hopscope;
+
+namespace {
+const QDateTime s_now = QDateTime::fromSecsSinceEpoch(1'800'000'000, Qt::UTC);
+
+ClusterProfile profile()
+{
+    const ProfileLoadResult r = ProfileStore::load(qEnvironmentVariable("HOPSCOPE_TEST_DATA")
+                                                   + QStringLiteral("/topology/builder.hopscope.json"));
+    if (!r.ok()) {
+        qFatal("fixture profile invalid: %s", qPrintable(r.problems.first().toString()));
+    }
+    return *r.profile;
+}
+
+DnsTarget dnsTarget(const QString &ip, bool stale = false)
+{
+    DnsTarget t;
+    t.record.type = DnsRecordType::A;
+    t.record.owner = QStringLiteral("b.corp");
+    t.record.address = QHostAddress(ip);
+    t.record.ttl = 10;
+    t.firstSeen = s_now.addSecs(-60);
+    t.lastSeen = s_now;
+    t.holdUntil = s_now.addSecs(10);
+    t.stale = stale;
+    t.staleReason = stale ? QStringLiteral("SERVFAIL") : QString();
+    return t;
+}
+
+HaproxyStatServer lbServer(const QString &name, const QString &ip, quint16 port, const QString &status,
+                           qint64 scur = 0)
+{
+    HaproxyStatServer s;
+    s.name = name;
+    s.address = ip;
+    s.port = port;
+    s.status = status;
+    s.state = classifyHaproxyStatus(status, &s.transitional, &s.trackedBy);
+    s.scur = scur;
+    s.checkStatus = QStringLiteral("L7OK");
+    return s;
+}
+
+SourceState fresh()
+{
+    SourceState st;
+    st.hasData = true;
+    st.stale = false;
+    st.lastSuccess = s_now;
+    return st;
+}
+
+struct Scenario
+{
+    TopologyInputs in;
+    Scenario()
+    {
+        in.now = s_now;
+        in.dnsState = fresh();
+        in.dns = DnsDiscoverySnapshot{};
+        in.dns->taken = s_now;
+        DnsServiceState b;
+        b.id = QStringLiteral("b");
+        b.name = QStringLiteral("b.corp");
+        b.type = DnsRecordType::A;
+        b.profilePort = 8000;
+        b.hasAnswer = true;
+        in.dns->services.append(b);
+    }
+    DnsServiceState &dnsB() { return in.dns->services[0]; }
+    HaproxyStatProxy &backend(const QString &name)
+    {
+        HaproxySnapshot &snap = in.lb[QStringLiteral("lb")];
+        in.lbState.insert(QStringLiteral("lb"), fresh());
+        for (HaproxyStatProxy &p : snap.stat.proxies) {
+            if (p.name == name) {
+                return p;
+            }
+        }
+        HaproxyStatProxy p;
+        p.name = name;
+        p.type = HaproxyStatProxy::Type::Backend;
+        snap.stat.proxies.append(p);
+        return snap.stat.proxies.last();
+    }
+};
+} // namespace
+
+Q_DECLARE_METATYPE(Health)
+
+// TopologyBuilder + HealthFolder: every source combination an operator meets, folded into one
+// health with a reason in words; services summarised; edges classified; paths summed.
+class tst_TopologyBuilder : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void targetHealth_data()
+    {
+        QTest::addColumn<QString>("dnsState");   // listed | removed | stale-listed | none
+        QTest::addColumn<QString>("lbStatus");   // HAProxy status string, or "" for no LB row
+        QTest::addColumn<qint64>("sessions");
+        QTest::addColumn<bool>("lbStale");
+        QTest::addColumn<Health>("expected");
+        QTest::addColumn<QString>("reasonContains");
+
+        QTest::newRow("dns-only") << "listed" << "" << qint64(0) << false << Health::Healthy << "dns: listed in b.corp A, TTL 10 s";
+        QTest::newRow("dns-and-lb-up") << "listed" << "UP" << qint64(2) << false << Health::Healthy << "lb:lb: UP L7OK 2 sessions";
+        QTest::newRow("lb-down-while-dns-lists-it") << "listed" << "DOWN" << qint64(0) << false << Health::Down << "DNS still lists it";
+        QTest::newRow("lb-going-down-transitional") << "listed" << "UP 1/2" << qint64(0) << false << Health::Degraded << "UP 1/2";
+        QTest::newRow("lb-recovering-transitional") << "listed" << "DOWN 1/2" << qint64(0) << false << Health::Down << "DOWN 1/2";
+        QTest::newRow("lb-drain-with-sessions") << "listed" << "DRAIN" << qint64(3) << false << Health::Draining << "DRAIN";
+        QTest::newRow("lb-drain-idle") << "listed" << "DRAIN" << qint64(0) << false << Health::Drained << "DRAIN";
+        QTest::newRow("lb-nolb") << "listed" << "NOLB" << qint64(0) << false << Health::Draining << "NOLB";
+        QTest::newRow("conflict-lb-maint-dns-lists") << "listed" << "MAINT" << qint64(0) << false << Health::Conflict << "DNS lists this target but lb marks it MAINT";
+        QTest::newRow("conflict-lb-routes-dns-removed") << "removed" << "UP" << qint64(1) << false << Health::Conflict << "lb still routes to this target, which DNS stopped listing at";
+        QTest::newRow("lb-stale-is-never-healthy") << "listed" << "UP" << qint64(0) << true << Health::Stale << "no fresh health data";
+        QTest::newRow("dns-stale-only") << "stale-listed" << "" << qint64(0) << false << Health::Stale << "SERVFAIL";
+        QTest::newRow("dns-removed-lb-agrees") << "removed" << "MAINT (resolution)" << qint64(0) << false << Health::Maintenance << "removed from DNS";
+        QTest::newRow("lb-no-check") << "listed" << "no check" << qint64(0) << false << Health::Unknown << "no check";
+    }
+    void targetHealth()
+    {
+        QFETCH(QString, dnsState);
+        QFETCH(QString, lbStatus);
+        QFETCH(qint64, sessions);
+        QFETCH(bool, lbStale);
+        QFETCH(Health, expected);
+        QFETCH(QString, reasonContains);
+
+        Scenario s;
+        if (dnsState == u"listed" || dnsState == u"stale-listed") {
+            s.dnsB().records.append(dnsTarget(QStringLiteral("10.0.0.12"), dnsState == u"stale-listed"));
+        } else if (dnsState == u"removed") {
+            DnsRemovedTarget r;
+            r.record = dnsTarget(QStringLiteral("10.0.0.12")).record;
+            r.removedAt = s_now.addSecs(-2);
+            r.holdUntil = s_now.addSecs(8);
+            s.dnsB().removed.append(r);
+        }
+        if (!lbStatus.isEmpty()) {
+            s.backend(QStringLiteral("be_b")).servers.append(lbServer(QStringLiteral("b2"), QStringLiteral("10.0.0.12"), 8000, lbStatus, sessions));
+            if (lbStale) {
+                SourceState st = fresh();
+                st.stale = true;
+                st.error.kind = SourceError::Kind::Timeout;
+                st.error.message = QStringLiteral("no answer within 1500 ms");
+                s.in.lbState.insert(QStringLiteral("lb"), st);
+            }
+        }
+        const Topology t = TopologyBuilder::build(profile(), s.in);
+        const TargetNode *n = t.target(QStringLiteral("b"), QStringLiteral("10.0.0.12:8000"));
+        QVERIFY2(n, "the target must exist, keyed by address:port");
+        QVERIFY2(n->health == expected, qPrintable(healthName(n->health) + QStringLiteral(" — ") + n->reason));
+        QVERIFY2(n->reason.contains(reasonContains), qPrintable(n->reason));
+        if (expected != Health::Healthy && expected != Health::Degraded) {
+            QCOMPARE(t.service(QStringLiteral("b"))->healthyCount, 0);
+        }
+    }
+
+    void serviceSummaryCountsServingTargets()
+    {
+        Scenario s;
+        s.dnsB().records = {dnsTarget(QStringLiteral("10.0.0.11")), dnsTarget(QStringLiteral("10.0.0.12"))};
+        HaproxyStatProxy &be = s.backend(QStringLiteral("be_b"));
+        be.servers = {lbServer(QStringLiteral("b1"), QStringLiteral("10.0.0.11"), 8000, QStringLiteral("UP")),
+                      lbServer(QStringLiteral("b2"), QStringLiteral("10.0.0.12"), 8000, QStringLiteral("DOWN"))};
+        const Topology t = TopologyBuilder::build(profile(), s.in);
+        const ServiceNode *b = t.service(QStringLiteral("b"));
+        QCOMPARE(b->summary, QStringLiteral("1 of 2 healthy"));
+        QCOMPARE(b->health, Health::Degraded);
+        QCOMPARE(b->targets.size(), 2);
+        QCOMPARE(b->targets[0].key, QStringLiteral("10.0.0.11:8000")); // sorted by key
+    }
+
+    void serverTemplateSlotsAreKeyedByAddressNotName()
+    {
+        // The same slot name reused for another record must not merge two targets, and an
+        // unfilled slot (no address) is not a target.
+        Scenario s;
+        HaproxyStatProxy &be = s.backend(QStringLiteral("be_user"));
+        be.servers = {lbServer(QStringLiteral("u1"), QStringLiteral("10.0.0.41"), 9000, QStringLiteral("UP")),
+                      lbServer(QStringLiteral("u1"), QStringLiteral("10.0.0.42"), 9000, QStringLiteral("UP"))};
+        HaproxyStatServer unfilled;
+        unfilled.name = QStringLiteral("u3");
+        unfilled.status = QStringLiteral("MAINT (resolution)");
+        unfilled.state = HaproxyServerStatus::Maint;
+        be.servers.append(unfilled);
+        const Topology t = TopologyBuilder::build(profile(), s.in);
+        const ServiceNode *user = t.service(QStringLiteral("user"));
+        QStringList keys;
+        for (const TargetNode &n : user->targets) {
+            keys.append(n.key);
+        }
+        // 10.0.0.41:9000 is also user-1-envoy's task: one target, two sources.
+        QCOMPARE(keys, (QStringList{QStringLiteral("10.0.0.41:9000"), QStringLiteral("10.0.0.42:9000")}));
+        QCOMPARE(t.target(QStringLiteral("user"), QStringLiteral("10.0.0.41:9000"))->sidecar, QStringLiteral("user-1-envoy"));
+    }
+
+    void noDataYetIsUnknownNeverHealthy()
+    {
+        TopologyInputs in;
+        in.now = s_now;
+        const Topology t = TopologyBuilder::build(profile(), in);
+        for (const ServiceNode &s : t.services) {
+            QVERIFY2(s.health == Health::Unknown || s.health == Health::Stale, qPrintable(s.id + QLatin1Char(' ') + healthName(s.health)));
+            for (const TargetNode &n : s.targets) {
+                QVERIFY2(!isServing(n.health), qPrintable(n.key + QLatin1Char(' ') + healthName(n.health)));
+            }
+        }
+        QCOMPARE(t.service(QStringLiteral("a"))->summary, QStringLiteral("no data yet"));
+        QCOMPARE(t.loadBalancers.first().health, Health::Unknown);
+    }
+
+    void meshObservationsFromCallerAndOwnSidecar()
+    {
+        Scenario s;
+        // order's sidecar sees payments' sidecar ingress (same IP, another port) ejected.
+        EnvoyAdminSnapshot order;
+        order.serverInfo.state = EnvoyServerInfo::State::Live;
+        order.serverInfo.stateName = QStringLiteral("LIVE");
+        order.readyHttpStatus = 200;
+        EnvoyCluster upstream;
+        upstream.name = QStringLiteral("payments.default.dc1.internal.x.consul");
+        EnvoyHost h;
+        h.address = QStringLiteral("10.0.0.61");
+        h.port = 21000;
+        h.healthFlags.set(EnvoyHealthFlag::FailedOutlierCheck);
+        upstream.hosts.append(h);
+        order.clusters.clusters.append(upstream);
+        s.in.mesh.insert(QStringLiteral("order-1-envoy"), order);
+        s.in.meshState.insert(QStringLiteral("order-1-envoy"), fresh());
+        // payments' own sidecar is draining.
+        EnvoyAdminSnapshot pay;
+        pay.serverInfo.state = EnvoyServerInfo::State::Draining;
+        pay.serverInfo.stateName = QStringLiteral("DRAINING");
+        pay.readyHttpStatus = 503;
+        s.in.mesh.insert(QStringLiteral("pay-1-envoy"), pay);
+        s.in.meshState.insert(QStringLiteral("pay-1-envoy"), fresh());
+
+        const Topology t = TopologyBuilder::build(profile(), s.in);
+        const TargetNode *p = t.target(QStringLiteral("payments"), QStringLiteral("10.0.0.61:8080"));
+        QVERIFY(p);
+        QCOMPARE(p->observations.size(), 2);
+        QCOMPARE(p->health, Health::Down); // ejected by the caller beats draining
+        QVERIFY2(p->reason.contains(QStringLiteral("mesh:order-1-envoy: failed_outlier_check")), qPrintable(p->reason));
+        QVERIFY2(p->reason.contains(QStringLiteral("mesh:pay-1-envoy: sidecar DRAINING")), qPrintable(p->reason));
+        QCOMPARE(t.sidecars[1].health, Health::Draining);
+        // A sidecar whose admin API never answered: its own target is not healthy.
+        const TargetNode *u = t.target(QStringLiteral("user"), QStringLiteral("10.0.0.41:9000"));
+        QVERIFY(u && !isServing(u->health));
+    }
+
+    void edgesHopsPathsAndHairpins()
+    {
+        Scenario s;
+        const Topology t = TopologyBuilder::build(profile(), s.in);
+        QCOMPARE(t.edges.size(), 4);
+        QCOMPARE(t.edges[0].hops.networkHops, 1);
+        QCOMPARE(t.edges[0].hops.proxyHops, 0);
+        QCOMPARE(t.edges[1].hops.networkHops, 2);
+        QCOMPARE(t.edges[1].hops.proxyHops, 1);
+        QCOMPARE(t.edges[1].routes, QStringList{QStringLiteral("/api/user/*")});
+        QCOMPARE(t.edges[2].hops.networkHops, 1);
+        QCOMPARE(t.edges[2].hops.proxyHops, 2);
+        QCOMPARE(t.edges[2].hops.label(), QStringLiteral("1 hop · mesh"));
+        // order and user both have sidecars, yet order calls user through the central LB.
+        QVERIFY(t.edges[3].hairpin);
+        QVERIFY(!t.edges[1].hairpin);
+        QStringList paths;
+        for (const PathNode &p : t.paths) {
+            paths.append(QStringLiteral("%1 %2/%3%4").arg(p.services.join(QStringLiteral(">"))).arg(p.networkHops).arg(p.proxyHops).arg(p.hairpin ? QStringLiteral(" hairpin") : QString()));
+        }
+        paths.sort();
+        QCOMPARE(paths, (QStringList{QStringLiteral("a>b>user 3/1"), QStringLiteral("order>payments 1/2"),
+                                     QStringLiteral("order>user 2/1 hairpin")}));
+    }
+
+    void pathsSurviveCycles()
+    {
+        ClusterProfile p = profile();
+        EdgeSpec back;
+        back.from = QStringLiteral("user");
+        back.to = QStringLiteral("a");
+        back.via = EdgeSpec::Via::Dns;
+        p.edges.append(back);
+        QList<EdgeNode> edges;
+        for (const EdgeSpec &e : p.edges) {
+            EdgeNode n;
+            n.from = e.from;
+            n.to = e.to;
+            n.hops = HopModel::classify(e);
+            edges.append(n);
+        }
+        const QList<PathNode> paths = TopologyBuilder::paths(p, edges);
+        QVERIFY(!paths.isEmpty());
+        for (const PathNode &path : paths) {
+            QCOMPARE(QSet<QString>(path.services.cbegin(), path.services.cend()).size(), path.services.size());
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_TopologyBuilder)
+#include "tst_TopologyBuilder.moc"

@@ -10,8 +10,8 @@
 
 namespace hopscope {
 
-EnvoyAdminClient::EnvoyAdminClient(QString name, QUrl adminUrl, QNetworkAccessManager *nam,
-                                   QObject *parent)
+EnvoyAdminClient::EnvoyAdminClient(
+    QString name, QUrl adminUrl, QNetworkAccessManager *nam, QObject *parent)
     : QObject(parent)
     , m_name(std::move(name))
     , m_adminUrl(std::move(adminUrl))
@@ -63,12 +63,12 @@ quint64 EnvoyAdminClient::drainListeners(const EnvoyDrainOptions &options)
     if (options.skipExit) {
         flags << QStringLiteral("skip_exit");
     }
-    return post(EnvoyAdminOperation::DrainListeners, QStringLiteral("/drain_listeners"),
-                flags.join(u'&'));
+    return post(
+        EnvoyAdminOperation::DrainListeners, QStringLiteral("/drain_listeners"), flags.join(u'&'));
 }
 
-quint64 EnvoyAdminClient::post(EnvoyAdminOperation operation, const QString &path,
-                               const QString &query)
+quint64 EnvoyAdminClient::post(
+    EnvoyAdminOperation operation, const QString &path, const QString &query)
 {
     const quint64 id = m_nextId++;
     QUrl url = m_adminUrl;
@@ -84,8 +84,8 @@ quint64 EnvoyAdminClient::post(EnvoyAdminOperation operation, const QString &pat
         result.error.message = QStringLiteral("no network access manager");
         result.error.when = QDateTime::currentDateTimeUtc();
         result.finishedAt = result.error.when;
-        QMetaObject::invokeMethod(this, [this, result] { Q_EMIT operationFinished(result); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, result] { Q_EMIT operationFinished(result); }, Qt::QueuedConnection);
         return id;
     }
     QNetworkRequest request(url);
@@ -107,14 +107,16 @@ quint64 EnvoyAdminClient::post(EnvoyAdminOperation operation, const QString &pat
             result.error.kind = envoyhttp::kindFor(reply->error(), result.httpStatus);
             result.error.source = m_name;
             result.error.when = result.finishedAt;
-            const QString what = u"POST " + url.path()
-                + (url.hasQuery() ? u'?' + url.query() : QString());
+            const QString what
+                = u"POST " + url.path() + (url.hasQuery() ? u'?' + url.query() : QString());
             if (result.httpStatus == 405) {
                 result.error.message = what + u" refused with 405: this Envoy wants another method";
             } else if (result.httpStatus != 0) {
-                result.error.message = what + u" answered HTTP " + QString::number(result.httpStatus);
+                result.error.message
+                    = what + u" answered HTTP " + QString::number(result.httpStatus);
             } else if (reply->error() == QNetworkReply::OperationCanceledError) {
-                result.error.message = what + QStringLiteral(" got no answer within %1 ms").arg(m_timeoutMs);
+                result.error.message
+                    = what + QStringLiteral(" got no answer within %1 ms").arg(m_timeoutMs);
             } else {
                 result.error.message = what + u" failed: " + reply->errorString();
             }

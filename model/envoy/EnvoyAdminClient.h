@@ -35,7 +35,7 @@ struct EnvoyOperationResult
     QUrl url;
     bool ok = false;
     int httpStatus = 0;
-    QString body;      // first 512 bytes of the reply, trimmed
+    QString body; // first 512 bytes of the reply, trimmed
     SourceError error; // kind None when ok
     QDateTime finishedAt;
 };
@@ -49,7 +49,7 @@ class EnvoyAdminClient : public QObject
 
 public:
     EnvoyAdminClient(QString name, QUrl adminUrl, QNetworkAccessManager *nam = nullptr,
-                     QObject *parent = nullptr);
+        QObject *parent = nullptr);
     ~EnvoyAdminClient() override;
 
     void setTimeoutMs(int ms) { m_timeoutMs = ms; }

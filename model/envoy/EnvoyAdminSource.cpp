@@ -37,8 +37,8 @@ struct EnvoyAdminSource::ParseOutcome
     QString error;
 };
 
-EnvoyAdminSource::EnvoyAdminSource(QString name, QUrl adminUrl, QNetworkAccessManager *nam,
-                                   QObject *parent)
+EnvoyAdminSource::EnvoyAdminSource(
+    QString name, QUrl adminUrl, QNetworkAccessManager *nam, QObject *parent)
     : PollingSource(std::move(name), parent)
     , m_adminUrl(std::move(adminUrl))
     , m_nam(nam)
@@ -69,8 +69,8 @@ EnvoyAdminSource::Fetch *EnvoyAdminSource::get(const QString &path, const QStrin
     m_fetches.push_back(std::move(fetch));
 
     QNetworkRequest request(url);
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                         QNetworkRequest::ManualRedirectPolicy);
+    request.setAttribute(
+        QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
     QNetworkReply *reply = m_nam->get(request);
     // Keep QtNetwork from buffering more than a chunk ahead of us, so the cap is real.
     reply->setReadBufferSize(256 * 1024);
@@ -93,7 +93,9 @@ EnvoyAdminSource::Fetch *EnvoyAdminSource::get(const QString &path, const QStrin
         }
         const qint64 length = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong();
         if (length > m_maxBytes) {
-            refuse(QStringLiteral("Content-Length %1 bytes exceeds the %2-byte cap").arg(length).arg(m_maxBytes));
+            refuse(QStringLiteral("Content-Length %1 bytes exceeds the %2-byte cap")
+                       .arg(length)
+                       .arg(m_maxBytes));
             return;
         }
         if (length > 0) {
@@ -109,8 +111,10 @@ EnvoyAdminSource::Fetch *EnvoyAdminSource::get(const QString &path, const QStrin
             refuse(QStringLiteral("body exceeds the %1-byte cap").arg(m_maxBytes));
             return;
         }
-        if (f->body.capacity() < f->body.size() + available + qsizetype(simdjson::SIMDJSON_PADDING)) {
-            f->body.reserve(2 * (f->body.size() + available) + qsizetype(simdjson::SIMDJSON_PADDING));
+        if (f->body.capacity()
+            < f->body.size() + available + qsizetype(simdjson::SIMDJSON_PADDING)) {
+            f->body.reserve(
+                2 * (f->body.size() + available) + qsizetype(simdjson::SIMDJSON_PADDING));
         }
         f->body.append(reply->read(available));
     });
@@ -147,7 +151,7 @@ void EnvoyAdminSource::startPoll()
         QUrlQuery query;
         query.addQueryItem(QStringLiteral("format"), QStringLiteral("json"));
         query.addQueryItem(QStringLiteral("filter"),
-                           QString::fromLatin1(QUrl::toPercentEncoding(EnvoyStatsParser::pollFilter())));
+            QString::fromLatin1(QUrl::toPercentEncoding(EnvoyStatsParser::pollFilter())));
         m_stats = get(QStringLiteral("/stats"), query.toString(QUrl::FullyEncoded));
     }
 }
@@ -182,7 +186,7 @@ void EnvoyAdminSource::onFetchFinished()
         abortAll();
         failPoll(makeError(kind, message, detail));
     };
-    for (Fetch *f : {m_clusters, m_serverInfo}) {
+    for (Fetch *f : { m_clusters, m_serverInfo }) {
         if (f->tooLarge) {
             fail(SourceError::Kind::TooLarge, f->what + u" refused: " + f->errorString);
             return;
@@ -195,7 +199,7 @@ void EnvoyAdminSource::onFetchFinished()
         m_clusters = get(QStringLiteral("/clusters"), {});
         return;
     }
-    for (Fetch *f : {m_clusters, m_serverInfo}) {
+    for (Fetch *f : { m_clusters, m_serverInfo }) {
         if (f->httpStatus != 200) {
             const auto kind = envoyhttp::kindFor(f->error, f->httpStatus);
             const QString message = f->httpStatus != 0
@@ -212,7 +216,8 @@ void EnvoyAdminSource::startParse()
 {
     const QByteArray clusters = m_clusters->body;
     const QByteArray serverInfo = m_serverInfo->body;
-    const int readyStatus = m_ready->httpStatus == 200 || m_ready->httpStatus == 503 ? m_ready->httpStatus : 0;
+    const int readyStatus
+        = m_ready->httpStatus == 200 || m_ready->httpStatus == 503 ? m_ready->httpStatus : 0;
     const QString readyBody = QString::fromUtf8(m_ready->body.left(64)).trimmed();
     const bool haveStats = m_stats && m_stats->httpStatus == 200 && !m_stats->tooLarge;
     const QByteArray stats = haveStats ? m_stats->body : QByteArray();
@@ -225,33 +230,34 @@ void EnvoyAdminSource::startParse()
         watcher->deleteLater();
         onParsed(generation, watcher->result());
     });
-    watcher->setFuture(QtConcurrent::run([clusters, serverInfo, readyStatus, readyBody, haveStats, stats] {
-        ParseOutcome out;
-        out.snapshot.fetchedAt = QDateTime::currentDateTimeUtc();
-        auto c = EnvoyClustersParser::parse(clusters);
-        if (!c.ok()) {
-            out.errorKind = SourceError::Kind::Malformed;
-            out.error = u"/clusters: " + c.error;
-            return out;
-        }
-        auto s = EnvoyServerInfoParser::parse(serverInfo);
-        if (!s.ok()) {
-            out.errorKind = SourceError::Kind::Malformed;
-            out.error = u"/server_info: " + s.error;
-            return out;
-        }
-        out.snapshot.clusters = std::move(c.value);
-        out.snapshot.serverInfo = std::move(s.value);
-        out.snapshot.readyHttpStatus = readyStatus;
-        out.snapshot.readyBody = readyBody;
-        if (haveStats) {
-            auto st = EnvoyStatsParser::parse(stats);
-            if (st.ok()) {
-                out.snapshot.stats = std::move(st.value);
+    watcher->setFuture(
+        QtConcurrent::run([clusters, serverInfo, readyStatus, readyBody, haveStats, stats] {
+            ParseOutcome out;
+            out.snapshot.fetchedAt = QDateTime::currentDateTimeUtc();
+            auto c = EnvoyClustersParser::parse(clusters);
+            if (!c.ok()) {
+                out.errorKind = SourceError::Kind::Malformed;
+                out.error = u"/clusters: " + c.error;
+                return out;
             }
-        }
-        return out;
-    }));
+            auto s = EnvoyServerInfoParser::parse(serverInfo);
+            if (!s.ok()) {
+                out.errorKind = SourceError::Kind::Malformed;
+                out.error = u"/server_info: " + s.error;
+                return out;
+            }
+            out.snapshot.clusters = std::move(c.value);
+            out.snapshot.serverInfo = std::move(s.value);
+            out.snapshot.readyHttpStatus = readyStatus;
+            out.snapshot.readyBody = readyBody;
+            if (haveStats) {
+                auto st = EnvoyStatsParser::parse(stats);
+                if (st.ok()) {
+                    out.snapshot.stats = std::move(st.value);
+                }
+            }
+            return out;
+        }));
 }
 
 void EnvoyAdminSource::onParsed(quint64 generation, const ParseOutcome &outcome)

@@ -26,7 +26,7 @@ public:
 
     // `nam` may be shared; when null the source owns one (without a proxy: admin ports are local).
     EnvoyAdminSource(QString name, QUrl adminUrl, QNetworkAccessManager *nam = nullptr,
-                     QObject *parent = nullptr);
+        QObject *parent = nullptr);
     ~EnvoyAdminSource() override;
 
     QUrl adminUrl() const { return m_adminUrl; }

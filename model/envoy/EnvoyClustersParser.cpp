@@ -49,7 +49,8 @@ bool parseAddress(element el, EnvoyHost &host, QString *error)
                     QString why;
                     const auto port = envoyjson::toU64(f.value, &why);
                     if (!port || *port > 65535) {
-                        *error = QStringLiteral("port_value is not a port number") + (why.isEmpty() ? QString() : u": " + why);
+                        *error = QStringLiteral("port_value is not a port number")
+                            + (why.isEmpty() ? QString() : u": " + why);
                         return false;
                     }
                     host.port = quint16(*port);
@@ -93,7 +94,8 @@ bool parseAddress(element el, EnvoyHost &host, QString *error)
         }
     }
     if (!found) {
-        *error = QStringLiteral("address has neither socket_address, pipe nor envoy_internal_address");
+        *error
+            = QStringLiteral("address has neither socket_address, pipe nor envoy_internal_address");
         return false;
     }
     return true;
@@ -165,7 +167,8 @@ void applyEdsHealth(element el, EnvoyHost &host)
         if (el.get_int64().get(n) != simdjson::SUCCESS) {
             return;
         }
-        static constexpr const char *names[] = {"UNKNOWN", "HEALTHY", "UNHEALTHY", "DRAINING", "TIMEOUT", "DEGRADED"};
+        static constexpr const char *names[]
+            = { "UNKNOWN", "HEALTHY", "UNHEALTHY", "DRAINING", "TIMEOUT", "DEGRADED" };
         if (n < 0 || n > 5) {
             return;
         }
@@ -194,13 +197,17 @@ bool parseHealth(element el, EnvoyHost &host, QString *error)
         EnvoyHealthFlag flag;
     };
     static constexpr BoolField fields[] = {
-        {"failed_active_health_check", "failedActiveHealthCheck", EnvoyHealthFlag::FailedActiveHc},
-        {"failed_outlier_check", "failedOutlierCheck", EnvoyHealthFlag::FailedOutlierCheck},
-        {"failed_active_degraded_check", "failedActiveDegradedCheck", EnvoyHealthFlag::DegradedActiveHc},
-        {"pending_dynamic_removal", "pendingDynamicRemoval", EnvoyHealthFlag::PendingDynamicRemoval},
-        {"pending_active_hc", "pendingActiveHc", EnvoyHealthFlag::PendingActiveHc},
-        {"excluded_via_immediate_hc_fail", "excludedViaImmediateHcFail", EnvoyHealthFlag::ExcludedViaImmediateHcFail},
-        {"active_hc_timeout", "activeHcTimeout", EnvoyHealthFlag::ActiveHcTimeout},
+        { "failed_active_health_check", "failedActiveHealthCheck",
+            EnvoyHealthFlag::FailedActiveHc },
+        { "failed_outlier_check", "failedOutlierCheck", EnvoyHealthFlag::FailedOutlierCheck },
+        { "failed_active_degraded_check", "failedActiveDegradedCheck",
+            EnvoyHealthFlag::DegradedActiveHc },
+        { "pending_dynamic_removal", "pendingDynamicRemoval",
+            EnvoyHealthFlag::PendingDynamicRemoval },
+        { "pending_active_hc", "pendingActiveHc", EnvoyHealthFlag::PendingActiveHc },
+        { "excluded_via_immediate_hc_fail", "excludedViaImmediateHcFail",
+            EnvoyHealthFlag::ExcludedViaImmediateHcFail },
+        { "active_hc_timeout", "activeHcTimeout", EnvoyHealthFlag::ActiveHcTimeout },
     };
     for (simdjson::dom::key_value_pair field : obj) {
         if (keyIs(field.key, "eds_health_status", "edsHealthStatus")) {
@@ -211,7 +218,8 @@ bool parseHealth(element el, EnvoyHost &host, QString *error)
             if (keyIs(field.key, f.snake, f.camel)) {
                 bool b = false;
                 if (field.value.get_bool().get(b) != simdjson::SUCCESS) {
-                    *error = QStringLiteral("health_status.%1 is not a boolean").arg(fromUtf8(field.key));
+                    *error = QStringLiteral("health_status.%1 is not a boolean")
+                                 .arg(fromUtf8(field.key));
                     return false;
                 }
                 if (b) {
@@ -324,10 +332,10 @@ bool parseCluster(element el, EnvoyCluster &cluster, int index, QString *error)
         if (key == "name" && field.value.get_string().get(s) == simdjson::SUCCESS) {
             cluster.name = fromUtf8(s);
         } else if (keyIs(key, "observability_name", "observabilityName")
-                   && field.value.get_string().get(s) == simdjson::SUCCESS) {
+            && field.value.get_string().get(s) == simdjson::SUCCESS) {
             cluster.observabilityName = fromUtf8(s);
         } else if (keyIs(key, "eds_service_name", "edsServiceName")
-                   && field.value.get_string().get(s) == simdjson::SUCCESS) {
+            && field.value.get_string().get(s) == simdjson::SUCCESS) {
             cluster.edsServiceName = fromUtf8(s);
         } else if (keyIs(key, "added_via_api", "addedViaApi")) {
             bool b = false;
@@ -359,7 +367,10 @@ bool parseCluster(element el, EnvoyCluster &cluster, int index, QString *error)
         EnvoyHost host;
         QString why;
         if (!parseHost(h, host, &why)) {
-            *error = QStringLiteral("cluster '%1' host %2 %3").arg(cluster.name).arg(hostIndex + 1).arg(why);
+            *error = QStringLiteral("cluster '%1' host %2 %3")
+                         .arg(cluster.name)
+                         .arg(hostIndex + 1)
+                         .arg(why);
             return false;
         }
         cluster.hosts.append(std::move(host));
@@ -414,7 +425,8 @@ bool parseHostKey(QByteArrayView key, EnvoyHost &host, QString *error)
     } else {
         const qsizetype colon = key.lastIndexOf(':');
         if (colon <= 0) {
-            *error = QStringLiteral("host '%1' has no port").arg(QString::fromUtf8(key.first(std::min<qsizetype>(key.size(), 80))));
+            *error = QStringLiteral("host '%1' has no port")
+                         .arg(QString::fromUtf8(key.first(std::min<qsizetype>(key.size(), 80))));
             return false;
         }
         host.address = QString::fromUtf8(key.first(colon));
@@ -423,7 +435,8 @@ bool parseHostKey(QByteArrayView key, EnvoyHost &host, QString *error)
     quint16 port = 0;
     const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), port);
     if (ec != std::errc() || end != key.data() + key.size() || key.isEmpty()) {
-        *error = QStringLiteral("host port '%1' is not a port number").arg(QString::fromUtf8(key.first(std::min<qsizetype>(key.size(), 20))));
+        *error = QStringLiteral("host port '%1' is not a port number")
+                     .arg(QString::fromUtf8(key.first(std::min<qsizetype>(key.size(), 20))));
         return false;
     }
     host.port = port;
@@ -468,7 +481,9 @@ bool applyHostValue(EnvoyHost &host, QByteArrayView key, QByteArrayView value, Q
             return true;
         }
         if (!value.startsWith('/')) {
-            *error = QStringLiteral("health_flags '%1' is neither 'healthy' nor /flags").arg(QString::fromUtf8(value.first(std::min<qsizetype>(value.size(), 80))));
+            *error
+                = QStringLiteral("health_flags '%1' is neither 'healthy' nor /flags")
+                      .arg(QString::fromUtf8(value.first(std::min<qsizetype>(value.size(), 80))));
             return false;
         }
         for (qsizetype i = 1; i <= value.size();) {
@@ -508,12 +523,14 @@ bool applyHostValue(EnvoyHost &host, QByteArrayView key, QByteArrayView value, Q
     } else if (key == "success_rate" || key == "local_origin_success_rate") {
         const auto d = textDouble(value);
         if (!d) {
-            *error = QStringLiteral("%1 '%2' is not a number").arg(QString::fromLatin1(key), QString::fromUtf8(value.first(std::min<qsizetype>(value.size(), 40))));
+            *error = QStringLiteral("%1 '%2' is not a number")
+                         .arg(QString::fromLatin1(key),
+                             QString::fromUtf8(value.first(std::min<qsizetype>(value.size(), 40))));
             return false;
         }
         // -1 means "not computed" in the text dump.
-        (key == "success_rate" ? host.successRate : host.localOriginSuccessRate) =
-            *d < 0 ? std::nullopt : std::optional<double>(*d);
+        (key == "success_rate" ? host.successRate : host.localOriginSuccessRate)
+            = *d < 0 ? std::nullopt : std::optional<double>(*d);
     }
     return true; // canary and keys this client does not know
 }
@@ -563,7 +580,8 @@ EnvoyParsed<EnvoyClusters> EnvoyClustersParser::parseJson(const QByteArray &inpu
             }
         }
     } else {
-        out.error = QStringLiteral("expected a JSON object with cluster_statuses or an array of clusters");
+        out.error = QStringLiteral(
+            "expected a JSON object with cluster_statuses or an array of clusters");
         return out;
     }
     if (!haveList) {
@@ -593,8 +611,9 @@ EnvoyParsed<EnvoyClusters> EnvoyClustersParser::parseText(QByteArrayView input)
     EnvoyParsed<EnvoyClusters> out;
     out.value.format = EnvoyClusters::Format::Text;
     if (const void *nul = std::memchr(input.data(), 0, size_t(input.size()))) {
-        out.error = QStringLiteral("binary data (NUL byte at offset %1), not an Envoy /clusters dump")
-                        .arg(static_cast<const char *>(nul) - input.data());
+        out.error
+            = QStringLiteral("binary data (NUL byte at offset %1), not an Envoy /clusters dump")
+                  .arg(static_cast<const char *>(nul) - input.data());
         return out;
     }
     auto fail = [&out](qsizetype line, const QString &why) {
@@ -712,7 +731,8 @@ EnvoyParsed<EnvoyClusters> EnvoyClustersParser::parseText(QByteArrayView input)
         }
         QString why;
         if (!applyHostValue(cluster.hosts[currentHost], key, value, &why)) {
-            return fail(lineNo, QString::fromUtf8(key.first(std::min<qsizetype>(key.size(), 40))) + u": " + why);
+            return fail(lineNo,
+                QString::fromUtf8(key.first(std::min<qsizetype>(key.size(), 40))) + u": " + why);
         }
     }
     if (out.value.clusters.isEmpty() && lineNo > 0 && !input.trimmed().isEmpty()) {

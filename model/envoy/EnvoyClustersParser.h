@@ -10,8 +10,8 @@ namespace hopscope {
 // Pure parser of Envoy's `/clusters` output in every shape a real Envoy or istioctl prints:
 // `?format=json` (`envoy.admin.v3.Clusters`, uint64 values as numbers or strings, defaults
 // omitted, unknown fields ignored), the `cluster::host::stat::value` text dump (IPv6 hosts with
-// `::`, pipe paths), and the camelCase top-level array of `istioctl proxy-config endpoints -o json`.
-// Stateless and reentrant: call it from any thread (the source calls it from a worker).
+// `::`, pipe paths), and the camelCase top-level array of `istioctl proxy-config endpoints -o
+// json`. Stateless and reentrant: call it from any thread (the source calls it from a worker).
 class EnvoyClustersParser
 {
 public:

@@ -51,17 +51,20 @@ std::optional<quint64> toU64(simdjson::dom::element value, QString *error)
         quint64 v = 0;
         const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
         if (ec == std::errc::result_out_of_range) {
-            *error = QStringLiteral("counter \"%1\" overflows 64 bits").arg(fromUtf8(s.substr(0, 40)));
+            *error
+                = QStringLiteral("counter \"%1\" overflows 64 bits").arg(fromUtf8(s.substr(0, 40)));
             return std::nullopt;
         }
         if (ec != std::errc() || end != s.data() + s.size() || s.empty()) {
-            *error = QStringLiteral("counter \"%1\" is not an unsigned integer").arg(fromUtf8(s.substr(0, 40)));
+            *error = QStringLiteral("counter \"%1\" is not an unsigned integer")
+                         .arg(fromUtf8(s.substr(0, 40)));
             return std::nullopt;
         }
         return v;
     }
     case T::DOUBLE:
-        *error = QStringLiteral("counter %1 is not an integer").arg(value.get_double().value_unsafe());
+        *error
+            = QStringLiteral("counter %1 is not an integer").arg(value.get_double().value_unsafe());
         return std::nullopt;
     default:
         *error = QStringLiteral("counter is neither a number nor a string");

@@ -31,7 +31,8 @@ std::optional<qint64> durationOf(element el)
 {
     std::string_view s;
     if (el.get_string().get(s) == simdjson::SUCCESS) {
-        return EnvoyServerInfoParser::durationSeconds(QByteArrayView(s.data(), qsizetype(s.size())));
+        return EnvoyServerInfoParser::durationSeconds(
+            QByteArrayView(s.data(), qsizetype(s.size())));
     }
     if (el.type() == element_type::OBJECT) { // {"seconds": "12", "nanos": 0} in some renderings
         element sec;
@@ -75,10 +76,12 @@ EnvoyParsed<EnvoyServerInfo> EnvoyServerInfoParser::parse(const QByteArray &inpu
             if (field.value.get_string().get(s) == simdjson::SUCCESS) {
                 info.stateName = fromUtf8(s);
             } else if (field.value.get_int64().get(n) == simdjson::SUCCESS && n >= 0 && n <= 3) {
-                static constexpr const char *names[] = {"LIVE", "DRAINING", "PRE_INITIALIZING", "INITIALIZING"};
+                static constexpr const char *names[]
+                    = { "LIVE", "DRAINING", "PRE_INITIALIZING", "INITIALIZING" };
                 info.stateName = QLatin1String(names[n]);
             } else {
-                out.error = QStringLiteral("server_info.state is neither a state name nor a number");
+                out.error
+                    = QStringLiteral("server_info.state is neither a state name nor a number");
                 return out;
             }
             info.state = EnvoyServerInfo::stateFromName(info.stateName);
@@ -103,7 +106,8 @@ EnvoyParsed<EnvoyServerInfo> EnvoyServerInfoParser::parse(const QByteArray &inpu
                     info.drainStrategy = stringOf(o.value);
                 } else if (keyIs(o.key, "restart_epoch", "restartEpoch")) {
                     QString why;
-                    if (const auto v = envoyjson::toU64(o.value, &why); v && *v < (quint64(1) << 62)) {
+                    if (const auto v = envoyjson::toU64(o.value, &why);
+                        v && *v < (quint64(1) << 62)) {
                         info.restartEpoch = qint64(*v);
                     }
                 }

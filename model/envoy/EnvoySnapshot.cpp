@@ -10,16 +10,16 @@ struct FlagName
 };
 
 constexpr FlagName s_flagNames[] = {
-    {EnvoyHealthFlag::FailedActiveHc, "failed_active_hc"},
-    {EnvoyHealthFlag::FailedOutlierCheck, "failed_outlier_check"},
-    {EnvoyHealthFlag::FailedEdsHealth, "failed_eds_health"},
-    {EnvoyHealthFlag::DegradedActiveHc, "degraded_active_hc"},
-    {EnvoyHealthFlag::DegradedEdsHealth, "degraded_eds_health"},
-    {EnvoyHealthFlag::PendingDynamicRemoval, "pending_dynamic_removal"},
-    {EnvoyHealthFlag::PendingActiveHc, "pending_active_hc"},
-    {EnvoyHealthFlag::ExcludedViaImmediateHcFail, "excluded_via_immediate_hc_fail"},
-    {EnvoyHealthFlag::ActiveHcTimeout, "active_hc_timeout"},
-    {EnvoyHealthFlag::EdsStatusDraining, "eds_status_draining"},
+    { EnvoyHealthFlag::FailedActiveHc, "failed_active_hc" },
+    { EnvoyHealthFlag::FailedOutlierCheck, "failed_outlier_check" },
+    { EnvoyHealthFlag::FailedEdsHealth, "failed_eds_health" },
+    { EnvoyHealthFlag::DegradedActiveHc, "degraded_active_hc" },
+    { EnvoyHealthFlag::DegradedEdsHealth, "degraded_eds_health" },
+    { EnvoyHealthFlag::PendingDynamicRemoval, "pending_dynamic_removal" },
+    { EnvoyHealthFlag::PendingActiveHc, "pending_active_hc" },
+    { EnvoyHealthFlag::ExcludedViaImmediateHcFail, "excluded_via_immediate_hc_fail" },
+    { EnvoyHealthFlag::ActiveHcTimeout, "active_hc_timeout" },
+    { EnvoyHealthFlag::EdsStatusDraining, "eds_status_draining" },
 };
 } // namespace
 

@@ -18,16 +18,16 @@ namespace hopscope {
 
 // Envoy's HEALTH_FLAG enum in its emission order [host_utility.cc]; JSON fields map onto it.
 enum class EnvoyHealthFlag : quint16 {
-    FailedActiveHc = 1 << 0,             // failed_active_health_check
-    FailedOutlierCheck = 1 << 1,         // failed_outlier_check
-    FailedEdsHealth = 1 << 2,            // eds_health_status UNHEALTHY (or TIMEOUT)
-    DegradedActiveHc = 1 << 3,           // failed_active_degraded_check
-    DegradedEdsHealth = 1 << 4,          // eds_health_status DEGRADED
-    PendingDynamicRemoval = 1 << 5,      // pending_dynamic_removal
-    PendingActiveHc = 1 << 6,            // pending_active_hc
+    FailedActiveHc = 1 << 0, // failed_active_health_check
+    FailedOutlierCheck = 1 << 1, // failed_outlier_check
+    FailedEdsHealth = 1 << 2, // eds_health_status UNHEALTHY (or TIMEOUT)
+    DegradedActiveHc = 1 << 3, // failed_active_degraded_check
+    DegradedEdsHealth = 1 << 4, // eds_health_status DEGRADED
+    PendingDynamicRemoval = 1 << 5, // pending_dynamic_removal
+    PendingActiveHc = 1 << 6, // pending_active_hc
     ExcludedViaImmediateHcFail = 1 << 7, // excluded_via_immediate_hc_fail
-    ActiveHcTimeout = 1 << 8,            // active_hc_timeout
-    EdsStatusDraining = 1 << 9,          // eds_health_status DRAINING
+    ActiveHcTimeout = 1 << 8, // active_hc_timeout
+    EdsStatusDraining = 1 << 9, // eds_health_status DRAINING
 };
 
 // The flag set, with the text names Envoy prints in `/clusters` (without the leading slash).
@@ -62,15 +62,15 @@ struct EnvoyLocality
 struct EnvoyHost
 {
     enum class AddressKind {
-        Socket,   // IP (IPv6 without brackets) or name, with a port
-        Pipe,     // unix socket path (or "@abstract"); no port
+        Socket, // IP (IPv6 without brackets) or name, with a port
+        Pipe, // unix socket path (or "@abstract"); no port
         Internal, // envoy_internal_address; no port
     };
 
     AddressKind addressKind = AddressKind::Socket;
-    QString address;             // "10.0.1.12", "2001:db8::1", "/run/app.sock"
+    QString address; // "10.0.1.12", "2001:db8::1", "/run/app.sock"
     std::optional<quint16> port; // nullopt for pipe and internal addresses
-    QString hostname;            // optional, from EDS
+    QString hostname; // optional, from EDS
     EnvoyHealthFlags healthFlags;
     QStringList unknownHealthFlags; // flags this client does not know, as printed (no slash)
     quint32 weight = 1;
@@ -126,10 +126,10 @@ struct EnvoyServerInfo
     enum class State { Live, Draining, PreInitializing, Initializing, Unknown };
 
     State state = State::Unknown;
-    QString stateName;       // as Envoy printed it ("LIVE")
-    QString version;         // full version string "<sha>/1.29.4/Clean/RELEASE/BoringSSL"
-    QString semver;          // "1.29.4" when found
-    qint64 uptimeSeconds = 0;          // current epoch
+    QString stateName; // as Envoy printed it ("LIVE")
+    QString version; // full version string "<sha>/1.29.4/Clean/RELEASE/BoringSSL"
+    QString semver; // "1.29.4" when found
+    qint64 uptimeSeconds = 0; // current epoch
     qint64 uptimeAllEpochsSeconds = 0;
     QString hotRestartVersion;
     QString nodeId;
@@ -145,11 +145,11 @@ struct EnvoyServerInfo
 // Connection and request counts of one cluster or listener, derived from `/stats`.
 struct EnvoyTrafficStats
 {
-    QString name;                       // cluster name or listener stat prefix
-    std::optional<quint64> cxActive;    // upstream_cx_active / downstream_cx_active
-    std::optional<quint64> rqActive;    // upstream_rq_active / downstream_rq_active
-    std::optional<quint64> rqTotal;     // upstream_rq_total / downstream_rq_total
-    std::optional<quint64> cxTotal;     // upstream_cx_total / downstream_cx_total
+    QString name; // cluster name or listener stat prefix
+    std::optional<quint64> cxActive; // upstream_cx_active / downstream_cx_active
+    std::optional<quint64> rqActive; // upstream_rq_active / downstream_rq_active
+    std::optional<quint64> rqTotal; // upstream_rq_total / downstream_rq_total
+    std::optional<quint64> cxTotal; // upstream_cx_total / downstream_cx_total
     std::optional<quint64> membershipHealthy;
     std::optional<quint64> membershipTotal;
 };
@@ -166,7 +166,7 @@ struct EnvoyStats
 
     QList<Value> values; // in document order
     QList<EnvoyTrafficStats> clusters;
-    QList<EnvoyTrafficStats> listeners;    // listener.<addr>.downstream_cx_*
+    QList<EnvoyTrafficStats> listeners; // listener.<addr>.downstream_cx_*
     QList<EnvoyTrafficStats> httpManagers; // http.<stat_prefix>.downstream_{cx,rq}_*
     std::optional<quint64> serverState; // server.state: 0 LIVE, 1 DRAINING, ...
     std::optional<quint64> serverLive;
@@ -175,8 +175,7 @@ struct EnvoyStats
 };
 
 // A parse result: a value or a one-line reason. Parsers never throw and never crash.
-template<class T>
-struct EnvoyParsed
+template <class T> struct EnvoyParsed
 {
     T value;
     QString error;
@@ -190,8 +189,8 @@ struct EnvoyAdminSnapshot
     QDateTime fetchedAt;
     EnvoyClusters clusters;
     EnvoyServerInfo serverInfo;
-    int readyHttpStatus = 0;     // 200 LIVE, 503 otherwise; 0 when /ready is not served (< 1.11)
-    QString readyBody;           // "LIVE"
+    int readyHttpStatus = 0; // 200 LIVE, 503 otherwise; 0 when /ready is not served (< 1.11)
+    QString readyBody; // "LIVE"
     std::optional<EnvoyStats> stats; // nullopt when /stats could not be read
 };
 

@@ -24,13 +24,18 @@ struct Suffix
 };
 
 constexpr Suffix s_clusterSuffixes[] = {
-    {".upstream_cx_active", Field::CxActive},   {".upstream_rq_active", Field::RqActive},
-    {".upstream_rq_total", Field::RqTotal},     {".upstream_cx_total", Field::CxTotal},
-    {".membership_healthy", Field::MembershipHealthy}, {".membership_total", Field::MembershipTotal},
+    { ".upstream_cx_active", Field::CxActive },
+    { ".upstream_rq_active", Field::RqActive },
+    { ".upstream_rq_total", Field::RqTotal },
+    { ".upstream_cx_total", Field::CxTotal },
+    { ".membership_healthy", Field::MembershipHealthy },
+    { ".membership_total", Field::MembershipTotal },
 };
 constexpr Suffix s_downstreamSuffixes[] = {
-    {".downstream_cx_active", Field::CxActive}, {".downstream_rq_active", Field::RqActive},
-    {".downstream_rq_total", Field::RqTotal},   {".downstream_cx_total", Field::CxTotal},
+    { ".downstream_cx_active", Field::CxActive },
+    { ".downstream_rq_active", Field::RqActive },
+    { ".downstream_rq_total", Field::RqTotal },
+    { ".downstream_cx_total", Field::CxTotal },
 };
 
 void setField(EnvoyTrafficStats &t, Field f, quint64 v)
@@ -70,8 +75,7 @@ class Deriver
 public:
     explicit Deriver(EnvoyStats &stats)
         : m_stats(stats)
-    {
-    }
+    { }
 
     void add(QByteArrayView name, quint64 value)
     {
@@ -89,9 +93,9 @@ public:
     }
 
 private:
-    template<size_t N>
+    template <size_t N>
     void match(QByteArrayView rest, const Suffix (&suffixes)[N], QList<EnvoyTrafficStats> &list,
-               QHash<QByteArray, int> &index, quint64 value)
+        QHash<QByteArray, int> &index, quint64 value)
     {
         for (const Suffix &s : suffixes) {
             if (rest.size() > s.text.size() && rest.endsWith(s.text)) {
@@ -165,12 +169,13 @@ EnvoyParsed<EnvoyStats> parseJson(const QByteArray &input)
         QString why;
         const auto v = envoyjson::toU64(value, &why);
         if (!v) {
-            out.error = QStringLiteral("stat %1: %2").arg(envoyjson::fromUtf8(name.substr(0, 200)), why);
+            out.error
+                = QStringLiteral("stat %1: %2").arg(envoyjson::fromUtf8(name.substr(0, 200)), why);
             out.value = {};
             return out;
         }
         const QByteArrayView nameView(name.data(), qsizetype(name.size()));
-        out.value.values.append(EnvoyStats::Value{QString::fromUtf8(nameView), *v});
+        out.value.values.append(EnvoyStats::Value { QString::fromUtf8(nameView), *v });
         deriver.add(nameView, *v);
     }
     return out;
@@ -222,16 +227,19 @@ EnvoyParsed<EnvoyStats> parseText(QByteArrayView input)
         quint64 v = 0;
         const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
         if (ec != std::errc() || end != value.data() + value.size()) {
-            out.error = QStringLiteral("line %1: %2: %3")
-                            .arg(lineNo)
-                            .arg(QString::fromUtf8(name.first(std::min<qsizetype>(name.size(), 200))))
-                            .arg(ec == std::errc::result_out_of_range ? QStringLiteral("value overflows 64 bits")
-                                 : value.startsWith('-')             ? QStringLiteral("negative value")
-                                                                     : QStringLiteral("value is not an unsigned integer"));
+            out.error
+                = QStringLiteral("line %1: %2: %3")
+                      .arg(lineNo)
+                      .arg(QString::fromUtf8(name.first(std::min<qsizetype>(name.size(), 200))))
+                      .arg(ec == std::errc::result_out_of_range
+                              ? QStringLiteral("value overflows 64 bits")
+                              : value.startsWith('-')
+                              ? QStringLiteral("negative value")
+                              : QStringLiteral("value is not an unsigned integer"));
             out.value = {};
             return out;
         }
-        out.value.values.append(EnvoyStats::Value{QString::fromUtf8(name), v});
+        out.value.values.append(EnvoyStats::Value { QString::fromUtf8(name), v });
         deriver.add(name, v);
     }
     return out;
@@ -250,9 +258,11 @@ EnvoyParsed<EnvoyStats> EnvoyStatsParser::parse(const QByteArray &input)
 QString EnvoyStatsParser::pollFilter()
 {
     return QStringLiteral(
-        "^(cluster\\..+\\.(upstream_cx_active|upstream_cx_total|upstream_rq_active|upstream_rq_total|"
+        "^(cluster\\..+\\.(upstream_cx_active|upstream_cx_total|upstream_rq_active|upstream_rq_"
+        "total|"
         "membership_healthy|membership_total)|listener\\..+\\.downstream_cx_(active|total)|"
-        "http\\..+\\.downstream_(cx_active|cx_total|rq_active|rq_total)|server\\.(state|live|uptime))$");
+        "http\\..+\\.downstream_(cx_active|cx_total|rq_active|rq_total)|server\\.(state|live|"
+        "uptime))$");
 }
 
 } // namespace hopscope

@@ -25,10 +25,14 @@ QByteArray makeJson(bool stringValues)
     out += "{\n \"cluster_statuses\": [\n";
     for (int c = 0; c < s_clusters; ++c) {
         out += "  {\n   \"name\": \"outbound|8080||svc-" + QByteArray::number(c)
-            + ".default.svc.cluster.local\",\n   \"observability_name\": \"svc-" + QByteArray::number(c)
-            + "\",\n   \"added_via_api\": true,\n   \"success_rate_ejection_threshold\": {\n    \"value\": 72.3\n   },\n"
-              "   \"circuit_breakers\": {\n    \"thresholds\": [\n     {\n      \"max_connections\": 1024,\n"
-              "      \"max_pending_requests\": 1024,\n      \"max_requests\": 1024,\n      \"max_retries\": 3\n     }\n    ]\n   },\n"
+            + ".default.svc.cluster.local\",\n   \"observability_name\": \"svc-"
+            + QByteArray::number(c)
+            + "\",\n   \"added_via_api\": true,\n   \"success_rate_ejection_threshold\": {\n    "
+              "\"value\": 72.3\n   },\n"
+              "   \"circuit_breakers\": {\n    \"thresholds\": [\n     {\n      "
+              "\"max_connections\": 1024,\n"
+              "      \"max_pending_requests\": 1024,\n      \"max_requests\": 1024,\n      "
+              "\"max_retries\": 3\n     }\n    ]\n   },\n"
               "   \"host_statuses\": [\n";
         const int per = s_hosts / s_clusters;
         for (int h = 0; h < per; ++h) {
@@ -36,19 +40,27 @@ QByteArray makeJson(bool stringValues)
             auto v = [&](qint64 x) {
                 return stringValues ? "\"" + QByteArray::number(x) + "\"" : QByteArray::number(x);
             };
-            out += "    {\n     \"address\": {\n      \"socket_address\": {\n       \"address\": \"10."
+            out += "    {\n     \"address\": {\n      \"socket_address\": {\n       \"address\": "
+                   "\"10."
                 + QByteArray::number(n / 65536) + "." + QByteArray::number((n / 256) % 256) + "."
-                + QByteArray::number(n % 256) + "\",\n       \"port_value\": 8080\n      }\n     },\n     \"stats\": [\n";
-            const char *counters[] = {"cx_connect_fail", "cx_total", "rq_error", "rq_success", "rq_timeout", "rq_total"};
+                + QByteArray::number(n % 256)
+                + "\",\n       \"port_value\": 8080\n      }\n     },\n     \"stats\": [\n";
+            const char *counters[] = { "cx_connect_fail", "cx_total", "rq_error", "rq_success",
+                "rq_timeout", "rq_total" };
             for (const char *name : counters) {
-                out += "      {\n       \"name\": \"" + QByteArray(name) + "\",\n       \"value\": " + v(n * 7 + 3) + "\n      },\n";
+                out += "      {\n       \"name\": \"" + QByteArray(name)
+                    + "\",\n       \"value\": " + v(n * 7 + 3) + "\n      },\n";
             }
             out += "      {\n       \"name\": \"cx_active\",\n       \"value\": " + v(n % 9)
-                + ",\n       \"type\": \"GAUGE\"\n      },\n      {\n       \"name\": \"rq_active\",\n       \"value\": "
-                + v(n % 3) + ",\n       \"type\": \"GAUGE\"\n      }\n     ],\n     \"health_status\": {\n"
+                + ",\n       \"type\": \"GAUGE\"\n      },\n      {\n       \"name\": "
+                  "\"rq_active\",\n       \"value\": "
+                + v(n % 3)
+                + ",\n       \"type\": \"GAUGE\"\n      }\n     ],\n     \"health_status\": {\n"
                 + (n % 17 == 0 ? "      \"failed_outlier_check\": true,\n" : "")
-                + "      \"eds_health_status\": \"HEALTHY\"\n     },\n     \"success_rate\": {\n      \"value\": 99.5\n     },\n"
-                  "     \"weight\": 1,\n     \"locality\": {\n      \"region\": \"us-east-1\",\n      \"zone\": \"us-east-1a\"\n     }\n    }";
+                + "      \"eds_health_status\": \"HEALTHY\"\n     },\n     \"success_rate\": {\n   "
+                  "   \"value\": 99.5\n     },\n"
+                  "     \"weight\": 1,\n     \"locality\": {\n      \"region\": \"us-east-1\",\n   "
+                  "   \"zone\": \"us-east-1a\"\n     }\n    }";
             out += h + 1 < per ? ",\n" : "\n";
         }
         out += "   ]\n  }";
@@ -136,17 +148,19 @@ int main(int argc, char **argv)
 {
     benchmark::Initialize(&argc, argv);
     std::printf("document: %d hosts, %.1f MB (numbers), %.1f MB (strings)\n", s_hosts,
-                document(false).size() / 1e6, document(true).size() / 1e6);
+        document(false).size() / 1e6, document(true).size() / 1e6);
     RatioReporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
-    for (const char *mode : {"0", "1"}) {
-        const auto raw = reporter.times.find(std::string("BM_SimdjsonDomRawParse/") + mode + "/real_time");
-        const auto ours = reporter.times.find(std::string("BM_EnvoyClustersParserJson/") + mode + "/real_time");
+    for (const char *mode : { "0", "1" }) {
+        const auto raw
+            = reporter.times.find(std::string("BM_SimdjsonDomRawParse/") + mode + "/real_time");
+        const auto ours
+            = reporter.times.find(std::string("BM_EnvoyClustersParserJson/") + mode + "/real_time");
         if (raw != reporter.times.end() && ours != reporter.times.end()) {
             const double cpu = reporter.cpuTimes[raw->first] / reporter.cpuTimes[ours->first];
             std::printf("ratio (simdjson raw parse time / parse+normalize time), %s values: "
                         "%.2fx real time, %.2fx CPU time\n",
-                        mode[0] == '0' ? "number" : "string", raw->second / ours->second, cpu);
+                mode[0] == '0' ? "number" : "string", raw->second / ours->second, cpu);
         }
     }
     benchmark::Shutdown();

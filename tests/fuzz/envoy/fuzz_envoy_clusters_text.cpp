@@ -1,4 +1,5 @@
-// libFuzzer target: hopscope::EnvoyClustersParser on arbitrary bytes must never crash, hang or leak.
+// libFuzzer target: hopscope::EnvoyClustersParser on arbitrary bytes must never crash, hang or
+// leak.
 #include "envoy/EnvoyClustersParser.h"
 
 #include <cstddef>

@@ -1,4 +1,5 @@
-// libFuzzer target: hopscope::EnvoyServerInfoParser on arbitrary bytes must never crash, hang or leak.
+// libFuzzer target: hopscope::EnvoyServerInfoParser on arbitrary bytes must never crash, hang or
+// leak.
 #include "envoy/EnvoyServerInfoParser.h"
 
 #include <cstddef>

@@ -50,8 +50,9 @@ int tst_EnvoyAdminSource::peers(const QStringList &args)
 {
     QProcess p;
     p.setProcessChannelMode(QProcess::ForwardedChannels);
-    p.start(QStringLiteral("python3"), QStringList{qEnvironmentVariable("HOPSCOPE_PEERS_SCRIPT")} + args
-                                           + QStringList{QStringLiteral("--dir"), qEnvironmentVariable("HOPSCOPE_PEERS_DIR")});
+    p.start(QStringLiteral("python3"),
+        QStringList { qEnvironmentVariable("HOPSCOPE_PEERS_SCRIPT") } + args
+            + QStringList { QStringLiteral("--dir"), qEnvironmentVariable("HOPSCOPE_PEERS_DIR") });
     if (!p.waitForFinished(60000)) {
         return -1;
     }
@@ -71,17 +72,21 @@ EnvoyAdminSnapshot tst_EnvoyAdminSource::pollOnce(EnvoyAdminSource &source)
 void tst_EnvoyAdminSource::initTestCase()
 {
     QFile file(qEnvironmentVariable("HOPSCOPE_PEERS_DIR") + u"/state.json");
-    QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName() + u": " + file.errorString()));
+    QVERIFY2(
+        file.open(QIODevice::ReadOnly), qPrintable(file.fileName() + u": " + file.errorString()));
     m_state = QJsonDocument::fromJson(file.readAll()).object();
-    QVERIFY2(!sidecar(QStringLiteral("order-1-envoy")).isEmpty(), "state.json has no order-1-envoy");
+    QVERIFY2(
+        !sidecar(QStringLiteral("order-1-envoy")).isEmpty(), "state.json has no order-1-envoy");
 }
 
 void tst_EnvoyAdminSource::pollsLiveSidecar_data()
 {
     QTest::addColumn<QString>("id");
     QTest::addColumn<QString>("semver");
-    QTest::newRow("number-stat-values-1.29") << "order-1-envoy" << "1.29.4";
-    QTest::newRow("string-stat-values-1.22") << "payments-2-envoy" << "1.22.11";
+    QTest::newRow("number-stat-values-1.29") << "order-1-envoy"
+                                             << "1.29.4";
+    QTest::newRow("string-stat-values-1.22") << "payments-2-envoy"
+                                             << "1.22.11";
 }
 
 void tst_EnvoyAdminSource::pollsLiveSidecar()
@@ -141,7 +146,8 @@ void tst_EnvoyAdminSource::healthcheckFailDrainsAndOkRestores()
     QCOMPARE(result.id, failId);
     QVERIFY2(result.ok, qPrintable(result.error.toString()));
     QCOMPARE(result.httpStatus, 200);
-    QTRY_COMPARE_WITH_TIMEOUT(pollOnce(source).serverInfo.state, EnvoyServerInfo::State::Draining, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        pollOnce(source).serverInfo.state, EnvoyServerInfo::State::Draining, 10000);
     QCOMPARE(source.snapshot().readyHttpStatus, 503);
     QCOMPARE(source.snapshot().stats->serverState, std::optional<quint64>(1));
 
@@ -149,7 +155,8 @@ void tst_EnvoyAdminSource::healthcheckFailDrainsAndOkRestores()
     QVERIFY(done.wait(5000));
     result = done.takeLast().at(0).value<EnvoyOperationResult>();
     QVERIFY2(result.ok, qPrintable(result.error.toString()));
-    QTRY_COMPARE_WITH_TIMEOUT(pollOnce(source).serverInfo.state, EnvoyServerInfo::State::Live, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        pollOnce(source).serverInfo.state, EnvoyServerInfo::State::Live, 10000);
     QCOMPARE(source.snapshot().readyHttpStatus, 200);
 }
 
@@ -157,7 +164,7 @@ void tst_EnvoyAdminSource::drainOptionsRejectedByEnvoyAreReported()
 {
     // skip_exit without graceful is refused by Envoy with 400 and drains nothing.
     EnvoyAdminClient client(QStringLiteral("order-1"),
-                            QUrl(sidecar(QStringLiteral("order-1-envoy")).value(u"admin_url").toString()));
+        QUrl(sidecar(QStringLiteral("order-1-envoy")).value(u"admin_url").toString()));
     QSignalSpy done(&client, &EnvoyAdminClient::operationFinished);
     EnvoyDrainOptions options;
     options.mode = EnvoyDrainOptions::Mode::Immediate;
@@ -168,7 +175,8 @@ void tst_EnvoyAdminSource::drainOptionsRejectedByEnvoyAreReported()
     QVERIFY(!result.ok);
     QCOMPARE(result.httpStatus, 400);
     QCOMPARE(result.error.kind, SourceError::Kind::Refused);
-    QVERIFY2(result.error.message.contains(u"/drain_listeners?skip_exit"), qPrintable(result.error.message));
+    QVERIFY2(result.error.message.contains(u"/drain_listeners?skip_exit"),
+        qPrintable(result.error.message));
     QCOMPARE(result.body, QStringLiteral("skip_exit requires graceful"));
 }
 
@@ -177,7 +185,8 @@ void tst_EnvoyAdminSource::killedUpstreamSidecarFailsActiveHealthCheck()
     const QJsonObject order = sidecar(QStringLiteral("order-1-envoy"));
     const QJsonObject victim = sidecar(QStringLiteral("payments-1-envoy"));
     const QJsonObject ingress = victim.value(u"listeners").toObject().value(u"ingress").toObject();
-    const QString key = ingress.value(u"addr").toString() + u':' + QString::number(ingress.value(u"port").toInt());
+    const QString key = ingress.value(u"addr").toString() + u':'
+        + QString::number(ingress.value(u"port").toInt());
     const QString upstream = order.value(u"upstream_cluster").toString();
     EnvoyAdminSource source(QStringLiteral("order-1"), QUrl(order.value(u"admin_url").toString()));
     source.setIntervalMs(60000);
@@ -195,13 +204,18 @@ void tst_EnvoyAdminSource::killedUpstreamSidecarFailsActiveHealthCheck()
     };
     QTRY_VERIFY_WITH_TIMEOUT(hostOf(pollOnce(source)).value_or(EnvoyHost()).isHealthy(), 15000);
 
-    QCOMPARE(peers({QStringLiteral("kill"), QStringLiteral("payments-1-envoy")}), 0);
-    auto restart = qScopeGuard([this] { peers({QStringLiteral("start"), QStringLiteral("payments-1-envoy")}); });
-    QTRY_VERIFY_WITH_TIMEOUT(hostOf(pollOnce(source)).value_or(EnvoyHost()).healthFlags.has(EnvoyHealthFlag::FailedActiveHc), 15000);
+    QCOMPARE(peers({ QStringLiteral("kill"), QStringLiteral("payments-1-envoy") }), 0);
+    auto restart = qScopeGuard([this] {
+        peers({ QStringLiteral("start"), QStringLiteral("payments-1-envoy") });
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(hostOf(pollOnce(source))
+                                 .value_or(EnvoyHost())
+                                 .healthFlags.has(EnvoyHealthFlag::FailedActiveHc),
+        15000);
     QVERIFY(!hostOf(source.snapshot())->isHealthy());
 
     restart.dismiss();
-    QCOMPARE(peers({QStringLiteral("start"), QStringLiteral("payments-1-envoy")}), 0);
+    QCOMPARE(peers({ QStringLiteral("start"), QStringLiteral("payments-1-envoy") }), 0);
     QTRY_VERIFY_WITH_TIMEOUT(hostOf(pollOnce(source)).value_or(EnvoyHost()).isHealthy(), 20000);
 }
 
@@ -211,26 +225,29 @@ void tst_EnvoyAdminSource::closedPortFailsWithNetworkError()
     QVERIFY(server.listen(QHostAddress::LocalHost));
     const quint16 port = server.serverPort();
     server.close(); // nobody listens there now
-    EnvoyAdminSource source(QStringLiteral("gone"), QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port)));
+    EnvoyAdminSource source(
+        QStringLiteral("gone"), QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port)));
     QSignalSpy errors(&source, &EnvoyAdminSource::errorOccurred);
     source.start();
     QVERIFY(errors.wait(5000));
     QCOMPARE(source.status(), PollingSource::Status::Failing);
     QCOMPARE(source.lastError().kind, SourceError::Kind::Network);
-    QVERIFY2(source.lastError().message.contains(u"GET /clusters?format=json"), qPrintable(source.lastError().toString()));
+    QVERIFY2(source.lastError().message.contains(u"GET /clusters?format=json"),
+        qPrintable(source.lastError().toString()));
     QVERIFY(!source.hasSnapshot());
 }
 
 void tst_EnvoyAdminSource::oversizedResponseIsRefused()
 {
     EnvoyAdminSource source(QStringLiteral("order-1"),
-                            QUrl(sidecar(QStringLiteral("order-1-envoy")).value(u"admin_url").toString()));
+        QUrl(sidecar(QStringLiteral("order-1-envoy")).value(u"admin_url").toString()));
     source.setMaxResponseBytes(1000); // the demo's /clusters JSON is ~4 KB
     QSignalSpy errors(&source, &EnvoyAdminSource::errorOccurred);
     source.start();
     QVERIFY(errors.wait(5000));
     QCOMPARE(source.lastError().kind, SourceError::Kind::TooLarge);
-    QVERIFY2(source.lastError().message.contains(u"1000-byte cap"), qPrintable(source.lastError().toString()));
+    QVERIFY2(source.lastError().message.contains(u"1000-byte cap"),
+        qPrintable(source.lastError().toString()));
 }
 
 void tst_EnvoyAdminSource::silentPeerTimesOut()
@@ -243,7 +260,8 @@ void tst_EnvoyAdminSource::silentPeerTimesOut()
             held << server.nextPendingConnection();
         }
     });
-    EnvoyAdminSource source(QStringLiteral("silent"), QUrl(QStringLiteral("http://127.0.0.1:%1").arg(server.serverPort())));
+    EnvoyAdminSource source(QStringLiteral("silent"),
+        QUrl(QStringLiteral("http://127.0.0.1:%1").arg(server.serverPort())));
     source.setTimeoutMs(300);
     QSignalSpy errors(&source, &EnvoyAdminSource::errorOccurred);
     source.start();
@@ -267,7 +285,8 @@ void tst_EnvoyAdminSource::cliParsesLiveCapture()
     QVERIFY(capture.contains("::health_flags::"));
 
     QProcess cli;
-    cli.start(qEnvironmentVariable("HOPSCOPE_CLI"), {QStringLiteral("parse"), QStringLiteral("envoy-clusters"), QStringLiteral("-")});
+    cli.start(qEnvironmentVariable("HOPSCOPE_CLI"),
+        { QStringLiteral("parse"), QStringLiteral("envoy-clusters"), QStringLiteral("-") });
     QVERIFY(cli.waitForStarted());
     cli.write(capture);
     cli.closeWriteChannel();
@@ -283,7 +302,8 @@ void tst_EnvoyAdminSource::cliParsesLiveCapture()
     QVERIFY(host.contains(u"healthy"));
 
     QProcess bad;
-    bad.start(qEnvironmentVariable("HOPSCOPE_CLI"), {QStringLiteral("parse"), QStringLiteral("envoy-clusters"), QStringLiteral("-")});
+    bad.start(qEnvironmentVariable("HOPSCOPE_CLI"),
+        { QStringLiteral("parse"), QStringLiteral("envoy-clusters"), QStringLiteral("-") });
     QVERIFY(bad.waitForStarted());
     bad.write(capture.left(capture.size() / 2));
     bad.closeWriteChannel();

@@ -31,16 +31,20 @@ void tst_EnvoyServerInfoParser::parses_data()
 
     QTest::newRow("protocols-example-live")
         << "envoy_server_info.json" << int(EnvoyServerInfo::State::Live) << "1.29.4"
-        << qint64(183912) << "orders-sidecar-proxy" << "orders" << qint64(600);
+        << qint64(183912) << "orders-sidecar-proxy"
+        << "orders" << qint64(600);
     QTest::newRow("emulator-number-mode-live")
         << "emulator_number_server_info.json" << int(EnvoyServerInfo::State::Live) << "1.29.4"
-        << qint64(-1) << "order-1-envoy" << "order" << qint64(-1);
+        << qint64(-1) << "order-1-envoy"
+        << "order" << qint64(-1);
     QTest::newRow("emulator-string-mode-older-version")
         << "emulator_string_server_info.json" << int(EnvoyServerInfo::State::Live) << "1.22.11"
-        << qint64(-1) << "payments-2-envoy" << "payments" << qint64(-1);
+        << qint64(-1) << "payments-2-envoy"
+        << "payments" << qint64(-1);
     QTest::newRow("emulator-healthcheck-failed-draining")
         << "emulator_server_info_draining.json" << int(EnvoyServerInfo::State::Draining) << "1.29.4"
-        << qint64(-1) << "order-1-envoy" << "order" << qint64(-1);
+        << qint64(-1) << "order-1-envoy"
+        << "order" << qint64(-1);
 }
 
 void tst_EnvoyServerInfoParser::parses()

@@ -28,13 +28,17 @@ void tst_EnvoyStatsParser::derives_data()
     QTest::addColumn<QString>("listener");
     QTest::addColumn<QString>("httpManager");
 
-    const QString payments = QStringLiteral("payments.default.dc1.internal.5f1c2d3e-hopscope-demo.consul");
+    const QString payments
+        = QStringLiteral("payments.default.dc1.internal.5f1c2d3e-hopscope-demo.consul");
     QTest::newRow("emulator-text-with-histograms")
-        << "emulator_stats.txt" << 90 << payments << qint64(2) << "127.6.223.51_50105" << "upstream.payments";
+        << "emulator_stats.txt" << 90 << payments << qint64(2) << "127.6.223.51_50105"
+        << "upstream.payments";
     QTest::newRow("emulator-json-with-histograms")
-        << "emulator_stats.json" << 90 << payments << qint64(2) << "127.6.223.51_50105" << "upstream.payments";
+        << "emulator_stats.json" << 90 << payments << qint64(2) << "127.6.223.51_50105"
+        << "upstream.payments";
     QTest::newRow("emulator-json-poll-filter")
-        << "emulator_stats_filtered.json" << 10 << payments << qint64(2) << "127.6.223.51_50105" << "upstream.payments";
+        << "emulator_stats_filtered.json" << 10 << payments << qint64(2) << "127.6.223.51_50105"
+        << "upstream.payments";
 }
 
 void tst_EnvoyStatsParser::derives()
@@ -48,7 +52,8 @@ void tst_EnvoyStatsParser::derives()
 
     const auto parsed = EnvoyStatsParser::parse(envoyTestData(file));
     QVERIFY2(parsed.ok(), qPrintable(parsed.error));
-    QVERIFY2(parsed.value.values.size() >= minValues, qPrintable(QString::number(parsed.value.values.size())));
+    QVERIFY2(parsed.value.values.size() >= minValues,
+        qPrintable(QString::number(parsed.value.values.size())));
     QCOMPARE(parsed.value.serverState, std::optional<quint64>(0));
     const EnvoyTrafficStats *c = nullptr;
     for (const auto &t : parsed.value.clusters) {
@@ -59,7 +64,8 @@ void tst_EnvoyStatsParser::derives()
     QVERIFY2(c, qPrintable(cluster));
     QCOMPARE(c->membershipTotal, std::optional<quint64>(quint64(membershipTotal)));
     QVERIFY(c->cxActive && c->rqActive && c->rqTotal);
-    QCOMPARE(c->rqTotal, parsed.value.value(QString(u"cluster." + cluster + u".upstream_rq_total")));
+    QCOMPARE(
+        c->rqTotal, parsed.value.value(QString(u"cluster." + cluster + u".upstream_rq_total")));
     bool haveListener = false;
     for (const auto &t : parsed.value.listeners) {
         haveListener |= t.name == listener && t.cxActive.has_value();

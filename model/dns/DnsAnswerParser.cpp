@@ -13,11 +13,14 @@ struct PktDeleter
     void operator()(ldns_pkt *p) const { ldns_pkt_free(p); }
 };
 
-QString rdfName(const ldns_rdf *rdf)
+struct RdfDeleter
 {
-    if (!rdf) {
-        return {};
-    }
+    void operator()(ldns_rdf *r) const { ldns_rdf_deep_free(r); }
+};
+
+// ldns' own text form (with its escaping), normalised; only for names outside the fast path.
+QString rdfNameViaLdns(const ldns_rdf *rdf)
+{
     char *s = ldns_rdf2str(rdf);
     if (!s) {
         return {};
@@ -25,6 +28,52 @@ QString rdfName(const ldns_rdf *rdf)
     const QString out = DnsAnswerParser::normalizedName(QString::fromUtf8(s));
     free(s);
     return out;
+}
+
+// A domain name rdf (uncompressed wire labels, as ldns_wire2pkt left it) as lowercase text with
+// no trailing dot. ldns_rdf2str formats every character through printf, which cost ~70 % of a
+// lookup (RESULTS.md, DNS); host names (letters, digits, '-', '_') are copied directly here and
+// anything needing escapes goes through ldns.
+QString rdfName(const ldns_rdf *rdf)
+{
+    if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME) {
+        return {};
+    }
+    const uint8_t *d = ldns_rdf_data(rdf);
+    const size_t n = ldns_rdf_size(rdf);
+    char buf[LDNS_MAX_DOMAINLEN + 1];
+    size_t out = 0;
+    size_t i = 0;
+    while (i < n) {
+        const size_t len = d[i++];
+        if (len == 0) {
+            break;
+        }
+        if (len > LDNS_MAX_LABELLEN || i + len > n || out + len + 1 > sizeof buf) {
+            return rdfNameViaLdns(rdf);
+        }
+        if (out > 0) {
+            buf[out++] = '.';
+        }
+        for (size_t k = 0; k < len; ++k) {
+            const char c = char(d[i + k]);
+            if (c >= 'A' && c <= 'Z') {
+                buf[out++] = char(c - 'A' + 'a');
+            } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
+                buf[out++] = c;
+            } else {
+                return rdfNameViaLdns(rdf);
+            }
+        }
+        i += len;
+    }
+    return QString::fromLatin1(buf, qsizetype(out));
+}
+
+// Owner/target comparison on the wire form (case-insensitive, no text conversion).
+bool sameName(const ldns_rdf *a, const ldns_rdf *b)
+{
+    return a && b && ldns_dname_compare(a, b) == 0;
 }
 
 // A/AAAA rdata to an address; ldns has already checked the rdf sizes for these types.
@@ -35,8 +84,8 @@ QHostAddress rdfAddress(const ldns_rdf *rdf)
     }
     const uint8_t *d = ldns_rdf_data(rdf);
     if (ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_A && ldns_rdf_size(rdf) == 4) {
-        return QHostAddress((quint32(d[0]) << 24) | (quint32(d[1]) << 16) | (quint32(d[2]) << 8)
-                            | quint32(d[3]));
+        return QHostAddress(
+            (quint32(d[0]) << 24) | (quint32(d[1]) << 16) | (quint32(d[2]) << 8) | quint32(d[3]));
     }
     if (ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_AAAA && ldns_rdf_size(rdf) == 16) {
         return QHostAddress(d);
@@ -57,18 +106,31 @@ ldns_rr_type ldnsType(DnsRecordType t)
     return LDNS_RR_TYPE_A;
 }
 
-void collectAddresses(const ldns_rr_list *list, DnsParsedAnswer &out)
+struct SrvTarget
+{
+    const ldns_rdf *name; // inside the packet
+    QString text;
+};
+
+// A/AAAA records (any section) whose owner is one of the SRV targets: the glue.
+void collectGlue(const ldns_rr_list *list, const QList<SrvTarget> &targets, DnsParsedAnswer &out)
 {
     const size_t n = list ? ldns_rr_list_rr_count(list) : 0;
     for (size_t i = 0; i < n; ++i) {
         const ldns_rr *rr = ldns_rr_list_rr(list, i);
         const ldns_rr_type t = ldns_rr_get_type(rr);
-        if ((t != LDNS_RR_TYPE_A && t != LDNS_RR_TYPE_AAAA) || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
+        if ((t != LDNS_RR_TYPE_A && t != LDNS_RR_TYPE_AAAA)
+            || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
             continue;
         }
-        const QHostAddress a = rdfAddress(ldns_rr_rdf(rr, 0));
-        if (!a.isNull()) {
-            out.addresses[rdfName(ldns_rr_owner(rr))].append({a, ldns_rr_ttl(rr)});
+        for (const SrvTarget &target : targets) {
+            if (sameName(ldns_rr_owner(rr), target.name)) {
+                const QHostAddress a = rdfAddress(ldns_rr_rdf(rr, 0));
+                if (!a.isNull()) {
+                    out.addresses[target.text].append({ a, ldns_rr_ttl(rr) });
+                }
+                break;
+            }
         }
     }
 }
@@ -77,6 +139,14 @@ void collectAddresses(const ldns_rr_list *list, DnsParsedAnswer &out)
 
 QString DnsAnswerParser::normalizedName(const QString &name)
 {
+    bool clean = !name.endsWith(QLatin1Char('.'));
+    for (qsizetype i = 0; clean && i < name.size(); ++i) {
+        const char16_t c = name.at(i).unicode();
+        clean = c < 0x80 && !(c >= 'A' && c <= 'Z');
+    }
+    if (clean) {
+        return name; // the common case: already normal, shared, no allocation
+    }
     QString n = name.toLower();
     while (n.endsWith(QLatin1Char('.'))) {
         n.chop(1);
@@ -84,15 +154,15 @@ QString DnsAnswerParser::normalizedName(const QString &name)
     return n;
 }
 
-DnsParsedAnswer DnsAnswerParser::parse(const QByteArray &wire, const QString &name,
-                                       DnsRecordType type)
+DnsParsedAnswer DnsAnswerParser::parse(
+    const QByteArray &wire, const QString &name, DnsRecordType type)
 {
-    return parse(reinterpret_cast<const unsigned char *>(wire.constData()), int(wire.size()), name,
-                 type);
+    return parse(
+        reinterpret_cast<const unsigned char *>(wire.constData()), int(wire.size()), name, type);
 }
 
-DnsParsedAnswer DnsAnswerParser::parse(const unsigned char *wire, int length, const QString &name,
-                                       DnsRecordType type)
+DnsParsedAnswer DnsAnswerParser::parse(
+    const unsigned char *wire, int length, const QString &name, DnsRecordType type)
 {
     DnsParsedAnswer out;
     out.finalName = normalizedName(name);
@@ -135,35 +205,57 @@ DnsParsedAnswer DnsAnswerParser::parse(const unsigned char *wire, int length, co
     const ldns_rr_list *answer = ldns_pkt_answer(pkt.get());
     const size_t an = answer ? ldns_rr_list_rr_count(answer) : 0;
 
+    // Names are compared on the wire form; text is made only for what the result keeps.
+    std::unique_ptr<ldns_rdf, RdfDeleter> asked;
+    {
+        ldns_rdf *r = nullptr;
+        const QByteArray n
+            = out.finalName.isEmpty() ? QByteArrayLiteral(".") : out.finalName.toUtf8();
+        if (ldns_str2rdf_dname(&r, n.constData()) != LDNS_STATUS_OK || !r) {
+            out.status = DnsResult::Status::Malformed;
+            out.detail = QStringLiteral("asked name '%1' is not a valid domain name").arg(name);
+            return out;
+        }
+        asked.reset(r);
+    }
+
     // Follow the CNAME chain inside the answer section (bounded against loops).
-    QString current = out.finalName;
+    const ldns_rdf *current = asked.get();
     for (int hop = 0; hop < 16; ++hop) {
-        QString next;
+        const ldns_rdf *next = nullptr;
         for (size_t i = 0; i < an; ++i) {
             const ldns_rr *rr = ldns_rr_list_rr(answer, i);
-            if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME && rdfName(ldns_rr_owner(rr)) == current) {
-                next = rdfName(ldns_rr_rdf(rr, 0));
+            if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME && ldns_rr_rd_count(rr) == 1
+                && sameName(ldns_rr_owner(rr), current)) {
+                next = ldns_rr_rdf(rr, 0);
                 break;
             }
         }
-        if (next.isEmpty() || out.cnameChain.contains(next)) {
+        if (!next) {
             break;
         }
-        out.cnameChain.append(next);
+        const QString nextText = rdfName(next);
+        if (nextText.isEmpty() || nextText == out.finalName || out.cnameChain.contains(nextText)) {
+            break;
+        }
+        out.cnameChain.append(nextText);
         current = next;
     }
-    out.finalName = current;
+    if (!out.cnameChain.isEmpty()) {
+        out.finalName = out.cnameChain.constLast();
+    }
 
     const ldns_rr_type want = ldnsType(type);
+    QList<SrvTarget> targets;
     for (size_t i = 0; i < an; ++i) {
         const ldns_rr *rr = ldns_rr_list_rr(answer, i);
         if (ldns_rr_get_type(rr) != want || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN
-            || rdfName(ldns_rr_owner(rr)) != current) {
+            || !sameName(ldns_rr_owner(rr), current)) {
             continue;
         }
         DnsRecord r;
         r.type = type;
-        r.owner = current;
+        r.owner = out.finalName;
         r.ttl = ldns_rr_ttl(rr);
         if (type == DnsRecordType::SRV) {
             if (ldns_rr_rd_count(rr) != 4) {
@@ -174,7 +266,17 @@ DnsParsedAnswer DnsAnswerParser::parse(const unsigned char *wire, int length, co
             r.priority = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
             r.weight = ldns_rdf2native_int16(ldns_rr_rdf(rr, 1));
             r.port = ldns_rdf2native_int16(ldns_rr_rdf(rr, 2));
-            r.target = rdfName(ldns_rr_rdf(rr, 3));
+            const ldns_rdf *target = ldns_rr_rdf(rr, 3);
+            r.target = rdfName(target);
+            if (!r.target.isEmpty()) {
+                bool known = false;
+                for (const SrvTarget &t : std::as_const(targets)) {
+                    known = known || t.text == r.target;
+                }
+                if (!known) {
+                    targets.append({ target, r.target });
+                }
+            }
         } else {
             r.address = rdfAddress(ldns_rr_rdf(rr, 0));
             if (r.address.isNull()) {
@@ -185,8 +287,10 @@ DnsParsedAnswer DnsAnswerParser::parse(const unsigned char *wire, int length, co
         }
         out.records.append(r);
     }
-    collectAddresses(answer, out);
-    collectAddresses(ldns_pkt_additional(pkt.get()), out);
+    if (!targets.isEmpty()) {
+        collectGlue(answer, targets, out);
+        collectGlue(ldns_pkt_additional(pkt.get()), targets, out);
+    }
 
     if (out.status == DnsResult::Status::Ok && out.records.isEmpty()) {
         out.status = DnsResult::Status::NoData;

@@ -19,24 +19,26 @@ struct DnsParsedAnswer
 {
     DnsResult::Status status = DnsResult::Status::Malformed;
     QString detail;
-    QString finalName;           // `name` after following the CNAME chain in the answer
-    QStringList cnameChain;      // CNAME targets followed, in order
+    QString finalName; // `name` after following the CNAME chain in the answer
+    QStringList cnameChain; // CNAME targets followed, in order
     bool chainIncomplete = false; // a CNAME pointed outside the answer: ask again for finalName
-    QList<DnsRecord> records;     // records of the asked type at finalName (SRV without address)
-    QHash<QString, QList<DnsAddress>> addresses; // lowercase name -> A/AAAA anywhere in the answer
+    QList<DnsRecord> records; // records of the asked type at finalName (SRV without address)
+    QHash<QString, QList<DnsAddress>> addresses; // SRV target -> its A/AAAA from any section
     int negativeTtl = -1;
     bool truncated = false;
 };
 
 // Parses a raw DNS answer with ldns (ldns_wire2pkt): rcode, CNAME chain, the asked records with
-// their TTLs, A/AAAA glue from every section (for SRV targets), and the RFC 2308 negative TTL
-// from the SOA in the authority section. Stateless.
+// their TTLs, A/AAAA glue for SRV targets from every section, and the RFC 2308 negative TTL
+// from the SOA in the authority section. Names are compared on the wire (ldns_dname_compare) and
+// turned into text only for what the result keeps. Stateless and reentrant; any byte string,
+// however hostile, gives a result with a status and, on failure, a detail saying why.
 class DnsAnswerParser
 {
 public:
     static DnsParsedAnswer parse(const QByteArray &wire, const QString &name, DnsRecordType type);
-    static DnsParsedAnswer parse(const unsigned char *wire, int length, const QString &name,
-                                 DnsRecordType type);
+    static DnsParsedAnswer parse(
+        const unsigned char *wire, int length, const QString &name, DnsRecordType type);
     static QString normalizedName(const QString &name); // lowercase, no trailing dot
 };
 

@@ -80,16 +80,16 @@ DnsResult::Status statusFromAres(int status)
 } // namespace
 
 DnsResolver::DnsResolver(QObject *parent)
-    : DnsResolver(Options{}, parent)
-{
-}
+    : DnsResolver(Options {}, parent)
+{ }
 
 DnsResolver::DnsResolver(const Options &options, QObject *parent)
     : QObject(parent)
 {
     qRegisterMetaType<DnsResult>();
     m_timer.setSingleShot(true);
-    connect(&m_timer, &QTimer::timeout, this, [this] { process(ARES_SOCKET_BAD, ARES_SOCKET_BAD); });
+    connect(
+        &m_timer, &QTimer::timeout, this, [this] { process(ARES_SOCKET_BAD, ARES_SOCKET_BAD); });
     init(options);
 }
 
@@ -113,11 +113,12 @@ void DnsResolver::init(const Options &options)
     static int s_libStatus = ARES_SUCCESS;
     std::call_once(s_libInit, [] { s_libStatus = ares_library_init(ARES_LIB_INIT_ALL); });
     if (s_libStatus != ARES_SUCCESS) {
-        m_error = QStringLiteral("c-ares init: %1").arg(QString::fromUtf8(ares_strerror(s_libStatus)));
+        m_error
+            = QStringLiteral("c-ares init: %1").arg(QString::fromUtf8(ares_strerror(s_libStatus)));
         return;
     }
     m_options = options;
-    ares_options o{};
+    ares_options o {};
     int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS
         | ARES_OPT_LOOKUPS;
     o.sock_state_cb = &sockStateCallback;
@@ -126,7 +127,9 @@ void DnsResolver::init(const Options &options)
     o.tries = std::max(1, options.tries);
     // Profile names are fully qualified. NOCHECKRESP: hand SERVFAIL/REFUSED answers back to us
     // (otherwise c-ares 1.18 turns them into ECONNREFUSED and the rcode is lost).
-    o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOCHECKRESP;
+    // STAYOPEN: c-ares 1.18 closes every socket whenever its query list drains (which happens
+    // between two batches of answers) and reopens it for the next query; keep it.
+    o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOCHECKRESP | ARES_FLAG_STAYOPEN;
     if (!options.recursionDesired) {
         o.flags |= ARES_FLAG_NORECURSE;
     }
@@ -176,8 +179,8 @@ bool DnsResolver::setServers(const QList<HostPort> &servers, QString *why)
     return true;
 }
 
-quint64 DnsResolver::lookup(const QString &name, DnsRecordType type, QObject *context,
-                            Callback callback)
+quint64 DnsResolver::lookup(
+    const QString &name, DnsRecordType type, QObject *context, Callback callback)
 {
     const quint64 id = m_nextId++;
     Op &op = m_ops[id];
@@ -222,8 +225,9 @@ void DnsResolver::cancelAll()
 
 void DnsResolver::sendQuery(quint64 opId, const QString &name, DnsRecordType type, bool followUp)
 {
-    auto *ctx = new QueryContext{this, opId, name, type, followUp};
+    auto *ctx = new QueryContext { this, opId, name, type, followUp };
     const QByteArray n = name.toUtf8();
+    ++m_queriesSent;
     ++m_aresDepth;
     ares_query(m_channel, n.constData(), 1 /* C_IN */, qtype(type), &answerCallback, ctx);
     --m_aresDepth;
@@ -239,7 +243,7 @@ void DnsResolver::socketState(qintptr fd, bool readable, bool writable)
     if (!readable && !writable) {
         // c-ares closed the socket, possibly from inside this notifier's own activated():
         // disable now, delete once control is back in the event loop.
-        for (QSocketNotifier *s : {n.read, n.write}) {
+        for (QSocketNotifier *s : { n.read, n.write }) {
             if (s) {
                 s->setEnabled(false);
                 s->deleteLater();
@@ -251,12 +255,12 @@ void DnsResolver::socketState(qintptr fd, bool readable, bool writable)
     if (readable && !n.read) {
         n.read = new QSocketNotifier(fd, QSocketNotifier::Read, this);
         connect(n.read, &QSocketNotifier::activated, this,
-                [this, fd] { process(fd, ARES_SOCKET_BAD); });
+            [this, fd] { process(fd, ARES_SOCKET_BAD); });
     }
     if (writable && !n.write) {
         n.write = new QSocketNotifier(fd, QSocketNotifier::Write, this);
         connect(n.write, &QSocketNotifier::activated, this,
-                [this, fd] { process(ARES_SOCKET_BAD, fd); });
+            [this, fd] { process(ARES_SOCKET_BAD, fd); });
     }
     if (n.read) {
         n.read->setEnabled(readable);
@@ -290,17 +294,20 @@ void DnsResolver::afterAres()
     }
 }
 
+// ares_timeout() walks every pending query and QTimer::start() re-registers the timer, so this
+// only arms an idle timer. Every deadline c-ares sets is at least `timeoutMs` after the query was
+// sent (later tries double it), so a timer armed for min(ares_timeout, timeoutMs) never fires
+// after the earliest deadline of any query sent while it runs; firing early costs one cheap
+// ares_process_fd() and a re-arm.
 void DnsResolver::rearmTimer()
 {
-    if (!m_channel) {
+    if (!m_channel || m_timer.isActive()) {
         return;
     }
-    timeval tv{};
+    timeval tv {};
     if (ares_timeout(m_channel, nullptr, &tv)) {
         const int ms = int(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000);
-        m_timer.start(std::max(0, ms));
-    } else {
-        m_timer.stop();
+        m_timer.start(std::clamp(ms, 0, std::max(1, m_options.timeoutMs)));
     }
 }
 
@@ -376,7 +383,7 @@ void DnsResolver::handleFollowUp(Op &op, const QString &target, const DnsParsedA
 {
     QList<DnsAddress> addrs;
     for (const DnsRecord &a : parsed.records) {
-        addrs.append({a.address, a.ttl});
+        addrs.append({ a.address, a.ttl });
     }
     op.targetAddresses.insert(target, addrs);
     if (addrs.isEmpty()) {

@@ -29,9 +29,9 @@ class DnsResolver : public QObject
 public:
     struct Options
     {
-        int timeoutMs = 1000;    // per try (c-ares ARES_OPT_TIMEOUTMS)
+        int timeoutMs = 1000; // per try (c-ares ARES_OPT_TIMEOUTMS)
         int tries = 2;
-        int ednsPayload = 1232;  // 0: no EDNS0 (plain 512-byte UDP)
+        int ednsPayload = 1232; // 0: no EDNS0 (plain 512-byte UDP)
         bool recursionDesired = true;
     };
     using Callback = std::function<void(const DnsResult &)>;
@@ -49,9 +49,10 @@ public:
 
     // Starts a lookup; `callback` runs once on this thread unless cancelled or `context` is gone.
     quint64 lookup(const QString &name, DnsRecordType type, QObject *context, Callback callback);
-    void cancel(quint64 id);  // the callback will not run
+    void cancel(quint64 id); // the callback will not run
     void cancelAll();
     int pendingCount() const { return int(m_ops.size()); }
+    quint64 queriesSent() const { return m_queriesSent; } // DNS queries, follow-ups included
 
 private:
     struct Notifiers
@@ -79,7 +80,6 @@ public: // called from the c-ares C callbacks only
     void handleAnswer(QueryContext *ctx, int status, const unsigned char *abuf, int alen);
 
 private:
-
     void init(const Options &options);
     void process(qintptr readFd, qintptr writeFd);
     void sendQuery(quint64 opId, const QString &name, DnsRecordType type, bool followUp);
@@ -99,6 +99,7 @@ private:
     std::unordered_map<quint64, Op> m_ops;
     QList<quint64> m_completed;
     quint64 m_nextId = 1;
+    quint64 m_queriesSent = 0;
     int m_aresDepth = 0;
     bool m_delivering = false;
     bool m_destroying = false;

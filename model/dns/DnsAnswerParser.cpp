@@ -70,10 +70,23 @@ QString rdfName(const ldns_rdf *rdf)
     return QString::fromLatin1(buf, qsizetype(out));
 }
 
-// Owner/target comparison on the wire form (case-insensitive, no text conversion).
+// Owner/target comparison on the wire form. ldns_wire2pkt leaves names uncompressed, and length
+// bytes (<= 63) are never ASCII letters, so equal names are equal byte strings up to ASCII case;
+// this replaces ldns_dname_compare (a canonical-order compare, ~4 % of a lookup in perf).
 bool sameName(const ldns_rdf *a, const ldns_rdf *b)
 {
-    return a && b && ldns_dname_compare(a, b) == 0;
+    if (!a || !b || ldns_rdf_size(a) != ldns_rdf_size(b)) {
+        return false;
+    }
+    const uint8_t *x = ldns_rdf_data(a);
+    const uint8_t *y = ldns_rdf_data(b);
+    for (size_t i = 0, n = ldns_rdf_size(a); i < n; ++i) {
+        const auto lower = [](uint8_t c) { return c >= 'A' && c <= 'Z' ? uint8_t(c | 0x20) : c; };
+        if (lower(x[i]) != lower(y[i])) {
+            return false;
+        }
+    }
+    return true;
 }
 
 // A/AAAA rdata to an address; ldns has already checked the rdf sizes for these types.

@@ -35,7 +35,7 @@ GraphPane::GraphPane(ServiceGraphModel *model, QWidget *parent)
             qWarning("hopscope: the graph view failed to load: %s", qPrintable(m_loadError));
         }
     });
-    connect(m_model, &ServiceGraphModel::layoutChanged, this, [this] {
+    connect(m_model, &ServiceGraphModel::profileChanged, this, [this] {
         // Frame a newly opened profile once its layout exists.
         QMetaObject::invokeMethod(this, &GraphPane::fitToView, Qt::QueuedConnection);
     });
@@ -61,6 +61,8 @@ void GraphPane::applyRootProperties()
     root->setProperty("dark", isDarkPalette());
     // A signal declared in QML has no C++ member function to point a PMF connect at.
     connect(root, SIGNAL(nodeSelected(QString)), this, SIGNAL(nodeSelected(QString)),
+            Qt::UniqueConnection);
+    connect(root, SIGNAL(taskSelected(QString,QString)), this, SIGNAL(taskSelected(QString,QString)),
             Qt::UniqueConnection);
 }
 

@@ -1,13 +1,18 @@
 #include "MainWindow.h"
 
+#include "DetailsDock.h"
 #include "GraphPane.h"
 #include "RecentProfiles.h"
+#include "core/PollingSource.h"
 #include "profile/ProfileStore.h"
+#include "topology/ClusterMonitor.h"
 #include "topology/ServiceGraphModel.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDockWidget>
+#include <QListView>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -25,17 +30,30 @@ MainWindow::MainWindow(QWidget *parent)
     , m_model(new ServiceGraphModel(this))
     , m_graph(new GraphPane(m_model, this))
     , m_recent(new RecentProfiles(this))
+    , m_details(new DetailsDock(this))
+    , m_logDock(new QDockWidget(tr("Event Log"), this))
+    , m_logView(new QListView(m_logDock))
+    , m_sourcesLabel(new QLabel(this))
     , m_profileLabel(new QLabel(this))
 {
     setWindowTitle(QStringLiteral("hopscope"));
     setCentralWidget(m_graph);
+    addDockWidget(Qt::RightDockWidgetArea, m_details);
+    m_logDock->setObjectName(QStringLiteral("logDock"));
+    m_logDock->setWidget(m_logView);
+    m_logView->setUniformItemSizes(true);
+    m_logView->setWordWrap(false);
+    addDockWidget(Qt::BottomDockWidgetArea, m_logDock);
+    m_details->setMinimumWidth(300);
+    resizeDocks({m_logDock}, {120}, Qt::Vertical);
+    resizeDocks({m_details}, {340}, Qt::Horizontal);
+    statusBar()->addPermanentWidget(m_sourcesLabel);
     statusBar()->addPermanentWidget(m_profileLabel);
     m_profileLabel->setText(tr("no profile"));
     createMenus();
     connect(m_recent, &RecentProfiles::changed, this, &MainWindow::rebuildRecentMenu);
-    connect(m_graph, &GraphPane::nodeSelected, this, [this](const QString &id) {
-        showStatus(tr("Selected %1").arg(id));
-    });
+    connect(m_graph, &GraphPane::nodeSelected, m_details, &DetailsDock::selectService);
+    connect(m_graph, &GraphPane::taskSelected, m_details, &DetailsDock::selectTarget);
 
     QSettings settings;
     if (!restoreGeometry(settings.value(QStringLiteral("mainWindow/geometry")).toByteArray())) {
@@ -64,6 +82,15 @@ void MainWindow::createMenus()
     QMenu *view = menuBar()->addMenu(tr("&View"));
     QAction *fit = view->addAction(tr("&Fit to View"), m_graph, &GraphPane::fitToView);
     fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    QAction *refresh = view->addAction(tr("&Poll Now"), this, [this] {
+        if (m_monitor) {
+            m_monitor->pollNow();
+        }
+    });
+    refresh->setShortcut(QKeySequence::Refresh);
+    view->addSeparator();
+    view->addAction(m_details->toggleViewAction());
+    view->addAction(m_logDock->toggleViewAction());
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About hopscope"), this, [this] {
@@ -101,7 +128,7 @@ void MainWindow::openDialog()
     }
 }
 
-bool MainWindow::openProfile(const QString &path, bool quiet)
+bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling polling)
 {
     const ProfileLoadResult result = ProfileStore::load(path);
     if (!result.ok()) {
@@ -126,7 +153,19 @@ bool MainWindow::openProfile(const QString &path, bool quiet)
     m_lastError.clear();
     m_profile = result.profile;
     m_profilePath = QFileInfo(path).absoluteFilePath();
+    m_monitor.reset();
     m_model->setProfile(*m_profile);
+    m_details->clearSelection();
+    m_monitor = std::make_unique<ClusterMonitor>(*m_profile);
+    connect(m_monitor.get(), &ClusterMonitor::topologyChanged, this, &MainWindow::onTopologyChanged);
+    m_logView->setModel(m_monitor->eventLog());
+    connect(m_monitor->eventLog(), &QAbstractItemModel::rowsInserted, m_logView, &QListView::scrollToBottom);
+    m_monitor->eventLog()->append(EventLog::Severity::Info, QStringLiteral("profile"),
+                                  tr("opened %1 (%2 sources)").arg(m_profilePath).arg(m_monitor->sources().size()));
+    onTopologyChanged(m_monitor->topology());
+    if (polling == LivePolling::On) {
+        m_monitor->start();
+    }
     m_recent->add(m_profilePath);
     setWindowTitle(tr("%1 — hopscope").arg(m_profile->name));
     m_profileLabel->setText(tr("%1 · %2 services · %3 edges%4")
@@ -134,8 +173,55 @@ bool MainWindow::openProfile(const QString &path, bool quiet)
                                 .arg(m_profile->services.size())
                                 .arg(m_profile->edges.size())
                                 .arg(m_profile->observeOnly ? tr(" · observe only") : QString()));
-    showStatus(tr("Opened %1 — no data yet: sources are not polled in this version").arg(QFileInfo(path).fileName()));
+    showStatus(polling == LivePolling::On ? tr("Opened %1 — polling %2 sources").arg(QFileInfo(path).fileName()).arg(m_monitor->sources().size())
+                                          : tr("Opened %1 — not polling").arg(QFileInfo(path).fileName()));
     return true;
+}
+
+void MainWindow::onTopologyChanged(const Topology &topology)
+{
+    m_model->setTopology(topology);
+    m_details->setTopology(topology);
+    m_sourcesLabel->setText(sourceSummary());
+    m_sourcesLabel->setToolTip(topology.errors.isEmpty() ? QString() : [&] {
+        QStringList lines;
+        for (const SourceError &e : topology.errors) {
+            lines.append(e.toString());
+        }
+        return lines.join(QLatin1Char('\n'));
+    }());
+}
+
+QString MainWindow::sourceSummary() const
+{
+    if (!m_monitor) {
+        return {};
+    }
+    int ok = 0, failing = 0, pending = 0;
+    for (const PollingSource *s : m_monitor->sources()) {
+        switch (s->status()) {
+        case PollingSource::Status::Ok:
+            ++ok;
+            break;
+        case PollingSource::Status::Failing:
+            ++failing;
+            break;
+        default:
+            ++pending;
+            break;
+        }
+    }
+    QStringList parts;
+    if (ok) {
+        parts.append(tr("%1 sources ok").arg(ok));
+    }
+    if (failing) {
+        parts.append(tr("⚠ %1 failing").arg(failing));
+    }
+    if (pending) {
+        parts.append(tr("%1 waiting").arg(pending));
+    }
+    return parts.join(QStringLiteral(" · "));
 }
 
 void MainWindow::showStatus(const QString &text)

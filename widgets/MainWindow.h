@@ -4,14 +4,20 @@
 
 #include <QMainWindow>
 
+#include <memory>
 #include <optional>
 
 class QLabel;
+class QListView;
+class QDockWidget;
 class QMenu;
 
 namespace hopscope {
 
+class ClusterMonitor;
+class DetailsDock;
 class GraphPane;
+struct Topology;
 class RecentProfiles;
 class ServiceGraphModel;
 
@@ -24,11 +30,17 @@ public:
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    // Opens a profile; on problems shows them (dialog unless quiet) and keeps the current one.
-    bool openProfile(const QString &path, bool quiet = false);
+    // Opens a profile and starts polling its sources; on problems shows them (dialog unless
+    // quiet) and keeps the current profile. With LivePolling::Off the declared graph is shown
+    // without polling (used by tests that need a fixed picture).
+    enum class LivePolling { On, Off };
+    bool openProfile(const QString &path, bool quiet = false, LivePolling polling = LivePolling::On);
 
     GraphPane *graphPane() const { return m_graph; }
     ServiceGraphModel *graphModel() const { return m_model; }
+    ClusterMonitor *monitor() const { return m_monitor.get(); }
+    DetailsDock *detailsDock() const { return m_details; }
+    QString sourceSummary() const;
     const std::optional<ClusterProfile> &profile() const { return m_profile; }
     QString lastError() const { return m_lastError; }
 
@@ -40,10 +52,16 @@ private:
     void rebuildRecentMenu();
     void openDialog();
     void showStatus(const QString &text);
+    void onTopologyChanged(const Topology &topology);
 
     ServiceGraphModel *m_model;
     GraphPane *m_graph;
     RecentProfiles *m_recent;
+    DetailsDock *m_details;
+    QDockWidget *m_logDock;
+    QListView *m_logView;
+    QLabel *m_sourcesLabel;
+    std::unique_ptr<ClusterMonitor> m_monitor;
     QMenu *m_recentMenu = nullptr;
     QLabel *m_profileLabel;
     std::optional<ClusterProfile> m_profile;

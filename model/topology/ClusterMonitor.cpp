@@ -85,11 +85,12 @@ void ClusterMonitor::watch(PollingSource *source)
     });
     connect(source, &PollingSource::errorOccurred, this, [this](const SourceError &e) { m_log.appendError(e); });
     connect(source, &PollingSource::statusChanged, this, [this, source](PollingSource::Status status) {
-        if (status == PollingSource::Status::Ok && source->consecutiveFailures() == 0
-            && m_pollsFinished.value(source) > 0 && !m_log.entries().empty()
-            && m_log.entries().back().source == source->name()
-            && m_log.entries().back().severity == EventLog::Severity::Error) {
+        const PollingSource::Status before = m_lastStatus.value(source, PollingSource::Status::Idle);
+        m_lastStatus.insert(source, status);
+        if (status == PollingSource::Status::Ok && before == PollingSource::Status::Failing) {
             m_log.append(EventLog::Severity::Info, source->name(), QStringLiteral("recovered"));
+        } else if (status == PollingSource::Status::Ok && before == PollingSource::Status::Pending) {
+            m_log.append(EventLog::Severity::Info, source->name(), QStringLiteral("answering"));
         }
     });
 }

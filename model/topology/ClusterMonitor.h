@@ -2,6 +2,7 @@
 
 #include "core/Clock.h"
 #include "core/EventLog.h"
+#include "core/PollingSource.h"
 #include "profile/ClusterProfile.h"
 #include "topology/Topology.h"
 #include "topology/TopologyBuilder.h"
@@ -17,7 +18,6 @@ namespace hopscope {
 
 class DnsDiscoverySource;
 class EnvoyAdminSource;
-class PollingSource;
 
 // Watches one cluster profile: owns a polling source per endpoint (DNS discovery, one per load
 // balancer, one per sidecar), keeps each one's latest snapshot, and rebuilds the Topology
@@ -66,6 +66,7 @@ private:
     QHash<QString, EnvoyAdminSource *> m_meshSources;
     QList<PollingSource *> m_sources;
     QHash<const PollingSource *, int> m_pollsFinished;
+    QHash<const PollingSource *, PollingSource::Status> m_lastStatus;
     TopologyInputs m_inputs;
     Topology m_topology;
     QTimer m_rebuildTimer; // zero-delay coalescing

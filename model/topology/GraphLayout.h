@@ -32,7 +32,7 @@ public:
 
     struct Options
     {
-        qreal layerGap = 140;
+        qreal layerGap = 110;
         qreal nodeGap = 36;
         qreal margin = 32;
         int sweeps = 4;

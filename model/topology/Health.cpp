@@ -40,9 +40,9 @@ QString healthIcon(Health health)
     case Health::Draining:
         return QStringLiteral("↘");
     case Health::Drained:
-        return QStringLiteral("⏹");
+        return QStringLiteral("■");
     case Health::Maintenance:
-        return QStringLiteral("🔧");
+        return QStringLiteral("⚙");
     case Health::Down:
         return QStringLiteral("✖");
     case Health::Stale:

@@ -32,7 +32,7 @@ void ServiceGraphModel::clear()
     m_profileName.clear();
     endResetModel();
     Q_EMIT edgesChanged();
-    Q_EMIT layoutChanged();
+    Q_EMIT contentSizeChanged();
     Q_EMIT profileChanged();
 }
 
@@ -48,11 +48,13 @@ void ServiceGraphModel::setProfile(const ClusterProfile &profile)
         node.id = s.id;
         node.kind = QStringLiteral("service");
         node.title = s.name.isEmpty() ? s.id : s.name;
-        node.subtitle = s.dns ? QStringLiteral("%1 %2").arg(dnsRecordTypeName(s.dns->type), s.dns->name)
-                              : QStringLiteral("declared");
+        node.subtitle = QStringLiteral("no data yet");
+        node.detail = s.dns ? QStringLiteral("%1 %2").arg(dnsRecordTypeName(s.dns->type), s.dns->name)
+                            : QStringLiteral("not DNS-discovered");
         node.health = QStringLiteral("nodata");
-        node.tasks = {QStringLiteral("no data yet")};
-        node.rect = QRectF(0, 0, ServiceWidth, ServiceHeight);
+        node.icon = healthIcon(Health::Unknown);
+        node.reason = QStringLiteral("no data yet");
+        node.rect = QRectF(0, 0, ServiceWidth, serviceHeight(0));
         m_nodes.append(node);
     }
     for (const EdgeSpec &e : profile.edges) {
@@ -73,6 +75,8 @@ void ServiceGraphModel::setProfile(const ClusterProfile &profile)
                 node.title = e.loadBalancer;
                 node.subtitle = QStringLiteral("load balancer");
                 node.health = QStringLiteral("nodata");
+                node.icon = healthIcon(Health::Unknown);
+                node.reason = QStringLiteral("no data yet");
                 node.rect = QRectF(0, 0, LbWidth, LbHeight);
                 m_nodes.append(node);
                 lbRow = int(m_nodes.size()) - 1;
@@ -100,8 +104,100 @@ void ServiceGraphModel::setProfile(const ClusterProfile &profile)
     relayout();
     endResetModel();
     Q_EMIT edgesChanged();
-    Q_EMIT layoutChanged();
+    Q_EMIT contentSizeChanged();
     Q_EMIT profileChanged();
+}
+
+qreal ServiceGraphModel::serviceHeight(int taskCount)
+{
+    const int rows = std::max(1, (taskCount + TasksPerRow - 1) / TasksPerRow);
+    return ServiceHeight + (rows - 1) * TaskRowHeight;
+}
+
+namespace {
+QString nodeHealthName(Health h)
+{
+    return h == Health::Unknown ? QStringLiteral("nodata") : healthName(h);
+}
+} // namespace
+
+void ServiceGraphModel::setTopology(const Topology &topology)
+{
+    bool resized = false;
+    for (int row = 0; row < m_nodes.size(); ++row) {
+        Node &node = m_nodes[row];
+        QString health, subtitle, reason, icon;
+        QVariantList tasks;
+        if (node.kind == u"service") {
+            const ServiceNode *s = topology.service(node.id);
+            if (!s) {
+                continue;
+            }
+            health = nodeHealthName(s->health);
+            icon = healthIcon(s->health);
+            subtitle = s->summary;
+            reason = s->dnsError.isEmpty() ? s->summary : s->summary + QStringLiteral(" — DNS: ") + s->dnsError;
+            for (const TargetNode &t : s->targets) {
+                tasks.append(QVariantMap{{QStringLiteral("key"), t.key},
+                                         {QStringLiteral("label"), t.key},
+                                         {QStringLiteral("health"), healthName(t.health)},
+                                         {QStringLiteral("icon"), healthIcon(t.health)},
+                                         {QStringLiteral("reason"), t.reason},
+                                         {QStringLiteral("sidecar"), !t.sidecar.isEmpty()}});
+            }
+        } else {
+            const QString lbId = node.id.mid(3);
+            for (const LoadBalancerNode &lb : topology.loadBalancers) {
+                if (lb.id == lbId) {
+                    health = nodeHealthName(lb.health);
+                    icon = healthIcon(lb.health);
+                    subtitle = lb.health == Health::Unknown ? QStringLiteral("load balancer · no data yet")
+                                                            : QStringLiteral("HAProxy ") + lb.version;
+                    reason = lb.reason;
+                }
+            }
+            if (health.isEmpty()) {
+                continue;
+            }
+        }
+        QList<int> roles;
+        if (health != node.health) {
+            node.health = health;
+            node.icon = icon;
+            roles << HealthRole << IconRole;
+        }
+        if (subtitle != node.subtitle) {
+            node.subtitle = subtitle;
+            roles << SubtitleRole;
+        }
+        if (reason != node.reason) {
+            node.reason = reason;
+            roles << ReasonRole;
+        }
+        if (tasks != node.tasks) {
+            if (node.kind == u"service") {
+                const qreal h = serviceHeight(int(tasks.size()));
+                if (!qFuzzyCompare(h, node.rect.height())) {
+                    node.rect.setHeight(h);
+                    resized = true;
+                }
+            }
+            node.tasks = tasks;
+            roles << TasksRole;
+        }
+        if (!roles.isEmpty()) {
+            const QModelIndex idx = index(row);
+            Q_EMIT dataChanged(idx, idx, roles);
+        }
+    }
+    if (resized) {
+        relayout();
+        const QModelIndex first = index(0);
+        const QModelIndex last = index(int(m_nodes.size()) - 1);
+        Q_EMIT dataChanged(first, last, {RectRole});
+        Q_EMIT edgesChanged();
+        Q_EMIT contentSizeChanged();
+    }
 }
 
 void ServiceGraphModel::relayout()
@@ -166,12 +262,18 @@ QVariant ServiceGraphModel::data(const QModelIndex &index, int role) const
         return n.kind;
     case SubtitleRole:
         return n.subtitle;
+    case DetailRole:
+        return n.detail;
     case HealthRole:
         return n.health;
     case RectRole:
         return n.rect;
     case TasksRole:
         return n.tasks;
+    case ReasonRole:
+        return n.reason;
+    case IconRole:
+        return n.icon;
     default:
         return {};
     }
@@ -181,7 +283,8 @@ QHash<int, QByteArray> ServiceGraphModel::roleNames() const
 {
     return {{NodeIdRole, "nodeId"}, {KindRole, "kind"},     {TitleRole, "title"},
             {SubtitleRole, "subtitle"}, {HealthRole, "health"}, {RectRole, "rect"},
-            {TasksRole, "tasks"}};
+            {TasksRole, "tasks"}, {ReasonRole, "reason"}, {IconRole, "icon"},
+            {DetailRole, "detail"}};
 }
 
 } // namespace hopscope

@@ -2,6 +2,7 @@
 
 #include "profile/ClusterProfile.h"
 #include "topology/HopModel.h"
+#include "topology/Topology.h"
 
 #include <QAbstractListModel>
 #include <QRectF>
@@ -16,7 +17,7 @@ class ServiceGraphModel : public QAbstractListModel
 {
     Q_OBJECT
     Q_PROPERTY(QVariantList edges READ edges NOTIFY edgesChanged)
-    Q_PROPERTY(QSizeF contentSize READ contentSize NOTIFY layoutChanged)
+    Q_PROPERTY(QSizeF contentSize READ contentSize NOTIFY contentSizeChanged)
     Q_PROPERTY(QString profileName READ profileName NOTIFY profileChanged)
 
 public:
@@ -24,10 +25,13 @@ public:
         NodeIdRole = Qt::UserRole + 1,
         KindRole,     // "service" | "lb"
         TitleRole,
-        SubtitleRole, // "no data yet", "3 tasks", ...
+        SubtitleRole, // "no data yet", "1 of 2 healthy", ...
+        DetailRole,   // how the service is discovered: "A serviceb.corp.internal", "declared"
         HealthRole,   // "nodata", "healthy", ...
         RectRole,     // QRectF in content coordinates
-        TasksRole,    // QStringList of task labels
+        TasksRole,    // list of {key, label, health, icon, reason, sidecar} maps
+        ReasonRole,   // why the node has its health, in words
+        IconRole,     // health glyph (colour is never the only signal)
     };
 
     struct Node
@@ -36,8 +40,11 @@ public:
         QString kind;
         QString title;
         QString subtitle;
-        QString health;
-        QStringList tasks;
+        QString detail;
+        QString health; // healthName(), or "nodata" before any source answered
+        QString icon;
+        QString reason;
+        QVariantList tasks;
         QRectF rect;
     };
 
@@ -53,6 +60,10 @@ public:
     explicit ServiceGraphModel(QObject *parent = nullptr);
 
     void setProfile(const ClusterProfile &profile);
+    // Applies a new poll's picture: dataChanged for the nodes whose health, summary or tasks
+    // changed, nothing for the rest; a relayout only when a box changes size (tasks appeared
+    // or disappeared), and then nodes keep their column and order.
+    void setTopology(const Topology &topology);
     void clear();
 
     QString profileName() const { return m_profileName; }
@@ -67,14 +78,17 @@ public:
     QVariant data(const QModelIndex &index, int role) const override;
     QHash<int, QByteArray> roleNames() const override;
 
-    static constexpr qreal ServiceWidth = 200;
-    static constexpr qreal ServiceHeight = 86;
+    static constexpr qreal ServiceWidth = 230;
+    static constexpr qreal ServiceHeight = 78;
+    static constexpr int TasksPerRow = 1;
+    static constexpr qreal TaskRowHeight = 22;
+    static qreal serviceHeight(int taskCount);
     static constexpr qreal LbWidth = 150;
     static constexpr qreal LbHeight = 56;
 
 Q_SIGNALS:
     void edgesChanged();
-    void layoutChanged();
+    void contentSizeChanged(); // (not layoutChanged: that name belongs to QAbstractItemModel)
     void profileChanged();
 
 private:

@@ -336,7 +336,7 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
             side.reason = state.error.isError() ? QStringLiteral("admin API unreachable: ") + state.error.message
                                                 : QStringLiteral("no data yet");
             o.health = Health::Unknown;
-            o.stale = true;
+            o.stale = state.error.isError(); // unreachable: stale; not polled yet: no data yet
             o.text = side.reason;
         } else {
             side.version = snap->serverInfo.semver;

@@ -21,11 +21,15 @@ Rectangle {
                 { icon: "◐", color: "#c98a00", text: qsTr("degraded") },
                 { icon: "✖", color: "#d13c3c", text: qsTr("down") },
                 { icon: "↘", color: "#3a7bd5", text: qsTr("draining") },
+                { icon: "■", color: "#2b5fa8", text: qsTr("drained (safe to stop)") },
+                { icon: "⚙", color: "#7d6b57", text: qsTr("maintenance") },
+                { icon: "≠", color: "#a347ba", text: qsTr("conflict (sources disagree)") },
                 { icon: "⌛", color: legend.graph.boxBorder, text: qsTr("stale (hatched)") },
                 { icon: "?", color: legend.graph.boxBorder, text: qsTr("no data yet (hatched)") },
                 { icon: "——", color: legend.graph.lineColor, text: qsTr("direct (DNS), 1 hop") },
                 { icon: "- -", color: legend.graph.lineColor, text: qsTr("via load balancer, 2 hops") },
-                { icon: "···", color: legend.graph.lineColor, text: qsTr("via mesh, 1 hop") }
+                { icon: "···", color: legend.graph.lineColor, text: qsTr("via mesh, 1 hop (2 proxy hops)") },
+                { icon: "⬡", color: legend.graph.mutedText, text: qsTr("task has a sidecar") }
             ]
             delegate: Row {
                 required property var modelData

@@ -13,8 +13,12 @@ Rectangle {
     required property string health
     required property rect rect
     required property var tasks
+    required property string reason
+    required property string icon
+    required property string detail
 
     signal clicked()
+    signal taskClicked(string key)
 
     objectName: (kind === "lb" ? "lb:" : "service:") + nodeId.replace(/^lb:/, "")
     x: rect.x
@@ -32,19 +36,10 @@ Rectangle {
         case "degraded": return "#c98a00"
         case "down": return "#d13c3c"
         case "draining": return "#3a7bd5"
+        case "drained": return "#2b5fa8"
+        case "maintenance": return "#7d6b57"
         case "conflict": return "#a347ba"
         default: return graph.boxBorder      // nodata, unknown, stale
-        }
-    }
-    function healthIcon(h) {
-        switch (h) {
-        case "healthy": return "✔"
-        case "degraded": return "◐"
-        case "down": return "✖"
-        case "draining": return "↘"
-        case "conflict": return "≠"
-        case "stale": return "⌛"
-        default: return "?"
         }
     }
 
@@ -54,6 +49,8 @@ Rectangle {
         anchors.margins: 2
         visible: box.health === "nodata" || box.health === "stale" || box.health === "unknown"
         opacity: 0.18
+        onWidthChanged: requestPaint()
+        onHeightChanged: requestPaint()
         onPaint: {
             const ctx = getContext("2d")
             ctx.clearRect(0, 0, width, height)
@@ -78,7 +75,7 @@ Rectangle {
             spacing: 6
             width: parent.width
             Text {
-                text: box.healthIcon(box.health)
+                text: box.icon
                 color: box.healthColor(box.health)
                 font.pixelSize: 15
                 font.bold: true
@@ -99,26 +96,59 @@ Rectangle {
             elide: Text.ElideMiddle
             width: parent.width
         }
+        Text {
+            visible: box.tasks.length === 0
+            width: parent.width
+            elide: Text.ElideMiddle
+            text: box.detail
+            color: box.graph.mutedText
+            font.pixelSize: 10
+            font.italic: true
+        }
         Flow {
             width: parent.width
             spacing: 4
             Repeater {
                 model: box.tasks
                 delegate: Rectangle {
-                    required property string modelData
-                    objectName: "task:" + modelData
+                    id: chip
+                    required property var modelData
+                    readonly property bool stale: modelData.health === "stale" || modelData.health === "unknown"
+                    objectName: "task:" + modelData.key
                     height: 18
-                    width: chipText.implicitWidth + 12
+                    width: box.width - 16
                     radius: 9
-                    color: "transparent"
-                    border.color: box.graph.boxBorder
-                    Text {
-                        id: chipText
+                    color: Qt.rgba(chipColor.r, chipColor.g, chipColor.b, stale ? 0.08 : 0.16)
+                    readonly property color chipColor: box.healthColor(modelData.health)
+                    border.color: chipColor
+                    border.width: modelData.health === "healthy" ? 1 : 1.6
+                    opacity: stale ? 0.75 : 1.0
+                    Row {
                         anchors.centerIn: parent
-                        text: parent.modelData
-                        color: box.graph.mutedText
-                        font.pixelSize: 10
-                        font.italic: box.health === "nodata"
+                        spacing: 2
+                        Text {
+                            text: chip.modelData.icon
+                            color: chip.chipColor
+                            font.pixelSize: 10
+                            font.bold: true
+                        }
+                        Text {
+                            text: chip.modelData.label
+                            color: box.graph.textColor
+                            font.pixelSize: 10
+                            font.italic: chip.stale
+                            elide: Text.ElideLeft
+                            width: Math.min(implicitWidth, chip.width - (chip.modelData.sidecar ? 34 : 22))
+                        }
+                        Text {
+                            visible: chip.modelData.sidecar
+                            text: "⬡"
+                            color: box.graph.mutedText
+                            font.pixelSize: 10
+                        }
+                    }
+                    TapHandler {
+                        onTapped: box.taskClicked(chip.modelData.key)
                     }
                 }
             }
@@ -130,14 +160,14 @@ Rectangle {
         visible: box.kind === "lb"
         Text {
             anchors.horizontalCenter: parent.horizontalCenter
-            text: "⇄ " + box.title
+            text: (box.health === "nodata" ? "" : box.icon + " ") + "⇄ " + box.title
             color: box.graph.textColor
             font.pixelSize: 13
             font.bold: true
         }
         Text {
             anchors.horizontalCenter: parent.horizontalCenter
-            text: box.subtitle + (box.health === "nodata" ? " · no data yet" : "")
+            text: box.subtitle
             color: box.graph.mutedText
             font.pixelSize: 10
         }

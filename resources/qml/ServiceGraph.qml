@@ -15,6 +15,7 @@ Item {
     readonly property real maxZoom: 3.0
 
     signal nodeSelected(string nodeId)
+    signal taskSelected(string serviceId, string key)
 
     readonly property color background: dark ? "#1d2026" : "#f4f5f7"
     readonly property color boxColor: dark ? "#2a2f37" : "#ffffff"
@@ -73,6 +74,7 @@ Item {
                 delegate: ServiceBox {
                     graph: root
                     onClicked: root.nodeSelected(nodeId)
+                    onTaskClicked: (key) => root.taskSelected(nodeId, key)
                 }
             }
         }

@@ -3,6 +3,11 @@
 #include "topology/ServiceGraphModel.h"
 
 #include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSignalSpy>
 #include <QQuickItem>
 #include <QQuickWidget>
 #include <QSettings>
@@ -65,7 +70,7 @@ class tst_MainWindowGraph : public QObject
 
         const QColor background = quick->rootObject()->property("background").value<QColor>();
         const QColor border = quick->rootObject()->property("boxBorder").value<QColor>();
-        const QColor text = quick->rootObject()->property("textColor").value<QColor>();
+        const QColor boxColor = quick->rootObject()->property("boxColor").value<QColor>();
         for (const ServiceSpec &s : profile.services) {
             QQuickItem *box = findItem(quick->rootObject(), QStringLiteral("service:") + s.id);
             const QRectF scene = box->mapRectToScene(QRectF(0, 0, box->width(), box->height()));
@@ -82,11 +87,11 @@ class tst_MainWindowGraph : public QObject
                 }
             }
             QVERIFY2(borderFound, qPrintable(QStringLiteral("no border drawn for ") + s.id));
-            // The title: dark text pixels in the top strip of the box.
+            // The title: ink (pixels far from the box colour) in the top strip of the box.
             int textPixels = 0;
-            for (int y = inWindow.top() + 4; y < inWindow.top() + inWindow.height() / 3; ++y) {
+            for (int y = inWindow.top() + 4; y < inWindow.top() + 26; ++y) {
                 for (int x = inWindow.left() + 4; x < inWindow.right() - 4; ++x) {
-                    if (distance(image.pixelColor(x, y), text) < 120) {
+                    if (distance(image.pixelColor(x, y), boxColor) > 300) {
                         ++textPixels;
                     }
                 }
@@ -96,6 +101,20 @@ class tst_MainWindowGraph : public QObject
             QVERIFY(distance(image.pixelColor(inWindow.center()), background) > 0
                     || distance(image.pixelColor(inWindow.left() + 6, inWindow.bottom() - 6), background) > 0);
         }
+    }
+
+    static bool peers(const QStringList &args)
+    {
+        QProcess p;
+        p.start(QStringLiteral("python3"), QStringList{qEnvironmentVariable("HOPSCOPE_PEERS_SCRIPT")} + QStringList{args[0], QStringLiteral("--dir"), qEnvironmentVariable("HOPSCOPE_PEERS_DIR")} + args.mid(1));
+        return p.waitForFinished(30000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+    }
+
+    void grabTo(MainWindow &w, const QString &name)
+    {
+        const QString png = m_outDir + QLatin1Char('/') + name;
+        QVERIFY2(w.grab().toImage().save(png), qPrintable(png));
+        qInfo("screenshot: %s", qPrintable(png));
     }
 
 private Q_SLOTS:
@@ -111,10 +130,11 @@ private Q_SLOTS:
     void drawsTheStaticFixture()
     {
         MainWindow w;
-        w.resize(1280, 760);
+        w.resize(1600, 1000);
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QVERIFY(w.openProfile(qEnvironmentVariable("HOPSCOPE_TEST_DATA") + QStringLiteral("/profiles/valid/demo-like.hopscope.json"), true));
+        QVERIFY(w.openProfile(qEnvironmentVariable("HOPSCOPE_TEST_DATA") + QStringLiteral("/profiles/valid/demo-like.hopscope.json"), true,
+                              MainWindow::LivePolling::Off));
         checkEveryServiceIsDrawn(w, QStringLiteral("main-window-fixture.png"));
         QVERIFY(findItem(w.graphPane()->quickWidget()->rootObject(), QStringLiteral("lb:internal-lb")));
     }
@@ -124,18 +144,86 @@ private Q_SLOTS:
         const QString profile = qEnvironmentVariable("HOPSCOPE_PEERS_DIR") + QStringLiteral("/demo.hopscope.json");
         QVERIFY2(QFile::exists(profile), qPrintable(profile + QStringLiteral(" missing: the peers_demo fixture did not run")));
         MainWindow w;
-        w.resize(1280, 760);
+        w.resize(1600, 1000);
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QVERIFY2(w.openProfile(profile, true), qPrintable(w.lastError()));
-        checkEveryServiceIsDrawn(w, QStringLiteral("main-window-demo.png"));
+        QVERIFY2(w.openProfile(profile, true, MainWindow::LivePolling::Off), qPrintable(w.lastError()));
+        checkEveryServiceIsDrawn(w, QStringLiteral("main-window-demo-declared.png"));
+    }
+
+    // The live graph on the running demo cluster: tasks appear from DNS, health from HAProxy
+    // and the sidecars; a backend whose health check fails turns Down within 2 polls, and only
+    // its service's row changes.
+    void liveDemoFollowsABackendGoingDown()
+    {
+        const QString dir = qEnvironmentVariable("HOPSCOPE_PEERS_DIR");
+        QFile stateFile(dir + QStringLiteral("/state.json"));
+        QVERIFY2(stateFile.open(QIODevice::ReadOnly), qPrintable(stateFile.fileName()));
+        const QJsonObject state = QJsonDocument::fromJson(stateFile.readAll()).object();
+        const QJsonArray tasks = state[QStringLiteral("services")].toObject()[QStringLiteral("serviceb")].toObject()[QStringLiteral("tasks")].toArray();
+        QVERIFY(tasks.size() >= 2);
+        const QString victim = tasks[1].toObject()[QStringLiteral("addr")].toString() + QLatin1Char(':')
+                               + QString::number(tasks[1].toObject()[QStringLiteral("port")].toInt());
+
+        MainWindow w;
+        w.resize(1400, 860);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY2(w.openProfile(dir + QStringLiteral("/demo.hopscope.json"), true), qPrintable(w.lastError()));
+        ServiceGraphModel *model = w.graphModel();
+        const int rowB = model->rowOf(QStringLiteral("serviceb"));
+        const auto health = [&](const QString &id) {
+            return model->data(model->index(model->rowOf(id)), ServiceGraphModel::HealthRole).toString();
+        };
+        // Every service is reported healthy once all sources answered.
+        for (const char *id : {"servicea", "serviceb", "servicec", "user", "order", "payments"}) {
+            QTRY_COMPARE_WITH_TIMEOUT(health(QString::fromLatin1(id)), QStringLiteral("healthy"), 20000);
+        }
+        const int n = int(tasks.size());
+        QCOMPARE(model->data(model->index(rowB), ServiceGraphModel::SubtitleRole).toString(),
+                 QStringLiteral("%1 of %1 healthy").arg(n));
+        QTest::qWait(0);
+        grabTo(w, QStringLiteral("main-window-demo-live.png"));
+
+        QSignalSpy changed(model, &QAbstractItemModel::dataChanged);
+        QSignalSpy reset(model, &QAbstractItemModel::modelReset);
+        QVERIFY(peers({QStringLiteral("backend"), QStringLiteral("fail"), victim}));
+        // HAProxy: inter 1s fall 2 -> DOWN after ~2 s; the LB is polled every 2 s.
+        QTRY_COMPARE_WITH_TIMEOUT(model->data(model->index(rowB), ServiceGraphModel::SubtitleRole).toString(),
+                                  QStringLiteral("%1 of %2 healthy").arg(n - 1).arg(n), 10000);
+        QCOMPARE(health(QStringLiteral("serviceb")), QStringLiteral("degraded"));
+        const QVariantList chips = model->data(model->index(rowB), ServiceGraphModel::TasksRole).toList();
+        bool found = false;
+        for (const QVariant &c : chips) {
+            const QVariantMap chip = c.toMap();
+            if (chip.value(QStringLiteral("key")).toString() == victim) {
+                found = true;
+                QCOMPARE(chip.value(QStringLiteral("health")).toString(), QStringLiteral("down"));
+                QVERIFY(chip.value(QStringLiteral("reason")).toString().contains(QStringLiteral("DOWN")));
+            } else {
+                QCOMPARE(chip.value(QStringLiteral("health")).toString(), QStringLiteral("healthy"));
+            }
+        }
+        QVERIFY2(found, qPrintable(victim));
+        QCOMPARE(reset.size(), 0); // never a reset per poll
+        for (const QList<QVariant> &args : std::as_const(changed)) {
+            const QModelIndex from = args[0].value<QModelIndex>();
+            const QModelIndex to = args[1].value<QModelIndex>();
+            // Only serviceB's box changes (and, with traffic, the LB's counters never do).
+            QVERIFY2(from.row() == rowB && to.row() == rowB,
+                     qPrintable(QStringLiteral("rows %1-%2 changed").arg(from.row()).arg(to.row())));
+        }
+        grabTo(w, QStringLiteral("main-window-demo-backend-down.png"));
+        QVERIFY(peers({QStringLiteral("backend"), QStringLiteral("recover"), victim}));
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("serviceb")), QStringLiteral("healthy"), 15000);
     }
 
     void aBrokenProfileKeepsTheCurrentViewAndSaysWhy()
     {
         MainWindow w;
         w.show();
-        QVERIFY(w.openProfile(qEnvironmentVariable("HOPSCOPE_TEST_DATA") + QStringLiteral("/profiles/valid/demo-like.hopscope.json"), true));
+        QVERIFY(w.openProfile(qEnvironmentVariable("HOPSCOPE_TEST_DATA") + QStringLiteral("/profiles/valid/demo-like.hopscope.json"), true,
+                              MainWindow::LivePolling::Off));
         const int rows = w.graphModel()->rowCount();
         QVERIFY(!w.openProfile(qEnvironmentVariable("HOPSCOPE_TEST_DATA") + QStringLiteral("/profiles/invalid/several-problems.hopscope.json"), true));
         QVERIFY2(w.lastError().contains(QStringLiteral("3 problems")), qPrintable(w.lastError()));

@@ -1,0 +1,145 @@
+#include "DetailsDock.h"
+
+#include <QTextBrowser>
+
+namespace hopscope {
+
+namespace {
+QString esc(const QString &s)
+{
+    return s.toHtmlEscaped();
+}
+
+QString timeText(const QDateTime &t)
+{
+    return t.isValid() ? t.toLocalTime().toString(QStringLiteral("HH:mm:ss")) : QStringLiteral("—");
+}
+} // namespace
+
+DetailsDock::DetailsDock(QWidget *parent)
+    : QDockWidget(tr("Details"), parent)
+    , m_view(new QTextBrowser(this))
+{
+    setObjectName(QStringLiteral("detailsDock"));
+    m_view->setOpenLinks(false);
+    setWidget(m_view);
+    render();
+}
+
+void DetailsDock::setTopology(const Topology &topology)
+{
+    m_topology = topology;
+    render();
+}
+
+void DetailsDock::selectService(const QString &serviceId)
+{
+    m_loadBalancer.clear();
+    if (serviceId.startsWith(u"lb:")) {
+        m_loadBalancer = serviceId.mid(3);
+        m_service.clear();
+    } else {
+        m_service = serviceId;
+    }
+    m_target.clear();
+    render();
+}
+
+void DetailsDock::selectTarget(const QString &serviceId, const QString &key)
+{
+    m_loadBalancer.clear();
+    m_service = serviceId;
+    m_target = key;
+    render();
+}
+
+void DetailsDock::clearSelection()
+{
+    m_service.clear();
+    m_target.clear();
+    m_loadBalancer.clear();
+    render();
+}
+
+QString DetailsDock::text() const
+{
+    return m_view->toPlainText();
+}
+
+void DetailsDock::render()
+{
+    QString html;
+    if (!m_loadBalancer.isEmpty()) {
+        for (const LoadBalancerNode &lb : m_topology.loadBalancers) {
+            if (lb.id == m_loadBalancer) {
+                html += QStringLiteral("<h3>%1 %2</h3><p><b>%3</b> — %4</p>")
+                            .arg(healthIcon(lb.health), esc(lb.id), healthName(lb.health), esc(lb.reason));
+                html += QStringLiteral("<p>Routes:</p><ul>");
+                for (const QString &r : lb.routes) {
+                    html += QStringLiteral("<li>%1</li>").arg(esc(r));
+                }
+                html += QStringLiteral("</ul>");
+            }
+        }
+    } else if (const ServiceNode *s = m_topology.service(m_service)) {
+        const TargetNode *t = m_target.isEmpty() ? nullptr : m_topology.target(m_service, m_target);
+        if (t) {
+            html += QStringLiteral("<h3>%1 %2</h3><p>task of <b>%3</b>%4</p>")
+                        .arg(healthIcon(t->health), esc(t->key), esc(s->name),
+                             t->fqdn.isEmpty() ? QString() : QStringLiteral(" · ") + esc(t->fqdn));
+            html += QStringLiteral("<p><b>%1</b> — %2</p>").arg(healthName(t->health), esc(t->reason));
+            html += QStringLiteral("<table cellpadding=3><tr><th align=left>source</th><th align=left>says</th><th align=left>health</th><th align=left>when</th></tr>");
+            for (const Observation &o : t->observations) {
+                html += QStringLiteral("<tr><td>%1</td><td>%2</td><td>%3 %4</td><td>%5%6</td></tr>")
+                            .arg(esc(o.source), esc(o.text), healthIcon(o.health), healthName(o.health),
+                                 timeText(o.when), o.stale ? QStringLiteral(" (stale)") : QString());
+            }
+            html += QStringLiteral("</table><ul>");
+            if (t->dnsTtl) {
+                html += QStringLiteral("<li>DNS TTL %1 s, first seen %2</li>").arg(*t->dnsTtl).arg(timeText(t->dnsFirstSeen));
+            }
+            if (t->dnsRemovedAt.isValid()) {
+                html += QStringLiteral("<li>removed from DNS at %1; clients may hold it until <b>%2</b></li>")
+                            .arg(timeText(t->dnsRemovedAt), timeText(t->dnsHoldUntil));
+            }
+            if (t->lbSessions) {
+                html += QStringLiteral("<li>load balancer sessions: %1 (%2)</li>").arg(*t->lbSessions).arg(esc(t->lbServer));
+            }
+            if (t->meshActiveConnections) {
+                html += QStringLiteral("<li>sidecar downstream connections: %1</li>").arg(*t->meshActiveConnections);
+            }
+            if (!t->sidecar.isEmpty()) {
+                html += QStringLiteral("<li>sidecar: %1</li>").arg(esc(t->sidecar));
+            }
+            html += QStringLiteral("</ul>");
+        } else {
+            html += QStringLiteral("<h3>%1 %2</h3><p><b>%3</b> — %4</p>")
+                        .arg(healthIcon(s->health), esc(s->name), healthName(s->health), esc(s->summary));
+            if (!s->dnsName.isEmpty()) {
+                html += QStringLiteral("<p>DNS: %1 %2</p>").arg(esc(s->dnsType), esc(s->dnsName));
+            }
+            if (!s->dnsError.isEmpty()) {
+                html += QStringLiteral("<p>DNS error: %1</p>").arg(esc(s->dnsError));
+            }
+            html += QStringLiteral("<ul>");
+            for (const TargetNode &n : s->targets) {
+                html += QStringLiteral("<li>%1 <b>%2</b> %3 — %4</li>")
+                            .arg(healthIcon(n.health), esc(n.key), healthName(n.health), esc(n.reason));
+            }
+            html += QStringLiteral("</ul>");
+        }
+    } else {
+        html = tr("<p>Select a service, a task or a load balancer in the graph to see what each "
+                  "source says about it.</p>");
+        if (!m_topology.errors.isEmpty()) {
+            html += QStringLiteral("<p><b>Failing sources</b></p><ul>");
+            for (const SourceError &e : m_topology.errors) {
+                html += QStringLiteral("<li>%1</li>").arg(esc(e.toString()));
+            }
+            html += QStringLiteral("</ul>");
+        }
+    }
+    m_view->setHtml(html);
+}
+
+} // namespace hopscope

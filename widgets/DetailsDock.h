@@ -1,0 +1,35 @@
+#pragma once
+
+#include "topology/Topology.h"
+
+#include <QDockWidget>
+
+class QTextBrowser;
+
+namespace hopscope {
+
+// Shows what is known about the selected service or task: health and reason, each source's
+// observation, counters, DNS TTL and stale window. Follows the live topology. GUI thread.
+class DetailsDock : public QDockWidget
+{
+    Q_OBJECT
+public:
+    explicit DetailsDock(QWidget *parent = nullptr);
+
+    void setTopology(const Topology &topology);
+    void selectService(const QString &serviceId);
+    void selectTarget(const QString &serviceId, const QString &key);
+    void clearSelection();
+    QString text() const; // plain text of what is shown (tests, accessibility)
+
+private:
+    void render();
+
+    QTextBrowser *m_view;
+    Topology m_topology;
+    QString m_service;
+    QString m_target;
+    QString m_loadBalancer;
+};
+
+} // namespace hopscope

@@ -306,6 +306,13 @@ DnsParsedAnswer DnsAnswerParser::parse(
     }
 
     if (out.status == DnsResult::Status::Ok && out.records.isEmpty()) {
+        if (out.truncated) {
+            // TC with nothing usable is not a negative answer: the full one needs TCP.
+            out.status = DnsResult::Status::Other;
+            out.detail = QStringLiteral("answer truncated (TC) before any complete record: "
+                                        "ask again over TCP");
+            return out;
+        }
         out.status = DnsResult::Status::NoData;
     }
     if (out.status == DnsResult::Status::NoData || out.status == DnsResult::Status::NxDomain) {

@@ -332,7 +332,7 @@ void DnsResolver::handleAnswer(QueryContext *ctx, int status, const unsigned cha
         parsed.detail = QString::fromUtf8(ares_strerror(status));
     }
     if (ctx->followUp) {
-        handleFollowUp(op, ctx->name, parsed);
+        handleFollowUp(op, ctx->name, ctx->type, parsed);
     } else {
         handleMain(op, parsed);
     }
@@ -359,6 +359,9 @@ void DnsResolver::handleMain(Op &op, const DnsParsedAnswer &parsed)
         complete(op);
         return;
     }
+    // Held while follow-ups are sent: c-ares may fail one synchronously (its callback runs inside
+    // ares_query), which must not complete the lookup before every target was looked at.
+    ++op.pending;
     for (const DnsRecord &srv : parsed.records) {
         if (srv.target.isEmpty()) {
             continue; // RFC 2782: target "." means the service is not available there
@@ -372,23 +375,33 @@ void DnsResolver::handleMain(Op &op, const DnsParsedAnswer &parsed)
         if (glue.isEmpty()) {
             ++op.pending;
             sendQuery(op.id, srv.target, DnsRecordType::A, true);
+            if (m_options.srvTargetAaaa) {
+                ++op.pending;
+                sendQuery(op.id, srv.target, DnsRecordType::AAAA, true);
+            }
         }
     }
-    if (op.pending == 0) {
+    if (--op.pending == 0) {
         complete(op);
     }
 }
 
-void DnsResolver::handleFollowUp(Op &op, const QString &target, const DnsParsedAnswer &parsed)
+void DnsResolver::handleFollowUp(
+    Op &op, const QString &target, DnsRecordType type, const DnsParsedAnswer &parsed)
 {
-    QList<DnsAddress> addrs;
+    QList<DnsAddress> &addrs = op.targetAddresses[target];
     for (const DnsRecord &a : parsed.records) {
         addrs.append({ a.address, a.ttl });
     }
-    op.targetAddresses.insert(target, addrs);
-    if (addrs.isEmpty()) {
-        op.result.unresolvedTargets.append(
-            QStringLiteral("%1 (%2)").arg(target, DnsResult::statusName(parsed.status)));
+    if (parsed.records.isEmpty()) {
+        op.targetFailures[target] = DnsResult::statusName(parsed.status);
+        // An IPv6-only target: the name exists but has no A record. Ask AAAA (unless it was
+        // asked already, alongside A).
+        if (type == DnsRecordType::A && parsed.status == DnsResult::Status::NoData
+            && !m_options.srvTargetAaaa) {
+            ++op.pending;
+            sendQuery(op.id, target, DnsRecordType::AAAA, true);
+        }
     }
     if (--op.pending == 0) {
         complete(op);
@@ -398,6 +411,16 @@ void DnsResolver::handleFollowUp(Op &op, const QString &target, const DnsParsedA
 void DnsResolver::complete(Op &op)
 {
     if (op.result.type == DnsRecordType::SRV && op.result.status == DnsResult::Status::Ok) {
+        for (const DnsRecord &srv : std::as_const(op.srv)) {
+            const auto failed = op.targetFailures.constFind(srv.target);
+            if (failed != op.targetFailures.cend()
+                && op.targetAddresses.value(srv.target).isEmpty()) {
+                const QString text = QStringLiteral("%1 (%2)").arg(srv.target, *failed);
+                if (!op.result.unresolvedTargets.contains(text)) {
+                    op.result.unresolvedTargets.append(text);
+                }
+            }
+        }
         for (const DnsRecord &srv : std::as_const(op.srv)) {
             const QList<DnsAddress> addrs = op.targetAddresses.value(srv.target);
             if (addrs.isEmpty()) {

@@ -20,8 +20,9 @@ namespace hopscope {
 // Asynchronous A/AAAA/SRV lookups on a c-ares 1.18 channel driven by the owning thread's Qt event
 // loop: c-ares' socket-state callback opens QSocketNotifier pairs, a single-shot timer follows
 // ares_timeout(); nothing blocks and nothing polls. Answers are parsed with ldns (TTLs, CNAMEs,
-// SRV glue; follow-up A queries for SRV targets without glue). Results reach the callback given
-// to lookup(), never from inside a c-ares call, so a callback may delete the resolver.
+// SRV glue; follow-up A queries for SRV targets without glue, then AAAA when A is NODATA). Results
+// reach the callback given to lookup(), never from inside a c-ares call, so a callback may delete
+// the resolver.
 class DnsResolver : public QObject
 {
     Q_OBJECT
@@ -33,6 +34,9 @@ public:
         int tries = 2;
         int ednsPayload = 1232; // 0: no EDNS0 (plain 512-byte UDP)
         bool recursionDesired = true;
+        // SRV targets without glue: ask AAAA alongside A (dual-stack services). Off: AAAA is
+        // asked only when A says NODATA (an IPv6-only target).
+        bool srvTargetAaaa = false;
     };
     using Callback = std::function<void(const DnsResult &)>;
 
@@ -72,6 +76,7 @@ private:
         int cnameHops = 0;
         QList<DnsRecord> srv;
         QHash<QString, QList<DnsAddress>> targetAddresses;
+        QHash<QString, QString> targetFailures; // follow-up status of targets without addresses
     };
 
 public: // called from the c-ares C callbacks only
@@ -84,7 +89,8 @@ private:
     void process(qintptr readFd, qintptr writeFd);
     void sendQuery(quint64 opId, const QString &name, DnsRecordType type, bool followUp);
     void handleMain(Op &op, const DnsParsedAnswer &parsed);
-    void handleFollowUp(Op &op, const QString &target, const DnsParsedAnswer &parsed);
+    void handleFollowUp(
+        Op &op, const QString &target, DnsRecordType type, const DnsParsedAnswer &parsed);
     void complete(Op &op);
     void afterAres();
     void deliver();

@@ -25,6 +25,8 @@ private Q_SLOTS:
     void nxdomainCarriesNegativeTtl();
     void foreignZoneIsRefused();
     void silentServerTimesOut();
+    void srvTargetAaaaAskedAlongsideA();
+    void srvTargetWithoutAddressIsReported();
     void destroyWithQueriesPending();
     void cancelledLookupNeverCallsBack();
 
@@ -45,7 +47,8 @@ void tst_DnsResolver::initTestCase()
     QVERIFY2(m_bed.nsupdate(lines, &why), qPrintable(why)); // idempotent: same RRs re-added
 }
 
-DnsResult tst_DnsResolver::resolve(DnsResolver &r, const QString &name, DnsRecordType type, bool *ok)
+DnsResult tst_DnsResolver::resolve(
+    DnsResolver &r, const QString &name, DnsRecordType type, bool *ok)
 {
     DnsResult out;
     bool done = false;
@@ -67,7 +70,8 @@ QStringList tst_DnsResolver::render(const DnsResult &r)
                     .arg(rec.priority)
                     .arg(rec.weight)
                     .arg(rec.port)
-                    .arg(rec.target, rec.address.isNull() ? QStringLiteral("-") : rec.address.toString());
+                    .arg(rec.target,
+                        rec.address.isNull() ? QStringLiteral("-") : rec.address.toString());
         }
         out.append(s + QStringLiteral(" ttl=") + QString::number(rec.ttl));
     }
@@ -82,26 +86,37 @@ void tst_DnsResolver::layouts_data()
     QTest::addColumn<QStringList>("expected"); // @ZONE@ replaced
     QTest::addColumn<QStringList>("chain");
 
-    QTest::newRow("cloudmap-a-multivalue") << "serviceb.@ZONE@" << DnsRecordType::A << QStringList() << QStringList();
+    QTest::newRow("cloudmap-a-multivalue")
+        << "serviceb.@ZONE@" << DnsRecordType::A << QStringList() << QStringList();
     QTest::newRow("consul-srv-node-targets")
         << "web.service.@ZONE@" << DnsRecordType::SRV
-        << QStringList{QStringLiteral("1 1 21001 node1.node.dc1.@ZONE@ 127.0.0.71 ttl=5"),
-                       QStringLiteral("1 1 21002 node2.node.dc1.@ZONE@ 127.0.0.72 ttl=5")}
+        << QStringList { QStringLiteral("1 1 21001 node1.node.dc1.@ZONE@ 127.0.0.71 ttl=5"),
+               QStringLiteral("1 1 21002 node2.node.dc1.@ZONE@ 127.0.0.72 ttl=5") }
         << QStringList();
     QTest::newRow("k8s-headless-srv")
         << "_http._tcp.web.default.svc.@ZONE@" << DnsRecordType::SRV
-        << QStringList{QStringLiteral("0 50 8080 web-0.web.default.svc.@ZONE@ 127.0.0.81 ttl=5"),
-                       QStringLiteral("0 50 8080 web-1.web.default.svc.@ZONE@ 127.0.0.82 ttl=5")}
+        << QStringList { QStringLiteral("0 50 8080 web-0.web.default.svc.@ZONE@ 127.0.0.81 ttl=5"),
+               QStringLiteral("0 50 8080 web-1.web.default.svc.@ZONE@ 127.0.0.82 ttl=5") }
         << QStringList();
     QTest::newRow("srv-target-without-glue-follow-up")
         << "_x._tcp.noglue.@ZONE@" << DnsRecordType::SRV
-        << QStringList{QStringLiteral("0 1 9000 alias-t.noglue.@ZONE@ 127.0.0.77 ttl=5")} << QStringList();
+        << QStringList { QStringLiteral("0 1 9000 alias-t.noglue.@ZONE@ 127.0.0.77 ttl=5") }
+        << QStringList();
+    QTest::newRow("srv-ipv6-only-target-a-nodata-then-aaaa")
+        << "_v6._tcp.noglue.@ZONE@" << DnsRecordType::SRV
+        << QStringList { QStringLiteral("0 1 9001 alias-v6.noglue.@ZONE@ fd00::77 ttl=5") }
+        << QStringList();
+    QTest::newRow("srv-dual-stack-target-a-only-by-default")
+        << "_ds._tcp.noglue.@ZONE@" << DnsRecordType::SRV
+        << QStringList { QStringLiteral("0 1 9002 alias-ds.noglue.@ZONE@ 127.0.0.78 ttl=5") }
+        << QStringList();
     QTest::newRow("cname-chain-two-hops")
-        << "hop1.chain.@ZONE@" << DnsRecordType::A << QStringList{QStringLiteral("127.0.0.91 ttl=5")}
-        << QStringList{QStringLiteral("hop2.chain.@ZONE@"), QStringLiteral("end.chain.@ZONE@")};
+        << "hop1.chain.@ZONE@" << DnsRecordType::A
+        << QStringList { QStringLiteral("127.0.0.91 ttl=5") }
+        << QStringList { QStringLiteral("hop2.chain.@ZONE@"), QStringLiteral("end.chain.@ZONE@") };
     QTest::newRow("cloudmap-bridge-srv-via-cname")
         << "_http._tcp.servicec.@ZONE@" << DnsRecordType::SRV << QStringList()
-        << QStringList{QStringLiteral("servicec.@ZONE@")};
+        << QStringList { QStringLiteral("servicec.@ZONE@") };
 }
 
 void tst_DnsResolver::layouts()
@@ -119,11 +134,12 @@ void tst_DnsResolver::layouts()
     }
     DnsResolver r;
     QString why;
-    QVERIFY2(r.setServers({m_bed.server}, &why), qPrintable(why));
+    QVERIFY2(r.setServers({ m_bed.server }, &why), qPrintable(why));
     bool ok = false;
     const DnsResult res = resolve(r, name, type, &ok);
     QVERIFY2(ok, "no answer callback");
-    QVERIFY2(res.isOk(), qPrintable(DnsResult::statusName(res.status) + QLatin1Char(' ') + res.detail));
+    QVERIFY2(
+        res.isOk(), qPrintable(DnsResult::statusName(res.status) + QLatin1Char(' ') + res.detail));
     QCOMPARE(res.cnameChain, chain);
     if (!expected.isEmpty()) {
         QCOMPARE(render(res), expected);
@@ -158,14 +174,17 @@ void tst_DnsResolver::tcpFallback()
     const QString name = m_bed.fqdn(QStringLiteral("big%1.%2").arg(count).arg(m_bed.label));
     QStringList lines;
     for (int i = 0; i < count; ++i) {
-        lines.append(QStringLiteral("update add %1. 30 IN A 127.1.%2.%3").arg(name).arg(i / 200).arg(i % 200 + 1));
+        lines.append(QStringLiteral("update add %1. 30 IN A 127.1.%2.%3")
+                         .arg(name)
+                         .arg(i / 200)
+                         .arg(i % 200 + 1));
     }
     QString why;
     QVERIFY2(m_bed.nsupdate(lines, &why), qPrintable(why));
     DnsResolver::Options o;
     o.ednsPayload = edns;
     DnsResolver r(o);
-    QVERIFY(r.setServers({m_bed.server}));
+    QVERIFY(r.setServers({ m_bed.server }));
     bool ok = false;
     const DnsResult res = resolve(r, name, DnsRecordType::A, &ok);
     QVERIFY(ok);
@@ -177,9 +196,10 @@ void tst_DnsResolver::tcpFallback()
 void tst_DnsResolver::nxdomainCarriesNegativeTtl()
 {
     DnsResolver r;
-    QVERIFY(r.setServers({m_bed.server}));
+    QVERIFY(r.setServers({ m_bed.server }));
     bool ok = false;
-    const DnsResult res = resolve(r, m_bed.fqdn(QStringLiteral("nosuch.") + m_bed.label), DnsRecordType::A, &ok);
+    const DnsResult res
+        = resolve(r, m_bed.fqdn(QStringLiteral("nosuch.") + m_bed.label), DnsRecordType::A, &ok);
     QVERIFY(ok);
     QCOMPARE(DnsResult::statusName(res.status), QStringLiteral("NXDOMAIN"));
     QCOMPARE(res.negativeTtl, 10); // min(SOA TTL 10, SOA MINIMUM 10) of the harness zone
@@ -191,7 +211,7 @@ void tst_DnsResolver::nxdomainCarriesNegativeTtl()
 void tst_DnsResolver::foreignZoneIsRefused()
 {
     DnsResolver r;
-    QVERIFY(r.setServers({m_bed.server}));
+    QVERIFY(r.setServers({ m_bed.server }));
     bool ok = false;
     const DnsResult res = resolve(r, QStringLiteral("www.example.org"), DnsRecordType::A, &ok);
     QVERIFY(ok);
@@ -207,12 +227,54 @@ void tst_DnsResolver::silentServerTimesOut()
     o.timeoutMs = 200;
     o.tries = 2;
     DnsResolver r(o);
-    QVERIFY(r.setServers({HostPort{QStringLiteral("127.0.0.1"), hole.localPort()}}));
+    QVERIFY(r.setServers({ HostPort { QStringLiteral("127.0.0.1"), hole.localPort() } }));
     bool ok = false;
     const DnsResult res = resolve(r, m_bed.fqdn(QStringLiteral("serviceb")), DnsRecordType::A, &ok);
     QVERIFY(ok);
     QCOMPARE(DnsResult::statusName(res.status), QStringLiteral("timeout"));
     QCOMPARE(res.toError().kind, SourceError::Kind::Timeout);
+}
+
+void tst_DnsResolver::srvTargetAaaaAskedAlongsideA()
+{
+    DnsResolver::Options o;
+    o.srvTargetAaaa = true;
+    DnsResolver r(o);
+    QVERIFY(r.setServers({ m_bed.server }));
+    bool ok = false;
+    const DnsResult res
+        = resolve(r, m_bed.fqdn(QStringLiteral("_ds._tcp.noglue")), DnsRecordType::SRV, &ok);
+    QVERIFY(ok);
+    QVERIFY2(res.isOk(), qPrintable(res.detail));
+    const QString t = m_bed.fqdn(QStringLiteral("alias-ds.noglue"));
+    QCOMPARE(render(res),
+        (QStringList { QStringLiteral("0 1 9002 %1 127.0.0.78 ttl=5").arg(t),
+            QStringLiteral("0 1 9002 %1 fd00::78 ttl=5").arg(t) }));
+    QVERIFY(res.unresolvedTargets.isEmpty());
+    QCOMPARE(r.queriesSent(), quint64(3)); // SRV, then A and AAAA for the glue-less target
+}
+
+void tst_DnsResolver::srvTargetWithoutAddressIsReported()
+{
+    const QString srv = m_bed.fqdn(QStringLiteral("_gone._tcp.") + m_bed.label);
+    const QString target = m_bed.fqdn(QStringLiteral("gone.") + m_bed.label);
+    QString why;
+    QVERIFY2(
+        m_bed.nsupdate({ QStringLiteral("update add %1. 5 IN SRV 0 1 9003 %2.").arg(srv, target),
+                           QStringLiteral("update add %1. 5 IN TXT \"no address\"").arg(target) },
+            &why),
+        qPrintable(why));
+    DnsResolver r;
+    QVERIFY(r.setServers({ m_bed.server }));
+    bool ok = false;
+    const DnsResult res = resolve(r, srv, DnsRecordType::SRV, &ok);
+    QVERIFY(ok);
+    QVERIFY2(res.isOk(), qPrintable(res.detail));
+    QCOMPARE(res.records.size(), 1);
+    QVERIFY(res.records.first().address.isNull());
+    // A said NODATA, so AAAA was asked too; both empty: reported once, with the last status.
+    QCOMPARE(res.unresolvedTargets, QStringList { target + QStringLiteral(" (NODATA)") });
+    QCOMPARE(r.queriesSent(), quint64(3));
 }
 
 void tst_DnsResolver::destroyWithQueriesPending()
@@ -222,10 +284,10 @@ void tst_DnsResolver::destroyWithQueriesPending()
     int calls = 0;
     {
         auto *r = new DnsResolver;
-        QVERIFY(r->setServers({HostPort{QStringLiteral("127.0.0.1"), hole.localPort()}}));
+        QVERIFY(r->setServers({ HostPort { QStringLiteral("127.0.0.1"), hole.localPort() } }));
         for (int i = 0; i < 20; ++i) {
             r->lookup(m_bed.fqdn(QStringLiteral("serviceb")), DnsRecordType::A, this,
-                      [&calls](const DnsResult &) { ++calls; });
+                [&calls](const DnsResult &) { ++calls; });
         }
         QCOMPARE(r->pendingCount(), 20);
         delete r; // ARES_EDESTRUCTION path: no callback, no leak, no crash
@@ -237,13 +299,13 @@ void tst_DnsResolver::destroyWithQueriesPending()
 void tst_DnsResolver::cancelledLookupNeverCallsBack()
 {
     DnsResolver r;
-    QVERIFY(r.setServers({m_bed.server}));
+    QVERIFY(r.setServers({ m_bed.server }));
     bool cancelledCalled = false;
     bool otherDone = false;
     const quint64 id = r.lookup(m_bed.fqdn(QStringLiteral("serviceb")), DnsRecordType::A, this,
-                                [&](const DnsResult &) { cancelledCalled = true; });
+        [&](const DnsResult &) { cancelledCalled = true; });
     r.lookup(m_bed.fqdn(QStringLiteral("serviceb")), DnsRecordType::A, this,
-             [&](const DnsResult &) { otherDone = true; });
+        [&](const DnsResult &) { otherDone = true; });
     r.cancel(id);
     QTRY_VERIFY_WITH_TIMEOUT(otherDone, 10000);
     QTRY_COMPARE_WITH_TIMEOUT(r.pendingCount(), 0, 10000);

@@ -26,6 +26,7 @@ const Command s_commands[] = {
     {"dns", "dns PROFILE [--json] [--watch]\n                            resolve the profile's DNS discovery names", &runDns},
     {"snapshot", "snapshot PROFILE [--json] [--polls N]\n                            poll every source and print the live topology", &runSnapshot},
     {"parse", "parse KIND FILE|-         normalize a captured Envoy/HAProxy dump to JSON", &runParse},
+    {"audit", "audit verify FILE | show PROFILE\n                            check or print the tamper-evident audit log", &runAudit},
 };
 
 void printUsage(QTextStream &s)

@@ -20,4 +20,7 @@ int runParse(CliContext &ctx);
 int parseEnvoyDump(const QString &kind, const QByteArray &input, CliContext &ctx);   // envoy-*
 int parseHaproxyDump(const QString &kind, const QByteArray &input, CliContext &ctx); // haproxy-*
 
+// hopscope-cli audit verify FILE | audit show PROFILE [--json] | audit path PROFILE
+int runAudit(CliContext &ctx); // cli/AuditCommand.cpp
+
 } // namespace hopscope::cli

@@ -1,0 +1,155 @@
+#include "cli/Commands.h"
+
+#include "ops/AuditLog.h"
+#include "profile/ProfileStore.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace hopscope::cli {
+
+namespace {
+const char *const s_usage =
+    "usage: hopscope-cli audit verify FILE\n"
+    "       hopscope-cli audit show PROFILE [--json]\n"
+    "       hopscope-cli audit path PROFILE\n"
+    "  verify  checks every line's hash link, sequence number and the head record; exit 1 when\n"
+    "          the log was tampered with, reordered or truncated.\n"
+    "  show    prints the audit log of a profile (a *.hopscope.json file or a profile name);\n"
+    "          --json prints the raw lines.\n"
+    "  path    prints where that log is stored ($HOPSCOPE_AUDIT_DIR overrides the directory).\n";
+
+QString profileNameOf(const QString &arg, QTextStream &err, bool *ok)
+{
+    *ok = true;
+    if (QFileInfo(arg).isFile()) {
+        const ProfileLoadResult loaded = ProfileStore::load(arg);
+        if (!loaded.ok()) {
+            for (const ProfileProblem &p : loaded.problems) {
+                err << arg << ": " << p.toString() << '\n';
+            }
+            *ok = false;
+            return {};
+        }
+        return loaded.profile->name;
+    }
+    return arg;
+}
+
+QString text(const QJsonValue &v)
+{
+    if (v.isNull() || v.isUndefined()) {
+        return QStringLiteral("-");
+    }
+    if (v.isString()) {
+        return v.toString();
+    }
+    if (v.isObject()) {
+        return QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
+    }
+    if (v.isArray()) {
+        return QString::fromUtf8(QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact));
+    }
+    return v.toVariant().toString();
+}
+} // namespace
+
+int runAudit(CliContext &ctx)
+{
+    if (ctx.args.isEmpty() || ctx.args.first() == u"--help" || ctx.args.first() == u"-h") {
+        (ctx.args.isEmpty() ? ctx.err : ctx.out) << s_usage;
+        return ctx.args.isEmpty() ? ExitUsage : ExitOk;
+    }
+    const QString sub = ctx.args.first();
+    const QStringList rest = ctx.args.mid(1);
+    if (sub == u"verify") {
+        if (rest.size() != 1) {
+            ctx.err << s_usage;
+            return ExitUsage;
+        }
+        const AuditVerifyResult r = AuditLog::verify(rest.first());
+        if (r.ok()) {
+            ctx.out << rest.first() << ": ok, " << r.lines << " lines, hash chain intact\n";
+            return ExitOk;
+        }
+        for (const AuditVerifyResult::Problem &p : r.problems) {
+            ctx.out << rest.first() << ':' << p.line << ": " << p.what << '\n';
+        }
+        ctx.out << rest.first() << ": NOT intact (" << r.problems.size() << " problem"
+                << (r.problems.size() == 1 ? "" : "s") << " in " << r.lines << " lines)\n";
+        return ExitProblems;
+    }
+    if (sub == u"show" || sub == u"path") {
+        bool json = false;
+        QString profileArg;
+        for (const QString &a : rest) {
+            if (a == u"--json" && sub == u"show") {
+                json = true;
+            } else if (a.startsWith(u'-') || !profileArg.isEmpty()) {
+                ctx.err << s_usage;
+                return ExitUsage;
+            } else {
+                profileArg = a;
+            }
+        }
+        if (profileArg.isEmpty()) {
+            ctx.err << s_usage;
+            return ExitUsage;
+        }
+        bool ok = false;
+        const QString name = profileNameOf(profileArg, ctx.err, &ok);
+        if (!ok) {
+            return ExitUsage;
+        }
+        const QString path = AuditLog::pathForProfile(name);
+        if (sub == u"path") {
+            ctx.out << path << '\n';
+            return ExitOk;
+        }
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly)) {
+            ctx.err << "hopscope-cli audit: no audit log for profile '" << name << "' (" << path
+                    << ": " << f.errorString() << ")\n";
+            return ExitProblems;
+        }
+        while (!f.atEnd()) {
+            const QByteArray line = f.readLine();
+            if (json) {
+                ctx.out << QString::fromUtf8(line);
+                continue;
+            }
+            const QJsonObject o = QJsonDocument::fromJson(line).object();
+            if (o.isEmpty()) {
+                ctx.out << "?? unreadable line: " << QString::fromUtf8(line.trimmed()) << '\n';
+                continue;
+            }
+            ctx.out << o.value(QStringLiteral("seq")).toInteger() << "  "
+                    << o.value(QStringLiteral("time")).toString() << "  "
+                    << o.value(QStringLiteral("user")).toString() << "  "
+                    << o.value(QStringLiteral("target")).toString() << "  "
+                    << o.value(QStringLiteral("event")).toString();
+            const QString step = o.value(QStringLiteral("step")).toString();
+            if (!step.isEmpty()) {
+                ctx.out << " [" << step << ']';
+            }
+            ctx.out << "  " << o.value(QStringLiteral("result")).toString() << '\n';
+            if (!o.value(QStringLiteral("before")).isNull() || !o.value(QStringLiteral("after")).isNull()) {
+                ctx.out << "        before: " << text(o.value(QStringLiteral("before")))
+                        << "\n        after:  " << text(o.value(QStringLiteral("after"))) << '\n';
+            }
+        }
+        const AuditVerifyResult r = AuditLog::verify(path);
+        if (!r.ok()) {
+            ctx.err << "warning: this log is NOT intact; run 'hopscope-cli audit verify " << path << "'\n";
+            return ExitProblems;
+        }
+        return ExitOk;
+    }
+    ctx.err << s_usage;
+    return ExitUsage;
+}
+
+} // namespace hopscope::cli

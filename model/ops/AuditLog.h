@@ -1,0 +1,73 @@
+#pragma once
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QList>
+#include <QString>
+
+namespace hopscope {
+
+// One event of an operator action (plan, confirmation, step, verification, failure, undo...).
+struct AuditEntry
+{
+    QString event;   // "plan", "confirm", "refused", "step", "verified", "failed", "watch", "safe", "undo", ...
+    QString profile; // the profile's name
+    QString target;  // "addr:port"
+    QString step;    // "dns-remove", "lb-drain", "sidecar-fail", ... (empty for whole-plan events)
+    QJsonValue before;
+    QJsonValue after;
+    QString result;  // "ok", "failed: ...", "refused: ..."
+    QJsonObject detail;
+    QDateTime time;  // filled by append() when null
+    QString user;    // filled by append() when empty (the OS user)
+};
+
+// Outcome of checking a log file's chain.
+struct AuditVerifyResult
+{
+    struct Problem
+    {
+        int line = 0; // 1-based
+        QString what;
+    };
+    int lines = 0;
+    QList<Problem> problems;
+    bool ok() const { return problems.isEmpty(); }
+};
+
+// Append-only, tamper-evident audit trail of one profile: one JSON object per line, each
+// carrying "seq" and "prev" (the SHA-256 of the previous line's bytes), written with O_APPEND
+// under an exclusive flock (GUI and CLI may append to the same file) and fsync'd before
+// append() returns, so an action is only reported done once its line is on disk. A small
+// "<file>.head" records the newest line's hash so that cutting whole lines off the end is
+// detected too. Plain class, used from one thread; no signals.
+class AuditLog
+{
+public:
+    explicit AuditLog(QString filePath);
+
+    QString filePath() const { return m_path; }
+
+    // Writes one line and fsyncs it. On failure returns false and says why; the caller must
+    // then not report the action as done.
+    bool append(const AuditEntry &entry, QString *error = nullptr);
+
+    // Where logs live: $HOPSCOPE_AUDIT_DIR, else <AppDataLocation>/audit.
+    static QString directory();
+    // The log file of a profile, by its name (sanitised into a file name).
+    static QString pathForProfile(const QString &profileName);
+    // The OS user running this process.
+    static QString osUser();
+
+    // Checks every line's JSON, its sequence number and its hash link, and the head record.
+    static AuditVerifyResult verify(const QString &filePath);
+
+    static QByteArray hashLine(const QByteArray &line); // hex SHA-256
+    static const QByteArray &genesisHash();            // 64 zeros: the "prev" of line 1
+
+private:
+    QString m_path;
+};
+
+} // namespace hopscope

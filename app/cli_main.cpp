@@ -26,6 +26,8 @@ const Command s_commands[] = {
     {"dns", "dns PROFILE [--json] [--watch]\n                            resolve the profile's DNS discovery names", &runDns},
     {"snapshot", "snapshot PROFILE [--json] [--polls N]\n                            poll every source and print the live topology", &runSnapshot},
     {"parse", "parse KIND FILE|-         normalize a captured Envoy/HAProxy dump to JSON", &runParse},
+    {"drain", "drain PROFILE ADDR:PORT [--dry-run] [--yes] [--wait] [--timeout S] [--force]\n                            take a target out of rotation on every layer, wait until safe", &runDrain},
+    {"undrain", "undrain PROFILE ADDR:PORT  put a drained target back on every layer", &runUndrain},
     {"audit", "audit verify FILE | show PROFILE\n                            check or print the tamper-evident audit log", &runAudit},
 };
 

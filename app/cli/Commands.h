@@ -23,4 +23,9 @@ int parseHaproxyDump(const QString &kind, const QByteArray &input, CliContext &c
 // hopscope-cli audit verify FILE | audit show PROFILE [--json] | audit path PROFILE
 int runAudit(CliContext &ctx); // cli/AuditCommand.cpp
 
+// hopscope-cli drain PROFILE ADDR:PORT [--dry-run] [--yes] [--wait] [--timeout S] [--force] ...
+// hopscope-cli undrain PROFILE ADDR:PORT [--yes]          (cli/DrainCommand.cpp)
+int runDrain(CliContext &ctx);
+int runUndrain(CliContext &ctx);
+
 } // namespace hopscope::cli

@@ -1,0 +1,818 @@
+#include "ops/DrainController.h"
+
+#include "dns/DnsDiscoverySource.h"
+#include "dns/DnsUpdater.h"
+#include "envoy/EnvoyAdminClient.h"
+#include "envoy/EnvoyAdminSource.h"
+#include "haproxy/HaproxyRuntimeSource.h"
+#include "ops/SecretResolver.h"
+#include "topology/ClusterMonitor.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace hopscope {
+
+namespace {
+
+QString bare(QString name)
+{
+    name = name.toLower();
+    if (name.endsWith(u'.')) {
+        name.chop(1);
+    }
+    return name;
+}
+
+// Is this exact record (owner + address/SRV data) in the discovery snapshot's answers?
+bool dnsLists(const DnsDiscoverySnapshot &snap, const DnsUpdateRecord &rec, QString *staleWhy)
+{
+    for (const DnsServiceState &svc : snap.services) {
+        for (const DnsTarget &t : svc.records) {
+            const DnsRecord &r = t.record;
+            if (bare(r.owner) != bare(rec.owner)) {
+                continue;
+            }
+            const QString rdata = r.type == DnsRecordType::SRV
+                ? QStringLiteral("%1 %2 %3 %4.").arg(r.priority).arg(r.weight).arg(r.port).arg(r.target)
+                : r.address.toString();
+            if (bare(rdata) == bare(rec.rdata)) {
+                if (svc.isStale() && staleWhy) {
+                    *staleWhy = svc.error.message;
+                }
+                return true;
+            }
+        }
+        if (svc.isStale() && staleWhy && bare(svc.name) == bare(rec.owner)) {
+            *staleWhy = svc.error.message;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
+DrainController::DrainController(ClusterMonitor *monitor, AuditLog *auditLog, QObject *parent, const Clock &clock)
+    : QObject(parent)
+    , m_monitor(monitor)
+    , m_audit(auditLog)
+    , m_clock(clock)
+{
+    qRegisterMetaType<hopscope::DrainPlan>();
+    qRegisterMetaType<hopscope::DrainCountdown>();
+    m_tick.setInterval(1000);
+    connect(&m_tick, &QTimer::timeout, this, &DrainController::updateCountdown);
+    m_watchDeadline.setSingleShot(true);
+    connect(&m_watchDeadline, &QTimer::timeout, this, [this] {
+        m_tick.stop();
+        audit(QStringLiteral("timeout"), {}, {}, QJsonArray::fromStringList(m_countdown.holding),
+            QStringLiteral("not safe within %1 s").arg(m_watchTimeoutMs / 1000));
+        setState(State::TimedOut);
+        say(QStringLiteral("not safe after %1 s: %2")
+                .arg(m_watchTimeoutMs / 1000)
+                .arg(m_countdown.holding.join(QStringLiteral("; "))));
+        Q_EMIT timedOut(m_countdown.holding);
+    });
+}
+
+DrainController::~DrainController() = default;
+
+void DrainController::setState(State s)
+{
+    if (m_state != s) {
+        m_state = s;
+        Q_EMIT stateChanged(s);
+    }
+}
+
+void DrainController::say(const QString &message)
+{
+    m_lastMessage = message;
+    Q_EMIT messageChanged(message);
+}
+
+bool DrainController::audit(const QString &event, const QString &step, const QJsonValue &before,
+    const QJsonValue &after, const QString &result, const QJsonObject &detail)
+{
+    if (!m_audit) {
+        return true;
+    }
+    AuditEntry e;
+    e.event = event;
+    e.profile = m_plan.profileName;
+    e.target = m_plan.target;
+    e.step = step;
+    e.before = before;
+    e.after = after;
+    e.result = result;
+    e.detail = detail;
+    QString error;
+    if (!m_audit->append(e, &error)) {
+        // Nothing is reported done that is not on disk: stop here.
+        m_tick.stop();
+        m_watchDeadline.stop();
+        setState(State::Failed);
+        say(error);
+        Q_EMIT failed(QStringLiteral("cannot write the audit log, stopping: %1").arg(error));
+        return false;
+    }
+    return true;
+}
+
+DrainPlan DrainController::makePlan(const QString &target, DrainForce force)
+{
+    m_done.clear();
+    m_confirmed = false;
+    m_current = -1;
+    if (!m_monitor) {
+        m_plan = {};
+        m_plan.target = target;
+        m_plan.refusal = QStringLiteral("no cluster monitor");
+        return m_plan;
+    }
+    m_plan = DrainPlanner::plan(DrainPlanInputs::fromMonitor(*m_monitor), target, force);
+    if (!audit(m_plan.canExecute() ? QStringLiteral("plan") : QStringLiteral("refused"), {}, {},
+            m_plan.toJson(), m_plan.canExecute() ? QStringLiteral("planned") : QStringLiteral("refused: ") + m_plan.refusal)) {
+        return m_plan;
+    }
+    setState(State::Planned);
+    Q_EMIT planReady(m_plan);
+    return m_plan;
+}
+
+QString DrainController::requiredConfirmation() const
+{
+    if (m_plan.production || (m_plan.lastHealthy && m_plan.forced)) {
+        return m_plan.target;
+    }
+    return {};
+}
+
+bool DrainController::confirm(const QString &typed)
+{
+    if (!m_plan.canExecute()) {
+        Q_EMIT failed(m_plan.refusal.isEmpty() ? QStringLiteral("nothing to confirm") : m_plan.refusal);
+        return false;
+    }
+    const QString required = requiredConfirmation();
+    const QJsonObject detail{{QStringLiteral("typedConfirmationRequired"), !required.isEmpty()},
+        {QStringLiteral("production"), m_plan.production},
+        {QStringLiteral("forcedLastHealthy"), m_plan.lastHealthy && m_plan.forced}};
+    if (!required.isEmpty() && typed.trimmed() != required) {
+        audit(QStringLiteral("confirm"), {}, {}, {},
+            QStringLiteral("refused: the typed text does not match %1").arg(required), detail);
+        Q_EMIT failed(QStringLiteral("confirmation refused: type the target address %1 exactly").arg(required));
+        return false;
+    }
+    if (!audit(QStringLiteral("confirm"), {}, {}, {}, QStringLiteral("ok"), detail)) {
+        return false;
+    }
+    m_confirmed = true;
+    return true;
+}
+
+void DrainController::execute()
+{
+    if (!m_confirmed || !m_plan.canExecute()) {
+        Q_EMIT failed(QStringLiteral("the plan has not been confirmed"));
+        return;
+    }
+    setState(State::Running);
+    runStep(0);
+}
+
+void DrainController::runStep(int index)
+{
+    if (m_state != State::Running) {
+        return;
+    }
+    if (index >= m_plan.steps.size()) {
+        startWatch();
+        return;
+    }
+    m_current = index;
+    const DrainStep &step = m_plan.steps[index];
+    Q_EMIT stepStarted(index, step.description);
+    say(step.description);
+    switch (step.kind) {
+    case DrainStepKind::DnsRemove: runDnsStep(index, step, false); break;
+    case DrainStepKind::LbDrain: runLbStep(index, step, false); break;
+    case DrainStepKind::SidecarFail: runSidecarStep(index, step, false); break;
+    }
+}
+
+DnsUpdater *DrainController::makeUpdater(const QByteArray &secret)
+{
+    const DnsUpdateSpec &spec = *m_monitor->profile().dnsUpdate;
+    if (m_updater) {
+        m_updater->deleteLater();
+    }
+    m_updater = new DnsUpdater(spec.server, spec.zone,
+        DnsTsigKey{spec.tsigKey.name, spec.tsigKey.algorithm, secret}, this);
+    return m_updater;
+}
+
+void DrainController::runDnsStep(int index, const DrainStep &step, bool inverse)
+{
+    if (!m_monitor || !m_monitor->profile().dnsUpdate) {
+        stepFailed(index, step, inverse, QStringLiteral("the profile has no dnsUpdate section"));
+        return;
+    }
+    if (m_secrets) {
+        m_secrets->deleteLater();
+    }
+    m_secrets = new SecretResolver(this);
+    connect(m_secrets, &SecretResolver::failed, this, [this, index, step, inverse](const QString &why) {
+        stepFailed(index, step, inverse, QStringLiteral("TSIG secret: %1").arg(why));
+    });
+    connect(m_secrets, &SecretResolver::resolved, this, [this, index, step, inverse](const QByteArray &secret) {
+        DnsUpdater *up = makeUpdater(secret);
+        connect(up, &DnsUpdater::finished, this, [this, index, step, inverse](const DnsUpdateResult &r) {
+            QJsonArray recs;
+            for (const DnsUpdateRecord &rec : r.records) {
+                recs.append(rec.toJson());
+            }
+            if (!r.ok) {
+                stepFailed(index, step, inverse, QStringLiteral("DNS update: %1").arg(r.message));
+                return;
+            }
+            if (!inverse) {
+                m_dnsRemovedAt = m_clock.now();
+                for (const DnsUpdateRecord &rec : step.records) {
+                    m_dnsTtl = std::max(m_dnsTtl, int(rec.ttl));
+                }
+            }
+            stepSent(index, step, inverse, inverse ? QJsonValue(QJsonArray()) : QJsonValue(recs),
+                inverse ? QJsonValue(recs) : QJsonValue(QJsonArray()),
+                QStringLiteral("%1 over %2: %3").arg(inverse ? QStringLiteral("re-added") : QStringLiteral("removed"),
+                    r.transport, r.message));
+        });
+        if (inverse) {
+            up->addRecords(step.records);
+        } else {
+            up->removeRecords(step.records);
+        }
+    });
+    m_secrets->resolve(m_monitor->profile().dnsUpdate->tsigKey.secret);
+}
+
+const HaproxySnapshot *DrainController::lbSnapshot(const QString &id) const
+{
+    auto *rt = m_monitor ? qobject_cast<HaproxyRuntimeSource *>(m_monitor->loadBalancerSource(id)) : nullptr;
+    return rt && rt->hasSnapshot() ? &rt->snapshot() : nullptr;
+}
+
+void DrainController::runLbStep(int index, const DrainStep &step, bool inverse)
+{
+    auto *rt = m_monitor ? qobject_cast<HaproxyRuntimeSource *>(m_monitor->loadBalancerSource(step.loadBalancer))
+                         : nullptr;
+    if (!rt) {
+        stepFailed(index, step, inverse, QStringLiteral("load balancer %1 has no runtime API source").arg(step.loadBalancer));
+        return;
+    }
+    const QString key = m_plan.target;
+    // Identity is address:port: the slot name is re-read from the latest snapshot now.
+    QString slot;
+    QString status;
+    const HaproxySnapshot *snap = lbSnapshot(step.loadBalancer);
+    if (snap) {
+        if (const HaproxyStatProxy *px = snap->stat.proxy(step.backend, HaproxyStatProxy::Type::Backend)) {
+            for (const HaproxyStatServer &s : px->servers) {
+                if (s.key() == key) {
+                    slot = s.name;
+                    status = s.status;
+                }
+            }
+        }
+    }
+    DrainStep done = step;
+    if (inverse) {
+        // Clear the drain on the slot that was drained (it may have lost its address to DNS
+        // resolution meanwhile), or on the slot that holds the target now.
+        const QString name = !step.server.isEmpty() ? step.server : slot;
+        if (name.isEmpty()) {
+            stepSent(index, step, true, {}, {}, QStringLiteral("no command had been sent; nothing to put back"));
+            return;
+        }
+        done.server = name;
+    } else if (slot.isEmpty() || status.startsWith(QStringLiteral("MAINT"))) {
+        done.server.clear();
+        if (m_done.isEmpty() && !m_plan.steps.isEmpty()) {
+            // fallthrough to the note below
+        }
+        m_done.append(done);
+        stepSent(index, done, false, step.lbStatusBefore, status.isEmpty() ? QStringLiteral("gone") : status,
+            step.dnsFed ? QStringLiteral("no command sent: HAProxy already took the DNS-fed slot out after the "
+                                         "record removal (MAINT (resolution))")
+                        : QStringLiteral("no command sent: %1 is already out of rotation (%2)")
+                              .arg(key, status.isEmpty() ? QStringLiteral("not in the backend") : status));
+        return;
+    } else {
+        done.server = slot;
+    }
+    HaproxyRuntimeClient *client = rt->client();
+    const quint64 id = client->setServerState(done.backend, done.server,
+        inverse ? HaproxyAdminAction::Ready : HaproxyAdminAction::Drain);
+    auto conn = std::make_shared<QMetaObject::Connection>();
+    *conn = connect(client, &HaproxyRuntimeClient::commandFinished, this,
+        [this, id, conn, index, done, inverse, status](const HaproxyCommandResult &r) {
+            if (r.id != id) {
+                return;
+            }
+            disconnect(*conn);
+            if (!r.ok) {
+                stepFailed(index, done, inverse,
+                    QStringLiteral("HAProxy: %1").arg(r.error.isError() ? r.error.toString() : r.reply));
+                return;
+            }
+            if (!inverse) {
+                m_done.append(done);
+            }
+            stepSent(index, done, inverse, status, inverse ? QStringLiteral("ready") : QStringLiteral("drain"),
+                QStringLiteral("sent '%1'").arg(r.command));
+        });
+}
+
+void DrainController::runSidecarStep(int index, const DrainStep &step, bool inverse)
+{
+    if (m_envoy) {
+        m_envoy->deleteLater();
+    }
+    m_envoy = new EnvoyAdminClient(step.sidecar, step.adminUrl, nullptr, this);
+    const quint64 id = inverse ? m_envoy->healthcheckOk() : m_envoy->healthcheckFail();
+    connect(m_envoy, &EnvoyAdminClient::operationFinished, this,
+        [this, id, index, step, inverse](const EnvoyOperationResult &r) {
+            if (r.id != id) {
+                return;
+            }
+            if (!r.ok) {
+                stepFailed(index, step, inverse, QStringLiteral("Envoy %1: %2").arg(step.sidecar, r.error.toString()));
+                return;
+            }
+            if (!inverse) {
+                m_done.append(step);
+            }
+            stepSent(index, step, inverse, step.sidecarStateBefore,
+                inverse ? QStringLiteral("healthcheck ok") : QStringLiteral("healthcheck fail"),
+                QStringLiteral("POST %1 → HTTP %2").arg(r.url.path()).arg(r.httpStatus));
+        });
+}
+
+void DrainController::stepSent(int index, const DrainStep &step, bool inverse, const QJsonValue &before,
+    const QJsonValue &after, const QString &how)
+{
+    if (!inverse && step.kind == DrainStepKind::DnsRemove) {
+        m_done.append(step);
+    }
+    const QString kind = DrainStep::kindName(step.kind);
+    const QJsonObject detail{{QStringLiteral("index"), index}, {QStringLiteral("drainStep"), step.toJson()}};
+    if (!audit(inverse ? QStringLiteral("undo-step") : QStringLiteral("step"), kind, before, after,
+            QStringLiteral("sent: ") + how, detail)) {
+        return;
+    }
+    say(how);
+    const QString key = m_plan.target;
+    PollingSource *source = nullptr;
+    Check check;
+    switch (step.kind) {
+    case DrainStepKind::DnsRemove: {
+        DnsDiscoverySource *dns = m_monitor ? m_monitor->dnsSource() : nullptr;
+        source = dns;
+        check = [dns, step, inverse](QString *obs) {
+            const DnsDiscoverySnapshot snap = dns->snapshot();
+            QStringList wrong;
+            QString staleWhy;
+            for (const DnsUpdateRecord &r : step.records) {
+                if (dnsLists(snap, r, &staleWhy) == inverse) {
+                    continue;
+                }
+                wrong << r.toString();
+            }
+            if (!staleWhy.isEmpty()) {
+                *obs = QStringLiteral("DNS answer is stale: %1").arg(staleWhy);
+                return false;
+            }
+            *obs = wrong.isEmpty()
+                ? QStringLiteral("DNS answers %1 the record(s) (query at %2)")
+                      .arg(inverse ? QStringLiteral("list") : QStringLiteral("no longer list"),
+                          snap.taken.toString(Qt::ISODate))
+                : QStringLiteral("DNS still answers %1 for: %2")
+                      .arg(inverse ? QStringLiteral("without") : QStringLiteral("with"),
+                          wrong.join(QStringLiteral(", ")));
+            return wrong.isEmpty();
+        };
+        break;
+    }
+    case DrainStepKind::LbDrain: {
+        auto *rt = qobject_cast<HaproxyRuntimeSource *>(m_monitor->loadBalancerSource(step.loadBalancer));
+        source = rt;
+        check = [rt, step, inverse, key](QString *obs) {
+            if (rt->status() == PollingSource::Status::Failing || !rt->hasSnapshot()) {
+                *obs = QStringLiteral("load balancer %1 unreachable: %2").arg(step.loadBalancer, rt->lastError().message);
+                return false;
+            }
+            const HaproxySnapshot &snap = rt->snapshot();
+            const HaproxyStatProxy *px = snap.stat.proxy(step.backend, HaproxyStatProxy::Type::Backend);
+            const HaproxyStatServer *holder = nullptr;
+            const HaproxyStatServer *slot = nullptr;
+            for (const HaproxyStatServer &s : px ? px->servers : QList<HaproxyStatServer>()) {
+                if (s.key() == key) {
+                    holder = &s;
+                }
+                if (s.name == step.server) {
+                    slot = &s;
+                }
+            }
+            quint32 slotAdmin = 0;
+            for (const HaproxyServerState &st : snap.serversState.servers) {
+                if (st.backend == step.backend && st.name == step.server) {
+                    slotAdmin = st.adminState;
+                }
+            }
+            if (!inverse) {
+                if (holder && holder->state == HaproxyServerStatus::Drain) {
+                    *obs = QStringLiteral("HAProxy shows %1/%2 %3").arg(step.backend, holder->name, holder->status);
+                    return true;
+                }
+                if (!holder || holder->state == HaproxyServerStatus::Maint) {
+                    *obs = QStringLiteral("HAProxy no longer routes to %1: %2").arg(key,
+                        holder ? QStringLiteral("%1/%2 %3").arg(step.backend, holder->name, holder->status)
+                               : QStringLiteral("no %1 server holds it any more%2").arg(step.backend,
+                                     step.dnsFed ? QStringLiteral(" (DNS-fed slot dropped after the record removal)")
+                                                 : QString()));
+                    return true;
+                }
+                *obs = QStringLiteral("HAProxy still shows %1/%2 %3").arg(step.backend, holder->name, holder->status);
+                return false;
+            }
+            const bool slotClear = step.server.isEmpty() || !(slotAdmin & (AdminForcedDrain | AdminForcedMaint));
+            if (!slotClear) {
+                *obs = QStringLiteral("HAProxy slot %1/%2 still carries %3").arg(step.backend, step.server,
+                    slot ? slot->status : QString());
+                return false;
+            }
+            Q_UNUSED(slot);
+            if (step.dnsFed && !holder) {
+                // The slot is clear; HAProxy gets the address back from DNS after the record
+                // is re-added (checked once the DNS step is undone).
+                *obs = QStringLiteral("HAProxy slot %1/%2 has no forced drain any more").arg(step.backend, step.server);
+                return true;
+            }
+            if (holder && holder->state != HaproxyServerStatus::Drain && holder->state != HaproxyServerStatus::Maint) {
+                *obs = QStringLiteral("HAProxy shows %1/%2 %3").arg(step.backend, holder->name, holder->status);
+                return true;
+            }
+            *obs = QStringLiteral("HAProxy shows %1").arg(holder ? holder->status : QStringLiteral("no server for %1").arg(key));
+            return false;
+        };
+        break;
+    }
+    case DrainStepKind::SidecarFail: {
+        EnvoyAdminSource *src = m_monitor ? m_monitor->sidecarSource(step.sidecar) : nullptr;
+        source = src;
+        check = [src, step, inverse](QString *obs) {
+            if (!src->hasSnapshot() || src->status() == PollingSource::Status::Failing) {
+                *obs = QStringLiteral("sidecar %1 unreachable").arg(step.sidecar);
+                return false;
+            }
+            const EnvoyServerInfo info = src->snapshot().serverInfo;
+            *obs = QStringLiteral("/server_info of %1 says %2").arg(step.sidecar, info.stateName);
+            return inverse ? info.state == EnvoyServerInfo::State::Live
+                           : info.state == EnvoyServerInfo::State::Draining;
+        };
+        break;
+    }
+    }
+    if (!source) {
+        stepFailed(index, step, inverse, QStringLiteral("no source observes this layer"));
+        return;
+    }
+    awaitObservation(
+        source, check,
+        [this, index, step, inverse, kind](const QString &obs) {
+            if (!audit(inverse ? QStringLiteral("undo-verified") : QStringLiteral("verified"), kind, {}, obs,
+                    QStringLiteral("observed"))) {
+                return;
+            }
+            Q_EMIT verified(index, obs);
+            Q_EMIT stepFinished(index, true, obs);
+            say(obs);
+            if (inverse) {
+                nextUndo();
+            } else {
+                runStep(index + 1);
+            }
+        },
+        [this, index, step, inverse](const QString &obs) {
+            stepFailed(index, step, inverse,
+                QStringLiteral("not observed within %1 s: %2").arg(m_verifyTimeoutMs / 1000).arg(obs));
+        });
+}
+
+void DrainController::stepFailed(int index, const DrainStep &step, bool inverse, const QString &reason)
+{
+    const QString kind = DrainStep::kindName(step.kind);
+    if (!audit(inverse ? QStringLiteral("undo-failed") : QStringLiteral("failed"), kind, {}, {},
+            QStringLiteral("failed: ") + reason, QJsonObject{{QStringLiteral("index"), index}})) {
+        return;
+    }
+    Q_EMIT stepFinished(index, false, reason);
+    if (inverse) {
+        m_undoOk = false;
+        m_undoProblems << reason;
+        say(reason);
+        nextUndo();
+        return;
+    }
+    setState(State::Failed);
+    const QString msg = m_done.isEmpty()
+        ? QStringLiteral("%1 failed: %2; nothing was changed").arg(kind, reason)
+        : QStringLiteral("%1 failed: %2; %3 step(s) already done can be undone").arg(kind, reason).arg(m_done.size());
+    say(msg);
+    Q_EMIT failed(msg);
+}
+
+void DrainController::awaitObservation(PollingSource *source, Check check, std::function<void(QString)> onOk,
+    std::function<void(QString)> onTimeout)
+{
+    for (const auto &c : std::as_const(m_waits)) {
+        disconnect(c);
+    }
+    m_waits.clear();
+    auto last = std::make_shared<QString>();
+    m_waitTimer = std::make_unique<QTimer>();
+    m_waitTimer->setSingleShot(true);
+    auto finish = [this] {
+        for (const auto &c : std::as_const(m_waits)) {
+            disconnect(c);
+        }
+        m_waits.clear();
+        if (m_waitTimer) {
+            m_waitTimer->stop();
+        }
+    };
+    // Each poll that ends is checked; a poll that started before the action can only show the
+    // old state, which never satisfies the check, so it just costs one more poll.
+    m_waits << connect(source, &PollingSource::pollFinished, this, [this, source, check, onOk, finish, last] {
+        QString obs;
+        if (check(&obs)) {
+            finish();
+            onOk(obs);
+            return;
+        }
+        *last = obs;
+        QTimer::singleShot(300, source, [source] { source->pollNow(); });
+    });
+    m_waits << connect(m_waitTimer.get(), &QTimer::timeout, this, [finish, onTimeout, last] {
+        finish();
+        onTimeout(last->isEmpty() ? QStringLiteral("no poll finished") : *last);
+    });
+    m_waitTimer->start(m_verifyTimeoutMs);
+    source->pollNow();
+}
+
+void DrainController::startWatch()
+{
+    m_current = -1;
+    if (!audit(QStringLiteral("watch"), {}, {}, {}, QStringLiteral("all steps verified; waiting until safe"))) {
+        return;
+    }
+    setState(State::Watching);
+    m_tick.start();
+    m_watchDeadline.start(m_watchTimeoutMs);
+    updateCountdown();
+}
+
+void DrainController::updateCountdown()
+{
+    if (m_state != State::Watching || !m_monitor) {
+        return;
+    }
+    DrainCountdown c;
+    const QString key = m_plan.target;
+    for (const DrainStep &s : std::as_const(m_done)) {
+        switch (s.kind) {
+        case DrainStepKind::DnsRemove: {
+            const qint64 left = m_dnsRemovedAt.isValid()
+                ? std::max<qint64>(0, m_clock.now().msecsTo(m_dnsRemovedAt.addSecs(m_dnsTtl)) + 999) / 1000
+                : 0;
+            c.dnsStaleSecondsLeft = left;
+            if (left > 0) {
+                c.holding << QStringLiteral("DNS: resolvers and clients may still hold the record for %1 s").arg(left);
+            }
+            break;
+        }
+        case DrainStepKind::LbDrain: {
+            auto *rt = qobject_cast<HaproxyRuntimeSource *>(m_monitor->loadBalancerSource(s.loadBalancer));
+            if (!rt || !rt->hasSnapshot() || rt->status() == PollingSource::Status::Failing) {
+                c.holding << QStringLiteral("load balancer %1 unreachable: sessions unknown").arg(s.loadBalancer);
+                break;
+            }
+            qint64 sessions = 0;
+            for (const HaproxyStatProxy &px : rt->snapshot().stat.proxies) {
+                for (const HaproxyStatServer &srv : px.servers) {
+                    if (px.type == HaproxyStatProxy::Type::Backend && srv.key() == key) {
+                        sessions += srv.scur.value_or(0);
+                    }
+                }
+            }
+            c.lbSessions = std::max<qint64>(0, c.lbSessions) + sessions;
+            if (sessions > 0) {
+                c.holding << QStringLiteral("load balancer %1: %2 current session(s)").arg(s.loadBalancer).arg(sessions);
+            }
+            break;
+        }
+        case DrainStepKind::SidecarFail: {
+            EnvoyAdminSource *src = m_monitor->sidecarSource(s.sidecar);
+            if (!src || src->status() == PollingSource::Status::Failing) {
+                c.holding << QStringLiteral("sidecar %1 unreachable: connections unknown").arg(s.sidecar);
+                break;
+            }
+            const TargetNode *t = nullptr;
+            for (const ServiceNode &svc : m_monitor->topology().services) {
+                for (const TargetNode &n : svc.targets) {
+                    if (n.key == key) {
+                        t = &n;
+                    }
+                }
+            }
+            if (t && t->meshActiveConnections) {
+                c.sidecarConnections = *t->meshActiveConnections;
+                if (c.sidecarConnections > 0) {
+                    c.holding << QStringLiteral("sidecar %1: %2 active downstream connection(s)")
+                                     .arg(s.sidecar)
+                                     .arg(c.sidecarConnections);
+                }
+            }
+            break;
+        }
+        }
+    }
+    m_countdown = c;
+    Q_EMIT countdownChanged(c);
+    if (c.safe()) {
+        m_tick.stop();
+        m_watchDeadline.stop();
+        if (!audit(QStringLiteral("safe"), {}, {}, {}, QStringLiteral("safe to stop"),
+                QJsonObject{{QStringLiteral("lbSessions"), c.lbSessions},
+                    {QStringLiteral("sidecarConnections"), c.sidecarConnections},
+                    {QStringLiteral("dnsStaleSecondsLeft"), c.dnsStaleSecondsLeft}})) {
+            return;
+        }
+        setState(State::Safe);
+        say(QStringLiteral("%1 is safe to stop").arg(key));
+        Q_EMIT safeToStop();
+    }
+}
+
+void DrainController::cancel()
+{
+    for (const auto &c : std::as_const(m_waits)) {
+        disconnect(c);
+    }
+    m_waits.clear();
+    if (m_waitTimer) {
+        m_waitTimer->stop();
+    }
+    m_tick.stop();
+    m_watchDeadline.stop();
+}
+
+void DrainController::undo()
+{
+    cancel();
+    m_undoQueue.clear();
+    for (auto it = m_done.crbegin(); it != m_done.crend(); ++it) {
+        m_undoQueue.append(*it);
+    }
+    m_undoOk = true;
+    m_undoProblems.clear();
+    if (!audit(QStringLiteral("undo"), {}, {}, {},
+            QStringLiteral("started: %1 step(s) to put back").arg(m_undoQueue.size()))) {
+        return;
+    }
+    setState(State::Undoing);
+    nextUndo();
+}
+
+void DrainController::nextUndo()
+{
+    if (m_state != State::Undoing) {
+        return;
+    }
+    if (!m_undoQueue.isEmpty()) {
+        const DrainStep step = m_undoQueue.takeFirst();
+        const int index = m_undoQueue.size();
+        Q_EMIT stepStarted(index, QStringLiteral("undo: ") + step.description);
+        switch (step.kind) {
+        case DrainStepKind::DnsRemove: runDnsStep(index, step, true); break;
+        case DrainStepKind::LbDrain: runLbStep(index, step, true); break;
+        case DrainStepKind::SidecarFail: runSidecarStep(index, step, true); break;
+        }
+        return;
+    }
+    // A DNS-fed HAProxy slot only gets the address back after the record is re-added: check
+    // that last, by observation too.
+    for (int i = 0; i < m_done.size(); ++i) {
+        const DrainStep s = m_done[i];
+        if (s.kind == DrainStepKind::LbDrain && s.dnsFed && m_monitor) {
+            auto *rt = qobject_cast<HaproxyRuntimeSource *>(m_monitor->loadBalancerSource(s.loadBalancer));
+            if (!rt) {
+                continue;
+            }
+            const QString key = m_plan.target;
+            DrainStep back = s;
+            m_done.removeAt(i);
+            awaitObservation(
+                rt,
+                [rt, back, key](QString *obs) {
+                    const HaproxyStatProxy *px = rt->hasSnapshot()
+                        ? rt->snapshot().stat.proxy(back.backend, HaproxyStatProxy::Type::Backend)
+                        : nullptr;
+                    for (const HaproxyStatServer &srv : px ? px->servers : QList<HaproxyStatServer>()) {
+                        if (srv.key() == key && srv.state != HaproxyServerStatus::Drain
+                            && srv.state != HaproxyServerStatus::Maint) {
+                            *obs = QStringLiteral("HAProxy resolved %1 again: %2/%3 %4")
+                                       .arg(key, back.backend, srv.name, srv.status);
+                            return true;
+                        }
+                    }
+                    *obs = QStringLiteral("HAProxy has not taken %1 back into %2 yet").arg(key, back.backend);
+                    return false;
+                },
+                [this](const QString &obs) {
+                    audit(QStringLiteral("undo-verified"), QStringLiteral("lb-drain"), {}, obs, QStringLiteral("observed"));
+                    say(obs);
+                    nextUndo();
+                },
+                [this](const QString &obs) {
+                    m_undoOk = false;
+                    m_undoProblems << obs;
+                    nextUndo();
+                });
+            return;
+        }
+    }
+    m_done.clear();
+    const QString result = m_undoOk ? QStringLiteral("ok: everything put back and observed")
+                                    : QStringLiteral("failed: ") + m_undoProblems.join(QStringLiteral("; "));
+    if (!audit(m_undoOk ? QStringLiteral("undone") : QStringLiteral("undo-failed"), {}, {}, {}, result)) {
+        return;
+    }
+    setState(m_undoOk ? State::Undone : State::Failed);
+    say(result);
+    Q_EMIT undoFinished(m_undoOk, result);
+}
+
+bool DrainController::loadFromAudit(const QString &target, QString *why)
+{
+    QString key = target;
+    if (const auto hp = HostPort::parse(target, 0)) {
+        key = hp->toString();
+    }
+    m_plan = {};
+    m_plan.target = key;
+    m_plan.profileName = m_monitor ? m_monitor->profile().name : QString();
+    m_done.clear();
+    QFile f(m_audit ? m_audit->filePath() : QString());
+    if (!f.open(QIODevice::ReadOnly)) {
+        *why = QStringLiteral("no audit log to undo from (%1)").arg(f.fileName());
+        return false;
+    }
+    const AuditVerifyResult v = AuditLog::verify(f.fileName());
+    if (!v.ok()) {
+        *why = QStringLiteral("the audit log %1 is not intact (%2); refusing to undo from it")
+                   .arg(f.fileName(), v.problems.first().what);
+        return false;
+    }
+    QList<DrainStep> steps;
+    QDateTime removedAt;
+    while (!f.atEnd()) {
+        const QJsonObject o = QJsonDocument::fromJson(f.readLine()).object();
+        if (o.value(QStringLiteral("target")).toString() != key) {
+            continue;
+        }
+        const QString event = o.value(QStringLiteral("event")).toString();
+        if (event == u"plan" || event == u"undone") {
+            steps.clear();
+        } else if (event == u"step") {
+            if (const auto s = DrainStep::fromJson(
+                    o.value(QStringLiteral("detail")).toObject().value(QStringLiteral("drainStep")).toObject())) {
+                steps.append(*s);
+                if (s->kind == DrainStepKind::DnsRemove) {
+                    removedAt = QDateTime::fromString(o.value(QStringLiteral("time")).toString(), Qt::ISODateWithMs);
+                }
+            }
+        }
+    }
+    if (steps.isEmpty()) {
+        *why = QStringLiteral("the audit log shows no drain of %1 that is not undone yet").arg(key);
+        return false;
+    }
+    m_done = steps;
+    m_dnsRemovedAt = removedAt;
+    return true;
+}
+
+} // namespace hopscope

@@ -1,0 +1,145 @@
+#pragma once
+
+#include "core/Clock.h"
+#include "ops/AuditLog.h"
+#include "ops/DrainPlanner.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+
+namespace hopscope {
+
+class ClusterMonitor;
+class DnsUpdater;
+class EnvoyAdminClient;
+class PollingSource;
+class SecretResolver;
+
+// Live countdown while a drained target empties out (what a progress panel binds to).
+struct DrainCountdown
+{
+    qint64 lbSessions = -1;          // -1: no LB layer
+    qint64 sidecarConnections = -1;  // -1: no sidecar layer or not reported
+    qint64 dnsStaleSecondsLeft = -1; // -1: no DNS layer
+    QStringList holding;             // what still holds, in words
+    bool safe() const { return holding.isEmpty(); }
+};
+
+// Runs a DrainPlan on the live cluster watched by a ClusterMonitor (borrowed): one step at a
+// time, each verified by observation on the sources' next polls (never by the command's reply),
+// then counts down LB sessions, sidecar connections and the DNS stale window to "safe to stop".
+// Undo applies the exact inverse of the steps done and verifies it the same way. Every plan,
+// confirmation, step, verification, failure and undo is written to the AuditLog (fsync'd) before
+// it is reported. Lives on the GUI (or CLI main) thread; all I/O is asynchronous.
+class DrainController : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(State state READ state NOTIFY stateChanged)
+    Q_PROPERTY(QString target READ target NOTIFY planReady)
+    Q_PROPERTY(int currentStep READ currentStep NOTIFY stepStarted)
+    Q_PROPERTY(QString lastMessage READ lastMessage NOTIFY messageChanged)
+public:
+    enum class State { Idle, Planned, Running, Watching, Safe, TimedOut, Failed, Undoing, Undone };
+    Q_ENUM(State)
+
+    DrainController(ClusterMonitor *monitor, AuditLog *auditLog, QObject *parent = nullptr,
+                    const Clock &clock = Clock::system());
+    ~DrainController() override;
+
+    State state() const { return m_state; }
+    QString target() const { return m_plan.target; }
+    const DrainPlan &plan() const { return m_plan; }
+    int currentStep() const { return m_current; }
+    QString lastMessage() const { return m_lastMessage; }
+    DrainCountdown countdown() const { return m_countdown; }
+    QList<DrainStep> doneSteps() const { return m_done; }
+
+    void setVerifyTimeoutMs(int ms) { m_verifyTimeoutMs = ms; }
+    void setWatchTimeoutMs(int ms) { m_watchTimeoutMs = ms; }
+
+    // Plans against the monitor's latest snapshots; writes the plan (or refusal) to the audit.
+    DrainPlan makePlan(const QString &target, DrainForce force);
+    // What the operator must type to confirm: the target for production profiles and forced
+    // last-healthy drains; empty when a plain yes is enough.
+    QString requiredConfirmation() const;
+    // Records the confirmation; false (and failed()) when the typed text does not match.
+    bool confirm(const QString &typed);
+    // Runs the confirmed plan.
+    void execute();
+    // Restores every step done (in reverse order) and verifies by observation.
+    void undo();
+    // For `undrain` in a new process: rebuild the steps done from the audit log (the last
+    // drain of `target` that was not undone). Returns false and says why when there is none.
+    bool loadFromAudit(const QString &target, QString *why);
+    // Stops any watch/verification in progress (e.g. the operator closed the panel).
+    void cancel();
+
+Q_SIGNALS:
+    void stateChanged(hopscope::DrainController::State state);
+    void planReady(const hopscope::DrainPlan &plan);
+    void stepStarted(int index, const QString &description);
+    void stepFinished(int index, bool ok, const QString &message);
+    void verified(int index, const QString &observation);
+    void countdownChanged(const hopscope::DrainCountdown &countdown);
+    void safeToStop();
+    void timedOut(const QStringList &holding);
+    void failed(const QString &reason);
+    void undoFinished(bool ok, const QString &message);
+    void messageChanged(const QString &message);
+
+private:
+    using Check = std::function<bool(QString *observation)>;
+    void setState(State s);
+    void say(const QString &message);
+    bool audit(const QString &event, const QString &step, const QJsonValue &before,
+        const QJsonValue &after, const QString &result, const QJsonObject &detail = {});
+    void runStep(int index);
+    void runDnsStep(int index, const DrainStep &step, bool inverse);
+    void runLbStep(int index, const DrainStep &step, bool inverse);
+    void runSidecarStep(int index, const DrainStep &step, bool inverse);
+    void stepSent(int index, const DrainStep &step, bool inverse, const QJsonValue &before,
+        const QJsonValue &after, const QString &how);
+    void stepFailed(int index, const DrainStep &step, bool inverse, const QString &reason);
+    void awaitObservation(PollingSource *source, Check check, std::function<void(QString)> onOk,
+        std::function<void(QString)> onTimeout);
+    void startWatch();
+    void updateCountdown();
+    void nextUndo();
+    DnsUpdater *makeUpdater(const QByteArray &secret);
+    const HaproxySnapshot *lbSnapshot(const QString &id) const;
+    QList<const HaproxyStatServer *> lbServers(const QString &lbId, QString *backendOut = nullptr) const;
+
+    QPointer<ClusterMonitor> m_monitor;
+    AuditLog *m_audit = nullptr;
+    const Clock &m_clock;
+    State m_state = State::Idle;
+    DrainPlan m_plan;
+    bool m_confirmed = false;
+    int m_current = -1;
+    QList<DrainStep> m_done;      // in the order done
+    QList<DrainStep> m_undoQueue; // reverse order while undoing
+    QDateTime m_dnsRemovedAt;
+    int m_dnsTtl = 0;
+    QString m_lastMessage;
+    DrainCountdown m_countdown;
+    int m_verifyTimeoutMs = 15000;
+    int m_watchTimeoutMs = 120000;
+    QTimer m_tick;
+    QTimer m_watchDeadline;
+    QList<QMetaObject::Connection> m_waits;
+    std::unique_ptr<QTimer> m_waitTimer;
+    QPointer<SecretResolver> m_secrets;
+    QPointer<DnsUpdater> m_updater;
+    QPointer<EnvoyAdminClient> m_envoy;
+    bool m_undoOk = true;
+    QStringList m_undoProblems;
+};
+
+} // namespace hopscope
+
+Q_DECLARE_METATYPE(hopscope::DrainPlan)
+Q_DECLARE_METATYPE(hopscope::DrainCountdown)

@@ -87,7 +87,13 @@ Observation lbObservation(const QString &lbId, const HaproxyStatServer &server, 
     o.when = when;
     switch (server.state) {
     case HaproxyServerStatus::Up:
-        o.health = server.transitional ? Health::Degraded : Health::Healthy;
+        // "UP 1/2" is a server going down (checks failing) — except right after start or a
+        // DNS fill, when the check is still INI(tializing): nothing is known yet.
+        if (server.checkStatus.startsWith(u"INI")) {
+            o.health = Health::Unknown;
+        } else {
+            o.health = server.transitional ? Health::Degraded : Health::Healthy;
+        }
         break;
     case HaproxyServerStatus::Down:
         o.health = Health::Down;

@@ -43,7 +43,11 @@ HaproxyStatServer lbServer(const QString &name, const QString &ip, quint16 port,
     s.status = status;
     s.state = classifyHaproxyStatus(status, &s.transitional, &s.trackedBy);
     s.scur = scur;
-    s.checkStatus = QStringLiteral("L7OK");
+    s.checkStatus = status.endsWith(u" INI") ? QStringLiteral("INI") : QStringLiteral("L7OK");
+    if (status.endsWith(u" INI")) {
+        s.status = status.chopped(4);
+        s.state = classifyHaproxyStatus(s.status, &s.transitional, &s.trackedBy);
+    }
     return s;
 }
 
@@ -123,6 +127,7 @@ private Q_SLOTS:
         QTest::newRow("dns-stale-only") << "stale-listed" << "" << qint64(0) << false << Health::Stale << "SERVFAIL";
         QTest::newRow("dns-removed-lb-agrees") << "removed" << "MAINT (resolution)" << qint64(0) << false << Health::Maintenance << "removed from DNS";
         QTest::newRow("lb-no-check") << "listed" << "no check" << qint64(0) << false << Health::Unknown << "no check";
+        QTest::newRow("lb-checks-initialising") << "listed" << "UP 1/2 INI" << qint64(0) << false << Health::Unknown << "UP 1/2";
     }
     void targetHealth()
     {

@@ -6,8 +6,13 @@
 
 #include <QCoreApplication>
 #include <QTextStream>
+#ifdef HOPSCOPE_HAVE_RENDER
+#include <QGuiApplication>
+#endif
 
 #include <cstdio>
+#include <cstring>
+#include <memory>
 
 using namespace hopscope::cli;
 
@@ -25,6 +30,7 @@ const Command s_commands[] = {
     {"profile", "profile check FILE        validate a cluster profile", &runProfile},
     {"dns", "dns PROFILE [--json] [--watch]\n                            resolve the profile's DNS discovery names", &runDns},
     {"snapshot", "snapshot PROFILE [--json] [--polls N]\n                            poll every source and print the live topology", &runSnapshot},
+    {"export", "export PROFILE --format png|svg|dot|json -o FILE [--polls N]\n                            write the whole service graph as a picture, DOT or JSON", &runExport},
     {"parse", "parse KIND FILE|-         normalize a captured Envoy/HAProxy dump to JSON", &runParse},
     {"drain", "drain PROFILE ADDR:PORT [--dry-run] [--yes] [--wait] [--timeout S] [--force]\n                            take a target out of rotation on every layer, wait until safe", &runDrain},
     {"undrain", "undrain PROFILE ADDR:PORT  put a drained target back on every layer", &runUndrain},
@@ -45,7 +51,25 @@ void printUsage(QTextStream &s)
 
 int main(int argc, char *argv[])
 {
-    QCoreApplication app(argc, argv);
+    // Rendering PNG/SVG needs fonts, i.e. a QGuiApplication; headless by default (offscreen).
+    std::unique_ptr<QCoreApplication> appHolder;
+#ifdef HOPSCOPE_HAVE_RENDER
+    if (argc > 1 && std::strcmp(argv[1], "export") == 0) {
+        QStringList rest;
+        for (int i = 2; i < argc; ++i) {
+            rest.append(QString::fromLocal8Bit(argv[i]));
+        }
+        if (exportNeedsGui(rest)) {
+            if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
+                qputenv("QT_QPA_PLATFORM", "offscreen");
+            }
+            appHolder = std::make_unique<QGuiApplication>(argc, argv);
+        }
+    }
+#endif
+    if (!appHolder) {
+        appHolder = std::make_unique<QCoreApplication>(argc, argv);
+    }
     QCoreApplication::setApplicationName(QStringLiteral("hopscope"));
     QCoreApplication::setOrganizationName(QStringLiteral("hopscope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(HOPSCOPE_VERSION));

@@ -2,10 +2,12 @@
 
 #include "DetailsDock.h"
 #include "GraphPane.h"
+#include "GraphRenderer.h"
 #include "RecentProfiles.h"
 #include "core/PollingSource.h"
 #include "profile/ProfileStore.h"
 #include "topology/ClusterMonitor.h"
+#include "topology/GraphExport.h"
 #include "topology/ServiceGraphModel.h"
 
 #include <QAction>
@@ -16,6 +18,8 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QSaveFile>
 #include <QKeySequence>
 #include <QLabel>
 #include <QMenuBar>
@@ -75,6 +79,8 @@ void MainWindow::createMenus()
     open->setShortcut(QKeySequence::Open);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     rebuildRecentMenu();
+    QAction *exportAction = file->addAction(tr("&Export…"), this, &MainWindow::exportDialog);
+    exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
     quit->setShortcut(QKeySequence::Quit);
@@ -99,6 +105,58 @@ void MainWindow::createMenus()
                               "services: DNS discovery, load balancers and the service mesh.")
                                .arg(QApplication::applicationVersion()));
     });
+}
+
+void MainWindow::exportDialog()
+{
+    if (!m_profile) {
+        showStatus(tr("Nothing to export: open a profile first"));
+        return;
+    }
+    const QString base = QFileInfo(m_profilePath).absolutePath() + QLatin1Char('/')
+                         + QFileInfo(m_profilePath).completeBaseName().section(QLatin1Char('.'), 0, 0);
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export Graph"), base + QStringLiteral(".png"),
+        tr("PNG image (*.png);;SVG drawing (*.svg);;Graphviz DOT (*.dot *.gv);;JSON (*.json)"));
+    if (path.isEmpty()) {
+        return;
+    }
+    QString error;
+    if (exportGraph(path, &error)) {
+        showStatus(tr("Exported %1").arg(QDir::toNativeSeparators(path)));
+    } else {
+        QMessageBox::warning(this, tr("Export failed"), error);
+    }
+}
+
+bool MainWindow::exportGraph(const QString &path, QString *error)
+{
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    const GraphRenderer::Palette colours = palette().color(QPalette::Window).lightness() < 128
+                                               ? GraphRenderer::Palette::dark()
+                                               : GraphRenderer::Palette::light();
+    if (suffix == u"png") {
+        return GraphRenderer::savePng(*m_model, path, colours, error);
+    }
+    if (suffix == u"svg") {
+        return GraphRenderer::saveSvg(*m_model, path, colours, error);
+    }
+    QByteArray bytes;
+    if (suffix == u"dot" || suffix == u"gv") {
+        bytes = GraphExport::toDot(*m_model);
+    } else if (suffix == u"json") {
+        const Topology *topology = m_monitor ? &m_monitor->topology() : nullptr;
+        bytes = QJsonDocument(GraphExport::toJson(*m_model, topology)).toJson(QJsonDocument::Indented);
+    } else {
+        *error = tr("Unknown export format '%1': use .png, .svg, .dot or .json").arg(suffix);
+        return false;
+    }
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+        *error = tr("Cannot write %1: %2").arg(QDir::toNativeSeparators(path), file.errorString());
+        return false;
+    }
+    return true;
 }
 
 void MainWindow::rebuildRecentMenu()

@@ -43,6 +43,8 @@ public:
     QString sourceSummary() const;
     const std::optional<ClusterProfile> &profile() const { return m_profile; }
     QString lastError() const { return m_lastError; }
+    // File → Export: the whole graph to PNG, SVG, DOT or JSON, chosen by the file's suffix.
+    bool exportGraph(const QString &path, QString *error);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -51,6 +53,7 @@ private:
     void createMenus();
     void rebuildRecentMenu();
     void openDialog();
+    void exportDialog();
     void showStatus(const QString &text);
     void onTopologyChanged(const Topology &topology);
 

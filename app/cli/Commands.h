@@ -13,12 +13,15 @@ int runDns(CliContext &ctx);
 // hopscope-cli snapshot PROFILE [--json] [--polls N]   (cli/SnapshotCommand.cpp)
 int runSnapshot(CliContext &ctx);
 
+// hopscope-cli export PROFILE --format png|svg|dot|json -o FILE [--polls N]  (cli/ExportCommand.cpp)
+int runExport(CliContext &ctx);
+// PNG and SVG need fonts: main() creates a QGuiApplication (offscreen) when this is true.
+bool exportNeedsGui(const QStringList &args);
+
 // hopscope-cli parse KIND FILE|-                      (cli/ParseCommand.cpp reads the input and
 // dispatches by KIND to the area parsers below; each prints the normalized snapshot as JSON on
 // ctx.out and returns ExitOk, or prints a one-line reason on ctx.err and returns ExitProblems)
 int runParse(CliContext &ctx);
-int parseEnvoyDump(const QString &kind, const QByteArray &input, CliContext &ctx);   // envoy-*
-int parseHaproxyDump(const QString &kind, const QByteArray &input, CliContext &ctx); // haproxy-*
 
 // hopscope-cli audit verify FILE | audit show PROFILE [--json] | audit path PROFILE
 int runAudit(CliContext &ctx); // cli/AuditCommand.cpp
@@ -27,5 +30,7 @@ int runAudit(CliContext &ctx); // cli/AuditCommand.cpp
 // hopscope-cli undrain PROFILE ADDR:PORT [--yes]          (cli/DrainCommand.cpp)
 int runDrain(CliContext &ctx);
 int runUndrain(CliContext &ctx);
+int parseEnvoyDump(const QString &kind, const QByteArray &input, CliContext &ctx);   // envoy-*
+int parseHaproxyDump(const QString &kind, const QByteArray &input, CliContext &ctx); // haproxy-*
 
 } // namespace hopscope::cli

@@ -2,9 +2,11 @@
 
 #include "topology/GraphLayout.h"
 
+#include <QHash>
 #include <QSet>
 
 #include <algorithm>
+#include <cmath>
 
 namespace hopscope {
 
@@ -15,12 +17,7 @@ ServiceGraphModel::ServiceGraphModel(QObject *parent)
 
 int ServiceGraphModel::rowOf(const QString &nodeId) const
 {
-    for (int i = 0; i < m_nodes.size(); ++i) {
-        if (m_nodes[i].id == nodeId) {
-            return i;
-        }
-    }
-    return -1;
+    return m_rowById.value(nodeId, -1);
 }
 
 void ServiceGraphModel::clear()
@@ -28,21 +25,29 @@ void ServiceGraphModel::clear()
     beginResetModel();
     m_nodes.clear();
     m_segments.clear();
+    m_rowById.clear();
+    m_taskHash.clear();
+    m_columns.clear();
+    m_columnTop.clear();
     m_contentSize = {};
     m_profileName.clear();
     endResetModel();
     Q_EMIT edgesChanged();
+    Q_EMIT geometryChanged();
     Q_EMIT contentSizeChanged();
     Q_EMIT profileChanged();
 }
 
 void ServiceGraphModel::setProfile(const ClusterProfile &profile)
 {
-    // Opening a profile is the one place a reset is right: everything is new.
+    // Opening a profile is the one place a reset is right: everything is new. Collapsed
+    // services are remembered by id, so reopening the same profile keeps them collapsed.
     beginResetModel();
     m_profileName = profile.name;
     m_nodes.clear();
     m_segments.clear();
+    m_rowById.clear();
+    m_nodes.reserve(profile.services.size() + profile.loadBalancers.size());
     for (const ServiceSpec &s : profile.services) {
         Node node;
         node.id = s.id;
@@ -54,9 +59,12 @@ void ServiceGraphModel::setProfile(const ClusterProfile &profile)
         node.health = QStringLiteral("nodata");
         node.icon = healthIcon(Health::Unknown);
         node.reason = QStringLiteral("no data yet");
-        node.rect = QRectF(0, 0, ServiceWidth, serviceHeight(0));
+        node.rect = QRectF(0, 0, ServiceWidth, 0);
+        node.rect.setHeight(nodeHeight(node));
+        m_rowById.insert(node.id, int(m_nodes.size()));
         m_nodes.append(node);
     }
+    QSet<QPair<int, int>> legs;
     for (const EdgeSpec &e : profile.edges) {
         const HopCount hops = HopModel::classify(e);
         const int from = rowOf(e.from);
@@ -78,8 +86,9 @@ void ServiceGraphModel::setProfile(const ClusterProfile &profile)
                 node.icon = healthIcon(Health::Unknown);
                 node.reason = QStringLiteral("no data yet");
                 node.rect = QRectF(0, 0, LbWidth, LbHeight);
+                lbRow = int(m_nodes.size());
+                m_rowById.insert(lbNode, lbRow);
                 m_nodes.append(node);
-                lbRow = int(m_nodes.size()) - 1;
             }
             QStringList routes;
             if (const LoadBalancerSpec *lb = profile.loadBalancer(e.loadBalancer)) {
@@ -90,10 +99,8 @@ void ServiceGraphModel::setProfile(const ClusterProfile &profile)
                 }
             }
             // Several callees behind one LB share the caller -> LB leg: draw it once.
-            const bool legExists = std::any_of(m_segments.cbegin(), m_segments.cend(), [&](const EdgeSegment &s) {
-                return s.from == from && s.to == lbRow;
-            });
-            if (!legExists) {
+            if (!legs.contains({from, lbRow})) {
+                legs.insert({from, lbRow});
                 m_segments.append({from, lbRow, hops.label(), hops.patternName(), edgeId});
             }
             m_segments.append({lbRow, to, routes.join(QStringLiteral(", ")), hops.patternName(), edgeId});
@@ -101,9 +108,11 @@ void ServiceGraphModel::setProfile(const ClusterProfile &profile)
             m_segments.append({from, to, hops.label(), hops.patternName(), edgeId});
         }
     }
+    m_taskHash = QList<size_t>(m_nodes.size(), 0);
     relayout();
     endResetModel();
     Q_EMIT edgesChanged();
+    Q_EMIT geometryChanged();
     Q_EMIT contentSizeChanged();
     Q_EMIT profileChanged();
 }
@@ -114,22 +123,48 @@ qreal ServiceGraphModel::serviceHeight(int taskCount)
     return ServiceHeight + (rows - 1) * TaskRowHeight;
 }
 
+qreal ServiceGraphModel::nodeHeight(const Node &node) const
+{
+    if (node.kind != u"service") {
+        return LbHeight;
+    }
+    if (m_collapsed.contains(node.id)) {
+        return CollapsedHeight;
+    }
+    return serviceHeight(int(node.tasks.size()));
+}
+
 namespace {
 QString nodeHealthName(Health h)
 {
     return h == Health::Unknown ? QStringLiteral("nodata") : healthName(h);
 }
+
+size_t tasksHash(const ServiceNode &s)
+{
+    size_t h = qHash(s.targets.size());
+    for (const TargetNode &t : s.targets) {
+        h = qHashMulti(h, t.key, int(t.health), t.reason, t.sidecar.isEmpty());
+    }
+    return h;
+}
 } // namespace
 
 void ServiceGraphModel::setTopology(const Topology &topology)
 {
+    QHash<QString, const ServiceNode *> services;
+    services.reserve(topology.services.size());
+    for (const ServiceNode &s : topology.services) {
+        services.insert(s.id, &s);
+    }
     bool resized = false;
+    QList<QPair<int, QList<int>>> changes;
     for (int row = 0; row < m_nodes.size(); ++row) {
         Node &node = m_nodes[row];
         QString health, subtitle, reason, icon;
-        QVariantList tasks;
+        QList<int> roles;
         if (node.kind == u"service") {
-            const ServiceNode *s = topology.service(node.id);
+            const ServiceNode *s = services.value(node.id);
             if (!s) {
                 continue;
             }
@@ -137,13 +172,31 @@ void ServiceGraphModel::setTopology(const Topology &topology)
             icon = healthIcon(s->health);
             subtitle = s->summary;
             reason = s->dnsError.isEmpty() ? s->summary : s->summary + QStringLiteral(" — DNS: ") + s->dnsError;
-            for (const TargetNode &t : s->targets) {
-                tasks.append(QVariantMap{{QStringLiteral("key"), t.key},
-                                         {QStringLiteral("label"), t.key},
-                                         {QStringLiteral("health"), healthName(t.health)},
-                                         {QStringLiteral("icon"), healthIcon(t.health)},
-                                         {QStringLiteral("reason"), t.reason},
-                                         {QStringLiteral("sidecar"), !t.sidecar.isEmpty()}});
+            // Chips are rebuilt only for services whose targets changed: most do not per poll.
+            const size_t hash = tasksHash(*s);
+            if (hash != m_taskHash[row] || node.tasks.size() != s->targets.size()) {
+                QVariantList tasks;
+                tasks.reserve(s->targets.size());
+                for (const TargetNode &t : s->targets) {
+                    tasks.append(QVariantMap{{QStringLiteral("key"), t.key},
+                                             {QStringLiteral("label"), t.key},
+                                             {QStringLiteral("health"), healthName(t.health)},
+                                             {QStringLiteral("icon"), healthIcon(t.health)},
+                                             {QStringLiteral("reason"), t.reason},
+                                             {QStringLiteral("sidecar"), !t.sidecar.isEmpty()}});
+                }
+                m_taskHash[row] = hash;
+                if (tasks != node.tasks) {
+                    const bool countChanged = tasks.size() != node.tasks.size();
+                    node.tasks = tasks;
+                    roles << TasksRole;
+                    if (countChanged) {
+                        roles << TaskCountRole;
+                        if (!qFuzzyCompare(nodeHeight(node), node.rect.height())) {
+                            resized = true;
+                        }
+                    }
+                }
             }
         } else {
             const QString lbId = node.id.mid(3);
@@ -160,7 +213,6 @@ void ServiceGraphModel::setTopology(const Topology &topology)
                 continue;
             }
         }
-        QList<int> roles;
         if (health != node.health) {
             node.health = health;
             node.icon = icon;
@@ -174,48 +226,199 @@ void ServiceGraphModel::setTopology(const Topology &topology)
             node.reason = reason;
             roles << ReasonRole;
         }
-        if (tasks != node.tasks) {
-            if (node.kind == u"service") {
-                const qreal h = serviceHeight(int(tasks.size()));
-                if (!qFuzzyCompare(h, node.rect.height())) {
-                    node.rect.setHeight(h);
-                    resized = true;
-                }
-            }
-            node.tasks = tasks;
-            roles << TasksRole;
-        }
         if (!roles.isEmpty()) {
-            const QModelIndex idx = index(row);
-            Q_EMIT dataChanged(idx, idx, roles);
+            changes.append({row, roles});
         }
     }
     if (resized) {
-        relayout();
-        const QModelIndex first = index(0);
-        const QModelIndex last = index(int(m_nodes.size()) - 1);
-        Q_EMIT dataChanged(first, last, {RectRole});
+        // Targets appeared or disappeared: the box grows or shrinks in place; only the boxes
+        // below it in its column move. No full relayout, so nothing else reshuffles.
+        const QList<int> moved = restackRows();
+        for (int row : moved) {
+            auto it = std::find_if(changes.begin(), changes.end(), [row](const auto &c) { return c.first == row; });
+            if (it == changes.end()) {
+                changes.append({row, {RectRole}});
+            } else {
+                it->second << RectRole;
+            }
+        }
+        std::sort(changes.begin(), changes.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    }
+    emitCoalesced(changes);
+    if (resized) {
         Q_EMIT edgesChanged();
+        Q_EMIT geometryChanged();
         Q_EMIT contentSizeChanged();
     }
+}
+
+void ServiceGraphModel::emitCoalesced(const QList<QPair<int, QList<int>>> &changes)
+{
+    int i = 0;
+    while (i < changes.size()) {
+        int j = i;
+        QList<int> roles = changes[i].second;
+        while (j + 1 < changes.size() && changes[j + 1].first == changes[j].first + 1) {
+            ++j;
+            for (int r : changes[j].second) {
+                if (!roles.contains(r)) {
+                    roles.append(r);
+                }
+            }
+        }
+        std::sort(roles.begin(), roles.end());
+        roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
+        Q_EMIT dataChanged(index(changes[i].first), index(changes[j].first), roles);
+        i = j + 1;
+    }
+}
+
+void ServiceGraphModel::setCollapsed(const QString &nodeId, bool collapsed)
+{
+    const int row = rowOf(nodeId);
+    if (collapsed == m_collapsed.contains(nodeId) || (row >= 0 && m_nodes[row].kind != u"service")) {
+        return;
+    }
+    if (collapsed) {
+        m_collapsed.insert(nodeId);
+    } else {
+        m_collapsed.remove(nodeId);
+    }
+    if (row < 0) {
+        return; // remembered for when a profile with that service opens
+    }
+    QList<QPair<int, QList<int>>> changes;
+    const QList<int> moved = restackRows();
+    for (int r : moved) {
+        changes.append({r, r == row ? QList<int>{RectRole, CollapsedRole} : QList<int>{RectRole}});
+    }
+    if (!moved.contains(row)) {
+        changes.append({row, {CollapsedRole}});
+    }
+    std::sort(changes.begin(), changes.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    emitCoalesced(changes);
+    Q_EMIT edgesChanged();
+    Q_EMIT geometryChanged();
+    Q_EMIT contentSizeChanged();
 }
 
 void ServiceGraphModel::relayout()
 {
     QList<GraphLayout::Node> nodes;
     nodes.reserve(m_nodes.size());
-    for (const Node &n : std::as_const(m_nodes)) {
+    for (Node &n : m_nodes) {
+        n.rect.setHeight(nodeHeight(n));
         nodes.append({n.id, n.rect.size()});
     }
     QList<GraphLayout::Edge> edges;
+    edges.reserve(m_segments.size());
     for (const EdgeSegment &s : std::as_const(m_segments)) {
         edges.append({s.from, s.to});
     }
-    const GraphLayout::Result r = GraphLayout::layout(nodes, edges);
+    const GraphLayout::Options options;
+    m_margin = options.margin;
+    const GraphLayout::Result r = GraphLayout::layout(nodes, edges, options);
     for (int i = 0; i < m_nodes.size(); ++i) {
         m_nodes[i].rect.moveTopLeft(r.positions[i]);
     }
     m_contentSize = r.bounds;
+    // Remember each column's order and top: later height changes restack against them.
+    const int layerCount = r.layers.isEmpty() ? 0 : *std::max_element(r.layers.cbegin(), r.layers.cend()) + 1;
+    m_columns = QList<QList<int>>(layerCount);
+    for (int i = 0; i < m_nodes.size(); ++i) {
+        m_columns[r.layers[i]].append(i);
+    }
+    m_columnTop = QList<qreal>(layerCount, 0);
+    for (int l = 0; l < layerCount; ++l) {
+        auto &column = m_columns[l];
+        std::sort(column.begin(), column.end(), [this](int a, int b) { return m_nodes[a].rect.y() < m_nodes[b].rect.y(); });
+        m_columnTop[l] = column.isEmpty() ? m_margin : m_nodes[column.first()].rect.y();
+    }
+}
+
+void ServiceGraphModel::restack()
+{
+    if (!restackRows().isEmpty()) {
+        Q_EMIT dataChanged(index(0), index(int(m_nodes.size()) - 1), {RectRole});
+        Q_EMIT edgesChanged();
+        Q_EMIT geometryChanged();
+        Q_EMIT contentSizeChanged();
+    }
+}
+
+QList<int> ServiceGraphModel::restackRows()
+{
+    QList<int> moved;
+    const qreal gap = GraphLayout::Options().nodeGap;
+    qreal bottom = 0;
+    for (int l = 0; l < m_columns.size(); ++l) {
+        qreal y = m_columnTop[l];
+        for (int row : std::as_const(m_columns[l])) {
+            Node &n = m_nodes[row];
+            const QRectF before = n.rect;
+            n.rect.setHeight(nodeHeight(n));
+            n.rect.moveTop(y);
+            if (n.rect != before) {
+                moved.append(row);
+            }
+            y += n.rect.height() + gap;
+        }
+        bottom = std::max(bottom, y - gap);
+    }
+    // The content grows with the tallest column; it never shrinks below the full layout's
+    // height, so a shrinking box does not move the view.
+    m_contentSize.setHeight(std::max(m_contentSize.height(), bottom + m_margin));
+    std::sort(moved.begin(), moved.end());
+    return moved;
+}
+
+QRectF ServiceGraphModel::nodeRect(int row) const
+{
+    return row >= 0 && row < m_nodes.size() ? m_nodes[row].rect : QRectF();
+}
+
+int ServiceGraphModel::neighbour(int row, int dx, int dy) const
+{
+    if (row < 0 || row >= m_nodes.size()) {
+        return m_nodes.isEmpty() ? -1 : 0;
+    }
+    const QPointF from = m_nodes[row].rect.center();
+    int best = -1;
+    qreal bestScore = 0;
+    for (int i = 0; i < m_nodes.size(); ++i) {
+        if (i == row) {
+            continue;
+        }
+        const QPointF d = m_nodes[i].rect.center() - from;
+        const qreal along = d.x() * dx + d.y() * dy;
+        if (along <= 1) {
+            continue; // not in that direction
+        }
+        const qreal across = std::abs(d.x() * dy) + std::abs(d.y() * dx);
+        const qreal score = along + 3 * across; // prefer boxes straight ahead
+        if (best < 0 || score < bestScore) {
+            best = i;
+            bestScore = score;
+        }
+    }
+    return best;
+}
+
+int ServiceGraphModel::nextInTabOrder(int row, bool backwards) const
+{
+    QList<int> order;
+    for (const QList<int> &column : m_columns) {
+        order += column;
+    }
+    if (order.isEmpty()) {
+        return -1;
+    }
+    const int at = int(order.indexOf(row));
+    if (at < 0) {
+        return backwards ? order.last() : order.first();
+    }
+    const int n = int(order.size());
+    return order[(at + (backwards ? n - 1 : 1)) % n];
 }
 
 QVariantList ServiceGraphModel::edges() const
@@ -274,6 +477,10 @@ QVariant ServiceGraphModel::data(const QModelIndex &index, int role) const
         return n.reason;
     case IconRole:
         return n.icon;
+    case CollapsedRole:
+        return m_collapsed.contains(n.id);
+    case TaskCountRole:
+        return int(n.tasks.size());
     default:
         return {};
     }
@@ -281,10 +488,10 @@ QVariant ServiceGraphModel::data(const QModelIndex &index, int role) const
 
 QHash<int, QByteArray> ServiceGraphModel::roleNames() const
 {
-    return {{NodeIdRole, "nodeId"}, {KindRole, "kind"},     {TitleRole, "title"},
-            {SubtitleRole, "subtitle"}, {HealthRole, "health"}, {RectRole, "rect"},
-            {TasksRole, "tasks"}, {ReasonRole, "reason"}, {IconRole, "icon"},
-            {DetailRole, "detail"}};
+    return {{NodeIdRole, "nodeId"},     {KindRole, "kind"},           {TitleRole, "title"},
+            {SubtitleRole, "subtitle"}, {HealthRole, "health"},       {RectRole, "rect"},
+            {TasksRole, "tasks"},       {ReasonRole, "reason"},       {IconRole, "icon"},
+            {DetailRole, "detail"},     {CollapsedRole, "collapsed"}, {TaskCountRole, "taskCount"}};
 }
 
 } // namespace hopscope

@@ -6,6 +6,7 @@
 
 #include <QAbstractListModel>
 #include <QRectF>
+#include <QSet>
 #include <QVariantList>
 
 namespace hopscope {
@@ -32,6 +33,8 @@ public:
         TasksRole,    // list of {key, label, health, icon, reason, sidecar} maps
         ReasonRole,   // why the node has its health, in words
         IconRole,     // health glyph (colour is never the only signal)
+        CollapsedRole, // the service is drawn as one box without its task chips
+        TaskCountRole,
     };
 
     struct Node
@@ -74,6 +77,26 @@ public:
 
     QVariantList edges() const;
 
+    // Collapse a service to one box (no task chips) or expand it. Kept by service id: survives
+    // polls and reopening the same profile. Only the boxes below it in its column move.
+    bool isCollapsed(const QString &nodeId) const { return m_collapsed.contains(nodeId); }
+    Q_INVOKABLE void setCollapsed(const QString &nodeId, bool collapsed);
+    Q_INVOKABLE void toggleCollapsed(const QString &nodeId) { setCollapsed(nodeId, !isCollapsed(nodeId)); }
+
+    // Keyboard navigation: the row reached from `row` by an arrow (dx, dy in -1..1), or by Tab
+    // (reading order: column by column, top to bottom); -1 when there is none.
+    Q_INVOKABLE int neighbour(int row, int dx, int dy) const;
+    Q_INVOKABLE int nextInTabOrder(int row, bool backwards) const;
+    Q_INVOKABLE QRectF nodeRect(int row) const;
+    Q_INVOKABLE QString nodeIdAt(int row) const { return row >= 0 && row < m_nodes.size() ? m_nodes[row].id : QString(); }
+    Q_INVOKABLE int rowOfId(const QString &nodeId) const { return rowOf(nodeId); }
+
+    // Full layered layout (profile opened) vs. restack (a box changed height: nodes keep their
+    // column and order, the column keeps its top, only the boxes below the changed one move).
+    // Public for the benchmark.
+    void relayout();
+    void restack();
+
     int rowCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role) const override;
     QHash<int, QByteArray> roleNames() const override;
@@ -83,18 +106,31 @@ public:
     static constexpr int TasksPerRow = 1;
     static constexpr qreal TaskRowHeight = 22;
     static qreal serviceHeight(int taskCount);
+    static constexpr qreal CollapsedHeight = 58;
     static constexpr qreal LbWidth = 150;
     static constexpr qreal LbHeight = 56;
 
 Q_SIGNALS:
     void edgesChanged();
     void contentSizeChanged(); // (not layoutChanged: that name belongs to QAbstractItemModel)
+    // The nodes' rectangles changed (a restack or a relayout); edges are redrawn from them.
+    void geometryChanged();
     void profileChanged();
 
 private:
-    void relayout();
+    qreal nodeHeight(const Node &node) const;
+    // Emits dataChanged once per run of adjacent changed rows, with the union of their roles:
+    // a Repeater scans its delegates on every dataChanged, so per-row signals do not scale.
+    void emitCoalesced(const QList<QPair<int, QList<int>>> &changes);
+    QList<int> restackRows(); // the rows whose rectangle moved or resized
 
     QString m_profileName;
+    QHash<QString, int> m_rowById;
+    QList<size_t> m_taskHash; // per row: hash of what the chips show, to skip unchanged services
+    QSet<QString> m_collapsed;
+    QList<QList<int>> m_columns; // rows per layer, top to bottom, from the last full layout
+    QList<qreal> m_columnTop;
+    qreal m_margin = 32;
     QList<Node> m_nodes;
     QList<EdgeSegment> m_segments;
     QSizeF m_contentSize;

@@ -16,9 +16,12 @@ Rectangle {
     required property string reason
     required property string icon
     required property string detail
+    required property bool collapsed
+    required property int taskCount
 
     signal clicked()
     signal taskClicked(string key)
+    signal toggleCollapsed()
 
     objectName: (kind === "lb" ? "lb:" : "service:") + nodeId.replace(/^lb:/, "")
     x: rect.x
@@ -86,18 +89,18 @@ Rectangle {
                 font.pixelSize: 15
                 font.bold: true
                 elide: Text.ElideRight
-                width: parent.width - 24
+                width: parent.width - 48
             }
         }
         Text {
-            text: box.subtitle
+            text: box.collapsed && box.taskCount > 0 ? box.subtitle + qsTr(" · %n task(s) hidden", "", box.taskCount) : box.subtitle
             color: box.graph.mutedText
             font.pixelSize: 11
             elide: Text.ElideMiddle
             width: parent.width
         }
         Text {
-            visible: box.tasks.length === 0
+            visible: box.tasks.length === 0 && !box.collapsed
             width: parent.width
             elide: Text.ElideMiddle
             text: box.detail
@@ -108,8 +111,9 @@ Rectangle {
         Flow {
             width: parent.width
             spacing: 4
+            visible: !box.collapsed
             Repeater {
-                model: box.tasks
+                model: box.collapsed ? [] : box.tasks
                 delegate: Rectangle {
                     id: chip
                     required property var modelData
@@ -170,6 +174,34 @@ Rectangle {
             text: box.subtitle
             color: box.graph.mutedText
             font.pixelSize: 10
+        }
+    }
+
+    // Collapse/expand toggle: a triangle that also says it in words for screen readers.
+    Rectangle {
+        id: toggle
+        objectName: "collapse:" + box.nodeId
+        visible: box.kind === "service"
+        anchors.right: parent.right
+        anchors.top: parent.top
+        anchors.margins: 5
+        width: 20
+        height: 20
+        radius: 4
+        color: toggleTap.pressed ? Qt.rgba(0.5, 0.5, 0.5, 0.3) : "transparent"
+        border.color: box.graph.boxBorder
+        border.width: 1
+        Accessible.role: Accessible.Button
+        Accessible.name: box.collapsed ? qsTr("Expand %1").arg(box.title) : qsTr("Collapse %1").arg(box.title)
+        Text {
+            anchors.centerIn: parent
+            text: box.collapsed ? "▸" : "▾"
+            color: box.graph.mutedText
+            font.pixelSize: 13
+        }
+        TapHandler {
+            id: toggleTap
+            onTapped: box.toggleCollapsed()
         }
     }
 

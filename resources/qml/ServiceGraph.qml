@@ -2,17 +2,32 @@ import QtQuick
 import Hopscope.Views
 
 // The service graph: service boxes and load-balancer nodes placed by the C++ layout
-// (ServiceGraphModel), edges drawn in one EdgeLayer. Pan by dragging, zoom with the wheel or
-// a pinch; fitToView() frames the whole graph. QML only draws and emits intents.
-Item {
+// (ServiceGraphModel), edges drawn in one EdgeLayer. Pan by dragging, zoom with the wheel or a
+// pinch around the cursor; fitToView() frames the whole graph. Keyboard: Tab/arrows move between
+// boxes, Enter selects, Space collapses or expands, +/- zoom, 0 fits. Only the boxes near the
+// viewport have delegates (VisibleNodes); zoomed out, the EdgeLayer draws everything as an
+// overview (level of detail). QML only draws and emits intents.
+FocusScope {
     id: root
     objectName: "serviceGraph"
 
     property var graphModel: null
     property bool dark: false
     property real zoom: 1.0
-    readonly property real minZoom: 0.1
+    readonly property real minZoom: 0.02
     readonly property real maxZoom: 3.0
+    // Below this zoom the overview replaces the boxes: labels dropped, tasks as dots, edges
+    // aggregated.
+    property real lodZoom: 0.45
+    readonly property bool lod: zoom < lodZoom
+    property int currentRow: -1
+    property bool showEdgeLayer: true // the benchmark's baseline turns it off
+    readonly property alias canvasItem: canvas
+    readonly property alias delegateCount: visibleNodes.count
+    readonly property alias edgeLayerItem: edgeLayer
+    // The content rectangle on screen.
+    readonly property rect viewport: Qt.rect((flick.contentX - canvas.x) / zoom, (flick.contentY - canvas.y) / zoom,
+                                             flick.width / zoom, flick.height / zoom)
 
     signal nodeSelected(string nodeId)
     signal taskSelected(string serviceId, string key)
@@ -23,6 +38,7 @@ Item {
     readonly property color textColor: dark ? "#e6e9ee" : "#1f242b"
     readonly property color mutedText: dark ? "#9aa3ae" : "#5b6470"
     readonly property color lineColor: dark ? "#8b95a3" : "#5b6470"
+    readonly property color focusColor: dark ? "#7fb4ff" : "#1a5fd0"
 
     function fitToView() {
         if (!graphModel || graphModel.contentSize.width <= 0)
@@ -34,9 +50,104 @@ Item {
         flick.contentY = Math.max(0, (canvas.height * zoom - flick.height) / 2)
     }
 
+    // Zooms by `factor` keeping the content point under (px, py) (view coordinates) in place.
+    function zoomAt(factor, px, py) {
+        const cx = (flick.contentX + px - canvas.x) / zoom
+        const cy = (flick.contentY + py - canvas.y) / zoom
+        zoom = Math.max(minZoom, Math.min(maxZoom, zoom * factor))
+        flick.contentX = Math.max(0, Math.min(flick.contentWidth - flick.width, canvas.x + cx * zoom - px))
+        flick.contentY = Math.max(0, Math.min(flick.contentHeight - flick.height, canvas.y + cy * zoom - py))
+    }
+
+    // Pans by (dx, dy) view pixels, within the content.
+    function panBy(dx, dy) {
+        flick.contentX = Math.max(0, Math.min(flick.contentWidth - flick.width, flick.contentX + dx))
+        flick.contentY = Math.max(0, Math.min(flick.contentHeight - flick.height, flick.contentY + dy))
+    }
+
+    // Pans so that the node's box is on screen.
+    function reveal(row) {
+        if (!graphModel || row < 0)
+            return
+        const r = graphModel.nodeRect(row)
+        const left = canvas.x + r.x * zoom, top = canvas.y + r.y * zoom
+        const right = left + r.width * zoom, bottom = top + r.height * zoom
+        if (left < flick.contentX + 10)
+            flick.contentX = Math.max(0, left - 40)
+        else if (right > flick.contentX + flick.width - 10)
+            flick.contentX = Math.min(flick.contentWidth - flick.width, right - flick.width + 40)
+        if (top < flick.contentY + 10)
+            flick.contentY = Math.max(0, top - 40)
+        else if (bottom > flick.contentY + flick.height - 10)
+            flick.contentY = Math.min(flick.contentHeight - flick.height, bottom - flick.height + 40)
+    }
+
+    function moveCurrent(row) {
+        if (row >= 0) {
+            currentRow = row
+            reveal(row)
+        }
+    }
+
+    focus: true
+    activeFocusOnTab: true
+    Keys.onTabPressed: (event) => { if (graphModel) moveCurrent(graphModel.nextInTabOrder(currentRow, false)); event.accepted = true }
+    Keys.onBacktabPressed: (event) => { if (graphModel) moveCurrent(graphModel.nextInTabOrder(currentRow, true)); event.accepted = true }
+    Keys.onPressed: (event) => {
+        if (!graphModel)
+            return
+        const dirs = { [Qt.Key_Left]: [-1, 0], [Qt.Key_Right]: [1, 0], [Qt.Key_Up]: [0, -1], [Qt.Key_Down]: [0, 1] }
+        if (dirs[event.key] !== undefined) {
+            const d = dirs[event.key]
+            moveCurrent(currentRow < 0 ? graphModel.nextInTabOrder(-1, false)
+                                       : graphModel.neighbour(currentRow, d[0], d[1]))
+            event.accepted = true
+        } else if (event.key === Qt.Key_Return || event.key === Qt.Key_Enter) {
+            if (currentRow >= 0)
+                nodeSelected(graphModel.nodeIdAt(currentRow))
+            event.accepted = true
+        } else if (event.key === Qt.Key_Space) {
+            if (currentRow >= 0)
+                graphModel.toggleCollapsed(graphModel.nodeIdAt(currentRow))
+            event.accepted = true
+        } else if (event.key === Qt.Key_Plus || event.key === Qt.Key_Equal) {
+            zoomAt(1.25, flick.width / 2, flick.height / 2)
+            event.accepted = true
+        } else if (event.key === Qt.Key_Minus) {
+            zoomAt(0.8, flick.width / 2, flick.height / 2)
+            event.accepted = true
+        } else if (event.key === Qt.Key_0) {
+            fitToView()
+            event.accepted = true
+        }
+    }
+
     Rectangle {
         anchors.fill: parent
         color: root.background
+    }
+
+    // Edges (and, zoomed out, the whole overview) in one painted item over the viewport only.
+    EdgeLayer {
+        id: edgeLayer
+        objectName: "edgeLayer"
+        anchors.fill: parent
+        visible: root.showEdgeLayer || root.lod
+        graphModel: root.graphModel
+        viewport: root.viewport
+        renderScale: root.zoom
+        lineColor: root.lineColor
+        badgeColor: root.boxColor
+        textColor: root.textColor
+        borderColor: root.boxBorder
+        showLabels: root.zoom > 0.35
+        lod: root.lod
+    }
+
+    VisibleNodes {
+        id: visibleNodes
+        sourceModel: root.graphModel
+        viewport: root.lod ? Qt.rect(0, 0, 0, 0) : root.viewport
     }
 
     Flickable {
@@ -57,38 +168,47 @@ Item {
             x: Math.max(0, (flick.width - width * root.zoom) / 2)
             y: Math.max(0, (flick.height - height * root.zoom) / 2)
 
-            EdgeLayer {
-                id: edgeLayer
-                objectName: "edgeLayer"
-                anchors.fill: parent
-                edges: root.graphModel ? root.graphModel.edges : []
-                lineColor: root.lineColor
-                badgeColor: root.boxColor
-                textColor: root.textColor
-                showLabels: root.zoom > 0.35
-                renderScale: root.zoom
-            }
-
             Repeater {
-                model: root.graphModel
+                model: root.lod ? null : visibleNodes
                 delegate: ServiceBox {
                     graph: root
-                    onClicked: root.nodeSelected(nodeId)
+                    onClicked: { root.currentRow = root.graphModel.rowOfId(nodeId); root.forceActiveFocus(); root.nodeSelected(nodeId) }
                     onTaskClicked: (key) => root.taskSelected(nodeId, key)
+                    onToggleCollapsed: root.graphModel.toggleCollapsed(nodeId)
                 }
+            }
+
+            // Keyboard focus ring around the current box (one item, not one per delegate).
+            Rectangle {
+                objectName: "focusRing"
+                visible: root.currentRow >= 0 && root.activeFocus
+                readonly property rect r: root.graphModel && root.currentRow >= 0 && root.graphModel.contentSize.width > 0
+                                          ? root.graphModel.nodeRect(root.currentRow) : Qt.rect(0, 0, 0, 0)
+                x: r.x - 5; y: r.y - 5; width: r.width + 10; height: r.height + 10
+                radius: 9
+                color: "transparent"
+                border.color: root.focusColor
+                border.width: 2.5 / Math.max(0.3, root.zoom)
             }
         }
 
         WheelHandler {
-            acceptedModifiers: Qt.NoModifier | Qt.ControlModifier
+            id: wheel
             onWheel: (event) => {
-                const factor = event.angleDelta.y > 0 ? 1.15 : 1 / 1.15
-                root.zoom = Math.max(root.minZoom, Math.min(root.maxZoom, root.zoom * factor))
+                const p = wheel.parent.mapToItem(flick, event.x, event.y)
+                root.zoomAt(event.angleDelta.y > 0 ? 1.15 : 1 / 1.15, p.x, p.y)
             }
         }
         PinchHandler {
+            id: pinch
             target: null
-            onActiveScaleChanged: root.zoom = Math.max(root.minZoom, Math.min(root.maxZoom, root.zoom * activeScale))
+            property real last: 1.0
+            onActiveChanged: last = 1.0
+            onActiveScaleChanged: {
+                const p = pinch.parent.mapToItem(flick, pinch.centroid.position.x, pinch.centroid.position.y)
+                root.zoomAt(activeScale / last, p.x, p.y)
+                last = activeScale
+            }
         }
     }
 

@@ -1,0 +1,170 @@
+#include "cli/Commands.h"
+
+#include "profile/ProfileStore.h"
+#include "topology/ClusterMonitor.h"
+#include "topology/GraphExport.h"
+#include "topology/ServiceGraphModel.h"
+
+#ifdef HOPSCOPE_HAVE_RENDER
+#include "GraphRenderer.h"
+#endif
+
+#include <QEventLoop>
+#include <QFile>
+#include <QJsonDocument>
+#include <QSaveFile>
+#include <QTimer>
+
+namespace hopscope::cli {
+
+namespace {
+const char *const s_usage =
+    "usage: hopscope-cli export PROFILE --format png|svg|dot|json -o FILE [--polls N] [--dark]\n"
+    "       [--scale S]\n"
+    "  Polls every source of the profile N times (default 1; 0 draws the declared graph without\n"
+    "  polling) and writes the whole service graph, laid out as the GUI lays it out: a PNG or SVG\n"
+    "  picture, Graphviz DOT, or JSON (the snapshot contract plus a \"layout\" object).\n"
+    "  Exit status: 0 written and every source answered, 1 written but some source failed, or\n"
+    "  the file could not be written, 2 usage or profile error.\n";
+
+bool writeFile(const QString &path, const QByteArray &data, QString *error)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(data) != data.size() || !file.commit()) {
+        *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+} // namespace
+
+bool exportNeedsGui(const QStringList &args)
+{
+    const int at = int(args.indexOf(QStringLiteral("--format")));
+    if (at < 0 || at + 1 >= args.size()) {
+        return false;
+    }
+    const QString format = args[at + 1];
+    return format == u"png" || format == u"svg";
+}
+
+int runExport(CliContext &ctx)
+{
+    QString profilePath, format, output;
+    int polls = 1;
+    qreal scale = 1.0;
+    bool dark = false;
+    for (int i = 0; i < ctx.args.size(); ++i) {
+        const QString &a = ctx.args[i];
+        const bool hasValue = i + 1 < ctx.args.size();
+        if (a == u"--help" || a == u"-h") {
+            ctx.out << s_usage;
+            return ExitOk;
+        } else if (a == u"--format" && hasValue) {
+            format = ctx.args[++i];
+        } else if ((a == u"-o" || a == u"--output") && hasValue) {
+            output = ctx.args[++i];
+        } else if (a == u"--dark") {
+            dark = true;
+        } else if (a == u"--scale" && hasValue) {
+            bool ok = false;
+            scale = ctx.args[++i].toDouble(&ok);
+            if (!ok || scale < 0.1 || scale > 8) {
+                ctx.err << "hopscope-cli export: --scale takes a number from 0.1 to 8\n";
+                return ExitUsage;
+            }
+        } else if (a == u"--polls" && hasValue) {
+            bool ok = false;
+            polls = ctx.args[++i].toInt(&ok);
+            if (!ok || polls < 0 || polls > 1000) {
+                ctx.err << "hopscope-cli export: --polls takes a number from 0 to 1000\n";
+                return ExitUsage;
+            }
+        } else if (a.startsWith(u'-') || !profilePath.isEmpty()) {
+            ctx.err << s_usage;
+            return ExitUsage;
+        } else {
+            profilePath = a;
+        }
+    }
+    if (profilePath.isEmpty() || output.isEmpty()) {
+        ctx.err << s_usage;
+        return ExitUsage;
+    }
+    if (format != u"png" && format != u"svg" && format != u"dot" && format != u"json") {
+        ctx.err << "hopscope-cli export: --format is one of png, svg, dot, json\n";
+        return ExitUsage;
+    }
+#ifndef HOPSCOPE_HAVE_RENDER
+    if (format == u"png" || format == u"svg") {
+        ctx.err << "hopscope-cli export: this build has no renderer (built without the GUI); use dot or json\n";
+        return ExitUsage;
+    }
+#endif
+    const ProfileLoadResult loaded = ProfileStore::load(profilePath);
+    if (!loaded.ok()) {
+        for (const ProfileProblem &p : loaded.problems) {
+            ctx.err << profilePath << ": " << p.toString() << '\n';
+        }
+        return ExitUsage;
+    }
+
+    ServiceGraphModel model;
+    model.setProfile(*loaded.profile);
+    std::optional<Topology> topology;
+    if (polls > 0) {
+        ClusterMonitor monitor(*loaded.profile);
+        QEventLoop loop;
+        QObject::connect(&monitor, &ClusterMonitor::roundCompleted, &loop, [&](int rounds) {
+            if (rounds >= polls) {
+                loop.quit();
+            }
+        });
+        const int budget = polls * (loaded.profile->poll.intervalMs + loaded.profile->poll.timeoutMs) * 3 + 5000;
+        QTimer::singleShot(budget, &loop, [&] {
+            ctx.err << "hopscope-cli export: not every source finished " << polls << " polls within " << budget
+                    << " ms\n";
+            loop.quit();
+        });
+        monitor.start();
+        loop.exec();
+        monitor.stop();
+        topology = monitor.topology();
+        model.setTopology(*topology);
+    }
+
+    QString error;
+    bool ok = false;
+    if (format == u"dot") {
+        ok = writeFile(output, GraphExport::toDot(model), &error);
+    } else if (format == u"json") {
+        ok = writeFile(output,
+                       QJsonDocument(GraphExport::toJson(model, topology ? &*topology : nullptr)).toJson(QJsonDocument::Indented),
+                       &error);
+    }
+#ifdef HOPSCOPE_HAVE_RENDER
+    const GraphRenderer::Palette palette = dark ? GraphRenderer::Palette::dark() : GraphRenderer::Palette::light();
+    if (format == u"png") {
+        ok = GraphRenderer::savePng(model, output, palette, &error, scale);
+    } else if (format == u"svg") {
+        ok = GraphRenderer::saveSvg(model, output, palette, &error);
+    }
+#else
+    Q_UNUSED(dark)
+    Q_UNUSED(scale)
+#endif
+    if (!ok) {
+        ctx.err << "hopscope-cli export: " << error << '\n';
+        return ExitProblems;
+    }
+    ctx.err << "wrote " << output << '\n';
+    if (topology && !topology->errors.isEmpty()) {
+        for (const SourceError &e : topology->errors) {
+            ctx.err << "  source error: " << e.toString() << '\n';
+        }
+        return ExitProblems;
+    }
+    return ExitOk;
+}
+
+} // namespace hopscope::cli

@@ -1,0 +1,464 @@
+#include "../unit/topology/GraphFixture.h"
+#include "GraphPane.h"
+#include "GraphRenderer.h"
+#include "MainWindow.h"
+#include "topology/ServiceGraphModel.h"
+
+#include <QDir>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QQuickItem>
+#include <QQuickWidget>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTest>
+#include <QWheelEvent>
+#include <QXmlStreamReader>
+#include <QtQml/qqmlextensionplugin.h>
+
+Q_IMPORT_QML_PLUGIN(Hopscope_ViewsPlugin)
+
+using namespace hopscope;
+using namespace hopscope::testing;
+
+namespace {
+QQuickItem *findItem(QQuickItem *root, const QString &name)
+{
+    if (!root) {
+        return nullptr;
+    }
+    if (root->objectName() == name) {
+        return root;
+    }
+    for (QQuickItem *child : root->childItems()) {
+        if (QQuickItem *found = findItem(child, name)) {
+            return found;
+        }
+    }
+    return nullptr;
+}
+
+int distance(QColor a, QColor b)
+{
+    return std::abs(a.red() - b.red()) + std::abs(a.green() - b.green()) + std::abs(a.blue() - b.blue());
+}
+
+int countNear(const QImage &image, const QRect &area, const QColor &colour, int tolerance)
+{
+    int n = 0;
+    const QRect r = area.intersected(image.rect());
+    for (int y = r.top(); y <= r.bottom(); ++y) {
+        for (int x = r.left(); x <= r.right(); ++x) {
+            if (distance(image.pixelColor(x, y), colour) <= tolerance) {
+                ++n;
+            }
+        }
+    }
+    return n;
+}
+} // namespace
+
+// The graph view offscreen in the real main window, with a demo-like topology: boxes, chips, the
+// LB node and hop badges are drawn where the layout puts them; a health change recolours only
+// its chip; collapse, keyboard, zoom around the cursor, the dark palette; export to PNG, SVG,
+// DOT and JSON from the window and from hopscope-cli.
+class tst_GraphView : public QObject
+{
+    Q_OBJECT
+
+    QString m_outDir;
+    ClusterProfile m_profile;
+    QString m_profilePath;
+
+    struct Window
+    {
+        MainWindow w;
+        QQuickWidget *quick = nullptr;
+        QQuickItem *root = nullptr;
+    };
+
+    void open(Window &win, const QPalette *palette = nullptr)
+    {
+        if (palette) {
+            win.w.setPalette(*palette);
+        }
+        win.w.resize(1600, 1000);
+        win.w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&win.w));
+        QVERIFY(win.w.openProfile(m_profilePath, true, MainWindow::LivePolling::Off));
+        win.quick = win.w.graphPane()->quickWidget();
+        QTRY_VERIFY_WITH_TIMEOUT(win.quick->status() == QQuickWidget::Ready, 10000);
+        win.root = win.quick->rootObject();
+        win.w.graphModel()->setTopology(topologyOf(m_profile, demoTargets()));
+        QTRY_VERIFY(findItem(win.root, QStringLiteral("task:127.0.0.12:8000")));
+        win.w.graphPane()->fitToView();
+        QTest::qWait(0);
+    }
+
+    // Where the layout says a node is, in window pixels.
+    QRect layoutRectInWindow(Window &win, const QString &id)
+    {
+        QQuickItem *canvas = findItem(win.root, QStringLiteral("graphCanvas"));
+        const QRectF r = win.w.graphModel()->nodes()[win.w.graphModel()->rowOf(id)].rect;
+        const QRectF scene = canvas->mapRectToScene(r);
+        return QRect(win.quick->mapTo(&win.w, scene.topLeft().toPoint()), scene.size().toSize());
+    }
+
+    QRect itemRectInWindow(Window &win, QQuickItem *item)
+    {
+        const QRectF scene = item->mapRectToScene(QRectF(0, 0, item->width(), item->height()));
+        return QRect(win.quick->mapTo(&win.w, scene.topLeft().toPoint()), scene.size().toSize());
+    }
+
+    QImage grab(Window &win, const QString &name)
+    {
+        const QImage image = win.w.grab().toImage().convertToFormat(QImage::Format_RGB32);
+        const QString png = m_outDir + QLatin1Char('/') + name;
+        image.save(png);
+        qInfo("screenshot: %s", qPrintable(png));
+        return image;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("hopscope-tests"));
+        QSettings().clear();
+        m_outDir = qEnvironmentVariable("HOPSCOPE_TEST_OUTPUT") + QStringLiteral("/gui");
+        QVERIFY(QDir().mkpath(m_outDir));
+        m_profile = demoLikeProfile();
+        m_profilePath = qEnvironmentVariable("HOPSCOPE_TEST_DATA") + QStringLiteral("/profiles/valid/demo-like.hopscope.json");
+    }
+
+    void drawsBoxesChipsLbAndBadgesWhereTheLayoutSays()
+    {
+        Window win;
+        open(win);
+        const QImage image = grab(win, QStringLiteral("graph-view-demo-like.png"));
+        const QColor boxColor = win.root->property("boxColor").value<QColor>();
+        const QColor healthy(0x2e, 0x9d, 0x58);
+        for (const ServiceSpec &s : m_profile.services) {
+            const QRect expected = layoutRectInWindow(win, s.id);
+            QQuickItem *box = findItem(win.root, QStringLiteral("service:") + s.id);
+            QVERIFY2(box, qPrintable(s.id));
+            QCOMPARE(itemRectInWindow(win, box), expected);
+            // Healthy border on the left edge, box fill inside.
+            QVERIFY2(countNear(image, QRect(expected.left() - 1, expected.top() + 8, 4, expected.height() - 16), healthy, 60) > 5,
+                     qPrintable(s.id));
+            QVERIFY(countNear(image, expected.adjusted(4, 4, -4, -4), boxColor, 4) > 100);
+            for (const auto &[key, health] : demoTargets().value(s.id)) {
+                QQuickItem *chip = findItem(box, QStringLiteral("task:") + key);
+                QVERIFY2(chip, qPrintable(key));
+                const QRect chipRect = itemRectInWindow(win, chip);
+                QVERIFY2(expected.contains(chipRect), qPrintable(key));
+                // The chip is tinted with the healthy colour and carries ink (icon + address).
+                QVERIFY(countNear(image, chipRect, healthy, 90) > 20);
+            }
+        }
+        // The LB node: its box where the layout says, bordered.
+        QQuickItem *lb = findItem(win.root, QStringLiteral("lb:internal-lb"));
+        QVERIFY(lb);
+        QCOMPARE(itemRectInWindow(win, lb), layoutRectInWindow(win, QStringLiteral("lb:internal-lb")));
+        QVERIFY(countNear(image, layoutRectInWindow(win, QStringLiteral("lb:internal-lb")), healthy, 60) > 20);
+        // Hop badges at the middle of each edge: a pill of box colour with text ink.
+        ServiceGraphModel *model = win.w.graphModel();
+        for (const auto &seg : model->segments()) {
+            const QRect a = layoutRectInWindow(win, model->nodes()[seg.from].id);
+            const QRect b = layoutRectInWindow(win, model->nodes()[seg.to].id);
+            const QPoint mid((a.right() + b.left()) / 2, (a.center().y() + b.center().y()) / 2);
+            const QRect badge(mid - QPoint(14, 5), QSize(28, 10));
+            const QColor text = win.root->property("textColor").value<QColor>();
+            QVERIFY2(countNear(image, badge, boxColor, 4) > 20, qPrintable(seg.label));
+            QVERIFY2(countNear(image, badge, text, 200) > 3, qPrintable(seg.label));
+        }
+    }
+
+    void oneHealthChangeRecoloursOnlyThatChip()
+    {
+        Window win;
+        open(win);
+        const QImage before = grab(win, QStringLiteral("graph-view-before-change.png"));
+        QHash<QString, QRect> chips;
+        const auto initial = demoTargets();
+        for (auto it = initial.cbegin(); it != initial.cend(); ++it) {
+            for (const auto &t : it.value()) {
+                chips.insert(t.first, itemRectInWindow(win, findItem(win.root, QStringLiteral("task:") + t.first)));
+            }
+        }
+        auto targets = demoTargets();
+        targets[QStringLiteral("serviceb")][1].second = Health::Down;
+        QSignalSpy changed(win.w.graphModel(), &QAbstractItemModel::dataChanged);
+        win.w.graphModel()->setTopology(topologyOf(m_profile, targets));
+        QCOMPARE(changed.size(), 1);
+        const QString victim = QStringLiteral("127.0.0.12:8000");
+        const QColor down(0xd1, 0x3c, 0x3c);
+        QImage after;
+        QTRY_VERIFY((after = win.w.grab().toImage().convertToFormat(QImage::Format_RGB32),
+                     countNear(after, chips[victim], down, 60) > 20));
+        after.save(m_outDir + QStringLiteral("/graph-view-after-change.png"));
+        for (auto it = chips.cbegin(); it != chips.cend(); ++it) {
+            const QRect r = it.value().adjusted(1, 1, -1, -1);
+            int differing = 0;
+            for (int y = r.top(); y <= r.bottom(); ++y) {
+                for (int x = r.left(); x <= r.right(); ++x) {
+                    differing += before.pixel(x, y) != after.pixel(x, y);
+                }
+            }
+            if (it.key() == victim) {
+                QVERIFY2(differing > 50, qPrintable(QString::number(differing)));
+            } else {
+                QVERIFY2(differing == 0, qPrintable(QStringLiteral("%1 changed %2 px").arg(it.key()).arg(differing)));
+            }
+        }
+    }
+
+    void collapseToggleAndKeyboard()
+    {
+        Window win;
+        open(win);
+        ServiceGraphModel *model = win.w.graphModel();
+        const int b = model->rowOf(QStringLiteral("serviceb"));
+        QQuickItem *toggle = findItem(win.root, QStringLiteral("collapse:serviceb"));
+        QVERIFY(toggle);
+        const QPointF centre = toggle->mapToScene(QPointF(toggle->width() / 2, toggle->height() / 2));
+        QTest::mouseClick(win.quick, Qt::LeftButton, {}, centre.toPoint());
+        QTRY_VERIFY(model->isCollapsed(QStringLiteral("serviceb")));
+        QTRY_VERIFY(!findItem(win.root, QStringLiteral("task:127.0.0.12:8000")));
+        QTRY_COMPARE(findItem(win.root, QStringLiteral("service:serviceb"))->height(), ServiceGraphModel::CollapsedHeight);
+        grab(win, QStringLiteral("graph-view-collapsed.png"));
+        // A poll keeps it collapsed.
+        model->setTopology(topologyOf(m_profile, demoTargets()));
+        QVERIFY(model->isCollapsed(QStringLiteral("serviceb")));
+
+        // Keyboard: Tab to the first box, arrows to its neighbour, Space expands, Enter selects.
+        win.quick->setFocus();
+        win.root->forceActiveFocus();
+        QSignalSpy selected(win.w.graphPane(), &GraphPane::nodeSelected);
+        QTest::keyClick(win.quick, Qt::Key_Tab);
+        QTRY_VERIFY(win.root->property("currentRow").toInt() >= 0);
+        const int first = win.root->property("currentRow").toInt();
+        QTest::keyClick(win.quick, Qt::Key_Right);
+        QCOMPARE(win.root->property("currentRow").toInt(), model->neighbour(first, 1, 0));
+        win.root->setProperty("currentRow", b);
+        QTest::keyClick(win.quick, Qt::Key_Space);
+        QVERIFY(!model->isCollapsed(QStringLiteral("serviceb")));
+        QTest::keyClick(win.quick, Qt::Key_Return);
+        QCOMPARE(selected.size(), 1);
+        QCOMPARE(selected[0][0].toString(), QStringLiteral("serviceb"));
+        QVERIFY(findItem(win.root, QStringLiteral("focusRing"))->isVisible());
+        grab(win, QStringLiteral("graph-view-keyboard-focus.png"));
+        const qreal zoom = win.root->property("zoom").toReal();
+        QTest::keyClick(win.quick, Qt::Key_Plus);
+        QCOMPARE(win.root->property("zoom").toReal(), std::min(3.0, zoom * 1.25));
+        QTest::keyClick(win.quick, Qt::Key_Minus);
+        QTest::keyClick(win.quick, Qt::Key_Minus);
+        QVERIFY(win.root->property("zoom").toReal() < zoom);
+        QTest::keyClick(win.quick, Qt::Key_0);
+        QCOMPARE(win.root->property("zoom").toReal(), zoom);
+    }
+
+    void wheelZoomsAroundTheCursor()
+    {
+        Window win;
+        open(win);
+        const QPoint cursor = layoutRectInWindow(win, QStringLiteral("user")).center() - win.quick->mapTo(&win.w, QPoint(0, 0));
+        const auto contentAt = [&](QPoint p) {
+            const QRectF vp = win.root->property("viewport").toRectF();
+            const qreal z = win.root->property("zoom").toReal();
+            return QPointF(vp.x() + p.x() / z, vp.y() + p.y() / z);
+        };
+        const QPointF before = contentAt(cursor);
+        const qreal zoom = win.root->property("zoom").toReal();
+        for (int i = 0; i < 3; ++i) {
+            QWheelEvent wheel(cursor, win.quick->mapToGlobal(cursor), QPoint(), QPoint(0, 120), Qt::NoButton,
+                              Qt::NoModifier, Qt::NoScrollPhase, false);
+            QCoreApplication::sendEvent(win.quick, &wheel);
+        }
+        QTRY_VERIFY(win.root->property("zoom").toReal() > zoom * 1.4);
+        const QPointF after = contentAt(cursor);
+        // On an axis where the zoomed graph is larger than the view, the point under the cursor
+        // stays put; on an axis where it fits, the graph is centred instead.
+        const qreal z = win.root->property("zoom").toReal();
+        const QSizeF content = win.w.graphModel()->contentSize() * z;
+        QVERIFY(content.width() > win.quick->width());
+        QVERIFY2(std::abs(before.x() - after.x()) < 2.0, qPrintable(QStringLiteral("x %1 -> %2").arg(before.x()).arg(after.x())));
+        if (content.height() > win.quick->height()) {
+            QVERIFY2(std::abs(before.y() - after.y()) < 2.0, qPrintable(QStringLiteral("y %1 -> %2").arg(before.y()).arg(after.y())));
+        }
+        grab(win, QStringLiteral("graph-view-zoomed.png"));
+    }
+
+    void darkPaletteIsReadable()
+    {
+        QPalette dark;
+        dark.setColor(QPalette::Window, QColor(0x20, 0x22, 0x26));
+        dark.setColor(QPalette::WindowText, QColor(0xe0, 0xe0, 0xe0));
+        dark.setColor(QPalette::Base, QColor(0x18, 0x1a, 0x1e));
+        dark.setColor(QPalette::Text, QColor(0xe0, 0xe0, 0xe0));
+        Window win;
+        open(win, &dark);
+        QTRY_VERIFY(win.root->property("dark").toBool());
+        const QImage image = grab(win, QStringLiteral("graph-view-dark.png"));
+        const QColor boxColor = win.root->property("boxColor").value<QColor>();
+        const QColor text = win.root->property("textColor").value<QColor>();
+        QVERIFY(boxColor.lightness() < 80);
+        for (const ServiceSpec &s : m_profile.services) {
+            const QRect r = layoutRectInWindow(win, s.id);
+            QVERIFY(countNear(image, r.adjusted(4, 4, -4, -4), boxColor, 6) > 100);
+            // Light title ink on the dark box.
+            QVERIFY2(countNear(image, QRect(r.left() + 30, r.top() + 6, r.width() - 60, 20), text, 120) > 10, qPrintable(s.id));
+        }
+        QString error;
+        const QString png = m_outDir + QStringLiteral("/export-dark.png");
+        QVERIFY2(win.w.exportGraph(png, &error), qPrintable(error));
+        QImage exported(png);
+        QCOMPARE(exported.pixelColor(2, 2), GraphRenderer::Palette::dark().background);
+    }
+
+    void exportsFromTheWindow()
+    {
+        Window win;
+        open(win);
+        ServiceGraphModel *model = win.w.graphModel();
+        QString error;
+        // PNG: the whole graph at 1:1, box fill where each service is, background elsewhere.
+        const QString png = m_outDir + QStringLiteral("/export.png");
+        QVERIFY2(win.w.exportGraph(png, &error), qPrintable(error));
+        const QImage image(png);
+        QCOMPARE(image.size(), QSize(qCeil(model->contentSize().width()), qCeil(model->contentSize().height())));
+        const auto light = GraphRenderer::Palette::light();
+        QCOMPARE(image.pixelColor(2, 2), light.background);
+        for (const auto &n : model->nodes()) {
+            const QRect r = n.rect.toAlignedRect();
+            QVERIFY2(countNear(image, r.adjusted(6, 6, -6, -6), light.box, 4) > 100, qPrintable(n.id));
+            QVERIFY2(countNear(image, r.adjusted(-2, 8, -r.width() + 3, -8), QColor(0x2e, 0x9d, 0x58), 150) > 5, qPrintable(n.id));
+        }
+        // SVG: well-formed, exactly one <rect> per service at its layout rectangle, titles as text.
+        const QString svg = m_outDir + QStringLiteral("/export.svg");
+        QVERIFY2(win.w.exportGraph(svg, &error), qPrintable(error));
+        QFile f(svg);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QXmlStreamReader xml(&f);
+        QList<QRectF> rects;
+        QStringList texts;
+        while (!xml.atEnd()) {
+            xml.readNext();
+            if (xml.isStartElement() && xml.name() == u"rect") {
+                const auto a = xml.attributes();
+                rects.append(QRectF(a.value(QLatin1String("x")).toDouble(), a.value(QLatin1String("y")).toDouble(), a.value(QLatin1String("width")).toDouble(),
+                                    a.value(QLatin1String("height")).toDouble()));
+            } else if (xml.isStartElement() && xml.name() == u"text") {
+                texts.append(xml.readElementText(QXmlStreamReader::IncludeChildElements));
+            }
+        }
+        QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+        QCOMPARE(rects.size(), m_profile.services.size());
+        for (const ServiceSpec &s : m_profile.services) {
+            const QRectF r = model->nodes()[model->rowOf(s.id)].rect;
+            QCOMPARE(std::count_if(rects.cbegin(), rects.cend(), [&](const QRectF &x) {
+                         return std::abs(x.x() - r.x()) < 0.5 && std::abs(x.y() - r.y()) < 0.5
+                                && std::abs(x.width() - r.width()) < 0.5 && std::abs(x.height() - r.height()) < 0.5;
+                     }),
+                     1);
+            QVERIFY2(std::any_of(texts.cbegin(), texts.cend(), [&](const QString &t) { return t.contains(s.name); }),
+                     qPrintable(s.name));
+        }
+        // DOT and JSON; an unknown suffix is refused with a reason.
+        QVERIFY2(win.w.exportGraph(m_outDir + QStringLiteral("/export.dot"), &error), qPrintable(error));
+        QVERIFY2(win.w.exportGraph(m_outDir + QStringLiteral("/export.json"), &error), qPrintable(error));
+        QVERIFY(!win.w.exportGraph(m_outDir + QStringLiteral("/export.bmpx"), &error));
+        QVERIFY(error.contains(QStringLiteral("bmpx")));
+        QVERIFY(!win.w.exportGraph(QStringLiteral("/nonexistent-dir/x.dot"), &error));
+        QVERIFY(error.contains(QStringLiteral("Cannot write")));
+    }
+
+    void exportsFromTheCli_data()
+    {
+        QTest::addColumn<QString>("format");
+        QTest::newRow("png") << QStringLiteral("png");
+        QTest::newRow("svg") << QStringLiteral("svg");
+        QTest::newRow("dot") << QStringLiteral("dot");
+        QTest::newRow("json") << QStringLiteral("json");
+    }
+    void exportsFromTheCli()
+    {
+        QFETCH(QString, format);
+        const QString out = m_outDir + QStringLiteral("/cli-export.") + format;
+        QFile::remove(out);
+        QProcess cli;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("QT_QPA_PLATFORM")); // the CLI must go headless by itself
+        env.remove(QStringLiteral("DISPLAY"));
+        cli.setProcessEnvironment(env);
+        cli.start(qEnvironmentVariable("HOPSCOPE_CLI"), {QStringLiteral("export"), m_profilePath, QStringLiteral("--polls"),
+                                                         QStringLiteral("0"), QStringLiteral("--format"), format,
+                                                         QStringLiteral("-o"), out});
+        QVERIFY(cli.waitForFinished(60000));
+        QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+        ServiceGraphModel declared;
+        declared.setProfile(m_profile);
+        if (format == u"png") {
+            const QImage image(out);
+            QCOMPARE(image.size(), QSize(qCeil(declared.contentSize().width()), qCeil(declared.contentSize().height())));
+            for (const auto &n : declared.nodes()) {
+                QVERIFY(countNear(image, n.rect.toAlignedRect().adjusted(6, 6, -6, -6), Qt::white, 4) > 100);
+            }
+        } else if (format == u"svg") {
+            QFile f(out);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QXmlStreamReader xml(&f);
+            int rects = 0;
+            while (!xml.atEnd()) {
+                xml.readNext();
+                rects += xml.isStartElement() && xml.name() == u"rect";
+            }
+            QVERIFY(!xml.hasError());
+            QCOMPARE(rects, m_profile.services.size());
+        } else if (format == u"dot") {
+            const QString dot = QStandardPaths::findExecutable(QStringLiteral("dot"));
+            QVERIFY2(!dot.isEmpty(), "graphviz 'dot' is not installed (scripts/bootstrap installs it)");
+            QProcess p;
+            p.start(dot, {QStringLiteral("-Tsvg"), out});
+            QVERIFY(p.waitForFinished(30000));
+            QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        } else {
+            QFile f(out);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+            QCOMPARE(o[QStringLiteral("profile")].toString(), m_profile.name);
+            QCOMPARE(o[QStringLiteral("layout")].toObject()[QStringLiteral("nodes")].toArray().size(), declared.rowCount());
+        }
+    }
+
+    void cliExportRefusesBadArguments_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("message");
+        const QString p = qEnvironmentVariable("HOPSCOPE_TEST_DATA") + QStringLiteral("/profiles/valid/demo-like.hopscope.json");
+        QTest::newRow("unknown format") << QStringList{p, QStringLiteral("--format"), QStringLiteral("gif"), QStringLiteral("-o"), QStringLiteral("/tmp/x")} << 2 << QStringLiteral("--format is one of");
+        QTest::newRow("no output") << QStringList{p, QStringLiteral("--format"), QStringLiteral("dot")} << 2 << QStringLiteral("usage");
+        QTest::newRow("bad polls") << QStringList{p, QStringLiteral("--polls"), QStringLiteral("-3"), QStringLiteral("--format"), QStringLiteral("dot"), QStringLiteral("-o"), QStringLiteral("/tmp/x")} << 2 << QStringLiteral("--polls");
+        QTest::newRow("unwritable output") << QStringList{p, QStringLiteral("--polls"), QStringLiteral("0"), QStringLiteral("--format"), QStringLiteral("png"), QStringLiteral("-o"), QStringLiteral("/nonexistent-dir/x.png")} << 1 << QStringLiteral("cannot write");
+        QTest::newRow("missing profile") << QStringList{QStringLiteral("/nonexistent.hopscope.json"), QStringLiteral("--format"), QStringLiteral("dot"), QStringLiteral("-o"), QStringLiteral("/tmp/x")} << 2 << QStringLiteral("nonexistent");
+    }
+    void cliExportRefusesBadArguments()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, exitCode);
+        QFETCH(QString, message);
+        QProcess cli;
+        cli.start(qEnvironmentVariable("HOPSCOPE_CLI"), QStringList{QStringLiteral("export")} + args);
+        QVERIFY(cli.waitForFinished(30000));
+        QCOMPARE(cli.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(cli.exitCode(), exitCode);
+        const QString err = QString::fromUtf8(cli.readAllStandardError());
+        QVERIFY2(err.contains(message), qPrintable(err));
+    }
+};
+
+QTEST_MAIN(tst_GraphView)
+#include "tst_GraphView.moc"

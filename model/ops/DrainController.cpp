@@ -25,10 +25,21 @@ QString bare(QString name)
     return name;
 }
 
+// A failed query leaves the last good answer in place: that is no observation. A negative answer
+// (NXDOMAIN / NODATA, e.g. after the last record of a name was removed) is one.
+bool staleAnswer(const DnsServiceState &svc)
+{
+    return svc.isStale() && svc.lastStatus != DnsResult::Status::NxDomain
+        && svc.lastStatus != DnsResult::Status::NoData;
+}
+
 // Is this exact record (owner + address/SRV data) in the discovery snapshot's answers?
 bool dnsLists(const DnsDiscoverySnapshot &snap, const DnsUpdateRecord &rec, QString *staleWhy)
 {
     for (const DnsServiceState &svc : snap.services) {
+        if (svc.lastStatus == DnsResult::Status::NxDomain || svc.lastStatus == DnsResult::Status::NoData) {
+            continue; // a negative answer lists nothing (records kept there are the last good ones)
+        }
         for (const DnsTarget &t : svc.records) {
             const DnsRecord &r = t.record;
             if (bare(r.owner) != bare(rec.owner)) {
@@ -38,13 +49,13 @@ bool dnsLists(const DnsDiscoverySnapshot &snap, const DnsUpdateRecord &rec, QStr
                 ? QStringLiteral("%1 %2 %3 %4.").arg(r.priority).arg(r.weight).arg(r.port).arg(r.target)
                 : r.address.toString();
             if (bare(rdata) == bare(rec.rdata)) {
-                if (svc.isStale() && staleWhy) {
+                if (staleAnswer(svc) && staleWhy) {
                     *staleWhy = svc.error.message;
                 }
                 return true;
             }
         }
-        if (svc.isStale() && staleWhy && bare(svc.name) == bare(rec.owner)) {
+        if (staleAnswer(svc) && staleWhy && bare(svc.name) == bare(rec.owner)) {
             *staleWhy = svc.error.message;
         }
     }

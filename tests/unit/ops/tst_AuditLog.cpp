@@ -68,6 +68,7 @@ private Q_SLOTS:
     void appendAfterReopenContinuesTheChain();
     void tamperIsDetected_data();
     void tamperIsDetected();
+    void capturedLogVerifies();
     void lineSurvivesSigkill();
     void unwritableDirectoryIsAnError();
     void profileNamesBecomeSafeFileNames();
@@ -174,6 +175,17 @@ void tst_AuditLog::tamperIsDetected()
     const AuditVerifyResult r = AuditLog::verify(path);
     QVERIFY2(!r.ok(), qPrintable(how));
     QVERIFY2(problemsText(r).contains(expectedWords), qPrintable(problemsText(r)));
+}
+
+void tst_AuditLog::capturedLogVerifies()
+{
+    // A log written by a real drain + undrain on the demo cluster (hopscope-cli), kept as data.
+    const QString path = qEnvironmentVariable("HOPSCOPE_TEST_DATA")
+        + QStringLiteral("/ops/audit/demo-drain-undrain.audit.jsonl");
+    QVERIFY2(QFile::exists(path), qPrintable(path));
+    const AuditVerifyResult r = AuditLog::verify(path);
+    QVERIFY2(r.ok(), qPrintable(problemsText(r)));
+    QVERIFY(r.lines >= 6);
 }
 
 void tst_AuditLog::lineSurvivesSigkill()

@@ -1,0 +1,361 @@
+// Drain and undrain on the real demo cluster, checked by reading the servers back (dig against
+// BIND, HAProxy's runtime API, the sidecar's /server_info), never by hopscope's own report.
+
+#include "haproxy/HaproxyRuntimeClient.h"
+#include "ops/AuditLog.h"
+#include "ops/DrainController.h"
+#include "profile/ProfileStore.h"
+#include "topology/ClusterMonitor.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace hopscope;
+
+namespace {
+
+QJsonObject peersState()
+{
+    QFile f(qEnvironmentVariable("HOPSCOPE_PEERS_DIR") + QStringLiteral("/state.json"));
+    if (!f.open(QIODevice::ReadOnly)) {
+        return {};
+    }
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+struct Run
+{
+    int code = -1;
+    QString out;
+    QString err;
+};
+
+Run run(const QStringList &args, const QString &auditDir, int timeoutMs = 150000)
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HOPSCOPE_AUDIT_DIR"), auditDir);
+    p.setProcessEnvironment(env);
+    p.setStandardInputFile(QProcess::nullDevice()); // no TTY: scripts' view
+    p.start(qEnvironmentVariable("HOPSCOPE_CLI"), args);
+    Run r;
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+QString tool(const QString &program, const QStringList &args)
+{
+    QProcess p;
+    p.start(program, args);
+    p.waitForFinished(20000);
+    return QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());
+}
+
+int peers(const QStringList &args)
+{
+    QProcess p;
+    p.start(QStringLiteral("python3"), QStringList{qEnvironmentVariable("HOPSCOPE_PEERS_SCRIPT")} + args);
+    p.waitForFinished(60000);
+    return p.exitCode();
+}
+
+} // namespace
+
+class tst_Drain : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void serviceBDrainAndUndoOnAllLayers();
+    void meshTargetDrainsThroughItsSidecar();
+    void wrongTsigSecretChangesNothing();
+    void refusals_data();
+    void refusals();
+    void forcedLastHealthyNeedsTypedConfirmation();
+    void haproxyKilledMidDrainThenUndone();
+    void auditVerifyCatchesTampering();
+
+private:
+    QString dig(const QString &name);
+    QString taskKey(const QString &service, int index) const;
+    QString writeProfile(const std::function<void(QJsonObject &)> &edit);
+
+    QJsonObject m_state;
+    QString m_profile;
+    QTemporaryDir m_tmp;
+    QString m_audit;
+};
+
+void tst_Drain::initTestCase()
+{
+    m_state = peersState();
+    QVERIFY2(!m_state.isEmpty(), "no state.json in HOPSCOPE_PEERS_DIR: the demo cluster is not up");
+    m_profile = qEnvironmentVariable("HOPSCOPE_PEERS_DIR") + QStringLiteral("/demo.hopscope.json");
+    m_audit = m_tmp.filePath(QStringLiteral("audit"));
+    qputenv("HOPSCOPE_AUDIT_DIR", m_audit.toLocal8Bit());
+}
+
+QString tst_Drain::dig(const QString &name)
+{
+    const QJsonObject dns = m_state.value(QStringLiteral("dns")).toObject();
+    return tool(QStringLiteral("dig"), {QStringLiteral("+short"), QStringLiteral("@127.0.0.1"), QStringLiteral("-p"),
+                                           QString::number(dns.value(QStringLiteral("port")).toInt()), name,
+                                           QStringLiteral("A")});
+}
+
+QString tst_Drain::taskKey(const QString &service, int index) const
+{
+    const QJsonObject t = m_state.value(QStringLiteral("services")).toObject().value(service).toObject()
+                              .value(QStringLiteral("tasks")).toArray().at(index).toObject();
+    return QStringLiteral("%1:%2").arg(t.value(QStringLiteral("addr")).toString()).arg(t.value(QStringLiteral("port")).toInt());
+}
+
+QString tst_Drain::writeProfile(const std::function<void(QJsonObject &)> &edit)
+{
+    QFile f(m_profile);
+    f.open(QIODevice::ReadOnly);
+    QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+    edit(o);
+    static int n = 0;
+    const QString path = m_tmp.filePath(QStringLiteral("p%1.hopscope.json").arg(++n));
+    QFile out(path);
+    out.open(QIODevice::WriteOnly);
+    out.write(QJsonDocument(o).toJson());
+    return path;
+}
+
+// HAProxy's view of one address:port, read through its runtime API in-process (show stat).
+static QString haproxyStatus(const QJsonObject &state, const QString &key)
+{
+    const auto ep = RuntimeEndpoint::parse(state.value(QStringLiteral("haproxy")).toObject().value(QStringLiteral("runtime")).toString());
+    HaproxyRuntimeClient client(*ep);
+    QString status = QStringLiteral("absent");
+    bool done = false;
+    client.send({QStringLiteral("show stat")}, [&](const HaproxyRuntimeReply &r) {
+        for (const QByteArray &line : r.outputs.value(0).split('\n')) {
+            const QList<QByteArray> cols = line.split(',');
+            if (cols.size() > 73 && QString::fromLatin1(cols[73]) == key) {
+                status = QString::fromLatin1(cols[17]);
+            }
+        }
+        done = true;
+    });
+    QDeadlineTimer deadline(10000);
+    while (!done && !deadline.hasExpired()) {
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 100);
+    }
+    return done ? status : QStringLiteral("no answer");
+}
+
+void tst_Drain::serviceBDrainAndUndoOnAllLayers()
+{
+    const QString key = taskKey(QStringLiteral("serviceb"), 1);
+    const QString addr = key.section(u':', 0, 0);
+    QVERIFY2(dig(QStringLiteral("serviceb.corp.internal")).contains(addr), "precondition: BIND lists it");
+    QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(m_state, key), QStringLiteral("UP"), 20000);
+
+    const Run d = run({QStringLiteral("drain"), m_profile, key, QStringLiteral("--yes"), QStringLiteral("--wait"),
+                          QStringLiteral("--timeout"), QStringLiteral("60"), QStringLiteral("--json")},
+        m_audit);
+    QVERIFY2(d.code == 0, qPrintable(d.out + d.err));
+    const QJsonObject result = QJsonDocument::fromJson(d.out.toUtf8()).object();
+    QCOMPARE(result.value(QStringLiteral("outcome")).toString(), QStringLiteral("safe"));
+    QCOMPARE(result.value(QStringLiteral("countdown")).toObject().value(QStringLiteral("dnsStaleSecondsLeft")).toInt(), 0);
+    // Read the servers back: BIND no longer answers it; HAProxy does not route to it.
+    QVERIFY2(!dig(QStringLiteral("serviceb.corp.internal")).contains(addr), "BIND still lists the record");
+    const QString lb = haproxyStatus(m_state, key);
+    QVERIFY2(lb == u"absent" || lb.startsWith(u"DRAIN") || lb.startsWith(u"MAINT"), qPrintable(lb));
+
+    const Run u = run({QStringLiteral("undrain"), m_profile, key, QStringLiteral("--yes")}, m_audit);
+    QVERIFY2(u.code == 0, qPrintable(u.out + u.err));
+    QVERIFY2(dig(QStringLiteral("serviceb.corp.internal")).contains(addr), "BIND does not list the record again");
+    QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(m_state, key), QStringLiteral("UP"), 20000);
+
+    const QString log = AuditLog::pathForProfile(QStringLiteral("demo (loopback)"));
+    QVERIFY2(AuditLog::verify(log).ok(), qPrintable(log));
+    const Run show = run({QStringLiteral("audit"), QStringLiteral("show"), m_profile}, m_audit);
+    QCOMPARE(show.code, 0);
+    for (const char *event : {"plan", "confirm", "step [dns-remove]", "verified [dns-remove]", "step [lb-drain]",
+             "safe", "undo-step [dns-remove]", "undone"}) {
+        QVERIFY2(show.out.contains(QLatin1String(event)), event);
+    }
+}
+
+void tst_Drain::meshTargetDrainsThroughItsSidecar()
+{
+    const QString key = taskKey(QStringLiteral("payments"), 0);
+    const QString admin = m_state.value(QStringLiteral("envoy")).toObject().value(QStringLiteral("payments-1-envoy"))
+                              .toObject().value(QStringLiteral("admin_url")).toString();
+    QVERIFY(tool(QStringLiteral("curl"), {QStringLiteral("-s"), admin + QStringLiteral("/server_info")}).contains(QStringLiteral("LIVE")));
+    const Run d = run({QStringLiteral("drain"), m_profile, key, QStringLiteral("--yes"), QStringLiteral("--json")}, m_audit);
+    // 3: every step verified, not waited for safe (no --wait).
+    QVERIFY2(d.code == 3 || d.code == 0, qPrintable(d.out + d.err));
+    QVERIFY(tool(QStringLiteral("curl"), {QStringLiteral("-s"), admin + QStringLiteral("/server_info")}).contains(QStringLiteral("DRAINING")));
+    const QJsonArray steps = QJsonDocument::fromJson(d.out.toUtf8()).object().value(QStringLiteral("steps")).toArray();
+    QCOMPARE(steps.last().toObject().value(QStringLiteral("kind")).toString(), QStringLiteral("sidecar-fail"));
+    const Run u = run({QStringLiteral("undrain"), m_profile, key, QStringLiteral("--yes")}, m_audit);
+    QVERIFY2(u.code == 0, qPrintable(u.out + u.err));
+    QVERIFY(tool(QStringLiteral("curl"), {QStringLiteral("-s"), admin + QStringLiteral("/server_info")}).contains(QStringLiteral("LIVE")));
+    QVERIFY(dig(QStringLiteral("payments.corp.internal")).contains(key.section(u':', 0, 0)));
+}
+
+void tst_Drain::wrongTsigSecretChangesNothing()
+{
+    const QString secretFile = m_tmp.filePath(QStringLiteral("wrong.secret"));
+    QFile s(secretFile);
+    QVERIFY(s.open(QIODevice::WriteOnly));
+    s.write("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n");
+    s.close();
+    const QString profile = writeProfile([&](QJsonObject &o) {
+        QJsonObject du = o.value(QStringLiteral("dnsUpdate")).toObject();
+        QJsonObject key = du.value(QStringLiteral("tsigKey")).toObject();
+        key.insert(QStringLiteral("secret"), QString(QStringLiteral("file:") + secretFile));
+        du.insert(QStringLiteral("tsigKey"), key);
+        o.insert(QStringLiteral("dnsUpdate"), du);
+        o.insert(QStringLiteral("name"), QStringLiteral("wrong-secret"));
+    });
+    const QString key = taskKey(QStringLiteral("serviceb"), 2);
+    const Run d = run({QStringLiteral("drain"), profile, key, QStringLiteral("--yes")}, m_audit);
+    QCOMPARE(d.code, 1);
+    QVERIFY2(d.out.contains(QStringLiteral("the key's secret is wrong")) || d.err.contains(QStringLiteral("the key's secret is wrong")),
+        qPrintable(d.out + d.err));
+    QVERIFY2(d.out.contains(QStringLiteral("nothing was changed")), qPrintable(d.out));
+    QVERIFY(!QString(d.out + d.err).contains(QStringLiteral("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")));
+    QVERIFY(dig(QStringLiteral("serviceb.corp.internal")).contains(key.section(u':', 0, 0)));
+    QCOMPARE(haproxyStatus(m_state, key), QStringLiteral("UP"));
+    QFile log(AuditLog::pathForProfile(QStringLiteral("wrong-secret")));
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    const QByteArray lines = log.readAll();
+    QVERIFY2(lines.contains("\"event\":\"failed\"") && lines.contains("BADSIG"), lines.constData());
+}
+
+void tst_Drain::refusals_data()
+{
+    QTest::addColumn<QString>("service");
+    QTest::addColumn<bool>("observeOnly");
+    QTest::addColumn<QStringList>("extra");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("last-healthy-target") << "order" << false << QStringList{QStringLiteral("--yes")} << "last healthy target";
+    QTest::newRow("observe-only-profile") << "serviceb" << true << QStringList{QStringLiteral("--yes")} << "observe-only";
+    QTest::newRow("no-tty-without-yes") << "serviceb" << false << QStringList{} << "stdin is not a terminal";
+    QTest::newRow("unknown-target") << "" << false << QStringList{QStringLiteral("--yes")} << "not a target of any service";
+}
+
+void tst_Drain::refusals()
+{
+    QFETCH(QString, service);
+    QFETCH(bool, observeOnly);
+    QFETCH(QStringList, extra);
+    QFETCH(QString, expected);
+    const QString profile = observeOnly ? writeProfile([](QJsonObject &o) { o.insert(QStringLiteral("observeOnly"), true); })
+                                        : m_profile;
+    const QString key = service.isEmpty() ? QStringLiteral("127.0.0.1:9") : taskKey(service, 0);
+    const Run d = run(QStringList{QStringLiteral("drain"), profile, key} + extra, m_audit);
+    QCOMPARE(d.code, 1);
+    QVERIFY2(QString(d.out + d.err).contains(expected), qPrintable(d.out + d.err));
+    if (!service.isEmpty()) {
+        QVERIFY(dig(service + QStringLiteral(".corp.internal")).contains(key.section(u':', 0, 0)));
+    }
+}
+
+void tst_Drain::forcedLastHealthyNeedsTypedConfirmation()
+{
+    const QString key = taskKey(QStringLiteral("order"), 0);
+    const Run noConfirm = run({QStringLiteral("drain"), m_profile, key, QStringLiteral("--force"), QStringLiteral("--yes")}, m_audit);
+    QCOMPARE(noConfirm.code, 1);
+    QVERIFY2(noConfirm.err.contains(QStringLiteral("--confirm ") + key), qPrintable(noConfirm.err));
+    const Run wrong = run({QStringLiteral("drain"), m_profile, key, QStringLiteral("--force"), QStringLiteral("--confirm"),
+                              QStringLiteral("127.0.0.1:1")},
+        m_audit);
+    QCOMPARE(wrong.code, 1);
+    QVERIFY(dig(QStringLiteral("order.corp.internal")).contains(key.section(u':', 0, 0)));
+    const Run ok = run({QStringLiteral("drain"), m_profile, key, QStringLiteral("--force"), QStringLiteral("--confirm"), key}, m_audit);
+    QVERIFY2(ok.code == 3 || ok.code == 0, qPrintable(ok.out + ok.err));
+    QVERIFY(!dig(QStringLiteral("order.corp.internal")).contains(key.section(u':', 0, 0)));
+    const Run u = run({QStringLiteral("undrain"), m_profile, key, QStringLiteral("--yes")}, m_audit);
+    QVERIFY2(u.code == 0, qPrintable(u.out + u.err));
+    QVERIFY(dig(QStringLiteral("order.corp.internal")).contains(key.section(u':', 0, 0)));
+    QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(m_state, key), QStringLiteral("UP"), 20000);
+}
+
+void tst_Drain::haproxyKilledMidDrainThenUndone()
+{
+    const QString key = taskKey(QStringLiteral("user"), 0);
+    const ProfileLoadResult loaded = ProfileStore::load(m_profile);
+    QVERIFY(loaded.ok());
+    ClusterMonitor monitor(*loaded.profile);
+    QSignalSpy round(&monitor, &ClusterMonitor::roundCompleted);
+    monitor.start();
+    QVERIFY(round.wait(20000));
+    AuditLog audit(m_tmp.filePath(QStringLiteral("killed.audit.jsonl")));
+    DrainController ctl(&monitor, &audit);
+    ctl.setVerifyTimeoutMs(20000);
+    const DrainPlan plan = ctl.makePlan(key, DrainForce::No);
+    QVERIFY2(plan.canExecute(), qPrintable(plan.toText()));
+    QCOMPARE(plan.steps.size(), 2); // DNS record, then be_user
+    QVERIFY(ctl.confirm(QString()));
+    const QString dir = qEnvironmentVariable("HOPSCOPE_PEERS_DIR");
+    QCOMPARE(peers({QStringLiteral("kill"), QStringLiteral("--dir"), dir, QStringLiteral("haproxy")}), 0);
+    QSignalSpy failed(&ctl, &DrainController::failed);
+    ctl.execute();
+    QVERIFY(failed.wait(60000));
+    QVERIFY2(failed.first().first().toString().contains(QStringLiteral("lb-drain failed")), qPrintable(failed.first().first().toString()));
+    QCOMPARE(ctl.state(), DrainController::State::Failed);
+    QCOMPARE(ctl.doneSteps().size(), 1); // the DNS removal
+    QVERIFY(!dig(QStringLiteral("user.corp.internal")).contains(key.section(u':', 0, 0)));
+
+    QCOMPARE(peers({QStringLiteral("start"), QStringLiteral("--dir"), dir, QStringLiteral("haproxy")}), 0);
+    QSignalSpy undone(&ctl, &DrainController::undoFinished);
+    ctl.undo();
+    QVERIFY(undone.wait(60000));
+    QVERIFY2(undone.first().first().toBool(), qPrintable(undone.first().at(1).toString()));
+    QVERIFY(dig(QStringLiteral("user.corp.internal")).contains(key.section(u':', 0, 0)));
+    QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(m_state, key), QStringLiteral("UP"), 20000);
+    monitor.stop();
+
+    const AuditVerifyResult v = AuditLog::verify(audit.filePath());
+    QVERIFY(v.ok());
+    QFile f(audit.filePath());
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray all = f.readAll();
+    for (const char *e : {"\"event\":\"failed\"", "\"event\":\"undo\"", "\"event\":\"undone\""}) {
+        QVERIFY2(all.contains(e), e);
+    }
+}
+
+void tst_Drain::auditVerifyCatchesTampering()
+{
+    const QString log = AuditLog::pathForProfile(QStringLiteral("demo (loopback)"));
+    const Run ok = run({QStringLiteral("audit"), QStringLiteral("verify"), log}, m_audit);
+    QVERIFY2(ok.code == 0, qPrintable(ok.out + ok.err));
+    QFile f(log);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QByteArray bytes = f.readAll();
+    f.close();
+    const QString copy = m_tmp.filePath(QStringLiteral("tampered.audit.jsonl"));
+    bytes[bytes.indexOf("\"confirm\"") + 2] = 'X';
+    QFile c(copy);
+    QVERIFY(c.open(QIODevice::WriteOnly));
+    c.write(bytes);
+    c.close();
+    const Run bad = run({QStringLiteral("audit"), QStringLiteral("verify"), copy}, m_audit);
+    QCOMPARE(bad.code, 1);
+    QVERIFY2(bad.out.contains(QStringLiteral("NOT intact")), qPrintable(bad.out));
+}
+
+QTEST_GUILESS_MAIN(tst_Drain)
+#include "tst_Drain.moc"

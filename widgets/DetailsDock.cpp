@@ -1,6 +1,9 @@
 #include "DetailsDock.h"
 
+#include <QHBoxLayout>
+#include <QPushButton>
 #include <QTextBrowser>
+#include <QVBoxLayout>
 
 namespace hopscope {
 
@@ -19,10 +22,31 @@ QString timeText(const QDateTime &t)
 DetailsDock::DetailsDock(QWidget *parent)
     : QDockWidget(tr("Details"), parent)
     , m_view(new QTextBrowser(this))
+    , m_drain(new QPushButton(tr("&Drain…"), this))
+    , m_undrain(new QPushButton(tr("U&ndrain…"), this))
 {
     setObjectName(QStringLiteral("detailsDock"));
     m_view->setOpenLinks(false);
-    setWidget(m_view);
+    auto *body = new QWidget(this);
+    auto *layout = new QVBoxLayout(body);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_view, 1);
+    auto *buttons = new QHBoxLayout;
+    buttons->addStretch(1);
+    buttons->addWidget(m_drain);
+    buttons->addWidget(m_undrain);
+    layout->addLayout(buttons);
+    setWidget(body);
+    m_drain->setToolTip(tr("Take the selected task out of rotation on every layer, safely (Ctrl+D)"));
+    m_undrain->setToolTip(tr("Put the selected task back on every layer a drain took it out of"));
+    connect(m_drain, &QPushButton::clicked, this, [this] { Q_EMIT drainRequested(m_target); });
+    connect(m_undrain, &QPushButton::clicked, this, [this] { Q_EMIT undrainRequested(m_target); });
+    render();
+}
+
+void DetailsDock::setDrainEnabled(bool enabled)
+{
+    m_drainEnabled = enabled;
     render();
 }
 
@@ -140,6 +164,9 @@ void DetailsDock::render()
         }
     }
     m_view->setHtml(html);
+    const bool haveTarget = !m_target.isEmpty() && m_topology.target(m_service, m_target);
+    m_drain->setEnabled(haveTarget && m_drainEnabled);
+    m_undrain->setEnabled(haveTarget && m_drainEnabled);
 }
 
 } // namespace hopscope

@@ -4,6 +4,7 @@
 
 #include <QDockWidget>
 
+class QPushButton;
 class QTextBrowser;
 
 namespace hopscope {
@@ -21,11 +22,20 @@ public:
     void selectTarget(const QString &serviceId, const QString &key);
     void clearSelection();
     QString text() const; // plain text of what is shown (tests, accessibility)
+    QString selectedTarget() const { return m_target; }
+    void setDrainEnabled(bool enabled);
+
+Q_SIGNALS:
+    void drainRequested(const QString &target);
+    void undrainRequested(const QString &target);
 
 private:
     void render();
 
     QTextBrowser *m_view;
+    QPushButton *m_drain;
+    QPushButton *m_undrain;
+    bool m_drainEnabled = true;
     Topology m_topology;
     QString m_service;
     QString m_target;

@@ -1,10 +1,12 @@
 #include "MainWindow.h"
 
 #include "DetailsDock.h"
+#include "DrainDialog.h"
 #include "GraphPane.h"
 #include "GraphRenderer.h"
 #include "RecentProfiles.h"
 #include "core/PollingSource.h"
+#include "ops/AuditLog.h"
 #include "profile/ProfileStore.h"
 #include "topology/ClusterMonitor.h"
 #include "topology/GraphExport.h"
@@ -58,6 +60,8 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_recent, &RecentProfiles::changed, this, &MainWindow::rebuildRecentMenu);
     connect(m_graph, &GraphPane::nodeSelected, m_details, &DetailsDock::selectService);
     connect(m_graph, &GraphPane::taskSelected, m_details, &DetailsDock::selectTarget);
+    connect(m_details, &DetailsDock::drainRequested, this, [this](const QString &t) { openDrain(t); });
+    connect(m_details, &DetailsDock::undrainRequested, this, [this](const QString &t) { openDrain(t, true); });
 
     QSettings settings;
     if (!restoreGeometry(settings.value(QStringLiteral("mainWindow/geometry")).toByteArray())) {
@@ -70,7 +74,11 @@ MainWindow::MainWindow(QWidget *parent)
     showStatus(tr("Ready"));
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    // Drain dialogs borrow the monitor and the audit log, which die before child widgets do.
+    qDeleteAll(findChildren<DrainDialog *>());
+}
 
 void MainWindow::createMenus()
 {
@@ -97,6 +105,21 @@ void MainWindow::createMenus()
     view->addSeparator();
     view->addAction(m_details->toggleViewAction());
     view->addAction(m_logDock->toggleViewAction());
+
+    QMenu *cluster = menuBar()->addMenu(tr("&Cluster"));
+    QAction *drain = cluster->addAction(tr("&Drain Selected Task…"), this, [this] {
+        if (m_details->selectedTarget().isEmpty()) {
+            showStatus(tr("Select a task in the graph first"));
+            return;
+        }
+        openDrain(m_details->selectedTarget());
+    });
+    drain->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+    cluster->addAction(tr("&Undrain Selected Task…"), this, [this] {
+        if (!m_details->selectedTarget().isEmpty()) {
+            openDrain(m_details->selectedTarget(), true);
+        }
+    });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About hopscope"), this, [this] {
@@ -211,6 +234,8 @@ bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling pollin
     m_lastError.clear();
     m_profile = result.profile;
     m_profilePath = QFileInfo(path).absoluteFilePath();
+    // Open drain dialogs belong to the old profile's monitor and audit log: end them first.
+    qDeleteAll(findChildren<DrainDialog *>());
     m_monitor.reset();
     m_model->setProfile(*m_profile);
     m_details->clearSelection();
@@ -218,6 +243,8 @@ bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling pollin
     connect(m_monitor.get(), &ClusterMonitor::topologyChanged, this, &MainWindow::onTopologyChanged);
     m_logView->setModel(m_monitor->eventLog());
     connect(m_monitor->eventLog(), &QAbstractItemModel::rowsInserted, m_logView, &QListView::scrollToBottom);
+    m_audit = std::make_unique<AuditLog>(AuditLog::pathForProfile(m_profile->name));
+    m_details->setDrainEnabled(!m_profile->observeOnly);
     m_monitor->eventLog()->append(EventLog::Severity::Info, QStringLiteral("profile"),
                                   tr("opened %1 (%2 sources)").arg(m_profilePath).arg(m_monitor->sources().size()));
     onTopologyChanged(m_monitor->topology());
@@ -234,6 +261,21 @@ bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling pollin
     showStatus(polling == LivePolling::On ? tr("Opened %1 — polling %2 sources").arg(QFileInfo(path).fileName()).arg(m_monitor->sources().size())
                                           : tr("Opened %1 — not polling").arg(QFileInfo(path).fileName()));
     return true;
+}
+
+DrainDialog *MainWindow::openDrain(const QString &target, bool undrain)
+{
+    if (!m_monitor || !m_audit) {
+        return nullptr;
+    }
+    auto *dialog = new DrainDialog(m_monitor.get(), m_audit.get(), target,
+                                   undrain ? DrainDialog::Mode::Undrain : DrainDialog::Mode::Drain, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog->controller(), &DrainController::messageChanged, this, [this, target](const QString &m) {
+        m_monitor->eventLog()->append(EventLog::Severity::Info, QStringLiteral("drain ") + target, m);
+    });
+    dialog->show();
+    return dialog;
 }
 
 void MainWindow::onTopologyChanged(const Topology &topology)

@@ -14,6 +14,7 @@ class QMenu;
 
 namespace hopscope {
 
+class AuditLog;
 class ClusterMonitor;
 class DetailsDock;
 class GraphPane;
@@ -41,6 +42,8 @@ public:
     ClusterMonitor *monitor() const { return m_monitor.get(); }
     DetailsDock *detailsDock() const { return m_details; }
     QString sourceSummary() const;
+    // Opens the guided drain (or undrain) of one target, "addr:port", non-modal.
+    class DrainDialog *openDrain(const QString &target, bool undrain = false);
     const std::optional<ClusterProfile> &profile() const { return m_profile; }
     QString lastError() const { return m_lastError; }
     // File → Export: the whole graph to PNG, SVG, DOT or JSON, chosen by the file's suffix.
@@ -65,6 +68,7 @@ private:
     QListView *m_logView;
     QLabel *m_sourcesLabel;
     std::unique_ptr<ClusterMonitor> m_monitor;
+    std::unique_ptr<AuditLog> m_audit;
     QMenu *m_recentMenu = nullptr;
     QLabel *m_profileLabel;
     std::optional<ClusterProfile> m_profile;

@@ -77,6 +77,18 @@ GraphLayout::Result GraphLayout::layout(const QList<Node> &nodes, const QList<Ed
         }
     }
 
+    // Longest-path layering puts every source in layer 0, which makes the first column the
+    // tallest in wide graphs; place a source just left of its nearest callee instead.
+    for (int v = 0; v < n; ++v) {
+        if (in[size_t(v)].empty() && !forward[size_t(v)].empty()) {
+            int nearest = layers[size_t(forward[size_t(v)].front())];
+            for (int w : forward[size_t(v)]) {
+                nearest = std::min(nearest, layers[size_t(w)]);
+            }
+            layers[size_t(v)] = std::max(0, nearest - 1);
+        }
+    }
+
     const int layerCount = *std::max_element(layers.cbegin(), layers.cend()) + 1;
     std::vector<std::vector<int>> byLayer(static_cast<size_t>(layerCount));
     for (int v = 0; v < n; ++v) {

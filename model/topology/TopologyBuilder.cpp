@@ -73,6 +73,16 @@ public:
         return {};
     }
     QList<TargetNode> take(const QString &serviceId) { return m_table.take(serviceId).values(); }
+    template<typename Fn>
+    void forEach(const QString &serviceId, Fn &&fn)
+    {
+        auto it = m_table.find(serviceId);
+        if (it != m_table.end()) {
+            for (TargetNode &t : *it) {
+                fn(t);
+            }
+        }
+    }
 
 private:
     QHash<QString, QMap<QString, TargetNode>> m_table;
@@ -280,6 +290,27 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
             node.health = state.error.isError() ? Health::Down : Health::Unknown;
             node.reason = state.error.isError() ? QStringLiteral("unreachable: ") + state.error.message
                                                 : QStringLiteral("no data yet");
+            // The services this LB routes to are health-checked by it: until it answers, their
+            // tasks are not known to be healthy, whatever DNS lists.
+            QSet<QString> checked;
+            for (const RouteSpec &r : lb.routes) {
+                checked.insert(r.service);
+            }
+            for (const EdgeSpec &e : profile.edges) {
+                if (e.via == EdgeSpec::Via::LoadBalancer && e.loadBalancer == lb.id) {
+                    checked.insert(e.to);
+                }
+            }
+            for (const QString &serviceId : std::as_const(checked)) {
+                table.forEach(serviceId, [&](TargetNode &target) {
+                    Observation o;
+                    o.source = QStringLiteral("lb:") + lb.id;
+                    o.health = Health::Unknown;
+                    o.stale = state.error.isError();
+                    o.text = node.reason;
+                    target.observations.append(o);
+                });
+            }
         } else {
             node.version = snap->info.version;
             node.health = state.stale ? Health::Stale : Health::Healthy;

@@ -207,6 +207,30 @@ private Q_SLOTS:
         QCOMPARE(t.target(QStringLiteral("user"), QStringLiteral("10.0.0.41:9000"))->sidecar, QStringLiteral("user-1-envoy"));
     }
 
+    void dnsListingIsNotHealthWhileTheCheckingLbHasNoData()
+    {
+        // user is routed by the LB: before the LB's first answer, DNS alone must not say healthy.
+        Scenario s;
+        DnsServiceState user;
+        user.id = QStringLiteral("user");
+        user.name = QStringLiteral("user.corp");
+        user.profilePort = 9000;
+        DnsTarget t = dnsTarget(QStringLiteral("10.0.0.42"));
+        t.record.owner = QStringLiteral("user.corp");
+        user.records.append(t);
+        s.in.dns->services.append(user);
+        Topology topo = TopologyBuilder::build(profile(), s.in);
+        QCOMPARE(topo.target(QStringLiteral("user"), QStringLiteral("10.0.0.42:9000"))->health, Health::Unknown);
+        // b is not behind the LB in this profile: DNS alone is its only (and sufficient) source.
+        s.dnsB().records.append(dnsTarget(QStringLiteral("10.0.0.12")));
+        topo = TopologyBuilder::build(profile(), s.in);
+        QCOMPARE(topo.target(QStringLiteral("b"), QStringLiteral("10.0.0.12:8000"))->health, Health::Healthy);
+        // Once the LB answers, its health check decides.
+        s.backend(QStringLiteral("be_user")).servers.append(lbServer(QStringLiteral("u2"), QStringLiteral("10.0.0.42"), 9000, QStringLiteral("UP")));
+        topo = TopologyBuilder::build(profile(), s.in);
+        QCOMPARE(topo.target(QStringLiteral("user"), QStringLiteral("10.0.0.42:9000"))->health, Health::Healthy);
+    }
+
     void noDataYetIsUnknownNeverHealthy()
     {
         TopologyInputs in;

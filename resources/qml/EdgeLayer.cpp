@@ -35,16 +35,24 @@ void EdgeLayer::setGraphModel(QObject *model)
     }
     m_model = graph;
     if (m_model) {
-        connect(m_model, &ServiceGraphModel::geometryChanged, this, [this] { update(); });
-        connect(m_model, &QAbstractItemModel::modelReset, this, [this] { update(); });
+        connect(m_model, &ServiceGraphModel::geometryChanged, this, [this] {
+            m_overviewDirty = true;
+            update();
+        });
+        connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
+            m_overviewDirty = true;
+            update();
+        });
         connect(m_model, &QAbstractItemModel::dataChanged, this, &EdgeLayer::onModelDataChanged);
     }
+    m_overviewDirty = true;
     Q_EMIT graphModelChanged();
     update();
 }
 
 void EdgeLayer::onModelDataChanged(const QModelIndex &from, const QModelIndex &to)
 {
+    m_overviewDirty = true;
     // Health shows in the overview (box borders and task dots); detailed edges do not depend on
     // health. Repaint only if one of the changed nodes is on screen.
     if (!m_lod || !m_model) {
@@ -79,7 +87,15 @@ void EdgeLayer::setEdges(const QVariantList &edges)
 HOPSCOPE_EDGE_SETTER(setLineColor, m_lineColor, const QColor &)
 HOPSCOPE_EDGE_SETTER(setBadgeColor, m_badgeColor, const QColor &)
 HOPSCOPE_EDGE_SETTER(setTextColor, m_textColor, const QColor &)
-HOPSCOPE_EDGE_SETTER(setBorderColor, m_borderColor, const QColor &)
+void EdgeLayer::setBorderColor(const QColor &value)
+{
+    if (value != m_borderColor) {
+        m_borderColor = value;
+        m_overviewDirty = true; // the colour of stale and no-data boxes
+        Q_EMIT paletteChanged();
+        update();
+    }
+}
 HOPSCOPE_EDGE_SETTER(setShowLabels, m_showLabels, bool)
 HOPSCOPE_EDGE_SETTER(setLod, m_lod, bool)
 #undef HOPSCOPE_EDGE_SETTER
@@ -186,11 +202,38 @@ void EdgeLayer::paintDetailed(QPainter *painter)
         const qreal dx = std::max<qreal>(40, std::abs(s.p2.x() - s.p1.x()) / 2);
         const qreal dir = s.p2.x() >= s.p1.x() ? 1 : -1;
         path.cubicTo(s.p1 + QPointF(dx * dir, 0), s.p2 - QPointF(dx * dir, 0), s.p2);
-        painter->drawPath(path);
+        if (box.width() > 2 * visible.width() || box.height() > 2 * visible.height()) {
+            // A long edge crossing the view: stroking (and dashing) all of it costs its whole
+            // length; stroke only the flattened pieces that are on screen.
+            constexpr int pieces = 96;
+            const QPointF c1 = s.p1 + QPointF(dx * dir, 0);
+            const QPointF c2 = s.p2 - QPointF(dx * dir, 0);
+            QPainterPath onScreen;
+            QPointF prev = s.p1;
+            bool drawing = false;
+            for (int i = 1; i <= pieces; ++i) {
+                const qreal t = qreal(i) / pieces;
+                const qreal u = 1 - t;
+                const QPointF next = u * u * u * s.p1 + 3 * u * u * t * c1 + 3 * u * t * t * c2 + t * t * t * s.p2;
+                if (QRectF(prev, next).normalized().adjusted(-3, -3, 3, 3).intersects(visible)) {
+                    if (!drawing) {
+                        onScreen.moveTo(prev);
+                    }
+                    onScreen.lineTo(next);
+                    drawing = true;
+                } else {
+                    drawing = false;
+                }
+                prev = next;
+            }
+            painter->drawPath(onScreen);
+        } else {
+            painter->drawPath(path);
+        }
         painter->setPen(QPen(m_lineColor, 1.2));
         painter->setBrush(m_lineColor);
         painter->drawPolygon(QPolygonF{s.p2, s.p2 - QPointF(dir * 9, 4.5), s.p2 - QPointF(dir * 9, -4.5)});
-        if (m_showLabels && !s.label.isEmpty()) {
+        if (m_showLabels && !s.label.isEmpty() && visible.contains((s.p1 + s.p2) / 2)) {
             const QPointF mid = path.pointAtPercent(0.5);
             const QSizeF size(fm.horizontalAdvance(s.label) + 12, fm.height() + 4);
             const QRectF badge(mid.x() - size.width() / 2, mid.y() - size.height() / 2, size.width(), size.height());
@@ -250,34 +293,64 @@ void EdgeLayer::paintOverview(QPainter *painter)
     painter->setPen(QPen(line, 2.5 / m_renderScale));
     painter->drawLines(thick);
 
-    // Boxes: filled with the box colour, bordered in the health colour; grouped by health so
-    // each colour is one drawRects call. Tasks as dots, healthy filled round, others square.
-    QHash<QString, QVector<QRectF>> boxes;
-    QHash<QString, QVector<QPointF>> dots;
-    for (const ServiceGraphModel::Node &n : nodes) {
-        if (!n.rect.intersects(m_viewport)) {
+    // Boxes bordered in the health colour, grouped by health so each colour is one drawRects
+    // call; tasks as dots, healthy round and others square (colour is not the only signal).
+    // The primitives are cached and rebuilt only when the model changed.
+    if (m_overviewDirty) {
+        rebuildOverview();
+    }
+    for (const OverviewGroup &g : std::as_const(m_overview)) {
+        QVector<QRectF> boxes;
+        boxes.reserve(g.boxes.size());
+        for (const QRectF &r : g.boxes) {
+            if (r.intersects(m_viewport)) {
+                boxes.append(r);
+            }
+        }
+        if (!boxes.isEmpty()) {
+            painter->setPen(QPen(g.colour, 2.0 / m_renderScale));
+            painter->setBrush(m_badgeColor);
+            painter->drawRects(boxes);
+        }
+    }
+    const qreal dot = std::max<qreal>(3.0, 5.0 / m_renderScale);
+    for (const OverviewGroup &g : std::as_const(m_overview)) {
+        if (g.dots.isEmpty()) {
             continue;
         }
-        boxes[n.health].append(n.rect);
+        QPen pen(g.colour, g.healthy ? dot : dot * 1.5);
+        pen.setCapStyle(g.healthy ? Qt::RoundCap : Qt::SquareCap);
+        painter->setPen(pen);
+        painter->drawPoints(g.dots.constData(), int(g.dots.size()));
+    }
+}
+
+void EdgeLayer::rebuildOverview()
+{
+    m_overviewDirty = false;
+    m_overview.clear();
+    if (!m_model) {
+        return;
+    }
+    QHash<QString, int> groupOf;
+    const auto group = [&](const QString &health) -> OverviewGroup & {
+        auto it = groupOf.find(health);
+        if (it == groupOf.end()) {
+            it = groupOf.insert(health, int(m_overview.size()));
+            m_overview.append({healthColour(health, m_borderColor), health == u"healthy", {}, {}});
+        }
+        return m_overview[*it];
+    };
+    static const QString healthKey = QStringLiteral("health");
+    for (const ServiceGraphModel::Node &n : m_model->nodes()) {
+        group(n.health).boxes.append(n.rect);
         if (n.kind != u"service" || m_model->isCollapsed(n.id)) {
             continue;
         }
         qreal y = n.rect.top() + 50 + 9;
         for (const QVariant &v : n.tasks) {
-            dots[v.toMap().value(QStringLiteral("health")).toString()].append(QPointF(n.rect.left() + 20, y));
+            group(v.toMap().value(healthKey).toString()).dots.append(QPointF(n.rect.left() + 20, y));
             y += ServiceGraphModel::TaskRowHeight;
         }
-    }
-    for (auto it = boxes.cbegin(); it != boxes.cend(); ++it) {
-        painter->setPen(QPen(healthColour(it.key(), m_borderColor), 2.0 / m_renderScale));
-        painter->setBrush(m_badgeColor);
-        painter->drawRects(it.value());
-    }
-    const qreal dot = std::max<qreal>(3.0, 6.0 / m_renderScale);
-    for (auto it = dots.cbegin(); it != dots.cend(); ++it) {
-        QPen pen(healthColour(it.key(), m_borderColor), it.key() == u"healthy" ? dot : dot * 1.6);
-        pen.setCapStyle(it.key() == u"healthy" ? Qt::RoundCap : Qt::SquareCap);
-        painter->setPen(pen);
-        painter->drawPoints(it.value().constData(), int(it.value().size()));
     }
 }

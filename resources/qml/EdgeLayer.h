@@ -73,6 +73,17 @@ private:
     void paintDetailed(QPainter *painter);
     void paintOverview(QPainter *painter);
     void onModelDataChanged(const QModelIndex &from, const QModelIndex &to);
+    void rebuildOverview();
+
+    struct OverviewGroup
+    {
+        QColor colour;
+        bool healthy = false;
+        QVector<QRectF> boxes;
+        QVector<QPointF> dots;
+    };
+    QList<OverviewGroup> m_overview; // per health state
+    bool m_overviewDirty = true;
 
     QPointer<hopscope::ServiceGraphModel> m_model;
     QVariantList m_edges;

@@ -1,0 +1,381 @@
+// The service graph view at scale: 2,000 services / 10,000 targets / 5,000 edges, software scene
+// graph, offscreen. Measures layout, model update, a 1 %-change poll to the frame that shows it,
+// the first frame, pan/zoom frame times and RSS, for our view (edges in one painted EdgeLayer,
+// delegates only near the viewport, level of detail when zoomed out) and, in the same run, a
+// baseline that draws one QML Shape per edge. Method and numbers: RESULTS.md.
+
+#include "topology/ServiceGraphModel.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QGuiApplication>
+#include <QQmlComponent>
+#include <QQmlEngine>
+#include <QQuickItem>
+#include <QQuickView>
+#include <QRandomGenerator>
+#include <QSignalSpy>
+#include <QtQml/qqmlextensionplugin.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <numeric>
+
+Q_IMPORT_QML_PLUGIN(Hopscope_ViewsPlugin)
+
+using namespace hopscope;
+
+namespace {
+
+constexpr int Services = 2000;
+constexpr int TargetsPerService = 5; // 10,000 targets
+constexpr int Edges = 5000;
+constexpr int Layers = 10;
+
+ClusterProfile generatedProfile()
+{
+    ClusterProfile p;
+    p.name = QStringLiteral("generated 2000/10000/5000");
+    for (int i = 0; i < Services; ++i) {
+        p.services.append({QStringLiteral("s%1").arg(i), QStringLiteral("service-%1").arg(i), std::nullopt, {}});
+    }
+    for (int l = 0; l < 4; ++l) {
+        LoadBalancerSpec lb;
+        lb.id = QStringLiteral("lb%1").arg(l);
+        lb.kind = QStringLiteral("haproxy");
+        p.loadBalancers.append(lb);
+    }
+    QRandomGenerator rng(42);
+    const int perLayer = Services / Layers;
+    QSet<QPair<int, int>> seen;
+    while (p.edges.size() < Edges) {
+        const int layer = int(rng.bounded(Layers - 1));
+        const int from = layer * perLayer + int(rng.bounded(perLayer));
+        const int toLayer = std::min(Layers - 1, layer + 1 + int(rng.bounded(2)));
+        const int to = toLayer * perLayer + int(rng.bounded(perLayer));
+        if (seen.contains({from, to})) {
+            continue;
+        }
+        seen.insert({from, to});
+        EdgeSpec e;
+        e.from = p.services[from].id;
+        e.to = p.services[to].id;
+        const int kind = int(rng.bounded(10));
+        e.via = kind < 6 ? EdgeSpec::Via::Dns : kind < 9 ? EdgeSpec::Via::Mesh : EdgeSpec::Via::LoadBalancer;
+        if (e.via == EdgeSpec::Via::LoadBalancer) {
+            e.loadBalancer = QStringLiteral("lb%1").arg(rng.bounded(4));
+        }
+        p.edges.append(e);
+    }
+    return p;
+}
+
+Topology generatedTopology(const ClusterProfile &p, const QSet<int> &downTargets)
+{
+    Topology t;
+    t.profileName = p.name;
+    t.services.reserve(p.services.size());
+    for (int i = 0; i < p.services.size(); ++i) {
+        ServiceNode s;
+        s.id = p.services[i].id;
+        s.name = p.services[i].name;
+        for (int k = 0; k < TargetsPerService; ++k) {
+            const int index = i * TargetsPerService + k;
+            TargetNode n;
+            n.key = QStringLiteral("10.%1.%2.%3:8080").arg(i / 256).arg(i % 256).arg(k + 1);
+            n.health = downTargets.contains(index) ? Health::Down : Health::Healthy;
+            n.reason = downTargets.contains(index) ? QStringLiteral("LB marks it DOWN") : QStringLiteral("all sources agree");
+            s.targets.append(n);
+            s.healthyCount += n.health == Health::Healthy;
+        }
+        s.health = s.healthyCount == TargetsPerService ? Health::Healthy : Health::Degraded;
+        s.summary = QStringLiteral("%1 of %2 healthy").arg(s.healthyCount).arg(TargetsPerService);
+        t.services.append(s);
+    }
+    for (const LoadBalancerSpec &lb : p.loadBalancers) {
+        t.loadBalancers.append({lb.id, Health::Healthy, QStringLiteral("answering"), QStringLiteral("2.6"), {}});
+    }
+    return t;
+}
+
+double rssMb()
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly)) {
+        return -1;
+    }
+    for (const QByteArray &line : f.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:")) {
+            return line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
+        }
+    }
+    return -1;
+}
+
+// CPU time of the calling (GUI) thread: the software scene graph renders on it, so this is the
+// GUI-thread cost of a frame without the wait for the platform's update timer.
+double threadCpuMs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
+}
+
+double median(QList<double> v)
+{
+    std::sort(v.begin(), v.end());
+    return v.isEmpty() ? 0 : v[v.size() / 2];
+}
+double p95(QList<double> v)
+{
+    std::sort(v.begin(), v.end());
+    return v.isEmpty() ? 0 : v[std::min<qsizetype>(v.size() - 1, qsizetype(v.size() * 0.95))];
+}
+
+struct Result
+{
+    double firstFrameMs = 0; // wall clock, setSource to the first frameSwapped
+    double firstFrameCpuMs = 0;
+    double pollToFrameDetailMs = 0, pollToFrameOverviewMs = 0;
+    QList<double> panDetail, panOverview, zoom;
+    double rss = 0;
+    int delegates = 0;
+};
+
+// Waits for the next frame; returns false when none came (nothing needed repainting).
+bool waitFrame(QQuickWindow *w, int timeoutMs = 5000)
+{
+    QSignalSpy spy(w, &QQuickWindow::frameSwapped);
+    w->update();
+    return spy.wait(timeoutMs);
+}
+
+class Run
+{
+public:
+    Run(const ClusterProfile &profile, bool baseline)
+        : m_baseline(baseline)
+    {
+        m_model.setProfile(profile);
+        m_model.setTopology(generatedTopology(profile, {}));
+        m_profile = profile;
+    }
+
+    Result measure()
+    {
+        Result r;
+        QQuickView view;
+        view.engine()->addImportPath(QStringLiteral("qrc:/"));
+        view.setResizeMode(QQuickView::SizeRootObjectToView);
+        view.resize(1600, 1000);
+        QElapsedTimer timer;
+        timer.start();
+        const double cpu0 = threadCpuMs();
+        view.setSource(QUrl(QStringLiteral("qrc:/Hopscope/Views/ServiceGraph.qml")));
+        QQuickItem *root = view.rootObject();
+        if (!root) {
+            qFatal("ServiceGraph.qml did not load");
+        }
+        if (qEnvironmentVariableIsSet("HOPSCOPE_BENCH_NO_EDGES")) {
+            root->setProperty("showEdgeLayer", false); // (diagnosis: the share of the edge layer)
+        }
+        if (m_baseline) {
+            root->setProperty("showEdgeLayer", false);
+            root->setProperty("lodZoom", 0.0);
+        }
+        root->setProperty("graphModel", QVariant::fromValue<QObject *>(&m_model));
+        QMetaObject::invokeMethod(root, "fitToView");
+        if (m_baseline) {
+            // One Shape per edge inside the zoomed canvas (the design PERF.md measured).
+            QQmlComponent c(view.engine());
+            c.setData(R"(import QtQuick
+import QtQuick.Shapes
+Repeater {
+    delegate: Shape {
+        required property var modelData
+        ShapePath {
+            strokeColor: "#5b6470"; strokeWidth: 1.8; fillColor: "transparent"
+            strokeStyle: modelData.pattern === "dns" ? ShapePath.SolidLine : ShapePath.DashLine
+            startX: modelData.x1; startY: modelData.y1
+            PathCubic {
+                x: modelData.x2; y: modelData.y2
+                control1X: (modelData.x1 + modelData.x2) / 2; control1Y: modelData.y1
+                control2X: (modelData.x1 + modelData.x2) / 2; control2Y: modelData.y2
+            }
+        }
+    }
+})",
+                      QUrl());
+            QObject *rep = c.create();
+            if (!rep) {
+                qFatal("baseline: %s", qPrintable(c.errorString()));
+            }
+            auto *repeater = qobject_cast<QQuickItem *>(rep);
+            repeater->setParentItem(root->property("canvasItem").value<QQuickItem *>());
+            repeater->setProperty("model", m_model.edges());
+        }
+        view.show();
+        if (!waitFrame(&view, 60000)) {
+            qFatal("no first frame");
+        }
+        r.firstFrameMs = double(timer.nsecsElapsed()) / 1e6;
+        r.firstFrameCpuMs = threadCpuMs() - cpu0;
+
+        // Zoom in and out around fit-to-view (the whole graph: level of detail in our view).
+        r.zoom = frames(&view, root, 30, [&](int i) {
+            QMetaObject::invokeMethod(root, "zoomAt", Q_ARG(QVariant, i % 2 ? 1 / 1.1 : 1.1), Q_ARG(QVariant, 800),
+                                      Q_ARG(QVariant, 500));
+        });
+        r.pollToFrameOverviewMs = pollToFrame(&view, root, 1);
+        // Pan zoomed out (0.2: still level of detail in our view, the graph larger than the view).
+        root->setProperty("zoom", 0.2);
+        waitFrame(&view);
+        r.panOverview = frames(&view, root, 30, [&](int i) {
+            QMetaObject::invokeMethod(root, "panBy", Q_ARG(QVariant, (i % 2 ? -1 : 1) * 40), Q_ARG(QVariant, 30));
+        });
+        grab(&view, "overview");
+
+        // Zoom 1 around the middle of the graph: full detail.
+        root->setProperty("zoom", 1.0);
+        QMetaObject::invokeMethod(root, "reveal", Q_ARG(QVariant, 1000));
+        QMetaObject::invokeMethod(root, "panBy", Q_ARG(QVariant, 400), Q_ARG(QVariant, 300));
+        waitFrame(&view);
+        r.panDetail = frames(&view, root, 30, [&](int i) {
+            QMetaObject::invokeMethod(root, "panBy", Q_ARG(QVariant, (i % 2 ? -1 : 1) * 40), Q_ARG(QVariant, 25));
+        });
+        r.pollToFrameDetailMs = pollToFrame(&view, root, 2);
+        r.delegates = root->property("delegateCount").toInt();
+        grab(&view, "detail");
+        r.rss = rssMb();
+        return r;
+    }
+
+private:
+    // Screenshots for a person to look at, when HOPSCOPE_BENCH_GRAB_DIR is set.
+    void grab(QQuickView *view, const char *what)
+    {
+        const QString dir = qEnvironmentVariable("HOPSCOPE_BENCH_GRAB_DIR");
+        if (!dir.isEmpty()) {
+            view->grabWindow().save(dir + QStringLiteral("/bench-") + QLatin1String(m_baseline ? "baseline" : "ours") + QLatin1Char('-') + QLatin1String(what) + QStringLiteral(".png"));
+        }
+    }
+
+    template<typename Step>
+    QList<double> frames(QQuickView *view, QQuickItem *, int count, Step step)
+    {
+        QList<double> times;
+        for (int i = 0; i < count; ++i) {
+            const double cpu = threadCpuMs();
+            step(i);
+            if (waitFrame(view)) {
+                times.append(threadCpuMs() - cpu);
+            }
+        }
+        return times;
+    }
+
+    // 1 % of the targets (100) change health, at least one of them on screen; the time from
+    // handing the model the new topology to the frame that shows it, on the GUI thread.
+    double pollToFrame(QQuickView *view, QQuickItem *root, int seed)
+    {
+        QSet<int> down;
+        QRandomGenerator rng{quint32(seed)};
+        const QRectF vp = root->property("viewport").toRectF();
+        for (int row = 0; row < m_model.rowCount(); ++row) {
+            if (m_model.nodes()[row].kind == u"service" && m_model.nodes()[row].rect.intersects(vp)) {
+                down.insert(row * TargetsPerService);
+                break;
+            }
+        }
+        while (down.size() < Services * TargetsPerService / 100) {
+            down.insert(int(rng.bounded(Services * TargetsPerService)));
+        }
+        const Topology t = generatedTopology(m_profile, down);
+        QSignalSpy frame(view, &QQuickWindow::frameSwapped);
+        const double cpu = threadCpuMs();
+        m_model.setTopology(t);
+        if (!frame.wait(5000)) {
+            return -1;
+        }
+        return threadCpuMs() - cpu;
+    }
+
+    bool m_baseline;
+    ClusterProfile m_profile;
+    ServiceGraphModel m_model;
+};
+
+void print(const char *name, const Result &r)
+{
+    std::printf("%-9s first frame %8.1f ms wall, %8.1f ms GUI CPU | 1%% poll->frame: detail %7.1f ms, overview %7.1f ms | pan detail "
+                "median %6.1f p95 %6.1f ms | pan overview median %6.1f p95 %6.1f ms | zoom median %6.1f p95 %6.1f ms "
+                "| delegates %d | RSS %6.0f MB\n",
+                name, r.firstFrameMs, r.firstFrameCpuMs, r.pollToFrameDetailMs, r.pollToFrameOverviewMs, median(r.panDetail), p95(r.panDetail),
+                median(r.panOverview), p95(r.panOverview), median(r.zoom), p95(r.zoom), r.delegates, r.rss);
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    qputenv("QT_QUICK_BACKEND", "software");
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    }
+    QGuiApplication app(argc, argv);
+    const bool skipBaseline = app.arguments().contains(QStringLiteral("--no-baseline"));
+    std::printf("graph: %d services, %d targets, %d edges; software scene graph, offscreen, 1600x1000\n", Services,
+                Services * TargetsPerService, Edges);
+    const ClusterProfile profile = generatedProfile();
+
+    // Layout and model update, no GUI.
+    {
+        ServiceGraphModel model;
+        QElapsedTimer t;
+        t.start();
+        model.setProfile(profile);
+        const double open = double(t.nsecsElapsed()) / 1e6;
+        std::printf("content %.0f x %.0f px at zoom 1\n", model.contentSize().width(), model.contentSize().height());
+        QList<double> relayouts;
+        for (int i = 0; i < 10; ++i) {
+            t.restart();
+            model.relayout();
+            relayouts.append(double(t.nsecsElapsed()) / 1e6);
+        }
+        const Topology healthy = generatedTopology(profile, {});
+        t.restart();
+        model.setTopology(healthy);
+        const double firstTopology = double(t.nsecsElapsed()) / 1e6;
+        QList<double> updates;
+        QList<int> signalCounts;
+        for (int i = 0; i < 10; ++i) {
+            QSet<int> down;
+            QRandomGenerator rng{quint32(100 + i)};
+            while (down.size() < Services * TargetsPerService / 100) {
+                down.insert(int(rng.bounded(Services * TargetsPerService)));
+            }
+            const Topology changed = generatedTopology(profile, down);
+            QSignalSpy spy(&model, &QAbstractItemModel::dataChanged);
+            t.restart();
+            model.setTopology(changed);
+            updates.append(double(t.nsecsElapsed()) / 1e6);
+            signalCounts.append(int(spy.size()));
+        }
+        std::printf("model     setProfile %.1f ms | full re-layout median %.1f ms (max %.1f) | first topology %.1f ms | "
+                    "1%%-change setTopology median %.1f ms (max %.1f), %d dataChanged signals\n",
+                    open, median(relayouts), *std::max_element(relayouts.cbegin(), relayouts.cend()), firstTopology,
+                    median(updates), *std::max_element(updates.cbegin(), updates.cend()), signalCounts.first());
+    }
+
+    const Result ours = Run(profile, false).measure();
+    print("ours", ours);
+    if (!skipBaseline) {
+        const Result base = Run(profile, true).measure();
+        print("baseline", base);
+        std::printf("ratio baseline/ours: first frame %.1fx | pan overview %.1fx | zoom %.1fx | pan detail %.1fx\n",
+                    base.firstFrameMs / ours.firstFrameMs, median(base.panOverview) / median(ours.panOverview),
+                    median(base.zoom) / median(ours.zoom), median(base.panDetail) / median(ours.panDetail));
+    }
+    return 0;
+}

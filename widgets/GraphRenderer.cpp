@@ -136,7 +136,8 @@ void paintNode(QPainter &p, const ServiceGraphModel &model, const ServiceGraphMo
         p.drawText(QRectF(n.rect.left(), n.rect.top() + 8, n.rect.width(), 20), Qt::AlignCenter, title);
         p.setFont(small);
         p.setPen(pal.muted);
-        p.drawText(QRectF(n.rect.left(), n.rect.top() + 28, n.rect.width(), 16), Qt::AlignCenter, n.subtitle);
+        p.drawText(QRectF(n.rect.left(), n.rect.top() + 28, n.rect.width(), 16), Qt::AlignCenter,
+                   QFontMetricsF(small).elidedText(n.subtitle, Qt::ElideRight, n.rect.width() - n.rect.height() / 2));
         return;
     }
     // The box itself is a plain rectangle: exactly one <rect> per service in the SVG.

@@ -78,10 +78,11 @@ void DnsDiscoverySource::startPoll()
         const QDateTime next = m_trackers[size_t(i)].nextQueryAt(m_config.minIntervalMs,
                                                                  m_config.maxIntervalMs);
         // A little early is fine: the timer fires on the earliest due name.
-        if (!next.isValid() || now.msecsTo(next) <= 50) {
+        if (m_requeryAll || !next.isValid() || now.msecsTo(next) <= 50) {
             due.append(i);
         }
     }
+    m_requeryAll = false;
     if (due.isEmpty()) {
         publish();
         finishPoll();
@@ -93,6 +94,12 @@ void DnsDiscoverySource::startPoll()
         m_inFlight.append(m_resolver->lookup(n.name, n.type, this,
                                              [this, i](const DnsResult &r) { onResult(i, r); }));
     }
+}
+
+void DnsDiscoverySource::requeryAll()
+{
+    m_requeryAll = true;
+    pollNow();
 }
 
 void DnsDiscoverySource::cancelPoll()

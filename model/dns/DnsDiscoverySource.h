@@ -51,6 +51,10 @@ public:
     DnsDiscoverySnapshot snapshot() const { return m_snapshot; }
     bool setServers(const QList<HostPort> &servers, QString *why = nullptr);
 
+    // Re-queries every name at the next poll, whatever its TTL says: after an operation
+    // (a drain's DNS step) the change must be confirmed by observation now, not at TTL expiry.
+    void requeryAll();
+
 Q_SIGNALS:
     void snapshotReady(const hopscope::DnsDiscoverySnapshot &snapshot);
     void answersChanged(const hopscope::DnsAnswerDiff &diff);
@@ -65,6 +69,7 @@ private:
     void publish();
 
     DnsDiscoveryConfig m_config;
+    bool m_requeryAll = false;
     const Clock &m_clock;
     std::unique_ptr<DnsResolver> m_resolver;
     std::vector<DnsAnswerTracker> m_trackers;

@@ -15,6 +15,20 @@
 namespace hopscope {
 
 namespace {
+// Verification needs fresh data now: DNS discovery re-queries on TTL expiry, so ask it to
+// re-query every name instead of waiting out the TTL.
+void pollForVerification(PollingSource *source)
+{
+    if (auto *dns = qobject_cast<DnsDiscoverySource *>(source)) {
+        dns->requeryAll();
+    } else {
+        source->pollNow();
+    }
+}
+} // namespace
+
+
+namespace {
 
 QString bare(QString name)
 {
@@ -573,14 +587,14 @@ void DrainController::awaitObservation(PollingSource *source, Check check, std::
             return;
         }
         *last = obs;
-        QTimer::singleShot(300, source, [source] { source->pollNow(); });
+        QTimer::singleShot(300, source, [source] { pollForVerification(source); });
     });
     m_waits << connect(m_waitTimer.get(), &QTimer::timeout, this, [finish, onTimeout, last] {
         finish();
         onTimeout(last->isEmpty() ? QStringLiteral("no poll finished") : *last);
     });
     m_waitTimer->start(m_verifyTimeoutMs);
-    source->pollNow();
+    pollForVerification(source);
 }
 
 void DrainController::startWatch()

@@ -131,7 +131,11 @@ void ClusterMonitor::stop()
 void ClusterMonitor::pollNow()
 {
     for (PollingSource *s : std::as_const(m_sources)) {
-        s->pollNow();
+        if (s == m_dns) {
+            m_dns->requeryAll();
+        } else {
+            s->pollNow();
+        }
     }
 }
 

@@ -382,6 +382,10 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
             bool haveDownstream = false;
             if (snap->stats) {
                 for (const EnvoyTrafficStats &l : snap->stats->httpManagers) {
+                    // The admin listener's connections are our own polls, not traffic.
+                    if (l.name == u"admin") {
+                        continue;
+                    }
                     if (l.cxActive) {
                         downstream += qint64(*l.cxActive);
                         haveDownstream = true;

@@ -761,7 +761,7 @@ def server_specs(st):
 STAGES = [["web", "named"], ["haproxy"] + SIDECARS, ["traffic"]]
 
 
-def check_ready(st, name, proc_info):
+def check_ready(st, name, proc_info, settle=False):
     """-> None when ready, else a string saying what is not ready yet."""
     try:
         if name == "web":
@@ -790,7 +790,7 @@ def check_ready(st, name, proc_info):
             info = haproxy_cli((st["haproxy"]["cli"]["addr"], st["haproxy"]["cli"]["port"]), "show info", timeout=0.5)
             if _field(info, "Pid") != pid:
                 return "show info on tcp %s:%d: Pid %s" % (st["haproxy"]["cli"]["addr"], st["haproxy"]["cli"]["port"], _field(info, "Pid"))
-            return None
+            return haproxy_checks_settled(st) if settle else None
         if name in st["envoy"]:
             e = st["envoy"][name]
             code, body = http_get(e["admin"]["addr"], e["admin"]["port"], "/ready", timeout=0.3)
@@ -810,6 +810,40 @@ def check_ready(st, name, proc_info):
     except (OSError, ValueError, http.client.HTTPException) as e:
         return "%s: %s" % (type(e).__name__, e)
     return "unknown server %s" % name
+
+
+HAPROXY_BACKENDS = {"be_servicea": "servicea", "be_serviceb": "serviceb", "be_servicec": "servicec",
+                    "be_user": "user", "be_order": "order"}
+
+
+def haproxy_checks_settled(st):
+    """None when every task of every backend is filled in (DNS-fed slots resolved) and has a
+    finished health check; else what is still pending. Servers start as "UP" before their
+    first check (PEERS.md §3), so a test that starts right after `up` would otherwise see
+    INI(tializing) checks and half-filled server-template slots."""
+    text = haproxy_cli(st["haproxy"]["socket"], "show stat", timeout=0.5)
+    lines = text.splitlines()
+    if not lines or not lines[0].startswith("# "):
+        return "show stat: no header"
+    header = lines[0][2:].split(",")
+    col = {name: i for i, name in enumerate(header)}
+    filled = {b: 0 for b in HAPROXY_BACKENDS}
+    for line in lines[1:]:
+        row = line.split(",")
+        if len(row) < len(header) - 1 or row[col["svname"]] in ("FRONTEND", "BACKEND"):
+            continue
+        backend = row[col["pxname"]]
+        if backend not in filled or not row[col["addr"]]:
+            continue
+        check = row[col["check_status"]].replace("* ", "")
+        if not check or check.startswith("INI"):
+            return "%s/%s: health check not finished yet (%r)" % (backend, row[col["svname"]], check)
+        filled[backend] += 1
+    for backend, sid in HAPROXY_BACKENDS.items():
+        want = len(st["services"][sid]["tasks"])
+        if filled[backend] < want:
+            return "%s: %d of %d tasks resolved and checked" % (backend, filled[backend], want)
+    return None
 
 
 def _field(info, key):
@@ -900,7 +934,7 @@ def failure_report(name, info, why):
     return "\n".join(lines)
 
 
-def start_servers(st, names, timeout, procs):
+def start_servers(st, names, timeout, procs, settle=False):
     """Start `names` stage by stage and wait for each by protocol. Records into st['servers'].
     On failure raises PeerError (the caller stops what was started)."""
     specs = server_specs(st)
@@ -926,7 +960,7 @@ def start_servers(st, names, timeout, procs):
                 rc = procs[n].poll()
                 if rc is not None:
                     raise PeerError(failure_report(n, info, "exited with status %d during start-up" % rc))
-                why = check_ready(st, n, info)
+                why = check_ready(st, n, info, settle)
                 if why is None:
                     if n == "named":
                         verify_named_ownership(st, info["pid"])
@@ -1010,7 +1044,10 @@ def cmd_up(args, keep_procs=None):
     write_json(state_path(d), st)
     procs = {} if keep_procs is None else keep_procs
     try:
-        start_servers(st, names, args.timeout, procs)
+        # A fresh cluster is ready once HAProxy has filled its DNS-fed slots and finished its
+        # first health checks (only then do tests see a settled picture). A restarted single
+        # server may face a zone that tests changed, so `start` does not wait for that.
+        start_servers(st, names, args.timeout, procs, settle="named" in names and "haproxy" in names)
     except (PeerError, KeyboardInterrupt) as e:
         stop_servers(st, quiet=True)
         write_json(state_path(d), st)

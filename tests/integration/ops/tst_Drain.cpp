@@ -201,9 +201,11 @@ void tst_Drain::meshTargetDrainsThroughItsSidecar()
     const QString admin = m_state.value(QStringLiteral("envoy")).toObject().value(QStringLiteral("payments-1-envoy"))
                               .toObject().value(QStringLiteral("admin_url")).toString();
     QVERIFY(tool(QStringLiteral("curl"), {QStringLiteral("-s"), admin + QStringLiteral("/server_info")}).contains(QStringLiteral("LIVE")));
-    const Run d = run({QStringLiteral("drain"), m_profile, key, QStringLiteral("--yes"), QStringLiteral("--json")}, m_audit);
-    // 3: every step verified, not waited for safe (no --wait).
-    QVERIFY2(d.code == 3 || d.code == 0, qPrintable(d.out + d.err));
+    const Run d = run({QStringLiteral("drain"), m_profile, key, QStringLiteral("--yes"), QStringLiteral("--json"),
+                       QStringLiteral("--wait"), QStringLiteral("--timeout"), QStringLiteral("60")}, m_audit);
+    // 0: every step verified and safe reached (the sidecar's downstream connections went to 0,
+    // and the DNS stale window passed).
+    QVERIFY2(d.code == 0, qPrintable(d.out + d.err));
     QVERIFY(tool(QStringLiteral("curl"), {QStringLiteral("-s"), admin + QStringLiteral("/server_info")}).contains(QStringLiteral("DRAINING")));
     const QJsonArray steps = QJsonDocument::fromJson(d.out.toUtf8()).object().value(QStringLiteral("steps")).toArray();
     QCOMPARE(steps.last().toObject().value(QStringLiteral("kind")).toString(), QStringLiteral("sidecar-fail"));

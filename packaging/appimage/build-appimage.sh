@@ -46,7 +46,8 @@ done
 # fontconfig/freetype: bundling those breaks on other distributions).
 EXCLUDE='^(libc|libm|libdl|librt|libpthread|ld-linux.*|libGL.*|libEGL|libOpenGL|libGLX|libGLdispatch|libX11.*|libxcb.*|libfontconfig|libfreetype|libdrm|libgbm|libwayland.*|libasound|libresolv|libutil)\.so'
 collect() {
-  ldd "$1" 2>/dev/null | awk '/=> \//{print $3}' | while read -r lib; do
+  # ldd fails on non-ELF files (qmldir, .qml, .qmltypes): that just means "no dependencies".
+  { ldd "$1" 2>/dev/null || true; } | awk '/=> \//{print $3}' | while read -r lib; do
     name="$(basename "$lib")"
     if ! echo "$name" | grep -Eq "$EXCLUDE" && [ ! -e "$APPDIR/usr/lib/$name" ]; then
       cp -L "$lib" "$APPDIR/usr/lib/$name"
@@ -56,7 +57,7 @@ collect() {
 }
 while IFS= read -r -d '' elf; do
   collect "$elf"
-done < <(find "$APPDIR/usr/bin" "$APPDIR/usr/plugins" "$APPDIR/usr/qml" -type f -name '*' -print0)
+done < <(find "$APPDIR/usr/bin" "$APPDIR/usr/plugins" "$APPDIR/usr/qml" -type f \( -name '*.so' -o -perm -u+x \) -print0)
 
 # RUNPATH relative to each ELF's own directory.
 while IFS= read -r -d '' elf; do

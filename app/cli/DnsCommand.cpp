@@ -1,5 +1,7 @@
 #include "cli/Commands.h"
 
+#include "cli/CliSupport.h"
+
 #include "dns/DnsDiscoverySource.h"
 #include "profile/ProfileStore.h"
 
@@ -137,14 +139,11 @@ int runDns(CliContext &ctx)
         ctx.err << s_usage;
         return ExitUsage;
     }
-    const ProfileLoadResult loaded = ProfileStore::load(path);
-    if (!loaded.ok()) {
-        for (const ProfileProblem &p : loaded.problems) {
-            ctx.err << path << ": " << p.toString() << '\n';
-        }
+    const std::optional<ClusterProfile> profile = loadProfile(ctx, path);
+    if (!profile) {
         return ExitUsage;
     }
-    DnsDiscoveryConfig config = DnsDiscoveryConfig::fromProfile(*loaded.profile);
+    DnsDiscoveryConfig config = DnsDiscoveryConfig::fromProfile(*profile);
     if (config.names.isEmpty()) {
         ctx.err << path << ": no service has a dns name\n";
         return ExitProblems;

@@ -1,5 +1,7 @@
 #include "cli/Commands.h"
 
+#include "cli/CliSupport.h"
+
 #include "profile/ProfileStore.h"
 #include "topology/ClusterMonitor.h"
 #include "topology/GraphExport.h"
@@ -9,11 +11,9 @@
 #include "GraphRenderer.h"
 #endif
 
-#include <QEventLoop>
 #include <QFile>
 #include <QJsonDocument>
 #include <QSaveFile>
-#include <QTimer>
 
 namespace hopscope::cli {
 
@@ -101,34 +101,17 @@ int runExport(CliContext &ctx)
         return ExitUsage;
     }
 #endif
-    const ProfileLoadResult loaded = ProfileStore::load(profilePath);
-    if (!loaded.ok()) {
-        for (const ProfileProblem &p : loaded.problems) {
-            ctx.err << profilePath << ": " << p.toString() << '\n';
-        }
+    const std::optional<ClusterProfile> profile = loadProfile(ctx, profilePath);
+    if (!profile) {
         return ExitUsage;
     }
 
     ServiceGraphModel model;
-    model.setProfile(*loaded.profile);
+    model.setProfile(*profile);
     std::optional<Topology> topology;
     if (polls > 0) {
-        ClusterMonitor monitor(*loaded.profile);
-        QEventLoop loop;
-        QObject::connect(&monitor, &ClusterMonitor::roundCompleted, &loop, [&](int rounds) {
-            if (rounds >= polls) {
-                loop.quit();
-            }
-        });
-        const int budget = polls * (loaded.profile->poll.intervalMs + loaded.profile->poll.timeoutMs) * 3 + 5000;
-        QTimer::singleShot(budget, &loop, [&] {
-            ctx.err << "hopscope-cli export: not every source finished " << polls << " polls within " << budget
-                    << " ms\n";
-            loop.quit();
-        });
-        monitor.start();
-        loop.exec();
-        monitor.stop();
+        ClusterMonitor monitor(*profile);
+        pollRounds(monitor, polls, ctx, "export");
         topology = monitor.topology();
         model.setTopology(*topology);
     }

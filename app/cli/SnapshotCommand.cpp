@@ -1,13 +1,11 @@
 #include "cli/Commands.h"
 
-#include "profile/ProfileStore.h"
+#include "cli/CliSupport.h"
+
 #include "topology/ClusterMonitor.h"
 #include "topology/TopologyJson.h"
 
-#include <QCoreApplication>
 #include <QJsonDocument>
-#include <QEventLoop>
-#include <QTimer>
 
 namespace hopscope::cli {
 
@@ -88,32 +86,12 @@ int runSnapshot(CliContext &ctx)
         ctx.err << s_usage;
         return ExitUsage;
     }
-    const ProfileLoadResult loaded = ProfileStore::load(profilePath);
-    if (!loaded.ok()) {
-        for (const ProfileProblem &p : loaded.problems) {
-            ctx.err << profilePath << ": " << p.toString() << '\n';
-        }
+    const std::optional<ClusterProfile> profile = loadProfile(ctx, profilePath);
+    if (!profile) {
         return ExitUsage;
     }
-
-    ClusterMonitor monitor(*loaded.profile);
-    QEventLoop loop;
-    QObject::connect(&monitor, &ClusterMonitor::roundCompleted, &loop, [&](int rounds) {
-        if (rounds >= polls) {
-            loop.quit();
-        }
-    });
-    // A hard stop in case a source never finishes a poll (each poll has its own timeout, so
-    // this only guards against bugs).
-    const int budget = polls * (loaded.profile->poll.intervalMs + loaded.profile->poll.timeoutMs) * 3 + 5000;
-    QTimer::singleShot(budget, &loop, [&] {
-        ctx.err << "hopscope-cli snapshot: not every source finished " << polls << " polls within "
-                << budget << " ms\n";
-        loop.quit();
-    });
-    monitor.start();
-    loop.exec();
-    monitor.stop();
+    ClusterMonitor monitor(*profile);
+    pollRounds(monitor, polls, ctx, "snapshot");
 
     const Topology &t = monitor.topology();
     if (json) {

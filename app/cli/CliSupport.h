@@ -1,0 +1,23 @@
+#pragma once
+
+#include "cli/CliContext.h"
+#include "profile/ClusterProfile.h"
+
+#include <optional>
+
+namespace hopscope {
+class ClusterMonitor;
+}
+
+namespace hopscope::cli {
+
+// Loads and validates a profile for a command; on problems prints each one on ctx.err as
+// "PATH: path: message" and returns nullopt (the command then exits with ExitUsage).
+std::optional<ClusterProfile> loadProfile(CliContext &ctx, const QString &path);
+
+// Starts the monitor and runs the event loop until every source has finished `polls` polls,
+// with a hard stop (each poll has its own timeout; this only guards against bugs). Returns
+// false, after saying so on ctx.err as "hopscope-cli COMMAND: ...", when the hard stop hit.
+bool pollRounds(ClusterMonitor &monitor, int polls, CliContext &ctx, const char *command);
+
+} // namespace hopscope::cli

@@ -27,9 +27,13 @@ struct DnsUpdateRecord
     QString toString() const; // "serviceb.corp.internal. 10 IN A 127.0.0.11"
     QJsonObject toJson() const;
     static std::optional<DnsUpdateRecord> fromJson(const QJsonObject &o);
+    // Owner names compare as DNS names (case-insensitive, trailing dot optional): toJson() writes
+    // them absolute, so a record read back from the audit log equals the one planned.
     friend bool operator==(const DnsUpdateRecord &a, const DnsUpdateRecord &b)
     {
-        return a.owner == b.owner && a.type == b.type && a.rdata == b.rdata && a.ttl == b.ttl;
+        auto bare = [](const QString &n) { return n.endsWith(u'.') ? n.chopped(1) : n; };
+        return bare(a.owner).compare(bare(b.owner), Qt::CaseInsensitive) == 0
+            && a.type.compare(b.type, Qt::CaseInsensitive) == 0 && a.rdata == b.rdata && a.ttl == b.ttl;
     }
 };
 

@@ -1,6 +1,7 @@
 // Drain and undrain on the real demo cluster, checked by reading the servers back (dig against
 // BIND, HAProxy's runtime API, the sidecar's /server_info), never by hopscope's own report.
 
+#include "core/Clock.h"
 #include "haproxy/HaproxyRuntimeClient.h"
 #include "ops/AuditLog.h"
 #include "ops/DrainController.h"
@@ -80,6 +81,9 @@ class tst_Drain : public QObject
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase();
+    void cleanup();
+    void countdownFollowsTheInjectedClockToSafe();
+    void watchTimeoutSaysWhatStillHolds();
     void serviceBDrainAndUndoOnAllLayers();
     void meshTargetDrainsThroughItsSidecar();
     void wrongTsigSecretChangesNothing();
@@ -93,7 +97,17 @@ private:
     QString dig(const QString &name);
     QString taskKey(const QString &service, int index) const;
     QString writeProfile(const std::function<void(QJsonObject &)> &edit);
+    QStringList digRecords(const QString &name, const QString &type);
 
+    // What BIND served when the run started: {name, type, rdata, ttl} per record, for cleanup().
+    struct Baseline
+    {
+        QString name;
+        QString type;
+        QString rdata;
+        QString ttl;
+    };
+    QList<Baseline> m_baseline;
     QJsonObject m_state;
     QString m_profile;
     QTemporaryDir m_tmp;
@@ -107,6 +121,128 @@ void tst_Drain::initTestCase()
     m_profile = qEnvironmentVariable("HOPSCOPE_PEERS_DIR") + QStringLiteral("/demo.hopscope.json");
     m_audit = m_tmp.filePath(QStringLiteral("audit"));
     qputenv("HOPSCOPE_AUDIT_DIR", m_audit.toLocal8Bit());
+    const QJsonObject services = m_state.value(QStringLiteral("services")).toObject();
+    for (auto it = services.begin(); it != services.end(); ++it) {
+        const QJsonObject dns = it.value().toObject().value(QStringLiteral("dns")).toObject();
+        const QString name = dns.value(QStringLiteral("name")).toString();
+        const QString type = dns.value(QStringLiteral("type")).toString();
+        QString ttl = QStringLiteral("10");
+        QStringList served;
+        for (const QString &line : digRecords(name, type)) {
+            // "serviceb.corp.internal. 10 IN A 127.38.200.11"
+            const QStringList f = line.simplified().split(u' ');
+            if (f.size() >= 5) {
+                m_baseline.append({name, type, f.mid(4).join(u' '), f.at(1)});
+                served << f.at(4);
+                ttl = f.at(1);
+            }
+        }
+        // A task whose A record an earlier run left removed still belongs to the baseline.
+        if (type == u"A") {
+            for (const QJsonValue &t : it.value().toObject().value(QStringLiteral("tasks")).toArray()) {
+                const QString addr = t.toObject().value(QStringLiteral("addr")).toString();
+                if (!served.contains(addr)) {
+                    qWarning("BIND does not serve %s A %s at the start: cleanup() will restore it",
+                        qPrintable(name), qPrintable(addr));
+                    m_baseline.append({name, type, addr, ttl});
+                }
+            }
+        }
+    }
+    QVERIFY2(m_baseline.size() >= 10, "BIND does not serve the demo records");
+}
+
+QStringList tst_Drain::digRecords(const QString &name, const QString &type)
+{
+    const QJsonObject dns = m_state.value(QStringLiteral("dns")).toObject();
+    const QString out = tool(QStringLiteral("dig"),
+        {QStringLiteral("+noall"), QStringLiteral("+answer"), QStringLiteral("@127.0.0.1"), QStringLiteral("-p"),
+            QString::number(dns.value(QStringLiteral("port")).toInt()), name, type});
+    QStringList lines;
+    for (const QString &l : out.split(u'\n', Qt::SkipEmptyParts)) {
+        if (l.simplified().split(u' ').value(3) == type) {
+            lines << l.simplified();
+        }
+    }
+    return lines;
+}
+
+// A test that fails half-way through a drain must not poison the ones after it (they share one
+// demo cluster): put back whatever is not as it was at the start. Idempotent; with nothing to
+// restore it changes nothing. Whatever it restores is reported; if it cannot, the test fails.
+void tst_Drain::cleanup()
+{
+    const QString dir = qEnvironmentVariable("HOPSCOPE_PEERS_DIR");
+    QStringList restored;
+    // HAProxy may have been killed: `start` is a no-op when it runs.
+    QCOMPARE(peers({QStringLiteral("start"), QStringLiteral("--dir"), dir, QStringLiteral("haproxy")}), 0);
+    // DNS: every record of the baseline that BIND no longer serves goes back with its TTL.
+    QHash<QString, QStringList> now;
+    for (const Baseline &b : std::as_const(m_baseline)) {
+        const QString k = b.name + u'/' + b.type;
+        if (!now.contains(k)) {
+            now.insert(k, digRecords(b.name, b.type));
+        }
+        const bool present = std::any_of(now.value(k).cbegin(), now.value(k).cend(),
+            [&](const QString &l) { return l.endsWith(u' ' + b.rdata); });
+        if (!present) {
+            QCOMPARE(peers({QStringLiteral("nsupdate"), QStringLiteral("--dir"), dir, QStringLiteral("add"), b.name,
+                         b.type, b.rdata, b.ttl}),
+                0);
+            restored << QStringLiteral("DNS %1 %2 %3").arg(b.name, b.type, b.rdata);
+        }
+    }
+    // HAProxy: a server an operator put in DRAIN or MAINT goes back to ready (MAINT (resolution)
+    // is HAProxy's own doing for DNS-fed slots and clears when the record is back).
+    const auto ep = RuntimeEndpoint::parse(
+        m_state.value(QStringLiteral("haproxy")).toObject().value(QStringLiteral("runtime")).toString());
+    QVERIFY(ep);
+    HaproxyRuntimeClient client(*ep);
+    QStringList commands;
+    bool done = false;
+    client.send({QStringLiteral("show stat")}, [&](const HaproxyRuntimeReply &r) {
+        for (const QByteArray &line : r.outputs.value(0).split('\n')) {
+            const QList<QByteArray> cols = line.split(',');
+            if (cols.size() > 17 && cols[1] != "FRONTEND" && cols[1] != "BACKEND"
+                && (cols[17].startsWith("DRAIN") || cols[17] == "MAINT")) {
+                commands << QStringLiteral("set server %1/%2 state ready")
+                                .arg(QString::fromLatin1(cols[0]), QString::fromLatin1(cols[1]));
+            }
+        }
+        done = true;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 10000);
+    if (!commands.isEmpty()) {
+        bool sent = false;
+        client.send(commands, [&](const HaproxyRuntimeReply &) { sent = true; });
+        QTRY_VERIFY_WITH_TIMEOUT(sent, 10000);
+        restored << commands;
+    }
+    // Sidecars: any DRAINING one gets /healthcheck/ok.
+    const QJsonObject envoy = m_state.value(QStringLiteral("envoy")).toObject();
+    for (auto it = envoy.begin(); it != envoy.end(); ++it) {
+        const QString admin = it.value().toObject().value(QStringLiteral("admin_url")).toString();
+        if (tool(QStringLiteral("curl"), {QStringLiteral("-s"), admin + QStringLiteral("/server_info")})
+                .contains(QStringLiteral("DRAINING"))) {
+            tool(QStringLiteral("curl"), {QStringLiteral("-s"), QStringLiteral("-X"), QStringLiteral("POST"),
+                                             admin + QStringLiteral("/healthcheck/ok")});
+            restored << QStringLiteral("sidecar %1 /healthcheck/ok").arg(it.key());
+            QTRY_VERIFY_WITH_TIMEOUT(tool(QStringLiteral("curl"), {QStringLiteral("-s"), admin + QStringLiteral("/server_info")})
+                                         .contains(QStringLiteral("LIVE")),
+                10000);
+        }
+    }
+    if (!restored.isEmpty()) {
+        qWarning("cleanup restored the demo cluster: %s", qPrintable(restored.join(QStringLiteral("; "))));
+        for (const Baseline &b : std::as_const(m_baseline)) {
+            auto served = [&] {
+                const QStringList lines = digRecords(b.name, b.type);
+                return std::any_of(lines.cbegin(), lines.cend(),
+                    [&](const QString &l) { return l.endsWith(u' ' + b.rdata); });
+            };
+            QTRY_VERIFY2_WITH_TIMEOUT(served(), qPrintable(b.name + u' ' + b.rdata), 10000);
+        }
+    }
 }
 
 QString tst_Drain::dig(const QString &name)
@@ -159,6 +295,104 @@ static QString haproxyStatus(const QJsonObject &state, const QString &key)
         QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 100);
     }
     return done ? status : QStringLiteral("no answer");
+}
+
+// The countdown's DNS stale window runs on the injected clock, not the wall clock: frozen, it
+// shows the whole TTL; advanced past removal + TTL (and with no LB sessions left) it is safe.
+void tst_Drain::countdownFollowsTheInjectedClockToSafe()
+{
+    const QString key = taskKey(QStringLiteral("serviceb"), 0);
+    const ProfileLoadResult loaded = ProfileStore::load(m_profile);
+    QVERIFY(loaded.ok());
+    ClusterMonitor monitor(*loaded.profile);
+    QSignalSpy round(&monitor, &ClusterMonitor::roundCompleted);
+    monitor.start();
+    QVERIFY(round.wait(20000));
+    ManualClock clock(QDateTime::currentDateTimeUtc());
+    AuditLog audit(m_tmp.filePath(QStringLiteral("clock.audit.jsonl")));
+    DrainController ctl(&monitor, &audit, nullptr, clock);
+    ctl.setVerifyTimeoutMs(20000);
+    ctl.setWatchTimeoutMs(60000);
+    const DrainPlan plan = ctl.makePlan(key, DrainForce::No);
+    QVERIFY2(plan.canExecute(), qPrintable(plan.toText()));
+    QCOMPARE(plan.steps.first().kind, DrainStepKind::DnsRemove);
+    const int ttl = plan.expectedSecondsUntilSafe;
+    QVERIFY2(ttl >= 3, qPrintable(plan.toText()));
+    QVERIFY(ctl.confirm(QString()));
+    QSignalSpy safe(&ctl, &DrainController::safeToStop);
+    QSignalSpy failed(&ctl, &DrainController::failed);
+    ctl.execute();
+    QTRY_VERIFY_WITH_TIMEOUT(ctl.state() == DrainController::State::Watching || !failed.isEmpty(), 60000);
+    QVERIFY2(failed.isEmpty(), qPrintable(ctl.lastMessage()));
+
+    // Frozen clock: the whole TTL is left, whatever the wall clock did meanwhile.
+    QCOMPARE(ctl.countdown().dnsStaleSecondsLeft, qint64(ttl));
+    QVERIFY(!ctl.countdown().safe());
+    QVERIFY2(ctl.countdown().holding.join(u'\n').contains(QStringLiteral("may still hold the record for %1 s").arg(ttl)),
+        qPrintable(ctl.countdown().holding.join(u'\n')));
+    clock.advanceMs(qint64(ttl - 1) * 1000);
+    QTRY_COMPARE_WITH_TIMEOUT(ctl.countdown().dnsStaleSecondsLeft, qint64(1), 5000);
+    QCOMPARE(ctl.state(), DrainController::State::Watching);
+    QVERIFY(safe.isEmpty());
+    clock.advanceMs(1000);
+    QTRY_COMPARE_WITH_TIMEOUT(ctl.countdown().dnsStaleSecondsLeft, qint64(0), 5000);
+    // Safe once HAProxy also reports no session on it (the traffic generator's are short).
+    QVERIFY2(safe.wait(30000) || ctl.state() == DrainController::State::Safe,
+        qPrintable(ctl.countdown().holding.join(u'\n')));
+    QCOMPARE(ctl.state(), DrainController::State::Safe);
+    QVERIFY(ctl.countdown().holding.isEmpty());
+
+    QSignalSpy undone(&ctl, &DrainController::undoFinished);
+    ctl.undo();
+    QVERIFY(undone.wait(60000));
+    QVERIFY2(undone.first().first().toBool(), qPrintable(undone.first().at(1).toString()));
+    QVERIFY(dig(QStringLiteral("serviceb.corp.internal")).contains(key.section(u':', 0, 0)));
+    monitor.stop();
+    QVERIFY(AuditLog::verify(audit.filePath()).ok());
+}
+
+// With the clock frozen the DNS window never passes: the watch times out and says what holds,
+// in the signal, the state and the audit log; undo still puts everything back.
+void tst_Drain::watchTimeoutSaysWhatStillHolds()
+{
+    const QString key = taskKey(QStringLiteral("serviceb"), 2);
+    const ProfileLoadResult loaded = ProfileStore::load(m_profile);
+    QVERIFY(loaded.ok());
+    ClusterMonitor monitor(*loaded.profile);
+    QSignalSpy round(&monitor, &ClusterMonitor::roundCompleted);
+    monitor.start();
+    QVERIFY(round.wait(20000));
+    ManualClock clock(QDateTime::currentDateTimeUtc());
+    AuditLog audit(m_tmp.filePath(QStringLiteral("timeout.audit.jsonl")));
+    DrainController ctl(&monitor, &audit, nullptr, clock);
+    ctl.setVerifyTimeoutMs(20000);
+    ctl.setWatchTimeoutMs(2000);
+    const DrainPlan plan = ctl.makePlan(key, DrainForce::No);
+    QVERIFY2(plan.canExecute(), qPrintable(plan.toText()));
+    QVERIFY(ctl.confirm(QString()));
+    QSignalSpy timedOut(&ctl, &DrainController::timedOut);
+    QSignalSpy safe(&ctl, &DrainController::safeToStop);
+    ctl.execute();
+    QVERIFY2(timedOut.wait(60000), qPrintable(ctl.lastMessage()));
+    QVERIFY(safe.isEmpty());
+    QCOMPARE(ctl.state(), DrainController::State::TimedOut);
+    const QStringList holding = timedOut.first().first().toStringList();
+    QVERIFY2(holding.join(u'\n').contains(
+                 QStringLiteral("may still hold the record for %1 s").arg(plan.expectedSecondsUntilSafe)),
+        qPrintable(holding.join(u'\n')));
+    QVERIFY2(ctl.lastMessage().contains(QStringLiteral("not safe after 2 s")), qPrintable(ctl.lastMessage()));
+
+    QSignalSpy undone(&ctl, &DrainController::undoFinished);
+    ctl.undo();
+    QVERIFY(undone.wait(60000));
+    QVERIFY2(undone.first().first().toBool(), qPrintable(undone.first().at(1).toString()));
+    QVERIFY(dig(QStringLiteral("serviceb.corp.internal")).contains(key.section(u':', 0, 0)));
+    monitor.stop();
+    QFile f(audit.filePath());
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray all = f.readAll();
+    QVERIFY2(all.contains("\"event\":\"timeout\"") && all.contains("may still hold the record"), all.constData());
+    QVERIFY(AuditLog::verify(audit.filePath()).ok());
 }
 
 void tst_Drain::serviceBDrainAndUndoOnAllLayers()

@@ -5,6 +5,9 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QLocalServer>
+#include <QLocalSocket>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -18,6 +21,8 @@ private Q_SLOTS:
     void resolves_data();
     void resolves();
     void keychainWithoutSecretServiceFailsWithinTimeout();
+    void keychainInAFreshProcess_data();
+    void keychainInAFreshProcess();
     void secondResolveWhilePendingIsRefused();
 
 private:
@@ -115,6 +120,54 @@ void tst_SecretResolver::keychainWithoutSecretServiceFailsWithinTimeout()
     QVERIFY(!r.isPending());
 }
 
+// The session bus is chosen once per process, so each case runs in a child (this binary with
+// HOPSCOPE_KEYCHAIN_CHILD set, see main()): no bus at all, and a bus socket that accepts the
+// connection and then never says a word (a wedged session). Both must end in a clear error
+// within the timeout, with the child's event loop still turning.
+void tst_SecretResolver::keychainInAFreshProcess_data()
+{
+    QTest::addColumn<bool>("muteBus");
+    QTest::newRow("no-session-bus") << false;
+    QTest::newRow("session-bus-that-never-answers") << true;
+}
+
+void tst_SecretResolver::keychainInAFreshProcess()
+{
+    QFETCH(bool, muteBus);
+    QLocalServer mute;
+    QList<QLocalSocket *> held;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"));
+    env.insert(QStringLiteral("HOPSCOPE_KEYCHAIN_CHILD"), QStringLiteral("1500"));
+    if (muteBus) {
+        const QString path = m_tmp.filePath(QStringLiteral("mute-bus"));
+        QLocalServer::removeServer(path);
+        QVERIFY(mute.listen(path));
+        connect(&mute, &QLocalServer::newConnection, &mute, [&] {
+            while (QLocalSocket *c = mute.nextPendingConnection()) {
+                held << c; // keep it open, never answer
+            }
+        });
+        env.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"), QStringLiteral("unix:path=") + path);
+    }
+    QProcess child;
+    child.setProcessEnvironment(env);
+    QSignalSpy finished(&child, &QProcess::finished);
+    QElapsedTimer t;
+    t.start();
+    child.start(QCoreApplication::applicationFilePath(), {});
+    QVERIFY(finished.wait(10000));
+    const QString out = QString::fromUtf8(child.readAllStandardOutput());
+    QCOMPARE(child.exitCode(), 0);
+    QVERIFY2(t.elapsed() < 5000, qPrintable(QString::number(t.elapsed())));
+    QVERIFY2(out.startsWith(QStringLiteral("failed: ")), qPrintable(out));
+    QVERIFY2(out.contains(QStringLiteral("hopscope-test-no-such-entry")), qPrintable(out));
+    if (muteBus) {
+        QVERIFY2(!held.isEmpty(), "the child never tried the bus");
+        QVERIFY2(out.contains(QStringLiteral("did not answer")), qPrintable(out));
+    }
+}
+
 void tst_SecretResolver::secondResolveWhilePendingIsRefused()
 {
     qputenv("HOPSCOPE_TEST_SECRET", "abc");
@@ -129,5 +182,31 @@ void tst_SecretResolver::secondResolveWhilePendingIsRefused()
     qunsetenv("HOPSCOPE_TEST_SECRET");
 }
 
-QTEST_GUILESS_MAIN(tst_SecretResolver)
+// Child mode for keychainInAFreshProcess(): resolve one keychain entry, print the outcome, exit 0.
+static int keychainChild(int timeoutMs)
+{
+    SecretResolver r;
+    r.setKeychainTimeoutMs(timeoutMs);
+    QObject::connect(&r, &SecretResolver::resolved, qApp, [](const QByteArray &) {
+        fputs("resolved\n", stdout);
+        qApp->exit(0);
+    });
+    QObject::connect(&r, &SecretResolver::failed, qApp, [](const QString &why) {
+        fprintf(stdout, "failed: %s\n", qPrintable(why));
+        qApp->exit(0);
+    });
+    r.resolve(*SecretRef::parse(QStringLiteral("keychain:hopscope-test-no-such-entry")));
+    return QCoreApplication::exec();
+}
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    if (const int ms = qEnvironmentVariableIntValue("HOPSCOPE_KEYCHAIN_CHILD"); ms > 0) {
+        return keychainChild(ms);
+    }
+    tst_SecretResolver t;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&t, argc, argv);
+}
 #include "tst_SecretResolver.moc"

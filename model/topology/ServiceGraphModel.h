@@ -109,6 +109,13 @@ public:
     static constexpr qreal CollapsedHeight = 58;
     static constexpr qreal LbWidth = 150;
     static constexpr qreal LbHeight = 56;
+    // Where task chip `index` of a service box is drawn (and hit): one chip per row under the
+    // title and subtitle, content coordinates.
+    static constexpr qreal TaskTop = 50;
+    static QRectF taskRect(const QRectF &box, int index)
+    {
+        return QRectF(box.left() + 8, box.top() + TaskTop + index * TaskRowHeight, box.width() - 16, TaskRowHeight - 4);
+    }
 
 Q_SIGNALS:
     void edgesChanged();

@@ -40,6 +40,14 @@ QQuickItem *findItem(QQuickItem *root, const QString &name)
     return nullptr;
 }
 
+// The graph is painted by GraphLayer from tiles rendered within a per-frame budget: wait until
+// a frame showed every visible tile at the current zoom before reading pixels.
+bool painted(QQuickItem *root)
+{
+    QQuickItem *layer = findItem(root, QStringLiteral("graphLayer"));
+    return layer && layer->property("complete").toBool();
+}
+
 int distance(QColor a, QColor b)
 {
     return std::abs(a.red() - b.red()) + std::abs(a.green() - b.green()) + std::abs(a.blue() - b.blue());
@@ -95,6 +103,7 @@ class tst_GraphView : public QObject
         QTRY_VERIFY(findItem(win.root, QStringLiteral("task:127.0.0.12:8000")));
         win.w.graphPane()->fitToView();
         QTest::qWait(0);
+        QTRY_VERIFY(painted(win.root));
     }
 
     // Where the layout says a node is, in window pixels.
@@ -155,7 +164,8 @@ private Q_SLOTS:
                 const QRect chipRect = itemRectInWindow(win, chip);
                 QVERIFY2(expected.contains(chipRect), qPrintable(key));
                 // The chip is tinted with the healthy colour and carries ink (icon + address).
-                QVERIFY(countNear(image, chipRect, healthy, 90) > 20);
+                const int tinted = countNear(image, chipRect, healthy, 90);
+                QVERIFY2(tinted > 20, qPrintable(QStringLiteral("%1: %2 px").arg(key).arg(tinted)));
             }
         }
         // The LB node: its box where the layout says, bordered.
@@ -197,7 +207,7 @@ private Q_SLOTS:
         const QColor down(0xd1, 0x3c, 0x3c);
         QImage after;
         QTRY_VERIFY((after = win.w.grab().toImage().convertToFormat(QImage::Format_RGB32),
-                     countNear(after, chips[victim], down, 60) > 20));
+                     painted(win.root) && countNear(after, chips[victim], down, 60) > 20));
         after.save(m_outDir + QStringLiteral("/graph-view-after-change.png"));
         for (auto it = chips.cbegin(); it != chips.cend(); ++it) {
             const QRect r = it.value().adjusted(1, 1, -1, -1);
@@ -301,6 +311,7 @@ private Q_SLOTS:
         Window win;
         open(win, &dark);
         QTRY_VERIFY(win.root->property("dark").toBool());
+        QTRY_VERIFY(painted(win.root));
         const QImage image = grab(win, QStringLiteral("graph-view-dark.png"));
         const QColor boxColor = win.root->property("boxColor").value<QColor>();
         const QColor text = win.root->property("textColor").value<QColor>();

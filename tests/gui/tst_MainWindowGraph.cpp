@@ -37,6 +37,14 @@ QQuickItem *findItem(QQuickItem *root, const QString &name)
     return nullptr;
 }
 
+// The graph is painted by GraphLayer from tiles rendered within a per-frame budget: wait until
+// a frame showed every visible tile at the current zoom before reading pixels.
+bool painted(QQuickItem *root)
+{
+    QQuickItem *layer = findItem(root, QStringLiteral("graphLayer"));
+    return layer && layer->property("complete").toBool();
+}
+
 int distance(QColor a, QColor b)
 {
     return std::abs(a.red() - b.red()) + std::abs(a.green() - b.green()) + std::abs(a.blue() - b.blue());
@@ -62,6 +70,7 @@ class tst_MainWindowGraph : public QObject
         }
         QTest::qWait(0); // let a pending fitToView (queued) run before grabbing
         QTRY_VERIFY(quick->rootObject()->property("zoom").toReal() > 0);
+        QTRY_VERIFY(painted(quick->rootObject()));
         const QImage image = w.grab().toImage();
         QVERIFY(!image.isNull());
         const QString png = m_outDir + QLatin1Char('/') + pngName;

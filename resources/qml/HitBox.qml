@@ -1,0 +1,69 @@
+import QtQuick
+
+// The interactive part of one node when GraphLayer paints the graph: an invisible item where
+// the box is, with its task chips and collapse toggle as invisible children (objectNames
+// "service:<id>" / "lb:<id>", "task:<key>", "collapse:<id>"), taps and accessible names. It
+// draws nothing, so the software renderer has nothing to repaint when it moves.
+Item {
+    id: box
+    required property string nodeId
+    required property string kind
+    required property string title
+    required property string health
+    required property string reason
+    required property rect rect
+    required property var tasks
+    required property bool collapsed
+
+    signal clicked()
+    signal taskClicked(string key)
+    signal toggleCollapsed()
+
+    objectName: (kind === "lb" ? "lb:" : "service:") + nodeId.replace(/^lb:/, "")
+    x: rect.x
+    y: rect.y
+    width: rect.width
+    height: rect.height
+    Accessible.role: Accessible.Button
+    Accessible.name: title + ": " + health
+    Accessible.description: reason
+
+    Repeater {
+        model: box.collapsed || box.kind !== "service" ? [] : box.tasks
+        delegate: Item {
+            required property var modelData
+            required property int index
+            objectName: "task:" + modelData.key
+            // ServiceGraphModel::taskRect
+            x: 8
+            y: 50 + index * 22
+            width: box.width - 16
+            height: 18
+            Accessible.role: Accessible.Button
+            Accessible.name: modelData.label + ": " + modelData.health
+            Accessible.description: modelData.reason
+            TapHandler {
+                onTapped: box.taskClicked(parent.modelData.key)
+            }
+        }
+    }
+
+    Item {
+        objectName: "collapse:" + box.nodeId
+        visible: box.kind === "service"
+        anchors.right: parent.right
+        anchors.top: parent.top
+        anchors.margins: 5
+        width: 20
+        height: 20
+        Accessible.role: Accessible.Button
+        Accessible.name: box.collapsed ? qsTr("Expand %1").arg(box.title) : qsTr("Collapse %1").arg(box.title)
+        TapHandler {
+            onTapped: box.toggleCollapsed()
+        }
+    }
+
+    TapHandler {
+        onTapped: box.clicked()
+    }
+}

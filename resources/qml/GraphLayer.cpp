@@ -216,7 +216,10 @@ void GraphLayer::Grid::insert(const QRectF &r, int index)
     const int y1 = std::clamp(int(std::floor(r.bottom() / cell)), 0, rows - 1);
     for (int y = y0; y <= y1; ++y) {
         for (int x = x0; x <= x1; ++x) {
-            cells[y * columns + x].append(index);
+            QList<int> &c = cells[y * columns + x];
+            if (c.isEmpty() || c.last() != index) {
+                c.append(index);
+            }
         }
     }
 }
@@ -252,9 +255,9 @@ void GraphLayer::rebuildGeometry()
     const auto &nodes = m_model->nodes();
     const auto &segments = m_model->segments();
     const QSizeF content = m_model->contentSize();
-    m_nodeGrid.reset(content, 1024);
-    m_edgeGrid.reset(content, 1024);
-    m_pairGrid.reset(content, 1024);
+    m_nodeGrid.reset(content, 512);
+    m_edgeGrid.reset(content, 512);
+    m_pairGrid.reset(content, 512);
     for (int i = 0; i < nodes.size(); ++i) {
         m_nodeGrid.insert(nodes[i].rect, i);
     }
@@ -276,12 +279,36 @@ void GraphLayer::rebuildGeometry()
         const QSizeF size(badgeFm.horizontalAdvance(e.label) + 12, badgeFm.height() + 4);
         g.badge = QRectF((g.p1 + g.p2) / 2 - QPointF(size.width() / 2, size.height() / 2), size);
         m_edgeGeom.append(g);
-        m_edgeGrid.insert(g.bounds.united(g.badge), i);
+        // Into the cells the curve passes through (not its bounding box: long edges cross
+        // the graph diagonally), piece by piece, widened by the pen and the arrow head.
+        {
+            const qreal dx = std::max<qreal>(40, std::abs(g.p2.x() - g.p1.x()) / 2);
+            const qreal dir = g.p2.x() >= g.p1.x() ? 1 : -1;
+            const QPointF c1 = g.p1 + QPointF(dx * dir, 0);
+            const QPointF c2 = g.p2 - QPointF(dx * dir, 0);
+            const qreal span = std::abs(g.p2.x() - g.p1.x()) + std::abs(g.p2.y() - g.p1.y());
+            const int steps = std::max(4, int(span / (m_edgeGrid.cell / 4)));
+            QPointF prev = g.p1;
+            for (int k = 1; k <= steps; ++k) {
+                const qreal t = qreal(k) / steps;
+                const qreal u = 1 - t;
+                const QPointF next
+                    = u * u * u * g.p1 + 3 * u * u * t * c1 + 3 * u * t * t * c2 + t * t * t * g.p2;
+                m_edgeGrid.insert(QRectF(prev, next).normalized().adjusted(-12, -12, 12, 12), i);
+                prev = next;
+            }
+            m_edgeGrid.insert(g.badge, i);
+        }
         const quint64 key = (quint64(quint32(e.from)) << 32) | quint32(e.to);
         auto it = pairIndex.find(key);
         if (it == pairIndex.end()) {
             pairIndex.insert(key, int(m_pairs.size()));
-            m_pairGrid.insert(QRectF(g.p1, g.p2).normalized(), int(m_pairs.size()));
+            const int steps = std::max(1, int(QLineF(g.p1, g.p2).length() / (m_pairGrid.cell / 4)));
+            for (int k = 0; k < steps; ++k) {
+                const QPointF a = g.p1 + (g.p2 - g.p1) * (qreal(k) / steps);
+                const QPointF b = g.p1 + (g.p2 - g.p1) * (qreal(k + 1) / steps);
+                m_pairGrid.insert(QRectF(a, b).normalized(), int(m_pairs.size()));
+            }
             m_pairs.append({ QLineF(g.p1, g.p2), 1 });
         } else {
             ++m_pairs[*it].count;
@@ -535,6 +562,9 @@ void GraphLayer::paintDetailed(QPainter *p, const QRectF &area, qreal scale)
     const auto &nodes = m_model->nodes();
     const auto &segments = m_model->segments();
     const QRectF visible = area.adjusted(-2, -2, 2, 2);
+    // Boxes near the area: an edge passing under a box (not its own ends) is not stroked
+    // there, the box would hide it anyway; it stops a few pixels short of the border.
+    const QList<int> nearNodes = m_nodeGrid.query(visible.adjusted(-20, -20, 20, 20));
 
     // Edges: dns solid, lb dashed, mesh dotted (never colour alone), arrow heads, hop badges.
     p->setFont(f.badge);
@@ -639,7 +669,11 @@ void GraphLayer::paintDetailed(QPainter *p, const QRectF &area, qreal scale)
             };
             for (int i = i0 + 1; t0 < t1 && i <= i1; ++i) {
                 const QPointF next = at(qreal(i) / pieces);
-                if (QRectF(prev, next).normalized().adjusted(-3, -3, 3, 3).intersects(visible)) {
+                const QRectF piece = QRectF(prev, next).normalized().adjusted(-3, -3, 3, 3);
+                const bool hidden = std::any_of(nearNodes.cbegin(), nearNodes.cend(), [&](int row) {
+                    return row != s.from && row != s.to && nodes[row].rect.intersects(piece);
+                });
+                if (!hidden && piece.intersects(visible)) {
                     if (run.isEmpty()) {
                         run.append(prev);
                         runStart = length;

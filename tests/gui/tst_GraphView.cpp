@@ -238,6 +238,7 @@ private Q_SLOTS:
         QTRY_VERIFY(model->isCollapsed(QStringLiteral("serviceb")));
         QTRY_VERIFY(!findItem(win.root, QStringLiteral("task:127.0.0.12:8000")));
         QTRY_COMPARE(findItem(win.root, QStringLiteral("service:serviceb"))->height(), ServiceGraphModel::CollapsedHeight);
+        QTRY_VERIFY(painted(win.root));
         grab(win, QStringLiteral("graph-view-collapsed.png"));
         // A poll keeps it collapsed.
         model->setTopology(topologyOf(m_profile, demoTargets()));
@@ -259,6 +260,7 @@ private Q_SLOTS:
         QCOMPARE(selected.size(), 1);
         QCOMPARE(selected[0][0].toString(), QStringLiteral("serviceb"));
         QVERIFY(findItem(win.root, QStringLiteral("focusRing"))->isVisible());
+        QTRY_VERIFY(painted(win.root));
         grab(win, QStringLiteral("graph-view-keyboard-focus.png"));
         const qreal zoom = win.root->property("zoom").toReal();
         QTest::keyClick(win.quick, Qt::Key_Plus);
@@ -298,6 +300,7 @@ private Q_SLOTS:
         if (content.height() > win.quick->height()) {
             QVERIFY2(std::abs(before.y() - after.y()) < 2.0, qPrintable(QStringLiteral("y %1 -> %2").arg(before.y()).arg(after.y())));
         }
+        QTRY_VERIFY(painted(win.root));
         grab(win, QStringLiteral("graph-view-zoomed.png"));
     }
 

@@ -150,6 +150,8 @@ DrainPlan DrainController::makePlan(const QString &target, DrainForce force)
     m_done.clear();
     m_confirmed = false;
     m_current = -1;
+    m_dnsRemovedAt = {}; // a controller reused for another drain must not keep the last TTL
+    m_dnsTtl = 0;
     if (!m_monitor) {
         m_plan = {};
         m_plan.target = target;
@@ -669,6 +671,10 @@ void DrainController::updateCountdown()
                                      .arg(s.sidecar)
                                      .arg(c.sidecarConnections);
                 }
+            } else {
+                // Not seeing the count is not seeing 0: never call it safe on no observation.
+                c.holding << QStringLiteral("sidecar %1: active downstream connections not reported")
+                                 .arg(s.sidecar);
             }
             break;
         }
@@ -819,11 +825,17 @@ bool DrainController::loadFromAudit(const QString &target, QString *why)
             continue;
         }
         const QString event = o.value(QStringLiteral("event")).toString();
-        if (event == u"plan" || event == u"undone") {
+        // Only a completed undo closes a drain. A later plan (a dry run, a refused or repeated
+        // drain of the same target) changes nothing, so the steps done before it still stand.
+        if (event == u"undone") {
             steps.clear();
         } else if (event == u"step") {
-            if (const auto s = DrainStep::fromJson(
-                    o.value(QStringLiteral("detail")).toObject().value(QStringLiteral("drainStep")).toObject())) {
+            const QJsonObject stepJson =
+                o.value(QStringLiteral("detail")).toObject().value(QStringLiteral("drainStep")).toObject();
+            const auto s = DrainStep::fromJson(stepJson);
+            const bool seen = s && std::any_of(steps.cbegin(), steps.cend(),
+                [&](const DrainStep &d) { return d.toJson() == s->toJson(); });
+            if (s && !seen) {
                 steps.append(*s);
                 if (s->kind == DrainStepKind::DnsRemove) {
                     removedAt = QDateTime::fromString(o.value(QStringLiteral("time")).toString(), Qt::ISODateWithMs);

@@ -251,8 +251,13 @@ DrainPlan DrainPlanner::plan(const DrainPlanInputs &in, const QString &targetTex
         }
     }
 
-    // 2. Load balancers: every HAProxy server (any backend) with that address:port.
-    for (auto it = in.lb.cbegin(); it != in.lb.cend(); ++it) {
+    // 2. Load balancers: every HAProxy server (any backend) with that address:port, in the
+    // profile's order (not the hash's) so the plan and its audit read the same every time.
+    for (const LoadBalancerSpec &spec : in.profile.loadBalancers) {
+        const auto it = in.lb.constFind(spec.id);
+        if (it == in.lb.cend()) {
+            continue;
+        }
         for (const HaproxyStatProxy &px : it.value().stat.proxies) {
             if (px.type != HaproxyStatProxy::Type::Backend) {
                 continue;
@@ -286,7 +291,11 @@ DrainPlan DrainPlanner::plan(const DrainPlanInputs &in, const QString &targetTex
             }
         }
     }
-    for (const QString &id : in.lbWithoutRuntime) {
+    for (const LoadBalancerSpec &spec : in.profile.loadBalancers) {
+        if (!in.lbWithoutRuntime.contains(spec.id)) {
+            continue;
+        }
+        const QString &id = spec.id;
         plan.notes << QStringLiteral("load balancer %1 is read through its stats page only: it cannot be "
                                      "drained from here (no runtime API in the profile)")
                           .arg(id);

@@ -85,6 +85,7 @@ private Q_SLOTS:
     void countdownFollowsTheInjectedClockToSafe();
     void watchTimeoutSaysWhatStillHolds();
     void serviceBDrainAndUndoOnAllLayers();
+    void undrainAfterADryRunStillUndoesTheDrain();
     void meshTargetDrainsThroughItsSidecar();
     void wrongTsigSecretChangesNothing();
     void refusals_data();
@@ -427,6 +428,25 @@ void tst_Drain::serviceBDrainAndUndoOnAllLayers()
              "safe", "undo-step [dns-remove]", "undone"}) {
         QVERIFY2(show.out.contains(QLatin1String(event)), event);
     }
+}
+
+// A dry run (or any later plan) of a drained target writes a "plan" line to the audit log; the
+// drain before it is still in force, so undrain must still find and undo it.
+void tst_Drain::undrainAfterADryRunStillUndoesTheDrain()
+{
+    const QString key = taskKey(QStringLiteral("user"), 1);
+    const QString addr = key.section(u':', 0, 0);
+    QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(m_state, key), QStringLiteral("UP"), 20000);
+    const Run d = run({QStringLiteral("drain"), m_profile, key, QStringLiteral("--yes")}, m_audit);
+    QVERIFY2(d.code == 0 || d.code == 3, qPrintable(d.out + d.err)); // 3: drained, not waited for safe
+    QVERIFY(!dig(QStringLiteral("user.corp.internal")).contains(addr));
+    const Run dry = run({QStringLiteral("drain"), m_profile, key, QStringLiteral("--dry-run")}, m_audit);
+    QVERIFY2(dry.code == 0, qPrintable(dry.out + dry.err));
+    QVERIFY(haproxyStatus(m_state, key).startsWith(QStringLiteral("DRAIN")));
+    const Run u = run({QStringLiteral("undrain"), m_profile, key, QStringLiteral("--yes")}, m_audit);
+    QVERIFY2(u.code == 0, qPrintable(u.out + u.err));
+    QVERIFY2(dig(QStringLiteral("user.corp.internal")).contains(addr), "the DNS record was not re-added");
+    QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(m_state, key), QStringLiteral("UP"), 20000);
 }
 
 void tst_Drain::meshTargetDrainsThroughItsSidecar()

@@ -246,6 +246,7 @@ private Q_SLOTS:
     void dnsStepRemovesExactRecordsWithTheirTtls();
     void lbStepAddressesEveryBackendSlot();
     void planRoundTripsThroughJson();
+    void loadBalancersInProfileOrder();
 };
 
 void tst_DrainPlanner::plan_data()
@@ -410,6 +411,31 @@ void tst_DrainPlanner::planRoundTripsThroughJson()
         QCOMPARE(back->adminUrl, s.adminUrl);
     }
     QVERIFY(!DrainStep::fromJson(QJsonObject{{QStringLiteral("kind"), QStringLiteral("reboot")}}));
+}
+
+void tst_DrainPlanner::loadBalancersInProfileOrder()
+{
+    // Several balancers that all route to the target: one step each, in the profile's order,
+    // however the planner's inputs happen to be hashed.
+    DrainPlanInputs in = inputs({});
+    const HaproxySnapshot hap = in.lb.value(QStringLiteral("internal-lb"));
+    QStringList ids;
+    for (const char *id : {"zeta-lb", "alpha-lb", "mid-lb", "beta-lb", "omega-lb"}) {
+        LoadBalancerSpec lb;
+        lb.id = QLatin1String(id);
+        in.profile.loadBalancers.prepend(lb);
+        in.lb.insert(lb.id, hap);
+    }
+    for (const LoadBalancerSpec &lb : in.profile.loadBalancers) {
+        ids << lb.id;
+    }
+    const DrainPlan p = DrainPlanner::plan(in, QStringLiteral("10.0.0.71:8200"), DrainForce::No);
+    QStringList order;
+    for (const DrainStep &s : p.steps) {
+        QCOMPARE(s.kind, DrainStepKind::LbDrain);
+        order << s.loadBalancer;
+    }
+    QCOMPARE(order, ids);
 }
 
 QTEST_GUILESS_MAIN(tst_DrainPlanner)

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 using hopscope::ServiceGraphModel;
 
@@ -90,10 +91,11 @@ qreal overviewDot(qreal scale)
     return std::max<qreal>(3.0, 5.0 / scale);
 }
 
-// How far the overview's drawing of a node reaches beyond its rectangle (border and dots).
+// How far the overview's drawing of a node reaches beyond its rectangle (its border; the
+// dots stay inside).
 qreal overviewPad(qreal scale)
 {
-    return overviewDot(scale) * 0.8 + 4.0 / scale;
+    return 2.0 / scale;
 }
 
 } // namespace
@@ -194,6 +196,7 @@ void GraphLayer::setRenderScale(qreal scale)
 void GraphLayer::invalidateAll()
 {
     m_tiles.clear();
+    m_pending.clear();
     m_levels.clear();
     m_geometryDirty = true;
     m_complete = false;
@@ -368,6 +371,31 @@ void GraphLayer::paint(QPainter *painter)
     const int ty1 = std::min(int(std::ceil(content.height() * scale / TileSize)) - 1,
         int(std::floor((deviceView.bottom() - 1) / TileSize)));
 
+    // Changed rows since the last frame (several polls between two frames cost one repaint).
+    for (auto pending = m_pending.begin(); pending != m_pending.end(); ++pending) {
+        auto it = m_tiles.find(pending.key());
+        if (it == m_tiles.end()) {
+            continue;
+        }
+        const auto levelOf = std::find_if(m_levels.cbegin(), m_levels.cend(),
+            [&](const Level &l) { return l.id == pending.key().level; });
+        if (levelOf == m_levels.cend()) {
+            continue;
+        }
+        // (Merging neighbouring rectangles was tried: zoomed out they chain into large areas
+        // that cost more to repaint than the small ones.)
+        QList<QRect> rects = pending.value();
+        std::sort(rects.begin(), rects.end(), [](const QRect &l, const QRect &r) {
+            return std::make_tuple(l.top(), l.left(), l.width(), l.height())
+                < std::make_tuple(r.top(), r.left(), r.width(), r.height());
+        });
+        rects.erase(std::unique(rects.begin(), rects.end()), rects.end());
+        for (const QRect &r : std::as_const(rects)) {
+            repaintRegion(it->image, *levelOf, pending.key().x, pending.key().y, r);
+        }
+    }
+    m_pending.clear();
+
     painter->save();
     painter->scale(1 / dpr, 1 / dpr);
     bool complete = true;
@@ -476,16 +504,8 @@ QImage GraphLayer::renderTile(const Level &level, int tx, int ty)
 }
 
 void GraphLayer::repaintRegion(
-    QImage &image, const Level &level, int tx, int ty, const QRectF &contentRect)
+    QImage &image, const Level &level, int tx, int ty, const QRect &device)
 {
-    const QRect device = QRectF(contentRect.left() * level.scale - tx * TileSize,
-        contentRect.top() * level.scale - ty * TileSize, contentRect.width() * level.scale,
-        contentRect.height() * level.scale)
-                             .toAlignedRect()
-                             .intersected(image.rect());
-    if (device.isEmpty()) {
-        return;
-    }
     // Rendered unclipped into a scratch image and copied in: a clipped painter takes other
     // raster paths, whose rounding differs by a unit here and there from a fresh tile.
     QImage patch(device.size(), QImage::Format_RGB32);
@@ -531,7 +551,15 @@ void GraphLayer::onRowsChanged(const QModelIndex &from, const QModelIndex &to)
                         continue;
                     }
                     if (it->used == m_frame && level.id == m_currentLevel) {
-                        repaintRegion(it->image, level, tx, ty, dirty);
+                        // Repainted at the next frame, merged with the other changes in this tile.
+                        const QRect device = QRectF(dirty.left() * level.scale - tx * TileSize,
+                            dirty.top() * level.scale - ty * TileSize, dirty.width() * level.scale,
+                            dirty.height() * level.scale)
+                                                 .toAlignedRect()
+                                                 .intersected(it->image.rect());
+                        if (!device.isEmpty()) {
+                            m_pending[it.key()].append(device);
+                        }
                     } else {
                         m_tiles.erase(it); // off screen or another zoom: rendered again when needed
                     }
@@ -895,34 +923,49 @@ void GraphLayer::paintOverview(QPainter *p, const QRectF &area, qreal scale)
     const QRectF reach = area.adjusted(-pad, -pad, pad, pad);
     const auto &nodes = m_model->nodes();
     const QList<int> near = m_nodeGrid.query(reach);
-    p->setBrush(m_boxColor);
+    // Filled rectangles rather than wide pens: the raster engine strokes a wide pen as a path.
+    const qreal border = 1.0 / scale;
     for (int row : near) {
         const ServiceGraphModel::Node &n = nodes[row];
         if (n.rect.intersects(reach)) {
-            p->setPen(QPen(healthColour(n.health, m_borderColor), 2.0 / scale));
-            p->drawRect(n.rect);
+            p->fillRect(n.rect.adjusted(-border, -border, border, border),
+                healthColour(n.health, m_borderColor));
+            p->fillRect(n.rect.adjusted(border, border, -border, -border), m_boxColor);
         }
     }
+    p->setPen(Qt::NoPen);
     const qreal dot = overviewDot(scale);
     static const QString healthKey = QStringLiteral("health");
-    QString lastHealth;
     for (int row : near) {
         const ServiceGraphModel::Node &n = nodes[row];
         if (n.kind != u"service" || n.tasks.isEmpty() || !n.rect.intersects(reach)
             || m_model->isCollapsed(n.id)) {
             continue;
         }
+        // Dots kept inside their box (so a change repaints only the box): healthy ones as a
+        // rounded cross, the others as squares half as large again.
+        const qreal maxHalf = std::max<qreal>(
+            0.5 / scale, std::min(n.rect.width(), n.rect.height()) / 2 - border * 2);
         for (int i = 0; i < n.tasks.size(); ++i) {
             const QString health = n.tasks[i].toMap().value(healthKey).toString();
-            if (health != lastHealth || i == 0) {
-                const bool healthy = health == u"healthy";
-                QPen pen(healthColour(health, m_borderColor), healthy ? dot : dot * 1.5);
-                pen.setCapStyle(healthy ? Qt::RoundCap : Qt::SquareCap);
-                p->setPen(pen);
-                lastHealth = health;
+            const bool healthy = health == u"healthy";
+            const qreal half = std::min(healthy ? dot / 2 : dot * 0.75, maxHalf);
+            const QRectF inner
+                = n.rect.adjusted(border + half, border + half, -border - half, -border - half);
+            const QPointF wanted
+                = ServiceGraphModel::taskRect(n.rect, i).topLeft() + QPointF(12, 9);
+            const QPointF at(
+                std::clamp(wanted.x(), inner.left(), std::max(inner.left(), inner.right())),
+                std::clamp(wanted.y(), inner.top(), std::max(inner.top(), inner.bottom())));
+            const QColor colour = healthColour(health, m_borderColor);
+            if (healthy) {
+                p->fillRect(
+                    QRectF(at.x() - half, at.y() - half * 0.6, 2 * half, 1.2 * half), colour);
+                p->fillRect(
+                    QRectF(at.x() - half * 0.6, at.y() - half, 1.2 * half, 2 * half), colour);
+            } else {
+                p->fillRect(QRectF(at - QPointF(half, half), QSizeF(2 * half, 2 * half)), colour);
             }
-            p->drawPoint(ServiceGraphModel::taskRect(n.rect, i).adjusted(12, 0, 0, 0).topLeft()
-                + QPointF(0, 9));
         }
     }
 }

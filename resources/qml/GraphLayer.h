@@ -104,8 +104,8 @@ private:
 
     int levelFor(qreal scale); // finds or creates the level for this exact scale
     QImage renderTile(const Level &level, int tx, int ty);
-    void repaintRegion(
-        QImage &image, const Level &level, int tx, int ty, const QRectF &contentRect);
+    // Paints the device rectangle `device` of a tile again (after a health change).
+    void repaintRegion(QImage &image, const Level &level, int tx, int ty, const QRect &device);
     void onRowsChanged(const QModelIndex &from, const QModelIndex &to);
     void invalidateAll();
     void rebuildGeometry();
@@ -132,6 +132,7 @@ private:
     int m_nextLevel = 0;
     int m_currentLevel = -1; // the level the last frame showed
     QHash<TileKey, Tile> m_tiles;
+    QHash<TileKey, QList<QRect>> m_pending; // device rectangles to repaint at the next frame
     quint64 m_frame = 0;
 
     // Derived from the layout, rebuilt when the geometry changes.

@@ -1,7 +1,8 @@
 // The service graph view at scale: 2,000 services / 10,000 targets / 5,000 edges, software scene
 // graph, offscreen. Measures layout, model update, a 1 %-change poll to the frame that shows it,
-// the first frame, pan/zoom frame times and RSS, for our view (edges in one painted EdgeLayer,
-// delegates only near the viewport, level of detail when zoomed out) and, in the same run, a
+// the first frame, pan/zoom frame times and RSS, for our view (everything painted by GraphLayer
+// from cached tiles, invisible QML hit areas near the viewport, level of detail when zoomed out)
+// and, in the same run, the previous design (QML ServiceBox delegates over an EdgeLayer) and a
 // baseline that draws one QML Shape per edge. Method and numbers: RESULTS.md.
 
 #include "topology/ServiceGraphModel.h"
@@ -154,8 +155,11 @@ bool waitFrame(QQuickWindow *w, int timeoutMs = 5000)
 class Run
 {
 public:
-    Run(const ClusterProfile &profile, bool baseline)
+    // baseline: one Shape per edge (PERF.md's design); previous: the design before GraphLayer
+    // (QML ServiceBox delegates over an EdgeLayer), for before/after in the same run.
+    Run(const ClusterProfile &profile, bool baseline, bool previous = false)
         : m_baseline(baseline)
+        , m_previous(previous || baseline)
     {
         m_model.setProfile(profile);
         m_model.setTopology(generatedTopology(profile, {}));
@@ -179,6 +183,9 @@ public:
         }
         if (qEnvironmentVariableIsSet("HOPSCOPE_BENCH_NO_EDGES")) {
             root->setProperty("showEdgeLayer", false); // (diagnosis: the share of the edge layer)
+        }
+        if (m_previous) {
+            root->setProperty("paintedView", false);
         }
         if (m_baseline) {
             root->setProperty("showEdgeLayer", false);
@@ -228,12 +235,15 @@ Repeater {
                                       Q_ARG(QVariant, 500));
         });
         r.pollToFrameOverviewMs = pollToFrame(&view, root, 1);
+        settle(&view, root);
+        grab(&view, "fit");
         // Pan zoomed out (0.2: still level of detail in our view, the graph larger than the view).
         root->setProperty("zoom", 0.2);
         waitFrame(&view);
         r.panOverview = frames(&view, root, 30, [&](int i) {
             QMetaObject::invokeMethod(root, "panBy", Q_ARG(QVariant, (i % 2 ? -1 : 1) * 40), Q_ARG(QVariant, 30));
         });
+        settle(&view, root);
         grab(&view, "overview");
 
         // Zoom 1 around the middle of the graph: full detail.
@@ -246,8 +256,24 @@ Repeater {
         });
         r.pollToFrameDetailMs = pollToFrame(&view, root, 2);
         r.delegates = root->property("delegateCount").toInt();
+        settle(&view, root);
         grab(&view, "detail");
         r.rss = rssMb();
+        if (!qEnvironmentVariableIsEmpty("HOPSCOPE_BENCH_GRAB_DIR")) {
+            // The dark palette, for a person to look at: detail, zoomed out (0.2) and fit.
+            root->setProperty("dark", true);
+            waitFrame(&view);
+            settle(&view, root);
+            grab(&view, "detail-dark");
+            root->setProperty("zoom", 0.2);
+            waitFrame(&view);
+            settle(&view, root);
+            grab(&view, "overview-dark");
+            QMetaObject::invokeMethod(root, "fitToView");
+            waitFrame(&view);
+            settle(&view, root);
+            grab(&view, "fit-dark");
+        }
         return r;
     }
 
@@ -257,7 +283,7 @@ private:
     {
         const QString dir = qEnvironmentVariable("HOPSCOPE_BENCH_GRAB_DIR");
         if (!dir.isEmpty()) {
-            view->grabWindow().save(dir + QStringLiteral("/bench-") + QLatin1String(m_baseline ? "baseline" : "ours") + QLatin1Char('-') + QLatin1String(what) + QStringLiteral(".png"));
+            view->grabWindow().save(dir + QStringLiteral("/bench-") + QLatin1String(m_baseline ? "baseline" : m_previous ? "previous" : "ours") + QLatin1Char('-') + QLatin1String(what) + QStringLiteral(".png"));
         }
     }
 
@@ -301,7 +327,18 @@ private:
         return threadCpuMs() - cpu;
     }
 
+    // Waits until the painted layer shows every tile at the current zoom (it renders missing
+    // tiles within a per-frame budget), so screenshots are the settled picture.
+    void settle(QQuickView *view, QQuickItem *root)
+    {
+        QObject *layer = root->property("graphLayerItem").value<QObject *>();
+        for (int i = 0; i < 200 && !m_previous && layer && !layer->property("complete").toBool(); ++i) {
+            waitFrame(view, 1000);
+        }
+    }
+
     bool m_baseline;
+    bool m_previous;
     ClusterProfile m_profile;
     ServiceGraphModel m_model;
 };
@@ -325,6 +362,7 @@ int main(int argc, char *argv[])
     }
     QGuiApplication app(argc, argv);
     const bool skipBaseline = app.arguments().contains(QStringLiteral("--no-baseline"));
+    const bool skipPrevious = app.arguments().contains(QStringLiteral("--no-previous"));
     std::printf("graph: %d services, %d targets, %d edges; software scene graph, offscreen, 1600x1000\n", Services,
                 Services * TargetsPerService, Edges);
     const ClusterProfile profile = generatedProfile();
@@ -370,6 +408,14 @@ int main(int argc, char *argv[])
 
     const Result ours = Run(profile, false).measure();
     print("ours", ours);
+    if (!skipPrevious) {
+        const Result prev = Run(profile, false, true).measure();
+        print("previous", prev);
+        std::printf("ratio previous/ours: poll detail %.1fx | poll overview %.1fx | pan overview %.1fx | zoom %.1fx | pan detail %.1fx\n",
+                    prev.pollToFrameDetailMs / ours.pollToFrameDetailMs, prev.pollToFrameOverviewMs / ours.pollToFrameOverviewMs,
+                    median(prev.panOverview) / median(ours.panOverview), median(prev.zoom) / median(ours.zoom),
+                    median(prev.panDetail) / median(ours.panDetail));
+    }
     if (!skipBaseline) {
         const Result base = Run(profile, true).measure();
         print("baseline", base);

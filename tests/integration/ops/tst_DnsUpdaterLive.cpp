@@ -70,13 +70,15 @@ QByteArray signAt(QByteArray msg, const DnsTsigKey &key, qint64 timeSigned, QByt
     const quint16 fudge = 300;
     const QByteArray keyName = nameWire(key.name);
     const QByteArray alg = nameWire(key.algorithm);
-    QByteArray vars = keyName + be16(255) + be32(0) + alg + be48(timeSigned) + be16(fudge) + be16(0) + be16(0);
+    QByteArray vars
+        = keyName + be16(255) + be32(0) + alg + be48(timeSigned) + be16(fudge) + be16(0) + be16(0);
     const QByteArray mac = QMessageAuthenticationCode::hash(
         msg + vars, QByteArray::fromBase64(key.secret), QCryptographicHash::Sha256);
     const quint16 id = qFromBigEndian<quint16>(msg.constData());
-    const QByteArray rdata = alg + be48(timeSigned) + be16(fudge) + be16(quint16(mac.size())) + mac + be16(id)
-        + be16(0) + be16(0);
-    const QByteArray rr = keyName + be16(250) + be16(255) + be32(0) + be16(quint16(rdata.size())) + rdata;
+    const QByteArray rdata = alg + be48(timeSigned) + be16(fudge) + be16(quint16(mac.size())) + mac
+        + be16(id) + be16(0) + be16(0);
+    const QByteArray rr
+        = keyName + be16(250) + be16(255) + be32(0) + be16(quint16(rdata.size())) + rdata;
     const quint16 arcount = qFromBigEndian<quint16>(msg.constData() + 10);
     qToBigEndian<quint16>(arcount + 1, msg.data() + 10);
     *requestMac = be16(quint16(mac.size())) + mac;
@@ -91,7 +93,8 @@ public:
     TruncatingPeer(quint16 upstreamPort)
         : m_upstream(upstreamPort)
     {
-        for (int attempt = 0; attempt < 20 && m_udp.state() != QAbstractSocket::BoundState; ++attempt) {
+        for (int attempt = 0; attempt < 20 && m_udp.state() != QAbstractSocket::BoundState;
+             ++attempt) {
             if (m_tcp.isListening()) {
                 m_tcp.close();
             }
@@ -107,7 +110,7 @@ public:
                     continue;
                 }
                 answer[2] = char(quint8(answer[2]) | 0x80 | 0x02); // QR, TC
-                answer.replace(4, 8, QByteArray(8, '\0'));           // no sections
+                answer.replace(4, 8, QByteArray(8, '\0')); // no sections
                 m_udp.writeDatagram(d.makeReply(answer));
             }
         });
@@ -124,8 +127,10 @@ public:
                         up->write(std::exchange(m_pending, {}));
                     }
                 });
-                connect(up, &QTcpSocket::connected, up, [up, this] { up->write(std::exchange(m_pending, {})); });
-                connect(up, &QTcpSocket::readyRead, client, [client, up] { client->write(up->readAll()); });
+                connect(up, &QTcpSocket::connected, up,
+                    [up, this] { up->write(std::exchange(m_pending, {})); });
+                connect(up, &QTcpSocket::readyRead, client,
+                    [client, up] { client->write(up->readAll()); });
                 up->connectToHost(QHostAddress::LocalHost, m_upstream);
             }
         });
@@ -156,7 +161,8 @@ private Q_SLOTS:
 
 private:
     QString dig(const QString &name);
-    DnsUpdateResult run(DnsUpdater &u, DnsUpdateOperation op, const QList<DnsUpdateRecord> &records);
+    DnsUpdateResult run(
+        DnsUpdater &u, DnsUpdateOperation op, const QList<DnsUpdateRecord> &records);
 
     QJsonObject m_state;
     quint16 m_dnsPort = 0;
@@ -168,7 +174,8 @@ void tst_DnsUpdaterLive::initTestCase()
 {
     m_state = peersState();
     QVERIFY2(!m_state.isEmpty(), "no state.json in HOPSCOPE_PEERS_DIR: the demo cluster is not up");
-    m_dnsPort = quint16(m_state.value(QStringLiteral("dns")).toObject().value(QStringLiteral("port")).toInt());
+    m_dnsPort = quint16(
+        m_state.value(QStringLiteral("dns")).toObject().value(QStringLiteral("port")).toInt());
     const QJsonObject tsig = m_state.value(QStringLiteral("tsig")).toObject();
     m_key.name = tsig.value(QStringLiteral("name")).toString();
     m_key.algorithm = tsig.value(QStringLiteral("algorithm")).toString();
@@ -180,42 +187,48 @@ void tst_DnsUpdaterLive::initTestCase()
 QString tst_DnsUpdaterLive::dig(const QString &name)
 {
     QProcess p;
-    p.start(QStringLiteral("dig"), {QStringLiteral("+short"), QStringLiteral("@127.0.0.1"), QStringLiteral("-p"),
-                                       QString::number(m_dnsPort), name, QStringLiteral("A")});
+    p.start(QStringLiteral("dig"),
+        { QStringLiteral("+short"), QStringLiteral("@127.0.0.1"), QStringLiteral("-p"),
+            QString::number(m_dnsPort), name, QStringLiteral("A") });
     p.waitForFinished(20000);
     return QString::fromUtf8(p.readAllStandardOutput());
 }
 
-DnsUpdateResult tst_DnsUpdaterLive::run(DnsUpdater &u, DnsUpdateOperation op, const QList<DnsUpdateRecord> &records)
+DnsUpdateResult tst_DnsUpdaterLive::run(
+    DnsUpdater &u, DnsUpdateOperation op, const QList<DnsUpdateRecord> &records)
 {
     QSignalSpy done(&u, &DnsUpdater::finished);
-    const quint64 id = op == DnsUpdateOperation::Add ? u.addRecords(records) : u.removeRecords(records);
+    const quint64 id
+        = op == DnsUpdateOperation::Add ? u.addRecords(records) : u.removeRecords(records);
     if (!done.wait(15000)) {
         return {};
     }
     const auto r = done.first().first().value<DnsUpdateResult>();
-    return r.id == id ? r : DnsUpdateResult{};
+    return r.id == id ? r : DnsUpdateResult {};
 }
 
 void tst_DnsUpdaterLive::truncatedUdpAnswerRetriesOverTcp()
 {
     TruncatingPeer peer(m_dnsPort);
     QVERIFY(peer.ok());
-    const DnsUpdateRecord rec{m_owner, QStringLiteral("A"), QStringLiteral("127.0.0.99"), 30};
+    const DnsUpdateRecord rec { m_owner, QStringLiteral("A"), QStringLiteral("127.0.0.99"), 30 };
     QVERIFY(!dig(m_owner).contains(QStringLiteral("127.0.0.99")));
 
-    DnsUpdater u(HostPort{QStringLiteral("127.0.0.1"), peer.port()}, QStringLiteral("corp.internal"), m_key);
+    DnsUpdater u(HostPort { QStringLiteral("127.0.0.1"), peer.port() },
+        QStringLiteral("corp.internal"), m_key);
     u.setTimeoutMs(5000);
-    const DnsUpdateResult r = run(u, DnsUpdateOperation::Add, {rec});
+    const DnsUpdateResult r = run(u, DnsUpdateOperation::Add, { rec });
     QVERIFY2(r.ok, qPrintable(r.message + u' ' + r.error.detail));
     QCOMPARE(r.transport, QStringLiteral("tcp"));
-    QCOMPARE(peer.udpQueries, 1);  // asked once over UDP, got TC=1
+    QCOMPARE(peer.udpQueries, 1); // asked once over UDP, got TC=1
     QCOMPARE(peer.tcpMessages, 1); // then once over TCP: BIND's signed answer verified
-    QVERIFY2(dig(m_owner).contains(QStringLiteral("127.0.0.99")), "BIND does not list the added record");
+    QVERIFY2(
+        dig(m_owner).contains(QStringLiteral("127.0.0.99")), "BIND does not list the added record");
 
     // And back out, straight to BIND over UDP (no truncation there).
-    DnsUpdater direct(HostPort{QStringLiteral("127.0.0.1"), m_dnsPort}, QStringLiteral("corp.internal"), m_key);
-    const DnsUpdateResult rm = run(direct, DnsUpdateOperation::Remove, {rec});
+    DnsUpdater direct(HostPort { QStringLiteral("127.0.0.1"), m_dnsPort },
+        QStringLiteral("corp.internal"), m_key);
+    const DnsUpdateResult rm = run(direct, DnsUpdateOperation::Remove, { rec });
     QVERIFY2(rm.ok, qPrintable(rm.message));
     QCOMPARE(rm.transport, QStringLiteral("udp"));
     QVERIFY(!dig(m_owner).contains(QStringLiteral("127.0.0.99")));
@@ -225,15 +238,17 @@ void tst_DnsUpdaterLive::unknownKeyNameIsBadKey()
 {
     DnsTsigKey unknown = m_key;
     unknown.name = QStringLiteral("no-such-key");
-    DnsUpdater u(HostPort{QStringLiteral("127.0.0.1"), m_dnsPort}, QStringLiteral("corp.internal"), unknown);
-    const DnsUpdateRecord rec{m_owner, QStringLiteral("A"), QStringLiteral("127.0.0.98"), 30};
-    const DnsUpdateResult r = run(u, DnsUpdateOperation::Add, {rec});
+    DnsUpdater u(HostPort { QStringLiteral("127.0.0.1"), m_dnsPort },
+        QStringLiteral("corp.internal"), unknown);
+    const DnsUpdateRecord rec { m_owner, QStringLiteral("A"), QStringLiteral("127.0.0.98"), 30 };
+    const DnsUpdateResult r = run(u, DnsUpdateOperation::Add, { rec });
     QVERIFY(!r.ok);
     QCOMPARE(r.rcode, 9);
     QCOMPARE(r.tsigError, 17);
     QCOMPARE(r.rcodeName, QStringLiteral("NOTAUTH/BADKEY"));
     QCOMPARE(r.error.kind, SourceError::Kind::Auth);
-    QVERIFY2(r.message.contains(QStringLiteral("does not know key 'no-such-key'")), qPrintable(r.message));
+    QVERIFY2(r.message.contains(QStringLiteral("does not know key 'no-such-key'")),
+        qPrintable(r.message));
     QVERIFY(!r.message.contains(QString::fromLatin1(m_key.secret)));
     QVERIFY(!dig(m_owner).contains(QStringLiteral("127.0.0.98")));
 }
@@ -242,11 +257,11 @@ void tst_DnsUpdaterLive::shiftedClockIsBadTimeWithTheSkew()
 {
     const qint64 skew = 1000; // our "clock" is 1000 s behind BIND's; the fudge is 300 s
     const qint64 ourTime = QDateTime::currentSecsSinceEpoch() - skew;
-    const DnsUpdateRecord rec{m_owner, QStringLiteral("A"), QStringLiteral("127.0.0.97"), 30};
+    const DnsUpdateRecord rec { m_owner, QStringLiteral("A"), QStringLiteral("127.0.0.97"), 30 };
     const quint16 id = 0x5a5a;
     QString error;
-    const auto unsignedMsg =
-        DnsUpdater::buildMessage(QStringLiteral("corp.internal"), DnsUpdateOperation::Add, {rec}, id, nullptr, nullptr, &error);
+    const auto unsignedMsg = DnsUpdater::buildMessage(QStringLiteral("corp.internal"),
+        DnsUpdateOperation::Add, { rec }, id, nullptr, nullptr, &error);
     QVERIFY2(unsignedMsg, qPrintable(error));
     QByteArray requestMac;
     const QByteArray wire = signAt(*unsignedMsg, m_key, ourTime, &requestMac);
@@ -267,17 +282,18 @@ void tst_DnsUpdaterLive::shiftedClockIsBadTimeWithTheSkew()
     QCOMPARE(r.tsigError, 18);
     QVERIFY2(r.message.contains(QStringLiteral("NOTAUTH/BADTIME")), qPrintable(r.message));
     QVERIFY2(r.clockSkewSeconds, qPrintable(r.message));
-    QVERIFY2(qAbs(*r.clockSkewSeconds - skew) <= 5, qPrintable(QString::number(*r.clockSkewSeconds)));
+    QVERIFY2(
+        qAbs(*r.clockSkewSeconds - skew) <= 5, qPrintable(QString::number(*r.clockSkewSeconds)));
     QVERIFY2(r.message.contains(QStringLiteral("ahead of this machine's")), qPrintable(r.message));
     QVERIFY(!dig(m_owner).contains(QStringLiteral("127.0.0.97")));
 
     // Control: the same signer at the right time is accepted, so BADTIME was about the time alone.
     QByteArray mac2;
-    const auto msg2 = DnsUpdater::buildMessage(
-        QStringLiteral("corp.internal"), DnsUpdateOperation::Remove, {rec}, id + 1, nullptr, nullptr, &error);
+    const auto msg2 = DnsUpdater::buildMessage(QStringLiteral("corp.internal"),
+        DnsUpdateOperation::Remove, { rec }, id + 1, nullptr, nullptr, &error);
     QVERIFY(msg2);
-    sock.writeDatagram(signAt(*msg2, m_key, QDateTime::currentSecsSinceEpoch(), &mac2), QHostAddress::LocalHost,
-        m_dnsPort);
+    sock.writeDatagram(signAt(*msg2, m_key, QDateTime::currentSecsSinceEpoch(), &mac2),
+        QHostAddress::LocalHost, m_dnsPort);
     QVERIFY(ready.wait(10000));
     const DnsUpdateResult ok = DnsUpdater::interpretResponse(
         sock.receiveDatagram().data(), id + 1, m_key, mac2, QDateTime::currentSecsSinceEpoch());
@@ -290,10 +306,11 @@ void tst_DnsUpdaterLive::cleanupTestCase()
     if (m_dnsPort == 0) {
         return;
     }
-    DnsUpdater direct(HostPort{QStringLiteral("127.0.0.1"), m_dnsPort}, QStringLiteral("corp.internal"), m_key);
+    DnsUpdater direct(HostPort { QStringLiteral("127.0.0.1"), m_dnsPort },
+        QStringLiteral("corp.internal"), m_key);
     QList<DnsUpdateRecord> recs;
-    for (const char *a : {"127.0.0.99", "127.0.0.98", "127.0.0.97"}) {
-        recs.append({m_owner, QStringLiteral("A"), QLatin1String(a), 30});
+    for (const char *a : { "127.0.0.99", "127.0.0.98", "127.0.0.97" }) {
+        recs.append({ m_owner, QStringLiteral("A"), QLatin1String(a), 30 });
     }
     const DnsUpdateResult r = run(direct, DnsUpdateOperation::Remove, recs);
     QVERIFY2(r.ok, qPrintable(r.message));

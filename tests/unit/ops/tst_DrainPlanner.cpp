@@ -41,25 +41,32 @@ struct ServiceSpecRow
 QList<ServiceSpecRow> world()
 {
     return {
-        {QStringLiteral("servicea"), QStringLiteral("serviceA"), QStringLiteral("servicea.corp.internal"), 30,
-            {{QStringLiteral("10.0.0.5"), 7000}, {QStringLiteral("10.0.0.6"), 7000}}, {}, false, false},
-        {QStringLiteral("serviceb"), QStringLiteral("serviceB"), QStringLiteral("serviceb.corp.internal"), 10,
-            {{QStringLiteral("10.0.0.11"), 8000}, {QStringLiteral("10.0.0.12"), 8000},
-                {QStringLiteral("10.0.0.13"), 8000, Health::Down}},
-            QStringLiteral("be_serviceb"), true, false},
-        {QStringLiteral("user"), QStringLiteral("user"), QStringLiteral("user.corp.internal"), 20,
-            {{QStringLiteral("10.0.0.41"), 8100}, {QStringLiteral("10.0.0.42"), 8100}},
-            QStringLiteral("be_user"), false, false},
-        {QStringLiteral("legacy"), QStringLiteral("legacy"), {}, 0,
-            {{QStringLiteral("10.0.0.71"), 8200}, {QStringLiteral("10.0.0.72"), 8200}},
-            QStringLiteral("be_legacy"), false, false},
-        {QStringLiteral("payments"), QStringLiteral("payments"), QStringLiteral("payments.corp.internal"), 15,
-            {{QStringLiteral("10.0.0.61"), 9000}, {QStringLiteral("10.0.0.62"), 9000}}, {}, false, true},
-        {QStringLiteral("checkout"), QStringLiteral("checkout"), QStringLiteral("checkout.corp.internal"), 25,
-            {{QStringLiteral("10.0.0.81"), 9100}, {QStringLiteral("10.0.0.82"), 9100}},
-            QStringLiteral("be_checkout"), false, true},
-        {QStringLiteral("order"), QStringLiteral("order"), QStringLiteral("order.corp.internal"), 10,
-            {{QStringLiteral("10.0.0.51"), 9200}}, QStringLiteral("be_order"), false, true},
+        { QStringLiteral("servicea"), QStringLiteral("serviceA"),
+            QStringLiteral("servicea.corp.internal"), 30,
+            { { QStringLiteral("10.0.0.5"), 7000 }, { QStringLiteral("10.0.0.6"), 7000 } }, {},
+            false, false },
+        { QStringLiteral("serviceb"), QStringLiteral("serviceB"),
+            QStringLiteral("serviceb.corp.internal"), 10,
+            { { QStringLiteral("10.0.0.11"), 8000 }, { QStringLiteral("10.0.0.12"), 8000 },
+                { QStringLiteral("10.0.0.13"), 8000, Health::Down } },
+            QStringLiteral("be_serviceb"), true, false },
+        { QStringLiteral("user"), QStringLiteral("user"), QStringLiteral("user.corp.internal"), 20,
+            { { QStringLiteral("10.0.0.41"), 8100 }, { QStringLiteral("10.0.0.42"), 8100 } },
+            QStringLiteral("be_user"), false, false },
+        { QStringLiteral("legacy"), QStringLiteral("legacy"), {}, 0,
+            { { QStringLiteral("10.0.0.71"), 8200 }, { QStringLiteral("10.0.0.72"), 8200 } },
+            QStringLiteral("be_legacy"), false, false },
+        { QStringLiteral("payments"), QStringLiteral("payments"),
+            QStringLiteral("payments.corp.internal"), 15,
+            { { QStringLiteral("10.0.0.61"), 9000 }, { QStringLiteral("10.0.0.62"), 9000 } }, {},
+            false, true },
+        { QStringLiteral("checkout"), QStringLiteral("checkout"),
+            QStringLiteral("checkout.corp.internal"), 25,
+            { { QStringLiteral("10.0.0.81"), 9100 }, { QStringLiteral("10.0.0.82"), 9100 } },
+            QStringLiteral("be_checkout"), false, true },
+        { QStringLiteral("order"), QStringLiteral("order"), QStringLiteral("order.corp.internal"),
+            10, { { QStringLiteral("10.0.0.51"), 9200 } }, QStringLiteral("be_order"), false,
+            true },
     };
 }
 
@@ -94,11 +101,12 @@ DrainPlanInputs inputs(const QStringList &mods)
     p.observeOnly = mods.contains(u"observeOnly");
     if (!mods.contains(u"noDnsUpdate")) {
         DnsUpdateSpec du;
-        du.server = HostPort{QStringLiteral("127.0.0.1"), 53};
+        du.server = HostPort { QStringLiteral("127.0.0.1"), 53 };
         du.zone = QStringLiteral("corp.internal");
         du.tsigKey.name = QStringLiteral("ddns-key");
         du.tsigKey.algorithm = QStringLiteral("hmac-sha256");
-        du.tsigKey.secret = SecretRef{SecretRef::Kind::File, QStringLiteral("/nonexistent/ddns.secret")};
+        du.tsigKey.secret
+            = SecretRef { SecretRef::Kind::File, QStringLiteral("/nonexistent/ddns.secret") };
         p.dnsUpdate = du;
     }
     LoadBalancerSpec lb;
@@ -158,7 +166,7 @@ DrainPlanInputs inputs(const QStringList &mods)
                 px.kind = QStringLiteral("envoy");
                 px.admin = QUrl(QStringLiteral("http://%1:19000").arg(t.addr));
                 px.service = s.id;
-                px.task = HostPort{t.addr, t.port};
+                px.task = HostPort { t.addr, t.port };
                 p.proxies.append(px);
                 EnvoyAdminSnapshot es;
                 es.serverInfo.state = EnvoyServerInfo::State::Live;
@@ -200,7 +208,8 @@ DrainPlanInputs inputs(const QStringList &mods)
     HaproxyStatProxy canary;
     canary.name = QStringLiteral("be_user_canary");
     canary.type = HaproxyStatProxy::Type::Backend;
-    canary.servers.append(statServer(QStringLiteral("canary1"), {QStringLiteral("10.0.0.41"), 8100}));
+    canary.servers.append(
+        statServer(QStringLiteral("canary1"), { QStringLiteral("10.0.0.41"), 8100 }));
     hap.stat.proxies.append(canary);
 
     in.dns = dns;
@@ -256,18 +265,18 @@ void tst_DrainPlanner::plan_data()
     QTest::addColumn<bool>("force");
     QTest::addColumn<QStringList>("steps");
     QTest::addColumn<QString>("refusal"); // substring; empty: may run
-    QTest::addColumn<QString>("note");    // substring of a plan or step note; empty: none required
+    QTest::addColumn<QString>("note"); // substring of a plan or step note; empty: none required
     QTest::addColumn<QStringList>("capacity");
     QTest::addColumn<int>("seconds");
 
     const QStringList none;
     QTest::newRow("dns-only-target") << "10.0.0.5:7000" << none << false << sl("dns-remove") << ""
                                      << "" << sl("serviceA: 1 of 2 healthy targets remain") << 30;
-    QTest::newRow("lb-only-target") << "10.0.0.71:8200" << none << false << sl("lb-drain") << "" << ""
-                                    << sl("legacy: 1 of 2 healthy targets remain") << 0;
+    QTest::newRow("lb-only-target") << "10.0.0.71:8200" << none << false << sl("lb-drain") << ""
+                                    << "" << sl("legacy: 1 of 2 healthy targets remain") << 0;
     QTest::newRow("mesh-target-with-own-sidecar")
-        << "10.0.0.62:9000" << none << false << sl("dns-remove|sidecar-fail") << "" << ""
-        << sl("payments: 1 of 2 healthy targets remain") << 15;
+        << "10.0.0.62:9000" << none << false << sl("dns-remove|sidecar-fail") << ""
+        << "" << sl("payments: 1 of 2 healthy targets remain") << 15;
     QTest::newRow("all-three-layers-in-order-dns-lb-sidecar")
         << "10.0.0.82:9100" << none << false << sl("dns-remove|lb-drain|sidecar-fail") << ""
         << "" << sl("checkout: 1 of 2 healthy targets remain") << 25;
@@ -275,37 +284,40 @@ void tst_DrainPlanner::plan_data()
         << "10.0.0.12:8000" << none << false << sl("dns-remove|lb-drain") << ""
         << "server-template slot fed by DNS" << sl("serviceB: 1 of 3 healthy targets remain") << 10;
     QTest::newRow("expected-seconds-is-the-longest-ttl")
-        << "10.0.0.11:8000" << none << false << sl("dns-remove|lb-drain") << "" << ""
-        << sl("serviceB: 1 of 3 healthy targets remain") << 45;
+        << "10.0.0.11:8000" << none << false << sl("dns-remove|lb-drain") << ""
+        << "" << sl("serviceB: 1 of 3 healthy targets remain") << 45;
     QTest::newRow("down-target-leaves-capacity-unchanged")
-        << "10.0.0.13:8000" << none << false << sl("dns-remove|lb-drain") << "" << ""
-        << sl("serviceB: 2 of 3 healthy targets remain") << 10;
+        << "10.0.0.13:8000" << none << false << sl("dns-remove|lb-drain") << ""
+        << "" << sl("serviceB: 2 of 3 healthy targets remain") << 10;
     QTest::newRow("target-in-two-backends")
-        << "10.0.0.41:8100" << none << false << sl("dns-remove|lb-drain|lb-drain") << "" << ""
-        << sl("user: 1 of 2 healthy targets remain") << 20;
+        << "10.0.0.41:8100" << none << false << sl("dns-remove|lb-drain|lb-drain") << ""
+        << "" << sl("user: 1 of 2 healthy targets remain") << 20;
     QTest::newRow("last-healthy-refused")
         << "10.0.0.51:9200" << none << false << sl("dns-remove|lb-drain|sidecar-fail")
-        << "last healthy target of order" << "" << sl("order: 0 of 1 healthy targets remain") << 10;
+        << "last healthy target of order"
+        << "" << sl("order: 0 of 1 healthy targets remain") << 10;
     QTest::newRow("last-healthy-forced")
         << "10.0.0.51:9200" << none << true << sl("dns-remove|lb-drain|sidecar-fail") << ""
         << "" << sl("order: 0 of 1 healthy targets remain") << 10;
     QTest::newRow("observe-only-refused")
-        << "10.0.0.82:9100" << sl("observeOnly") << false
-        << sl("dns-remove|lb-drain|sidecar-fail") << "observe-only" << ""
-        << sl("checkout: 1 of 2 healthy targets remain") << 25;
+        << "10.0.0.82:9100" << sl("observeOnly") << false << sl("dns-remove|lb-drain|sidecar-fail")
+        << "observe-only"
+        << "" << sl("checkout: 1 of 2 healthy targets remain") << 25;
     QTest::newRow("observe-only-refused-even-when-forced")
-        << "10.0.0.51:9200" << sl("observeOnly") << true
-        << sl("dns-remove|lb-drain|sidecar-fail") << "observe-only" << ""
-        << sl("order: 0 of 1 healthy targets remain") << 10;
-    QTest::newRow("unknown-target-refused") << "10.9.9.9:1" << none << false << QStringList{}
-                                            << "not a target of any service" << "" << QStringList{} << 0;
+        << "10.0.0.51:9200" << sl("observeOnly") << true << sl("dns-remove|lb-drain|sidecar-fail")
+        << "observe-only"
+        << "" << sl("order: 0 of 1 healthy targets remain") << 10;
+    QTest::newRow("unknown-target-refused")
+        << "10.9.9.9:1" << none << false << QStringList {} << "not a target of any service"
+        << "" << QStringList {} << 0;
     QTest::newRow("name-instead-of-address-refused")
-        << "serviceb.corp.internal:8000" << none << false << QStringList{} << "must be ADDRESS:PORT" << ""
-        << QStringList{} << 0;
+        << "serviceb.corp.internal:8000" << none << false << QStringList {}
+        << "must be ADDRESS:PORT"
+        << "" << QStringList {} << 0;
     QTest::newRow("lb-seen-only-through-stats-http")
-        << "10.0.0.71:8200" << sl("lbStatsOnly") << false << QStringList{}
-        << "no layer that hopscope can change" << "read through its stats page only"
-        << sl("legacy: 1 of 2 healthy targets remain") << 0;
+        << "10.0.0.71:8200" << sl("lbStatsOnly") << false << QStringList {}
+        << "no layer that hopscope can change"
+        << "read through its stats page only" << sl("legacy: 1 of 2 healthy targets remain") << 0;
     QTest::newRow("lb-stats-only-still-drains-dns")
         << "10.0.0.42:8100" << sl("lbStatsOnly") << false << sl("dns-remove") << ""
         << "cannot be drained from here" << sl("user: 1 of 2 healthy targets remain") << 20;
@@ -325,7 +337,8 @@ void tst_DrainPlanner::plan()
     QFETCH(QStringList, capacity);
     QFETCH(int, seconds);
 
-    const DrainPlan p = DrainPlanner::plan(inputs(mods), target, force ? DrainForce::LastHealthy : DrainForce::No);
+    const DrainPlan p = DrainPlanner::plan(
+        inputs(mods), target, force ? DrainForce::LastHealthy : DrainForce::No);
     const QString text = p.toText();
     QCOMPARE(kinds(p), steps);
     if (refusal.isEmpty()) {
@@ -347,7 +360,8 @@ void tst_DrainPlanner::plan()
     QCOMPARE(caps, capacity);
     QCOMPARE(p.expectedSecondsUntilSafe, seconds);
     if (seconds > 0) {
-        QVERIFY2(p.expectedText.contains(QStringLiteral("%1 s").arg(seconds)), qPrintable(p.expectedText));
+        QVERIFY2(p.expectedText.contains(QStringLiteral("%1 s").arg(seconds)),
+            qPrintable(p.expectedText));
     }
     QCOMPARE(p.forced, force);
     QCOMPARE(p.profileName, QStringLiteral("planner-demo"));
@@ -355,17 +369,18 @@ void tst_DrainPlanner::plan()
 
 void tst_DrainPlanner::dnsStepRemovesExactRecordsWithTheirTtls()
 {
-    const DrainPlan p = DrainPlanner::plan(inputs({}), QStringLiteral("10.0.0.11:8000"), DrainForce::No);
+    const DrainPlan p
+        = DrainPlanner::plan(inputs({}), QStringLiteral("10.0.0.11:8000"), DrainForce::No);
     QVERIFY(p.canExecute());
     const DrainStep &dns = p.steps.first();
     QCOMPARE(dns.kind, DrainStepKind::DnsRemove);
     QCOMPARE(dns.zone, QStringLiteral("corp.internal"));
     // Both names that point at it, each with the TTL it had, so undo re-adds exactly these.
     QCOMPARE(dns.records.size(), 2);
-    const DnsUpdateRecord srv{QStringLiteral("_http._tcp.serviceb.corp.internal"), QStringLiteral("SRV"),
-        QStringLiteral("1 1 8000 b-1.serviceb.corp.internal."), 45};
-    const DnsUpdateRecord a{QStringLiteral("serviceb.corp.internal"), QStringLiteral("A"),
-        QStringLiteral("10.0.0.11"), 10};
+    const DnsUpdateRecord srv { QStringLiteral("_http._tcp.serviceb.corp.internal"),
+        QStringLiteral("SRV"), QStringLiteral("1 1 8000 b-1.serviceb.corp.internal."), 45 };
+    const DnsUpdateRecord a { QStringLiteral("serviceb.corp.internal"), QStringLiteral("A"),
+        QStringLiteral("10.0.0.11"), 10 };
     QVERIFY(dns.records.contains(srv));
     QVERIFY(dns.records.contains(a));
     QVERIFY2(dns.description.contains(QStringLiteral("45 s")), qPrintable(dns.description));
@@ -377,25 +392,28 @@ void tst_DrainPlanner::dnsStepRemovesExactRecordsWithTheirTtls()
 
 void tst_DrainPlanner::lbStepAddressesEveryBackendSlot()
 {
-    const DrainPlan p = DrainPlanner::plan(inputs({}), QStringLiteral("10.0.0.41:8100"), DrainForce::No);
+    const DrainPlan p
+        = DrainPlanner::plan(inputs({}), QStringLiteral("10.0.0.41:8100"), DrainForce::No);
     QCOMPARE(p.steps.size(), 3);
     QCOMPARE(p.steps[1].backend, QStringLiteral("be_user"));
     QCOMPARE(p.steps[1].server, QStringLiteral("u1"));
     QCOMPARE(p.steps[2].backend, QStringLiteral("be_user_canary"));
     QCOMPARE(p.steps[2].server, QStringLiteral("canary1"));
-    for (int i : {1, 2}) {
+    for (int i : { 1, 2 }) {
         QCOMPARE(p.steps[i].loadBalancer, QStringLiteral("internal-lb"));
         QCOMPARE(p.steps[i].lbStatusBefore, QStringLiteral("UP"));
         QVERIFY(!p.steps[i].dnsFed);
         QVERIFY(p.steps[i].description.contains(QStringLiteral("2 current sessions")));
     }
-    const DrainPlan fed = DrainPlanner::plan(inputs({}), QStringLiteral("10.0.0.12:8000"), DrainForce::No);
+    const DrainPlan fed
+        = DrainPlanner::plan(inputs({}), QStringLiteral("10.0.0.12:8000"), DrainForce::No);
     QVERIFY(fed.steps[1].dnsFed);
 }
 
 void tst_DrainPlanner::planRoundTripsThroughJson()
 {
-    const DrainPlan p = DrainPlanner::plan(inputs({}), QStringLiteral("10.0.0.82:9100"), DrainForce::No);
+    const DrainPlan p
+        = DrainPlanner::plan(inputs({}), QStringLiteral("10.0.0.82:9100"), DrainForce::No);
     QVERIFY(p.canExecute());
     const QJsonObject o = p.toJson();
     QCOMPARE(o.value(QStringLiteral("canExecute")).toBool(), true);
@@ -410,7 +428,8 @@ void tst_DrainPlanner::planRoundTripsThroughJson()
         QCOMPARE(back->sidecar, s.sidecar);
         QCOMPARE(back->adminUrl, s.adminUrl);
     }
-    QVERIFY(!DrainStep::fromJson(QJsonObject{{QStringLiteral("kind"), QStringLiteral("reboot")}}));
+    QVERIFY(
+        !DrainStep::fromJson(QJsonObject { { QStringLiteral("kind"), QStringLiteral("reboot") } }));
 }
 
 void tst_DrainPlanner::loadBalancersInProfileOrder()
@@ -420,7 +439,7 @@ void tst_DrainPlanner::loadBalancersInProfileOrder()
     DrainPlanInputs in = inputs({});
     const HaproxySnapshot hap = in.lb.value(QStringLiteral("internal-lb"));
     QStringList ids;
-    for (const char *id : {"zeta-lb", "alpha-lb", "mid-lb", "beta-lb", "omega-lb"}) {
+    for (const char *id : { "zeta-lb", "alpha-lb", "mid-lb", "beta-lb", "omega-lb" }) {
         LoadBalancerSpec lb;
         lb.id = QLatin1String(id);
         in.profile.loadBalancers.prepend(lb);

@@ -31,29 +31,31 @@ private:
 
 void tst_SecretResolver::resolves_data()
 {
-    QTest::addColumn<QString>("ref");       // %TMP% is the temporary directory
+    QTest::addColumn<QString>("ref"); // %TMP% is the temporary directory
     QTest::addColumn<QByteArray>("envValue"); // set HOPSCOPE_TEST_SECRET to it; null: unset
     QTest::addColumn<QByteArray>("fileBytes"); // written to %TMP%/secret; null: no file
-    QTest::addColumn<QByteArray>("secret");   // expected; empty: expect failure
-    QTest::addColumn<QString>("error");       // substring of the failure
+    QTest::addColumn<QByteArray>("secret"); // expected; empty: expect failure
+    QTest::addColumn<QString>("error"); // substring of the failure
 
     const QByteArray key("c2VjcmV0LWtleS1tYXRlcmlhbC0xMjM0NTY3ODkwYWI=");
     QTest::newRow("env-set") << "env:HOPSCOPE_TEST_SECRET" << key << QByteArray() << key << "";
-    QTest::newRow("env-set-with-newline") << "env:HOPSCOPE_TEST_SECRET" << QByteArray(key + '\n')
-                                          << QByteArray() << key << "";
-    QTest::newRow("env-unset") << "env:HOPSCOPE_TEST_SECRET" << QByteArray() << QByteArray() << QByteArray()
+    QTest::newRow("env-set-with-newline")
+        << "env:HOPSCOPE_TEST_SECRET" << QByteArray(key + '\n') << QByteArray() << key << "";
+    QTest::newRow("env-unset") << "env:HOPSCOPE_TEST_SECRET" << QByteArray() << QByteArray()
+                               << QByteArray()
                                << "environment variable HOPSCOPE_TEST_SECRET is not set or empty";
     QTest::newRow("env-empty") << "env:HOPSCOPE_TEST_SECRET" << QByteArray("") << QByteArray()
                                << QByteArray() << "is not set or empty";
-    QTest::newRow("file-with-trailing-newline") << "file:%TMP%/secret" << QByteArray() << QByteArray(key + '\n')
-                                                << key << "";
-    QTest::newRow("file-without-newline") << "file:%TMP%/secret" << QByteArray() << key << key << "";
-    QTest::newRow("file-missing") << "file:%TMP%/nope" << QByteArray() << QByteArray() << QByteArray()
-                                  << "cannot read secret file";
-    QTest::newRow("file-empty") << "file:%TMP%/secret" << QByteArray() << QByteArray("") << QByteArray()
-                                << "is empty";
-    QTest::newRow("file-only-newline") << "file:%TMP%/secret" << QByteArray() << QByteArray("\n")
-                                       << QByteArray() << "is empty";
+    QTest::newRow("file-with-trailing-newline")
+        << "file:%TMP%/secret" << QByteArray() << QByteArray(key + '\n') << key << "";
+    QTest::newRow("file-without-newline")
+        << "file:%TMP%/secret" << QByteArray() << key << key << "";
+    QTest::newRow("file-missing") << "file:%TMP%/nope" << QByteArray() << QByteArray()
+                                  << QByteArray() << "cannot read secret file";
+    QTest::newRow("file-empty") << "file:%TMP%/secret" << QByteArray() << QByteArray("")
+                                << QByteArray() << "is empty";
+    QTest::newRow("file-only-newline")
+        << "file:%TMP%/secret" << QByteArray() << QByteArray("\n") << QByteArray() << "is empty";
 }
 
 void tst_SecretResolver::resolves()

@@ -5,6 +5,7 @@
 #include "ops/AuditLog.h"
 #include "topology/ClusterMonitor.h"
 
+#include <QDir>
 #include <QLineEdit>
 #include <QProcess>
 #include <QPushButton>
@@ -42,6 +43,7 @@ private Q_SLOTS:
         QCoreApplication::setOrganizationName(QStringLiteral("hopscope-tests"));
         QSettings().clear();
         qputenv("HOPSCOPE_AUDIT_DIR", m_auditDir.path().toUtf8());
+        QVERIFY(QDir().mkpath(qEnvironmentVariable("HOPSCOPE_TEST_OUTPUT") + QStringLiteral("/gui")));
     }
 
     void drainWaitSafeAndUndoFromTheWindow()

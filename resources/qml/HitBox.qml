@@ -28,11 +28,13 @@ Item {
     Accessible.name: title + ": " + health
     Accessible.description: reason
 
+    // A count, not the list: a poll that changes a task's health rebinds the chips' properties
+    // instead of destroying and creating them again.
     Repeater {
-        model: box.collapsed || box.kind !== "service" ? [] : box.tasks
+        model: box.collapsed || box.kind !== "service" ? 0 : box.tasks.length
         delegate: Item {
-            required property var modelData
             required property int index
+            readonly property var modelData: box.tasks[index] || ({})
             objectName: "task:" + modelData.key
             // ServiceGraphModel::taskRect
             x: 8

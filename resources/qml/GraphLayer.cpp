@@ -18,7 +18,7 @@ using hopscope::ServiceGraphModel;
 namespace {
 
 constexpr int MaxTiles = 240; // 256x256 RGB32: 60 MB at most
-constexpr int MaxLevels = 4;
+constexpr int MaxLevels = 6;
 
 QColor healthColour(const QString &h, const QColor &fallback)
 {
@@ -328,11 +328,19 @@ int GraphLayer::levelFor(qreal scale)
         }
     }
     if (m_levels.size() >= MaxLevels) {
-        // Drop the least recently used zoom and its tiles.
-        auto oldest = std::min_element(m_levels.begin(), m_levels.end(),
-            [](const Level &a, const Level &b) { return a.used < b.used; });
-        const int id = oldest->id;
-        m_levels.erase(oldest);
+        // Drop the zoom with the fewest tiles: a zoom passed through quickly has few, while
+        // the one the view rested at (fully rendered) is the best stand-in for the next ones.
+        QHash<int, int> counts;
+        for (auto it = m_tiles.cbegin(); it != m_tiles.cend(); ++it) {
+            ++counts[it.key().level];
+        }
+        auto victim = std::min_element(
+            m_levels.begin(), m_levels.end(), [&](const Level &a, const Level &b) {
+                return std::make_pair(counts.value(a.id), a.used)
+                    < std::make_pair(counts.value(b.id), b.used);
+            });
+        const int id = victim->id;
+        m_levels.erase(victim);
         m_tiles.removeIf([id](const auto &it) { return it.key().level == id; });
     }
     m_levels.append({ m_nextLevel++, scale, m_frame });
@@ -410,7 +418,14 @@ void GraphLayer::paint(QPainter *painter)
                     TileSize / scale, TileSize / scale);
                 QList<QPair<QRectF, const QImage *>> fallback;
                 if (budget.elapsed() >= m_frameBudgetMs) {
-                    for (const Level &other : std::as_const(m_levels)) {
+                    // The nearest zoom first: its tiles look best scaled.
+                    QList<Level> others = m_levels;
+                    std::sort(
+                        others.begin(), others.end(), [scale](const Level &a, const Level &b) {
+                            return std::abs(std::log(a.scale / scale))
+                                < std::abs(std::log(b.scale / scale));
+                        });
+                    for (const Level &other : std::as_const(others)) {
                         if (other.id == levelId) {
                             continue;
                         }

@@ -140,6 +140,8 @@ struct Result
     double firstFrameCpuMs = 0;
     double pollToFrameDetailMs = 0, pollToFrameOverviewMs = 0;
     QList<double> panDetail, panOverview, zoom;
+    QList<double> zoomSweep;  // zooming in from fit, every frame at a zoom never seen before
+    int settleFrames = 0;     // frames after the sweep until every tile is exact
     double rss = 0;
     int delegates = 0;
 };
@@ -234,6 +236,23 @@ Repeater {
             QMetaObject::invokeMethod(root, "zoomAt", Q_ARG(QVariant, i % 2 ? 1 / 1.1 : 1.1), Q_ARG(QVariant, 800),
                                       Q_ARG(QVariant, 500));
         });
+        // Zoom in from fit 24 times by 1.1 (to ~0.4, still the overview): each frame a new zoom,
+        // so our view shows earlier tiles scaled while it renders new ones within its budget.
+        QMetaObject::invokeMethod(root, "fitToView");
+        waitFrame(&view);
+        settle(&view, root);
+        r.zoomSweep = frames(&view, root, 24, [&](int) {
+            QMetaObject::invokeMethod(root, "zoomAt", Q_ARG(QVariant, 1.1), Q_ARG(QVariant, 800), Q_ARG(QVariant, 500));
+        });
+        r.settleFrames = settle(&view, root);
+        if (qEnvironmentVariableIsSet("HOPSCOPE_BENCH_VERBOSE")) {
+            for (double ms : std::as_const(r.zoomSweep)) {
+                std::printf("  sweep frame %.1f ms\n", ms);
+            }
+        }
+        QMetaObject::invokeMethod(root, "fitToView");
+        waitFrame(&view);
+        settle(&view, root);
         r.pollToFrameOverviewMs = pollToFrame(&view, root, 1);
         settle(&view, root);
         grab(&view, "fit");
@@ -329,12 +348,14 @@ private:
 
     // Waits until the painted layer shows every tile at the current zoom (it renders missing
     // tiles within a per-frame budget), so screenshots are the settled picture.
-    void settle(QQuickView *view, QQuickItem *root)
+    int settle(QQuickView *view, QQuickItem *root)
     {
         QObject *layer = root->property("graphLayerItem").value<QObject *>();
-        for (int i = 0; i < 200 && !m_previous && layer && !layer->property("complete").toBool(); ++i) {
+        int i = 0;
+        for (; i < 200 && !m_previous && layer && !layer->property("complete").toBool(); ++i) {
             waitFrame(view, 1000);
         }
+        return i;
     }
 
     bool m_baseline;
@@ -347,9 +368,10 @@ void print(const char *name, const Result &r)
 {
     std::printf("%-9s first frame %8.1f ms wall, %8.1f ms GUI CPU | 1%% poll->frame: detail %7.1f ms, overview %7.1f ms | pan detail "
                 "median %6.1f p95 %6.1f ms | pan overview median %6.1f p95 %6.1f ms | zoom median %6.1f p95 %6.1f ms "
-                "| delegates %d | RSS %6.0f MB\n",
+                "| zoom sweep median %6.1f p95 %6.1f ms, settled after %d frames | delegates %d | RSS %6.0f MB\n",
                 name, r.firstFrameMs, r.firstFrameCpuMs, r.pollToFrameDetailMs, r.pollToFrameOverviewMs, median(r.panDetail), p95(r.panDetail),
-                median(r.panOverview), p95(r.panOverview), median(r.zoom), p95(r.zoom), r.delegates, r.rss);
+                median(r.panOverview), p95(r.panOverview), median(r.zoom), p95(r.zoom), median(r.zoomSweep), p95(r.zoomSweep),
+                r.settleFrames, r.delegates, r.rss);
 }
 
 } // namespace

@@ -8,6 +8,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BUILD="$1"
 WORK="$2"
 rm -rf "$WORK"
+mkdir -p "$(dirname "$WORK")"
 "$ROOT/packaging/appimage/build-appimage.sh" "$BUILD" "$WORK" > "$WORK.log" 2>&1 || { cat "$WORK.log"; exit 1; }
 APPDIR="$WORK/AppDir"
 test -x "$APPDIR/AppRun" && test -f "$APPDIR/hopscope.desktop" && test -s "$WORK/hopscope.squashfs"

@@ -64,6 +64,8 @@ void GraphPane::applyRootProperties()
             Qt::UniqueConnection);
     connect(root, SIGNAL(taskSelected(QString,QString)), this, SIGNAL(taskSelected(QString,QString)),
             Qt::UniqueConnection);
+    connect(root, SIGNAL(taskContextRequested(QString,QString)), this,
+            SIGNAL(taskContextRequested(QString,QString)), Qt::UniqueConnection);
 }
 
 void GraphPane::fitToView()

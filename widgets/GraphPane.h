@@ -31,6 +31,7 @@ public Q_SLOTS:
 Q_SIGNALS:
     void nodeSelected(const QString &nodeId);
     void taskSelected(const QString &serviceId, const QString &key);
+    void taskContextRequested(const QString &serviceId, const QString &key);
     void ready();
 
 protected:

@@ -14,7 +14,10 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
+#include <QCursor>
+#include <QGuiApplication>
 #include <QDockWidget>
 #include <QListView>
 #include <QDir>
@@ -24,6 +27,7 @@
 #include <QSaveFile>
 #include <QKeySequence>
 #include <QLabel>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
@@ -60,6 +64,9 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_recent, &RecentProfiles::changed, this, &MainWindow::rebuildRecentMenu);
     connect(m_graph, &GraphPane::nodeSelected, m_details, &DetailsDock::selectService);
     connect(m_graph, &GraphPane::taskSelected, m_details, &DetailsDock::selectTarget);
+    connect(m_graph, &GraphPane::taskContextRequested, this, [this](const QString &, const QString &key) {
+        showTaskMenu(key, QCursor::pos());
+    });
     connect(m_details, &DetailsDock::drainRequested, this, [this](const QString &t) { openDrain(t); });
     connect(m_details, &DetailsDock::undrainRequested, this, [this](const QString &t) { openDrain(t, true); });
 
@@ -261,6 +268,25 @@ bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling pollin
     showStatus(polling == LivePolling::On ? tr("Opened %1 — polling %2 sources").arg(QFileInfo(path).fileName()).arg(m_monitor->sources().size())
                                           : tr("Opened %1 — not polling").arg(QFileInfo(path).fileName()));
     return true;
+}
+
+QMenu *MainWindow::showTaskMenu(const QString &target, const QPoint &globalPos)
+{
+    auto *menu = new QMenu(this);
+    menu->setObjectName(QStringLiteral("taskMenu"));
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    const bool canOperate = m_profile && !m_profile->observeOnly;
+    QAction *drain = menu->addAction(tr("&Drain %1…").arg(target), this, [this, target] { openDrain(target); });
+    QAction *undrain = menu->addAction(tr("&Undrain %1…").arg(target), this, [this, target] { openDrain(target, true); });
+    drain->setEnabled(canOperate);
+    undrain->setEnabled(canOperate);
+    if (!canOperate) {
+        drain->setToolTip(tr("This profile is observe-only"));
+    }
+    menu->addSeparator();
+    menu->addAction(tr("&Copy Address"), this, [target] { QGuiApplication::clipboard()->setText(target); });
+    menu->popup(globalPos);
+    return menu;
 }
 
 DrainDialog *MainWindow::openDrain(const QString &target, bool undrain)

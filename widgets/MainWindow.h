@@ -44,6 +44,8 @@ public:
     QString sourceSummary() const;
     // Opens the guided drain (or undrain) of one target, "addr:port", non-modal.
     class DrainDialog *openDrain(const QString &target, bool undrain = false);
+    // A task chip's context menu (right-click in the graph): Drain…, Undrain…, Copy Address.
+    QMenu *showTaskMenu(const QString &target, const QPoint &globalPos);
     const std::optional<ClusterProfile> &profile() const { return m_profile; }
     QString lastError() const { return m_lastError; }
     // File → Export: the whole graph to PNG, SVG, DOT or JSON, chosen by the file's suffix.

@@ -17,6 +17,7 @@ Item {
 
     signal clicked()
     signal taskClicked(string key)
+    signal taskContextRequested(string key)
     signal toggleCollapsed()
 
     objectName: (kind === "lb" ? "lb:" : "service:") + nodeId.replace(/^lb:/, "")
@@ -46,6 +47,14 @@ Item {
             Accessible.description: modelData.reason
             TapHandler {
                 onTapped: box.taskClicked(parent.modelData.key)
+            }
+            // Right-click (or a long press on touch) asks for the task's context menu.
+            TapHandler {
+                acceptedButtons: Qt.RightButton
+                onTapped: box.taskContextRequested(parent.modelData.key)
+            }
+            TapHandler {
+                onLongPressed: box.taskContextRequested(parent.modelData.key)
             }
         }
     }

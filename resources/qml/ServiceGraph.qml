@@ -36,6 +36,8 @@ FocusScope {
 
     signal nodeSelected(string nodeId)
     signal taskSelected(string serviceId, string key)
+    // The operator asked for a task's actions (right-click): the widgets show the menu.
+    signal taskContextRequested(string serviceId, string key)
 
     readonly property color background: dark ? "#1d2026" : "#f4f5f7"
     readonly property color boxColor: dark ? "#2a2f37" : "#ffffff"
@@ -198,6 +200,7 @@ FocusScope {
                 delegate: HitBox {
                     onClicked: { root.currentRow = root.graphModel.rowOfId(nodeId); root.forceActiveFocus(); root.nodeSelected(nodeId) }
                     onTaskClicked: (key) => root.taskSelected(nodeId, key)
+                    onTaskContextRequested: (key) => { root.taskSelected(nodeId, key); root.taskContextRequested(nodeId, key) }
                     onToggleCollapsed: root.graphModel.toggleCollapsed(nodeId)
                 }
             }

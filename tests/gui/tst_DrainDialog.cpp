@@ -1,5 +1,6 @@
 #include "DetailsDock.h"
 #include "DrainDialog.h"
+#include "GraphPane.h"
 #include "MainWindow.h"
 #include "PeersHarness.h"
 #include "ops/AuditLog.h"
@@ -7,6 +8,9 @@
 
 #include <QDir>
 #include <QLineEdit>
+#include <QMenu>
+#include <QQuickItem>
+#include <QQuickWidget>
 #include <QProcess>
 #include <QPushButton>
 #include <QSettings>
@@ -22,6 +26,24 @@ using namespace hopscope;
 // The drain dialog on the running demo cluster, as an operator uses it from the window: the
 // plan, Drain, each step verified, the countdown to "safe to stop", then Undo — and what the
 // servers say afterwards.
+namespace {
+QQuickItem *findItem(QQuickItem *root, const QString &name)
+{
+    if (!root) {
+        return nullptr;
+    }
+    if (root->objectName() == name) {
+        return root;
+    }
+    for (QQuickItem *child : root->childItems()) {
+        if (QQuickItem *found = findItem(child, name)) {
+            return found;
+        }
+    }
+    return nullptr;
+}
+} // namespace
+
 class tst_DrainDialog : public QObject
 {
     Q_OBJECT
@@ -98,6 +120,38 @@ private Q_SLOTS:
                                                             AuditLog::pathForProfile(w.profile()->name)});
         QVERIFY(verify.waitForFinished(10000));
         QVERIFY2(verify.exitCode() == 0, qPrintable(QString::fromUtf8(verify.readAll())));
+        dialog->close();
+    }
+
+    // The chip's context menu: right-click a task in the graph → Drain… opens the dialog for it.
+    void rightClickingATaskOffersDrain()
+    {
+        const QString target = m_peers.tasks(QStringLiteral("user")).last();
+        MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(w.openProfile(m_peers.profilePath(), true));
+        QTRY_COMPARE_WITH_TIMEOUT(healthOf(w, QStringLiteral("user"), target), QStringLiteral("healthy"), 20000);
+        QQuickWidget *quick = w.graphPane()->quickWidget();
+        QQuickItem *chip = nullptr;
+        QTRY_VERIFY_WITH_TIMEOUT((chip = findItem(quick->rootObject(), QStringLiteral("task:") + target)) != nullptr, 10000);
+        const QPoint at = chip->mapToScene(QPointF(chip->width() / 2, chip->height() / 2)).toPoint();
+        QTest::mouseClick(quick, Qt::RightButton, Qt::NoModifier, at);
+        QMenu *menu = nullptr;
+        QTRY_VERIFY_WITH_TIMEOUT((menu = w.findChild<QMenu *>(QStringLiteral("taskMenu"))) != nullptr, 5000);
+        QAction *drain = nullptr;
+        for (QAction *a : menu->actions()) {
+            if (a->text().contains(QStringLiteral("Drain")) && a->text().contains(target)) {
+                drain = a;
+            }
+        }
+        QVERIFY2(drain && drain->isEnabled(), "no enabled Drain action in the chip's menu");
+        QCOMPARE(w.detailsDock()->selectedTarget(), target); // the click also selected the task
+        drain->trigger();
+        DrainDialog *dialog = w.findChild<DrainDialog *>();
+        QVERIFY(dialog);
+        QVERIFY2(dialog->planText().contains(target), qPrintable(dialog->planText()));
         dialog->close();
     }
 

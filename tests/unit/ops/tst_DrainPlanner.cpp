@@ -276,7 +276,7 @@ void tst_DrainPlanner::plan_data()
                                     << "" << sl("legacy: 1 of 2 healthy targets remain") << 0;
     QTest::newRow("mesh-target-with-own-sidecar")
         << "10.0.0.62:9000" << none << false << sl("dns-remove|sidecar-fail") << ""
-        << "" << sl("payments: 1 of 2 healthy targets remain") << 15;
+        << "ECS may stop and replace the task" << sl("payments: 1 of 2 healthy targets remain") << 15;
     QTest::newRow("all-three-layers-in-order-dns-lb-sidecar")
         << "10.0.0.82:9100" << none << false << sl("dns-remove|lb-drain|sidecar-fail") << ""
         << "" << sl("checkout: 1 of 2 healthy targets remain") << 25;

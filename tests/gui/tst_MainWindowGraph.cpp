@@ -191,7 +191,9 @@ private Q_SLOTS:
         const int n = int(tasks.size());
         QCOMPARE(model->data(model->index(rowB), ServiceGraphModel::SubtitleRole).toString(),
                  QStringLiteral("%1 of %1 healthy").arg(n));
-        QTest::qWait(0);
+        QTRY_VERIFY_WITH_TIMEOUT(findItem(w.graphPane()->quickWidget()->rootObject(), QStringLiteral("graphLayer"))
+                                     && findItem(w.graphPane()->quickWidget()->rootObject(), QStringLiteral("graphLayer"))->property("complete").toBool(),
+                                 10000);
         grabTo(w, QStringLiteral("main-window-demo-live.png"));
 
         QSignalSpy changed(model, &QAbstractItemModel::dataChanged);
@@ -222,6 +224,27 @@ private Q_SLOTS:
             QVERIFY2(from.row() == rowB && to.row() == rowB,
                      qPrintable(QStringLiteral("rows %1-%2 changed").arg(from.row()).arg(to.row())));
         }
+        // And the window shows it: the victim's chip turns red (the down colour) on screen.
+        QQuickWidget *quick = w.graphPane()->quickWidget();
+        const auto redPixelsInChip = [&]() {
+            QQuickItem *chip = findItem(quick->rootObject(), QStringLiteral("task:") + victim);
+            if (!chip) {
+                return 0;
+            }
+            const QRectF scene = chip->mapRectToScene(QRectF(0, 0, chip->width(), chip->height()));
+            const QRect r(quick->mapTo(&w, scene.topLeft().toPoint()), scene.size().toSize());
+            const QImage image = w.grab().toImage();
+            int red = 0;
+            for (int y = r.top(); y <= r.bottom(); ++y) {
+                for (int x = r.left(); x <= r.right(); ++x) {
+                    if (image.rect().contains(x, y) && distance(image.pixelColor(x, y), QColor(0xd1, 0x3c, 0x3c)) < 60) {
+                        ++red;
+                    }
+                }
+            }
+            return red;
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(redPixelsInChip() > 20, "the down chip is not drawn red", 10000);
         grabTo(w, QStringLiteral("main-window-demo-backend-down.png"));
         QVERIFY(peers({QStringLiteral("backend"), QStringLiteral("recover"), victim}));
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("serviceb")), QStringLiteral("healthy"), 15000);

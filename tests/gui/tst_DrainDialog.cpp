@@ -19,31 +19,16 @@
 #include <QTest>
 #include <QtQml/qqmlextensionplugin.h>
 
+#include "QuickItems.h"
+
 Q_IMPORT_QML_PLUGIN(Hopscope_ViewsPlugin)
 
 using namespace hopscope;
+using namespace hopscope::quicktest;
 
 // The drain dialog on the running demo cluster, as an operator uses it from the window: the
 // plan, Drain, each step verified, the countdown to "safe to stop", then Undo — and what the
 // servers say afterwards.
-namespace {
-QQuickItem *findItem(QQuickItem *root, const QString &name)
-{
-    if (!root) {
-        return nullptr;
-    }
-    if (root->objectName() == name) {
-        return root;
-    }
-    for (QQuickItem *child : root->childItems()) {
-        if (QQuickItem *found = findItem(child, name)) {
-            return found;
-        }
-    }
-    return nullptr;
-}
-} // namespace
-
 class tst_DrainDialog : public QObject
 {
     Q_OBJECT

@@ -18,41 +18,15 @@
 #include <QXmlStreamReader>
 #include <QtQml/qqmlextensionplugin.h>
 
+#include "QuickItems.h"
+
 Q_IMPORT_QML_PLUGIN(Hopscope_ViewsPlugin)
 
 using namespace hopscope;
+using namespace hopscope::quicktest;
 using namespace hopscope::testing;
 
 namespace {
-QQuickItem *findItem(QQuickItem *root, const QString &name)
-{
-    if (!root) {
-        return nullptr;
-    }
-    if (root->objectName() == name) {
-        return root;
-    }
-    for (QQuickItem *child : root->childItems()) {
-        if (QQuickItem *found = findItem(child, name)) {
-            return found;
-        }
-    }
-    return nullptr;
-}
-
-// The graph is painted by GraphLayer from tiles rendered within a per-frame budget: wait until
-// a frame showed every visible tile at the current zoom before reading pixels.
-bool painted(QQuickItem *root)
-{
-    QQuickItem *layer = findItem(root, QStringLiteral("graphLayer"));
-    return layer && layer->property("complete").toBool();
-}
-
-int distance(QColor a, QColor b)
-{
-    return std::abs(a.red() - b.red()) + std::abs(a.green() - b.green()) + std::abs(a.blue() - b.blue());
-}
-
 int countNear(const QImage &image, const QRect &area, const QColor &colour, int tolerance)
 {
     int n = 0;

@@ -15,41 +15,12 @@
 #include <QTest>
 #include <QtQml/qqmlextensionplugin.h>
 
+#include "QuickItems.h"
+
 Q_IMPORT_QML_PLUGIN(Hopscope_ViewsPlugin)
 
 using namespace hopscope;
-
-namespace {
-QQuickItem *findItem(QQuickItem *root, const QString &name)
-{
-    if (!root) {
-        return nullptr;
-    }
-    if (root->objectName() == name) {
-        return root;
-    }
-    // Repeater delegates are not QObject children: walk the visual tree (QT64.md).
-    for (QQuickItem *child : root->childItems()) {
-        if (QQuickItem *found = findItem(child, name)) {
-            return found;
-        }
-    }
-    return nullptr;
-}
-
-// The graph is painted by GraphLayer from tiles rendered within a per-frame budget: wait until
-// a frame showed every visible tile at the current zoom before reading pixels.
-bool painted(QQuickItem *root)
-{
-    QQuickItem *layer = findItem(root, QStringLiteral("graphLayer"));
-    return layer && layer->property("complete").toBool();
-}
-
-int distance(QColor a, QColor b)
-{
-    return std::abs(a.red() - b.red()) + std::abs(a.green() - b.green()) + std::abs(a.blue() - b.blue());
-}
-} // namespace
+using namespace hopscope::quicktest;
 
 // Opens profiles in the real main window offscreen, grabs it, and checks that every declared
 // service is drawn where the layout put it, with its border and title visible.
@@ -220,9 +191,19 @@ private Q_SLOTS:
         for (const QList<QVariant> &args : std::as_const(changed)) {
             const QModelIndex from = args[0].value<QModelIndex>();
             const QModelIndex to = args[1].value<QModelIndex>();
-            // Only serviceB's box changes (and, with traffic, the LB's counters never do).
-            QVERIFY2(from.row() == rowB && to.row() == rowB,
-                     qPrintable(QStringLiteral("rows %1-%2 changed").arg(from.row()).arg(to.row())));
+            const QList<int> roles = args[2].value<QList<int>>();
+            // Only serviceB's health changes. Other rows may update their reasons while the
+            // demo's traffic moves the sidecars' connection counts, but never their health.
+            if (from.row() <= rowB && rowB <= to.row() && from.row() == to.row()) {
+                continue;
+            }
+            QVERIFY2(!roles.contains(ServiceGraphModel::HealthRole) && !roles.contains(ServiceGraphModel::IconRole),
+                     qPrintable(QStringLiteral("the health of rows %1-%2 changed").arg(from.row()).arg(to.row())));
+        }
+        for (int row = 0; row < model->rowCount(); ++row) {
+            if (row != rowB) {
+                QCOMPARE(model->data(model->index(row), ServiceGraphModel::HealthRole).toString(), QStringLiteral("healthy"));
+            }
         }
         // And the window shows it: the victim's chip turns red (the down colour) on screen.
         QQuickWidget *quick = w.graphPane()->quickWidget();

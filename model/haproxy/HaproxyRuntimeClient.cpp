@@ -323,18 +323,23 @@ quint64 HaproxyRuntimeClient::setServerState(
     const QString command
         = QStringLiteral("set server %1 state %2").arg(target, QLatin1String(word));
     if (!isValidName(backend) || !isValidName(server)) {
-        const quint64 id = m_nextId++;
-        QTimer::singleShot(0, this, [this, id, command] {
-            HaproxyCommandResult r;
-            r.id = id;
-            r.command = command;
-            r.error = makeError(SourceError::Kind::Config,
-                QStringLiteral("invalid backend/server name in '%1'").arg(command));
-            Q_EMIT commandFinished(r);
-        });
-        return id;
+        return refuse(command, QStringLiteral("invalid backend/server name in '%1'").arg(command));
     }
     return mutate(command);
+}
+
+quint64 HaproxyRuntimeClient::refuse(const QString &command, const QString &why)
+{
+    // Reported asynchronously like every other result, so callers handle one path.
+    const quint64 id = m_nextId++;
+    QTimer::singleShot(0, this, [this, id, command, why] {
+        HaproxyCommandResult r;
+        r.id = id;
+        r.command = command;
+        r.error = makeError(SourceError::Kind::Config, why);
+        Q_EMIT commandFinished(r);
+    });
+    return id;
 }
 
 quint64 HaproxyRuntimeClient::setServerWeight(
@@ -344,16 +349,7 @@ quint64 HaproxyRuntimeClient::setServerWeight(
                                 .arg(escapeArgument(backend), escapeArgument(server))
                                 .arg(weight);
     if (!isValidName(backend) || !isValidName(server) || weight < 0 || weight > 256) {
-        const quint64 id = m_nextId++;
-        QTimer::singleShot(0, this, [this, id, command] {
-            HaproxyCommandResult r;
-            r.id = id;
-            r.command = command;
-            r.error = makeError(SourceError::Kind::Config,
-                QStringLiteral("invalid target or weight (0-256) in '%1'").arg(command));
-            Q_EMIT commandFinished(r);
-        });
-        return id;
+        return refuse(command, QStringLiteral("invalid target or weight (0-256) in '%1'").arg(command));
     }
     return mutate(command);
 }

@@ -79,6 +79,7 @@ Q_SIGNALS:
 private:
     struct Request;
     quint64 mutate(const QString &command);
+    quint64 refuse(const QString &command, const QString &why);
     void onReadyRead(quint64 id);
     void onDisconnected(quint64 id);
     void onSocketError(

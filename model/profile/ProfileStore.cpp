@@ -221,6 +221,24 @@ public:
         }
     }
 
+    // The "id" (unique within its array) and "kind" (one supported value) of a load balancer
+    // or proxy entry.
+    void idAndKind(const QJsonObject &o, const QString &path, QHash<QString, QString> &seen,
+                   const char *what, QStringView supported, QString *id, QString *kind)
+    {
+        if (const auto value = string(o, path, "id", true)) {
+            *id = *value;
+            checkUnique(seen, *value, key(path, "id"));
+        }
+        if (const auto value = string(o, path, "kind", true)) {
+            if (*value != supported) {
+                problem(key(path, "kind"), QStringLiteral("\"%1\" is not a supported %2; use \"%3\"")
+                                               .arg(*value, QLatin1String(what), supported));
+            }
+            *kind = *value;
+        }
+    }
+
     // False when "services" could not be read: references to services are then not checked,
     // so one broken array does not bury the real problem under a cascade.
     bool servicesKnown = true;
@@ -381,17 +399,7 @@ void readLoadBalancers(Reader &r, const QJsonObject &root, ClusterProfile &p)
         }
         LoadBalancerSpec lb;
         lb.raw = *lo;
-        if (const auto id = r.string(*lo, path, "id", true)) {
-            lb.id = *id;
-            r.checkUnique(seen, *id, Reader::key(path, "id"));
-        }
-        if (const auto kind = r.string(*lo, path, "kind", true)) {
-            if (*kind != u"haproxy") {
-                r.problem(Reader::key(path, "kind"),
-                          QStringLiteral("\"%1\" is not a supported load balancer; use \"haproxy\"").arg(*kind));
-            }
-            lb.kind = *kind;
-        }
+        r.idAndKind(*lo, path, seen, "load balancer", u"haproxy", &lb.id, &lb.kind);
         if (const auto runtime = r.string(*lo, path, "runtime", false)) {
             QString why;
             lb.runtime = RuntimeEndpoint::parse(*runtime, &why);
@@ -448,17 +456,7 @@ void readProxies(Reader &r, const QJsonObject &root, ClusterProfile &p)
         }
         ProxySpec px;
         px.raw = *po;
-        if (const auto id = r.string(*po, path, "id", true)) {
-            px.id = *id;
-            r.checkUnique(seen, *id, Reader::key(path, "id"));
-        }
-        if (const auto kind = r.string(*po, path, "kind", true)) {
-            if (*kind != u"envoy") {
-                r.problem(Reader::key(path, "kind"),
-                          QStringLiteral("\"%1\" is not a supported proxy; use \"envoy\"").arg(*kind));
-            }
-            px.kind = *kind;
-        }
+        r.idAndKind(*po, path, seen, "proxy", u"envoy", &px.id, &px.kind);
         if (const auto url = r.httpUrl(*po, path, "admin", true)) {
             px.admin = *url;
         }

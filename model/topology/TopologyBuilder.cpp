@@ -59,19 +59,15 @@ public:
             node.address = address;
             node.port = port;
             it = byKey.insert(key, node);
+            if (!m_serviceOfKey.contains(key)) {
+                m_serviceOfKey.insert(key, serviceId); // the first service that has this key
+            }
         }
         return *it;
     }
-    // The service that already has a target with this key (DNS found it first), if any.
-    QString serviceWithKey(const QString &key) const
-    {
-        for (auto it = m_table.cbegin(); it != m_table.cend(); ++it) {
-            if (it->contains(key)) {
-                return it.key();
-            }
-        }
-        return {};
-    }
+    // The service that already has a target with this key (DNS found it first), if any. An
+    // index, not a scan: it is asked once per LB server and per sidecar host on every rebuild.
+    QString serviceWithKey(const QString &key) const { return m_serviceOfKey.value(key); }
     QList<TargetNode> take(const QString &serviceId) { return m_table.take(serviceId).values(); }
     template<typename Fn>
     void forEach(const QString &serviceId, Fn &&fn)
@@ -86,6 +82,7 @@ public:
 
 private:
     QHash<QString, QMap<QString, TargetNode>> m_table;
+    QHash<QString, QString> m_serviceOfKey;
 };
 
 Observation lbObservation(const QString &lbId, const HaproxyStatServer &server, bool stale,

@@ -73,8 +73,13 @@ BoundedRead readRegularFile(const QString &path, qint64 maxBytes)
     const int fd
         = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
-        r.error = QStringLiteral("%1: cannot open: %2")
-                      .arg(path, QString::fromLocal8Bit(std::strerror(errno)));
+        const int openErrno = errno;
+        // open() fails on some kinds before fstat can tell (a unix socket gives ENXIO).
+        const QString kind = describeNonRegularFile(path);
+        r.error = kind.isEmpty()
+            ? QStringLiteral("%1: cannot open: %2")
+                  .arg(path, QString::fromLocal8Bit(std::strerror(openErrno)))
+            : QStringLiteral("%1: is %2, not a regular file; refusing to read it").arg(path, kind);
         return r;
     }
     struct stat st;

@@ -43,29 +43,26 @@ done
     done
 
 # Libraries: the closure of every ELF, minus what every Linux desktop has (glibc, GL, X11,
-# fontconfig/freetype: bundling those breaks on other distributions).
+# fontconfig/freetype: bundling those breaks on other distributions). ldd already lists the
+# transitive closure, so one ldd over every ELF is enough (a recursive ldd per library spawned
+# thousands of processes and took minutes on a loaded 2-core machine).
 EXCLUDE='^(libc|libm|libdl|librt|libpthread|ld-linux.*|libGL.*|libEGL|libOpenGL|libGLX|libGLdispatch|libX11.*|libxcb.*|libfontconfig|libfreetype|libdrm|libgbm|libwayland.*|libasound|libresolv|libutil)\.so'
-collect() {
-  # ldd fails on non-ELF files (qmldir, .qml, .qmltypes): that just means "no dependencies".
-  { ldd "$1" 2>/dev/null || true; } | awk '/=> \//{print $3}' | while read -r lib; do
-    name="$(basename "$lib")"
-    if ! echo "$name" | grep -Eq "$EXCLUDE" && [ ! -e "$APPDIR/usr/lib/$name" ]; then
-      cp -L "$lib" "$APPDIR/usr/lib/$name"
-      collect "$APPDIR/usr/lib/$name"
-    fi
-  done
-}
-while IFS= read -r -d '' elf; do
-  collect "$elf"
-done < <(find "$APPDIR/usr/bin" "$APPDIR/usr/plugins" "$APPDIR/usr/qml" -type f \( -name '*.so' -o -perm -u+x \) -print0)
+find "$APPDIR/usr/bin" "$APPDIR/usr/plugins" "$APPDIR/usr/qml" -type f \( -name '*.so' -o -perm -u+x \) -print0 \
+  | xargs -0 file -N -0 | awk -F'\0' '$2 ~ /ELF/ {print $1}' \
+  | xargs -d '\n' ldd 2>/dev/null | awk '/=> \//{print $3}' | sort -u \
+  | while read -r lib; do
+      name="$(basename "$lib")"
+      if ! echo "$name" | grep -Eq "$EXCLUDE" && [ ! -e "$APPDIR/usr/lib/$name" ]; then
+        cp -L "$lib" "$APPDIR/usr/lib/$name"
+      fi
+    done
 
-# RUNPATH relative to each ELF's own directory.
-while IFS= read -r -d '' elf; do
-  if file -b "$elf" | grep -q ELF; then
-    rel="$(realpath --relative-to="$(dirname "$elf")" "$APPDIR/usr/lib")"
-    patchelf --set-rpath "\$ORIGIN/$rel" "$elf"
-  fi
-done < <(find "$APPDIR/usr" -type f -print0)
+# RUNPATH relative to each ELF's own directory (one `file` over the tree, not one per file).
+find "$APPDIR/usr" -type f -print0 | xargs -0 file -N -0 | awk -F'\0' '$2 ~ /ELF/ {print $1}' \
+  | while IFS= read -r elf; do
+      rel="$(realpath --relative-to="$(dirname "$elf")" "$APPDIR/usr/lib")"
+      patchelf --set-rpath "\$ORIGIN/$rel" "$elf"
+    done
 
 cat > "$APPDIR/usr/bin/qt.conf" <<'CONF'
 [Paths]

@@ -298,7 +298,7 @@ void tst_EnvoyParseCli::pipeInPieces()
     QVERIFY(c.write(dump.first(third)));
     QVERIFY2(c.waitDrained(10000), "the child did not read the first piece");
     QVERIFY(c.write(dump.sliced(third, third)));
-    QVERIFY(c.waitDrained(10000));
+    QVERIFY2(c.waitDrained(10000), "the child stopped reading after the first piece");
     QVERIFY(c.write(dump.sliced(2 * third)));
     c.closeStdin();
     const CliResult r = c.finish(30000);

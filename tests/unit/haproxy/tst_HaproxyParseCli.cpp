@@ -175,7 +175,7 @@ void tst_HaproxyParseCli::pipeInPieces()
     QVERIFY(c.write(dump.first(cut)));
     QVERIFY2(c.waitDrained(10000), "the child did not read the first piece");
     QVERIFY(c.write(dump.sliced(cut, 100))); // a piece ending inside a line
-    QVERIFY(c.waitDrained(10000));
+    QVERIFY2(c.waitDrained(10000), "the child stopped reading after the first piece");
     QVERIFY(c.write(dump.sliced(cut + 100)));
     c.closeStdin();
     const CliResult r = c.finish(30000);

@@ -183,13 +183,22 @@ void tst_HaproxyParseCli::pipeInPieces()
     QCOMPARE(rows(QStringLiteral("haproxy-stat"), r.out), int(dump.count('\n')) - 2);
 }
 
-// 2 MB through a pipe (many reads): it used to stop after the first 64 KB.
+// 2 MB through a pipe in 64 KB writes, each once the child has drained the previous one (as `cat`
+// delivers a file): it used to stop at the first moment the pipe was empty.
 void tst_HaproxyParseCli::bigPipe()
 {
     const QByteArray big = grow(
         QStringLiteral("haproxy-stat"), fixture(QStringLiteral("demo_all_up.stat.csv")), 2 << 20);
-    const CliResult r = CliChild::run(
-        { QStringLiteral("parse"), QStringLiteral("haproxy-stat"), QStringLiteral("-") }, big);
+    CliChild c;
+    QVERIFY(
+        c.start({ QStringLiteral("parse"), QStringLiteral("haproxy-stat"), QStringLiteral("-") }));
+    for (qsizetype at = 0; at < big.size(); at += 65536) {
+        QVERIFY(c.write(big.sliced(at, std::min<qsizetype>(65536, big.size() - at))));
+        QVERIFY2(c.waitDrained(10000),
+            qPrintable(QStringLiteral("the child stopped reading at %1 bytes").arg(at)));
+    }
+    c.closeStdin();
+    const CliResult r = c.finish(60000);
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QCOMPARE(rows(QStringLiteral("haproxy-stat"), r.out), int(big.count('\n')) - 2);
 }

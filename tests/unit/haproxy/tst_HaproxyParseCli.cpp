@@ -1,5 +1,8 @@
 #include "CliChild.h"
 
+#include "haproxy/HaproxyJson.h"
+#include "haproxy/HaproxyParsers.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -22,6 +25,8 @@ class tst_HaproxyParseCli : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void sameBytesAsQJsonDocument_data();
+    void sameBytesAsQJsonDocument();
     void bigDumpLinear_data();
     void bigDumpLinear();
     void hugeInfoRefused();
@@ -101,6 +106,49 @@ int tst_HaproxyParseCli::rows(const QString &kind, const QByteArray &json)
             + int(p.toObject().value(u"listeners").toArray().size());
     }
     return n;
+}
+
+void tst_HaproxyParseCli::sameBytesAsQJsonDocument_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("file");
+    const QDir dir(qEnvironmentVariable("HOPSCOPE_TEST_DATA") + u"/haproxy");
+    for (const QString &f : dir.entryList({ QStringLiteral("*.csv") })) {
+        QTest::addRow("%s", qPrintable(f)) << "haproxy-stat" << f;
+    }
+    for (const QString &f : dir.entryList({ QStringLiteral("*servers_state.txt") })) {
+        QTest::addRow("%s", qPrintable(f)) << "haproxy-servers-state" << f;
+    }
+    for (const QString &f : dir.entryList({ QStringLiteral("*.info.txt") })) {
+        QTest::addRow("%s", qPrintable(f)) << "haproxy-info" << f;
+    }
+}
+
+// The CLI streams its JSON element by element; the bytes are those of the whole document
+// rendered by QJsonDocument::Indented (what it printed before, and what HaproxyJson defines).
+void tst_HaproxyParseCli::sameBytesAsQJsonDocument()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, file);
+    const QByteArray dump = fixture(file);
+    QString error;
+    QJsonObject whole;
+    if (kind == u"haproxy-stat") {
+        const auto snap = hopscope::HaproxyStatParser::parse(dump, &error);
+        QVERIFY2(snap, qPrintable(error));
+        whole = hopscope::HaproxyJson::stat(*snap);
+    } else if (kind == u"haproxy-servers-state") {
+        const auto snap = hopscope::HaproxyServersStateParser::parse(dump, &error);
+        QVERIFY2(snap, qPrintable(error));
+        whole = hopscope::HaproxyJson::serversState(*snap);
+    } else {
+        const auto info = hopscope::HaproxyInfoParser::parse(dump, &error);
+        QVERIFY2(info, qPrintable(error));
+        whole = hopscope::HaproxyJson::info(*info);
+    }
+    const CliResult r = CliChild::run({ QStringLiteral("parse"), kind, QStringLiteral("-") }, dump);
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(r.out, QJsonDocument(whole).toJson(QJsonDocument::Indented));
 }
 
 void tst_HaproxyParseCli::bigDumpLinear_data()

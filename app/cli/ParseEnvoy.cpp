@@ -1,4 +1,5 @@
 #include "cli/Commands.h"
+#include "cli/JsonStream.h"
 
 #include "envoy/EnvoyClustersParser.h"
 #include "envoy/EnvoyServerInfoParser.h"
@@ -8,7 +9,10 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <algorithm>
 #include <limits>
+#include <numeric>
+#include <vector>
 
 namespace hopscope::cli {
 
@@ -55,42 +59,46 @@ QString addressKindName(EnvoyHost::AddressKind kind)
     return {};
 }
 
-QJsonObject clustersJson(const EnvoyClusters &clusters)
+QJsonObject hostJson(const EnvoyHost &h)
 {
-    QJsonArray list;
+    QJsonObject stats;
+    stats.insert(QStringLiteral("cx_active"), u64(h.cxActive));
+    stats.insert(QStringLiteral("cx_connect_fail"), u64(h.cxConnectFail));
+    stats.insert(QStringLiteral("cx_total"), u64(h.cxTotal));
+    stats.insert(QStringLiteral("rq_active"), u64(h.rqActive));
+    stats.insert(QStringLiteral("rq_error"), u64(h.rqError));
+    stats.insert(QStringLiteral("rq_success"), u64(h.rqSuccess));
+    stats.insert(QStringLiteral("rq_timeout"), u64(h.rqTimeout));
+    stats.insert(QStringLiteral("rq_total"), u64(h.rqTotal));
+    QJsonObject host;
+    host.insert(QStringLiteral("address"), h.address);
+    host.insert(
+        QStringLiteral("port"), h.port ? QJsonValue(int(*h.port)) : QJsonValue(QJsonValue::Null));
+    host.insert(QStringLiteral("addressKind"), addressKindName(h.addressKind));
+    host.insert(QStringLiteral("hostname"), h.hostname);
+    host.insert(QStringLiteral("healthy"), h.isHealthy());
+    host.insert(QStringLiteral("degraded"), h.isDegraded());
+    host.insert(QStringLiteral("healthFlags"), QJsonArray::fromStringList(h.healthFlags.names()));
+    if (!h.unknownHealthFlags.isEmpty()) {
+        host.insert(
+            QStringLiteral("unknownHealthFlags"), QJsonArray::fromStringList(h.unknownHealthFlags));
+    }
+    host.insert(QStringLiteral("weight"), qint64(h.weight));
+    host.insert(QStringLiteral("priority"), qint64(h.priority));
+    host.insert(QStringLiteral("successRate"), optDouble(h.successRate));
+    host.insert(QStringLiteral("locality"), localityJson(h.locality));
+    host.insert(QStringLiteral("stats"), stats);
+    return host;
+}
+
+// The documents are written element by element through JsonStream (same keys, same layout as
+// QJsonDocument::Indented): the output of a 200 MB dump is never held whole.
+void streamClusters(const EnvoyClusters &clusters, JsonStream &json)
+{
+    json.beginObject();
+    json.key(QStringLiteral("clusters"));
+    json.beginArray();
     for (const EnvoyCluster &c : clusters.clusters) {
-        QJsonArray hosts;
-        for (const EnvoyHost &h : c.hosts) {
-            QJsonObject stats;
-            stats.insert(QStringLiteral("cx_active"), u64(h.cxActive));
-            stats.insert(QStringLiteral("cx_connect_fail"), u64(h.cxConnectFail));
-            stats.insert(QStringLiteral("cx_total"), u64(h.cxTotal));
-            stats.insert(QStringLiteral("rq_active"), u64(h.rqActive));
-            stats.insert(QStringLiteral("rq_error"), u64(h.rqError));
-            stats.insert(QStringLiteral("rq_success"), u64(h.rqSuccess));
-            stats.insert(QStringLiteral("rq_timeout"), u64(h.rqTimeout));
-            stats.insert(QStringLiteral("rq_total"), u64(h.rqTotal));
-            QJsonObject host;
-            host.insert(QStringLiteral("address"), h.address);
-            host.insert(QStringLiteral("port"),
-                h.port ? QJsonValue(int(*h.port)) : QJsonValue(QJsonValue::Null));
-            host.insert(QStringLiteral("addressKind"), addressKindName(h.addressKind));
-            host.insert(QStringLiteral("hostname"), h.hostname);
-            host.insert(QStringLiteral("healthy"), h.isHealthy());
-            host.insert(QStringLiteral("degraded"), h.isDegraded());
-            host.insert(
-                QStringLiteral("healthFlags"), QJsonArray::fromStringList(h.healthFlags.names()));
-            if (!h.unknownHealthFlags.isEmpty()) {
-                host.insert(QStringLiteral("unknownHealthFlags"),
-                    QJsonArray::fromStringList(h.unknownHealthFlags));
-            }
-            host.insert(QStringLiteral("weight"), qint64(h.weight));
-            host.insert(QStringLiteral("priority"), qint64(h.priority));
-            host.insert(QStringLiteral("successRate"), optDouble(h.successRate));
-            host.insert(QStringLiteral("locality"), localityJson(h.locality));
-            host.insert(QStringLiteral("stats"), stats);
-            hosts.append(host);
-        }
         QJsonObject cluster;
         cluster.insert(QStringLiteral("name"), c.name);
         cluster.insert(QStringLiteral("addedViaApi"), c.addedViaApi);
@@ -99,13 +107,18 @@ QJsonObject clustersJson(const EnvoyClusters &clusters)
         }
         cluster.insert(QStringLiteral("successRateEjectionThreshold"),
             optDouble(c.successRateEjectionThreshold));
-        cluster.insert(QStringLiteral("hosts"), hosts);
-        list.append(cluster);
+        json.objectWith(cluster, QStringLiteral("hosts"), [&] {
+            json.beginArray();
+            for (const EnvoyHost &h : c.hosts) {
+                json.value(hostJson(h));
+            }
+            json.end();
+        });
     }
-    QJsonObject root;
-    root.insert(QStringLiteral("format"), EnvoyClusters::formatName(clusters.format));
-    root.insert(QStringLiteral("clusters"), list);
-    return root;
+    json.end();
+    json.key(QStringLiteral("format"));
+    json.value(EnvoyClusters::formatName(clusters.format));
+    json.end();
 }
 
 QJsonObject serverInfoJson(const EnvoyServerInfo &info)
@@ -128,9 +141,9 @@ QJsonObject serverInfoJson(const EnvoyServerInfo &info)
     return root;
 }
 
-QJsonArray trafficJson(const QList<EnvoyTrafficStats> &list, bool withMembership)
+void streamTraffic(const QList<EnvoyTrafficStats> &list, bool withMembership, JsonStream &json)
 {
-    QJsonArray out;
+    json.beginArray();
     for (const EnvoyTrafficStats &t : list) {
         QJsonObject o;
         o.insert(QStringLiteral("name"), t.name);
@@ -142,54 +155,74 @@ QJsonArray trafficJson(const QList<EnvoyTrafficStats> &list, bool withMembership
             o.insert(QStringLiteral("membershipHealthy"), optU64(t.membershipHealthy));
             o.insert(QStringLiteral("membershipTotal"), optU64(t.membershipTotal));
         }
-        out.append(o);
+        json.value(o);
     }
-    return out;
+    json.end();
 }
 
-QJsonObject statsJson(const EnvoyStats &stats)
+void streamStats(const EnvoyStats &stats, JsonStream &json)
 {
-    QJsonObject values;
-    for (const auto &v : stats.values) {
-        values.insert(v.name, u64(v.value));
+    json.beginObject();
+    json.key(QStringLiteral("clusters"));
+    streamTraffic(stats.clusters, true, json);
+    json.key(QStringLiteral("httpConnectionManagers"));
+    streamTraffic(stats.httpManagers, false, json);
+    json.key(QStringLiteral("listeners"));
+    streamTraffic(stats.listeners, false, json);
+    json.key(QStringLiteral("serverState"));
+    json.value(optU64(stats.serverState));
+    json.key(QStringLiteral("stats"));
+    // As a QJsonObject would hold them: sorted by name, the last of equal names wins. (Inserting
+    // them into one, in input order, moved the object's tail on every insert: quadratic.)
+    const auto &v = stats.values;
+    std::vector<qsizetype> order(size_t(v.size()));
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+        [&](qsizetype a, qsizetype b) { return v[a].name < v[b].name; });
+    json.beginObject();
+    for (size_t i = 0; i < order.size(); ++i) {
+        if (i + 1 < order.size() && v[order[i]].name == v[order[i + 1]].name) {
+            continue;
+        }
+        json.key(v[order[i]].name);
+        json.value(u64(v[order[i]].value));
     }
-    QJsonObject root;
-    root.insert(QStringLiteral("stats"), values);
-    root.insert(QStringLiteral("clusters"), trafficJson(stats.clusters, true));
-    root.insert(QStringLiteral("listeners"), trafficJson(stats.listeners, false));
-    root.insert(QStringLiteral("httpConnectionManagers"), trafficJson(stats.httpManagers, false));
-    root.insert(QStringLiteral("serverState"), optU64(stats.serverState));
-    return root;
+    json.end();
+    json.end();
 }
 
-template <class T, class ToJson>
-int emit(const EnvoyParsed<T> &parsed, ToJson toJson, const QString &kind, CliContext &ctx)
+template <class T, class Stream>
+int emit(const EnvoyParsed<T> &parsed, Stream stream, const QString &kind, CliContext &ctx)
 {
     if (!parsed.ok()) {
         ctx.err << "hopscope-cli parse " << kind << ": " << parsed.error << '\n';
         return ExitProblems;
     }
-    ctx.out << QString::fromUtf8(
-        QJsonDocument(toJson(parsed.value)).toJson(QJsonDocument::Indented));
+    JsonStream json(ctx.out);
+    stream(parsed.value, json);
     return ExitOk;
+}
+
+void streamServerInfo(const EnvoyServerInfo &info, JsonStream &json)
+{
+    json.value(serverInfoJson(info));
 }
 
 } // namespace
 
 int parseEnvoyDump(const QString &kind, const QByteArray &input, CliContext &ctx)
 {
-    // simdjson reads a few bytes past the end: give it padding so it does not copy the input.
-    QByteArray padded;
-    padded.reserve(input.size() + 64);
-    padded.append(input);
+    // simdjson reads a few bytes past the end: readParseInput() leaves that padding in the
+    // buffer's capacity, so the input is not copied (the parsers copy it only when it lacks it).
+    const QByteArray &padded = input;
     if (kind == u"envoy-clusters") {
-        return emit(EnvoyClustersParser::parse(padded), clustersJson, kind, ctx);
+        return emit(EnvoyClustersParser::parse(padded), streamClusters, kind, ctx);
     }
     if (kind == u"envoy-server-info") {
-        return emit(EnvoyServerInfoParser::parse(padded), serverInfoJson, kind, ctx);
+        return emit(EnvoyServerInfoParser::parse(padded), streamServerInfo, kind, ctx);
     }
     if (kind == u"envoy-stats") {
-        return emit(EnvoyStatsParser::parse(padded), statsJson, kind, ctx);
+        return emit(EnvoyStatsParser::parse(padded), streamStats, kind, ctx);
     }
     ctx.err << "hopscope-cli parse: unknown KIND '" << kind
             << "' (envoy-clusters, envoy-server-info, envoy-stats)\n";

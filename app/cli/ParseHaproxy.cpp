@@ -1,43 +1,112 @@
 #include "cli/Commands.h"
+#include "cli/JsonStream.h"
 
 #include "haproxy/HaproxyJson.h"
 #include "haproxy/HaproxyParsers.h"
 
-#include <QJsonDocument>
+#include <QJsonArray>
+
+#include <algorithm>
+#include <numeric>
+#include <vector>
 
 namespace hopscope::cli {
+
+// The documents are those of HaproxyJson (same keys, same layout as QJsonDocument::Indented),
+// streamed element by element: a 200 MB dump must not need its JSON held whole, three times over.
+namespace {
+
+void streamStat(const HaproxyStatSnapshot &snap, JsonStream &json)
+{
+    json.beginObject();
+    json.key(QStringLiteral("addressesVisible"));
+    json.value(snap.addressesVisible);
+    json.key(QStringLiteral("columns"));
+    json.value(snap.columnCount);
+    json.key(QStringLiteral("proxies"));
+    json.beginArray();
+    for (const HaproxyStatProxy &p : snap.proxies) {
+        json.objectWith(HaproxyJson::statProxy(p), HaproxyJson::statMembersKey(p), [&] {
+            const bool backend = p.type == HaproxyStatProxy::Type::Backend;
+            json.beginArray();
+            for (const HaproxyStatServer &s : backend ? p.servers : p.listeners) {
+                json.value(HaproxyJson::statServer(s,
+                    backend ? HaproxyStatProxy::Type::Server : HaproxyStatProxy::Type::Listener));
+            }
+            json.end();
+        });
+    }
+    json.end();
+    json.end();
+}
+
+void streamServersState(const HaproxyServersStateSnapshot &snap, JsonStream &json)
+{
+    json.beginObject();
+    json.key(QStringLiteral("formatVersion"));
+    json.value(snap.formatVersion);
+    json.key(QStringLiteral("servers"));
+    json.beginArray();
+    for (const HaproxyServerState &s : snap.servers) {
+        json.value(HaproxyJson::serverState(s));
+    }
+    json.end();
+    json.end();
+}
+
+void streamInfo(const HaproxyInfo &info, JsonStream &json)
+{
+    HaproxyInfo head = info;
+    head.fields.clear();
+    QJsonObject rest = HaproxyJson::info(head);
+    rest.remove(QStringLiteral("fields"));
+    json.objectWith(rest, QStringLiteral("fields"), [&] {
+        // `fields` as QJsonObject has it: sorted by name, the last of equal names wins.
+        const auto &f = info.fields;
+        std::vector<qsizetype> order(size_t(f.size()));
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(),
+            [&](qsizetype a, qsizetype b) { return f[a].first < f[b].first; });
+        json.beginObject();
+        for (size_t i = 0; i < order.size(); ++i) {
+            if (i + 1 < order.size() && f[order[i]].first == f[order[i + 1]].first) {
+                continue;
+            }
+            json.key(f[order[i]].first);
+            json.value(f[order[i]].second);
+        }
+        json.end();
+    });
+}
+
+} // namespace
 
 int parseHaproxyDump(const QString &kind, const QByteArray &input, CliContext &ctx)
 {
     QString error;
-    QJsonObject json;
-    bool ok = false;
+    JsonStream json(ctx.out);
     if (kind == u"haproxy-stat") {
         if (const auto snap = HaproxyStatParser::parse(input, &error)) {
-            json = HaproxyJson::stat(*snap);
-            ok = true;
+            streamStat(*snap, json);
+            return ExitOk;
         }
     } else if (kind == u"haproxy-servers-state") {
         if (const auto snap = HaproxyServersStateParser::parse(input, &error)) {
-            json = HaproxyJson::serversState(*snap);
-            ok = true;
+            streamServersState(*snap, json);
+            return ExitOk;
         }
     } else if (kind == u"haproxy-info") {
         if (const auto info = HaproxyInfoParser::parse(input, &error)) {
-            json = HaproxyJson::info(*info);
-            ok = true;
+            streamInfo(*info, json);
+            return ExitOk;
         }
     } else {
         ctx.err << "hopscope-cli parse: unknown KIND '" << kind
                 << "' (haproxy-stat, haproxy-servers-state, haproxy-info)\n";
         return ExitUsage;
     }
-    if (!ok) {
-        ctx.err << "hopscope-cli parse " << kind << ": " << error << '\n';
-        return ExitProblems;
-    }
-    ctx.out << QString::fromUtf8(QJsonDocument(json).toJson(QJsonDocument::Indented));
-    return ExitOk;
+    ctx.err << "hopscope-cli parse " << kind << ": " << error << '\n';
+    return ExitProblems;
 }
 
 } // namespace hopscope::cli

@@ -2,6 +2,10 @@
 
 #include <QJsonArray>
 
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
 namespace hopscope {
 
 namespace {
@@ -78,32 +82,42 @@ QJsonObject server(const HaproxyStatServer &s, HaproxyStatProxy::Type type)
 }
 } // namespace
 
+QJsonObject HaproxyJson::statProxy(const HaproxyStatProxy &p)
+{
+    return QJsonObject {
+        { QStringLiteral("name"), p.name },
+        { QStringLiteral("type"), HaproxyStatProxy::typeName(p.type) },
+        { QStringLiteral("status"), p.status },
+        { QStringLiteral("state"), stateName(p.state) },
+        { QStringLiteral("scur"), opt(p.scur) },
+        { QStringLiteral("weight"), opt(p.weight) },
+        { QStringLiteral("mode"), p.mode },
+    };
+}
+
+QString HaproxyJson::statMembersKey(const HaproxyStatProxy &p)
+{
+    return p.type == HaproxyStatProxy::Type::Backend ? QStringLiteral("servers")
+                                                     : QStringLiteral("listeners");
+}
+
+QJsonObject HaproxyJson::statServer(const HaproxyStatServer &s, HaproxyStatProxy::Type type)
+{
+    return server(s, type);
+}
+
 QJsonObject HaproxyJson::stat(const HaproxyStatSnapshot &snapshot)
 {
     QJsonArray proxies;
     for (const HaproxyStatProxy &p : snapshot.proxies) {
-        QJsonObject o {
-            { QStringLiteral("name"), p.name },
-            { QStringLiteral("type"), HaproxyStatProxy::typeName(p.type) },
-            { QStringLiteral("status"), p.status },
-            { QStringLiteral("state"), stateName(p.state) },
-            { QStringLiteral("scur"), opt(p.scur) },
-            { QStringLiteral("weight"), opt(p.weight) },
-            { QStringLiteral("mode"), p.mode },
-        };
-        if (p.type == HaproxyStatProxy::Type::Backend) {
-            QJsonArray servers;
-            for (const HaproxyStatServer &s : p.servers) {
-                servers.append(server(s, HaproxyStatProxy::Type::Server));
-            }
-            o.insert(QStringLiteral("servers"), servers);
-        } else {
-            QJsonArray listeners;
-            for (const HaproxyStatServer &s : p.listeners) {
-                listeners.append(server(s, HaproxyStatProxy::Type::Listener));
-            }
-            o.insert(QStringLiteral("listeners"), listeners);
+        QJsonObject o = statProxy(p);
+        const bool backend = p.type == HaproxyStatProxy::Type::Backend;
+        QJsonArray members;
+        for (const HaproxyStatServer &s : backend ? p.servers : p.listeners) {
+            members.append(server(
+                s, backend ? HaproxyStatProxy::Type::Server : HaproxyStatProxy::Type::Listener));
         }
+        o.insert(statMembersKey(p), members);
         proxies.append(o);
     }
     return { { QStringLiteral("proxies"), proxies },
@@ -111,29 +125,34 @@ QJsonObject HaproxyJson::stat(const HaproxyStatSnapshot &snapshot)
         { QStringLiteral("addressesVisible"), snapshot.addressesVisible } };
 }
 
+QJsonObject HaproxyJson::serverState(const HaproxyServerState &s)
+{
+    return QJsonObject {
+        { QStringLiteral("backend"), s.backend },
+        { QStringLiteral("backendId"), s.backendId },
+        { QStringLiteral("name"), s.name },
+        { QStringLiteral("id"), s.serverId },
+        { QStringLiteral("address"), opt(s.address) },
+        { QStringLiteral("port"), opt(s.port) },
+        { QStringLiteral("fqdn"), opt(s.fqdn) },
+        { QStringLiteral("srvRecord"), opt(s.srvRecord) },
+        { QStringLiteral("key"), s.key().isEmpty() ? QJsonValue(QJsonValue::Null) : s.key() },
+        { QStringLiteral("opState"), HaproxyServerState::opStateName(s.opState) },
+        { QStringLiteral("adminState"), QJsonArray::fromStringList(s.adminStateNames()) },
+        { QStringLiteral("adminStateBits"), int(s.adminState) },
+        { QStringLiteral("userWeight"), s.userWeight },
+        { QStringLiteral("initialWeight"), s.initialWeight },
+        { QStringLiteral("secondsSinceChange"), double(s.secondsSinceChange) },
+        { QStringLiteral("checkStatus"), HaproxyServerState::checkStatusName(s.checkStatus) },
+        { QStringLiteral("checkHealth"), s.checkHealth },
+    };
+}
+
 QJsonObject HaproxyJson::serversState(const HaproxyServersStateSnapshot &snapshot)
 {
     QJsonArray servers;
     for (const HaproxyServerState &s : snapshot.servers) {
-        servers.append(QJsonObject {
-            { QStringLiteral("backend"), s.backend },
-            { QStringLiteral("backendId"), s.backendId },
-            { QStringLiteral("name"), s.name },
-            { QStringLiteral("id"), s.serverId },
-            { QStringLiteral("address"), opt(s.address) },
-            { QStringLiteral("port"), opt(s.port) },
-            { QStringLiteral("fqdn"), opt(s.fqdn) },
-            { QStringLiteral("srvRecord"), opt(s.srvRecord) },
-            { QStringLiteral("key"), s.key().isEmpty() ? QJsonValue(QJsonValue::Null) : s.key() },
-            { QStringLiteral("opState"), HaproxyServerState::opStateName(s.opState) },
-            { QStringLiteral("adminState"), QJsonArray::fromStringList(s.adminStateNames()) },
-            { QStringLiteral("adminStateBits"), int(s.adminState) },
-            { QStringLiteral("userWeight"), s.userWeight },
-            { QStringLiteral("initialWeight"), s.initialWeight },
-            { QStringLiteral("secondsSinceChange"), double(s.secondsSinceChange) },
-            { QStringLiteral("checkStatus"), HaproxyServerState::checkStatusName(s.checkStatus) },
-            { QStringLiteral("checkHealth"), s.checkHealth },
-        });
+        servers.append(serverState(s));
     }
     return { { QStringLiteral("formatVersion"), snapshot.formatVersion },
         { QStringLiteral("servers"), servers } };
@@ -141,9 +160,20 @@ QJsonObject HaproxyJson::serversState(const HaproxyServersStateSnapshot &snapsho
 
 QJsonObject HaproxyJson::info(const HaproxyInfo &info)
 {
+    // Inserted in key order (the last of equal names wins, as repeated insert() would have it):
+    // QJsonObject keeps its keys sorted, so inserting in input order moves the tail every time,
+    // quadratic on a big dump.
+    std::vector<qsizetype> order(size_t(info.fields.size()));
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+        [&](qsizetype a, qsizetype b) { return info.fields[a].first < info.fields[b].first; });
     QJsonObject fields;
-    for (const auto &[k, v] : info.fields) {
-        fields.insert(k, v);
+    for (size_t i = 0; i < order.size(); ++i) {
+        if (i + 1 < order.size()
+            && info.fields[order[i]].first == info.fields[order[i + 1]].first) {
+            continue;
+        }
+        fields.insert(info.fields[order[i]].first, info.fields[order[i]].second);
     }
     return { { QStringLiteral("name"), info.name }, { QStringLiteral("version"), info.version },
         { QStringLiteral("pid"), opt(info.pid) },

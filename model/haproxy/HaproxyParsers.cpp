@@ -486,6 +486,8 @@ std::optional<HaproxyServersStateSnapshot> HaproxyServersStateParser::parse(
     const auto col = [&](const char *name) { return column.value(name, -1); };
     HaproxyServersStateSnapshot snap;
     snap.formatVersion = int(*version);
+    // One server per line: reserving avoids the list's growth copies on a big dump.
+    snap.servers.reserve(input.count('\n'));
     std::vector<QByteArrayView> fields;
     while (reader.next(&line, &terminated)) {
         const int lineNo = reader.lineNo();
@@ -619,6 +621,12 @@ std::optional<HaproxyInfo> HaproxyInfoParser::parse(QByteArrayView input, QStrin
         }
         if (!terminated) {
             fail(error, QStringLiteral("truncated: line %1 has no end of line").arg(lineNo));
+            return std::nullopt;
+        }
+        if (info.fields.size() >= s_haproxyMaxInfoFields) {
+            fail(error,
+                QStringLiteral("more than %1 fields: not show info output")
+                    .arg(s_haproxyMaxInfoFields));
             return std::nullopt;
         }
         const QString key = QString::fromUtf8(line.first(colon)).trimmed();

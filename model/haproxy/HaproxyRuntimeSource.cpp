@@ -2,9 +2,9 @@
 
 #include "haproxy/HaproxyParsers.h"
 
+#include <QFutureWatcher>
 #include <QPointer>
-#include <QRunnable>
-#include <QThreadPool>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace hopscope {
 
@@ -65,28 +65,30 @@ void HaproxyRuntimeSource::startPoll()
                 self->failPoll(e);
                 return;
             }
-            const QList<QByteArray> outputs = reply.outputs;
-            QThreadPool::globalInstance()->start([self, generation, outputs] {
-                HaproxySnapshot snap;
-                QString why;
-                SourceError error;
-                if (!parseHaproxyPoll(
-                        outputs.value(0), &outputs.at(1), &outputs.at(2), &snap, &why)) {
-                    error.kind = SourceError::Kind::Malformed;
-                    error.message = why;
-                }
-                if (self) {
-                    QMetaObject::invokeMethod(
-                        self.data(),
-                        [self, generation, snap, error] {
-                            if (self) {
-                                self->onParsed(generation, snap, error);
-                            }
-                        },
-                        Qt::QueuedConnection);
-                }
-            });
+            self->startParse(generation, reply.outputs);
         });
+}
+
+void HaproxyRuntimeSource::startParse(quint64 generation, const QList<QByteArray> &outputs)
+{
+    // The watcher is a child of this source: destroying the source destroys it, and a parse
+    // still running on the pool then reports to no one (no QObject is touched off this thread).
+    auto *watcher = new QFutureWatcher<HaproxyParseOutcome>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation] {
+        watcher->deleteLater();
+        const HaproxyParseOutcome out = watcher->result();
+        onParsed(generation, out.snapshot, out.error);
+    });
+    watcher->setFuture(QtConcurrent::run([outputs] {
+        HaproxyParseOutcome out;
+        QString why;
+        if (!parseHaproxyPoll(
+                outputs.value(0), &outputs.at(1), &outputs.at(2), &out.snapshot, &why)) {
+            out.error.kind = SourceError::Kind::Malformed;
+            out.error.message = why;
+        }
+        return out;
+    }));
 }
 
 void HaproxyRuntimeSource::cancelPoll()

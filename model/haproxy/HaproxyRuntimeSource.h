@@ -7,7 +7,8 @@
 namespace hopscope {
 
 // Polls one HAProxy runtime API endpoint: `show stat;show servers state;show info` in one batch
-// per poll, parsed on a QThreadPool worker (a 2,000-server dump must not cost the GUI thread).
+// per poll, parsed on a QtConcurrent worker (a 2,000-server dump must not cost the GUI thread)
+// whose result comes back through a QFutureWatcher owned by the source.
 // Lives on its owner's thread; emits snapshotUpdated after every successful poll and the
 // PollingSource signals. Owns the HaproxyRuntimeClient that the drain feature can borrow.
 class HaproxyRuntimeSource : public PollingSource
@@ -30,6 +31,7 @@ protected:
     void cancelPoll() override;
 
 private:
+    void startParse(quint64 generation, const QList<QByteArray> &outputs);
     void onParsed(quint64 generation, const HaproxySnapshot &snapshot, const SourceError &error);
 
     HaproxyRuntimeClient m_client;
@@ -37,6 +39,13 @@ private:
     quint64 m_generation = 0;
     HaproxySnapshot m_snapshot;
     bool m_hasSnapshot = false;
+};
+
+// What a pool-thread parse of one poll hands back to the source's thread.
+struct HaproxyParseOutcome
+{
+    HaproxySnapshot snapshot;
+    SourceError error;
 };
 
 // Parses the three outputs of a runtime poll; shared by the runtime and the HTTP source.

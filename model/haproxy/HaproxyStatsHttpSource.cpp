@@ -2,9 +2,10 @@
 
 #include "haproxy/HaproxyRuntimeSource.h"
 
+#include <QFutureWatcher>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
-#include <QThreadPool>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace hopscope {
 
@@ -89,30 +90,32 @@ void HaproxyStatsHttpSource::onFinished(QNetworkReply *reply, quint64 generation
         return;
     }
     const QByteArray body = reply->readAll();
-    QPointer<HaproxyStatsHttpSource> self(this);
-    QThreadPool::globalInstance()->start([self, generation, body] {
-        HaproxySnapshot snap;
-        QString why;
-        const bool ok = parseHaproxyPoll(body, nullptr, nullptr, &snap, &why);
-        if (!self) {
+    // The watcher is a child of this source: destroying the source destroys it, and a parse
+    // still running on the pool then reports to no one (no QObject is touched off this thread).
+    auto *watcher = new QFutureWatcher<HaproxyParseOutcome>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation] {
+        watcher->deleteLater();
+        const HaproxyParseOutcome out = watcher->result();
+        if (generation != m_generation) {
             return;
         }
-        QMetaObject::invokeMethod(
-            self.data(),
-            [self, generation, snap, ok, why] {
-                if (!self || generation != self->m_generation) {
-                    return;
-                }
-                if (!ok) {
-                    self->failPoll(self->makeError(SourceError::Kind::Malformed, why));
-                    return;
-                }
-                self->m_snapshot = snap;
-                Q_EMIT self->snapshotUpdated(self->m_snapshot);
-                self->finishPoll();
-            },
-            Qt::QueuedConnection);
+        if (out.error.isError()) {
+            failPoll(makeError(SourceError::Kind::Malformed, out.error.message));
+            return;
+        }
+        m_snapshot = out.snapshot;
+        Q_EMIT snapshotUpdated(m_snapshot);
+        finishPoll();
     });
+    watcher->setFuture(QtConcurrent::run([body] {
+        HaproxyParseOutcome out;
+        QString why;
+        if (!parseHaproxyPoll(body, nullptr, nullptr, &out.snapshot, &why)) {
+            out.error.kind = SourceError::Kind::Malformed;
+            out.error.message = why;
+        }
+        return out;
+    }));
 }
 
 } // namespace hopscope

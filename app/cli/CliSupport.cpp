@@ -8,13 +8,23 @@
 
 namespace hopscope::cli {
 
+void printProfileProblems(
+    QTextStream &to, const QString &file, const QList<ProfileProblem> &problems)
+{
+    for (const ProfileProblem &p : problems) {
+        if (p.isFileProblem()) {
+            to << p.toString() << '\n';
+        } else {
+            to << file << ": " << p.toString() << '\n';
+        }
+    }
+}
+
 std::optional<ClusterProfile> loadProfile(CliContext &ctx, const QString &path)
 {
     ProfileLoadResult loaded = ProfileStore::load(path);
     if (!loaded.ok()) {
-        for (const ProfileProblem &p : loaded.problems) {
-            ctx.err << path << ": " << p.toString() << '\n';
-        }
+        printProfileProblems(ctx.err, path, loaded.problems);
         return std::nullopt;
     }
     return std::move(loaded.profile);

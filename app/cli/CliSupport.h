@@ -2,6 +2,7 @@
 
 #include "cli/CliContext.h"
 #include "profile/ClusterProfile.h"
+#include "profile/ProfileStore.h"
 
 #include <optional>
 
@@ -11,8 +12,13 @@ class ClusterMonitor;
 
 namespace hopscope::cli {
 
-// Loads and validates a profile for a command; on problems prints each one on ctx.err as
-// "PATH: path: message" and returns nullopt (the command then exits with ExitUsage).
+// Prints a profile's problems, one a line: "FILE: JSONPATH: message"; a problem with the file
+// itself names the file already ("FILE: cannot open: ...", "FILE: is a named pipe (FIFO) ...").
+void printProfileProblems(
+    QTextStream &to, const QString &file, const QList<ProfileProblem> &problems);
+
+// Loads and validates a profile for a command; on problems prints them on ctx.err
+// (printProfileProblems) and returns nullopt (the command then exits with ExitProblems).
 std::optional<ClusterProfile> loadProfile(CliContext &ctx, const QString &path);
 
 // Starts the monitor and runs the event loop until every source has finished `polls` polls,

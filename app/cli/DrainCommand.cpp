@@ -1,3 +1,4 @@
+#include "cli/CliSupport.h"
 #include "cli/Commands.h"
 
 #include "ops/AuditLog.h"
@@ -202,9 +203,7 @@ std::optional<ProfileLoadResult> load(CliContext &ctx, const QString &path)
 {
     ProfileLoadResult loaded = ProfileStore::load(path);
     if (!loaded.ok()) {
-        for (const ProfileProblem &p : loaded.problems) {
-            ctx.err << path << ": " << p.toString() << '\n';
-        }
+        printProfileProblems(ctx.err, path, loaded.problems);
         return std::nullopt;
     }
     return loaded;

@@ -175,16 +175,20 @@ public:
         if (!text) {
             return std::nullopt;
         }
+        // Secrets first (user info needs "//host", so QUrl finds none that this missed); then the
+        // URL may be quoted: it has none.
+        if (const QString secret = secretInUrl(*text); !secret.isEmpty()) {
+            problem(key(parent, name), secret);
+            return std::nullopt;
+        }
         const QUrl url(*text, QUrl::StrictMode);
         const QString scheme = url.scheme();
         if (!url.isValid() || (scheme != u"http" && scheme != u"https") || url.host().isEmpty()) {
+            // Text with an '@' that is no URL may still hold a password ("http:/user:pw@host").
+            const QString shown
+                = text->contains(u'@') ? QStringLiteral("the value") : u'"' + *text + u'"';
             problem(key(parent, name),
-                    QStringLiteral("\"%1\" is not an http:// or https:// URL with a host").arg(*text));
-            return std::nullopt;
-        }
-        if (!url.userInfo().isEmpty()) {
-            problem(key(parent, name),
-                    QStringLiteral("credentials in a URL are an inline secret; remove them"));
+                shown + QStringLiteral(" is not an http:// or https:// URL with a host"));
             return std::nullopt;
         }
         return url;

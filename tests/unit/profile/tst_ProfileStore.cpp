@@ -98,6 +98,38 @@ private Q_SLOTS:
         QCOMPARE(got, expected);
     }
 
+    // Secrets in the fixtures are written with these; no problem message may repeat one.
+    void noProblemQuotesASecret()
+    {
+        const QStringList secrets { QStringLiteral("s3cret"), QStringLiteral("w827XzNlcm1R7RT"),
+            QStringLiteral("c2VjcmV0LWtleS1tYXRlcm"), QStringLiteral("6b65792d6d61") };
+        const QDir invalid(dataDir() + QStringLiteral("/invalid"));
+        int checked = 0;
+        for (const QString &file :
+            invalid.entryList({ QStringLiteral("*.hopscope.json") }, QDir::Files)) {
+            QFile f(invalid.filePath(file));
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QByteArray text = f.readAll();
+            bool holdsSecret = false;
+            for (const QString &secret : secrets) {
+                holdsSecret = holdsSecret || text.contains(secret.toUtf8());
+            }
+            if (!holdsSecret) {
+                continue;
+            }
+            ++checked;
+            const ProfileLoadResult r = ProfileStore::parse(text);
+            QVERIFY2(!r.problems.isEmpty(), qPrintable(file));
+            for (const ProfileProblem &p : r.problems) {
+                for (const QString &secret : secrets) {
+                    QVERIFY2(!p.toString().contains(secret),
+                        qPrintable(file + QStringLiteral(": ") + p.toString()));
+                }
+            }
+        }
+        QVERIFY2(checked >= 10, qPrintable(QString::number(checked)));
+    }
+
     void reportsEveryProblemNotJustTheFirst()
     {
         const ProfileLoadResult r = ProfileStore::load(dataDir() + QStringLiteral("/invalid/several-problems.hopscope.json"));

@@ -27,14 +27,31 @@ struct Command
 
 // One row per command; each lives in its own file under cli/.
 const Command s_commands[] = {
-    {"profile", "profile check FILE        validate a cluster profile", &runProfile},
-    {"dns", "dns PROFILE [--json] [--watch]\n                            resolve the profile's DNS discovery names", &runDns},
-    {"snapshot", "snapshot PROFILE [--json] [--polls N]\n                            poll every source and print the live topology", &runSnapshot},
-    {"export", "export PROFILE --format png|svg|dot|json -o FILE [--polls N]\n                            write the whole service graph as a picture, DOT or JSON", &runExport},
-    {"parse", "parse KIND FILE|-         normalize a captured Envoy/HAProxy dump to JSON", &runParse},
-    {"drain", "drain PROFILE ADDR:PORT [--dry-run] [--yes] [--wait] [--timeout S] [--force]\n                            take a target out of rotation on every layer, wait until safe", &runDrain},
-    {"undrain", "undrain PROFILE ADDR:PORT  put a drained target back on every layer", &runUndrain},
-    {"audit", "audit verify FILE | show PROFILE\n                            check or print the tamper-evident audit log", &runAudit},
+    { "profile", "profile check FILE        validate a cluster profile", &runProfile },
+    { "dns",
+        "dns PROFILE [--json] [--timeout S] [--watch]\n                            resolve the "
+        "profile's DNS discovery names",
+        &runDns },
+    { "snapshot",
+        "snapshot PROFILE [--json] [--polls N] [--timeout S]\n                            poll "
+        "every source and print the live topology",
+        &runSnapshot },
+    { "export",
+        "export PROFILE --format png|svg|dot|json -o FILE [--polls N] [--timeout S]\n              "
+        "              write the whole service graph as a picture, DOT or JSON",
+        &runExport },
+    { "parse", "parse KIND FILE|-         normalize a captured Envoy/HAProxy dump to JSON",
+        &runParse },
+    { "drain",
+        "drain PROFILE ADDR:PORT [--dry-run] [--yes] [--wait] [--timeout S] [--force]\n            "
+        "                take a target out of rotation on every layer, wait until safe",
+        &runDrain },
+    { "undrain", "undrain PROFILE ADDR:PORT  put a drained target back on every layer",
+        &runUndrain },
+    { "audit",
+        "audit verify FILE | show PROFILE\n                            check or print the "
+        "tamper-evident audit log",
+        &runAudit },
 };
 
 void printUsage(QTextStream &s)

@@ -219,7 +219,7 @@ int runDrain(CliContext &ctx)
     }
     const auto loaded = load(ctx, opts->profile);
     if (!loaded) {
-        return ExitUsage;
+        return ExitProblems; // an invalid profile is a problem, not a usage error
     }
     ClusterMonitor monitor(*loaded->profile);
     if (!startMonitor(ctx, monitor)) {
@@ -302,7 +302,7 @@ int runUndrain(CliContext &ctx)
     }
     const auto loaded = load(ctx, opts->profile);
     if (!loaded) {
-        return ExitUsage;
+        return ExitProblems; // an invalid profile is a problem, not a usage error
     }
     if (loaded->profile->observeOnly) {
         ctx.err << "hopscope-cli undrain: refused: profile '" << loaded->profile->name

@@ -1,0 +1,157 @@
+// hopscope-cli (and hopscope's own command line) against what a newcomer or a hostile file does:
+// a source that never finishes its polls, invalid profiles, options shared between commands.
+// No peers needed: a mute TCP server in this process stands in for a wedged admin API.
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+
+class tst_CliRobustness : public QObject
+{
+    Q_OBJECT
+
+    struct Run
+    {
+        bool finished = false;
+        int exitCode = -1;
+        QByteArray out;
+        QByteArray err;
+        QString all() const { return QString::fromUtf8(out + err); }
+    };
+
+    // Runs the CLI while this event loop turns (the mute server keeps accepting meanwhile).
+    static Run run(const QString &program, const QStringList &args,
+                   const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
+    {
+        QProcess p;
+        p.setProcessEnvironment(env);
+        QSignalSpy done(&p, &QProcess::finished);
+        p.start(program, args);
+        Run r;
+        r.finished = done.wait(30000);
+        if (!r.finished) {
+            p.kill();
+            p.waitForFinished(2000);
+        }
+        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        r.out = p.readAllStandardOutput();
+        r.err = p.readAllStandardError();
+        return r;
+    }
+    static Run cli(const QStringList &args) { return run(qEnvironmentVariable("HOPSCOPE_CLI"), args); }
+
+    // A TCP server that accepts and never answers: an Envoy admin API that hangs.
+    QTcpServer m_mute;
+    QList<QTcpSocket *> m_held;
+    QTemporaryDir m_tmp;
+
+    QString writeProfile(const QString &name, const QByteArray &json)
+    {
+        const QString path = m_tmp.filePath(name);
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly) || f.write(json) != json.size()) {
+            return {};
+        }
+        return path;
+    }
+
+    // One service behind a sidecar whose admin API is the mute server; each poll may take 120 s.
+    QString muteProfile()
+    {
+        QJsonObject proxy{{QStringLiteral("id"), QStringLiteral("a-sidecar")},
+                          {QStringLiteral("kind"), QStringLiteral("envoy")},
+                          {QStringLiteral("admin"), QStringLiteral("http://127.0.0.1:%1").arg(m_mute.serverPort())},
+                          {QStringLiteral("service"), QStringLiteral("a")},
+                          {QStringLiteral("task"), QStringLiteral("127.0.0.1:8000")}};
+        const QJsonObject profile{
+            {QStringLiteral("schema"), 1},
+            {QStringLiteral("name"), QStringLiteral("mute")},
+            {QStringLiteral("poll"), QJsonObject{{QStringLiteral("intervalMs"), 1000}, {QStringLiteral("timeoutMs"), 120000}}},
+            {QStringLiteral("services"), QJsonArray{QJsonObject{{QStringLiteral("id"), QStringLiteral("a")},
+                                                                {QStringLiteral("name"), QStringLiteral("A")}}}},
+            {QStringLiteral("proxies"), QJsonArray{proxy}}};
+        const QByteArray json = QJsonDocument(profile).toJson();
+        return writeProfile(QStringLiteral("mute.hopscope.json"), json);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_tmp.isValid());
+        QVERIFY(QFile::exists(qEnvironmentVariable("HOPSCOPE_CLI")));
+        QVERIFY(m_mute.listen(QHostAddress::LocalHost));
+        connect(&m_mute, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *s = m_mute.nextPendingConnection()) {
+                m_held << s; // never answer
+            }
+        });
+    }
+
+    // A source that does not finish its polls by the hard stop is an error: named in errors[]
+    // and on stderr, exit status 1 (it used to be exit 0 with errors[] empty).
+    void snapshotReportsSourcesThatDidNotFinish()
+    {
+        const QString profile = muteProfile();
+        QVERIFY(!profile.isEmpty());
+        const Run r = cli({QStringLiteral("snapshot"), profile, QStringLiteral("--polls"), QStringLiteral("2"),
+                           QStringLiteral("--timeout"), QStringLiteral("2"), QStringLiteral("--json")});
+        QVERIFY2(r.finished, qPrintable(r.all()));
+        QVERIFY2(!m_held.isEmpty(), "the CLI never asked the admin API");
+        QCOMPARE(r.exitCode, 1);
+        const QJsonArray errors = QJsonDocument::fromJson(r.out).object().value(QStringLiteral("errors")).toArray();
+        QCOMPARE(errors.size(), 1);
+        const QJsonObject e = errors.first().toObject();
+        QCOMPARE(e.value(QStringLiteral("source")).toString(), QStringLiteral("mesh:a-sidecar"));
+        QCOMPARE(e.value(QStringLiteral("kind")).toString(), QStringLiteral("timeout"));
+        QVERIFY2(e.value(QStringLiteral("message")).toString().contains(QStringLiteral("finished 0 of 2 polls")),
+                 qPrintable(r.all()));
+        QVERIFY2(QString::fromUtf8(r.err).contains(QStringLiteral("mesh:a-sidecar: finished 0 of 2 polls")),
+                 qPrintable(r.all()));
+    }
+
+    void exportReportsSourcesThatDidNotFinish()
+    {
+        const QString profile = muteProfile();
+        const QString out = m_tmp.filePath(QStringLiteral("graph.json"));
+        const Run r = cli({QStringLiteral("export"), profile, QStringLiteral("--polls"), QStringLiteral("1"),
+                           QStringLiteral("--timeout"), QStringLiteral("2"), QStringLiteral("--format"),
+                           QStringLiteral("json"), QStringLiteral("-o"), out});
+        QVERIFY2(r.finished, qPrintable(r.all()));
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(QString::fromUtf8(r.err).contains(QStringLiteral("mesh:a-sidecar: finished 0 of 1 polls")),
+                 qPrintable(r.all()));
+    }
+
+    // An invalid profile is a problem (1), not a usage error (2), for every command that reads one.
+    void invalidProfileExitsOne_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        const QString broken = qEnvironmentVariable("HOPSCOPE_TEST_DATA")
+                               + QStringLiteral("/profiles/invalid/several-problems.hopscope.json");
+        QTest::newRow("snapshot") << QStringList{QStringLiteral("snapshot"), broken};
+        QTest::newRow("snapshot-json") << QStringList{QStringLiteral("snapshot"), broken, QStringLiteral("--json")};
+        QTest::newRow("export") << QStringList{QStringLiteral("export"), broken, QStringLiteral("--format"),
+                                               QStringLiteral("dot"), QStringLiteral("-o"), QStringLiteral("/dev/null")};
+        QTest::newRow("dns") << QStringList{QStringLiteral("dns"), broken};
+        QTest::newRow("profile-check") << QStringList{QStringLiteral("profile"), QStringLiteral("check"), broken};
+    }
+    void invalidProfileExitsOne()
+    {
+        QFETCH(QStringList, args);
+        const Run r = cli(args);
+        QVERIFY2(r.finished, qPrintable(r.all()));
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.all().contains(QStringLiteral("no service with id \"paymnts\"")), qPrintable(r.all()));
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_CliRobustness)
+#include "tst_CliRobustness.moc"

@@ -3,6 +3,7 @@
 
 #include "Version.h"
 #include "cli/Commands.h"
+#include "cli/TerminalSafeDevice.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -91,8 +92,12 @@ int main(int argc, char *argv[])
     QCoreApplication::setOrganizationName(QStringLiteral("hopscope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(HOPSCOPE_VERSION));
 
-    QTextStream out(stdout);
-    QTextStream err(stderr);
+    // Every byte on stdout and stderr is made terminal-safe (control and bidi characters escaped):
+    // names, ids, replies and log lines come from files and servers.
+    TerminalSafeDevice outDevice(stdout);
+    TerminalSafeDevice errDevice(stderr);
+    QTextStream out(&outDevice);
+    QTextStream err(&errDevice);
     QStringList args = QCoreApplication::arguments().mid(1);
     if (args.isEmpty()) {
         printUsage(err);

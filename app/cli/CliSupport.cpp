@@ -11,6 +11,46 @@
 
 namespace hopscope::cli {
 
+namespace {
+bool needsEscape(char16_t c, LineBreaks lineBreaks)
+{
+    if (c < 0x20) {
+        return lineBreaks == LineBreaks::Escape || (c != u'\n' && c != u'\t');
+    }
+    return (c >= 0x7f && c <= 0x9f) || c == 0x061c || c == 0x200e || c == 0x200f
+        || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0x2028
+        || c == 0x2029;
+}
+} // namespace
+
+QString terminalSafe(QStringView text, LineBreaks lineBreaks)
+{
+    qsizetype first = 0;
+    while (first < text.size() && !needsEscape(text[first].unicode(), lineBreaks)) {
+        ++first;
+    }
+    if (first == text.size()) {
+        return text.toString();
+    }
+    QString safe = text.left(first).toString();
+    safe.reserve(text.size() + 16);
+    for (qsizetype i = first; i < text.size(); ++i) {
+        const char16_t c = text[i].unicode();
+        if (!needsEscape(c, lineBreaks)) {
+            safe.append(QChar(c));
+        } else if (c == u'\n') {
+            safe.append(u"\\n");
+        } else if (c == u'\t') {
+            safe.append(u"\\t");
+        } else if (c == u'\r') {
+            safe.append(u"\\r");
+        } else {
+            safe.append(QStringLiteral("\\u%1").arg(uint(c), 4, 16, QLatin1Char('0')));
+        }
+    }
+    return safe;
+}
+
 void printProfileProblems(
     QTextStream &to, const QString &file, const QList<ProfileProblem> &problems)
 {

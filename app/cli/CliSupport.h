@@ -15,6 +15,17 @@ class ClusterMonitor;
 
 namespace hopscope::cli {
 
+enum class LineBreaks { Escape, Keep };
+
+// Text from a profile, a server or a file made safe for a terminal: control characters (C0
+// including NUL, ESC and CR; DEL; C1), bidi embeddings, overrides, isolates and marks (U+202A-E,
+// U+2066-9, U+200E/F, U+061C) and the Unicode line/paragraph separators are written as escapes
+// (\n, \t, \r, else \uXXXX, e.g. \u001b, \u202e), which are also valid inside a JSON string.
+// Line breaks and tabs are kept with LineBreaks::Keep (whole outputs), else escaped too (one
+// field: a name cannot forge a line). Every byte hopscope-cli writes goes through it
+// (cli/TerminalSafeDevice); commands also call it on single fields.
+QString terminalSafe(QStringView text, LineBreaks lineBreaks = LineBreaks::Escape);
+
 // Prints a profile's problems, one a line: "FILE: JSONPATH: message"; a problem with the file
 // itself names the file already ("FILE: cannot open: ...", "FILE: is a named pipe (FIFO) ...").
 void printProfileProblems(

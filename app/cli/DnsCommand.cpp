@@ -67,9 +67,9 @@ QJsonObject snapshotJson(const DnsDiscoverySnapshot &snap)
 void printText(const DnsDiscoverySnapshot &snap, QTextStream &out)
 {
     for (const DnsServiceState &s : snap.services) {
-        out << s.id << "  " << s.name << "  " << dnsRecordTypeName(s.type);
+        out << s.id << "  " << terminalSafe(s.name) << "  " << dnsRecordTypeName(s.type);
         if (s.error.isError()) {
-            out << "  ERROR: " << s.error.message;
+            out << "  ERROR: " << terminalSafe(s.error.message);
         }
         out << '\n';
         for (const DnsTarget &t : s.records) {

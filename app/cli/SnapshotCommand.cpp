@@ -24,10 +24,11 @@ void printUsage(QTextStream &to)
 
 void printText(const Topology &t, QTextStream &out)
 {
-    out << "profile: " << t.profileName << '\n';
+    out << "profile: " << terminalSafe(t.profileName) << '\n';
     for (const ServiceNode &s : t.services) {
-        out << '\n' << healthIcon(s.health) << ' ' << s.name << " (" << s.id << ")  " << healthName(s.health)
-            << " — " << s.summary;
+        out << '\n'
+            << healthIcon(s.health) << ' ' << terminalSafe(s.name) << " (" << s.id << ")  "
+            << healthName(s.health) << " — " << terminalSafe(s.summary);
         if (!s.dnsName.isEmpty()) {
             out << "  [" << s.dnsType << ' ' << s.dnsName << ']';
         }
@@ -38,7 +39,7 @@ void printText(const Topology &t, QTextStream &out)
                 out << "  " << n.fqdn;
             }
             out << "  " << healthName(n.health) << '\n';
-            out << "        " << n.reason << '\n';
+            out << "        " << terminalSafe(n.reason) << '\n';
         }
     }
     out << "\nedges:\n";
@@ -54,7 +55,7 @@ void printText(const Topology &t, QTextStream &out)
     if (!t.errors.isEmpty()) {
         out << "errors:\n";
         for (const SourceError &e : t.errors) {
-            out << "    " << e.toString() << '\n';
+            out << "    " << terminalSafe(e.toString()) << '\n';
         }
     }
 }

@@ -1,5 +1,6 @@
 // hopscope-cli (and hopscope's own command line) against what a newcomer or a hostile file does:
-// a source that never finishes its polls, invalid profiles, options shared between commands.
+// a source that never finishes its polls, invalid profiles, options shared between commands,
+// profiles whose strings would drive the operator's terminal (ESC, NUL, DEL, C1, bidi overrides).
 // No peers needed: a mute TCP server in this process stands in for a wedged admin API.
 
 #include <QDir>
@@ -82,6 +83,49 @@ class tst_CliRobustness : public QObject
         return writeProfile(QStringLiteral("mute.hopscope.json"), json);
     }
 
+    // The name of the hostile profile: every kind of character a terminal would act on.
+    static QString hostileName()
+    {
+        return QStringLiteral("evil") + QChar(0x1b) + QStringLiteral("]0;pwned") + QChar(0x07)
+            + QChar(0x202e) + QStringLiteral("gnp.exe") + QChar(0) + QChar(0x9b)
+            + QStringLiteral("31m") + QChar(0x7f) + QChar(u'\r') + QChar(0x2066)
+            + QStringLiteral("x") + QChar(0x2069) + QChar(0x061c) + QChar(0x200e);
+    }
+
+    // No character a terminal acts on (line breaks and tabs of the output's own layout aside).
+    static QString firstUnsafe(const QByteArray &bytes)
+    {
+        const QString text = QString::fromUtf8(bytes);
+        for (QChar ch : text) {
+            const char16_t c = ch.unicode();
+            const bool unsafe = (c < 0x20 && c != u'\n' && c != u'\t') || (c >= 0x7f && c <= 0x9f)
+                || c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e)
+                || (c >= 0x2066 && c <= 0x2069);
+            if (unsafe) {
+                return QStringLiteral("U+%1 in: ").arg(uint(c), 4, 16, QLatin1Char('0')) + text;
+            }
+        }
+        return {};
+    }
+
+    QString hostileProfile()
+    {
+        QFile in(qEnvironmentVariable("HOPSCOPE_TEST_DATA")
+            + QStringLiteral("/profiles/valid/demo-like.hopscope.json"));
+        if (!in.open(QIODevice::ReadOnly)) {
+            return {};
+        }
+        QJsonObject root = QJsonDocument::fromJson(in.readAll()).object();
+        root[QStringLiteral("name")] = hostileName();
+        QJsonArray services = root[QStringLiteral("services")].toArray();
+        QJsonObject first = services[0].toObject();
+        first[QStringLiteral("name")]
+            = QString(QStringLiteral("svc") + QChar(0x1b) + QStringLiteral("[2J") + QChar(0x200f));
+        services[0] = first;
+        root[QStringLiteral("services")] = services;
+        return writeProfile(QStringLiteral("hostile.hopscope.json"), QJsonDocument(root).toJson());
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -150,6 +194,76 @@ private Q_SLOTS:
         QVERIFY2(r.finished, qPrintable(r.all()));
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.all().contains(QStringLiteral("no service with id \"paymnts\"")), qPrintable(r.all()));
+    }
+
+    // Text output escapes what a terminal would act on, for every command that prints profile
+    // strings; the escapes are visible (\u001b, \u202e).
+    void hostileStringsAreEscapedOnTheTerminal_data()
+    {
+        QTest::addColumn<QStringList>("args"); // %P: the hostile profile
+        QTest::addColumn<int>("exitCode");
+        QTest::newRow("profile-check") << QStringList { QStringLiteral("profile"),
+            QStringLiteral("check"), QStringLiteral("%P") }
+                                       << 0;
+        QTest::newRow("snapshot-text") << QStringList { QStringLiteral("snapshot"),
+            QStringLiteral("%P"), QStringLiteral("--polls"), QStringLiteral("0") }
+                                       << 0;
+    }
+    void hostileStringsAreEscapedOnTheTerminal()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, exitCode);
+        const QString profile = hostileProfile();
+        QVERIFY(!profile.isEmpty());
+        args.replaceInStrings(QStringLiteral("%P"), profile);
+        const Run r = cli(args);
+        QVERIFY2(r.finished, qPrintable(r.all()));
+        QCOMPARE(r.exitCode, exitCode);
+        QVERIFY2(firstUnsafe(r.out).isEmpty(), qPrintable(firstUnsafe(r.out)));
+        QVERIFY2(firstUnsafe(r.err).isEmpty(), qPrintable(firstUnsafe(r.err)));
+        const QString out = QString::fromUtf8(r.out);
+        QVERIFY2(out.contains(QStringLiteral(
+                     "evil\\u001b]0;pwned\\u0007\\u202egnp.exe\\u0000\\u009b31m\\u007f")),
+            qPrintable(out));
+    }
+
+    // JSON output stays valid JSON and carries the strings unchanged; bidi characters are
+    // \u-escaped there too, so even `cat` of the JSON cannot reorder the terminal.
+    void hostileStringsStayExactInJson()
+    {
+        const QString profile = hostileProfile();
+        const Run r = cli({ QStringLiteral("snapshot"), profile, QStringLiteral("--polls"),
+            QStringLiteral("0"), QStringLiteral("--json") });
+        QVERIFY2(r.finished, qPrintable(r.all()));
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(firstUnsafe(r.out).isEmpty(), qPrintable(firstUnsafe(r.out)));
+        QJsonParseError error {};
+        const QJsonObject o = QJsonDocument::fromJson(r.out, &error).object();
+        QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
+        QCOMPARE(o.value(QStringLiteral("profile")).toString(), hostileName());
+    }
+
+    // Problems quote what the file says; a path on the command line is echoed on stderr: both
+    // escaped.
+    void hostileProblemsAndPathsAreEscaped()
+    {
+        const QString profile = writeProfile(QStringLiteral("bad.hopscope.json"),
+            QByteArrayLiteral("{\"schema\": 1, \"name\": \"x\", \"services\": "
+                              "[{\"id\": \"a\\u001b[31m\\u202e\", \"name\": \"A\"}]}"));
+        Run r = cli({ QStringLiteral("profile"), QStringLiteral("check"), profile });
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(firstUnsafe(r.out).isEmpty(), qPrintable(firstUnsafe(r.out)));
+        QVERIFY2(QString::fromUtf8(r.out).contains(
+                     QStringLiteral("\"a\\u001b[31m\\u202e\" is not a valid id")),
+            qPrintable(r.all()));
+
+        const QString path = m_tmp.filePath(QStringLiteral("no\x1b[31mfile\u202e.json"));
+        r = cli({ QStringLiteral("snapshot"), path });
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(firstUnsafe(r.err).isEmpty(), qPrintable(firstUnsafe(r.err)));
+        QVERIFY2(QString::fromUtf8(r.err).contains(
+                     QStringLiteral("no\\u001b[31mfile\\u202e.json: cannot open")),
+            qPrintable(r.all()));
     }
 };
 

@@ -265,6 +265,115 @@ private Q_SLOTS:
                      QStringLiteral("no\\u001b[31mfile\\u202e.json: cannot open")),
             qPrintable(r.all()));
     }
+
+    // A file that cannot be opened is named, with no JSON path ("$:") in between.
+    void missingProfileNamesTheFile_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        const QString missing = QStringLiteral("/nonexistent.json");
+        QTest::newRow("snapshot") << QStringList { QStringLiteral("snapshot"), missing };
+        QTest::newRow("export") << QStringList { QStringLiteral("export"), missing,
+            QStringLiteral("--format"), QStringLiteral("dot"), QStringLiteral("-o"),
+            QStringLiteral("/dev/null") };
+        QTest::newRow("dns") << QStringList { QStringLiteral("dns"), missing };
+        QTest::newRow("profile-check")
+            << QStringList { QStringLiteral("profile"), QStringLiteral("check"), missing };
+    }
+    void missingProfileNamesTheFile()
+    {
+        QFETCH(QStringList, args);
+        const Run r = cli(args);
+        QCOMPARE(r.exitCode, 1);
+        const QStringList lines = r.all().split(u'\n', Qt::SkipEmptyParts);
+        QVERIFY2(!lines.isEmpty()
+                && lines.first()
+                    == QStringLiteral("/nonexistent.json: cannot open: No such file or directory"),
+            qPrintable(r.all()));
+        QVERIFY2(!r.all().contains(QStringLiteral("$:")), qPrintable(r.all()));
+    }
+
+    // The poll options mean the same in every command: one range, one message.
+    void sharedOptionsAgree_data()
+    {
+        QTest::addColumn<QStringList>("args"); // %P: a valid profile, %O: an output file
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("message");
+        const QStringList snapshot { QStringLiteral("snapshot"), QStringLiteral("%P") };
+        const QStringList exportDot { QStringLiteral("export"), QStringLiteral("%P"),
+            QStringLiteral("--format"), QStringLiteral("dot"), QStringLiteral("-o"),
+            QStringLiteral("%O") };
+        const QStringList dns { QStringLiteral("dns"), QStringLiteral("%P") };
+        const QString pollsRange = QStringLiteral("--polls takes a number from 0 to 1000");
+        const QString timeoutRange = QStringLiteral("--timeout takes seconds from 1 to 3600");
+        for (const auto &[name, command] :
+            { std::pair { "snapshot", snapshot }, std::pair { "export", exportDot } }) {
+            QTest::addRow("%s-polls-0", name)
+                << (command + QStringList { QStringLiteral("--polls"), QStringLiteral("0") }) << 0
+                << QString();
+            QTest::addRow("%s-polls-1001", name)
+                << (command + QStringList { QStringLiteral("--polls"), QStringLiteral("1001") })
+                << 2 << pollsRange;
+            QTest::addRow("%s-polls-negative", name)
+                << (command + QStringList { QStringLiteral("--polls"), QStringLiteral("-1") }) << 2
+                << pollsRange;
+            QTest::addRow("%s-polls-missing", name)
+                << (command + QStringList { QStringLiteral("--polls") }) << 2 << pollsRange;
+        }
+        for (const auto &[name, command] : { std::pair { "snapshot", snapshot },
+                 std::pair { "export", exportDot }, std::pair { "dns", dns } }) {
+            QTest::addRow("%s-timeout-0", name)
+                << (command + QStringList { QStringLiteral("--timeout"), QStringLiteral("0") }) << 2
+                << timeoutRange;
+            QTest::addRow("%s-timeout-word", name)
+                << (command + QStringList { QStringLiteral("--timeout"), QStringLiteral("soon") })
+                << 2 << timeoutRange;
+        }
+        QTest::newRow("dns-has-no-polls")
+            << (dns + QStringList { QStringLiteral("--polls"), QStringLiteral("1") }) << 2
+            << QStringLiteral("unexpected argument '--polls'");
+    }
+    void sharedOptionsAgree()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, exitCode);
+        QFETCH(QString, message);
+        args.replaceInStrings(QStringLiteral("%P"),
+            qEnvironmentVariable("HOPSCOPE_TEST_DATA")
+                + QStringLiteral("/profiles/valid/demo-like.hopscope.json"));
+        args.replaceInStrings(QStringLiteral("%O"), m_tmp.filePath(QStringLiteral("out.dot")));
+        const Run r = cli(args);
+        QVERIFY2(r.finished, qPrintable(r.all()));
+        QVERIFY2(r.exitCode == exitCode,
+            qPrintable(QString::number(r.exitCode) + QStringLiteral(": ") + r.all()));
+        QVERIFY2(QString::fromUtf8(r.err).contains(message), qPrintable(r.all()));
+    }
+
+#ifdef HOPSCOPE_GUI_BINARY
+    // hopscope --help and --version answer without a display (no QT_QPA_PLATFORM, no DISPLAY,
+    // no WAYLAND_DISPLAY): they used to abort creating the QApplication.
+    void guiHelpAndVersionNeedNoDisplay_data()
+    {
+        QTest::addColumn<QString>("option");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("help") << QStringLiteral("--help") << QStringLiteral("[PROFILE]");
+        QTest::newRow("h") << QStringLiteral("-h") << QStringLiteral("Cluster profile to open");
+        QTest::newRow("version") << QStringLiteral("--version") << QStringLiteral("hopscope ");
+    }
+    void guiHelpAndVersionNeedNoDisplay()
+    {
+        QFETCH(QString, option);
+        QFETCH(QString, expected);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const char *name : { "QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY" }) {
+            env.remove(QLatin1String(name));
+        }
+        const Run r = run(QStringLiteral(HOPSCOPE_GUI_BINARY), { option }, env);
+        QVERIFY2(r.finished, qPrintable(r.all()));
+        QVERIFY2(r.exitCode == 0,
+            qPrintable(QString::number(r.exitCode) + QStringLiteral(": ") + r.all()));
+        QVERIFY2(QString::fromUtf8(r.out).contains(expected), qPrintable(r.all()));
+    }
+#endif
 };
 
 QTEST_GUILESS_MAIN(tst_CliRobustness)

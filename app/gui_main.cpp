@@ -22,8 +22,7 @@ void describeCommandLine(QCommandLineParser &parser)
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("PROFILE"),
-                                 QStringLiteral("Cluster profile to open (*.hopscope.json)."),
-                                 QStringLiteral("[PROFILE]"));
+        QStringLiteral("Cluster profile to open (*.hopscope.json)."), QStringLiteral("[PROFILE]"));
 }
 
 void nameApplication()

@@ -30,7 +30,7 @@ class tst_CliRobustness : public QObject
 
     // Runs the CLI while this event loop turns (the mute server keeps accepting meanwhile).
     static Run run(const QString &program, const QStringList &args,
-                   const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
+        const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
     {
         QProcess p;
         p.setProcessEnvironment(env);
@@ -47,7 +47,10 @@ class tst_CliRobustness : public QObject
         r.err = p.readAllStandardError();
         return r;
     }
-    static Run cli(const QStringList &args) { return run(qEnvironmentVariable("HOPSCOPE_CLI"), args); }
+    static Run cli(const QStringList &args)
+    {
+        return run(qEnvironmentVariable("HOPSCOPE_CLI"), args);
+    }
 
     // A TCP server that accepts and never answers: an Envoy admin API that hangs.
     QTcpServer m_mute;
@@ -67,18 +70,21 @@ class tst_CliRobustness : public QObject
     // One service behind a sidecar whose admin API is the mute server; each poll may take 120 s.
     QString muteProfile()
     {
-        QJsonObject proxy{{QStringLiteral("id"), QStringLiteral("a-sidecar")},
-                          {QStringLiteral("kind"), QStringLiteral("envoy")},
-                          {QStringLiteral("admin"), QStringLiteral("http://127.0.0.1:%1").arg(m_mute.serverPort())},
-                          {QStringLiteral("service"), QStringLiteral("a")},
-                          {QStringLiteral("task"), QStringLiteral("127.0.0.1:8000")}};
-        const QJsonObject profile{
-            {QStringLiteral("schema"), 1},
-            {QStringLiteral("name"), QStringLiteral("mute")},
-            {QStringLiteral("poll"), QJsonObject{{QStringLiteral("intervalMs"), 1000}, {QStringLiteral("timeoutMs"), 120000}}},
-            {QStringLiteral("services"), QJsonArray{QJsonObject{{QStringLiteral("id"), QStringLiteral("a")},
-                                                                {QStringLiteral("name"), QStringLiteral("A")}}}},
-            {QStringLiteral("proxies"), QJsonArray{proxy}}};
+        QJsonObject proxy { { QStringLiteral("id"), QStringLiteral("a-sidecar") },
+            { QStringLiteral("kind"), QStringLiteral("envoy") },
+            { QStringLiteral("admin"),
+                QStringLiteral("http://127.0.0.1:%1").arg(m_mute.serverPort()) },
+            { QStringLiteral("service"), QStringLiteral("a") },
+            { QStringLiteral("task"), QStringLiteral("127.0.0.1:8000") } };
+        const QJsonObject profile { { QStringLiteral("schema"), 1 },
+            { QStringLiteral("name"), QStringLiteral("mute") },
+            { QStringLiteral("poll"),
+                QJsonObject { { QStringLiteral("intervalMs"), 1000 },
+                    { QStringLiteral("timeoutMs"), 120000 } } },
+            { QStringLiteral("services"),
+                QJsonArray { QJsonObject { { QStringLiteral("id"), QStringLiteral("a") },
+                    { QStringLiteral("name"), QStringLiteral("A") } } } },
+            { QStringLiteral("proxies"), QJsonArray { proxy } } };
         const QByteArray json = QJsonDocument(profile).toJson();
         return writeProfile(QStringLiteral("mute.hopscope.json"), json);
     }
@@ -145,33 +151,39 @@ private Q_SLOTS:
     {
         const QString profile = muteProfile();
         QVERIFY(!profile.isEmpty());
-        const Run r = cli({QStringLiteral("snapshot"), profile, QStringLiteral("--polls"), QStringLiteral("2"),
-                           QStringLiteral("--timeout"), QStringLiteral("2"), QStringLiteral("--json")});
+        const Run r = cli(
+            { QStringLiteral("snapshot"), profile, QStringLiteral("--polls"), QStringLiteral("2"),
+                QStringLiteral("--timeout"), QStringLiteral("2"), QStringLiteral("--json") });
         QVERIFY2(r.finished, qPrintable(r.all()));
         QVERIFY2(!m_held.isEmpty(), "the CLI never asked the admin API");
         QCOMPARE(r.exitCode, 1);
-        const QJsonArray errors = QJsonDocument::fromJson(r.out).object().value(QStringLiteral("errors")).toArray();
+        const QJsonArray errors
+            = QJsonDocument::fromJson(r.out).object().value(QStringLiteral("errors")).toArray();
         QCOMPARE(errors.size(), 1);
         const QJsonObject e = errors.first().toObject();
         QCOMPARE(e.value(QStringLiteral("source")).toString(), QStringLiteral("mesh:a-sidecar"));
         QCOMPARE(e.value(QStringLiteral("kind")).toString(), QStringLiteral("timeout"));
-        QVERIFY2(e.value(QStringLiteral("message")).toString().contains(QStringLiteral("finished 0 of 2 polls")),
-                 qPrintable(r.all()));
-        QVERIFY2(QString::fromUtf8(r.err).contains(QStringLiteral("mesh:a-sidecar: finished 0 of 2 polls")),
-                 qPrintable(r.all()));
+        QVERIFY2(e.value(QStringLiteral("message"))
+                     .toString()
+                     .contains(QStringLiteral("finished 0 of 2 polls")),
+            qPrintable(r.all()));
+        QVERIFY2(QString::fromUtf8(r.err).contains(
+                     QStringLiteral("mesh:a-sidecar: finished 0 of 2 polls")),
+            qPrintable(r.all()));
     }
 
     void exportReportsSourcesThatDidNotFinish()
     {
         const QString profile = muteProfile();
         const QString out = m_tmp.filePath(QStringLiteral("graph.json"));
-        const Run r = cli({QStringLiteral("export"), profile, QStringLiteral("--polls"), QStringLiteral("1"),
-                           QStringLiteral("--timeout"), QStringLiteral("2"), QStringLiteral("--format"),
-                           QStringLiteral("json"), QStringLiteral("-o"), out});
+        const Run r = cli({ QStringLiteral("export"), profile, QStringLiteral("--polls"),
+            QStringLiteral("1"), QStringLiteral("--timeout"), QStringLiteral("2"),
+            QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("-o"), out });
         QVERIFY2(r.finished, qPrintable(r.all()));
         QCOMPARE(r.exitCode, 1);
-        QVERIFY2(QString::fromUtf8(r.err).contains(QStringLiteral("mesh:a-sidecar: finished 0 of 1 polls")),
-                 qPrintable(r.all()));
+        QVERIFY2(QString::fromUtf8(r.err).contains(
+                     QStringLiteral("mesh:a-sidecar: finished 0 of 1 polls")),
+            qPrintable(r.all()));
     }
 
     // An invalid profile is a problem (1), not a usage error (2), for every command that reads one.
@@ -179,13 +191,16 @@ private Q_SLOTS:
     {
         QTest::addColumn<QStringList>("args");
         const QString broken = qEnvironmentVariable("HOPSCOPE_TEST_DATA")
-                               + QStringLiteral("/profiles/invalid/several-problems.hopscope.json");
-        QTest::newRow("snapshot") << QStringList{QStringLiteral("snapshot"), broken};
-        QTest::newRow("snapshot-json") << QStringList{QStringLiteral("snapshot"), broken, QStringLiteral("--json")};
-        QTest::newRow("export") << QStringList{QStringLiteral("export"), broken, QStringLiteral("--format"),
-                                               QStringLiteral("dot"), QStringLiteral("-o"), QStringLiteral("/dev/null")};
-        QTest::newRow("dns") << QStringList{QStringLiteral("dns"), broken};
-        QTest::newRow("profile-check") << QStringList{QStringLiteral("profile"), QStringLiteral("check"), broken};
+            + QStringLiteral("/profiles/invalid/several-problems.hopscope.json");
+        QTest::newRow("snapshot") << QStringList { QStringLiteral("snapshot"), broken };
+        QTest::newRow("snapshot-json")
+            << QStringList { QStringLiteral("snapshot"), broken, QStringLiteral("--json") };
+        QTest::newRow("export") << QStringList { QStringLiteral("export"), broken,
+            QStringLiteral("--format"), QStringLiteral("dot"), QStringLiteral("-o"),
+            QStringLiteral("/dev/null") };
+        QTest::newRow("dns") << QStringList { QStringLiteral("dns"), broken };
+        QTest::newRow("profile-check")
+            << QStringList { QStringLiteral("profile"), QStringLiteral("check"), broken };
     }
     void invalidProfileExitsOne()
     {
@@ -193,7 +208,8 @@ private Q_SLOTS:
         const Run r = cli(args);
         QVERIFY2(r.finished, qPrintable(r.all()));
         QCOMPARE(r.exitCode, 1);
-        QVERIFY2(r.all().contains(QStringLiteral("no service with id \"paymnts\"")), qPrintable(r.all()));
+        QVERIFY2(r.all().contains(QStringLiteral("no service with id \"paymnts\"")),
+            qPrintable(r.all()));
     }
 
     // Text output escapes what a terminal would act on, for every command that prints profile

@@ -73,8 +73,15 @@ BoundedRead readRegularFile(const QString &path, qint64 maxBytes)
     const int fd
         = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
+        const int openErrno = errno;
+        // A socket cannot be open()ed at all (ENXIO): say what it is, as for the others.
+        if (const QString what = describeNonRegularFile(path); !what.isEmpty()) {
+            r.error = QStringLiteral("%1: is %2, not a regular file; refusing to read it")
+                          .arg(path, what);
+            return r;
+        }
         r.error = QStringLiteral("%1: cannot open: %2")
-                      .arg(path, QString::fromLocal8Bit(std::strerror(errno)));
+                      .arg(path, QString::fromLocal8Bit(std::strerror(openErrno)));
         return r;
     }
     struct stat st;

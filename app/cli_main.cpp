@@ -3,6 +3,7 @@
 
 #include "Version.h"
 #include "cli/Commands.h"
+#include "cli/TerminalSafeDevice.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -27,14 +28,31 @@ struct Command
 
 // One row per command; each lives in its own file under cli/.
 const Command s_commands[] = {
-    {"profile", "profile check FILE        validate a cluster profile", &runProfile},
-    {"dns", "dns PROFILE [--json] [--watch]\n                            resolve the profile's DNS discovery names", &runDns},
-    {"snapshot", "snapshot PROFILE [--json] [--polls N]\n                            poll every source and print the live topology", &runSnapshot},
-    {"export", "export PROFILE --format png|svg|dot|json -o FILE [--polls N]\n                            write the whole service graph as a picture, DOT or JSON", &runExport},
-    {"parse", "parse KIND FILE|-         normalize a captured Envoy/HAProxy dump to JSON", &runParse},
-    {"drain", "drain PROFILE ADDR:PORT [--dry-run] [--yes] [--wait] [--timeout S] [--force]\n                            take a target out of rotation on every layer, wait until safe", &runDrain},
-    {"undrain", "undrain PROFILE ADDR:PORT  put a drained target back on every layer", &runUndrain},
-    {"audit", "audit verify FILE | show PROFILE\n                            check or print the tamper-evident audit log", &runAudit},
+    { "profile", "profile check FILE        validate a cluster profile", &runProfile },
+    { "dns",
+        "dns PROFILE [--json] [--timeout S] [--watch]\n                            resolve the "
+        "profile's DNS discovery names",
+        &runDns },
+    { "snapshot",
+        "snapshot PROFILE [--json] [--polls N] [--timeout S]\n                            poll "
+        "every source and print the live topology",
+        &runSnapshot },
+    { "export",
+        "export PROFILE --format png|svg|dot|json -o FILE [--polls N] [--timeout S]\n              "
+        "              write the whole service graph as a picture, DOT or JSON",
+        &runExport },
+    { "parse", "parse KIND FILE|-         normalize a captured Envoy/HAProxy dump to JSON",
+        &runParse },
+    { "drain",
+        "drain PROFILE ADDR:PORT [--dry-run] [--yes] [--wait] [--timeout S] [--force]\n            "
+        "                take a target out of rotation on every layer, wait until safe",
+        &runDrain },
+    { "undrain", "undrain PROFILE ADDR:PORT  put a drained target back on every layer",
+        &runUndrain },
+    { "audit",
+        "audit verify FILE | show PROFILE\n                            check or print the "
+        "tamper-evident audit log",
+        &runAudit },
 };
 
 void printUsage(QTextStream &s)
@@ -74,8 +92,12 @@ int main(int argc, char *argv[])
     QCoreApplication::setOrganizationName(QStringLiteral("hopscope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(HOPSCOPE_VERSION));
 
-    QTextStream out(stdout);
-    QTextStream err(stderr);
+    // Every byte on stdout and stderr is made terminal-safe (control and bidi characters escaped):
+    // names, ids, replies and log lines come from files and servers.
+    TerminalSafeDevice outDevice(stdout);
+    TerminalSafeDevice errDevice(stderr);
+    QTextStream out(&outDevice);
+    QTextStream err(&errDevice);
     QStringList args = QCoreApplication::arguments().mid(1);
     if (args.isEmpty()) {
         printUsage(err);

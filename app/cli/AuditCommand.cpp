@@ -1,3 +1,4 @@
+#include "cli/CliSupport.h"
 #include "cli/Commands.h"
 
 #include "ops/AuditLog.h"
@@ -28,9 +29,7 @@ QString profileNameOf(const QString &arg, QTextStream &err, bool *ok)
     if (QFileInfo(arg).isFile()) {
         const ProfileLoadResult loaded = ProfileStore::load(arg);
         if (!loaded.ok()) {
-            for (const ProfileProblem &p : loaded.problems) {
-                err << arg << ": " << p.toString() << '\n';
-            }
+            printProfileProblems(err, arg, loaded.problems);
             *ok = false;
             return {};
         }

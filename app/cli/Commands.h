@@ -7,13 +7,14 @@ namespace hopscope::cli {
 // hopscope-cli profile check FILE
 int runProfile(CliContext &ctx);
 
-// hopscope-cli dns PROFILE [--json] [--watch]        (cli/DnsCommand.cpp)
+// hopscope-cli dns PROFILE [--json] [--timeout S] [--watch]   (cli/DnsCommand.cpp)
 int runDns(CliContext &ctx);
 
-// hopscope-cli snapshot PROFILE [--json] [--polls N]   (cli/SnapshotCommand.cpp)
+// hopscope-cli snapshot PROFILE [--json] [--polls N] [--timeout S]   (cli/SnapshotCommand.cpp)
 int runSnapshot(CliContext &ctx);
 
-// hopscope-cli export PROFILE --format png|svg|dot|json -o FILE [--polls N]  (cli/ExportCommand.cpp)
+// hopscope-cli export PROFILE --format png|svg|dot|json -o FILE [--polls N] [--timeout S]
+// (cli/ExportCommand.cpp). The options shared by these three: PollOptions in cli/CliSupport.h.
 int runExport(CliContext &ctx);
 // PNG and SVG need fonts: main() creates a QGuiApplication (offscreen) when this is true.
 bool exportNeedsGui(const QStringList &args);

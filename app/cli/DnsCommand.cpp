@@ -9,18 +9,27 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTimer>
 
 namespace hopscope::cli {
 
 namespace {
 
-const char *const s_usage =
-    "usage: hopscope-cli dns PROFILE [--json] [--watch]\n"
-    "  Resolves every services[].dns name of the profile against its dns.servers and prints,\n"
-    "  per service, the name, type and records with their TTLs. --json prints the contract\n"
-    "  {\"services\":[{\"id\",\"name\",\"type\",\"records\":[{\"address\",\"port\",\"target\",\"ttl\"}],\"error\"}]};\n"
-    "  --watch keeps polling (re-asking each name when its TTL runs out) and prints each change.\n"
-    "  Exit status: 0 all names resolved, 1 some name failed, 2 usage or profile error.\n";
+void printUsage(QTextStream &to)
+{
+    to << "usage: hopscope-cli dns PROFILE [--json] [--timeout S] [--watch]\n"
+          "  Resolves every services[].dns name of the profile against its dns.servers and "
+          "prints,\n"
+          "  per service, the name, type and records with their TTLs. --json prints the contract\n"
+          "  "
+          "{\"services\":[{\"id\",\"name\",\"type\",\"records\":[{\"address\",\"port\",\"target\","
+          "\"ttl\"}],\"error\"}]};\n"
+          "  --watch keeps polling (re-asking each name when its TTL runs out) and prints each "
+          "change.\n"
+       << PollOptions::usage(PollOptions::Json | PollOptions::Timeout)
+       << "  Exit status: 0 all names resolved, 1 some name failed or did not answer by the hard\n"
+          "  stop, or the profile is invalid, 2 usage error.\n";
+}
 
 QJsonObject recordJson(const DnsTarget &t)
 {
@@ -58,9 +67,9 @@ QJsonObject snapshotJson(const DnsDiscoverySnapshot &snap)
 void printText(const DnsDiscoverySnapshot &snap, QTextStream &out)
 {
     for (const DnsServiceState &s : snap.services) {
-        out << s.id << "  " << s.name << "  " << dnsRecordTypeName(s.type);
+        out << s.id << "  " << terminalSafe(s.name) << "  " << dnsRecordTypeName(s.type);
         if (s.error.isError()) {
-            out << "  ERROR: " << s.error.message;
+            out << "  ERROR: " << terminalSafe(s.error.message);
         }
         out << '\n';
         for (const DnsTarget &t : s.records) {
@@ -117,31 +126,40 @@ void printDiff(const DnsAnswerDiff &d, bool json, QTextStream &out)
 int runDns(CliContext &ctx)
 {
     QString path;
-    bool json = false;
+    PollOptions options;
     bool watch = false;
-    for (const QString &a : std::as_const(ctx.args)) {
+    for (int i = 0; i < ctx.args.size(); ++i) {
+        const QString &a = ctx.args[i];
         if (a == u"--help" || a == u"-h") {
-            ctx.out << s_usage;
+            printUsage(ctx.out);
             return ExitOk;
         }
-        if (a == u"--json") {
-            json = true;
-        } else if (a == u"--watch") {
+        const OptionParse shared
+            = takePollOption(ctx, "dns", PollOptions::Json | PollOptions::Timeout, &i, &options);
+        if (shared == OptionParse::Bad) {
+            return ExitUsage;
+        }
+        if (shared == OptionParse::Taken) {
+            continue;
+        }
+        if (a == u"--watch") {
             watch = true;
         } else if (a.startsWith(u'-') || !path.isEmpty()) {
-            ctx.err << "hopscope-cli dns: unexpected argument '" << a << "'\n" << s_usage;
+            ctx.err << "hopscope-cli dns: unexpected argument '" << a << "'\n";
+            printUsage(ctx.err);
             return ExitUsage;
         } else {
             path = a;
         }
     }
     if (path.isEmpty()) {
-        ctx.err << s_usage;
+        printUsage(ctx.err);
         return ExitUsage;
     }
+    const bool json = options.json;
     const std::optional<ClusterProfile> profile = loadProfile(ctx, path);
     if (!profile) {
-        return ExitUsage;
+        return ExitProblems;
     }
     DnsDiscoveryConfig config = DnsDiscoveryConfig::fromProfile(*profile);
     if (config.names.isEmpty()) {
@@ -197,6 +215,24 @@ int runDns(CliContext &ctx)
                                  }
                              }
                          });
+    }
+    if (!watch) {
+        // Hard stop: every name has its own query timeout, this only guards the whole wait.
+        const int budget
+            = options.timeoutMs > 0 ? options.timeoutMs : profile->poll.timeoutMs * 3 + 5000;
+        QTimer::singleShot(budget, &source, [&, budget] {
+            ctx.err << "hopscope-cli dns: not every name answered within " << budget
+                    << " ms (the hard stop); what follows is incomplete\n";
+            const DnsDiscoverySnapshot snap = source.snapshot();
+            if (json) {
+                ctx.out << QJsonDocument(snapshotJson(snap)).toJson(QJsonDocument::Indented);
+            } else {
+                printText(snap, ctx.out);
+            }
+            exitCode = ExitProblems;
+            source.stop();
+            QCoreApplication::exit(0);
+        });
     }
     source.start();
     QCoreApplication::exec();

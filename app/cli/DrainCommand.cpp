@@ -1,3 +1,4 @@
+#include "cli/CliSupport.h"
 #include "cli/Commands.h"
 
 #include "ops/AuditLog.h"
@@ -202,9 +203,7 @@ std::optional<ProfileLoadResult> load(CliContext &ctx, const QString &path)
 {
     ProfileLoadResult loaded = ProfileStore::load(path);
     if (!loaded.ok()) {
-        for (const ProfileProblem &p : loaded.problems) {
-            ctx.err << path << ": " << p.toString() << '\n';
-        }
+        printProfileProblems(ctx.err, path, loaded.problems);
         return std::nullopt;
     }
     return loaded;
@@ -220,7 +219,7 @@ int runDrain(CliContext &ctx)
     }
     const auto loaded = load(ctx, opts->profile);
     if (!loaded) {
-        return ExitUsage;
+        return ExitProblems; // an invalid profile is a problem, not a usage error
     }
     ClusterMonitor monitor(*loaded->profile);
     if (!startMonitor(ctx, monitor)) {
@@ -303,7 +302,7 @@ int runUndrain(CliContext &ctx)
     }
     const auto loaded = load(ctx, opts->profile);
     if (!loaded) {
-        return ExitUsage;
+        return ExitProblems; // an invalid profile is a problem, not a usage error
     }
     if (loaded->profile->observeOnly) {
         ctx.err << "hopscope-cli undrain: refused: profile '" << loaded->profile->name

@@ -18,14 +18,19 @@
 namespace hopscope::cli {
 
 namespace {
-const char *const s_usage =
-    "usage: hopscope-cli export PROFILE --format png|svg|dot|json -o FILE [--polls N] [--dark]\n"
-    "       [--scale S]\n"
-    "  Polls every source of the profile N times (default 1; 0 draws the declared graph without\n"
-    "  polling) and writes the whole service graph, laid out as the GUI lays it out: a PNG or SVG\n"
-    "  picture, Graphviz DOT, or JSON (the snapshot contract plus a \"layout\" object).\n"
-    "  Exit status: 0 written and every source answered, 1 written but some source failed, or\n"
-    "  the file could not be written, 2 usage or profile error.\n";
+void printUsage(QTextStream &to)
+{
+    to << "usage: hopscope-cli export PROFILE --format png|svg|dot|json -o FILE [--polls N]\n"
+          "       [--timeout S] [--dark] [--scale S]\n"
+          "  Polls every source of the profile N times and writes the whole service graph, laid\n"
+          "  out as the GUI lays it out: a PNG or SVG picture, Graphviz DOT, or JSON (the "
+          "snapshot\n"
+          "  contract plus a \"layout\" object).\n"
+       << PollOptions::usage(PollOptions::Polls | PollOptions::Timeout)
+       << "  Exit status: 0 written and every source answered, 1 written but some source failed\n"
+          "  or did not finish, or the file could not be written, or the profile is invalid,\n"
+          "  2 usage error.\n";
+}
 
 bool writeFile(const QString &path, const QByteArray &data, QString *error)
 {
@@ -51,16 +56,25 @@ bool exportNeedsGui(const QStringList &args)
 int runExport(CliContext &ctx)
 {
     QString profilePath, format, output;
-    int polls = 1;
+    PollOptions options;
     qreal scale = 1.0;
     bool dark = false;
     for (int i = 0; i < ctx.args.size(); ++i) {
         const QString &a = ctx.args[i];
         const bool hasValue = i + 1 < ctx.args.size();
         if (a == u"--help" || a == u"-h") {
-            ctx.out << s_usage;
+            printUsage(ctx.out);
             return ExitOk;
-        } else if (a == u"--format" && hasValue) {
+        }
+        const OptionParse shared = takePollOption(
+            ctx, "export", PollOptions::Polls | PollOptions::Timeout, &i, &options);
+        if (shared == OptionParse::Bad) {
+            return ExitUsage;
+        }
+        if (shared == OptionParse::Taken) {
+            continue;
+        }
+        if (a == u"--format" && hasValue) {
             format = ctx.args[++i];
         } else if ((a == u"-o" || a == u"--output") && hasValue) {
             output = ctx.args[++i];
@@ -73,22 +87,16 @@ int runExport(CliContext &ctx)
                 ctx.err << "hopscope-cli export: --scale takes a number from 0.1 to 8\n";
                 return ExitUsage;
             }
-        } else if (a == u"--polls" && hasValue) {
-            bool ok = false;
-            polls = ctx.args[++i].toInt(&ok);
-            if (!ok || polls < 0 || polls > 1000) {
-                ctx.err << "hopscope-cli export: --polls takes a number from 0 to 1000\n";
-                return ExitUsage;
-            }
         } else if (a.startsWith(u'-') || !profilePath.isEmpty()) {
-            ctx.err << s_usage;
+            ctx.err << "hopscope-cli export: unexpected argument '" << a << "'\n";
+            printUsage(ctx.err);
             return ExitUsage;
         } else {
             profilePath = a;
         }
     }
     if (profilePath.isEmpty() || output.isEmpty()) {
-        ctx.err << s_usage;
+        printUsage(ctx.err);
         return ExitUsage;
     }
     if (format != u"png" && format != u"svg" && format != u"dot" && format != u"json") {
@@ -103,16 +111,17 @@ int runExport(CliContext &ctx)
 #endif
     const std::optional<ClusterProfile> profile = loadProfile(ctx, profilePath);
     if (!profile) {
-        return ExitUsage;
+        return ExitProblems;
     }
 
     ServiceGraphModel model;
     model.setProfile(*profile);
     std::optional<Topology> topology;
-    if (polls > 0) {
+    if (options.polls > 0) {
         ClusterMonitor monitor(*profile);
-        pollRounds(monitor, polls, ctx, "export");
+        const QList<SourceError> unfinished = pollRounds(monitor, options, ctx, "export");
         topology = monitor.topology();
+        topology->errors.append(unfinished);
         model.setTopology(*topology);
     }
 

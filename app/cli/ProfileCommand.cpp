@@ -1,5 +1,6 @@
 #include "cli/Commands.h"
 
+#include "cli/CliSupport.h"
 #include "profile/ProfileStore.h"
 
 namespace hopscope::cli {
@@ -31,9 +32,10 @@ int runProfile(CliContext &ctx)
         return ExitProblems;
     }
     const ClusterProfile &p = *result.profile;
-    ctx.out << path << ": ok — \"" << p.name << "\", " << p.services.size() << " services, "
-            << p.loadBalancers.size() << " load balancers, " << p.proxies.size() << " proxies, "
-            << p.edges.size() << " edges" << (p.observeOnly ? ", observe only" : "") << '\n';
+    ctx.out << path << ": ok — \"" << terminalSafe(p.name) << "\", " << p.services.size()
+            << " services, " << p.loadBalancers.size() << " load balancers, " << p.proxies.size()
+            << " proxies, " << p.edges.size() << " edges" << (p.observeOnly ? ", observe only" : "")
+            << '\n';
     return ExitOk;
 }
 

@@ -10,20 +10,25 @@
 namespace hopscope::cli {
 
 namespace {
-const char *const s_usage =
-    "usage: hopscope-cli snapshot PROFILE [--json] [--polls N]\n"
-    "  Polls every source of the profile N times (default 1: until each has answered or failed)\n"
-    "  and prints the merged topology: services, their targets with health and reason, edges\n"
-    "  with pattern and hop counts, paths, and every source error.\n"
-    "  Exit status: 0 all sources answered, 1 some source failed (the topology is still printed),\n"
-    "  2 usage or profile error.\n";
+void printUsage(QTextStream &to)
+{
+    to << "usage: hopscope-cli snapshot PROFILE [--json] [--polls N] [--timeout S]\n"
+          "  Polls every source of the profile N times (default 1: until each has answered or\n"
+          "  failed) and prints the merged topology: services, their targets with health and\n"
+          "  reason, edges with pattern and hop counts, paths, and every source error (a source\n"
+          "  that did not finish its polls by the hard stop is one).\n"
+       << PollOptions::usage(PollOptions::Json | PollOptions::Polls | PollOptions::Timeout)
+       << "  Exit status: 0 every source answered, 1 some source failed or did not finish (the\n"
+          "  topology is still printed) or the profile is invalid, 2 usage error.\n";
+}
 
 void printText(const Topology &t, QTextStream &out)
 {
-    out << "profile: " << t.profileName << '\n';
+    out << "profile: " << terminalSafe(t.profileName) << '\n';
     for (const ServiceNode &s : t.services) {
-        out << '\n' << healthIcon(s.health) << ' ' << s.name << " (" << s.id << ")  " << healthName(s.health)
-            << " — " << s.summary;
+        out << '\n'
+            << healthIcon(s.health) << ' ' << terminalSafe(s.name) << " (" << s.id << ")  "
+            << healthName(s.health) << " — " << terminalSafe(s.summary);
         if (!s.dnsName.isEmpty()) {
             out << "  [" << s.dnsType << ' ' << s.dnsName << ']';
         }
@@ -34,7 +39,7 @@ void printText(const Topology &t, QTextStream &out)
                 out << "  " << n.fqdn;
             }
             out << "  " << healthName(n.health) << '\n';
-            out << "        " << n.reason << '\n';
+            out << "        " << terminalSafe(n.reason) << '\n';
         }
     }
     out << "\nedges:\n";
@@ -50,7 +55,7 @@ void printText(const Topology &t, QTextStream &out)
     if (!t.errors.isEmpty()) {
         out << "errors:\n";
         for (const SourceError &e : t.errors) {
-            out << "    " << e.toString() << '\n';
+            out << "    " << terminalSafe(e.toString()) << '\n';
         }
     }
 }
@@ -59,42 +64,45 @@ void printText(const Topology &t, QTextStream &out)
 int runSnapshot(CliContext &ctx)
 {
     QString profilePath;
-    bool json = false;
-    int polls = 1;
+    PollOptions options;
     for (int i = 0; i < ctx.args.size(); ++i) {
         const QString &a = ctx.args[i];
         if (a == u"--help" || a == u"-h") {
-            ctx.out << s_usage;
+            printUsage(ctx.out);
             return ExitOk;
-        } else if (a == u"--json") {
-            json = true;
-        } else if (a == u"--polls" && i + 1 < ctx.args.size()) {
-            bool ok = false;
-            polls = ctx.args[++i].toInt(&ok);
-            if (!ok || polls < 1 || polls > 1000) {
-                ctx.err << "hopscope-cli snapshot: --polls takes a number from 1 to 1000\n";
-                return ExitUsage;
-            }
-        } else if (a.startsWith(u'-') || !profilePath.isEmpty()) {
-            ctx.err << s_usage;
-            return ExitUsage;
-        } else {
-            profilePath = a;
         }
+        switch (takePollOption(ctx, "snapshot",
+            PollOptions::Json | PollOptions::Polls | PollOptions::Timeout, &i, &options)) {
+        case OptionParse::Taken:
+            continue;
+        case OptionParse::Bad:
+            return ExitUsage;
+        case OptionParse::NotShared:
+            break;
+        }
+        if (a.startsWith(u'-') || !profilePath.isEmpty()) {
+            ctx.err << "hopscope-cli snapshot: unexpected argument '" << a << "'\n";
+            printUsage(ctx.err);
+            return ExitUsage;
+        }
+        profilePath = a;
     }
     if (profilePath.isEmpty()) {
-        ctx.err << s_usage;
+        printUsage(ctx.err);
         return ExitUsage;
     }
     const std::optional<ClusterProfile> profile = loadProfile(ctx, profilePath);
     if (!profile) {
-        return ExitUsage;
+        return ExitProblems;
     }
     ClusterMonitor monitor(*profile);
-    pollRounds(monitor, polls, ctx, "snapshot");
-
-    const Topology &t = monitor.topology();
-    if (json) {
+    QList<SourceError> unfinished;
+    if (options.polls > 0) {
+        unfinished = pollRounds(monitor, options, ctx, "snapshot");
+    }
+    Topology t = monitor.topology(); // with --polls 0: the declared picture, nothing polled
+    t.errors.append(unfinished);
+    if (options.json) {
         ctx.out << QJsonDocument(TopologyJson::toJson(t)).toJson(QJsonDocument::Indented);
     } else {
         printText(t, ctx.out);

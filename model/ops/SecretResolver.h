@@ -6,13 +6,19 @@
 #include <QObject>
 #include <QString>
 
+class QProcess;
+
 namespace hopscope {
 
 // Turns a SecretRef ("env:NAME", "file:PATH", "keychain:ID") into the secret's bytes, never
 // logging them. env: and file: answer at once (still through the signal, on the next event-loop
-// turn); keychain: asks QtKeychain asynchronously (service "hopscope") and gives up after a
-// timeout, because with no secret service running the job may never answer. Lives on its
-// owner's thread; emits resolved() or failed() exactly once per resolve().
+// turn); file: reads a regular file of at most 64 KiB only (a FIFO or a device is refused, never
+// waited on). keychain: never touches the keychain in this process: it starts the short-lived
+// helper hopscope-keychain (app/keychain_main.cpp), which asks QtKeychain (service "hopscope"),
+// and gives up after a timeout, killing the helper — with no secret service, or with a session
+// bus that accepts the connection and never answers, QtKeychain blocks whatever thread calls it.
+// Lives on its owner's thread, which it never blocks; emits resolved() or failed() exactly once
+// per resolve().
 class SecretResolver : public QObject
 {
     Q_OBJECT
@@ -21,6 +27,11 @@ public:
 
     void setKeychainTimeoutMs(int ms) { m_timeoutMs = ms; }
     static QString keychainService() { return QStringLiteral("hopscope"); }
+    static constexpr qint64 maxSecretBytes = 64 * 1024;
+
+    // Where the keychain helper is: $HOPSCOPE_KEYCHAIN_HELPER if set, else hopscope-keychain next
+    // to this executable or in ../libexec from it. Empty when none exists.
+    static QString keychainHelperPath();
 
     // Starts resolving; a second call while one is pending is refused with failed().
     void resolve(const SecretRef &ref);
@@ -32,6 +43,9 @@ Q_SIGNALS:
 
 private:
     void finish(const QByteArray &secret, const QString &error);
+    void resolveFromKeychain(const QString &id, quint64 generation);
+    QString keychainAnswer(
+        QProcess *helper, const QByteArray &out, const QString &id, QByteArray *secret) const;
 
     int m_timeoutMs = 5000;
     bool m_pending = false;

@@ -161,15 +161,59 @@ QString SecretRef::toString() const
     return {};
 }
 
+bool looksLikeKeyMaterial(QStringView text)
+{
+    // Hex: 128 bits or more.
+    static const QRegularExpression hex(QStringLiteral("^[0-9A-Fa-f]{32,}$"));
+    if (hex.match(text).hasMatch()) {
+        return true;
+    }
+    // Base64 (standard or URL-safe alphabet, optional padding): at least 16 characters mixing
+    // upper case, lower case and digits, and either padded, with '+', or with a run of 20 or more
+    // characters between slashes (a path has short words between its slashes).
+    static const QRegularExpression base64(QStringLiteral("^[A-Za-z0-9+/_-]{16,}={0,2}$"));
+    if (!base64.match(text).hasMatch()) {
+        return false;
+    }
+    bool upper = false;
+    bool lower = false;
+    bool digit = false;
+    qsizetype run = 0;
+    qsizetype longestRun = 0;
+    for (QChar c : text) {
+        upper = upper || (c >= u'A' && c <= u'Z');
+        lower = lower || (c >= u'a' && c <= u'z');
+        digit = digit || (c >= u'0' && c <= u'9');
+        run = (c == u'/' || c == u'_' || c == u'-' || c == u'=') ? 0 : run + 1;
+        longestRun = qMax(longestRun, run);
+    }
+    if (!(upper && lower && digit)) {
+        return false;
+    }
+    return text.endsWith(u'=') || text.contains(u'+') || longestRun >= 20;
+}
+
 std::optional<SecretRef> SecretRef::parse(QStringView text, QString *why)
 {
+    // No message below quotes text: whatever is refused here may be the secret itself.
     SecretRef ref;
+    const auto refuseKey = [why](const char *scheme, const char *instead) {
+        say(why,
+            QStringLiteral("%1: is followed by what looks like the secret itself; %2")
+                .arg(QLatin1String(scheme), QLatin1String(instead)));
+        return std::nullopt;
+    };
     if (text.startsWith(u"env:")) {
         ref.kind = Kind::Env;
         ref.value = text.mid(4).toString();
         static const QRegularExpression envName(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]*$"));
+        if (looksLikeKeyMaterial(ref.value)) {
+            return refuseKey("env", "put the secret in an environment variable and give its name");
+        }
         if (!envName.match(ref.value).hasMatch()) {
-            say(why, QStringLiteral("\"%1\" is not an environment variable name").arg(ref.value));
+            say(why,
+                QStringLiteral("env: is not followed by an environment variable name "
+                               "(letters, digits and '_', not starting with a digit)"));
             return std::nullopt;
         }
         return ref;
@@ -181,6 +225,9 @@ std::optional<SecretRef> SecretRef::parse(QStringView text, QString *why)
             say(why, QStringLiteral("file: needs a path"));
             return std::nullopt;
         }
+        if (looksLikeKeyMaterial(ref.value)) {
+            return refuseKey("file", "put the secret in a file and give its path");
+        }
         return ref;
     }
     if (text.startsWith(u"keychain:")) {
@@ -189,6 +236,9 @@ std::optional<SecretRef> SecretRef::parse(QStringView text, QString *why)
         if (ref.value.isEmpty()) {
             say(why, QStringLiteral("keychain: needs an entry id"));
             return std::nullopt;
+        }
+        if (looksLikeKeyMaterial(ref.value)) {
+            return refuseKey("keychain", "store the secret in the keychain and give its entry id");
         }
         return ref;
     }
@@ -201,6 +251,55 @@ std::optional<SecretRef> SecretRef::parse(QStringView text, QString *why)
         say(why, QStringLiteral("is not a secret reference; use env:NAME, file:PATH or keychain:ID"));
     }
     return std::nullopt;
+}
+
+QString secretInUrl(QStringView text)
+{
+    // The authority is what follows "//" up to the next '/', '?' or '#'; any '@' in it means
+    // user information, whether or not the rest parses as a URL.
+    const qsizetype slashes = text.indexOf(u"//");
+    if (slashes >= 0) {
+        QStringView authority = text.mid(slashes + 2);
+        for (qsizetype i = 0; i < authority.size(); ++i) {
+            const QChar c = authority.at(i);
+            if (c == u'/' || c == u'?' || c == u'#') {
+                authority = authority.left(i);
+                break;
+            }
+        }
+        if (authority.contains(u'@')) {
+            return QStringLiteral("is a URL with credentials (user:password@), an inline secret; "
+                                  "remove them");
+        }
+    }
+    const qsizetype question = text.indexOf(u'?');
+    if (question < 0) {
+        return {};
+    }
+    QStringView query = text.mid(question + 1);
+    if (const qsizetype hash = query.indexOf(u'#'); hash >= 0) {
+        query = query.left(hash);
+    }
+    static const QRegularExpression secretName(
+        QStringLiteral("(token|secret|passw|pwd|apikey|api_key|api-key|auth|credential|signature|"
+                       "session|(^|[_.-])(key|sig|pass)$)"),
+        QRegularExpression::CaseInsensitiveOption);
+    static const QRegularExpression plainName(QStringLiteral("^[A-Za-z0-9_.-]{1,40}$"));
+    for (QStringView pair : query.split(u'&')) {
+        const qsizetype eq = pair.indexOf(u'=');
+        const QStringView name = eq < 0 ? pair : pair.left(eq);
+        if (secretName.match(name).hasMatch()) {
+            // The name is shown only when it is a plain word (never anything that could be a
+            // value).
+            return plainName.match(name).hasMatch()
+                ? QStringLiteral("is a URL with a secret in its query (parameter \"%1\"), an "
+                                 "inline secret; remove it")
+                      .arg(name)
+                : QStringLiteral("is a URL with a secret in its query, an inline secret; "
+                                 "remove it");
+        }
+    }
+    return {};
 }
 
 bool isValidDnsName(QStringView name, QString *why)

@@ -51,9 +51,20 @@ struct SecretRef
 
     bool isValid() const { return kind != Kind::None && !value.isEmpty(); }
     QString toString() const;
-    // why is "looks like an inline secret ..." for strings that look like key material.
+    // why is "looks like an inline secret ..." for strings that look like key material, also
+    // after env:, file: or keychain: (a key pasted where its name or path belongs). why never
+    // contains any part of text: it may be the secret.
     static std::optional<SecretRef> parse(QStringView text, QString *why = nullptr);
 };
+
+// Base64 or hex text long and random-looking enough to be key material rather than a name,
+// a path or an id.
+bool looksLikeKeyMaterial(QStringView text);
+
+// Why a URL written in a profile carries a secret: credentials (user:password@, any scheme) or
+// a query parameter named like one (token=, password=, secret=, key=, ...). Empty when it does
+// not. The answer names the parameter, never a value, so it can be shown as it is.
+QString secretInUrl(QStringView text);
 
 // RFC 1035 name syntax, relaxed to allow '_' (SRV owners) and a trailing dot.
 bool isValidDnsName(QStringView name, QString *why = nullptr);

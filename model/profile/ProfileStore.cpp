@@ -1,5 +1,7 @@
 #include "ProfileStore.h"
 
+#include "core/BoundedFile.h"
+
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
@@ -173,16 +175,20 @@ public:
         if (!text) {
             return std::nullopt;
         }
+        // Secrets first (user info needs "//host", so QUrl finds none that this missed); then the
+        // URL may be quoted: it has none.
+        if (const QString secret = secretInUrl(*text); !secret.isEmpty()) {
+            problem(key(parent, name), secret);
+            return std::nullopt;
+        }
         const QUrl url(*text, QUrl::StrictMode);
         const QString scheme = url.scheme();
         if (!url.isValid() || (scheme != u"http" && scheme != u"https") || url.host().isEmpty()) {
+            // Text with an '@' that is no URL may still hold a password ("http:/user:pw@host").
+            const QString shown
+                = text->contains(u'@') ? QStringLiteral("the value") : u'"' + *text + u'"';
             problem(key(parent, name),
-                    QStringLiteral("\"%1\" is not an http:// or https:// URL with a host").arg(*text));
-            return std::nullopt;
-        }
-        if (!url.userInfo().isEmpty()) {
-            problem(key(parent, name),
-                    QStringLiteral("credentials in a URL are an inline secret; remove them"));
+                shown + QStringLiteral(" is not an http:// or https:// URL with a host"));
             return std::nullopt;
         }
         return url;
@@ -688,25 +694,26 @@ ProfileLoadResult ProfileStore::parse(const QByteArray &bytes)
 
 ProfileLoadResult ProfileStore::load(const QString &path)
 {
+    // Regular files only, read with a cap: /dev/zero, /dev/urandom (directly or through a
+    // symlink) and FIFOs are refused before a byte is read, so they neither exhaust memory nor
+    // hang.
+    BoundedRead read = readRegularFile(path, MaxFileBytes);
+    if (read.ok()) {
+        return parse(read.data);
+    }
     ProfileLoadResult result;
-    QFile file(path);
+    QString message = read.error;
     const QFileInfo info(path);
-    if (info.isDir()) {
-        result.problems.append({QStringLiteral("$"), QStringLiteral("%1 is a directory, not a profile").arg(path)});
-        return result;
+    if (info.isFile() && info.size() > MaxFileBytes) {
+        message = QStringLiteral("%1: the file is %2 MiB; a profile is at most %3 MiB")
+                      .arg(path)
+                      .arg(double(info.size()) / (1024 * 1024), 0, 'f', 1)
+                      .arg(MaxFileBytes / (1024 * 1024));
+    } else if (info.isSymLink()) {
+        message += QStringLiteral(" (it is a symbolic link to %1)").arg(info.symLinkTarget());
     }
-    if (!file.open(QIODevice::ReadOnly)) {
-        result.problems.append({QStringLiteral("$"), QStringLiteral("cannot open %1: %2").arg(path, file.errorString())});
-        return result;
-    }
-    // Refuse before reading: a huge file is a mistake, not a profile.
-    if (file.size() > MaxFileBytes) {
-        result.problems.append({QStringLiteral("$"), QStringLiteral("the file is %1 MiB; a profile is at most %2 MiB")
-                                                         .arg(double(file.size()) / (1024 * 1024), 0, 'f', 1)
-                                                         .arg(MaxFileBytes / (1024 * 1024))});
-        return result;
-    }
-    return parse(file.readAll());
+    result.problems.append({ QString(), message });
+    return result;
 }
 
 bool ProfileStore::save(const ClusterProfile &profile, const QString &path, QString *error)

@@ -11,12 +11,17 @@
 namespace hopscope {
 
 // One problem found in a profile: where (a JSON path such as "services[2].dns.type") and what,
-// in plain words.
+// in plain words. A problem with the file itself (cannot open it, not a regular file, too large)
+// has no JSON path: path is empty and the message starts with the file's path.
 struct ProfileProblem
 {
     QString path;
     QString message;
-    QString toString() const { return path + QStringLiteral(": ") + message; }
+    bool isFileProblem() const { return path.isEmpty(); }
+    QString toString() const
+    {
+        return path.isEmpty() ? message : path + QStringLiteral(": ") + message;
+    }
 };
 
 struct ProfileLoadResult
@@ -34,6 +39,8 @@ class ProfileStore
 public:
     static constexpr qint64 MaxFileBytes = 4 * 1024 * 1024;
 
+    // Reads the file through readRegularFile (never a FIFO, device or directory; at most
+    // MaxFileBytes) and parses it.
     static ProfileLoadResult load(const QString &path);
     static ProfileLoadResult parse(const QByteArray &bytes);
     static bool save(const ClusterProfile &profile, const QString &path, QString *error = nullptr);

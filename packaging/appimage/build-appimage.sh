@@ -26,7 +26,8 @@ done
 
 rm -rf "$APPDIR"
 mkdir -p "$APPDIR/usr/bin" "$APPDIR/usr/lib" "$APPDIR/usr/plugins" "$APPDIR/usr/qml"
-cp "$BUILD/app/hopscope" "$BUILD/app/hopscope-cli" "$APPDIR/usr/bin/"
+# hopscope-keychain: the helper that reads keychain: secrets (found next to the executables).
+cp "$BUILD/app/hopscope" "$BUILD/app/hopscope-cli" "$BUILD/app/hopscope-keychain" "$APPDIR/usr/bin/"
 
 # Qt plugins the app loads at run time.
 for dir in platforms xcbglintegrations imageformats iconengines platforminputcontexts tls networkinformation; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds hopscope-VERSION.msi with wixl (apt-get install wixl msitools) from a Windows payload:
 #   packaging/msi/build-msi.sh PAYLOAD_DIR [VERSION] [OUT_DIR]
-# PAYLOAD_DIR is what a Windows CI job produces: hopscope.exe, hopscope-cli.exe and the output of
+# PAYLOAD_DIR is what a Windows CI job produces: hopscope.exe, hopscope-cli.exe, hopscope-keychain.exe
+# (the keychain helper, found next to them) and the output of
 # windeployqt --qmldir resources/qml. No Windows Qt exists in Debian, so the payload cannot be
 # built here; wixl-heat turns the directory into the Payload component group, wixl links it.
 set -euo pipefail

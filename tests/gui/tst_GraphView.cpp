@@ -431,7 +431,7 @@ private Q_SLOTS:
         QTest::newRow("no output") << QStringList{p, QStringLiteral("--format"), QStringLiteral("dot")} << 2 << QStringLiteral("usage");
         QTest::newRow("bad polls") << QStringList{p, QStringLiteral("--polls"), QStringLiteral("-3"), QStringLiteral("--format"), QStringLiteral("dot"), QStringLiteral("-o"), QStringLiteral("/tmp/x")} << 2 << QStringLiteral("--polls");
         QTest::newRow("unwritable output") << QStringList{p, QStringLiteral("--polls"), QStringLiteral("0"), QStringLiteral("--format"), QStringLiteral("png"), QStringLiteral("-o"), QStringLiteral("/nonexistent-dir/x.png")} << 1 << QStringLiteral("cannot write");
-        QTest::newRow("missing profile") << QStringList{QStringLiteral("/nonexistent.hopscope.json"), QStringLiteral("--format"), QStringLiteral("dot"), QStringLiteral("-o"), QStringLiteral("/tmp/x")} << 2 << QStringLiteral("nonexistent");
+        QTest::newRow("missing profile") << QStringList{QStringLiteral("/nonexistent.hopscope.json"), QStringLiteral("--format"), QStringLiteral("dot"), QStringLiteral("-o"), QStringLiteral("/tmp/x")} << 1 << QStringLiteral("/nonexistent.hopscope.json: cannot open");
     }
     void cliExportRefusesBadArguments()
     {

@@ -69,8 +69,29 @@ private Q_SLOTS:
         QTest::newRow("inline-base64") << "/w827XzNlcm1R7RTQzanRx9KdWgcRK9JB3KOTvc49EI=" << false << "looks like an inline secret";
         QTest::newRow("inline-hex") << "6b65792d6d6174657269616c" << false << "looks like an inline secret";
         QTest::newRow("unknown-scheme") << "vault:x" << false << "is not a secret reference";
-        QTest::newRow("env-bad-name") << "env:A-B" << false << "not an environment variable name";
+        QTest::newRow("env-bad-name")
+            << "env:A-B" << false << "not followed by an environment variable name";
         QTest::newRow("file-empty") << "file:" << false << "needs a path";
+        // Key material after a scheme: refused like an inline secret, and never quoted.
+        QTest::newRow("env-base64") << "env:/w827XzNlcm1R7RTQzanRx9KdWgcRK9JB3KOTvc49EI=" << false
+                                    << "env: is followed by what looks like the secret itself";
+        QTest::newRow("env-base64-unpadded") << "env:c2VjcmV0LWtleS1tYXRlcmlhbC0xMjM0NTY3ODkwYWI"
+                                             << false << "looks like the secret itself";
+        QTest::newRow("env-with-space")
+            << "env:my secret value" << false << "not followed by an environment variable name";
+        QTest::newRow("file-base64") << "file:c2VjcmV0LWtleS1tYXRlcmlhbC0xMjM0NTY3ODkwYWI=" << false
+                                     << "file: is followed by what looks like the secret itself";
+        QTest::newRow("keychain-hex")
+            << "keychain:6b65792d6d6174657269616c2d3132333435363738" << false
+            << "keychain: is followed by what looks like the secret itself";
+        QTest::newRow("keychain-base64") << "keychain:Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA+=" << false
+                                         << "looks like the secret itself";
+        // Ordinary names, paths and ids stay accepted.
+        QTest::newRow("env-lowercase") << "env:hopscope_tsig_secret2" << true << "";
+        QTest::newRow("file-deep-path")
+            << "file:/home/Ops1/secrets/ddns/tsig-key.b64" << true << "";
+        QTest::newRow("file-relative") << "file:secrets/TsigKey2024.txt" << true << "";
+        QTest::newRow("keychain-dotted") << "keychain:corp.ddns.Tsig-2024" << true << "";
     }
     void secretRef()
     {
@@ -84,6 +105,56 @@ private Q_SLOTS:
             QCOMPARE(ref->toString(), text);
         } else {
             QVERIFY2(reason.contains(why), qPrintable(reason));
+            // The reason never quotes what was written after the scheme: it may be the secret.
+            const QString value = text.section(u':', 1);
+            QVERIFY2(value.size() < 4 || !reason.contains(value), qPrintable(reason));
+        }
+    }
+
+    void secretInUrl_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("problem"); // empty: no secret in it
+        const QString creds = QStringLiteral("is a URL with credentials (user:password@)");
+        QTest::newRow("plain") << "http://127.0.0.1:8404/stats;csv"
+                               << "";
+        QTest::newRow("harmless-query") << "http://127.0.0.1:19001/stats?format=json&filter=cluster"
+                                        << "";
+        QTest::newRow("monkey-is-no-key") << "http://h/x?monkey=1&keyboard=us"
+                                          << "";
+        QTest::newRow("http-credentials") << "http://admin:pw@127.0.0.1:8404/" << creds;
+        QTest::newRow("ftp-credentials") << "ftp://admin:pw@127.0.0.1/stats" << creds;
+        QTest::newRow("user-only") << "https://admin@lb.internal/" << creds;
+        QTest::newRow("credentials-unparsable") << "http://admin:p w@[bad/stats" << creds;
+        QTest::newRow("token") << "http://h:1/?token=abc"
+                               << "(parameter \"token\")";
+        QTest::newRow("access-token") << "http://h:1/x?a=1&access_token=abc"
+                                      << "(parameter \"access_token\")";
+        QTest::newRow("password") << "http://h:1/x?user=a&password=b"
+                                  << "(parameter \"password\")";
+        QTest::newRow("secret") << "http://h:1/x?client_secret=b"
+                                << "(parameter \"client_secret\")";
+        QTest::newRow("key") << "http://h:1/x?key=b"
+                             << "(parameter \"key\")";
+        QTest::newRow("api-key-upper") << "http://h:1/x?API_KEY=b"
+                                       << "(parameter \"API_KEY\")";
+        QTest::newRow("sig") << "http://h:1/x?X-Amz-Signature=b"
+                             << "(parameter \"X-Amz-Signature\")";
+        QTest::newRow("odd-name-not-shown") << "http://h:1/x?my%20token=b"
+                                            << "a secret in its query, an";
+    }
+    void secretInUrl()
+    {
+        QFETCH(QString, url);
+        QFETCH(QString, problem);
+        const QString got = hopscope::secretInUrl(url);
+        if (problem.isEmpty()) {
+            QVERIFY2(got.isEmpty(), qPrintable(got));
+            return;
+        }
+        QVERIFY2(got.contains(problem), qPrintable(got));
+        for (const char *value : { "pw", "abc", "=b", "p w" }) {
+            QVERIFY2(!got.contains(QLatin1String(value)), qPrintable(got));
         }
     }
 };

@@ -1,12 +1,20 @@
 #include "profile/ProfileStore.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <chrono>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
 
 using namespace hopscope;
 
@@ -17,6 +25,14 @@ class tst_ProfileStore : public QObject
     Q_OBJECT
 
 private:
+    static long maxRssKiB()
+    {
+        struct rusage ru
+        {
+        };
+        getrusage(RUSAGE_SELF, &ru);
+        return ru.ru_maxrss;
+    }
     static QString dataDir() { return qEnvironmentVariable("HOPSCOPE_TEST_DATA") + QStringLiteral("/profiles"); }
 
 private Q_SLOTS:
@@ -82,6 +98,38 @@ private Q_SLOTS:
         QCOMPARE(got, expected);
     }
 
+    // Secrets in the fixtures are written with these; no problem message may repeat one.
+    void noProblemQuotesASecret()
+    {
+        const QStringList secrets { QStringLiteral("s3cret"), QStringLiteral("w827XzNlcm1R7RT"),
+            QStringLiteral("c2VjcmV0LWtleS1tYXRlcm"), QStringLiteral("6b65792d6d61") };
+        const QDir invalid(dataDir() + QStringLiteral("/invalid"));
+        int checked = 0;
+        for (const QString &file :
+            invalid.entryList({ QStringLiteral("*.hopscope.json") }, QDir::Files)) {
+            QFile f(invalid.filePath(file));
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QByteArray text = f.readAll();
+            bool holdsSecret = false;
+            for (const QString &secret : secrets) {
+                holdsSecret = holdsSecret || text.contains(secret.toUtf8());
+            }
+            if (!holdsSecret) {
+                continue;
+            }
+            ++checked;
+            const ProfileLoadResult r = ProfileStore::parse(text);
+            QVERIFY2(!r.problems.isEmpty(), qPrintable(file));
+            for (const ProfileProblem &p : r.problems) {
+                for (const QString &secret : secrets) {
+                    QVERIFY2(!p.toString().contains(secret),
+                        qPrintable(file + QStringLiteral(": ") + p.toString()));
+                }
+            }
+        }
+        QVERIFY2(checked >= 10, qPrintable(QString::number(checked)));
+    }
+
     void reportsEveryProblemNotJustTheFirst()
     {
         const ProfileLoadResult r = ProfileStore::load(dataDir() + QStringLiteral("/invalid/several-problems.hopscope.json"));
@@ -125,10 +173,83 @@ private Q_SLOTS:
 
         r = ProfileStore::load(QStringLiteral("/nonexistent/dir/x.hopscope.json"));
         QVERIFY(!r.profile);
-        QVERIFY(r.problems.first().message.startsWith(QStringLiteral("cannot open")));
+        // A file problem has no JSON path ("$"): it names the file.
+        QVERIFY(r.problems.first().isFileProblem());
+        QVERIFY2(r.problems.first().toString().startsWith(
+                     QStringLiteral("/nonexistent/dir/x.hopscope.json: cannot open: ")),
+            qPrintable(r.problems.first().toString()));
 
         r = ProfileStore::load(QDir::tempPath());
         QVERIFY(r.problems.first().message.contains(QStringLiteral("is a directory")));
+    }
+
+    // Devices, FIFOs and directories, directly or through a symlink named like a profile: refused
+    // at once with what the path is, without reading (no hang on a FIFO with no writer, no
+    // gigabytes from /dev/zero).
+    void refusesWhatIsNotARegularFile_data()
+    {
+        QTest::addColumn<QString>("target"); // "fifo", "dir", or a device path
+        QTest::addColumn<bool>("viaSymlink");
+        QTest::addColumn<QString>("what");
+        QTest::newRow("symlink-to-dev-zero") << "/dev/zero" << true << "is a character device";
+        QTest::newRow("symlink-to-dev-urandom")
+            << "/dev/urandom" << true << "is a character device";
+        QTest::newRow("dev-zero") << "/dev/zero" << false << "is a character device";
+        QTest::newRow("fifo") << "fifo" << false << "is a named pipe (FIFO)";
+        QTest::newRow("symlink-to-fifo") << "fifo" << true << "is a named pipe (FIFO)";
+        QTest::newRow("directory") << "dir" << false << "is a directory";
+    }
+    void refusesWhatIsNotARegularFile()
+    {
+        QFETCH(QString, target);
+        QFETCH(bool, viaSymlink);
+        QFETCH(QString, what);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        if (target == u"fifo") {
+            target = dir.filePath(QStringLiteral("pipe"));
+            QCOMPARE(::mkfifo(QFile::encodeName(target).constData(), 0600), 0);
+        } else if (target == u"dir") {
+            target = dir.filePath(QStringLiteral("profiles.d"));
+            QVERIFY(QDir().mkpath(target));
+        }
+        QString path = target;
+        if (viaSymlink) {
+            path = dir.filePath(QStringLiteral("p.hopscope.json"));
+            QVERIFY(QFile::link(target, path));
+        }
+        // A reader blocked on the FIFO (no writer) is released after 3 s, so old code fails the
+        // timing check below instead of hanging the test.
+        std::thread writer([fifo = QFile::encodeName(target), isFifo = what.contains(u"FIFO")] {
+            if (!isFifo) {
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::seconds(3));
+            const int fd = ::open(fifo.constData(), O_WRONLY | O_NONBLOCK);
+            if (fd >= 0) {
+                ::close(fd);
+            }
+        });
+        const long rssBefore = maxRssKiB();
+        QElapsedTimer t;
+        t.start();
+        const ProfileLoadResult r = ProfileStore::load(path);
+        const qint64 elapsed = t.elapsed();
+        writer.join();
+        QVERIFY2(elapsed < 1000, qPrintable(QString::number(elapsed)));
+        QVERIFY2(maxRssKiB() - rssBefore < 16 * 1024, "reading it must not allocate");
+        QVERIFY(!r.profile);
+        QCOMPARE(r.problems.size(), 1);
+        const ProfileProblem &p = r.problems.first();
+        QVERIFY2(p.isFileProblem(), qPrintable(p.toString()));
+        QVERIFY2(
+            p.toString().startsWith(path + QStringLiteral(": ") + what), qPrintable(p.toString()));
+        QVERIFY2(
+            p.toString().contains(QStringLiteral("not a regular file")), qPrintable(p.toString()));
+        if (viaSymlink) {
+            QVERIFY2(p.toString().contains(QStringLiteral("symbolic link to ") + target),
+                qPrintable(p.toString()));
+        }
     }
 
     void saveKeepsUnknownKeysAndRoundTrips()

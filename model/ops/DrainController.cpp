@@ -5,6 +5,7 @@
 #include "envoy/EnvoyAdminClient.h"
 #include "envoy/EnvoyAdminSource.h"
 #include "haproxy/HaproxyRuntimeSource.h"
+#include "ops/AuditReader.h"
 #include "ops/SecretResolver.h"
 #include "topology/ClusterMonitor.h"
 
@@ -806,50 +807,34 @@ bool DrainController::loadFromAudit(const QString &target, QString *why)
     m_plan.target = key;
     m_plan.profileName = m_monitor ? m_monitor->profile().name : QString();
     m_done.clear();
-    QFile f(m_audit ? m_audit->filePath() : QString());
-    if (!f.open(QIODevice::ReadOnly)) {
-        *why = QStringLiteral("no audit log to undo from (%1)").arg(f.fileName());
+    m_uncertain.clear();
+    const QString path = m_audit ? m_audit->filePath() : QString();
+    const AuditScan scan = AuditReader::scan(path);
+    if (scan.missing) {
+        *why = QStringLiteral("no audit log to undo from (%1)").arg(path);
         return false;
     }
-    const AuditVerifyResult v = AuditLog::verify(f.fileName());
-    if (!v.ok()) {
-        *why = QStringLiteral("the audit log %1 is not intact (%2); refusing to undo from it")
-                   .arg(f.fileName(), v.problems.first().what);
+    if (!scan.verify.ok()) {
+        const auto &p = scan.verify.problems.first();
+        *why = QStringLiteral("the audit log %1 is not intact (line %2: %3); refusing to undo from it")
+                   .arg(path)
+                   .arg(p.line)
+                   .arg(p.what);
         return false;
     }
-    QList<DrainStep> steps;
-    QDateTime removedAt;
-    while (!f.atEnd()) {
-        const QJsonObject o = QJsonDocument::fromJson(f.readLine()).object();
-        if (o.value(QStringLiteral("target")).toString() != key) {
+    for (const OpenDrain &d : scan.drains) {
+        if (d.target != key) {
             continue;
         }
-        const QString event = o.value(QStringLiteral("event")).toString();
-        // Only a completed undo closes a drain. A later plan (a dry run, a refused or repeated
-        // drain of the same target) changes nothing, so the steps done before it still stand.
-        if (event == u"undone") {
-            steps.clear();
-        } else if (event == u"step") {
-            const QJsonObject stepJson =
-                o.value(QStringLiteral("detail")).toObject().value(QStringLiteral("drainStep")).toObject();
-            const auto s = DrainStep::fromJson(stepJson);
-            const bool seen = s && std::any_of(steps.cbegin(), steps.cend(),
-                [&](const DrainStep &d) { return d.toJson() == s->toJson(); });
-            if (s && !seen) {
-                steps.append(*s);
-                if (s->kind == DrainStepKind::DnsRemove) {
-                    removedAt = QDateTime::fromString(o.value(QStringLiteral("time")).toString(), Qt::ISODateWithMs);
-                }
-            }
-        }
+        // Steps whose outcome was never written may have happened: they are undone like the
+        // others (idempotently) and verified by observation.
+        m_done = d.steps;
+        m_uncertain = d.uncertainLayers;
+        m_dnsRemovedAt = d.dnsRemovedAt;
+        return true;
     }
-    if (steps.isEmpty()) {
-        *why = QStringLiteral("the audit log shows no drain of %1 that is not undone yet").arg(key);
-        return false;
-    }
-    m_done = steps;
-    m_dnsRemovedAt = removedAt;
-    return true;
+    *why = QStringLiteral("the audit log shows no drain of %1 that is not undone yet").arg(key);
+    return false;
 }
 
 } // namespace hopscope

@@ -57,6 +57,9 @@ public:
     QString lastMessage() const { return m_lastMessage; }
     DrainCountdown countdown() const { return m_countdown; }
     QList<DrainStep> doneSteps() const { return m_done; }
+    // Layers ("dns-remove", ...) of doneSteps() whose command may have happened: the intent was
+    // written, the outcome never was (lost reply, crash). Undo treats them as applied.
+    QStringList uncertainLayers() const { return m_uncertain; }
 
     void setVerifyTimeoutMs(int ms) { m_verifyTimeoutMs = ms; }
     void setWatchTimeoutMs(int ms) { m_watchTimeoutMs = ms; }
@@ -121,6 +124,7 @@ private:
     bool m_confirmed = false;
     int m_current = -1;
     QList<DrainStep> m_done;      // in the order done
+    QStringList m_uncertain;      // layers of m_done that may have happened
     QList<DrainStep> m_undoQueue; // reverse order while undoing
     QDateTime m_dnsRemovedAt;
     int m_dnsTtl = 0;

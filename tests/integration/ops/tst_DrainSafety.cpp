@@ -21,6 +21,7 @@
 #include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -31,6 +32,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace hopscope;
@@ -102,6 +104,7 @@ private Q_SLOTS:
     void fullAuditDiskLeavesARestorableRecord_data();
     void fullAuditDiskLeavesARestorableRecord();
     void lostDnsReplyIsUndone();
+    void auditVerifyOnNonLogsEndsAtOnce();
 
 private:
     QString key(int index) const;
@@ -617,6 +620,23 @@ void tst_DrainSafety::fullAuditDiskLeavesARestorableRecord()
         qPrintable(out.mid(out.indexOf(QStringLiteral("@drain=")))));
     QVERIFY(digUser().contains(key(0).section(u':', 0, 0)));
     QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(key(0)), QStringLiteral("UP"), 20000);
+}
+
+// `audit verify` on things that are no log: no hang, no abort, a plain refusal.
+void tst_DrainSafety::auditVerifyOnNonLogsEndsAtOnce()
+{
+    const QString fifo = m_tmp.filePath(QStringLiteral("fifo.audit.jsonl"));
+    QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+    for (const QString &path : { QStringLiteral("/dev/zero"), fifo }) {
+        QElapsedTimer t;
+        t.start();
+        const Run r = finish(
+            startCli({ QStringLiteral("audit"), QStringLiteral("verify"), path }, m_audit, this),
+            20000);
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.out.contains(QStringLiteral("not a regular file")), qPrintable(r.out + r.err));
+        QVERIFY(t.elapsed() < 10000);
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_DrainSafety)

@@ -6,6 +6,7 @@
 
 #include <QHash>
 #include <QHostAddress>
+#include <QNetworkDatagram>
 #include <QPointer>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -14,7 +15,8 @@
 class DnsRelay : public QObject
 {
 public:
-    enum class Mode { PassThrough, DropReplies };
+    // Hold: UDP messages are kept, not forwarded (BIND "slow"), until releaseHeld().
+    enum class Mode { PassThrough, DropReplies, Hold };
 
     DnsRelay(QHostAddress upstream, quint16 upstreamPort)
         : m_upstream(std::move(upstream))
@@ -36,6 +38,10 @@ public:
                 quint16 fromPort = 0;
                 QByteArray d(int(m_udp.pendingDatagramSize()), Qt::Uninitialized);
                 d.resize(int(m_udp.readDatagram(d.data(), d.size(), &from, &fromPort)));
+                if (m_mode == Mode::Hold) {
+                    m_held << d;
+                    continue;
+                }
                 ++m_forwarded;
                 auto *up = new QUdpSocket(this);
                 connect(up, &QUdpSocket::readyRead, up, [this, up, from, fromPort] {
@@ -76,6 +82,23 @@ public:
     }
 
     quint16 port() const { return m_udp.localPort(); }
+    int held() const { return int(m_held.size()); }
+    // Delivers the held messages to BIND now; its answers go nowhere (the sender is gone).
+    void releaseHeld()
+    {
+        for (const QByteArray &d : std::as_const(m_held)) {
+            auto *up = new QUdpSocket(this);
+            connect(up, &QUdpSocket::readyRead, up, [this, up] {
+                while (up->hasPendingDatagrams()) {
+                    up->receiveDatagram();
+                    ++m_dropped;
+                }
+                up->deleteLater();
+            });
+            up->writeDatagram(d, m_upstream, m_port);
+        }
+        m_held.clear();
+    }
     void setMode(Mode m) { m_mode = m; }
     int forwarded() const { return m_forwarded; }
     int dropped() const { return m_dropped; }
@@ -86,6 +109,7 @@ private:
     QHostAddress m_upstream;
     quint16 m_port;
     Mode m_mode = Mode::PassThrough;
+    QList<QByteArray> m_held;
     int m_forwarded = 0;
     int m_dropped = 0;
 };

@@ -105,6 +105,7 @@ private Q_SLOTS:
     void fullAuditDiskLeavesARestorableRecord();
     void lostDnsReplyIsUndone();
     void auditVerifyOnNonLogsEndsAtOnce();
+    void killedWhileBindHoldsTheUpdate();
 
 private:
     QString key(int index) const;
@@ -620,6 +621,51 @@ void tst_DrainSafety::fullAuditDiskLeavesARestorableRecord()
         qPrintable(out.mid(out.indexOf(QStringLiteral("@drain=")))));
     QVERIFY(digUser().contains(key(0).section(u':', 0, 0)));
     QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(key(0)), QStringLiteral("UP"), 20000);
+}
+
+// BIND is slow to take the UPDATE and the CLI is killed (SIGKILL) meanwhile: the log holds the
+// DNS intent; the UPDATE lands after the kill (the record is gone) and one undrain re-adds it.
+void tst_DrainSafety::killedWhileBindHoldsTheUpdate()
+{
+    const QJsonObject dns = m_state.value(QStringLiteral("dns")).toObject();
+    DnsRelay relay(QHostAddress(dns.value(QStringLiteral("addr")).toString()),
+        quint16(dns.value(QStringLiteral("port")).toInt()));
+    QVERIFY(relay.port() != 0);
+    relay.setMode(DnsRelay::Mode::Hold);
+    QFile f(m_profile);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+    QJsonObject du = o.value(QStringLiteral("dnsUpdate")).toObject();
+    du.insert(QStringLiteral("server"), QStringLiteral("127.0.0.1:%1").arg(relay.port()));
+    o.insert(QStringLiteral("dnsUpdate"), du);
+    const QString profile = m_tmp.filePath(QStringLiteral("dnshold.hopscope.json"));
+    QFile out(profile);
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write(QJsonDocument(o).toJson());
+    out.close();
+    const QString log = clusterLog(profile);
+    const QString k = key(1);
+
+    QProcess *cli = startCli(
+        { QStringLiteral("drain"), profile, k, QStringLiteral("--yes"), QStringLiteral("--wait") },
+        m_audit, this);
+    QTRY_VERIFY_WITH_TIMEOUT(relay.held() > 0, 90000);
+    const QByteArray before = readFile(log);
+    QVERIFY2(before.contains("\"event\":\"intent\"") && before.contains("\"step\":\"dns-remove\""),
+        before.constData());
+    ::kill(pid_t(cli->processId()), SIGKILL);
+    QCOMPARE(finish(cli).code, -2);
+    relay.releaseHeld();
+    QTRY_VERIFY_WITH_TIMEOUT(!digUser().contains(k.section(u':', 0, 0)), 10000);
+
+    relay.setMode(DnsRelay::Mode::PassThrough);
+    const Run u = finish(startCli(
+        { QStringLiteral("undrain"), profile, k, QStringLiteral("--yes") }, m_audit, this));
+    QVERIFY2(u.code == 0, qPrintable(u.out + u.err));
+    QVERIFY2(u.out.contains(QStringLiteral("may have happened")), qPrintable(u.out));
+    QVERIFY(digUser().contains(k.section(u':', 0, 0)));
+    QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(k), QStringLiteral("UP"), 20000);
+    QVERIFY(AuditLog::verify(log).ok());
 }
 
 // `audit verify` on things that are no log: no hang, no abort, a plain refusal.

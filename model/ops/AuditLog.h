@@ -11,16 +11,17 @@ namespace hopscope {
 // One event of an operator action (plan, confirmation, step, verification, failure, undo...).
 struct AuditEntry
 {
-    QString event;   // "plan", "confirm", "refused", "step", "verified", "failed", "watch", "safe", "undo", ...
+    QString event; // "plan", "confirm", "refused", "step", "verified", "failed", "watch", "safe",
+                   // "undo", ...
     QString profile; // the profile's name
-    QString target;  // "addr:port"
-    QString step;    // "dns-remove", "lb-drain", "sidecar-fail", ... (empty for whole-plan events)
+    QString target; // "addr:port"
+    QString step; // "dns-remove", "lb-drain", "sidecar-fail", ... (empty for whole-plan events)
     QJsonValue before;
     QJsonValue after;
-    QString result;  // "ok", "failed: ...", "refused: ..."
+    QString result; // "ok", "failed: ...", "refused: ..."
     QJsonObject detail;
-    QDateTime time;  // filled by append() when null
-    QString user;    // filled by append() when empty (the OS user)
+    QDateTime time; // filled by append() when null
+    QString user; // filled by append() when empty (the OS user)
 };
 
 // Outcome of checking a log file's chain.
@@ -31,9 +32,31 @@ struct AuditVerifyResult
         int line = 0; // 1-based
         QString what;
     };
+    static constexpr int maxListed = 50; // problems/notices kept in the lists; the count is exact
+
     int lines = 0;
-    QList<Problem> problems;
-    bool ok() const { return problems.isEmpty(); }
+    qint64 lastSeq = 0; // the newest intact record's seq
+    QList<Problem> problems; // the first maxListed problems: tampering, reordering, cut tail
+    int problemCount = 0; // all problems, listed or not
+    // Not tampering: torn lines left by an interrupted write (crash, full disk) that the chain
+    // continues across. Reported, but the log stays usable for undo.
+    QList<Problem> notices;
+    int noticeCount = 0;
+    bool ok() const { return problemCount == 0 && problems.isEmpty(); }
+    void addProblem(int line, const QString &what)
+    {
+        if (problems.size() < maxListed) {
+            problems.append({ line, what });
+        }
+        ++problemCount;
+    }
+    void addNotice(int line, const QString &what)
+    {
+        if (notices.size() < maxListed) {
+            notices.append({ line, what });
+        }
+        ++noticeCount;
+    }
 };
 
 // Append-only, tamper-evident audit trail of one profile: one JSON object per line, each
@@ -64,7 +87,8 @@ public:
     static AuditVerifyResult verify(const QString &filePath);
 
     static QByteArray hashLine(const QByteArray &line); // hex SHA-256
-    static const QByteArray &genesisHash();            // 64 zeros: the "prev" of line 1
+    static const QByteArray &genesisHash(); // 64 zeros: the "prev" of line 1
+    static QString headPath(const QString &logPath); // "<log>.head"
 
 private:
     QString m_path;

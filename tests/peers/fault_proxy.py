@@ -377,10 +377,11 @@ class UdpRelay:
             except OSError:
                 return
             f = up["fault"]
+            if f is not None:
+                r.count("answered")
             if f is None or f.mode in ("pass", "hold"):
                 self.send(data, addr, f)
                 continue
-            r.count("answered")
             if f.mode == "delay":
                 left = f.at + f.ms / 1000.0 - time.monotonic()
                 threading.Timer(max(0.0, left), self.send, args=(data, addr, f)).start()

@@ -227,7 +227,7 @@ int runDrain(CliContext &ctx)
     if (!startMonitor(ctx, monitor)) {
         ctx.err << "planning with what answered so far\n";
     }
-    AuditLog audit(AuditLog::pathForProfile(loaded->profile->name));
+    AuditLog audit(*loaded->profile);
     DrainController ctl(&monitor, &audit);
     ctl.setWatchTimeoutMs(opts->timeoutS * 1000);
     const DrainPlan plan = ctl.makePlan(opts->target, opts->force ? DrainForce::LastHealthy : DrainForce::No);
@@ -294,7 +294,11 @@ int runDrain(CliContext &ctx)
         }
     });
     ctl.execute();
-    loop.exec();
+    // A refusal (the drain lock is held, the log cannot be written) fails at once, before the
+    // loop would run: only wait while something is in flight.
+    if (outcome.isEmpty()) {
+        loop.exec();
+    }
     monitor.stop();
     printResult(ctx, ctl, opts->json, outcome);
     if (code == ExitProblems && !ctl.doneSteps().isEmpty() && !opts->json) {
@@ -326,7 +330,7 @@ int runUndrain(CliContext &ctx)
     }
     ClusterMonitor monitor(*loaded->profile);
     startMonitor(ctx, monitor);
-    AuditLog audit(AuditLog::pathForProfile(loaded->profile->name));
+    AuditLog audit(*loaded->profile);
     DrainController ctl(&monitor, &audit);
     ctl.setVerifyTimeoutMs(std::min(opts->timeoutS, 60) * 1000);
     QString why;

@@ -1,6 +1,7 @@
 #include "ops/AuditLog.h"
 
 #include "ops/AuditReader.h"
+#include "profile/ClusterProfile.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -130,7 +131,49 @@ QString AuditLog::directory()
         + QStringLiteral("/audit");
 }
 
-QString AuditLog::pathForProfile(const QString &profileName)
+AuditLog::AuditLog(const ClusterProfile &profile)
+    : m_path(pathForProfile(profile))
+    , m_legacyPath(legacyPathForProfile(profile.name))
+{
+}
+
+QString AuditLog::clusterIdentity(const ClusterProfile &profile)
+{
+    QStringList parts;
+    for (const HostPort &hp : profile.dnsServers) {
+        parts << QStringLiteral("dns=") + hp.toString().toLower();
+    }
+    if (profile.dnsUpdate) {
+        QString zone = profile.dnsUpdate->zone.toLower();
+        if (zone.endsWith(u'.')) {
+            zone.chop(1);
+        }
+        parts << QStringLiteral("update=%1/%2").arg(profile.dnsUpdate->server.toString().toLower(), zone);
+    }
+    for (const LoadBalancerSpec &lb : profile.loadBalancers) {
+        if (lb.runtime) {
+            parts << QStringLiteral("lb-runtime=") + lb.runtime->toString();
+        }
+        if (lb.statsUrl.isValid()) {
+            parts << QStringLiteral("lb-stats=") + lb.statsUrl.adjusted(QUrl::NormalizePathSegments).toString().toLower();
+        }
+    }
+    for (const ProxySpec &px : profile.proxies) {
+        if (px.admin.isValid()) {
+            parts << QStringLiteral("proxy-admin=") + px.admin.adjusted(QUrl::NormalizePathSegments).toString().toLower();
+        }
+    }
+    parts.sort();
+    parts.removeDuplicates();
+    return QString::fromLatin1(hashLine(parts.join(u'\n').toUtf8()).left(16));
+}
+
+QString AuditLog::pathForProfile(const ClusterProfile &profile)
+{
+    return directory() + QStringLiteral("/cluster-") + clusterIdentity(profile) + QStringLiteral(".audit.jsonl");
+}
+
+QString AuditLog::legacyPathForProfile(const QString &profileName)
 {
     QString base = profileName;
     static const QRegularExpression unsafe(QStringLiteral("[^A-Za-z0-9._-]+"));

@@ -8,6 +8,8 @@
 
 namespace hopscope {
 
+struct ClusterProfile;
+
 // One event of an operator action (plan, confirmation, step, verification, failure, undo...).
 struct AuditEntry
 {
@@ -69,8 +71,14 @@ class AuditLog
 {
 public:
     explicit AuditLog(QString filePath);
+    // The log of a cluster: pathForProfile(profile), with the log its display name used to
+    // select (before the identity) as the legacy log to read old drains from.
+    explicit AuditLog(const ClusterProfile &profile);
 
     QString filePath() const { return m_path; }
+    // Where drains written before logs were keyed by cluster identity may be (read only, to
+    // undo them); empty when none.
+    QString legacyFilePath() const { return m_legacyPath; }
 
     // Writes one line and fsyncs it. On failure returns false and says why; the caller must
     // then not report the action as done.
@@ -78,8 +86,15 @@ public:
 
     // Where logs live: $HOPSCOPE_AUDIT_DIR, else <AppDataLocation>/audit.
     static QString directory();
-    // The log file of a profile, by its name (sanitised into a file name).
-    static QString pathForProfile(const QString &profileName);
+    // The log file of a cluster: keyed by its identity (clusterIdentity()), never by the display
+    // name, so two profiles of different clusters never share a log.
+    static QString pathForProfile(const ClusterProfile &profile);
+    // The cluster's identity: the first 16 hex digits of the SHA-256 of its canonical endpoints
+    // (DNS servers, the dnsUpdate server and zone, load balancers' runtime and stats endpoints,
+    // proxies' admin URLs; lower-cased, sorted). Same endpoints, same log, whatever the name.
+    static QString clusterIdentity(const ClusterProfile &profile);
+    // The pre-identity log file of a profile name (sanitised into a file name): read only.
+    static QString legacyPathForProfile(const QString &profileName);
     // The OS user running this process.
     static QString osUser();
 
@@ -92,6 +107,7 @@ public:
 
 private:
     QString m_path;
+    QString m_legacyPath;
 };
 
 } // namespace hopscope

@@ -6,11 +6,13 @@
 #include "envoy/EnvoyAdminSource.h"
 #include "haproxy/HaproxyRuntimeSource.h"
 #include "ops/AuditReader.h"
+#include "ops/DrainLock.h"
 #include "ops/DrainObservation.h"
 #include "ops/SecretResolver.h"
 #include "topology/ClusterMonitor.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -45,6 +47,10 @@ void DrainController::setState(State s)
 {
     if (m_state != s) {
         m_state = s;
+        // The cluster's drain lock is held only while commands are being sent.
+        if (m_lock && s != State::Running && s != State::Undoing) {
+            m_lock->release();
+        }
         Q_EMIT stateChanged(s);
     }
 }
@@ -145,7 +151,106 @@ void DrainController::execute()
         Q_EMIT failed(QStringLiteral("the plan has not been confirmed"));
         return;
     }
+    if (!takeLock()) {
+        return;
+    }
     setState(State::Running);
+    recheckUnderLock();
+}
+
+bool DrainController::takeLock()
+{
+    if (!m_audit) {
+        return true; // no log, no cluster identity to lock (nothing may run without a log anyway)
+    }
+    if (!m_lock) {
+        m_lock = std::make_unique<DrainLock>(DrainLock::pathForLog(m_audit->filePath()));
+    }
+    QString why;
+    const int ttl = int((qint64(m_verifyTimeoutMs) * (m_plan.steps.size() + 2)) / 1000) + 60;
+    if (m_lock->tryAcquire(m_plan.target, ttl, &why)) {
+        return true;
+    }
+    why += QStringLiteral("; nothing was sent");
+    if (audit(QStringLiteral("refused"), {}, {}, {}, QStringLiteral("refused: ") + why)) {
+        setState(State::Failed);
+        say(why);
+        Q_EMIT failed(why);
+    }
+    return false;
+}
+
+// The plan's capacity check ran on what was observed before the lock: another operator may
+// have drained a sibling since. Under the lock, wait for every source to poll afresh (two full
+// rounds: one poll may have been in flight before the lock) and plan again.
+void DrainController::recheckUnderLock()
+{
+    say(QStringLiteral("drain lock taken; checking capacity again on freshly observed state"));
+    const int start = m_monitor->completedRounds();
+    auto pollAll = [this] {
+        for (PollingSource *src : m_monitor->sources()) {
+            DrainObservation::pollNow(src);
+        }
+    };
+    auto conn = std::make_shared<QMetaObject::Connection>();
+    auto *deadline = new QTimer(this);
+    deadline->setSingleShot(true);
+    *conn = connect(m_monitor, &ClusterMonitor::roundCompleted, this, [this, start, pollAll, conn, deadline](int rounds) {
+        if (rounds < start + 2) {
+            pollAll();
+            return;
+        }
+        disconnect(*conn);
+        deadline->stop();
+        deadline->deleteLater();
+        finishRecheck();
+    });
+    connect(deadline, &QTimer::timeout, this, [this, conn, deadline] {
+        disconnect(*conn);
+        deadline->deleteLater();
+        const QString msg = QStringLiteral("the cluster could not be observed afresh within %1 s under the drain "
+                                           "lock; nothing was sent")
+                                .arg(m_verifyTimeoutMs / 1000);
+        if (audit(QStringLiteral("refused"), {}, {}, {}, QStringLiteral("refused: ") + msg)) {
+            setState(State::Failed);
+            say(msg);
+            Q_EMIT failed(msg);
+        }
+    });
+    deadline->start(m_verifyTimeoutMs);
+    pollAll();
+}
+
+void DrainController::finishRecheck()
+{
+    if (m_state != State::Running || !m_monitor) {
+        return;
+    }
+    const DrainPlan fresh = DrainPlanner::plan(DrainPlanInputs::fromMonitor(*m_monitor), m_plan.target,
+        m_plan.forced ? DrainForce::LastHealthy : DrainForce::No);
+    QStringList capacity;
+    for (const DrainCapacity &c : fresh.capacity) {
+        capacity << c.text;
+    }
+    const bool newlyLast = fresh.lastHealthy && !m_plan.lastHealthy;
+    const QString refusal = !fresh.refusal.isEmpty() ? fresh.refusal
+        : newlyLast ? QStringLiteral("it is now the last healthy target, which was not confirmed")
+                    : QString();
+    if (!refusal.isEmpty()) {
+        const QString msg = QStringLiteral("refused under the drain lock, on freshly observed state: %1 (%2); "
+                                           "nothing was sent")
+                                .arg(refusal, capacity.join(QStringLiteral("; ")));
+        if (audit(QStringLiteral("refused"), {}, {}, QJsonArray::fromStringList(capacity), QStringLiteral("refused: ") + msg)) {
+            setState(State::Failed);
+            say(msg);
+            Q_EMIT failed(msg);
+        }
+        return;
+    }
+    if (!audit(QStringLiteral("recheck"), {}, {}, QJsonArray::fromStringList(capacity),
+            QStringLiteral("ok under the drain lock: ") + capacity.join(QStringLiteral("; ")))) {
+        return;
+    }
     runStep(0);
 }
 
@@ -636,6 +741,10 @@ void DrainController::undo()
     m_undoOk = true;
     m_undoProblems.clear();
     m_undoMaybe = uncertainLayers();
+    if (!takeLock()) {
+        Q_EMIT undoFinished(false, m_lastMessage);
+        return;
+    }
     if (!audit(QStringLiteral("undo"), {}, {}, {},
             QStringLiteral("started: %1 step(s) to put back").arg(m_undoQueue.size()))) {
         return;
@@ -713,6 +822,16 @@ void DrainController::nextUndo()
     if (!audit(m_undoOk ? QStringLiteral("undone") : QStringLiteral("undo-failed"), {}, {}, {}, result)) {
         return;
     }
+    if (m_undoOk && !m_legacyLog.isEmpty()) {
+        // Close the drain in the legacy log too, so it is not offered for undo again.
+        AuditEntry e;
+        e.event = QStringLiteral("undone");
+        e.profile = m_plan.profileName;
+        e.target = m_plan.target;
+        e.result = QStringLiteral("ok: undone from here; recorded in %1").arg(m_audit->filePath());
+        AuditLog(m_legacyLog).append(e);
+        m_legacyLog.clear();
+    }
     setState(m_undoOk ? State::Undone : State::Failed);
     say(result);
     Q_EMIT undoFinished(m_undoOk, result);
@@ -729,34 +848,51 @@ bool DrainController::loadFromAudit(const QString &target, QString *why)
     m_plan.profileName = m_monitor ? m_monitor->profile().name : QString();
     m_done.clear();
     m_uncertain.clear();
-    const QString path = m_audit ? m_audit->filePath() : QString();
-    const AuditScan scan = AuditReader::scan(path);
-    if (scan.missing) {
-        *why = QStringLiteral("no audit log to undo from (%1)").arg(path);
-        return false;
+    m_legacyLog.clear();
+    // The cluster's log first; then the log its display name selected before logs were keyed
+    // by cluster identity, so that drains written then can still be undone.
+    QStringList paths{m_audit ? m_audit->filePath() : QString()};
+    if (m_audit && !m_audit->legacyFilePath().isEmpty() && m_audit->legacyFilePath() != paths.first()
+        && QFileInfo::exists(m_audit->legacyFilePath())) {
+        paths << m_audit->legacyFilePath();
     }
-    if (!scan.verify.ok()) {
-        const auto &p = scan.verify.problems.first();
-        *why = QStringLiteral("the audit log %1 is not intact (line %2: %3); refusing to undo from it")
-                   .arg(path)
-                   .arg(p.line)
-                   .arg(p.what);
-        return false;
-    }
-    for (const OpenDrain &d : scan.drains) {
-        if (d.target != key) {
+    bool anyLog = false;
+    for (const QString &path : std::as_const(paths)) {
+        const AuditScan scan = AuditReader::scan(path);
+        if (scan.missing) {
             continue;
         }
-        // Steps whose outcome was never written may have happened: they are undone like the
-        // others (idempotently) and verified by observation.
-        m_done = d.steps;
-        for (const DrainStep &s : d.steps) {
-            if (d.uncertainLayers.contains(DrainStep::kindName(s.kind))) {
-                m_uncertain.insert(AuditReader::stepKey(s));
-            }
+        anyLog = true;
+        if (!scan.verify.ok()) {
+            const auto &p = scan.verify.problems.first();
+            *why = QStringLiteral("the audit log %1 is not intact (line %2: %3); refusing to undo from it")
+                       .arg(path)
+                       .arg(p.line)
+                       .arg(p.what);
+            return false;
         }
-        m_dnsRemovedAt = d.dnsRemovedAt;
-        return true;
+        for (const OpenDrain &d : scan.drains) {
+            if (d.target != key) {
+                continue;
+            }
+            // Steps whose outcome was never written may have happened: they are undone like the
+            // others (idempotently) and verified by observation.
+            m_done = d.steps;
+            for (const DrainStep &s : d.steps) {
+                if (d.uncertainLayers.contains(DrainStep::kindName(s.kind))) {
+                    m_uncertain.insert(AuditReader::stepKey(s));
+                }
+            }
+            m_dnsRemovedAt = d.dnsRemovedAt;
+            if (path != paths.first()) {
+                m_legacyLog = path;
+            }
+            return true;
+        }
+    }
+    if (!anyLog) {
+        *why = QStringLiteral("no audit log to undo from (%1)").arg(paths.join(QStringLiteral(", ")));
+        return false;
     }
     *why = QStringLiteral("the audit log shows no drain of %1 that is not undone yet").arg(key);
     return false;

@@ -16,6 +16,7 @@ namespace hopscope {
 
 class ClusterMonitor;
 class DnsUpdater;
+class DrainLock;
 class EnvoyAdminClient;
 class PollingSource;
 class SecretResolver;
@@ -35,7 +36,10 @@ struct DrainCountdown
 // then counts down LB sessions, sidecar connections and the DNS stale window to "safe to stop".
 // Undo applies the exact inverse of the steps done and verifies it the same way. Every plan,
 // confirmation, step, verification, failure and undo is written to the AuditLog (fsync'd) before
-// it is reported. Lives on the GUI (or CLI main) thread; all I/O is asynchronous.
+// it is reported; each step's intent is written before its command is sent (write-ahead), so a
+// lost reply or a crash leaves a "may have happened" record that undo acts on. Steps and undo
+// run under the cluster's DrainLock, and the capacity check runs again under it on freshly
+// polled state. Lives on the GUI (or CLI main) thread; all I/O is asynchronous.
 class DrainController : public QObject
 {
     Q_OBJECT
@@ -107,6 +111,9 @@ private:
     // Was a failed command applied? No: the server answered no. Maybe: no (complete) answer.
     enum class Applied { No, Maybe };
     bool writeIntent(int index, const DrainStep &step, bool inverse);
+    bool takeLock();
+    void recheckUnderLock();
+    void finishRecheck();
     void runStep(int index);
     void runDnsStep(int index, const DrainStep &step, bool inverse);
     void runLbStep(int index, const DrainStep &step, bool inverse);
@@ -144,12 +151,14 @@ private:
     QTimer m_watchDeadline;
     QList<QMetaObject::Connection> m_waits;
     std::unique_ptr<QTimer> m_waitTimer;
+    std::unique_ptr<DrainLock> m_lock; // the cluster's drain lock, held while Running/Undoing
     QPointer<SecretResolver> m_secrets;
     QPointer<DnsUpdater> m_updater;
     QPointer<EnvoyAdminClient> m_envoy;
     bool m_undoOk = true;
     QStringList m_undoProblems;
     QStringList m_undoMaybe; // uncertainLayers() when the undo started
+    QString m_legacyLog;     // the pre-identity log the loaded drain came from
 };
 
 } // namespace hopscope

@@ -1,0 +1,516 @@
+// Drains that survive lost replies, crashes, unwritable logs and a second operator, on the real
+// demo cluster (BIND, HAProxy, the Envoy emulator), read back with dig and HAProxy's show stat:
+// - a `set server` whose reply is lost (relay in front of the runtime API) is undone anyway;
+// - the CLI killed (SIGKILL) while HAProxy holds the command: the intent is in the log, undrain
+//   puts it back after the command lands;
+// - two DrainControllers (two windows) and two CLIs draining both targets of `user` at once:
+//   exactly one wins, the other is told who holds the drain lock (or is refused by the capacity
+//   check run again under the lock);
+// - a read-only audit directory: the drain is refused with where and why, nothing is sent, and
+//   a dry run there exits 1.
+
+#include "RuntimeRelay.h"
+#include "haproxy/HaproxyRuntimeClient.h"
+#include "ops/AuditLog.h"
+#include "ops/AuditReader.h"
+#include "ops/DrainController.h"
+#include "profile/ProfileStore.h"
+#include "topology/ClusterMonitor.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#include <unistd.h>
+
+using namespace hopscope;
+
+namespace {
+
+QString tool(const QString &program, const QStringList &args)
+{
+    QProcess p;
+    p.start(program, args);
+    p.waitForFinished(20000);
+    return QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());
+}
+
+struct Run
+{
+    int code = -1;
+    QString out;
+    QString err;
+};
+
+QProcess *startCli(const QStringList &args, const QString &auditDir, QObject *parent)
+{
+    auto *p = new QProcess(parent);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HOPSCOPE_AUDIT_DIR"), auditDir);
+    p->setProcessEnvironment(env);
+    p->setStandardInputFile(QProcess::nullDevice());
+    p->start(qEnvironmentVariable("HOPSCOPE_CLI"), args);
+    return p;
+}
+
+Run finish(QProcess *p, int timeoutMs = 150000)
+{
+    Run r;
+    if (p->state() != QProcess::NotRunning) {
+        QSignalSpy done(p, &QProcess::finished);
+        if (!done.wait(timeoutMs)) {
+            p->kill();
+            p->waitForFinished();
+        }
+    }
+    r.code = p->exitStatus() == QProcess::NormalExit ? p->exitCode() : -2;
+    r.out = QString::fromUtf8(p->readAllStandardOutput());
+    r.err = QString::fromUtf8(p->readAllStandardError());
+    return r;
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+} // namespace
+
+class tst_DrainSafety : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void cleanup();
+    void lostHaproxyReplyIsUndoneByObservation();
+    void killedWhileHaproxyHoldsTheCommand();
+    void twoWindowsOneLock();
+    void secondDrainRecheckedUnderTheLock();
+    void twoClisAtOnceOnlyOneWins();
+    void readOnlyAuditDirectoryRefuses();
+
+private:
+    QString key(int index) const;
+    QStringList digUser() const;
+    QString haproxyStatus(const QString &key) const;
+    QString relayProfile(quint16 relayPort);
+    QString clusterLog(const QString &profilePath) const;
+
+    QJsonObject m_state;
+    QString m_profile;
+    QTemporaryDir m_tmp;
+    QString m_audit;
+    QList<QPair<QString, QString>> m_userRecords; // rdata, ttl
+};
+
+void tst_DrainSafety::initTestCase()
+{
+    QFile f(qEnvironmentVariable("HOPSCOPE_PEERS_DIR") + QStringLiteral("/state.json"));
+    QVERIFY2(f.open(QIODevice::ReadOnly), "no state.json: the demo cluster is not up");
+    m_state = QJsonDocument::fromJson(f.readAll()).object();
+    m_profile = qEnvironmentVariable("HOPSCOPE_PEERS_DIR") + QStringLiteral("/demo.hopscope.json");
+    m_audit = m_tmp.filePath(QStringLiteral("audit"));
+    qputenv("HOPSCOPE_AUDIT_DIR", m_audit.toLocal8Bit());
+    const QJsonArray tasks = m_state.value(QStringLiteral("services"))
+                                 .toObject()
+                                 .value(QStringLiteral("user"))
+                                 .toObject()
+                                 .value(QStringLiteral("tasks"))
+                                 .toArray();
+    QCOMPARE(tasks.size(), 2); // the two-target service these cases need
+    QTRY_COMPARE_WITH_TIMEOUT(digUser().size(), 2, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(key(0)), QStringLiteral("UP"), 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(key(1)), QStringLiteral("UP"), 20000);
+}
+
+QString tst_DrainSafety::key(int index) const
+{
+    const QJsonObject t = m_state.value(QStringLiteral("services"))
+                              .toObject()
+                              .value(QStringLiteral("user"))
+                              .toObject()
+                              .value(QStringLiteral("tasks"))
+                              .toArray()
+                              .at(index)
+                              .toObject();
+    return QStringLiteral("%1:%2")
+        .arg(t.value(QStringLiteral("addr")).toString())
+        .arg(t.value(QStringLiteral("port")).toInt());
+}
+
+QStringList tst_DrainSafety::digUser() const
+{
+    const QJsonObject dns = m_state.value(QStringLiteral("dns")).toObject();
+    return tool(QStringLiteral("dig"),
+        { QStringLiteral("+short"), QStringLiteral("@127.0.0.1"), QStringLiteral("-p"),
+            QString::number(dns.value(QStringLiteral("port")).toInt()),
+            QStringLiteral("user.corp.internal"), QStringLiteral("A") })
+        .split(u'\n', Qt::SkipEmptyParts);
+}
+
+// HAProxy's status column for one address:port (show stat through the runtime API).
+QString tst_DrainSafety::haproxyStatus(const QString &k) const
+{
+    const auto ep = RuntimeEndpoint::parse(m_state.value(QStringLiteral("haproxy"))
+                                               .toObject()
+                                               .value(QStringLiteral("runtime"))
+                                               .toString());
+    HaproxyRuntimeClient client(*ep);
+    QString status = QStringLiteral("absent");
+    bool done = false;
+    client.send({ QStringLiteral("show stat") }, [&](const HaproxyRuntimeReply &r) {
+        for (const QByteArray &line : r.outputs.value(0).split('\n')) {
+            const QList<QByteArray> cols = line.split(',');
+            if (cols.size() > 73 && QString::fromLatin1(cols[73]) == k) {
+                status = QString::fromLatin1(cols[17]);
+            }
+        }
+        done = true;
+    });
+    QDeadlineTimer deadline(10000);
+    while (!done && !deadline.hasExpired()) {
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 100);
+    }
+    return done ? status : QStringLiteral("no answer");
+}
+
+QString tst_DrainSafety::clusterLog(const QString &profilePath) const
+{
+    const ProfileLoadResult loaded = ProfileStore::load(profilePath);
+    return loaded.ok() ? AuditLog(*loaded.profile).filePath() : QString();
+}
+
+// The demo profile with the load balancer's runtime API behind the relay.
+QString tst_DrainSafety::relayProfile(quint16 relayPort)
+{
+    QFile f(m_profile);
+    f.open(QIODevice::ReadOnly);
+    QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+    QJsonArray lbs = o.value(QStringLiteral("loadBalancers")).toArray();
+    QJsonObject lb = lbs.at(0).toObject();
+    lb.insert(QStringLiteral("runtime"), QStringLiteral("tcp:127.0.0.1:%1").arg(relayPort));
+    lbs.replace(0, lb);
+    o.insert(QStringLiteral("loadBalancers"), lbs);
+    static int n = 0;
+    const QString path = m_tmp.filePath(QStringLiteral("relay%1.hopscope.json").arg(++n));
+    QFile out(path);
+    out.open(QIODevice::WriteOnly);
+    out.write(QJsonDocument(o).toJson());
+    return path;
+}
+
+// Whatever a failed case left behind goes back (user records, be_user slots), so the cases
+// after it (and the other suites sharing the cluster) start from the demo's baseline.
+void tst_DrainSafety::cleanup()
+{
+    const QString dir = qEnvironmentVariable("HOPSCOPE_PEERS_DIR");
+    const QJsonObject dns = m_state.value(QStringLiteral("dns")).toObject();
+    const QStringList served = digUser();
+    for (int i = 0; i < 2; ++i) {
+        const QString addr = key(i).section(u':', 0, 0);
+        if (!served.contains(addr)) {
+            qWarning("cleanup: re-adding user.corp.internal A %s", qPrintable(addr));
+            QProcess p;
+            p.start(QStringLiteral("python3"),
+                { qEnvironmentVariable("HOPSCOPE_PEERS_SCRIPT"), QStringLiteral("nsupdate"),
+                    QStringLiteral("--dir"), dir, QStringLiteral("add"),
+                    QStringLiteral("user.corp.internal"), QStringLiteral("A"), addr,
+                    QStringLiteral("10") });
+            p.waitForFinished(30000);
+        }
+    }
+    const auto ep = RuntimeEndpoint::parse(m_state.value(QStringLiteral("haproxy"))
+                                               .toObject()
+                                               .value(QStringLiteral("runtime"))
+                                               .toString());
+    HaproxyRuntimeClient client(*ep);
+    QStringList cmds;
+    for (int i = 1; i <= 2; ++i) {
+        cmds << QStringLiteral("set server be_user/user%1 state ready").arg(i);
+    }
+    bool done = false;
+    client.send(cmds, [&](const HaproxyRuntimeReply &) { done = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(digUser().size(), 2, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(key(0)), QStringLiteral("UP"), 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(key(1)), QStringLiteral("UP"), 30000);
+}
+
+// HAProxy applies `set server … state drain` and the reply never arrives: the step fails "may
+// have happened", and the window's Undo puts HAProxy back (verified on show stat), not just DNS.
+void tst_DrainSafety::lostHaproxyReplyIsUndoneByObservation()
+{
+    const auto ep = RuntimeEndpoint::parse(m_state.value(QStringLiteral("haproxy"))
+                                               .toObject()
+                                               .value(QStringLiteral("runtime"))
+                                               .toString());
+    RuntimeRelay relay(QHostAddress(ep->tcp.host), ep->tcp.port);
+    relay.setMode(RuntimeRelay::Mode::DropSetServerReply);
+    const QString profile = relayProfile(relay.port());
+    const ProfileLoadResult loaded = ProfileStore::load(profile);
+    QVERIFY(loaded.ok());
+    ClusterMonitor monitor(*loaded.profile);
+    QSignalSpy round(&monitor, &ClusterMonitor::roundCompleted);
+    monitor.start();
+    QVERIFY(round.wait(20000));
+    AuditLog audit(*loaded.profile);
+    DrainController ctl(&monitor, &audit);
+    ctl.setVerifyTimeoutMs(20000);
+    const QString k = key(0);
+    const DrainPlan plan = ctl.makePlan(k, DrainForce::No);
+    QVERIFY2(plan.canExecute(), qPrintable(plan.toText()));
+    QVERIFY(ctl.confirm(QString()));
+    QSignalSpy failed(&ctl, &DrainController::failed);
+    ctl.execute();
+    QVERIFY2(failed.wait(90000), qPrintable(ctl.lastMessage()));
+    QVERIFY2(failed.first().first().toString().contains(QStringLiteral("MAY HAVE HAPPENED")),
+        qPrintable(failed.first().first().toString()));
+    QCOMPARE(relay.dropped().size(), 1);
+    QCOMPARE(ctl.uncertainLayers(), QStringList { QStringLiteral("lb-drain") });
+    // The command did land: HAProxy shows the server in DRAIN.
+    QTRY_VERIFY_WITH_TIMEOUT(haproxyStatus(k).startsWith(QStringLiteral("DRAIN")), 10000);
+    // The log says so too, for an undrain from another process.
+    QString error;
+    const auto open = AuditReader::openDrain(audit.filePath(), k, &error);
+    QVERIFY2(open, qPrintable(error));
+    QVERIFY(open->mayHaveHappened);
+
+    relay.setMode(RuntimeRelay::Mode::PassThrough);
+    QSignalSpy undone(&ctl, &DrainController::undoFinished);
+    ctl.undo();
+    QVERIFY(undone.wait(90000));
+    QVERIFY2(undone.first().first().toBool(), qPrintable(undone.first().at(1).toString()));
+    monitor.stop();
+    QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(k), QStringLiteral("UP"), 20000);
+    QVERIFY(digUser().contains(k.section(u':', 0, 0)));
+    const AuditVerifyResult v = AuditLog::verify(audit.filePath());
+    QVERIFY(v.ok());
+}
+
+// kill -9 of the CLI while HAProxy has not answered: the log holds the intent; once the
+// command lands, one undrain restores both layers.
+void tst_DrainSafety::killedWhileHaproxyHoldsTheCommand()
+{
+    const auto ep = RuntimeEndpoint::parse(m_state.value(QStringLiteral("haproxy"))
+                                               .toObject()
+                                               .value(QStringLiteral("runtime"))
+                                               .toString());
+    RuntimeRelay relay(QHostAddress(ep->tcp.host), ep->tcp.port);
+    relay.setMode(RuntimeRelay::Mode::HoldSetServer);
+    const QString profile = relayProfile(relay.port());
+    const QString log = clusterLog(profile);
+    const QString k = key(1);
+    QProcess *cli = startCli(
+        { QStringLiteral("drain"), profile, k, QStringLiteral("--yes"), QStringLiteral("--wait") },
+        m_audit, this);
+    QTRY_VERIFY_WITH_TIMEOUT(!relay.held().isEmpty(), 90000);
+    // The command has left the CLI: its intent must already be on disk.
+    const QByteArray before = readFile(log);
+    QVERIFY2(before.contains("\"event\":\"intent\"") && before.contains("\"step\":\"lb-drain\""),
+        before.constData());
+    ::kill(pid_t(cli->processId()), SIGKILL);
+    QCOMPARE(finish(cli).code, -2);
+    // The held command lands after all (HAProxy was slow, not deaf).
+    const QByteArray cmd = relay.held().first();
+    HaproxyRuntimeClient direct(*ep);
+    bool sent = false;
+    direct.send({ QString::fromLatin1(cmd) }, [&](const HaproxyRuntimeReply &) { sent = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(sent, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(haproxyStatus(k).startsWith(QStringLiteral("DRAIN")), 10000);
+    QVERIFY(!digUser().contains(k.section(u':', 0, 0)));
+
+    relay.setMode(RuntimeRelay::Mode::PassThrough);
+    const Run u = finish(startCli(
+        { QStringLiteral("undrain"), profile, k, QStringLiteral("--yes") }, m_audit, this));
+    QVERIFY2(u.code == 0, qPrintable(u.out + u.err));
+    QVERIFY2(u.out.contains(QStringLiteral("may have happened")), qPrintable(u.out));
+    QVERIFY(digUser().contains(k.section(u':', 0, 0)));
+    QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(k), QStringLiteral("UP"), 20000);
+    const Run v = finish(
+        startCli({ QStringLiteral("audit"), QStringLiteral("verify"), log }, m_audit, this));
+    QVERIFY2(v.code == 0, qPrintable(v.out + v.err));
+}
+
+// Two windows in one process: while one drains, the other is refused at once and told who
+// holds the cluster's drain lock.
+void tst_DrainSafety::twoWindowsOneLock()
+{
+    const ProfileLoadResult loaded = ProfileStore::load(m_profile);
+    QVERIFY(loaded.ok());
+    ClusterMonitor monitor(*loaded.profile);
+    QSignalSpy round(&monitor, &ClusterMonitor::roundCompleted);
+    monitor.start();
+    QVERIFY(round.wait(20000));
+    AuditLog audit(*loaded.profile);
+    DrainController a(&monitor, &audit);
+    DrainController b(&monitor, &audit);
+    a.setVerifyTimeoutMs(30000);
+    b.setVerifyTimeoutMs(30000);
+    QVERIFY(a.makePlan(key(0), DrainForce::No).canExecute());
+    QVERIFY(b.makePlan(key(1), DrainForce::No).canExecute()); // both plans: 1 of 2 remain
+    QVERIFY(a.confirm(QString()));
+    QVERIFY(b.confirm(QString()));
+    QSignalSpy bFailed(&b, &DrainController::failed);
+    a.execute();
+    QCOMPARE(a.state(), DrainController::State::Running);
+    b.execute();
+    QCOMPARE(bFailed.size(), 1);
+    const QString why = bFailed.first().first().toString();
+    QVERIFY2(why.contains(QStringLiteral("drain lock"))
+            && why.contains(QStringLiteral("PID %1").arg(QCoreApplication::applicationPid()))
+            && why.contains(key(0)) && why.contains(QStringLiteral("since")),
+        qPrintable(why));
+    QCOMPARE(b.state(), DrainController::State::Failed);
+    QVERIFY(b.doneSteps().isEmpty());
+
+    QTRY_VERIFY_WITH_TIMEOUT(a.state() != DrainController::State::Running, 90000);
+    QVERIFY2(
+        a.state() == DrainController::State::Watching || a.state() == DrainController::State::Safe,
+        qPrintable(a.lastMessage()));
+    QVERIFY(digUser().contains(key(1).section(u':', 0, 0)));
+    QSignalSpy undone(&a, &DrainController::undoFinished);
+    a.undo();
+    QVERIFY(undone.wait(90000));
+    QVERIFY2(undone.first().first().toBool(), qPrintable(undone.first().at(1).toString()));
+    monitor.stop();
+}
+
+// Plans made at the same time both say "1 of 2 remain"; the second to run gets the lock after
+// the first finished its steps, and the capacity check run again on fresh polls refuses it.
+void tst_DrainSafety::secondDrainRecheckedUnderTheLock()
+{
+    const ProfileLoadResult loaded = ProfileStore::load(m_profile);
+    QVERIFY(loaded.ok());
+    ClusterMonitor monitor(*loaded.profile);
+    QSignalSpy round(&monitor, &ClusterMonitor::roundCompleted);
+    monitor.start();
+    QVERIFY(round.wait(20000));
+    AuditLog audit(*loaded.profile);
+    DrainController a(&monitor, &audit);
+    DrainController b(&monitor, &audit);
+    a.setVerifyTimeoutMs(30000);
+    b.setVerifyTimeoutMs(30000);
+    QVERIFY(a.makePlan(key(0), DrainForce::No).canExecute());
+    const DrainPlan planB = b.makePlan(key(1), DrainForce::No);
+    QVERIFY(planB.canExecute());
+    QVERIFY(!planB.lastHealthy);
+    QVERIFY(a.confirm(QString()));
+    QVERIFY(b.confirm(QString()));
+    a.execute();
+    QTRY_VERIFY_WITH_TIMEOUT(a.state() != DrainController::State::Running, 90000);
+    QVERIFY2(
+        a.state() == DrainController::State::Watching || a.state() == DrainController::State::Safe,
+        qPrintable(a.lastMessage()));
+    QSignalSpy bFailed(&b, &DrainController::failed);
+    b.execute();
+    QVERIFY(bFailed.wait(60000));
+    const QString why = bFailed.first().first().toString();
+    QVERIFY2(why.contains(QStringLiteral("under the drain lock"))
+            && why.contains(QStringLiteral("nothing was sent")),
+        qPrintable(why));
+    QVERIFY(b.doneSteps().isEmpty());
+    QVERIFY(digUser().contains(key(1).section(u':', 0, 0)));
+    QCOMPARE(haproxyStatus(key(1)), QStringLiteral("UP"));
+    QSignalSpy undone(&a, &DrainController::undoFinished);
+    a.undo();
+    QVERIFY(undone.wait(90000));
+    QVERIFY2(undone.first().first().toBool(), qPrintable(undone.first().at(1).toString()));
+    monitor.stop();
+}
+
+// Two terminals: `drain P user-1 --yes` and `drain P user-2 --yes` at once. Exactly one drains;
+// the other is refused naming the lock's holder (or by the re-check under the lock); `user`
+// keeps a record in BIND and an UP server in HAProxy.
+void tst_DrainSafety::twoClisAtOnceOnlyOneWins()
+{
+    QProcess *p0 = startCli(
+        { QStringLiteral("drain"), m_profile, key(0), QStringLiteral("--yes") }, m_audit, this);
+    QProcess *p1 = startCli(
+        { QStringLiteral("drain"), m_profile, key(1), QStringLiteral("--yes") }, m_audit, this);
+    const Run r0 = finish(p0);
+    const Run r1 = finish(p1);
+    auto won = [](const Run &r) { return r.code == 0 || r.code == 3; };
+    QVERIFY2(won(r0) != won(r1),
+        qPrintable(QStringLiteral("exit codes %1 and %2:\n%3\n%4\n%5\n%6")
+                       .arg(r0.code)
+                       .arg(r1.code)
+                       .arg(r0.out, r0.err, r1.out, r1.err)));
+    const Run &loser = won(r0) ? r1 : r0;
+    const QString winnerKey = won(r0) ? key(0) : key(1);
+    const QString loserKey = won(r0) ? key(1) : key(0);
+    QCOMPARE(loser.code, 1);
+    const QString said = loser.out + loser.err;
+    QVERIFY2((said.contains(QStringLiteral("drain lock")) && said.contains(winnerKey)
+                 && said.contains(QStringLiteral("PID")))
+            || said.contains(QStringLiteral("refused under the drain lock")),
+        qPrintable(said));
+    QVERIFY(digUser().contains(loserKey.section(u':', 0, 0)));
+    QCOMPARE(haproxyStatus(loserKey), QStringLiteral("UP"));
+    const Run u = finish(
+        startCli({ QStringLiteral("undrain"), m_profile, winnerKey, QStringLiteral("--yes") },
+            m_audit, this));
+    QVERIFY2(u.code == 0, qPrintable(u.out + u.err));
+    QTRY_COMPARE_WITH_TIMEOUT(digUser().size(), 2, 20000);
+}
+
+// The audit directory on a read-only filesystem (a private mount namespace, no root needed):
+// the drain says the log could not be written, where and why, and changes nothing; a dry run
+// there exits 1 because its plan was not recorded.
+void tst_DrainSafety::readOnlyAuditDirectoryRefuses()
+{
+    const QString ro = m_tmp.filePath(QStringLiteral("ro"));
+    QVERIFY(QDir().mkpath(ro));
+    const QString cli = qEnvironmentVariable("HOPSCOPE_CLI");
+    auto inReadOnly = [&](const QStringList &args) {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("HOPSCOPE_AUDIT_DIR"), ro);
+        p.setProcessEnvironment(env);
+        p.setStandardInputFile(QProcess::nullDevice());
+        // unshare -rm: a user + mount namespace where we may mount a read-only tmpfs over `ro`.
+        QStringList quoted;
+        for (const QString &a : args) {
+            quoted << QLatin1Char('\'') + a + QLatin1Char('\'');
+        }
+        p.start(QStringLiteral("unshare"),
+            { QStringLiteral("-rm"), QStringLiteral("sh"), QStringLiteral("-c"),
+                QStringLiteral("mount -t tmpfs -o ro,size=16k tmpfs '%1' && exec '%2' %3")
+                    .arg(ro, cli, quoted.join(u' ')) });
+        Run r;
+        if (!p.waitForFinished(150000)) {
+            p.kill();
+            p.waitForFinished();
+        }
+        r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+        r.out = QString::fromUtf8(p.readAllStandardOutput());
+        r.err = QString::fromUtf8(p.readAllStandardError());
+        return r;
+    };
+    const Run d
+        = inReadOnly({ QStringLiteral("drain"), m_profile, key(0), QStringLiteral("--yes") });
+    QCOMPARE(d.code, 1);
+    const QString said = d.out + d.err;
+    QVERIFY2(said.contains(QStringLiteral("the audit log could not be written: %1/").arg(ro))
+            && said.contains(QStringLiteral("Read-only file system")),
+        qPrintable(said));
+    QVERIFY2(!said.contains(QStringLiteral("confirmation does not match")), qPrintable(said));
+    QVERIFY(digUser().contains(key(0).section(u':', 0, 0)));
+    QCOMPARE(haproxyStatus(key(0)), QStringLiteral("UP"));
+    const Run dry
+        = inReadOnly({ QStringLiteral("drain"), m_profile, key(0), QStringLiteral("--dry-run") });
+    QVERIFY2(dry.code == 1, qPrintable(dry.out + dry.err));
+    QVERIFY2(QString(dry.out + dry.err).contains(QStringLiteral("Read-only file system")),
+        qPrintable(dry.out + dry.err));
+}
+
+QTEST_GUILESS_MAIN(tst_DrainSafety)
+#include "tst_DrainSafety.moc"

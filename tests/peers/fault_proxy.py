@@ -37,7 +37,8 @@ requests (TCP connections that sent bytes + datagrams), matched, faulted, held, 
 (matched requests that reached the server), answered (matched requests the server answered),
 delivered (matched requests whose reply reached the client), last_request (first 200 bytes).
 
-Python 3 standard library only.
+Python 3 standard library only. One file of ~580 lines on purpose: tests start it as a single
+script (python3 fault_proxy.py serve ...), and the three protocols share the mode logic.
 """
 import argparse
 import json

@@ -7,9 +7,12 @@
 // proxy's counters (request held before the server saw it; server answered, reply held back;
 // reply delivered). After every case ONE `hopscope-cli undrain` (through the proxy, now passing)
 // must put the cluster back, read back with dig, HAProxy `show stat` and the sidecar's
-// /server_info, and `hopscope-cli audit verify` must pass on the log. Last, an audit directory on
-// a 16 KiB tmpfs, full before the drain (ENOSPC), or made read-only during a step (EROFS)
-// (needs root, as in CI: fails, never skips, when it cannot mount).
+// /server_info, and `hopscope-cli audit verify` must pass on the log. Last, the audit directory:
+// on a 16 KiB tmpfs full before the drain (ENOSPC) or outgrown by a drain and its undrain, and
+// made read-only by a bind mount during a step (EROFS). Needs root for mount, as CI has: fails,
+// never skips, when it cannot mount.
+// Over 500 lines on purpose: every case shares one fixture (the proxy, the proxied profile, the
+// read-back helpers), and splitting it would start a second proxy and duplicate the helpers.
 
 #include "FaultProxy.h"
 #include "haproxy/HaproxyRuntimeClient.h"

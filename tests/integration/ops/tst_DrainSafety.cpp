@@ -9,6 +9,7 @@
 // - a read-only audit directory: the drain is refused with where and why, nothing is sent, and
 //   a dry run there exits 1.
 
+#include "DnsRelay.h"
 #include "RuntimeRelay.h"
 #include "haproxy/HaproxyRuntimeClient.h"
 #include "ops/AuditLog.h"
@@ -19,6 +20,8 @@
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
+#include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -29,6 +32,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace hopscope;
@@ -97,6 +101,10 @@ private Q_SLOTS:
     void secondDrainRecheckedUnderTheLock();
     void twoClisAtOnceOnlyOneWins();
     void readOnlyAuditDirectoryRefuses();
+    void fullAuditDiskLeavesARestorableRecord_data();
+    void fullAuditDiskLeavesARestorableRecord();
+    void lostDnsReplyIsUndone();
+    void auditVerifyOnNonLogsEndsAtOnce();
 
 private:
     QString key(int index) const;
@@ -510,6 +518,125 @@ void tst_DrainSafety::readOnlyAuditDirectoryRefuses()
     QVERIFY2(dry.code == 1, qPrintable(dry.out + dry.err));
     QVERIFY2(QString(dry.out + dry.err).contains(QStringLiteral("Read-only file system")),
         qPrintable(dry.out + dry.err));
+}
+
+// BIND applies the UPDATE and its answer is lost (UDP and TCP): the drain reports that the
+// removal may have happened — not "nothing was changed" — and one undrain re-adds the record.
+void tst_DrainSafety::lostDnsReplyIsUndone()
+{
+    const QJsonObject dns = m_state.value(QStringLiteral("dns")).toObject();
+    DnsRelay relay(QHostAddress(dns.value(QStringLiteral("addr")).toString()),
+        quint16(dns.value(QStringLiteral("port")).toInt()));
+    QVERIFY(relay.port() != 0);
+    relay.setMode(DnsRelay::Mode::DropReplies);
+    QFile f(m_profile);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+    QJsonObject du = o.value(QStringLiteral("dnsUpdate")).toObject();
+    du.insert(QStringLiteral("server"), QStringLiteral("127.0.0.1:%1").arg(relay.port()));
+    o.insert(QStringLiteral("dnsUpdate"), du);
+    const QString profile = m_tmp.filePath(QStringLiteral("dnsrelay.hopscope.json"));
+    QFile out(profile);
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write(QJsonDocument(o).toJson());
+    out.close();
+
+    const QString k = key(0);
+    const Run d = finish(
+        startCli({ QStringLiteral("drain"), profile, k, QStringLiteral("--yes") }, m_audit, this));
+    QCOMPARE(d.code, 1);
+    const QString said = d.out + d.err;
+    QVERIFY2(said.contains(QStringLiteral("MAY HAVE HAPPENED"))
+            && !said.contains(QStringLiteral("nothing was changed")),
+        qPrintable(said));
+    QVERIFY(relay.forwarded() >= 1);
+    QVERIFY(relay.dropped() >= 1);
+    QVERIFY2(!digUser().contains(k.section(u':', 0, 0)),
+        "BIND applied the UPDATE: the record should be gone");
+
+    relay.setMode(DnsRelay::Mode::PassThrough);
+    const Run u = finish(startCli(
+        { QStringLiteral("undrain"), profile, k, QStringLiteral("--yes") }, m_audit, this));
+    QVERIFY2(u.code == 0, qPrintable(u.out + u.err));
+    QVERIFY2(u.out.contains(QStringLiteral("may have happened")), qPrintable(u.out));
+    QVERIFY(digUser().contains(k.section(u':', 0, 0)));
+    QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(k), QStringLiteral("UP"), 20000);
+    QVERIFY(AuditLog::verify(clusterLog(profile)).ok());
+}
+
+// The audit directory on a tiny filesystem: the log fills up part-way through the drain. No
+// layer may be changed without a record undrain can act on, the failure says "No space left on
+// device" (from errno), and once there is room one undrain restores everything and the log
+// verifies (a torn line, if any, is a note, not a broken chain).
+void tst_DrainSafety::fullAuditDiskLeavesARestorableRecord_data()
+{
+    // Different sizes run out of room at different points of the drain (the lock, the plan, a
+    // step's intent, its outcome...).
+    QTest::addColumn<QString>("size");
+    QTest::newRow("8k") << QStringLiteral("8k");
+    QTest::newRow("12k") << QStringLiteral("12k");
+    QTest::newRow("16k") << QStringLiteral("16k");
+}
+
+void tst_DrainSafety::fullAuditDiskLeavesARestorableRecord()
+{
+    QFETCH(QString, size);
+    const QString small = m_tmp.filePath(QStringLiteral("small-") + size);
+    QVERIFY(QDir().mkpath(small));
+    const QString cli = qEnvironmentVariable("HOPSCOPE_CLI");
+    const QString log = clusterLog(m_profile).replace(m_audit, small);
+    const QString script = QStringLiteral("mount -t tmpfs -o size=%6 tmpfs '%1' || exit 90\n"
+                                          "'%2' drain '%3' '%4' --yes; echo \"@drain=$?\"\n"
+                                          "mount -o remount,size=4m '%1' || exit 91\n"
+                                          "'%2' undrain '%3' '%4' --yes; echo \"@undrain=$?\"\n"
+                                          "'%2' audit verify '%5'; echo \"@verify=$?\"\n")
+                               .arg(small, cli, m_profile, key(0), log, size);
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HOPSCOPE_AUDIT_DIR"), small);
+    p.setProcessEnvironment(env);
+    p.setStandardInputFile(QProcess::nullDevice());
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(QStringLiteral("unshare"),
+        { QStringLiteral("-rm"), QStringLiteral("sh"), QStringLiteral("-c"), script });
+    QSignalSpy done(&p, &QProcess::finished);
+    QVERIFY(done.wait(400000));
+    const QString out = QString::fromUtf8(p.readAll());
+    QCOMPARE(p.exitCode(), 0);
+    QVERIFY2(!out.contains(QStringLiteral("Unknown error")), qPrintable(out));
+    // Out of room: the failure names the file and errno's reason.
+    if (!out.contains(QStringLiteral("@drain=0")) && !out.contains(QStringLiteral("@drain=3"))) {
+        QVERIFY2(out.contains(QStringLiteral("@drain=1"))
+                && out.contains(QStringLiteral("No space left on device"))
+                && out.contains(QStringLiteral("could not be written"))
+                && out.contains(small + u'/'),
+            qPrintable(out.right(1500)));
+    }
+    // undrain finds the drain (or says there is nothing to undo when nothing was sent).
+    QVERIFY2(out.contains(QStringLiteral("@undrain=0"))
+            || out.contains(QStringLiteral("shows no drain")),
+        qPrintable(out.mid(out.indexOf(QStringLiteral("@drain=")))));
+    QVERIFY2(out.contains(QStringLiteral("@verify=0")),
+        qPrintable(out.mid(out.indexOf(QStringLiteral("@drain=")))));
+    QVERIFY(digUser().contains(key(0).section(u':', 0, 0)));
+    QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(key(0)), QStringLiteral("UP"), 20000);
+}
+
+// `audit verify` on things that are no log: no hang, no abort, a plain refusal.
+void tst_DrainSafety::auditVerifyOnNonLogsEndsAtOnce()
+{
+    const QString fifo = m_tmp.filePath(QStringLiteral("fifo.audit.jsonl"));
+    QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+    for (const QString &path : { QStringLiteral("/dev/zero"), fifo }) {
+        QElapsedTimer t;
+        t.start();
+        const Run r = finish(
+            startCli({ QStringLiteral("audit"), QStringLiteral("verify"), path }, m_audit, this),
+            20000);
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.out.contains(QStringLiteral("not a regular file")), qPrintable(r.out + r.err));
+        QVERIFY(t.elapsed() < 10000);
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_DrainSafety)

@@ -92,7 +92,7 @@ void PollingSource::onTimeout()
     }
     cancelPoll();
     failPoll(makeError(SourceError::Kind::Timeout,
-                       QStringLiteral("no answer within %1 ms").arg(m_timeoutMs)));
+                       QStringLiteral("no complete reply within %1 ms").arg(m_timeoutMs)));
 }
 
 void PollingSource::finishPoll()

@@ -1,6 +1,11 @@
+// Over 500 lines: building and signing an UPDATE (ldns), reading and verifying the answer, and
+// carrying one exchange over UDP then TCP under one deadline are one unit of RFC 2136 + TSIG.
+// The transport (sendUdp/sendTcp/timedOut) is the part to split out first if it grows.
+
 #include "dns/DnsUpdater.h"
 
 #include <QDateTime>
+#include <QDeadlineTimer>
 #include <QNetworkDatagram>
 #include <QRandomGenerator>
 #include <QTcpSocket>
@@ -100,7 +105,9 @@ struct DnsUpdater::Exchange
     QUdpSocket *udp = nullptr;
     QTcpSocket *tcp = nullptr;
     QTimer *timer = nullptr;
-    QByteArray tcpBuffer;
+    QByteArray tcpBuffer; // at most 2 + 65535 octets: the framing bounds a DNS message
+    QDeadlineTimer deadline; // the whole exchange, UDP and the TCP fallback together
+    bool written = false; // the UPDATE went out at least once: the server may have applied it
     QString transport;
     QString udpNote; // why TCP was used
 };
@@ -384,6 +391,7 @@ quint64 DnsUpdater::start(DnsUpdateOperation op, const QList<DnsUpdateRecord> &r
         return id;
     }
     x->wire = *wire;
+    x->deadline = QDeadlineTimer(m_timeoutMs);
     x->timer = new QTimer(this);
     x->timer->setSingleShot(true);
     connect(x->timer, &QTimer::timeout, this, [this, id] {
@@ -391,15 +399,12 @@ quint64 DnsUpdater::start(DnsUpdateOperation op, const QList<DnsUpdateRecord> &r
         if (!e) {
             return;
         }
-        if (e->udp && !e->tcp) {
-            e->udpNote = QStringLiteral("no UDP answer within %1 ms").arg(m_timeoutMs);
+        if (e->udp && !e->tcp && !e->deadline.hasExpired()) {
+            e->udpNote = QStringLiteral("no UDP answer within %1 ms")
+                             .arg(m_timeoutMs - e->deadline.remainingTime());
             sendTcp(e);
         } else {
-            fail(id, SourceError::Kind::Timeout,
-                QStringLiteral("%1 did not answer the UPDATE within %2 ms")
-                    .arg(m_server.toString())
-                    .arg(m_timeoutMs),
-                e->udpNote);
+            timedOut(e);
         }
     });
     if (x->wire.size() > s_udpLimit) {
@@ -418,7 +423,7 @@ void DnsUpdater::sendUdp(Exchange *x)
     x->udp = new QUdpSocket(this);
     connect(x->udp, &QUdpSocket::connected, this, [this, id] {
         if (Exchange *e = m_exchanges.value(id)) {
-            e->udp->write(e->wire);
+            e->written = e->udp->write(e->wire) > 0 || e->written;
         }
     });
     connect(x->udp, &QUdpSocket::readyRead, this, [this, id] {
@@ -456,7 +461,8 @@ void DnsUpdater::sendUdp(Exchange *x)
             sendTcp(e);
         }
     });
-    x->timer->start(m_timeoutMs);
+    // Half the budget for UDP, so a lost datagram leaves the TCP retry the other half.
+    x->timer->start(std::max(1, m_timeoutMs / 2));
     x->udp->connectToHost(m_server.host, m_server.port);
 }
 
@@ -470,12 +476,17 @@ void DnsUpdater::sendTcp(Exchange *x)
         x->udp = nullptr;
     }
     x->transport = QStringLiteral("tcp");
+    if (x->deadline.hasExpired()) {
+        timedOut(x);
+        return;
+    }
     x->tcp = new QTcpSocket(this);
+    x->tcp->setReadBufferSize(2 + 0xffff);
     connect(x->tcp, &QTcpSocket::connected, this, [this, id] {
         if (Exchange *e = m_exchanges.value(id)) {
             QByteArray framed(2, '\0');
             qToBigEndian<quint16>(quint16(e->wire.size()), framed.data());
-            e->tcp->write(framed + e->wire);
+            e->written = e->tcp->write(framed + e->wire) > 0 || e->written;
         }
     });
     connect(x->tcp, &QTcpSocket::readyRead, this, [this, id] {
@@ -483,7 +494,8 @@ void DnsUpdater::sendTcp(Exchange *x)
         if (!e) {
             return;
         }
-        e->tcpBuffer += e->tcp->readAll();
+        // Never more than one framed message: a peer that keeps sending cannot grow the buffer.
+        e->tcpBuffer += e->tcp->read(2 + 0xffff - e->tcpBuffer.size());
         if (e->tcpBuffer.size() >= 2) {
             const int len = qFromBigEndian<quint16>(e->tcpBuffer.constData());
             if (e->tcpBuffer.size() >= 2 + len) {
@@ -491,18 +503,36 @@ void DnsUpdater::sendTcp(Exchange *x)
             }
         }
     });
-    connect(x->tcp, &QTcpSocket::errorOccurred, this, [this, id](QAbstractSocket::SocketError) {
+    connect(x->tcp, &QTcpSocket::errorOccurred, this, [this, id](QAbstractSocket::SocketError err) {
         Exchange *e = m_exchanges.value(id);
         if (!e) {
             return;
         }
+        // Once the UPDATE went out (by UDP before, or on this connection), a lost connection
+        // says nothing about whether the server applied it.
+        const bool sent = e->written && err != QAbstractSocket::ConnectionRefusedError;
         fail(id, SourceError::Kind::Network,
-            QStringLiteral("DNS update over TCP to %1 failed: %2")
-                .arg(m_server.toString(), e->tcp->errorString()),
+            QStringLiteral("DNS update over TCP to %1 failed: %2%3")
+                .arg(m_server.toString(), e->tcp->errorString(),
+                    sent ? QStringLiteral("; the update may or may not have been applied")
+                         : QString()),
             e->udpNote);
     });
-    x->timer->start(m_timeoutMs);
+    x->timer->start(
+        int(std::max<qint64>(1, x->deadline.remainingTime()))); // the rest of the budget
     x->tcp->connectToHost(m_server.host, m_server.port);
+}
+
+void DnsUpdater::timedOut(Exchange *e)
+{
+    // The server may have applied the update and only the answer is missing: say so.
+    fail(e->id, SourceError::Kind::Timeout,
+        QStringLiteral("no complete reply within %1 ms from %2 (over %3)%4")
+            .arg(m_timeoutMs)
+            .arg(m_server.toString(), e->transport,
+                e->written ? QStringLiteral("; the update may or may not have been applied")
+                           : QString()),
+        e->udpNote);
 }
 
 void DnsUpdater::onAnswer(quint64 id, const QByteArray &wire, const QString &transport)

@@ -66,7 +66,9 @@ struct DnsUpdateResult
 
 // Sends RFC 2136 UPDATEs signed with TSIG to one zone's primary: builds, signs and verifies
 // with ldns, carries the bytes over QUdpSocket (TCP when the message is over 512 octets, the
-// answer is truncated, or UDP gets no answer) without blocking. Lives on its owner's thread;
+// answer is truncated, or UDP gets no answer) without blocking. timeoutMs is a hard total
+// deadline for the whole exchange (UDP gets half, the TCP retry the rest; arriving bytes never
+// extend it); TCP reads at most one framed message. Lives on its owner's thread;
 // each call returns an id and ends with exactly one finished() carrying it.
 class DnsUpdater : public QObject
 {
@@ -108,6 +110,7 @@ private:
     void sendUdp(Exchange *x);
     void sendTcp(Exchange *x);
     void onAnswer(quint64 id, const QByteArray &wire, const QString &transport);
+    void timedOut(Exchange *e);
     void fail(quint64 id, SourceError::Kind kind, const QString &message, const QString &detail = {});
     void complete(quint64 id, DnsUpdateResult result);
 

@@ -43,6 +43,8 @@ struct EnvoyOperationResult
 // On-demand mutations of one Envoy admin endpoint: /healthcheck/fail, /healthcheck/ok and
 // /drain_listeners, as POSTs with an empty body. Lives on the GUI thread; every call is async,
 // returns an id at once and ends with exactly one operationFinished() carrying that id.
+// Each call has a hard total deadline (not an idle timeout: a reply that keeps trickling bytes
+// is cut at the deadline) and a byte cap on the reply (an endless body is cut at the cap).
 class EnvoyAdminClient : public QObject
 {
     Q_OBJECT
@@ -52,7 +54,12 @@ public:
         QObject *parent = nullptr);
     ~EnvoyAdminClient() override;
 
+    static constexpr qint64 DefaultMaxReplyBytes = 64 * 1024; // Envoy answers "OK\n"
+
     void setTimeoutMs(int ms) { m_timeoutMs = ms; }
+    int timeoutMs() const { return m_timeoutMs; }
+    void setMaxReplyBytes(qint64 bytes) { m_maxReplyBytes = bytes; }
+    qint64 maxReplyBytes() const { return m_maxReplyBytes; }
     QUrl adminUrl() const { return m_adminUrl; }
 
     quint64 healthcheckFail();
@@ -65,13 +72,16 @@ Q_SIGNALS:
     void operationFinished(const hopscope::EnvoyOperationResult &result);
 
 private:
+    struct Call;
     quint64 post(EnvoyAdminOperation operation, const QString &path, const QString &query);
+    void finish(const std::shared_ptr<Call> &call);
 
     QString m_name;
     QUrl m_adminUrl;
     QPointer<QNetworkAccessManager> m_nam;
     std::unique_ptr<QNetworkAccessManager> m_ownNam;
     int m_timeoutMs = 5000;
+    qint64 m_maxReplyBytes = DefaultMaxReplyBytes;
     quint64 m_nextId = 1;
 };
 

@@ -6,6 +6,10 @@
 
 namespace hopscope {
 
+namespace {
+constexpr qint64 s_maxMutationReplyBytes = 64 * 1024;
+} // namespace
+
 struct HaproxyRuntimeClient::Request
 {
     quint64 id = 0;
@@ -14,6 +18,7 @@ struct HaproxyRuntimeClient::Request
     QIODevice *socket = nullptr; // owned (deleteLater)
     QTimer *timer = nullptr; // owned
     QByteArray buffer;
+    qint64 maxBytes = 0; // the client's cap, or less for a mutation
     bool failed = false;
 };
 
@@ -64,6 +69,7 @@ quint64 HaproxyRuntimeClient::send(const QStringList &commands, ReplyCallback do
     req->id = id;
     req->commands = commands;
     req->done = std::move(done);
+    req->maxBytes = m_maxReplyBytes;
     m_requests.insert(id, req);
 
     req->timer = new QTimer(this);
@@ -71,7 +77,7 @@ quint64 HaproxyRuntimeClient::send(const QStringList &commands, ReplyCallback do
     connect(req->timer, &QTimer::timeout, this, [this, id] {
         finish(id,
             makeError(SourceError::Kind::Timeout,
-                QStringLiteral("no complete answer within %1 ms").arg(m_timeoutMs)));
+                QStringLiteral("no complete reply within %1 ms").arg(m_timeoutMs)));
     });
     req->timer->start(m_timeoutMs);
 
@@ -182,15 +188,15 @@ void HaproxyRuntimeClient::onReadyRead(quint64 id)
     }
     // Read in bounded chunks: a reply beyond the cap is refused before it is all in memory.
     while (req->socket->bytesAvailable() > 0) {
-        const qint64 room = m_maxReplyBytes - req->buffer.size();
+        const qint64 room = req->maxBytes - req->buffer.size();
         if (room < 0) {
             break;
         }
         req->buffer += req->socket->read(std::min<qint64>(room + 1, 1 << 20));
-        if (req->buffer.size() > m_maxReplyBytes) {
+        if (req->buffer.size() > req->maxBytes) {
             finish(id,
                 makeError(SourceError::Kind::TooLarge,
-                    QStringLiteral("reply larger than %1 bytes; refused").arg(m_maxReplyBytes)));
+                    QStringLiteral("reply larger than %1 bytes; refused").arg(req->maxBytes)));
             return;
         }
     }
@@ -251,6 +257,11 @@ void HaproxyRuntimeClient::finish(quint64 id, SourceError error)
                                "socket level hides it)")
                     .arg(req->commands.value(0)),
                 QString::fromUtf8(first.left(200)));
+        } else if (reply.outputs.isEmpty()) {
+            error = makeError(SourceError::Kind::Network,
+                QStringLiteral("the connection closed before any reply: '%1' may or may not have "
+                               "been applied")
+                    .arg(req->commands.value(0)));
         } else if (reply.outputs.size() < req->commands.size()) {
             error = makeError(SourceError::Kind::Malformed,
                 QStringLiteral("the connection closed after %1 of %2 replies")
@@ -295,6 +306,10 @@ quint64 HaproxyRuntimeClient::mutate(const QString &command)
         result.ok = !result.error.isError();
         Q_EMIT self->commandFinished(result);
     });
+    // A set answers with an empty line (or one line of complaint): anything long is not HAProxy.
+    if (Request *req = m_requests.value(id)) {
+        req->maxBytes = std::min(m_maxReplyBytes, s_maxMutationReplyBytes);
+    }
     return id;
 }
 
@@ -349,7 +364,8 @@ quint64 HaproxyRuntimeClient::setServerWeight(
                                 .arg(escapeArgument(backend), escapeArgument(server))
                                 .arg(weight);
     if (!isValidName(backend) || !isValidName(server) || weight < 0 || weight > 256) {
-        return refuse(command, QStringLiteral("invalid target or weight (0-256) in '%1'").arg(command));
+        return refuse(
+            command, QStringLiteral("invalid target or weight (0-256) in '%1'").arg(command));
     }
     return mutate(command);
 }

@@ -40,8 +40,9 @@ enum class HaproxyAdminAction { Ready, Drain, Maint };
 
 // Talks to one HAProxy runtime API endpoint ("unix:PATH" or "tcp:HOST:PORT") without blocking:
 // one connection per command batch (non-interactive mode, HAProxy closes after answering), a
-// timeout and a reply size cap per batch. Lives on its owner's thread; emits commandFinished for
-// the on-demand mutations, and calls the callback given to send() for batches.
+// hard total deadline (never restarted by arriving bytes) and a reply size cap per batch (64 KiB
+// at most for set server: its answer is an empty line). Lives on its owner's thread; emits
+// commandFinished for the on-demand mutations, and calls the callback given to send() for batches.
 class HaproxyRuntimeClient : public QObject
 {
     Q_OBJECT

@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""Self-test of fault_proxy.py against small real servers on loopback: a line server that
+answers and closes (HAProxy runtime style), an HTTP server (Envoy admin style) and a UDP
+answerer (DNS style).
+
+Run: python3 -m unittest -v tests/peers/test_fault_proxy.py
+Every wait polls a counter with a bounded deadline; nothing sleeps to "let things settle".
+"""
+import http.client
+import http.server
+import json
+import os
+import socket
+import socketserver
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import fault_proxy  # noqa: E402
+
+
+def wait_for(fn, what, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.01)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class LineHandler(socketserver.StreamRequestHandler):
+    def handle(self):
+        line = self.rfile.readline(4096)
+        self.server.seen.append(line)
+        self.wfile.write(b"answer to " + line + b"\n")
+
+
+class DnsTcpHandler(socketserver.StreamRequestHandler):
+    def handle(self):
+        size = struct.unpack("!H", self.rfile.read(2))[0]
+        msg = self.rfile.read(size)
+        self.wfile.write(struct.pack("!H", 8) + msg[:2] + b"answer")
+
+
+class HttpHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        self.server.seen.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Length", "3")
+        self.end_headers()
+        self.wfile.write(b"OK\n")
+
+    def log_message(self, *args):
+        pass
+
+
+class Servers:
+    def __init__(self):
+        self.line = socketserver.ThreadingTCPServer(("127.0.0.1", 0), LineHandler)
+        self.line.seen = []
+        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HttpHandler)
+        self.http.seen = []
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        self.udp_seen = []
+        self.dns_tcp = socketserver.ThreadingTCPServer(("127.0.0.1", self.udp.getsockname()[1]), DnsTcpHandler)
+        for srv in (self.line, self.http, self.dns_tcp):
+            srv.daemon_threads = True
+            threading.Thread(target=srv.serve_forever, daemon=True).start()
+        threading.Thread(target=self.answer_udp, daemon=True).start()
+
+    def answer_udp(self):
+        while True:
+            try:
+                data, addr = self.udp.recvfrom(4096)
+            except OSError:
+                return
+            self.udp_seen.append(data)
+            self.udp.sendto(data[:2] + b"answer", addr)
+
+    def close(self):
+        for srv in (self.line, self.http, self.dns_tcp):
+            srv.shutdown()
+            srv.server_close()
+        self.udp.close()
+
+
+class FaultProxyTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.servers = Servers()
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.state_path = os.path.join(cls.tmp.name, "proxy.json")
+        s = cls.servers
+        cls.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "fault_proxy.py"), "serve",
+                                     "--state", cls.state_path, "--max-seconds", "300",
+                                     "--route", "line=tcp:127.0.0.1:%d" % s.line.server_address[1],
+                                     "--route", "http=http:127.0.0.1:%d" % s.http.server_address[1],
+                                     "--route", "dns=dns:127.0.0.1:%d" % s.udp.getsockname()[1]])
+        wait_for(lambda: os.path.exists(cls.state_path), "the proxy's state file (ready)")
+        with open(cls.state_path) as f:
+            cls.state = json.load(f)
+
+    @classmethod
+    def tearDownClass(cls):
+        fault_proxy.main(["stop", "--state", cls.state_path])
+        cls.proc.wait(5)
+        cls.servers.close()
+        cls.tmp.cleanup()
+
+    def ctl(self, **cmd):
+        reply = fault_proxy.control(self.state, cmd)
+        self.assertTrue(reply.get("ok"), reply)
+        return reply
+
+    def stats(self, route):
+        return self.ctl(cmd="stats")["routes"][route]
+
+    def setUp(self):
+        for r in ("line", "http", "dns"):
+            self.ctl(cmd="set", route=r, mode="pass")
+
+    def port(self, route):
+        return self.state["routes"][route]["listen"]["port"]
+
+    def line_request(self, text, timeout=3.0):
+        s = socket.create_connection(("127.0.0.1", self.port("line")), timeout=timeout)
+        s.sendall(text.encode() + b"\n")
+        return s
+
+    def wait_counter(self, route, key, value):
+        wait_for(lambda: self.stats(route)[key] >= value, "%s %s >= %d" % (route, key, value))
+
+    def test_pass_relays_both_ways(self):
+        with self.line_request("show info") as s:
+            self.assertEqual(s.makefile("rb").read(), b"answer to show info\n\n")
+
+    def test_drop_keeps_the_connection_open_and_silent(self):
+        self.ctl(cmd="set", route="line", mode="drop")
+        before = self.stats("line")["answered"]
+        with self.line_request("set server a/b state drain") as s:
+            self.wait_counter("line", "answered", before + 1)  # the server did answer
+            s.settimeout(0.3)
+            with self.assertRaises(socket.timeout):
+                s.recv(100)
+        self.assertIn(b"set server a/b state drain\n", self.servers.line.seen)
+
+    def test_drop_close_ends_the_connection_without_a_reply(self):
+        self.ctl(cmd="set", route="line", mode="drop", close=True)
+        with self.line_request("set server a/b state drain") as s:
+            self.assertEqual(s.recv(100), b"")
+
+    def test_delay_holds_the_reply(self):
+        self.ctl(cmd="set", route="line", mode="delay", ms=400)
+        t = time.monotonic()
+        with self.line_request("show info") as s:
+            self.assertEqual(s.makefile("rb").read(), b"answer to show info\n\n")
+        self.assertGreaterEqual(time.monotonic() - t, 0.39)
+
+    def test_endless_tcp_never_ends(self):
+        self.ctl(cmd="set", route="line", mode="endless")
+        with self.line_request("show stat") as s:
+            got = 0
+            while got < 4 << 20:
+                data = s.recv(65536)
+                self.assertTrue(data, "the endless reply ended")
+                got += len(data)
+
+    def test_endless_http_is_a_200_with_a_body_that_never_ends(self):
+        self.ctl(cmd="set", route="http", mode="endless", match="/healthcheck/fail")
+        c = http.client.HTTPConnection("127.0.0.1", self.port("http"), timeout=3)
+        c.request("POST", "/healthcheck/fail", headers={"Content-Length": "0"})
+        r = c.getresponse()
+        self.assertEqual(r.status, 200)
+        got = 0
+        while got < 4 << 20:
+            data = r.read1(65536)
+            self.assertTrue(data)
+            got += len(data)
+        c.close()
+        self.assertIn("/healthcheck/fail", self.servers.http.seen)
+
+    def test_reset_after_the_request(self):
+        self.ctl(cmd="set", route="line", mode="reset")
+        with self.line_request("set server a/b state drain") as s:
+            with self.assertRaises(ConnectionResetError):
+                while s.recv(100):
+                    pass
+        self.assertIn(b"set server a/b state drain\n", self.servers.line.seen)
+
+    def test_hold_then_release(self):
+        self.ctl(cmd="set", route="line", mode="hold")
+        before = self.stats("line")["held"]
+        with self.line_request("hold me") as s:
+            self.wait_counter("line", "held", before + 1)
+            self.assertNotIn(b"hold me\n", self.servers.line.seen)
+            self.assertEqual(self.ctl(cmd="release", route="line", forward=True)["released"], 1)
+            self.assertEqual(s.makefile("rb").read(), b"answer to hold me\n\n")
+
+    def test_match_and_times_fault_only_the_named_request(self):
+        self.ctl(cmd="set", route="line", mode="drop", close=True, match="state drain", times=1)
+        with self.line_request("show stat") as s:
+            self.assertEqual(s.makefile("rb").read(), b"answer to show stat\n\n")
+        with self.line_request("set server a/b state drain") as s:
+            self.assertEqual(s.recv(100), b"")
+        with self.line_request("set server a/b state drain") as s:  # times exhausted: pass
+            self.assertEqual(s.makefile("rb").read(), b"answer to set server a/b state drain\n\n")
+
+    def udp(self, payload, timeout=0.3):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(timeout)
+        s.connect(("127.0.0.1", self.port("dns")))
+        s.send(payload)
+        return s
+
+    def test_udp_pass_drop_delay_and_strays(self):
+        with self.udp(b"\x12\x34update") as s:
+            self.assertEqual(s.recv(100), b"\x12\x34answer")
+        self.ctl(cmd="set", route="dns", mode="drop")
+        before = self.stats("dns")["answered"]
+        with self.udp(b"\x12\x35update") as s:
+            self.wait_counter("dns", "answered", before + 1)
+            with self.assertRaises(socket.timeout):
+                s.recv(100)
+        self.ctl(cmd="set", route="dns", mode="delay", ms=300)
+        t = time.monotonic()
+        with self.udp(b"\x12\x36update", timeout=3) as s:
+            self.assertEqual(s.recv(100), b"\x12\x36answer")
+        self.assertGreaterEqual(time.monotonic() - t, 0.29)
+        self.ctl(cmd="set", route="dns", mode="endless")
+        with self.udp(b"\x12\x37update", timeout=3) as s:
+            ids = {struct.unpack("!H", s.recv(100)[:2])[0] for _ in range(20)}
+            self.assertNotIn(0x1237, ids)
+
+    def test_dns_tcp_pass_and_endless(self):
+        with socket.create_connection(("127.0.0.1", self.port("dns")), timeout=3) as s:
+            s.sendall(b"\x00\x08\x12\x38update")
+            self.assertEqual(s.makefile("rb").read(), b"\x00\x08\x12\x38answer")
+        self.ctl(cmd="set", route="dns", mode="endless", rate=2000)
+        with socket.create_connection(("127.0.0.1", self.port("dns")), timeout=3) as s:
+            s.sendall(b"\x00\x08\x12\x39update")
+            f = s.makefile("rb")
+            self.assertEqual(f.read(2), b"\xff\xff")  # announces the largest message...
+            self.assertEqual(len(f.read(300)), 300)  # ...and trickles it, never completing
+
+
+if __name__ == "__main__":
+    unittest.main()

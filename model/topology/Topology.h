@@ -49,7 +49,7 @@ struct ServiceNode
     QString dnsType;
     QList<TargetNode> targets; // sorted by key
     Health health = Health::Unknown;
-    QString summary;  // "1 of 2 healthy", "no data yet"
+    QString summary; // "1 of 2 healthy", "no data yet", "1 known · internal-lb unreachable"
     int healthyCount = 0;
     QString dnsError; // why the last DNS query failed, if it did
 };
@@ -81,6 +81,10 @@ struct EdgeNode
     QString via;     // "dns", "mesh", "lb:internal-lb"
     QStringList routes; // for via-LB: the path rules that lead to `to`
     bool hairpin = false; // via a central LB between two services that both have sidecars
+    // For via-LB: the LB's own health (down when unreachable, stale when its answer is old) and
+    // why. Unknown for dns and mesh edges: nothing between caller and callee is polled there.
+    Health health = Health::Unknown;
+    QString reason;
 };
 
 struct PathNode

@@ -275,8 +275,33 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
 
     // 2. Load balancers: every server with an address is matched to a service, through the
     //    profile's routes (backend -> service) or by address:port to a target DNS found.
+    //    Membership from an LB that has not answered (or whose answer is old) is unknown, not
+    //    absent: such services are never healthy and their summary says which LB is missing.
+    QHash<QString, QStringList> membershipGaps; // service id -> "internal-lb unreachable", ...
+    QHash<QString, bool> gapFromFailure; // service id -> some gap is a failing or stale LB
     for (const LoadBalancerSpec &lb : profile.loadBalancers) {
         const SourceState state = in.lbState.value(lb.id);
+        QSet<QString> members; // the services whose tasks this LB routes to
+        for (const RouteSpec &r : lb.routes) {
+            members.insert(r.service);
+        }
+        for (const EdgeSpec &e : profile.edges) {
+            if (e.via == EdgeSpec::Via::LoadBalancer && e.loadBalancer == lb.id) {
+                members.insert(e.to);
+            }
+        }
+        const bool answered = state.hasData && in.lb.contains(lb.id);
+        if (!answered || state.stale) {
+            const QString gap = lb.id
+                + (answered ? QStringLiteral(" stale")
+                            : (state.error.isError() ? QStringLiteral(" unreachable")
+                                                     : QStringLiteral(" no data yet")));
+            for (const QString &serviceId : std::as_const(members)) {
+                membershipGaps[serviceId].append(gap);
+                gapFromFailure[serviceId]
+                    = gapFromFailure.value(serviceId) || answered || state.error.isError();
+            }
+        }
         LoadBalancerNode node;
         node.id = lb.id;
         for (const RouteSpec &r : lb.routes) {
@@ -289,16 +314,7 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
                                                 : QStringLiteral("no data yet");
             // The services this LB routes to are health-checked by it: until it answers, their
             // tasks are not known to be healthy, whatever DNS lists.
-            QSet<QString> checked;
-            for (const RouteSpec &r : lb.routes) {
-                checked.insert(r.service);
-            }
-            for (const EdgeSpec &e : profile.edges) {
-                if (e.via == EdgeSpec::Via::LoadBalancer && e.loadBalancer == lb.id) {
-                    checked.insert(e.to);
-                }
-            }
-            for (const QString &serviceId : std::as_const(checked)) {
+            for (const QString &serviceId : std::as_const(members)) {
                 table.forEach(serviceId, [&](TargetNode &target) {
                     Observation o;
                     o.source = QStringLiteral("lb:") + lb.id;
@@ -478,12 +494,22 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
             down += f.health == Health::Down;
         }
         const int n = int(s.targets.size());
+        const QStringList gaps = membershipGaps.value(spec.id);
+        // An LB that never answered: only the members other sources found are known.
+        const bool partlyKnown = std::any_of(
+            gaps.cbegin(), gaps.cend(), [](const QString &g) { return !g.endsWith(u" stale"); });
         if (n == 0) {
             s.health = s.dnsError.isEmpty() ? Health::Unknown : Health::Stale;
             s.summary = s.dnsError.isEmpty() ? QStringLiteral("no data yet")
                                              : QStringLiteral("no targets: ") + s.dnsError;
         } else {
-            s.summary = QStringLiteral("%1 of %2 healthy").arg(s.healthyCount).arg(n);
+            if (partlyKnown) {
+                s.summary = s.healthyCount == n
+                    ? QStringLiteral("%1 known").arg(n)
+                    : QStringLiteral("%1 of %2 known healthy").arg(s.healthyCount).arg(n);
+            } else {
+                s.summary = QStringLiteral("%1 of %2 healthy").arg(s.healthyCount).arg(n);
+            }
             if (conflicts > 0) {
                 s.health = Health::Conflict;
             } else if (stale == n) {
@@ -498,6 +524,14 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
                 s.health = down > 0 ? Health::Down : (stale > 0 ? Health::Stale : Health::Unknown);
             } else {
                 s.health = Health::Degraded;
+            }
+        }
+        if (!gaps.isEmpty()) {
+            s.summary += QStringLiteral(" · ") + gaps.join(QStringLiteral(", "));
+            // Members may be missing: never healthy, and a fresh start no more optimistic than a
+            // long-running window that kept the LB's last answer as stale.
+            if (s.health == Health::Healthy) {
+                s.health = gapFromFailure.value(spec.id) ? Health::Stale : Health::Unknown;
             }
         }
         t.services.append(s);
@@ -523,6 +557,12 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
                 }
             }
             edge.hairpin = meshServices.contains(e.from) && meshServices.contains(e.to);
+            for (const LoadBalancerNode &lb : std::as_const(t.loadBalancers)) {
+                if (lb.id == e.loadBalancer) {
+                    edge.health = lb.health;
+                    edge.reason = lb.id + QStringLiteral(": ") + lb.reason;
+                }
+            }
         }
         t.edges.append(edge);
     }

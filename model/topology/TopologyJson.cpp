@@ -111,15 +111,19 @@ QJsonObject TopologyJson::toJson(const Topology &t)
     }
     QJsonArray edges;
     for (const EdgeNode &e : t.edges) {
-        edges.append(QJsonObject{{QStringLiteral("from"), e.from},
-                                 {QStringLiteral("to"), e.to},
-                                 {QStringLiteral("pattern"), e.hops.patternName()},
-                                 {QStringLiteral("via"), e.via},
-                                 {QStringLiteral("networkHops"), e.hops.networkHops},
-                                 {QStringLiteral("proxyHops"), e.hops.proxyHops},
-                                 {QStringLiteral("label"), e.hops.label()},
-                                 {QStringLiteral("routes"), QJsonArray::fromStringList(e.routes)},
-                                 {QStringLiteral("hairpin"), e.hairpin}});
+        QJsonObject edge { { QStringLiteral("from"), e.from }, { QStringLiteral("to"), e.to },
+            { QStringLiteral("pattern"), e.hops.patternName() }, { QStringLiteral("via"), e.via },
+            { QStringLiteral("networkHops"), e.hops.networkHops },
+            { QStringLiteral("proxyHops"), e.hops.proxyHops },
+            { QStringLiteral("label"), e.hops.label() },
+            { QStringLiteral("routes"), QJsonArray::fromStringList(e.routes) },
+            { QStringLiteral("hairpin"), e.hairpin } };
+        if (e.via.startsWith(u"lb:")) {
+            // Added key: the health of the LB on the way, and why (down when it is unreachable).
+            edge[QStringLiteral("health")] = healthName(e.health);
+            edge[QStringLiteral("reason")] = e.reason;
+        }
+        edges.append(edge);
     }
     QJsonArray paths;
     for (const PathNode &p : t.paths) {

@@ -1,5 +1,7 @@
 #include "DrainDialog.h"
 
+#include "ops/UndoDescription.h"
+
 #include <QApplication>
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -158,7 +160,7 @@ DrainDialog::DrainDialog(ClusterMonitor *monitor, AuditLog *audit, const QString
         m_planHeader->setText(tr("<b>Undrain %1</b>: put it back on every layer a drain took it out of.")
                                   .arg(m_target.toHtmlEscaped()));
         for (const DrainStep &s : m_controller->doneSteps()) {
-            m_planSteps->addItem(tr("undo: %1").arg(s.description));
+            m_planSteps->addItem(undoDescription(s));
         }
         m_primary->setText(tr("&Undrain"));
         m_force->setVisible(false);

@@ -1,7 +1,9 @@
 #include "cli/Commands.h"
 
 #include "ops/AuditLog.h"
+
 #include "ops/DrainController.h"
+#include "ops/UndoDescription.h"
 #include "profile/ProfileStore.h"
 #include "topology/ClusterMonitor.h"
 
@@ -324,7 +326,7 @@ int runUndrain(CliContext &ctx)
         ctx.out << "undo for " << ctl.target() << ":\n";
         const QList<DrainStep> steps = ctl.doneSteps();
         for (auto it = steps.crbegin(); it != steps.crend(); ++it) {
-            ctx.out << "  undo: " << it->description << '\n';
+            ctx.out << "  " << undoDescription(*it) << '\n';
         }
         ctx.out.flush();
     }

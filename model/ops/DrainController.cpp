@@ -6,6 +6,7 @@
 #include "envoy/EnvoyAdminSource.h"
 #include "haproxy/HaproxyRuntimeSource.h"
 #include "ops/SecretResolver.h"
+#include "ops/UndoDescription.h"
 #include "topology/ClusterMonitor.h"
 
 #include <QFile>
@@ -735,7 +736,7 @@ void DrainController::nextUndo()
     if (!m_undoQueue.isEmpty()) {
         const DrainStep step = m_undoQueue.takeFirst();
         const int index = m_undoQueue.size();
-        Q_EMIT stepStarted(index, QStringLiteral("undo: ") + step.description);
+        Q_EMIT stepStarted(index, undoDescription(step));
         switch (step.kind) {
         case DrainStepKind::DnsRemove: runDnsStep(index, step, true); break;
         case DrainStepKind::LbDrain: runLbStep(index, step, true); break;

@@ -250,7 +250,7 @@ bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling pollin
     connect(m_monitor.get(), &ClusterMonitor::topologyChanged, this, &MainWindow::onTopologyChanged);
     m_logView->setModel(m_monitor->eventLog());
     connect(m_monitor->eventLog(), &QAbstractItemModel::rowsInserted, m_logView, &QListView::scrollToBottom);
-    m_audit = std::make_unique<AuditLog>(AuditLog::pathForProfile(m_profile->name));
+    m_audit = std::make_unique<AuditLog>(*m_profile);
     m_details->setDrainEnabled(!m_profile->observeOnly);
     m_monitor->eventLog()->append(EventLog::Severity::Info, QStringLiteral("profile"),
                                   tr("opened %1 (%2 sources)").arg(m_profilePath).arg(m_monitor->sources().size()));

@@ -1,5 +1,6 @@
 #include "cli/Commands.h"
 
+#include "ops/AuditLineReader.h"
 #include "ops/AuditLog.h"
 #include "profile/ProfileStore.h"
 
@@ -16,13 +17,17 @@ const char *const s_usage =
     "usage: hopscope-cli audit verify FILE\n"
     "       hopscope-cli audit show PROFILE [--json]\n"
     "       hopscope-cli audit path PROFILE\n"
+    "  A *.hopscope.json file selects the log of its cluster (keyed by the cluster's endpoints,\n"
+    "  not its name); a bare name selects the log written under that name by older versions.\n"
     "  verify  checks every line's hash link, sequence number and the head record; exit 1 when\n"
     "          the log was tampered with, reordered or truncated.\n"
     "  show    prints the audit log of a profile (a *.hopscope.json file or a profile name);\n"
     "          --json prints the raw lines.\n"
     "  path    prints where that log is stored ($HOPSCOPE_AUDIT_DIR overrides the directory).\n";
 
-QString profileNameOf(const QString &arg, QTextStream &err, bool *ok)
+// The log of a profile file (by cluster identity), or of a bare profile name (the log written
+// before logs were keyed by cluster identity).
+QString logPathOf(const QString &arg, QTextStream &err, bool *ok, QString *legacy)
 {
     *ok = true;
     if (QFileInfo(arg).isFile()) {
@@ -34,9 +39,29 @@ QString profileNameOf(const QString &arg, QTextStream &err, bool *ok)
             *ok = false;
             return {};
         }
-        return loaded.profile->name;
+        const AuditLog log(*loaded.profile);
+        if (QFileInfo::exists(log.legacyFilePath())) {
+            *legacy = log.legacyFilePath();
+        }
+        return log.filePath();
     }
-    return arg;
+    return AuditLog::legacyPathForProfile(arg);
+}
+
+void printVerify(QTextStream &out, const QString &path, const AuditVerifyResult &r)
+{
+    for (const AuditVerifyResult::Problem &p : r.notices) {
+        out << path << ':' << p.line << ": note: " << p.what << '\n';
+    }
+    if (r.noticeCount > r.notices.size()) {
+        out << path << ": ... and " << (r.noticeCount - r.notices.size()) << " more note(s)\n";
+    }
+    for (const AuditVerifyResult::Problem &p : r.problems) {
+        out << path << ':' << p.line << ": " << p.what << '\n';
+    }
+    if (r.problemCount > r.problems.size()) {
+        out << path << ": ... and " << (r.problemCount - r.problems.size()) << " more problem(s) not listed\n";
+    }
 }
 
 QString text(const QJsonValue &v)
@@ -71,15 +96,13 @@ int runAudit(CliContext &ctx)
             return ExitUsage;
         }
         const AuditVerifyResult r = AuditLog::verify(rest.first());
+        printVerify(ctx.out, rest.first(), r);
         if (r.ok()) {
-            ctx.out << rest.first() << ": ok, " << r.lines << " lines, hash chain intact\n";
+            ctx.out << rest.first() << ": ok, " << r.lines << " lines, hash chain intact up to the head record\n";
             return ExitOk;
         }
-        for (const AuditVerifyResult::Problem &p : r.problems) {
-            ctx.out << rest.first() << ':' << p.line << ": " << p.what << '\n';
-        }
-        ctx.out << rest.first() << ": NOT intact (" << r.problems.size() << " problem"
-                << (r.problems.size() == 1 ? "" : "s") << " in " << r.lines << " lines)\n";
+        ctx.out << rest.first() << ": NOT intact (" << r.problemCount << " problem"
+                << (r.problemCount == 1 ? "" : "s") << " in " << r.lines << " lines)\n";
         return ExitProblems;
     }
     if (sub == u"show" || sub == u"path") {
@@ -100,25 +123,29 @@ int runAudit(CliContext &ctx)
             return ExitUsage;
         }
         bool ok = false;
-        const QString name = profileNameOf(profileArg, ctx.err, &ok);
+        QString legacy;
+        const QString path = logPathOf(profileArg, ctx.err, &ok, &legacy);
         if (!ok) {
             return ExitUsage;
         }
-        const QString path = AuditLog::pathForProfile(name);
+        const QString name = profileArg;
         if (sub == u"path") {
             ctx.out << path << '\n';
+            if (!legacy.isEmpty()) {
+                ctx.err << "also read for older drains: " << legacy << '\n';
+            }
             return ExitOk;
         }
-        QFile f(path);
-        if (!f.open(QIODevice::ReadOnly)) {
-            ctx.err << "hopscope-cli audit: no audit log for profile '" << name << "' (" << path
-                    << ": " << f.errorString() << ")\n";
+        AuditLineReader f(path);
+        if (!f.open()) {
+            ctx.err << "hopscope-cli audit: no audit log for profile '" << name << "' (" << f.error() << ")\n";
             return ExitProblems;
         }
-        while (!f.atEnd()) {
-            const QByteArray line = f.readLine();
+        AuditLineReader::Line l;
+        while (f.next(&l)) {
+            const QByteArray &line = l.bytes;
             if (json) {
-                ctx.out << QString::fromUtf8(line);
+                ctx.out << QString::fromUtf8(line) << '\n';
                 continue;
             }
             const QJsonObject o = QJsonDocument::fromJson(line).object();

@@ -188,6 +188,7 @@ void printResult(CliContext &ctx, const DrainController &ctl, bool json, const Q
         QJsonObject o = ctl.plan().toJson();
         o.insert(QStringLiteral("outcome"), outcome);
         o.insert(QStringLiteral("message"), ctl.lastMessage());
+        o.insert(QStringLiteral("mayHaveHappened"), QJsonArray::fromStringList(ctl.uncertainLayers()));
         const DrainCountdown c = ctl.countdown();
         o.insert(QStringLiteral("countdown"),
             QJsonObject{{QStringLiteral("lbSessions"), c.lbSessions},
@@ -228,10 +229,16 @@ int runDrain(CliContext &ctx)
     if (!startMonitor(ctx, monitor)) {
         ctx.err << "planning with what answered so far\n";
     }
-    AuditLog audit(AuditLog::pathForProfile(loaded->profile->name));
+    AuditLog audit(*loaded->profile);
     DrainController ctl(&monitor, &audit);
     ctl.setWatchTimeoutMs(opts->timeoutS * 1000);
     const DrainPlan plan = ctl.makePlan(opts->target, opts->force ? DrainForce::LastHealthy : DrainForce::No);
+    if (ctl.state() == DrainController::State::Failed) {
+        // The plan (or refusal) could not be recorded: nothing may run, not even a dry run
+        // that claims to be logged.
+        ctx.err << "hopscope-cli drain: " << ctl.lastMessage() << '\n';
+        return ExitProblems;
+    }
     if (opts->json && (opts->dryRun || !plan.canExecute())) {
         ctx.out << QJsonDocument(plan.toJson()).toJson(QJsonDocument::Indented);
     } else if (!opts->json) {
@@ -249,7 +256,9 @@ int runDrain(CliContext &ctx)
     const auto typed = confirmation(ctx, *opts, ctl.requiredConfirmation(),
         plan.production ? QStringLiteral("a production profile") : QStringLiteral("draining the last healthy target"));
     if (!typed || !ctl.confirm(*typed)) {
-        if (typed) {
+        if (typed && ctl.state() == DrainController::State::Failed) {
+            ctx.err << "hopscope-cli drain: " << ctl.lastMessage() << "; nothing changed\n";
+        } else if (typed) {
             ctx.err << "hopscope-cli drain: confirmation does not match " << ctl.requiredConfirmation() << "; nothing changed\n";
         }
         return ExitProblems;
@@ -291,6 +300,11 @@ int runDrain(CliContext &ctx)
     monitor.stop();
     printResult(ctx, ctl, opts->json, outcome);
     if (code == ExitProblems && !ctl.doneSteps().isEmpty() && !opts->json) {
+        const QStringList maybe = ctl.uncertainLayers();
+        if (!maybe.isEmpty()) {
+            ctx.err << "may have happened (sent, no answer): " << maybe.join(QStringLiteral(", "))
+                    << "; undrain treats it as done and puts it back idempotently\n";
+        }
         ctx.err << "run 'hopscope-cli undrain " << opts->profile << ' ' << ctl.target()
                 << "' to put back the " << ctl.doneSteps().size() << " step(s) done\n";
     }
@@ -314,7 +328,7 @@ int runUndrain(CliContext &ctx)
     }
     ClusterMonitor monitor(*loaded->profile);
     startMonitor(ctx, monitor);
-    AuditLog audit(AuditLog::pathForProfile(loaded->profile->name));
+    AuditLog audit(*loaded->profile);
     DrainController ctl(&monitor, &audit);
     ctl.setVerifyTimeoutMs(std::min(opts->timeoutS, 60) * 1000);
     QString why;
@@ -325,8 +339,13 @@ int runUndrain(CliContext &ctx)
     if (!opts->json) {
         ctx.out << "undo for " << ctl.target() << ":\n";
         const QList<DrainStep> steps = ctl.doneSteps();
+        const QStringList maybe = ctl.uncertainLayers();
         for (auto it = steps.crbegin(); it != steps.crend(); ++it) {
-            ctx.out << "  " << undoDescription(*it) << '\n';
+            ctx.out << "  " << undoDescription(*it);
+            if (maybe.contains(DrainStep::kindName(it->kind))) {
+                ctx.out << "  [may have happened: sent, outcome never recorded; undone idempotently]";
+            }
+            ctx.out << '\n';
         }
         ctx.out.flush();
     }

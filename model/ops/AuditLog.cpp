@@ -1,5 +1,8 @@
 #include "ops/AuditLog.h"
 
+#include "ops/AuditReader.h"
+#include "profile/ClusterProfile.h"
+
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
@@ -9,70 +12,102 @@
 #include <QSaveFile>
 #include <QStandardPaths>
 
-#ifdef Q_OS_UNIX
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <pwd.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
-#endif
 
 namespace hopscope {
 
 namespace {
 
 constexpr qint64 s_maxLineBytes = 1024 * 1024;
+constexpr qint64 s_maxTailBytes = 8 * s_maxLineBytes;
 
-bool syncHandle(int fd)
+QString errnoText(int err)
 {
-#ifdef Q_OS_UNIX
-    return ::fsync(fd) == 0;
-#else
-    Q_UNUSED(fd);
-    return true;
-#endif
+    return QString::fromLocal8Bit(std::strerror(err));
 }
 
-// The last complete line of the file open on `file` (without its newline), read backwards in
-// chunks; empty when the file is empty. Sets *cutOff when the file does not end in '\n'.
-QByteArray lastLine(QFile &file, bool *cutOff)
+// Where the chain continues: the newest intact record (a complete line that is a JSON object
+// with a seq) near the end of the file, read backwards in chunks, skipping torn lines.
+struct Tail
 {
-    const qint64 size = file.size();
-    *cutOff = false;
-    if (size == 0) {
-        return {};
+    qint64 seq = 0;
+    QByteArray hash = AuditLog::genesisHash();
+    bool endsInNewline = true;
+    QString error;
+};
+
+Tail readTail(int fd)
+{
+    Tail t;
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+        t.error = errnoText(errno);
+        return t;
     }
-    QByteArray tail;
+    const qint64 size = st.st_size;
+    if (size == 0) {
+        return t;
+    }
+    QByteArray buf;
     qint64 pos = size;
-    const qint64 chunk = 4096;
-    while (pos > 0) {
+    const qint64 chunk = 64 * 1024;
+    bool first = true;
+    while (pos > 0 && size - pos < s_maxTailBytes) {
         const qint64 n = std::min(chunk, pos);
         pos -= n;
-        file.seek(pos);
-        tail.prepend(file.read(n));
-        if ((tail.size() >= 2 && tail.lastIndexOf('\n', tail.size() - 2) >= 0)
-            || tail.size() > s_maxLineBytes) {
-            break;
+        QByteArray part(qsizetype(n), Qt::Uninitialized);
+        if (::pread(fd, part.data(), size_t(n), off_t(pos)) != ssize_t(n)) {
+            t.error = QStringLiteral("cannot read the end of the log: %1").arg(errnoText(errno));
+            return t;
+        }
+        buf.prepend(part);
+        if (first) {
+            t.endsInNewline = buf.endsWith('\n');
+            first = false;
+        }
+        // Complete lines in buf: those after the first newline (the start may be cut), or all
+        // when the start of the file is reached.
+        qsizetype end = t.endsInNewline ? buf.size() - 1 : buf.lastIndexOf('\n');
+        while (end > 0 || (end == 0 && pos == 0)) {
+            const qsizetype nl = end > 0 ? buf.lastIndexOf('\n', end - 1) : -1;
+            if (nl < 0 && pos > 0) {
+                break; // this line may start before buf: read more
+            }
+            const QByteArray line = buf.mid(nl + 1, end - nl - 1);
+            const QJsonObject o = QJsonDocument::fromJson(line).object();
+            const qint64 seq = o.value(QStringLiteral("seq")).toInteger(0);
+            if (seq > 0) {
+                t.seq = seq;
+                t.hash = AuditLog::hashLine(line);
+                return t;
+            }
+            if (nl < 0) {
+                break;
+            }
+            end = nl;
         }
     }
-    if (!tail.endsWith('\n')) {
-        *cutOff = true;
-        return {};
+    if (pos > 0) {
+        t.error = QStringLiteral("no intact record in its last %1 bytes").arg(s_maxTailBytes);
     }
-    tail.chop(1);
-    const qsizetype nl = tail.lastIndexOf('\n');
-    return nl >= 0 ? tail.mid(nl + 1) : tail;
-}
-
-QString headPath(const QString &path)
-{
-    return path + QStringLiteral(".head");
+    return t; // no intact record at all: the chain starts here
 }
 
 } // namespace
 
 AuditLog::AuditLog(QString filePath)
     : m_path(std::move(filePath))
+{ }
+
+QString AuditLog::headPath(const QString &logPath)
 {
+    return logPath + QStringLiteral(".head");
 }
 
 const QByteArray &AuditLog::genesisHash()
@@ -96,7 +131,49 @@ QString AuditLog::directory()
         + QStringLiteral("/audit");
 }
 
-QString AuditLog::pathForProfile(const QString &profileName)
+AuditLog::AuditLog(const ClusterProfile &profile)
+    : m_path(pathForProfile(profile))
+    , m_legacyPath(legacyPathForProfile(profile.name))
+{
+}
+
+QString AuditLog::clusterIdentity(const ClusterProfile &profile)
+{
+    QStringList parts;
+    for (const HostPort &hp : profile.dnsServers) {
+        parts << QStringLiteral("dns=") + hp.toString().toLower();
+    }
+    if (profile.dnsUpdate) {
+        QString zone = profile.dnsUpdate->zone.toLower();
+        if (zone.endsWith(u'.')) {
+            zone.chop(1);
+        }
+        parts << QStringLiteral("update=%1/%2").arg(profile.dnsUpdate->server.toString().toLower(), zone);
+    }
+    for (const LoadBalancerSpec &lb : profile.loadBalancers) {
+        if (lb.runtime) {
+            parts << QStringLiteral("lb-runtime=") + lb.runtime->toString();
+        }
+        if (lb.statsUrl.isValid()) {
+            parts << QStringLiteral("lb-stats=") + lb.statsUrl.adjusted(QUrl::NormalizePathSegments).toString().toLower();
+        }
+    }
+    for (const ProxySpec &px : profile.proxies) {
+        if (px.admin.isValid()) {
+            parts << QStringLiteral("proxy-admin=") + px.admin.adjusted(QUrl::NormalizePathSegments).toString().toLower();
+        }
+    }
+    parts.sort();
+    parts.removeDuplicates();
+    return QString::fromLatin1(hashLine(parts.join(u'\n').toUtf8()).left(16));
+}
+
+QString AuditLog::pathForProfile(const ClusterProfile &profile)
+{
+    return directory() + QStringLiteral("/cluster-") + clusterIdentity(profile) + QStringLiteral(".audit.jsonl");
+}
+
+QString AuditLog::legacyPathForProfile(const QString &profileName)
 {
     QString base = profileName;
     static const QRegularExpression unsafe(QStringLiteral("[^A-Za-z0-9._-]+"));
@@ -123,43 +200,52 @@ QString AuditLog::osUser()
 
 bool AuditLog::append(const AuditEntry &entry, QString *error)
 {
+    const QByteArray encoded = QFile::encodeName(m_path);
     auto fail = [&](const QString &why) {
         if (error) {
-            *error = QStringLiteral("audit log %1: %2").arg(m_path, why);
+            *error = QStringLiteral("the audit log could not be written: %1: %2").arg(m_path, why);
         }
         return false;
     };
     const QFileInfo info(m_path);
     const bool existed = info.exists();
     if (!existed && !QDir().mkpath(info.absolutePath())) {
-        return fail(QStringLiteral("cannot create the directory %1").arg(info.absolutePath()));
+        // mkpath says no more than false: ask the system for the reason.
+        const int rc = ::mkdir(QFile::encodeName(info.absolutePath()).constData(), 0700);
+        return fail(QStringLiteral("cannot create the directory %1: %2")
+                        .arg(info.absolutePath(), errnoText(rc == 0 ? 0 : errno)));
     }
-    QFile file(m_path);
-    if (!file.open(QIODevice::ReadWrite | QIODevice::Append | QIODevice::Unbuffered)) {
-        return fail(file.errorString());
+    const int fd = ::open(
+        encoded.constData(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
+    if (fd < 0) {
+        return fail(errnoText(errno));
     }
-#ifdef Q_OS_UNIX
-    // Another hopscope process (GUI and CLI) may append to the same profile's log.
-    if (::flock(file.handle(), LOCK_EX) != 0) {
-        return fail(QStringLiteral("cannot lock the file"));
+    struct FdCloser
+    {
+        int fd;
+        ~FdCloser() { ::close(fd); } // also releases the flock
+    } closer { fd };
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+        return fail(errnoText(errno));
     }
-#endif
-    bool cutOff = false;
-    const QByteArray previous = lastLine(file, &cutOff);
-    QByteArray prefix;
-    qint64 seq = 1;
-    QByteArray prevHash = genesisHash();
-    if (cutOff) {
-        // A writer died mid-line (never after fsync: only a torn, unreported line). Close it so
-        // this line stays parsable; verify() reports the torn line.
-        prefix = "\n";
-    } else if (!previous.isEmpty()) {
-        prevHash = hashLine(previous);
-        const QJsonObject prev = QJsonDocument::fromJson(previous).object();
-        seq = prev.value(QStringLiteral("seq")).toInteger(0) + 1;
+    if (!S_ISREG(st.st_mode)) {
+        return fail(QStringLiteral("not a regular file"));
+    }
+    // Another hopscope process (GUI and CLI) may append to the same log.
+    if (::flock(fd, LOCK_EX) != 0) {
+        return fail(QStringLiteral("cannot lock the file: %1").arg(errnoText(errno)));
+    }
+    // The size now, under the lock: where a failed write is cut back to.
+    if (::fstat(fd, &st) != 0) {
+        return fail(errnoText(errno));
+    }
+    const Tail tail = readTail(fd);
+    if (!tail.error.isEmpty()) {
+        return fail(tail.error);
     }
     QJsonObject o;
-    o.insert(QStringLiteral("seq"), seq);
+    o.insert(QStringLiteral("seq"), tail.seq + 1);
     o.insert(QStringLiteral("time"),
         (entry.time.isValid() ? entry.time : QDateTime::currentDateTimeUtc())
             .toUTC()
@@ -175,114 +261,61 @@ bool AuditLog::append(const AuditEntry &entry, QString *error)
     if (!entry.detail.isEmpty()) {
         o.insert(QStringLiteral("detail"), entry.detail);
     }
-    o.insert(QStringLiteral("prev"), QString::fromLatin1(prevHash));
+    o.insert(QStringLiteral("prev"), QString::fromLatin1(tail.hash));
     const QByteArray line = QJsonDocument(o).toJson(QJsonDocument::Compact);
-    const QByteArray bytes = prefix + line + '\n';
-    if (file.write(bytes) != bytes.size()) {
-        return fail(QStringLiteral("write failed: %1").arg(file.errorString()));
+    // A torn last line (a writer died mid-line, or the disk filled up) is closed first so that
+    // this record starts on a fresh line; its seq and prev continue from the last intact record,
+    // and verify() reports the torn line without calling the chain broken.
+    const QByteArray bytes
+        = (tail.endsInNewline ? QByteArray() : QByteArrayLiteral("\n")) + line + '\n';
+    qint64 written = 0;
+    while (written < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.constData() + written, size_t(bytes.size() - written));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            const int err = n < 0 ? errno : ENOSPC;
+            // Leave no torn line behind when we can (shrinking works on a full disk too).
+            if (::ftruncate(fd, st.st_size) == 0) {
+                ::fsync(fd);
+            }
+            return fail(errnoText(err));
+        }
+        written += n;
     }
-    if (!syncHandle(file.handle())) {
-        return fail(QStringLiteral("fsync failed"));
+    if (::fsync(fd) != 0) {
+        const int err = errno;
+        if (::ftruncate(fd, st.st_size) == 0) {
+            ::fsync(fd);
+        }
+        return fail(QStringLiteral("fsync: %1").arg(errnoText(err)));
     }
     if (!existed) {
-#ifdef Q_OS_UNIX
         // The new directory entry must survive a crash too.
-        const int dirFd = ::open(QFile::encodeName(info.absolutePath()).constData(), O_RDONLY);
+        const int dirFd
+            = ::open(QFile::encodeName(info.absolutePath()).constData(), O_RDONLY | O_CLOEXEC);
         if (dirFd >= 0) {
             ::fsync(dirFd);
             ::close(dirFd);
         }
-#endif
     }
     // The head record lets verify() notice whole lines cut off the end. It is written after the
     // line, so a crash in between leaves the head one line behind, which verify() accepts.
     QSaveFile head(headPath(m_path));
     if (head.open(QIODevice::WriteOnly)) {
         QJsonObject h;
-        h.insert(QStringLiteral("seq"), seq);
+        h.insert(QStringLiteral("seq"), tail.seq + 1);
         h.insert(QStringLiteral("sha256"), QString::fromLatin1(hashLine(line)));
         head.write(QJsonDocument(h).toJson(QJsonDocument::Compact) + '\n');
         head.commit();
     }
-    file.close(); // releases the flock
     return true;
 }
 
 AuditVerifyResult AuditLog::verify(const QString &filePath)
 {
-    AuditVerifyResult r;
-    QFile file(filePath);
-    if (!file.open(QIODevice::ReadOnly)) {
-        r.problems.append({0, QStringLiteral("cannot open %1: %2").arg(filePath, file.errorString())});
-        return r;
-    }
-    const QByteArray all = file.readAll();
-    if (all.isEmpty()) {
-        r.problems.append({0, QStringLiteral("the log is empty")});
-        return r;
-    }
-    QList<QByteArray> lines = all.split('\n');
-    const bool endsWithNewline = all.endsWith('\n');
-    if (endsWithNewline) {
-        lines.removeLast();
-    }
-    QByteArray prevHash = genesisHash();
-    qint64 expectedSeq = 1;
-    QHash<qint64, QByteArray> hashBySeq;
-    for (int i = 0; i < lines.size(); ++i) {
-        const QByteArray &line = lines[i];
-        const int n = i + 1;
-        ++r.lines;
-        const bool last = i == lines.size() - 1;
-        if (last && !endsWithNewline) {
-            r.problems.append({n, QStringLiteral("truncated: the last line has no end (cut off mid-line)")});
-        }
-        QJsonParseError pe{};
-        const QJsonDocument doc = QJsonDocument::fromJson(line, &pe);
-        if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-            r.problems.append({n, QStringLiteral("not a JSON object (%1): tampered or truncated")
-                                       .arg(pe.errorString())});
-            prevHash = hashLine(line);
-            ++expectedSeq;
-            continue;
-        }
-        const QJsonObject o = doc.object();
-        const qint64 seq = o.value(QStringLiteral("seq")).toInteger(-1);
-        const QByteArray prev = o.value(QStringLiteral("prev")).toString().toLatin1();
-        if (seq != expectedSeq) {
-            r.problems.append({n, QStringLiteral("sequence number %1 where %2 was expected: "
-                                                 "lines were removed, inserted or reordered")
-                                       .arg(seq)
-                                       .arg(expectedSeq)});
-        }
-        if (prev != prevHash) {
-            r.problems.append({n, n == 1 ? QStringLiteral("the first line does not start the chain: "
-                                                          "lines before it were removed")
-                                         : QStringLiteral("hash chain broken: line %1 was changed, "
-                                                          "removed or moved")
-                                               .arg(n - 1)});
-        }
-        prevHash = hashLine(line);
-        hashBySeq.insert(seq, prevHash);
-        expectedSeq = seq + 1;
-    }
-    QFile headFile(headPath(filePath));
-    if (headFile.open(QIODevice::ReadOnly)) {
-        const QJsonObject h = QJsonDocument::fromJson(headFile.readAll()).object();
-        const qint64 headSeq = h.value(QStringLiteral("seq")).toInteger(-1);
-        const QByteArray headHash = h.value(QStringLiteral("sha256")).toString().toLatin1();
-        if (headSeq > expectedSeq - 1) {
-            r.problems.append({r.lines, QStringLiteral("truncated: the head record says line %1 "
-                                                       "was written, the log ends at %2")
-                                            .arg(headSeq)
-                                            .arg(expectedSeq - 1)});
-        } else if (headSeq > 0 && hashBySeq.value(headSeq) != headHash) {
-            r.problems.append({int(headSeq), QStringLiteral("line %1 differs from the one the head "
-                                                            "record saw written")
-                                                 .arg(headSeq)});
-        }
-    }
-    return r;
+    return AuditReader::scan(filePath).verify;
 }
 
 } // namespace hopscope

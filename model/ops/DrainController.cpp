@@ -5,79 +5,19 @@
 #include "envoy/EnvoyAdminClient.h"
 #include "envoy/EnvoyAdminSource.h"
 #include "haproxy/HaproxyRuntimeSource.h"
+#include "ops/AuditReader.h"
+#include "ops/DrainLock.h"
+#include "ops/DrainObservation.h"
 #include "ops/SecretResolver.h"
 #include "ops/UndoDescription.h"
 #include "topology/ClusterMonitor.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 
 namespace hopscope {
-
-namespace {
-// Verification needs fresh data now: DNS discovery re-queries on TTL expiry, so ask it to
-// re-query every name instead of waiting out the TTL.
-void pollForVerification(PollingSource *source)
-{
-    if (auto *dns = qobject_cast<DnsDiscoverySource *>(source)) {
-        dns->requeryAll();
-    } else {
-        source->pollNow();
-    }
-}
-} // namespace
-
-
-namespace {
-
-QString bare(QString name)
-{
-    name = name.toLower();
-    if (name.endsWith(u'.')) {
-        name.chop(1);
-    }
-    return name;
-}
-
-// A failed query leaves the last good answer in place: that is no observation. A negative answer
-// (NXDOMAIN / NODATA, e.g. after the last record of a name was removed) is one.
-bool staleAnswer(const DnsServiceState &svc)
-{
-    return svc.isStale() && svc.lastStatus != DnsResult::Status::NxDomain
-        && svc.lastStatus != DnsResult::Status::NoData;
-}
-
-// Is this exact record (owner + address/SRV data) in the discovery snapshot's answers?
-bool dnsLists(const DnsDiscoverySnapshot &snap, const DnsUpdateRecord &rec, QString *staleWhy)
-{
-    for (const DnsServiceState &svc : snap.services) {
-        if (svc.lastStatus == DnsResult::Status::NxDomain || svc.lastStatus == DnsResult::Status::NoData) {
-            continue; // a negative answer lists nothing (records kept there are the last good ones)
-        }
-        for (const DnsTarget &t : svc.records) {
-            const DnsRecord &r = t.record;
-            if (bare(r.owner) != bare(rec.owner)) {
-                continue;
-            }
-            const QString rdata = r.type == DnsRecordType::SRV
-                ? QStringLiteral("%1 %2 %3 %4.").arg(r.priority).arg(r.weight).arg(r.port).arg(r.target)
-                : r.address.toString();
-            if (bare(rdata) == bare(rec.rdata)) {
-                if (staleAnswer(svc) && staleWhy) {
-                    *staleWhy = svc.error.message;
-                }
-                return true;
-            }
-        }
-        if (staleAnswer(svc) && staleWhy && bare(svc.name) == bare(rec.owner)) {
-            *staleWhy = svc.error.message;
-        }
-    }
-    return false;
-}
-
-} // namespace
 
 DrainController::DrainController(ClusterMonitor *monitor, AuditLog *auditLog, QObject *parent, const Clock &clock)
     : QObject(parent)
@@ -108,6 +48,10 @@ void DrainController::setState(State s)
 {
     if (m_state != s) {
         m_state = s;
+        // The cluster's drain lock is held only while commands are being sent.
+        if (m_lock && s != State::Running && s != State::Undoing) {
+            m_lock->release();
+        }
         Q_EMIT stateChanged(s);
     }
 }
@@ -119,7 +63,7 @@ void DrainController::say(const QString &message)
 }
 
 bool DrainController::audit(const QString &event, const QString &step, const QJsonValue &before,
-    const QJsonValue &after, const QString &result, const QJsonObject &detail)
+    const QJsonValue &after, const QString &result, const QJsonObject &detail, const QString &consequence)
 {
     if (!m_audit) {
         return true;
@@ -139,8 +83,9 @@ bool DrainController::audit(const QString &event, const QString &step, const QJs
         m_tick.stop();
         m_watchDeadline.stop();
         setState(State::Failed);
-        say(error);
-        Q_EMIT failed(QStringLiteral("cannot write the audit log, stopping: %1").arg(error));
+        const QString msg = consequence.isEmpty() ? error : error + QStringLiteral("; ") + consequence;
+        say(msg);
+        Q_EMIT failed(msg);
         return false;
     }
     return true;
@@ -149,6 +94,7 @@ bool DrainController::audit(const QString &event, const QString &step, const QJs
 DrainPlan DrainController::makePlan(const QString &target, DrainForce force)
 {
     m_done.clear();
+    m_uncertain.clear();
     m_confirmed = false;
     m_current = -1;
     m_dnsRemovedAt = {}; // a controller reused for another drain must not keep the last TTL
@@ -206,7 +152,106 @@ void DrainController::execute()
         Q_EMIT failed(QStringLiteral("the plan has not been confirmed"));
         return;
     }
+    if (!takeLock()) {
+        return;
+    }
     setState(State::Running);
+    recheckUnderLock();
+}
+
+bool DrainController::takeLock()
+{
+    if (!m_audit) {
+        return true; // no log, no cluster identity to lock (nothing may run without a log anyway)
+    }
+    if (!m_lock) {
+        m_lock = std::make_unique<DrainLock>(DrainLock::pathForLog(m_audit->filePath()));
+    }
+    QString why;
+    const int ttl = int((qint64(m_verifyTimeoutMs) * (m_plan.steps.size() + 2)) / 1000) + 60;
+    if (m_lock->tryAcquire(m_plan.target, ttl, &why)) {
+        return true;
+    }
+    why += QStringLiteral("; nothing was sent");
+    if (audit(QStringLiteral("refused"), {}, {}, {}, QStringLiteral("refused: ") + why)) {
+        setState(State::Failed);
+        say(why);
+        Q_EMIT failed(why);
+    }
+    return false;
+}
+
+// The plan's capacity check ran on what was observed before the lock: another operator may
+// have drained a sibling since. Under the lock, wait for every source to poll afresh (two full
+// rounds: one poll may have been in flight before the lock) and plan again.
+void DrainController::recheckUnderLock()
+{
+    say(QStringLiteral("drain lock taken; checking capacity again on freshly observed state"));
+    const int start = m_monitor->completedRounds();
+    auto pollAll = [this] {
+        for (PollingSource *src : m_monitor->sources()) {
+            DrainObservation::pollNow(src);
+        }
+    };
+    auto conn = std::make_shared<QMetaObject::Connection>();
+    auto *deadline = new QTimer(this);
+    deadline->setSingleShot(true);
+    *conn = connect(m_monitor, &ClusterMonitor::roundCompleted, this, [this, start, pollAll, conn, deadline](int rounds) {
+        if (rounds < start + 2) {
+            pollAll();
+            return;
+        }
+        disconnect(*conn);
+        deadline->stop();
+        deadline->deleteLater();
+        finishRecheck();
+    });
+    connect(deadline, &QTimer::timeout, this, [this, conn, deadline] {
+        disconnect(*conn);
+        deadline->deleteLater();
+        const QString msg = QStringLiteral("the cluster could not be observed afresh within %1 s under the drain "
+                                           "lock; nothing was sent")
+                                .arg(m_verifyTimeoutMs / 1000);
+        if (audit(QStringLiteral("refused"), {}, {}, {}, QStringLiteral("refused: ") + msg)) {
+            setState(State::Failed);
+            say(msg);
+            Q_EMIT failed(msg);
+        }
+    });
+    deadline->start(m_verifyTimeoutMs);
+    pollAll();
+}
+
+void DrainController::finishRecheck()
+{
+    if (m_state != State::Running || !m_monitor) {
+        return;
+    }
+    const DrainPlan fresh = DrainPlanner::plan(DrainPlanInputs::fromMonitor(*m_monitor), m_plan.target,
+        m_plan.forced ? DrainForce::LastHealthy : DrainForce::No);
+    QStringList capacity;
+    for (const DrainCapacity &c : fresh.capacity) {
+        capacity << c.text;
+    }
+    const bool newlyLast = fresh.lastHealthy && !m_plan.lastHealthy;
+    const QString refusal = !fresh.refusal.isEmpty() ? fresh.refusal
+        : newlyLast ? QStringLiteral("it is now the last healthy target, which was not confirmed")
+                    : QString();
+    if (!refusal.isEmpty()) {
+        const QString msg = QStringLiteral("refused under the drain lock, on freshly observed state: %1 (%2); "
+                                           "nothing was sent")
+                                .arg(refusal, capacity.join(QStringLiteral("; ")));
+        if (audit(QStringLiteral("refused"), {}, {}, QJsonArray::fromStringList(capacity), QStringLiteral("refused: ") + msg)) {
+            setState(State::Failed);
+            say(msg);
+            Q_EMIT failed(msg);
+        }
+        return;
+    }
+    if (!audit(QStringLiteral("recheck"), {}, {}, QJsonArray::fromStringList(capacity),
+            QStringLiteral("ok under the drain lock: ") + capacity.join(QStringLiteral("; ")))) {
+        return;
+    }
     runStep(0);
 }
 
@@ -262,7 +307,10 @@ void DrainController::runDnsStep(int index, const DrainStep &step, bool inverse)
                 recs.append(rec.toJson());
             }
             if (!r.ok) {
-                stepFailed(index, step, inverse, QStringLiteral("DNS update: %1").arg(r.message));
+                // An answer with an error rcode: the server did not apply it. No answer: the
+                // UPDATE may have been applied and the reply lost.
+                stepFailed(index, step, inverse, QStringLiteral("DNS update: %1").arg(r.message),
+                    r.rcode >= 0 ? Applied::No : Applied::Maybe);
                 return;
             }
             if (!inverse) {
@@ -276,6 +324,9 @@ void DrainController::runDnsStep(int index, const DrainStep &step, bool inverse)
                 QStringLiteral("%1 over %2: %3").arg(inverse ? QStringLiteral("re-added") : QStringLiteral("removed"),
                     r.transport, r.message));
         });
+        if (!writeIntent(index, step, inverse)) {
+            return;
+        }
         if (inverse) {
             up->addRecords(step.records);
         } else {
@@ -339,6 +390,9 @@ void DrainController::runLbStep(int index, const DrainStep &step, bool inverse)
     } else {
         done.server = slot;
     }
+    if (!writeIntent(index, done, inverse)) {
+        return;
+    }
     HaproxyRuntimeClient *client = rt->client();
     const quint64 id = client->setServerState(done.backend, done.server,
         inverse ? HaproxyAdminAction::Ready : HaproxyAdminAction::Drain);
@@ -350,12 +404,12 @@ void DrainController::runLbStep(int index, const DrainStep &step, bool inverse)
             }
             disconnect(*conn);
             if (!r.ok) {
+                // HAProxy's own error text: not applied. A transport error (no reply, reset):
+                // the command may have been applied.
                 stepFailed(index, done, inverse,
-                    QStringLiteral("HAProxy: %1").arg(r.error.isError() ? r.error.toString() : r.reply));
+                    QStringLiteral("HAProxy: %1").arg(r.error.isError() ? r.error.toString() : r.reply),
+                    r.error.isError() ? Applied::Maybe : Applied::No);
                 return;
-            }
-            if (!inverse) {
-                m_done.append(done);
             }
             stepSent(index, done, inverse, status, inverse ? QStringLiteral("ready") : QStringLiteral("drain"),
                 QStringLiteral("sent '%1'").arg(r.command));
@@ -367,6 +421,9 @@ void DrainController::runSidecarStep(int index, const DrainStep &step, bool inve
     if (m_envoy) {
         m_envoy->deleteLater();
     }
+    if (!writeIntent(index, step, inverse)) {
+        return;
+    }
     m_envoy = new EnvoyAdminClient(step.sidecar, step.adminUrl, nullptr, this);
     const quint64 id = inverse ? m_envoy->healthcheckOk() : m_envoy->healthcheckFail();
     connect(m_envoy, &EnvoyAdminClient::operationFinished, this,
@@ -375,11 +432,12 @@ void DrainController::runSidecarStep(int index, const DrainStep &step, bool inve
                 return;
             }
             if (!r.ok) {
-                stepFailed(index, step, inverse, QStringLiteral("Envoy %1: %2").arg(step.sidecar, r.error.toString()));
+                // A 4xx answer: Envoy refused it. Anything else (no reply, a reply cut off or
+                // too long, a 5xx from something in between): it may have been applied.
+                const bool refused = r.httpStatus >= 400 && r.httpStatus < 500;
+                stepFailed(index, step, inverse, QStringLiteral("Envoy %1: %2").arg(step.sidecar, r.error.toString()),
+                    refused ? Applied::No : Applied::Maybe);
                 return;
-            }
-            if (!inverse) {
-                m_done.append(step);
             }
             stepSent(index, step, inverse, step.sidecarStateBefore,
                 inverse ? QStringLiteral("healthcheck ok") : QStringLiteral("healthcheck fail"),
@@ -390,8 +448,12 @@ void DrainController::runSidecarStep(int index, const DrainStep &step, bool inve
 void DrainController::stepSent(int index, const DrainStep &step, bool inverse, const QJsonValue &before,
     const QJsonValue &after, const QString &how)
 {
-    if (!inverse && step.kind == DrainStepKind::DnsRemove) {
-        m_done.append(step);
+    if (!inverse) {
+        m_uncertain.remove(AuditReader::stepKey(step));
+        if (!std::any_of(m_done.cbegin(), m_done.cend(),
+                [&](const DrainStep &d) { return AuditReader::stepKey(d) == AuditReader::stepKey(step); })) {
+            m_done.append(step); // a step that needed no command
+        }
     }
     const QString kind = DrainStep::kindName(step.kind);
     const QJsonObject detail{{QStringLiteral("index"), index}, {QStringLiteral("drainStep"), step.toJson()}};
@@ -400,118 +462,9 @@ void DrainController::stepSent(int index, const DrainStep &step, bool inverse, c
         return;
     }
     say(how);
-    const QString key = m_plan.target;
-    PollingSource *source = nullptr;
-    Check check;
-    switch (step.kind) {
-    case DrainStepKind::DnsRemove: {
-        DnsDiscoverySource *dns = m_monitor ? m_monitor->dnsSource() : nullptr;
-        source = dns;
-        check = [dns, step, inverse](QString *obs) {
-            const DnsDiscoverySnapshot snap = dns->snapshot();
-            QStringList wrong;
-            QString staleWhy;
-            for (const DnsUpdateRecord &r : step.records) {
-                if (dnsLists(snap, r, &staleWhy) == inverse) {
-                    continue;
-                }
-                wrong << r.toString();
-            }
-            if (!staleWhy.isEmpty()) {
-                *obs = QStringLiteral("DNS answer is stale: %1").arg(staleWhy);
-                return false;
-            }
-            *obs = wrong.isEmpty()
-                ? QStringLiteral("DNS answers %1 the record(s) (query at %2)")
-                      .arg(inverse ? QStringLiteral("list") : QStringLiteral("no longer list"),
-                          snap.taken.toString(Qt::ISODate))
-                : QStringLiteral("DNS still answers %1 for: %2")
-                      .arg(inverse ? QStringLiteral("without") : QStringLiteral("with"),
-                          wrong.join(QStringLiteral(", ")));
-            return wrong.isEmpty();
-        };
-        break;
-    }
-    case DrainStepKind::LbDrain: {
-        auto *rt = qobject_cast<HaproxyRuntimeSource *>(m_monitor->loadBalancerSource(step.loadBalancer));
-        source = rt;
-        check = [rt, step, inverse, key](QString *obs) {
-            if (rt->status() == PollingSource::Status::Failing || !rt->hasSnapshot()) {
-                *obs = QStringLiteral("load balancer %1 unreachable: %2").arg(step.loadBalancer, rt->lastError().message);
-                return false;
-            }
-            const HaproxySnapshot &snap = rt->snapshot();
-            const HaproxyStatProxy *px = snap.stat.proxy(step.backend, HaproxyStatProxy::Type::Backend);
-            const HaproxyStatServer *holder = nullptr;
-            const HaproxyStatServer *slot = nullptr;
-            for (const HaproxyStatServer &s : px ? px->servers : QList<HaproxyStatServer>()) {
-                if (s.key() == key) {
-                    holder = &s;
-                }
-                if (s.name == step.server) {
-                    slot = &s;
-                }
-            }
-            quint32 slotAdmin = 0;
-            for (const HaproxyServerState &st : snap.serversState.servers) {
-                if (st.backend == step.backend && st.name == step.server) {
-                    slotAdmin = st.adminState;
-                }
-            }
-            if (!inverse) {
-                if (holder && holder->state == HaproxyServerStatus::Drain) {
-                    *obs = QStringLiteral("HAProxy shows %1/%2 %3").arg(step.backend, holder->name, holder->status);
-                    return true;
-                }
-                if (!holder || holder->state == HaproxyServerStatus::Maint) {
-                    *obs = QStringLiteral("HAProxy no longer routes to %1: %2").arg(key,
-                        holder ? QStringLiteral("%1/%2 %3").arg(step.backend, holder->name, holder->status)
-                               : QStringLiteral("no %1 server holds it any more%2").arg(step.backend,
-                                     step.dnsFed ? QStringLiteral(" (DNS-fed slot dropped after the record removal)")
-                                                 : QString()));
-                    return true;
-                }
-                *obs = QStringLiteral("HAProxy still shows %1/%2 %3").arg(step.backend, holder->name, holder->status);
-                return false;
-            }
-            const bool slotClear = step.server.isEmpty() || !(slotAdmin & (AdminForcedDrain | AdminForcedMaint));
-            if (!slotClear) {
-                *obs = QStringLiteral("HAProxy slot %1/%2 still carries %3").arg(step.backend, step.server,
-                    slot ? slot->status : QString());
-                return false;
-            }
-            Q_UNUSED(slot);
-            if (step.dnsFed && !holder) {
-                // The slot is clear; HAProxy gets the address back from DNS after the record
-                // is re-added (checked once the DNS step is undone).
-                *obs = QStringLiteral("HAProxy slot %1/%2 has no forced drain any more").arg(step.backend, step.server);
-                return true;
-            }
-            if (holder && holder->state != HaproxyServerStatus::Drain && holder->state != HaproxyServerStatus::Maint) {
-                *obs = QStringLiteral("HAProxy shows %1/%2 %3").arg(step.backend, holder->name, holder->status);
-                return true;
-            }
-            *obs = QStringLiteral("HAProxy shows %1").arg(holder ? holder->status : QStringLiteral("no server for %1").arg(key));
-            return false;
-        };
-        break;
-    }
-    case DrainStepKind::SidecarFail: {
-        EnvoyAdminSource *src = m_monitor ? m_monitor->sidecarSource(step.sidecar) : nullptr;
-        source = src;
-        check = [src, step, inverse](QString *obs) {
-            if (!src->hasSnapshot() || src->status() == PollingSource::Status::Failing) {
-                *obs = QStringLiteral("sidecar %1 unreachable").arg(step.sidecar);
-                return false;
-            }
-            const EnvoyServerInfo info = src->snapshot().serverInfo;
-            *obs = QStringLiteral("/server_info of %1 says %2").arg(step.sidecar, info.stateName);
-            return inverse ? info.state == EnvoyServerInfo::State::Live
-                           : info.state == EnvoyServerInfo::State::Draining;
-        };
-        break;
-    }
-    }
+    const DrainObservation observation = DrainObservation::forStep(m_monitor, step, inverse, m_plan.target);
+    PollingSource *source = observation.source;
+    const Check check = observation.check;
     if (!source) {
         stepFailed(index, step, inverse, QStringLiteral("no source observes this layer"));
         return;
@@ -538,11 +491,73 @@ void DrainController::stepSent(int index, const DrainStep &step, bool inverse, c
         });
 }
 
-void DrainController::stepFailed(int index, const DrainStep &step, bool inverse, const QString &reason)
+bool DrainController::writeIntent(int index, const DrainStep &step, bool inverse)
+{
+    // Write-ahead: what is about to be sent, and what undo must do, is on disk before the
+    // command leaves. A crash or a lost reply after this leaves a record undo acts on.
+    const QString kind = DrainStep::kindName(step.kind);
+    QString undoText;
+    switch (step.kind) {
+    case DrainStepKind::DnsRemove: undoText = QStringLiteral("re-add the record(s) if absent"); break;
+    case DrainStepKind::LbDrain:
+        undoText = QStringLiteral("set server %1/%2 state ready").arg(step.backend, step.server);
+        break;
+    case DrainStepKind::SidecarFail:
+        undoText = QStringLiteral("POST %1/healthcheck/ok").arg(step.adminUrl.toString());
+        break;
+    }
+    const QJsonObject detail{{QStringLiteral("index"), index}, {QStringLiteral("drainStep"), step.toJson()},
+        {QStringLiteral("undo"), inverse ? QString() : undoText}};
+    const QString consequence = m_done.isEmpty() || inverse
+        ? QStringLiteral("nothing was sent for %1").arg(kind)
+        : QStringLiteral("nothing was sent for %1; %2 step(s) already done can be undone").arg(kind).arg(m_done.size());
+    if (!audit(inverse ? QStringLiteral("undo-intent") : QStringLiteral("intent"), kind, {}, {},
+            QStringLiteral("about to send"), detail, consequence)) {
+        if (inverse) {
+            m_undoOk = false;
+        }
+        return false;
+    }
+    if (!inverse) {
+        const QString key = AuditReader::stepKey(step);
+        if (!std::any_of(m_done.cbegin(), m_done.cend(),
+                [&](const DrainStep &d) { return AuditReader::stepKey(d) == key; })) {
+            m_done.append(step);
+        }
+        m_uncertain.insert(key);
+    }
+    return true;
+}
+
+QStringList DrainController::uncertainLayers() const
+{
+    QStringList out;
+    for (const DrainStep &s : m_done) {
+        if (m_uncertain.contains(AuditReader::stepKey(s))) {
+            out << DrainStep::kindName(s.kind);
+        }
+    }
+    return out;
+}
+
+void DrainController::stepFailed(int index, const DrainStep &step, bool inverse, const QString &reason, Applied applied)
 {
     const QString kind = DrainStep::kindName(step.kind);
+    const QString stepKey = AuditReader::stepKey(step);
+    const bool intended = m_uncertain.contains(stepKey);
+    if (!inverse && intended && applied == Applied::No) {
+        // The server said no: the intent is void.
+        m_uncertain.remove(stepKey);
+        m_done.erase(std::remove_if(m_done.begin(), m_done.end(),
+                         [&](const DrainStep &d) { return AuditReader::stepKey(d) == stepKey; }),
+            m_done.end());
+    }
+    QJsonObject detail{{QStringLiteral("index"), index}, {QStringLiteral("drainStep"), step.toJson()}};
+    if (intended) {
+        detail.insert(QStringLiteral("notApplied"), applied == Applied::No);
+    }
     if (!audit(inverse ? QStringLiteral("undo-failed") : QStringLiteral("failed"), kind, {}, {},
-            QStringLiteral("failed: ") + reason, QJsonObject{{QStringLiteral("index"), index}})) {
+            QStringLiteral("failed: ") + reason, detail)) {
         return;
     }
     Q_EMIT stepFinished(index, false, reason);
@@ -554,9 +569,15 @@ void DrainController::stepFailed(int index, const DrainStep &step, bool inverse,
         return;
     }
     setState(State::Failed);
-    const QString msg = m_done.isEmpty()
-        ? QStringLiteral("%1 failed: %2; nothing was changed").arg(kind, reason)
-        : QStringLiteral("%1 failed: %2; %3 step(s) already done can be undone").arg(kind, reason).arg(m_done.size());
+    QString msg;
+    if (intended && applied == Applied::Maybe) {
+        msg = QStringLiteral("%1 failed: %2; the change MAY HAVE HAPPENED (no answer): it is recorded, "
+                             "and undo puts it back idempotently").arg(kind, reason);
+    } else if (m_done.isEmpty()) {
+        msg = QStringLiteral("%1 failed: %2; nothing was changed").arg(kind, reason);
+    } else {
+        msg = QStringLiteral("%1 failed: %2; %3 step(s) already done can be undone").arg(kind, reason).arg(m_done.size());
+    }
     say(msg);
     Q_EMIT failed(msg);
 }
@@ -590,14 +611,14 @@ void DrainController::awaitObservation(PollingSource *source, Check check, std::
             return;
         }
         *last = obs;
-        QTimer::singleShot(300, source, [source] { pollForVerification(source); });
+        QTimer::singleShot(300, source, [source] { DrainObservation::pollNow(source); });
     });
     m_waits << connect(m_waitTimer.get(), &QTimer::timeout, this, [finish, onTimeout, last] {
         finish();
         onTimeout(last->isEmpty() ? QStringLiteral("no poll finished") : *last);
     });
     m_waitTimer->start(m_verifyTimeoutMs);
-    pollForVerification(source);
+    DrainObservation::pollNow(source);
 }
 
 void DrainController::startWatch()
@@ -720,6 +741,11 @@ void DrainController::undo()
     }
     m_undoOk = true;
     m_undoProblems.clear();
+    m_undoMaybe = uncertainLayers();
+    if (!takeLock()) {
+        Q_EMIT undoFinished(false, m_lastMessage);
+        return;
+    }
     if (!audit(QStringLiteral("undo"), {}, {}, {},
             QStringLiteral("started: %1 step(s) to put back").arg(m_undoQueue.size()))) {
         return;
@@ -786,11 +812,26 @@ void DrainController::nextUndo()
             return;
         }
     }
+    const QStringList maybe = m_undoMaybe;
     m_done.clear();
-    const QString result = m_undoOk ? QStringLiteral("ok: everything put back and observed")
-                                    : QStringLiteral("failed: ") + m_undoProblems.join(QStringLiteral("; "));
+    m_uncertain.clear();
+    QString result = m_undoOk ? QStringLiteral("ok: everything put back and observed")
+                              : QStringLiteral("failed: ") + m_undoProblems.join(QStringLiteral("; "));
+    if (!maybe.isEmpty()) {
+        result += QStringLiteral(" (%1 may have happened: put back idempotently)").arg(maybe.join(QStringLiteral(", ")));
+    }
     if (!audit(m_undoOk ? QStringLiteral("undone") : QStringLiteral("undo-failed"), {}, {}, {}, result)) {
         return;
+    }
+    if (m_undoOk && !m_legacyLog.isEmpty()) {
+        // Close the drain in the legacy log too, so it is not offered for undo again.
+        AuditEntry e;
+        e.event = QStringLiteral("undone");
+        e.profile = m_plan.profileName;
+        e.target = m_plan.target;
+        e.result = QStringLiteral("ok: undone from here; recorded in %1").arg(m_audit->filePath());
+        AuditLog(m_legacyLog).append(e);
+        m_legacyLog.clear();
     }
     setState(m_undoOk ? State::Undone : State::Failed);
     say(result);
@@ -807,50 +848,55 @@ bool DrainController::loadFromAudit(const QString &target, QString *why)
     m_plan.target = key;
     m_plan.profileName = m_monitor ? m_monitor->profile().name : QString();
     m_done.clear();
-    QFile f(m_audit ? m_audit->filePath() : QString());
-    if (!f.open(QIODevice::ReadOnly)) {
-        *why = QStringLiteral("no audit log to undo from (%1)").arg(f.fileName());
-        return false;
+    m_uncertain.clear();
+    m_legacyLog.clear();
+    // The cluster's log first; then the log its display name selected before logs were keyed
+    // by cluster identity, so that drains written then can still be undone.
+    QStringList paths{m_audit ? m_audit->filePath() : QString()};
+    if (m_audit && !m_audit->legacyFilePath().isEmpty() && m_audit->legacyFilePath() != paths.first()
+        && QFileInfo::exists(m_audit->legacyFilePath())) {
+        paths << m_audit->legacyFilePath();
     }
-    const AuditVerifyResult v = AuditLog::verify(f.fileName());
-    if (!v.ok()) {
-        *why = QStringLiteral("the audit log %1 is not intact (%2); refusing to undo from it")
-                   .arg(f.fileName(), v.problems.first().what);
-        return false;
-    }
-    QList<DrainStep> steps;
-    QDateTime removedAt;
-    while (!f.atEnd()) {
-        const QJsonObject o = QJsonDocument::fromJson(f.readLine()).object();
-        if (o.value(QStringLiteral("target")).toString() != key) {
+    bool anyLog = false;
+    for (const QString &path : std::as_const(paths)) {
+        const AuditScan scan = AuditReader::scan(path);
+        if (scan.missing) {
             continue;
         }
-        const QString event = o.value(QStringLiteral("event")).toString();
-        // Only a completed undo closes a drain. A later plan (a dry run, a refused or repeated
-        // drain of the same target) changes nothing, so the steps done before it still stand.
-        if (event == u"undone") {
-            steps.clear();
-        } else if (event == u"step") {
-            const QJsonObject stepJson =
-                o.value(QStringLiteral("detail")).toObject().value(QStringLiteral("drainStep")).toObject();
-            const auto s = DrainStep::fromJson(stepJson);
-            const bool seen = s && std::any_of(steps.cbegin(), steps.cend(),
-                [&](const DrainStep &d) { return d.toJson() == s->toJson(); });
-            if (s && !seen) {
-                steps.append(*s);
-                if (s->kind == DrainStepKind::DnsRemove) {
-                    removedAt = QDateTime::fromString(o.value(QStringLiteral("time")).toString(), Qt::ISODateWithMs);
+        anyLog = true;
+        if (!scan.verify.ok()) {
+            const auto &p = scan.verify.problems.first();
+            *why = QStringLiteral("the audit log %1 is not intact (line %2: %3); refusing to undo from it")
+                       .arg(path)
+                       .arg(p.line)
+                       .arg(p.what);
+            return false;
+        }
+        for (const OpenDrain &d : scan.drains) {
+            if (d.target != key) {
+                continue;
+            }
+            // Steps whose outcome was never written may have happened: they are undone like the
+            // others (idempotently) and verified by observation.
+            m_done = d.steps;
+            for (const DrainStep &s : d.steps) {
+                if (d.uncertainLayers.contains(DrainStep::kindName(s.kind))) {
+                    m_uncertain.insert(AuditReader::stepKey(s));
                 }
             }
+            m_dnsRemovedAt = d.dnsRemovedAt;
+            if (path != paths.first()) {
+                m_legacyLog = path;
+            }
+            return true;
         }
     }
-    if (steps.isEmpty()) {
-        *why = QStringLiteral("the audit log shows no drain of %1 that is not undone yet").arg(key);
+    if (!anyLog) {
+        *why = QStringLiteral("no audit log to undo from (%1)").arg(paths.join(QStringLiteral(", ")));
         return false;
     }
-    m_done = steps;
-    m_dnsRemovedAt = removedAt;
-    return true;
+    *why = QStringLiteral("the audit log shows no drain of %1 that is not undone yet").arg(key);
+    return false;
 }
 
 } // namespace hopscope

@@ -6,6 +6,7 @@
 
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 #include <QTimer>
 
 #include <functional>
@@ -15,6 +16,7 @@ namespace hopscope {
 
 class ClusterMonitor;
 class DnsUpdater;
+class DrainLock;
 class EnvoyAdminClient;
 class PollingSource;
 class SecretResolver;
@@ -34,7 +36,10 @@ struct DrainCountdown
 // then counts down LB sessions, sidecar connections and the DNS stale window to "safe to stop".
 // Undo applies the exact inverse of the steps done and verifies it the same way. Every plan,
 // confirmation, step, verification, failure and undo is written to the AuditLog (fsync'd) before
-// it is reported. Lives on the GUI (or CLI main) thread; all I/O is asynchronous.
+// it is reported; each step's intent is written before its command is sent (write-ahead), so a
+// lost reply or a crash leaves a "may have happened" record that undo acts on. Steps and undo
+// run under the cluster's DrainLock, and the capacity check runs again under it on freshly
+// polled state. Lives on the GUI (or CLI main) thread; all I/O is asynchronous.
 class DrainController : public QObject
 {
     Q_OBJECT
@@ -57,6 +62,9 @@ public:
     QString lastMessage() const { return m_lastMessage; }
     DrainCountdown countdown() const { return m_countdown; }
     QList<DrainStep> doneSteps() const { return m_done; }
+    // Layers ("dns-remove", ...) of doneSteps() whose command may have happened: the intent was
+    // written, the outcome never was (lost reply, crash). Undo treats them as applied.
+    QStringList uncertainLayers() const;
 
     void setVerifyTimeoutMs(int ms) { m_verifyTimeoutMs = ms; }
     void setWatchTimeoutMs(int ms) { m_watchTimeoutMs = ms; }
@@ -95,15 +103,25 @@ private:
     using Check = std::function<bool(QString *observation)>;
     void setState(State s);
     void say(const QString &message);
+    // Appends one record; on failure stops (state Failed) and says where and why the log could
+    // not be written, then `consequence` ("nothing was sent for lb-drain").
     bool audit(const QString &event, const QString &step, const QJsonValue &before,
-        const QJsonValue &after, const QString &result, const QJsonObject &detail = {});
+        const QJsonValue &after, const QString &result, const QJsonObject &detail = {},
+        const QString &consequence = {});
+    // Was a failed command applied? No: the server answered no. Maybe: no (complete) answer.
+    enum class Applied { No, Maybe };
+    bool writeIntent(int index, const DrainStep &step, bool inverse);
+    bool takeLock();
+    void recheckUnderLock();
+    void finishRecheck();
     void runStep(int index);
     void runDnsStep(int index, const DrainStep &step, bool inverse);
     void runLbStep(int index, const DrainStep &step, bool inverse);
     void runSidecarStep(int index, const DrainStep &step, bool inverse);
     void stepSent(int index, const DrainStep &step, bool inverse, const QJsonValue &before,
         const QJsonValue &after, const QString &how);
-    void stepFailed(int index, const DrainStep &step, bool inverse, const QString &reason);
+    void stepFailed(int index, const DrainStep &step, bool inverse, const QString &reason,
+        Applied applied = Applied::No);
     void awaitObservation(PollingSource *source, Check check, std::function<void(QString)> onOk,
         std::function<void(QString)> onTimeout);
     void startWatch();
@@ -121,6 +139,7 @@ private:
     bool m_confirmed = false;
     int m_current = -1;
     QList<DrainStep> m_done;      // in the order done
+    QSet<QString> m_uncertain;    // AuditReader::stepKey of the m_done steps that may have happened
     QList<DrainStep> m_undoQueue; // reverse order while undoing
     QDateTime m_dnsRemovedAt;
     int m_dnsTtl = 0;
@@ -132,11 +151,14 @@ private:
     QTimer m_watchDeadline;
     QList<QMetaObject::Connection> m_waits;
     std::unique_ptr<QTimer> m_waitTimer;
+    std::unique_ptr<DrainLock> m_lock; // the cluster's drain lock, held while Running/Undoing
     QPointer<SecretResolver> m_secrets;
     QPointer<DnsUpdater> m_updater;
     QPointer<EnvoyAdminClient> m_envoy;
     bool m_undoOk = true;
     QStringList m_undoProblems;
+    QStringList m_undoMaybe; // uncertainLayers() when the undo started
+    QString m_legacyLog;     // the pre-identity log the loaded drain came from
 };
 
 } // namespace hopscope

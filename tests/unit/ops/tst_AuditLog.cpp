@@ -2,6 +2,7 @@
 // reordered, removed or cut-off lines; a line written right before SIGKILL must be on disk.
 
 #include "ops/AuditLog.h"
+#include "profile/ClusterProfile.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -72,6 +73,7 @@ private Q_SLOTS:
     void lineSurvivesSigkill();
     void unwritableDirectoryIsAnError();
     void profileNamesBecomeSafeFileNames();
+    void logIsKeyedByClusterNotName();
 };
 
 void tst_AuditLog::chainIsIntactAfterAppends()
@@ -223,10 +225,49 @@ void tst_AuditLog::unwritableDirectoryIsAnError()
 void tst_AuditLog::profileNamesBecomeSafeFileNames()
 {
     qputenv("HOPSCOPE_AUDIT_DIR", "/tmp/hs-audit");
-    QCOMPARE(AuditLog::pathForProfile(QStringLiteral("demo (loopback)")),
+    QCOMPARE(AuditLog::legacyPathForProfile(QStringLiteral("demo (loopback)")),
         QStringLiteral("/tmp/hs-audit/demo_loopback_.audit.jsonl"));
-    QCOMPARE(AuditLog::pathForProfile(QStringLiteral("../../etc/passwd")),
+    QCOMPARE(AuditLog::legacyPathForProfile(QStringLiteral("../../etc/passwd")),
         QStringLiteral("/tmp/hs-audit/profile.._.._etc_passwd.audit.jsonl"));
+    qunsetenv("HOPSCOPE_AUDIT_DIR");
+}
+
+void tst_AuditLog::logIsKeyedByClusterNotName()
+{
+    qputenv("HOPSCOPE_AUDIT_DIR", "/tmp/hs-audit");
+    auto cluster = [](const QString &name, const QString &dns, const QString &runtime) {
+        ClusterProfile p;
+        p.name = name;
+        p.dnsServers.append(*HostPort::parse(dns, 53));
+        LoadBalancerSpec lb;
+        lb.id = QStringLiteral("internal-lb");
+        lb.kind = QStringLiteral("haproxy");
+        lb.runtime = RuntimeEndpoint::parse(runtime);
+        p.loadBalancers.append(lb);
+        return p;
+    };
+    // Three names that sanitise to one file name, three clusters: three logs.
+    const ClusterProfile a = cluster(QStringLiteral("demo (loopback)"), QStringLiteral("127.0.0.1:5301"),
+        QStringLiteral("tcp:127.0.0.1:9001"));
+    const ClusterProfile b = cluster(QStringLiteral("demo [loopback]"), QStringLiteral("127.0.0.1:5302"),
+        QStringLiteral("tcp:127.0.0.1:9002"));
+    const ClusterProfile c = cluster(QStringLiteral("demo loopback!"), QStringLiteral("127.0.0.1:5301"),
+        QStringLiteral("tcp:127.0.0.1:9002"));
+    QCOMPARE(AuditLog::legacyPathForProfile(a.name), AuditLog::legacyPathForProfile(b.name));
+    QVERIFY(AuditLog::pathForProfile(a) != AuditLog::pathForProfile(b));
+    QVERIFY(AuditLog::pathForProfile(a) != AuditLog::pathForProfile(c));
+    QVERIFY(AuditLog::pathForProfile(b) != AuditLog::pathForProfile(c));
+    // Renaming a profile keeps its log; so does listing its endpoints in another order.
+    ClusterProfile renamed = a;
+    renamed.name = QStringLiteral("production-ish");
+    QCOMPARE(AuditLog::pathForProfile(renamed), AuditLog::pathForProfile(a));
+    ClusterProfile two = a;
+    two.dnsServers.append(*HostPort::parse(QStringLiteral("127.0.0.2:53"), 53));
+    ClusterProfile swapped = two;
+    std::reverse(swapped.dnsServers.begin(), swapped.dnsServers.end());
+    QCOMPARE(AuditLog::pathForProfile(swapped), AuditLog::pathForProfile(two));
+    // The old name-keyed log stays reachable for drains written before.
+    QCOMPARE(AuditLog(a).legacyFilePath(), AuditLog::legacyPathForProfile(a.name));
     qunsetenv("HOPSCOPE_AUDIT_DIR");
 }
 

@@ -147,7 +147,7 @@ size_t tasksHash(const ServiceNode &s)
 {
     size_t h = qHash(s.targets.size());
     for (const TargetNode &t : s.targets) {
-        h = qHashMulti(h, t.key, int(t.health), t.reason, t.sidecar.isEmpty());
+        h = qHashMulti(h, t.key, int(t.health), t.reason, t.sidecar.isEmpty(), t.openDrain);
     }
     return h;
 }
@@ -182,12 +182,13 @@ void ServiceGraphModel::setTopology(const Topology &topology)
                 QVariantList tasks;
                 tasks.reserve(s->targets.size());
                 for (const TargetNode &t : s->targets) {
-                    tasks.append(QVariantMap{{QStringLiteral("key"), t.key},
-                                             {QStringLiteral("label"), t.key},
-                                             {QStringLiteral("health"), healthName(t.health)},
-                                             {QStringLiteral("icon"), healthIcon(t.health)},
-                                             {QStringLiteral("reason"), t.reason},
-                                             {QStringLiteral("sidecar"), !t.sidecar.isEmpty()}});
+                    tasks.append(QVariantMap { { QStringLiteral("key"), t.key },
+                        { QStringLiteral("label"), t.key },
+                        { QStringLiteral("health"), healthName(t.health) },
+                        { QStringLiteral("icon"), healthIcon(t.health) },
+                        { QStringLiteral("reason"), t.reason },
+                        { QStringLiteral("sidecar"), !t.sidecar.isEmpty() },
+                        { QStringLiteral("openDrain"), t.openDrain } });
                 }
                 m_taskHash[row] = hash;
                 if (tasks != node.tasks) {

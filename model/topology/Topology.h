@@ -39,6 +39,12 @@ struct TargetNode
     QString lbServer;  // "be_serviceb/b2" (display only)
     std::optional<qint64> meshActiveConnections;
     std::optional<qint64> meshRequestsTotal;
+
+    // An open drain in the audit log (the operator took it out and has not put it back): shown
+    // as drained even when no source lists it any more, with Undrain offered.
+    bool openDrain = false;
+    QString drainedBy;
+    QDateTime drainedSince;
 };
 
 struct ServiceNode
@@ -50,7 +56,8 @@ struct ServiceNode
     QList<TargetNode> targets; // sorted by key
     Health health = Health::Unknown;
     QString summary; // "1 of 2 healthy", "no data yet", "1 known · internal-lb unreachable"
-    int healthyCount = 0;
+    int healthyCount = 0; // serving targets (open drains not counted)
+    int drainedCount = 0; // targets with an open drain (not counted in "N of M healthy")
     QString dnsError; // why the last DNS query failed, if it did
 };
 

@@ -1,3 +1,5 @@
+// Over 500 lines: build() is one pass in the order the sources are merged (DNS, LBs, sidecars,
+// fold, edges); splitting it would scatter that order. Open drains live in OpenDrains.
 #include "TopologyBuilder.h"
 
 #include <QHostAddress>
@@ -482,34 +484,44 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
         }
         s.dnsError = dnsErrors.value(spec.id);
         s.targets = table.take(spec.id); // QMap order: sorted by key
-        int conflicts = 0, stale = 0, unknown = 0, down = 0;
         for (TargetNode &target : s.targets) {
             const FoldedHealth f = HealthFolder::fold(target.observations);
             target.health = f.health;
             target.reason = f.reason;
-            s.healthyCount += isServing(f.health) ? 1 : 0;
-            conflicts += f.health == Health::Conflict;
-            stale += f.health == Health::Stale;
-            unknown += f.health == Health::Unknown;
-            down += f.health == Health::Down;
         }
-        const int n = int(s.targets.size());
+        // Open drains: marked targets read drained; those no source lists any more stay.
+        s.drainedCount = OpenDrains::apply(s, in.drains, [&](const QString &key) {
+            const QString owner = table.serviceWithKey(key);
+            return !owner.isEmpty() && owner != spec.id;
+        });
+        int conflicts = 0, stale = 0, unknown = 0, down = 0;
+        for (const TargetNode &target : std::as_const(s.targets)) {
+            if (target.openDrain) {
+                continue; // out of rotation on purpose: neither capacity nor a fault
+            }
+            const Health h = target.health;
+            s.healthyCount += isServing(h) ? 1 : 0;
+            conflicts += h == Health::Conflict;
+            stale += h == Health::Stale;
+            unknown += h == Health::Unknown;
+            down += h == Health::Down;
+        }
+        const int n = int(s.targets.size()) - s.drainedCount;
         const QStringList gaps = membershipGaps.value(spec.id);
         // An LB that never answered: only the members other sources found are known.
         const bool partlyKnown = std::any_of(
             gaps.cbegin(), gaps.cend(), [](const QString &g) { return !g.endsWith(u" stale"); });
-        if (n == 0) {
+        if (n == 0 && s.drainedCount > 0) {
+            s.health = Health::Drained;
+            s.summary = QStringLiteral("none in rotation");
+        } else if (n == 0) {
             s.health = s.dnsError.isEmpty() ? Health::Unknown : Health::Stale;
             s.summary = s.dnsError.isEmpty() ? QStringLiteral("no data yet")
                                              : QStringLiteral("no targets: ") + s.dnsError;
         } else {
-            if (partlyKnown) {
-                s.summary = s.healthyCount == n
-                    ? QStringLiteral("%1 known").arg(n)
-                    : QStringLiteral("%1 of %2 known healthy").arg(s.healthyCount).arg(n);
-            } else {
-                s.summary = QStringLiteral("%1 of %2 healthy").arg(s.healthyCount).arg(n);
-            }
+            // Partly known (an LB never answered): how many are known; the chips show their health.
+            s.summary = partlyKnown ? QStringLiteral("%1 known").arg(n)
+                                    : QStringLiteral("%1 of %2 healthy").arg(s.healthyCount).arg(n);
             if (conflicts > 0) {
                 s.health = Health::Conflict;
             } else if (stale == n) {
@@ -518,7 +530,7 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
                 s.health = Health::Unknown;
             } else if (s.healthyCount == n) {
                 const bool allHealthy = std::all_of(s.targets.cbegin(), s.targets.cend(),
-                                                    [](const TargetNode &x) { return x.health == Health::Healthy; });
+                    [](const TargetNode &x) { return x.openDrain || x.health == Health::Healthy; });
                 s.health = allHealthy ? Health::Healthy : Health::Degraded;
             } else if (s.healthyCount == 0) {
                 s.health = down > 0 ? Health::Down : (stale > 0 ? Health::Stale : Health::Unknown);
@@ -526,7 +538,11 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
                 s.health = Health::Degraded;
             }
         }
-        if (!gaps.isEmpty()) {
+        if (s.drainedCount > 0) {
+            s.summary += QStringLiteral(" · %1 drained").arg(s.drainedCount);
+        }
+        // (Nothing known and no LB failed yet: "no data yet" says it all.)
+        if (!gaps.isEmpty() && (n > 0 || gapFromFailure.value(spec.id))) {
             s.summary += QStringLiteral(" · ") + gaps.join(QStringLiteral(", "));
             // Members may be missing: never healthy, and a fresh start no more optimistic than a
             // long-running window that kept the LB's last answer as stale.

@@ -79,18 +79,27 @@ QJsonObject TopologyJson::toJson(const Topology &t)
                                {QStringLiteral("lbSessions"), optionalNumber(n.lbSessions)},
                                {QStringLiteral("meshActiveConnections"), optionalNumber(n.meshActiveConnections)},
                                {QStringLiteral("sources"), sources}};
+            if (n.openDrain) {
+                // Added key: an open drain from the audit log (health reads "drained").
+                target[QStringLiteral("drain")]
+                    = QJsonObject { { QStringLiteral("by"), n.drainedBy },
+                          { QStringLiteral("since"), timeOrNull(n.drainedSince) } };
+            }
             targets.append(target);
         }
-        services.append(QJsonObject{{QStringLiteral("id"), s.id},
-                                    {QStringLiteral("name"), s.name},
-                                    {QStringLiteral("dns"), s.dnsName.isEmpty() ? QJsonValue(QJsonValue::Null)
-                                                                                : QJsonValue(QJsonObject{{QStringLiteral("name"), s.dnsName},
-                                                                                                         {QStringLiteral("type"), s.dnsType}})},
-                                    {QStringLiteral("health"), healthName(s.health)},
-                                    {QStringLiteral("summary"), s.summary},
-                                    {QStringLiteral("healthy"), s.healthyCount},
-                                    {QStringLiteral("dnsError"), s.dnsError.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s.dnsError)},
-                                    {QStringLiteral("targets"), targets}});
+        services.append(QJsonObject { { QStringLiteral("id"), s.id },
+            { QStringLiteral("name"), s.name },
+            { QStringLiteral("dns"),
+                s.dnsName.isEmpty()
+                    ? QJsonValue(QJsonValue::Null)
+                    : QJsonValue(QJsonObject { { QStringLiteral("name"), s.dnsName },
+                        { QStringLiteral("type"), s.dnsType } }) },
+            { QStringLiteral("health"), healthName(s.health) },
+            { QStringLiteral("summary"), s.summary }, { QStringLiteral("healthy"), s.healthyCount },
+            { QStringLiteral("drained"), s.drainedCount },
+            { QStringLiteral("dnsError"),
+                s.dnsError.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s.dnsError) },
+            { QStringLiteral("targets"), targets } });
     }
     QJsonArray lbs;
     for (const LoadBalancerNode &lb : t.loadBalancers) {

@@ -1,5 +1,7 @@
 #include "PeersHarness.h"
 
+#include "ops/AuditLog.h"
+#include "ops/DrainPlanner.h"
 #include "profile/ProfileStore.h"
 #include "topology/ClusterMonitor.h"
 
@@ -158,6 +160,71 @@ private Q_SLOTS:
         QVERIFY(m_monitor->topology().loadBalancers.first().reason.contains(QStringLiteral("stale since")));
         QVERIFY(m_peers.run(QStringLiteral("start"), {QStringLiteral("haproxy")}));
         QTRY_COMPARE_WITH_TIMEOUT(healthOf(QStringLiteral("user"), key), QStringLiteral("healthy"), 20000);
+    }
+
+    void snapshotListsAnOpenDrainAsDrained()
+    {
+        // An earlier drain of a serviceB task, never undone, whose task no source lists any more
+        // (an address of the demo's subnet that serves nothing).
+        const QString known = m_peers.tasks(QStringLiteral("serviceb")).first();
+        const QString target
+            = known.section(u'.', 0, 2) + QStringLiteral(".19:") + known.section(u':', 1);
+        QTemporaryDir auditDir;
+        const ProfileLoadResult r = ProfileStore::load(m_peers.profilePath());
+        QVERIFY(r.ok());
+        qputenv("HOPSCOPE_AUDIT_DIR", auditDir.path().toUtf8());
+        const auto unset = qScopeGuard([] { qunsetenv("HOPSCOPE_AUDIT_DIR"); });
+        AuditLog log(*r.profile);
+        AuditEntry plan;
+        plan.event = QStringLiteral("plan");
+        plan.profile = r.profile->name;
+        plan.target = target;
+        plan.after = QJsonObject { { QStringLiteral("capacity"),
+            QJsonArray {
+                QJsonObject { { QStringLiteral("name"), QStringLiteral("serviceB") } } } } };
+        plan.result = QStringLiteral("ok");
+        QString error;
+        QVERIFY2(log.append(plan, &error), qPrintable(error));
+        DrainStep dns;
+        dns.kind = DrainStepKind::DnsRemove;
+        dns.zone = QStringLiteral("corp.internal");
+        dns.records = { { QStringLiteral("serviceb.corp.internal."), QStringLiteral("A"),
+            target.section(u':', 0, 0), 10 } };
+        AuditEntry step = plan;
+        step.event = QStringLiteral("step");
+        step.step = QStringLiteral("dns-remove");
+        step.after = QJsonValue();
+        step.detail = QJsonObject { { QStringLiteral("drainStep"), dns.toJson() } };
+        QVERIFY2(log.append(step, &error), qPrintable(error));
+
+        QProcess cli;
+        cli.start(qEnvironmentVariable("HOPSCOPE_CLI"),
+            { QStringLiteral("snapshot"), m_peers.profilePath(), QStringLiteral("--json") });
+        QVERIFY(cli.waitForFinished(30000));
+        const QJsonObject snap = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
+        QJsonObject drained;
+        QJsonObject serviceb;
+        for (const QJsonValue &sv : snap[QStringLiteral("services")].toArray()) {
+            if (sv[QStringLiteral("id")].toString() == u"serviceb") {
+                serviceb = sv.toObject();
+                for (const QJsonValue &t : sv[QStringLiteral("targets")].toArray()) {
+                    if (t[QStringLiteral("key")].toString() == target) {
+                        drained = t.toObject();
+                    }
+                }
+            }
+        }
+        QVERIFY2(!drained.isEmpty(),
+            qPrintable(target + QStringLiteral(" missing: ")
+                + QString::fromUtf8(cli.readAllStandardError())));
+        QCOMPARE(drained[QStringLiteral("health")].toString(), QStringLiteral("drained"));
+        QCOMPARE(
+            drained[QStringLiteral("drain")][QStringLiteral("by")].toString(), AuditLog::osUser());
+        QVERIFY2(drained[QStringLiteral("reason")].toString().contains(QStringLiteral("Undrain")),
+            qPrintable(drained[QStringLiteral("reason")].toString()));
+        QVERIFY2(
+            serviceb[QStringLiteral("summary")].toString().endsWith(QStringLiteral("· 1 drained")),
+            qPrintable(serviceb[QStringLiteral("summary")].toString()));
     }
 
     void serviceBehindAnLbDownAtStartIsNotHealthy()

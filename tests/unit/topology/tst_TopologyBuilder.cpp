@@ -312,6 +312,50 @@ private Q_SLOTS:
             qPrintable(t.service(QStringLiteral("user"))->summary));
     }
 
+    void openDrainsStayAsDrainedTasks()
+    {
+        // 10.0.0.12 was drained (DNS record removed, slot gone): no source lists it any more.
+        // 10.0.0.13 was drained too but DNS still lists it. 10.0.0.11 serves.
+        Scenario s;
+        s.dnsB().records
+            = { dnsTarget(QStringLiteral("10.0.0.11")), dnsTarget(QStringLiteral("10.0.0.13")) };
+        const QDateTime since = s_now.addSecs(-300);
+        s.in.drains = { { QStringLiteral("10.0.0.12:8000"), QStringLiteral("b"), since,
+                            QStringLiteral("alice") },
+            { QStringLiteral("10.0.0.13:8000"), QStringLiteral("b"), since,
+                QStringLiteral("bob") } };
+        const Topology t = TopologyBuilder::build(profile(), s.in);
+        const TargetNode *gone = t.target(QStringLiteral("b"), QStringLiteral("10.0.0.12:8000"));
+        QVERIFY2(gone, "a drained task no source lists any more must stay in its service");
+        QCOMPARE(gone->health, Health::Drained);
+        QVERIFY(gone->openDrain);
+        QCOMPARE(gone->address, QStringLiteral("10.0.0.12"));
+        QCOMPARE(gone->port, quint16(8000));
+        const QString at = since.toLocalTime().toString(QStringLiteral("HH:mm:ss"));
+        QVERIFY2(gone->reason.contains(QStringLiteral("drained by alice at ") + at)
+                && gone->reason.contains(QStringLiteral("Undrain")),
+            qPrintable(gone->reason));
+        const TargetNode *listed = t.target(QStringLiteral("b"), QStringLiteral("10.0.0.13:8000"));
+        QCOMPARE(listed->health, Health::Drained);
+        QVERIFY2(listed->reason.contains(QStringLiteral("drained by bob"))
+                && listed->reason.contains(QStringLiteral("dns: listed")),
+            qPrintable(listed->reason));
+        const ServiceNode *b = t.service(QStringLiteral("b"));
+        QCOMPARE(b->targets.size(), 3);
+        QCOMPARE(b->targets[1].key, QStringLiteral("10.0.0.12:8000")); // in key order
+        // Drained on purpose is neither lost capacity nor a fault.
+        QCOMPARE(b->summary, QStringLiteral("1 of 1 healthy · 2 drained"));
+        QCOMPARE(b->health, Health::Healthy);
+        QCOMPARE(b->drainedCount, 2);
+        // A mark for another service's target does not move it.
+        s.in.drains.append({ QStringLiteral("10.0.0.11:8000"), QStringLiteral("user"), since,
+            QStringLiteral("carol") });
+        const Topology t2 = TopologyBuilder::build(profile(), s.in);
+        QVERIFY(!t2.target(QStringLiteral("user"), QStringLiteral("10.0.0.11:8000")));
+        QCOMPARE(t2.target(QStringLiteral("b"), QStringLiteral("10.0.0.11:8000"))->health,
+            Health::Drained);
+    }
+
     void noDataYetIsUnknownNeverHealthy()
     {
         TopologyInputs in;

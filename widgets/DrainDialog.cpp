@@ -135,9 +135,17 @@ DrainDialog::DrainDialog(ClusterMonitor *monitor, AuditLog *audit, const QString
         Q_EMIT finishedDraining(false);
     });
     connect(m_controller, &DrainController::failed, this, [this](const QString &reason) {
-        m_status->setText(tr("✖ Failed: %1").arg(reason));
+        const QStringList maybe = m_controller->uncertainLayers();
+        m_status->setText(maybe.isEmpty()
+                ? tr("✖ Failed: %1").arg(reason)
+                : tr("✖ Failed: %1\nMay have happened (sent, no answer): %2. Undo puts it back "
+                     "idempotently and checks it on the servers.")
+                      .arg(reason, maybe.join(QStringLiteral(", "))));
         m_undo->setVisible(!m_controller->doneSteps().isEmpty());
         m_undo->setEnabled(true);
+        if (!maybe.isEmpty()) {
+            m_undo->setText(tr("&Undo (incl. may-have-happened)"));
+        }
     });
     connect(m_controller, &DrainController::undoFinished, this, [this](bool ok, const QString &message) {
         m_progressSteps->addItem((ok ? QStringLiteral("✔ ") : QStringLiteral("✖ ")) + message);
@@ -159,8 +167,13 @@ DrainDialog::DrainDialog(ClusterMonitor *monitor, AuditLog *audit, const QString
         }
         m_planHeader->setText(tr("<b>Undrain %1</b>: put it back on every layer a drain took it out of.")
                                   .arg(m_target.toHtmlEscaped()));
+        const QStringList maybe = m_controller->uncertainLayers();
         for (const DrainStep &s : m_controller->doneSteps()) {
-            m_planSteps->addItem(undoDescription(s));
+            m_planSteps->addItem(maybe.contains(DrainStep::kindName(s.kind))
+                    ? tr("%1 — may have happened (sent, outcome never recorded): put back "
+                         "idempotently")
+                          .arg(undoDescription(s))
+                    : undoDescription(s));
         }
         m_primary->setText(tr("&Undrain"));
         m_force->setVisible(false);

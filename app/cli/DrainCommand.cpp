@@ -296,7 +296,11 @@ int runDrain(CliContext &ctx)
         }
     });
     ctl.execute();
-    loop.exec();
+    // A refusal (the drain lock is held, the log cannot be written) fails at once, before the
+    // loop would run: only wait while something is in flight.
+    if (outcome.isEmpty()) {
+        loop.exec();
+    }
     monitor.stop();
     printResult(ctx, ctl, opts->json, outcome);
     if (code == ExitProblems && !ctl.doneSteps().isEmpty() && !opts->json) {

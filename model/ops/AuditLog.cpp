@@ -9,7 +9,6 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QRegularExpression>
-#include <QSaveFile>
 #include <QStandardPaths>
 
 #include <cerrno>
@@ -99,6 +98,25 @@ Tail readTail(int fd)
     return t; // no intact record at all: the chain starts here
 }
 
+// Replaces the head record atomically: a temporary file, written in full and fsync'd, renamed
+// over the old one. Any failure (a full disk) leaves the old head in place — one record behind,
+// which verify() accepts — never an empty or partial head.
+void writeHead(const QString &path, const QByteArray &bytes)
+{
+    const QByteArray tmp = QFile::encodeName(path + QStringLiteral(".tmp"));
+    const int fd
+        = ::open(tmp.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
+    if (fd < 0) {
+        return;
+    }
+    bool ok = ::write(fd, bytes.constData(), size_t(bytes.size())) == ssize_t(bytes.size());
+    ok = ::fsync(fd) == 0 && ok;
+    ok = ::close(fd) == 0 && ok;
+    if (!ok || ::rename(tmp.constData(), QFile::encodeName(path).constData()) != 0) {
+        ::unlink(tmp.constData());
+    }
+}
+
 } // namespace
 
 AuditLog::AuditLog(QString filePath)
@@ -134,8 +152,7 @@ QString AuditLog::directory()
 AuditLog::AuditLog(const ClusterProfile &profile)
     : m_path(pathForProfile(profile))
     , m_legacyPath(legacyPathForProfile(profile.name))
-{
-}
+{ }
 
 QString AuditLog::clusterIdentity(const ClusterProfile &profile)
 {
@@ -148,19 +165,22 @@ QString AuditLog::clusterIdentity(const ClusterProfile &profile)
         if (zone.endsWith(u'.')) {
             zone.chop(1);
         }
-        parts << QStringLiteral("update=%1/%2").arg(profile.dnsUpdate->server.toString().toLower(), zone);
+        parts << QStringLiteral("update=%1/%2")
+                     .arg(profile.dnsUpdate->server.toString().toLower(), zone);
     }
     for (const LoadBalancerSpec &lb : profile.loadBalancers) {
         if (lb.runtime) {
             parts << QStringLiteral("lb-runtime=") + lb.runtime->toString();
         }
         if (lb.statsUrl.isValid()) {
-            parts << QStringLiteral("lb-stats=") + lb.statsUrl.adjusted(QUrl::NormalizePathSegments).toString().toLower();
+            parts << QStringLiteral("lb-stats=")
+                    + lb.statsUrl.adjusted(QUrl::NormalizePathSegments).toString().toLower();
         }
     }
     for (const ProxySpec &px : profile.proxies) {
         if (px.admin.isValid()) {
-            parts << QStringLiteral("proxy-admin=") + px.admin.adjusted(QUrl::NormalizePathSegments).toString().toLower();
+            parts << QStringLiteral("proxy-admin=")
+                    + px.admin.adjusted(QUrl::NormalizePathSegments).toString().toLower();
         }
     }
     parts.sort();
@@ -170,7 +190,8 @@ QString AuditLog::clusterIdentity(const ClusterProfile &profile)
 
 QString AuditLog::pathForProfile(const ClusterProfile &profile)
 {
-    return directory() + QStringLiteral("/cluster-") + clusterIdentity(profile) + QStringLiteral(".audit.jsonl");
+    return directory() + QStringLiteral("/cluster-") + clusterIdentity(profile)
+        + QStringLiteral(".audit.jsonl");
 }
 
 QString AuditLog::legacyPathForProfile(const QString &profileName)
@@ -302,14 +323,10 @@ bool AuditLog::append(const AuditEntry &entry, QString *error)
     }
     // The head record lets verify() notice whole lines cut off the end. It is written after the
     // line, so a crash in between leaves the head one line behind, which verify() accepts.
-    QSaveFile head(headPath(m_path));
-    if (head.open(QIODevice::WriteOnly)) {
-        QJsonObject h;
-        h.insert(QStringLiteral("seq"), tail.seq + 1);
-        h.insert(QStringLiteral("sha256"), QString::fromLatin1(hashLine(line)));
-        head.write(QJsonDocument(h).toJson(QJsonDocument::Compact) + '\n');
-        head.commit();
-    }
+    QJsonObject h;
+    h.insert(QStringLiteral("seq"), tail.seq + 1);
+    h.insert(QStringLiteral("sha256"), QString::fromLatin1(hashLine(line)));
+    writeHead(headPath(m_path), QJsonDocument(h).toJson(QJsonDocument::Compact) + '\n');
     return true;
 }
 

@@ -1,3 +1,7 @@
+// Over 500 lines, knowingly: the step runners of the three layers, write-ahead intents, the
+// lock/re-check and undo share the controller's state machine. Split out so far: reading the log
+// back (AuditReader), observation checks (DrainObservation), the countdown (DrainCountdown) and
+// the lock (DrainLock). Next candidate: one runner class per layer.
 #include "ops/DrainController.h"
 
 #include "dns/DnsDiscoverySource.h"
@@ -638,70 +642,8 @@ void DrainController::updateCountdown()
     if (m_state != State::Watching || !m_monitor) {
         return;
     }
-    DrainCountdown c;
     const QString key = m_plan.target;
-    for (const DrainStep &s : std::as_const(m_done)) {
-        switch (s.kind) {
-        case DrainStepKind::DnsRemove: {
-            const qint64 left = m_dnsRemovedAt.isValid()
-                ? std::max<qint64>(0, m_clock.now().msecsTo(m_dnsRemovedAt.addSecs(m_dnsTtl)) + 999) / 1000
-                : 0;
-            c.dnsStaleSecondsLeft = left;
-            if (left > 0) {
-                c.holding << QStringLiteral("DNS: resolvers and clients may still hold the record for %1 s").arg(left);
-            }
-            break;
-        }
-        case DrainStepKind::LbDrain: {
-            auto *rt = qobject_cast<HaproxyRuntimeSource *>(m_monitor->loadBalancerSource(s.loadBalancer));
-            if (!rt || !rt->hasSnapshot() || rt->status() == PollingSource::Status::Failing) {
-                c.holding << QStringLiteral("load balancer %1 unreachable: sessions unknown").arg(s.loadBalancer);
-                break;
-            }
-            qint64 sessions = 0;
-            for (const HaproxyStatProxy &px : rt->snapshot().stat.proxies) {
-                for (const HaproxyStatServer &srv : px.servers) {
-                    if (px.type == HaproxyStatProxy::Type::Backend && srv.key() == key) {
-                        sessions += srv.scur.value_or(0);
-                    }
-                }
-            }
-            c.lbSessions = std::max<qint64>(0, c.lbSessions) + sessions;
-            if (sessions > 0) {
-                c.holding << QStringLiteral("load balancer %1: %2 current session(s)").arg(s.loadBalancer).arg(sessions);
-            }
-            break;
-        }
-        case DrainStepKind::SidecarFail: {
-            EnvoyAdminSource *src = m_monitor->sidecarSource(s.sidecar);
-            if (!src || src->status() == PollingSource::Status::Failing) {
-                c.holding << QStringLiteral("sidecar %1 unreachable: connections unknown").arg(s.sidecar);
-                break;
-            }
-            const TargetNode *t = nullptr;
-            for (const ServiceNode &svc : m_monitor->topology().services) {
-                for (const TargetNode &n : svc.targets) {
-                    if (n.key == key) {
-                        t = &n;
-                    }
-                }
-            }
-            if (t && t->meshActiveConnections) {
-                c.sidecarConnections = *t->meshActiveConnections;
-                if (c.sidecarConnections > 0) {
-                    c.holding << QStringLiteral("sidecar %1: %2 active downstream connection(s)")
-                                     .arg(s.sidecar)
-                                     .arg(c.sidecarConnections);
-                }
-            } else {
-                // Not seeing the count is not seeing 0: never call it safe on no observation.
-                c.holding << QStringLiteral("sidecar %1: active downstream connections not reported")
-                                 .arg(s.sidecar);
-            }
-            break;
-        }
-        }
-    }
+    const DrainCountdown c = DrainCountdown::observe(*m_monitor, m_done, key, m_dnsRemovedAt, m_dnsTtl, m_clock.now());
     m_countdown = c;
     Q_EMIT countdownChanged(c);
     if (c.safe()) {

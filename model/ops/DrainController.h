@@ -2,6 +2,7 @@
 
 #include "core/Clock.h"
 #include "ops/AuditLog.h"
+#include "ops/DrainCountdown.h"
 #include "ops/DrainPlanner.h"
 
 #include <QObject>
@@ -21,15 +22,6 @@ class EnvoyAdminClient;
 class PollingSource;
 class SecretResolver;
 
-// Live countdown while a drained target empties out (what a progress panel binds to).
-struct DrainCountdown
-{
-    qint64 lbSessions = -1;          // -1: no LB layer
-    qint64 sidecarConnections = -1;  // -1: no sidecar layer or not reported
-    qint64 dnsStaleSecondsLeft = -1; // -1: no DNS layer
-    QStringList holding;             // what still holds, in words
-    bool safe() const { return holding.isEmpty(); }
-};
 
 // Runs a DrainPlan on the live cluster watched by a ClusterMonitor (borrowed): one step at a
 // time, each verified by observation on the sources' next polls (never by the command's reply),

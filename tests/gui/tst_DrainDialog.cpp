@@ -102,7 +102,7 @@ private Q_SLOTS:
         // The audit trail of the whole operation verifies.
         QProcess verify;
         verify.start(qEnvironmentVariable("HOPSCOPE_CLI"), {QStringLiteral("audit"), QStringLiteral("verify"),
-                                                            AuditLog::pathForProfile(w.profile()->name)});
+                                                            AuditLog::pathForProfile(*w.profile())});
         QVERIFY(verify.waitForFinished(10000));
         QVERIFY2(verify.exitCode() == 0, qPrintable(QString::fromUtf8(verify.readAll())));
         dialog->close();
@@ -160,6 +160,36 @@ private Q_SLOTS:
         QVERIFY(!dialog->primaryButton()->isEnabled());
         QVERIFY2(dialog->planText().contains(QStringLiteral("observe")), qPrintable(dialog->planText()));
         dialog->close();
+    }
+
+    // A drain whose HAProxy command was sent but whose outcome never reached the log (the
+    // process died, the reply was lost): the Undrain window lists that layer as "may have
+    // happened" and offers to put it back.
+    void undrainWindowShowsMayHaveHappenedLayers()
+    {
+        QTemporaryDir dir;
+        AuditLog log(dir.filePath(QStringLiteral("maybe.audit.jsonl")));
+        const QString target = QStringLiteral("127.0.0.41:8000");
+        DrainStep lb;
+        lb.kind = DrainStepKind::LbDrain;
+        lb.description = QStringLiteral("load balancer internal-lb: set server be_user/user1 state drain");
+        lb.loadBalancer = QStringLiteral("internal-lb");
+        lb.backend = QStringLiteral("be_user");
+        lb.server = QStringLiteral("user1");
+        for (const char *event : {"plan", "confirm", "intent"}) {
+            AuditEntry e;
+            e.event = QLatin1String(event);
+            e.target = target;
+            if (e.event == u"intent") {
+                e.step = QStringLiteral("lb-drain");
+                e.detail.insert(QStringLiteral("drainStep"), lb.toJson());
+            }
+            QVERIFY(log.append(e));
+        }
+        DrainDialog dialog(nullptr, &log, target, DrainDialog::Mode::Undrain);
+        QVERIFY2(dialog.primaryButton()->isEnabled(), qPrintable(dialog.planText()));
+        QVERIFY2(dialog.planText().contains(QStringLiteral("may have happened")), qPrintable(dialog.planText()));
+        QVERIFY2(dialog.planText().contains(QStringLiteral("be_user/user1")), qPrintable(dialog.planText()));
     }
 };
 

@@ -6,6 +6,7 @@
 #include "ops/AuditLog.h"
 #include "ops/AuditReader.h"
 #include "ops/DrainController.h"
+#include "profile/ClusterProfile.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -121,6 +122,7 @@ private Q_SLOTS:
     void notALog_data();
     void notALog();
     void hugeGarbageIsBoundedInMemoryAndOutput();
+    void drainUnderTheOldNameKeyedLogIsStillFound();
 };
 
 void tst_AuditReader::intentWithoutOutcomeMayHaveHappened()
@@ -346,6 +348,30 @@ void tst_AuditReader::hugeGarbageIsBoundedInMemoryAndOutput()
     QVERIFY(!r.ok());
     QVERIFY(r.problems.size() <= AuditVerifyResult::maxListed);
     QVERIFY2(r.problemCount >= 1000000, qPrintable(QString::number(r.problemCount)));
+}
+
+// Logs used to be keyed by the profile's display name: a drain written there before the switch
+// to cluster identity is still found (and undone) from the cluster's log object.
+void tst_AuditReader::drainUnderTheOldNameKeyedLogIsStillFound()
+{
+    QTemporaryDir dir;
+    qputenv("HOPSCOPE_AUDIT_DIR", QFile::encodeName(dir.path()));
+    ClusterProfile profile;
+    profile.name = QStringLiteral("demo (loopback)");
+    profile.dnsServers.append(*HostPort::parse(QStringLiteral("127.0.0.1:5301"), 53));
+    AuditLog legacy(AuditLog::legacyPathForProfile(profile.name));
+    const DrainStep dns = dnsStep();
+    append(legacy, record(QStringLiteral("plan")));
+    append(legacy, record(QStringLiteral("intent"), &dns));
+    append(legacy, record(QStringLiteral("step"), &dns));
+    AuditLog cluster(profile);
+    QVERIFY(cluster.filePath() != legacy.filePath());
+    QCOMPARE(cluster.legacyFilePath(), legacy.filePath());
+    DrainController ctl(nullptr, &cluster);
+    QString why;
+    QVERIFY2(ctl.loadFromAudit(s_target, &why), qPrintable(why));
+    QCOMPARE(ctl.doneSteps().size(), 1);
+    qunsetenv("HOPSCOPE_AUDIT_DIR");
 }
 
 QTEST_GUILESS_MAIN(tst_AuditReader)

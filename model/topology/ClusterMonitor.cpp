@@ -171,6 +171,12 @@ void ClusterMonitor::setOpenDrains(QList<DrainMark> drains)
             }
         }
     }
+    const auto same = [](const DrainMark &a, const DrainMark &b) {
+        return a.target == b.target && a.service == b.service && a.since == b.since && a.user == b.user;
+    };
+    if (std::equal(drains.cbegin(), drains.cend(), m_inputs.drains.cbegin(), m_inputs.drains.cend(), same)) {
+        return; // nothing changed: no rebuild (a picture set without polling stays as it is)
+    }
     m_inputs.drains = std::move(drains);
     scheduleRebuild();
 }

@@ -1,5 +1,7 @@
 #include "DetailsDock.h"
 
+#include "topology/OpenDrains.h"
+
 #include <QHBoxLayout>
 #include <QPushButton>
 #include <QTextBrowser>
@@ -112,6 +114,11 @@ void DetailsDock::render()
                         .arg(healthIcon(t->health), esc(t->key), esc(s->name),
                              t->fqdn.isEmpty() ? QString() : QStringLiteral(" · ") + esc(t->fqdn));
             html += QStringLiteral("<p><b>%1</b> — %2</p>").arg(healthName(t->health), esc(t->reason));
+            if (t->openDrain) {
+                html += tr("<p><b>Open drain</b> (audit log): %1. It may still be running; "
+                           "<b>Undrain…</b> puts it back on every layer.</p>")
+                            .arg(esc(OpenDrains::byWhom(t->drainedBy, t->drainedSince)));
+            }
             html += QStringLiteral("<table cellpadding=3><tr><th align=left>source</th><th align=left>says</th><th align=left>health</th><th align=left>when</th></tr>");
             for (const Observation &o : t->observations) {
                 html += QStringLiteral("<tr><td>%1</td><td>%2</td><td>%3 %4</td><td>%5%6</td></tr>")
@@ -165,7 +172,8 @@ void DetailsDock::render()
     }
     m_view->setHtml(html);
     const bool haveTarget = !m_target.isEmpty() && m_topology.target(m_service, m_target);
-    m_drain->setEnabled(haveTarget && m_drainEnabled);
+    const TargetNode *selected = haveTarget ? m_topology.target(m_service, m_target) : nullptr;
+    m_drain->setEnabled(haveTarget && m_drainEnabled && !(selected && selected->openDrain));
     m_undrain->setEnabled(haveTarget && m_drainEnabled);
 }
 

@@ -1,5 +1,7 @@
 #include "DrainDialog.h"
 
+#include "ops/UndoDescription.h"
+
 #include <QApplication>
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -168,10 +170,10 @@ DrainDialog::DrainDialog(ClusterMonitor *monitor, AuditLog *audit, const QString
         const QStringList maybe = m_controller->uncertainLayers();
         for (const DrainStep &s : m_controller->doneSteps()) {
             m_planSteps->addItem(maybe.contains(DrainStep::kindName(s.kind))
-                    ? tr("undo: %1 — may have happened (sent, outcome never recorded): put back "
+                    ? tr("%1 — may have happened (sent, outcome never recorded): put back "
                          "idempotently")
-                          .arg(s.description)
-                    : tr("undo: %1").arg(s.description));
+                          .arg(undoDescription(s))
+                    : undoDescription(s));
         }
         m_primary->setText(tr("&Undrain"));
         m_force->setVisible(false);

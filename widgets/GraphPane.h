@@ -17,7 +17,7 @@ class GraphPane : public QWidget
 public:
     explicit GraphPane(ServiceGraphModel *model, QWidget *parent = nullptr);
 
-    // Loads the QML. Call once the pane sits in its final window (see QT64.md: a QQuickWidget
+    // Loads the QML. Call once the pane sits in its final window (see docs/QT64.md: a QQuickWidget
     // whose source was set before reparenting rebuilds its root and loses its properties).
     void load();
 

@@ -7,6 +7,7 @@
 #include "RecentProfiles.h"
 #include "core/PollingSource.h"
 #include "ops/AuditLog.h"
+#include "ops/OpenDrainMarks.h"
 #include "profile/ProfileStore.h"
 #include "topology/ClusterMonitor.h"
 #include "topology/GraphExport.h"
@@ -76,7 +77,7 @@ MainWindow::MainWindow(QWidget *parent)
     }
     restoreState(settings.value(QStringLiteral("mainWindow/state")).toByteArray());
 
-    // The widget tree is complete: now the QML may load (QT64.md).
+    // The widget tree is complete: now the QML may load (docs/QT64.md).
     m_graph->load();
     showStatus(tr("Ready"));
 }
@@ -251,6 +252,7 @@ bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling pollin
     m_logView->setModel(m_monitor->eventLog());
     connect(m_monitor->eventLog(), &QAbstractItemModel::rowsInserted, m_logView, &QListView::scrollToBottom);
     m_audit = std::make_unique<AuditLog>(*m_profile);
+    reloadOpenDrains(); // drains not undone (also from earlier runs or the CLI) stay visible
     m_details->setDrainEnabled(!m_profile->observeOnly);
     m_monitor->eventLog()->append(EventLog::Severity::Info, QStringLiteral("profile"),
                                   tr("opened %1 (%2 sources)").arg(m_profilePath).arg(m_monitor->sources().size()));
@@ -300,8 +302,25 @@ DrainDialog *MainWindow::openDrain(const QString &target, bool undrain)
     connect(dialog->controller(), &DrainController::messageChanged, this, [this, target](const QString &m) {
         m_monitor->eventLog()->append(EventLog::Severity::Info, QStringLiteral("drain ") + target, m);
     });
+    // Each state the drain reaches was written to the audit log first: re-read its open drains.
+    connect(
+        dialog->controller(), &DrainController::stateChanged, this, &MainWindow::reloadOpenDrains);
     dialog->show();
     return dialog;
+}
+
+void MainWindow::reloadOpenDrains()
+{
+    if (!m_monitor || !m_audit) {
+        return;
+    }
+    QString error;
+    const QList<OpenDrain> drains = openDrains(m_audit->filePath(), &error);
+    if (!error.isEmpty()) {
+        m_monitor->eventLog()->append(EventLog::Severity::Warning, QStringLiteral("audit"),
+            tr("open drains not shown: %1").arg(error));
+    }
+    m_monitor->setOpenDrains(drainMarks(drains));
 }
 
 void MainWindow::onTopologyChanged(const Topology &topology)

@@ -50,6 +50,8 @@ public:
     QString lastError() const { return m_lastError; }
     // File → Export: the whole graph to PNG, SVG, DOT or JSON, chosen by the file's suffix.
     bool exportGraph(const QString &path, QString *error);
+    // Re-reads the audit log's open drains into the graph (drained tasks stay until undone).
+    void reloadOpenDrains();
 
 protected:
     void closeEvent(QCloseEvent *event) override;

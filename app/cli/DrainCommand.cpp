@@ -2,7 +2,9 @@
 #include "cli/Commands.h"
 
 #include "ops/AuditLog.h"
+
 #include "ops/DrainController.h"
+#include "ops/UndoDescription.h"
 #include "profile/ProfileStore.h"
 #include "topology/ClusterMonitor.h"
 
@@ -342,7 +344,7 @@ int runUndrain(CliContext &ctx)
         const QList<DrainStep> steps = ctl.doneSteps();
         const QStringList maybe = ctl.uncertainLayers();
         for (auto it = steps.crbegin(); it != steps.crend(); ++it) {
-            ctx.out << "  undo: " << it->description;
+            ctx.out << "  " << undoDescription(*it);
             if (maybe.contains(DrainStep::kindName(it->kind))) {
                 ctx.out << "  [may have happened: sent, outcome never recorded; undone idempotently]";
             }

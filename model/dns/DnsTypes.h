@@ -26,7 +26,7 @@ struct DnsRecord
     quint32 ttl = 0;        // TTL of the A/AAAA record, or of the SRV record
     quint32 addressTtl = 0; // SRV only: TTL of the target's A/AAAA record (glue or follow-up)
 
-    // Identity across polls (ARCHITECTURE.md "Identity"): address:port plus FQDN where DNS gave one.
+    // Identity across polls (docs/ARCHITECTURE.md "Identity"): address:port plus FQDN where DNS gave one.
     QString key() const;
 };
 

@@ -15,7 +15,7 @@ namespace hopscope {
 
 enum class EnvoyAdminOperation { HealthcheckFail, HealthcheckOk, DrainListeners };
 
-// POST /drain_listeners parameters (PROTOCOLS.md §1.8).
+// POST /drain_listeners parameters (docs/PROTOCOLS.md §1.8).
 struct EnvoyDrainOptions
 {
     enum class Mode { Graceful, Immediate };

@@ -89,7 +89,7 @@ struct EnvoyHost
     quint64 rqTimeout = 0;
     quint64 rqTotal = 0;
 
-    // "Usable for load balancing" (PROTOCOLS.md §1.3): no failed_* flag, not pending removal,
+    // "Usable for load balancing" (docs/PROTOCOLS.md §1.3): no failed_* flag, not pending removal,
     // not excluded by an immediate HC failure, and EDS does not say UNHEALTHY or DRAINING.
     bool isHealthy() const;
     // Routes only when too few healthy hosts remain (active HC or EDS said degraded).
@@ -120,7 +120,7 @@ struct EnvoyClusters
     static QString formatName(Format format);
 };
 
-// `/server_info` (PROTOCOLS.md §1.6).
+// `/server_info` (docs/PROTOCOLS.md §1.6).
 struct EnvoyServerInfo
 {
     enum class State { Live, Draining, PreInitializing, Initializing, Unknown };

@@ -15,7 +15,7 @@ namespace hopscope {
 // Identity rule: a server is keyed by address:port (+ FQDN for DNS-discovered slots), never by its
 // slot name, because server-template slots are reused for different DNS records.
 
-// What the `status` column of `show stat` says, split on its first space (PROTOCOLS.md §2.6).
+// What the `status` column of `show stat` says, split on its first space (docs/PROTOCOLS.md §2.6).
 enum class HaproxyServerStatus {
     Unknown, // empty or a string this client does not know
     Up, // "UP", "UP x/y" (transitional: checks failing)
@@ -33,7 +33,7 @@ enum class HaproxyServerStatus {
 // srv_op_state of `show servers state`.
 enum class HaproxyOpState { Stopped = 0, Starting = 1, Running = 2, Stopping = 3, Unknown = -1 };
 
-// srv_admin_state bits of `show servers state` (PROTOCOLS.md §2.4).
+// srv_admin_state bits of `show servers state` (docs/PROTOCOLS.md §2.4).
 enum HaproxyAdminBit : quint32 {
     AdminForcedMaint = 0x01, // FMAINT: CLI maint
     AdminInheritedMaint = 0x02, // IMAINT: tracked server in maint

@@ -13,6 +13,7 @@
 #include "ops/DrainLock.h"
 #include "ops/DrainObservation.h"
 #include "ops/SecretResolver.h"
+#include "ops/UndoDescription.h"
 #include "topology/ClusterMonitor.h"
 
 #include <QFile>
@@ -703,7 +704,7 @@ void DrainController::nextUndo()
     if (!m_undoQueue.isEmpty()) {
         const DrainStep step = m_undoQueue.takeFirst();
         const int index = m_undoQueue.size();
-        Q_EMIT stepStarted(index, QStringLiteral("undo: ") + step.description);
+        Q_EMIT stepStarted(index, undoDescription(step));
         switch (step.kind) {
         case DrainStepKind::DnsRemove: runDnsStep(index, step, true); break;
         case DrainStepKind::LbDrain: runLbStep(index, step, true); break;

@@ -316,7 +316,7 @@ DrainPlan DrainPlanner::plan(const DrainPlanInputs &in, const QString &targetTex
         sc.description = QStringLiteral("sidecar %1: POST /healthcheck/fail (now %2); callers' Envoys stop "
                                         "picking it, its active connections drain")
                              .arg(p.id, sc.sidecarStateBefore);
-        // PROTOCOLS.md §1.7: platforms that health-check the Envoy container itself react to it.
+        // docs/PROTOCOLS.md §1.7: platforms that health-check the Envoy container itself react to it.
         sc.note = QStringLiteral("on ECS / App Mesh the Envoy container's health check greps /server_info "
                                  "for LIVE: if that container is essential, ECS may stop and replace the "
                                  "task instead of keeping it drained (Istio: the pod goes NotReady)");

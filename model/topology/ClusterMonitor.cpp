@@ -139,6 +139,48 @@ void ClusterMonitor::pollNow()
     }
 }
 
+void ClusterMonitor::setOpenDrains(QList<DrainMark> drains)
+{
+    for (DrainMark &m : drains) {
+        // The plan names the services by display name ("serviceB", or "a, b" when the target is
+        // in several); the graph keys services by id: the first that matches.
+        const QStringList named = m.service.split(QStringLiteral(", "), Qt::SkipEmptyParts);
+        m.service.clear();
+        for (const QString &name : named) {
+            for (const ServiceSpec &s : m_profile.services) {
+                if (m.service.isEmpty() && (name == s.name || name == s.id)) {
+                    m.service = s.id;
+                }
+            }
+        }
+        if (m_profile.service(m.service)) {
+            continue;
+        }
+        m.service.clear();
+        // Else the service this target had last: in the current picture, or a previous mark's.
+        for (const ServiceNode &s : std::as_const(m_topology.services)) {
+            for (const TargetNode &t : s.targets) {
+                if (t.key == m.target && m.service.isEmpty()) {
+                    m.service = s.id;
+                }
+            }
+        }
+        for (const DrainMark &old : std::as_const(m_inputs.drains)) {
+            if (old.target == m.target && m.service.isEmpty()) {
+                m.service = old.service;
+            }
+        }
+    }
+    const auto same = [](const DrainMark &a, const DrainMark &b) {
+        return a.target == b.target && a.service == b.service && a.since == b.since && a.user == b.user;
+    };
+    if (std::equal(drains.cbegin(), drains.cend(), m_inputs.drains.cbegin(), m_inputs.drains.cend(), same)) {
+        return; // nothing changed: no rebuild (a picture set without polling stays as it is)
+    }
+    m_inputs.drains = std::move(drains);
+    scheduleRebuild();
+}
+
 void ClusterMonitor::scheduleRebuild()
 {
     if (!m_rebuildTimer.isActive()) {

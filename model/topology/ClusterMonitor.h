@@ -46,6 +46,10 @@ public:
     void start();
     void stop();
     void pollNow(); // every source, e.g. after an operation, to confirm by observation
+    // The open drains of the audit log, kept in the graph as drained tasks until undone. A mark
+    // without a service gets the target's service from the current topology, remembered.
+    void setOpenDrains(QList<DrainMark> drains);
+    const QList<DrainMark> &openDrains() const { return m_inputs.drains; }
 
 Q_SIGNALS:
     void topologyChanged(const hopscope::Topology &topology);

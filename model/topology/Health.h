@@ -6,7 +6,7 @@
 
 namespace hopscope {
 
-// One folded health state (ARCHITECTURE.md "Health"). Stale and Unknown are never healthy.
+// One folded health state (docs/ARCHITECTURE.md "Health"). Stale and Unknown are never healthy.
 enum class Health {
     Healthy,
     Degraded,    // serving, but checks are failing or it routes only in panic

@@ -6,7 +6,7 @@
 
 namespace hopscope {
 
-// How a call travels along one edge, and what it costs in hops (ARCHITECTURE.md §1):
+// How a call travels along one edge, and what it costs in hops (docs/ARCHITECTURE.md §1):
 // direct (DNS discovery) 1 network hop / 0 proxy hops; via a load balancer 2 / 1;
 // via the mesh 1 / 2 (caller's sidecar and callee's sidecar, both on loopback).
 struct HopCount

@@ -101,11 +101,14 @@ void ServiceGraphModel::setProfile(const ClusterProfile &profile)
             // Several callees behind one LB share the caller -> LB leg: draw it once.
             if (!legs.contains({from, lbRow})) {
                 legs.insert({from, lbRow});
-                m_segments.append({from, lbRow, hops.label(), hops.patternName(), edgeId});
+                m_segments.append({ from, lbRow, hops.label(), hops.patternName(), edgeId, {}, {},
+                    hops.label() });
             }
-            m_segments.append({lbRow, to, routes.join(QStringLiteral(", ")), hops.patternName(), edgeId});
+            const QString label = routes.join(QStringLiteral(", "));
+            m_segments.append({ lbRow, to, label, hops.patternName(), edgeId, {}, {}, label });
         } else {
-            m_segments.append({from, to, hops.label(), hops.patternName(), edgeId});
+            m_segments.append(
+                { from, to, hops.label(), hops.patternName(), edgeId, {}, {}, hops.label() });
         }
     }
     m_taskHash = QList<size_t>(m_nodes.size(), 0);
@@ -144,7 +147,7 @@ size_t tasksHash(const ServiceNode &s)
 {
     size_t h = qHash(s.targets.size());
     for (const TargetNode &t : s.targets) {
-        h = qHashMulti(h, t.key, int(t.health), t.reason, t.sidecar.isEmpty());
+        h = qHashMulti(h, t.key, int(t.health), t.reason, t.sidecar.isEmpty(), t.openDrain);
     }
     return h;
 }
@@ -157,6 +160,7 @@ void ServiceGraphModel::setTopology(const Topology &topology)
     for (const ServiceNode &s : topology.services) {
         services.insert(s.id, &s);
     }
+    const bool edgesFailChanged = updateEdgeHealth(topology.edges);
     bool resized = false;
     QList<QPair<int, QList<int>>> changes;
     for (int row = 0; row < m_nodes.size(); ++row) {
@@ -178,12 +182,13 @@ void ServiceGraphModel::setTopology(const Topology &topology)
                 QVariantList tasks;
                 tasks.reserve(s->targets.size());
                 for (const TargetNode &t : s->targets) {
-                    tasks.append(QVariantMap{{QStringLiteral("key"), t.key},
-                                             {QStringLiteral("label"), t.key},
-                                             {QStringLiteral("health"), healthName(t.health)},
-                                             {QStringLiteral("icon"), healthIcon(t.health)},
-                                             {QStringLiteral("reason"), t.reason},
-                                             {QStringLiteral("sidecar"), !t.sidecar.isEmpty()}});
+                    tasks.append(QVariantMap { { QStringLiteral("key"), t.key },
+                        { QStringLiteral("label"), t.key },
+                        { QStringLiteral("health"), healthName(t.health) },
+                        { QStringLiteral("icon"), healthIcon(t.health) },
+                        { QStringLiteral("reason"), t.reason },
+                        { QStringLiteral("sidecar"), !t.sidecar.isEmpty() },
+                        { QStringLiteral("openDrain"), t.openDrain } });
                 }
                 m_taskHash[row] = hash;
                 if (tasks != node.tasks) {
@@ -249,7 +254,34 @@ void ServiceGraphModel::setTopology(const Topology &topology)
         Q_EMIT edgesChanged();
         Q_EMIT geometryChanged();
         Q_EMIT contentSizeChanged();
+    } else if (edgesFailChanged) {
+        Q_EMIT edgesChanged();
+        Q_EMIT geometryChanged(); // the painted view drops its tiles: strokes and badges change
     }
+}
+
+bool ServiceGraphModel::updateEdgeHealth(const QList<EdgeNode> &edges)
+{
+    QHash<QString, const EdgeNode *> byId;
+    for (const EdgeNode &e : edges) {
+        byId.insert(e.from + QLatin1Char('>') + e.to, &e);
+    }
+    bool changed = false;
+    for (EdgeSegment &s : m_segments) {
+        const EdgeNode *e = byId.value(s.sourceEdge);
+        const bool fails = e && (e->health == Health::Down || e->health == Health::Stale);
+        const QString failing = fails ? healthName(e->health) : QString();
+        const QString reason = fails ? e->reason : QString();
+        if (failing != s.failing || reason != s.failReason) {
+            s.failing = failing;
+            s.failReason = reason;
+            s.label = fails && !s.baseLabel.isEmpty()
+                ? healthIcon(e->health) + QLatin1Char(' ') + s.baseLabel
+                : s.baseLabel;
+            changed = true;
+        }
+    }
+    return changed; // the badges' sizes and the strokes change: a repaint of every edge
 }
 
 void ServiceGraphModel::emitCoalesced(const QList<QPair<int, QList<int>>> &changes)
@@ -433,13 +465,11 @@ QVariantList ServiceGraphModel::edges() const
         const bool forward = b.left() >= a.right();
         const QPointF p1 = forward ? QPointF(a.right(), a.center().y()) : QPointF(a.left(), a.center().y());
         const QPointF p2 = forward ? QPointF(b.left(), b.center().y()) : QPointF(b.right(), b.center().y());
-        list.append(QVariantMap{{QStringLiteral("x1"), p1.x()},
-                                {QStringLiteral("y1"), p1.y()},
-                                {QStringLiteral("x2"), p2.x()},
-                                {QStringLiteral("y2"), p2.y()},
-                                {QStringLiteral("label"), s.label},
-                                {QStringLiteral("pattern"), s.pattern},
-                                {QStringLiteral("edge"), s.sourceEdge}});
+        list.append(QVariantMap { { QStringLiteral("x1"), p1.x() },
+            { QStringLiteral("y1"), p1.y() }, { QStringLiteral("x2"), p2.x() },
+            { QStringLiteral("y2"), p2.y() }, { QStringLiteral("label"), s.label },
+            { QStringLiteral("pattern"), s.pattern }, { QStringLiteral("edge"), s.sourceEdge },
+            { QStringLiteral("failing"), s.failing }, { QStringLiteral("reason"), s.failReason } });
     }
     return list;
 }

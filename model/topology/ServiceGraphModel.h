@@ -58,6 +58,11 @@ public:
         QString label;
         QString pattern;
         QString sourceEdge; // "servicea>serviceb"
+        // Via an LB that is down or stale: drawn as failing, its label marked with ✖ and the
+        // reason in words. Empty when nothing on the way is known to fail.
+        QString failing; // healthName() of the LB on the way: "down", "stale"
+        QString failReason;
+        QString baseLabel; // the label without the failure mark
     };
 
     explicit ServiceGraphModel(QObject *parent = nullptr);
@@ -126,6 +131,7 @@ Q_SIGNALS:
 
 private:
     qreal nodeHeight(const Node &node) const;
+    bool updateEdgeHealth(const QList<EdgeNode> &edges); // true when a segment's failure changed
     // Emits dataChanged once per run of adjacent changed rows, with the union of their roles:
     // a Repeater scans its delegates on every dataChanged, so per-row signals do not scale.
     void emitCoalesced(const QList<QPair<int, QList<int>>> &changes);

@@ -39,6 +39,12 @@ struct TargetNode
     QString lbServer;  // "be_serviceb/b2" (display only)
     std::optional<qint64> meshActiveConnections;
     std::optional<qint64> meshRequestsTotal;
+
+    // An open drain in the audit log (the operator took it out and has not put it back): shown
+    // as drained even when no source lists it any more, with Undrain offered.
+    bool openDrain = false;
+    QString drainedBy;
+    QDateTime drainedSince;
 };
 
 struct ServiceNode
@@ -49,8 +55,9 @@ struct ServiceNode
     QString dnsType;
     QList<TargetNode> targets; // sorted by key
     Health health = Health::Unknown;
-    QString summary;  // "1 of 2 healthy", "no data yet"
-    int healthyCount = 0;
+    QString summary; // "1 of 2 healthy", "no data yet", "1 known · internal-lb unreachable"
+    int healthyCount = 0; // serving targets (open drains not counted)
+    int drainedCount = 0; // targets with an open drain (not counted in "N of M healthy")
     QString dnsError; // why the last DNS query failed, if it did
 };
 
@@ -81,6 +88,10 @@ struct EdgeNode
     QString via;     // "dns", "mesh", "lb:internal-lb"
     QStringList routes; // for via-LB: the path rules that lead to `to`
     bool hairpin = false; // via a central LB between two services that both have sidecars
+    // For via-LB: the LB's own health (down when unreachable, stale when its answer is old) and
+    // why. Unknown for dns and mesh edges: nothing between caller and callee is polled there.
+    Health health = Health::Unknown;
+    QString reason;
 };
 
 struct PathNode

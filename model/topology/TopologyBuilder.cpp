@@ -1,3 +1,5 @@
+// Over 500 lines: build() is one pass in the order the sources are merged (DNS, LBs, sidecars,
+// fold, edges); splitting it would scatter that order. Open drains live in OpenDrains.
 #include "TopologyBuilder.h"
 
 #include <QHostAddress>
@@ -275,8 +277,33 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
 
     // 2. Load balancers: every server with an address is matched to a service, through the
     //    profile's routes (backend -> service) or by address:port to a target DNS found.
+    //    Membership from an LB that has not answered (or whose answer is old) is unknown, not
+    //    absent: such services are never healthy and their summary says which LB is missing.
+    QHash<QString, QStringList> membershipGaps; // service id -> "internal-lb unreachable", ...
+    QHash<QString, bool> gapFromFailure; // service id -> some gap is a failing or stale LB
     for (const LoadBalancerSpec &lb : profile.loadBalancers) {
         const SourceState state = in.lbState.value(lb.id);
+        QSet<QString> members; // the services whose tasks this LB routes to
+        for (const RouteSpec &r : lb.routes) {
+            members.insert(r.service);
+        }
+        for (const EdgeSpec &e : profile.edges) {
+            if (e.via == EdgeSpec::Via::LoadBalancer && e.loadBalancer == lb.id) {
+                members.insert(e.to);
+            }
+        }
+        const bool answered = state.hasData && in.lb.contains(lb.id);
+        if (!answered || state.stale) {
+            const QString gap = lb.id
+                + (answered ? QStringLiteral(" stale")
+                            : (state.error.isError() ? QStringLiteral(" unreachable")
+                                                     : QStringLiteral(" no data yet")));
+            for (const QString &serviceId : std::as_const(members)) {
+                membershipGaps[serviceId].append(gap);
+                gapFromFailure[serviceId]
+                    = gapFromFailure.value(serviceId) || answered || state.error.isError();
+            }
+        }
         LoadBalancerNode node;
         node.id = lb.id;
         for (const RouteSpec &r : lb.routes) {
@@ -289,16 +316,7 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
                                                 : QStringLiteral("no data yet");
             // The services this LB routes to are health-checked by it: until it answers, their
             // tasks are not known to be healthy, whatever DNS lists.
-            QSet<QString> checked;
-            for (const RouteSpec &r : lb.routes) {
-                checked.insert(r.service);
-            }
-            for (const EdgeSpec &e : profile.edges) {
-                if (e.via == EdgeSpec::Via::LoadBalancer && e.loadBalancer == lb.id) {
-                    checked.insert(e.to);
-                }
-            }
-            for (const QString &serviceId : std::as_const(checked)) {
+            for (const QString &serviceId : std::as_const(members)) {
                 table.forEach(serviceId, [&](TargetNode &target) {
                     Observation o;
                     o.source = QStringLiteral("lb:") + lb.id;
@@ -466,24 +484,44 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
         }
         s.dnsError = dnsErrors.value(spec.id);
         s.targets = table.take(spec.id); // QMap order: sorted by key
-        int conflicts = 0, stale = 0, unknown = 0, down = 0;
         for (TargetNode &target : s.targets) {
             const FoldedHealth f = HealthFolder::fold(target.observations);
             target.health = f.health;
             target.reason = f.reason;
-            s.healthyCount += isServing(f.health) ? 1 : 0;
-            conflicts += f.health == Health::Conflict;
-            stale += f.health == Health::Stale;
-            unknown += f.health == Health::Unknown;
-            down += f.health == Health::Down;
         }
-        const int n = int(s.targets.size());
-        if (n == 0) {
+        // Open drains: marked targets read drained; those no source lists any more stay.
+        s.drainedCount = OpenDrains::apply(s, in.drains, [&](const QString &key) {
+            const QString owner = table.serviceWithKey(key);
+            return !owner.isEmpty() && owner != spec.id;
+        });
+        int conflicts = 0, stale = 0, unknown = 0, down = 0;
+        for (const TargetNode &target : std::as_const(s.targets)) {
+            if (target.openDrain) {
+                continue; // out of rotation on purpose: neither capacity nor a fault
+            }
+            const Health h = target.health;
+            s.healthyCount += isServing(h) ? 1 : 0;
+            conflicts += h == Health::Conflict;
+            stale += h == Health::Stale;
+            unknown += h == Health::Unknown;
+            down += h == Health::Down;
+        }
+        const int n = int(s.targets.size()) - s.drainedCount;
+        const QStringList gaps = membershipGaps.value(spec.id);
+        // An LB that never answered: only the members other sources found are known.
+        const bool partlyKnown = std::any_of(
+            gaps.cbegin(), gaps.cend(), [](const QString &g) { return !g.endsWith(u" stale"); });
+        if (n == 0 && s.drainedCount > 0) {
+            s.health = Health::Drained;
+            s.summary = QStringLiteral("none in rotation");
+        } else if (n == 0) {
             s.health = s.dnsError.isEmpty() ? Health::Unknown : Health::Stale;
             s.summary = s.dnsError.isEmpty() ? QStringLiteral("no data yet")
                                              : QStringLiteral("no targets: ") + s.dnsError;
         } else {
-            s.summary = QStringLiteral("%1 of %2 healthy").arg(s.healthyCount).arg(n);
+            // Partly known (an LB never answered): how many are known; the chips show their health.
+            s.summary = partlyKnown ? QStringLiteral("%1 known").arg(n)
+                                    : QStringLiteral("%1 of %2 healthy").arg(s.healthyCount).arg(n);
             if (conflicts > 0) {
                 s.health = Health::Conflict;
             } else if (stale == n) {
@@ -492,12 +530,24 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
                 s.health = Health::Unknown;
             } else if (s.healthyCount == n) {
                 const bool allHealthy = std::all_of(s.targets.cbegin(), s.targets.cend(),
-                                                    [](const TargetNode &x) { return x.health == Health::Healthy; });
+                    [](const TargetNode &x) { return x.openDrain || x.health == Health::Healthy; });
                 s.health = allHealthy ? Health::Healthy : Health::Degraded;
             } else if (s.healthyCount == 0) {
                 s.health = down > 0 ? Health::Down : (stale > 0 ? Health::Stale : Health::Unknown);
             } else {
                 s.health = Health::Degraded;
+            }
+        }
+        if (s.drainedCount > 0) {
+            s.summary += QStringLiteral(" · %1 drained").arg(s.drainedCount);
+        }
+        // (Nothing known and no LB failed yet: "no data yet" says it all.)
+        if (!gaps.isEmpty() && (n > 0 || gapFromFailure.value(spec.id))) {
+            s.summary += QStringLiteral(" · ") + gaps.join(QStringLiteral(", "));
+            // Members may be missing: never healthy, and a fresh start no more optimistic than a
+            // long-running window that kept the LB's last answer as stale.
+            if (s.health == Health::Healthy) {
+                s.health = gapFromFailure.value(spec.id) ? Health::Stale : Health::Unknown;
             }
         }
         t.services.append(s);
@@ -523,6 +573,12 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
                 }
             }
             edge.hairpin = meshServices.contains(e.from) && meshServices.contains(e.to);
+            for (const LoadBalancerNode &lb : std::as_const(t.loadBalancers)) {
+                if (lb.id == e.loadBalancer) {
+                    edge.health = lb.health;
+                    edge.reason = lb.id + QStringLiteral(": ") + lb.reason;
+                }
+            }
         }
         t.edges.append(edge);
     }

@@ -4,6 +4,7 @@
 #include "envoy/EnvoySnapshot.h"
 #include "haproxy/HaproxySnapshot.h"
 #include "profile/ClusterProfile.h"
+#include "topology/OpenDrains.h"
 #include "topology/Topology.h"
 
 #include <QHash>
@@ -31,6 +32,7 @@ struct TopologyInputs
     QHash<QString, SourceState> lbState;
     QHash<QString, EnvoyAdminSnapshot> mesh;   // by proxies[].id
     QHash<QString, SourceState> meshState;
+    QList<DrainMark> drains; // open drains from the audit log
 };
 
 // Merges the profile with the sources' snapshots into a Topology: services and their targets

@@ -79,18 +79,27 @@ QJsonObject TopologyJson::toJson(const Topology &t)
                                {QStringLiteral("lbSessions"), optionalNumber(n.lbSessions)},
                                {QStringLiteral("meshActiveConnections"), optionalNumber(n.meshActiveConnections)},
                                {QStringLiteral("sources"), sources}};
+            if (n.openDrain) {
+                // Added key: an open drain from the audit log (health reads "drained").
+                target[QStringLiteral("drain")]
+                    = QJsonObject { { QStringLiteral("by"), n.drainedBy },
+                          { QStringLiteral("since"), timeOrNull(n.drainedSince) } };
+            }
             targets.append(target);
         }
-        services.append(QJsonObject{{QStringLiteral("id"), s.id},
-                                    {QStringLiteral("name"), s.name},
-                                    {QStringLiteral("dns"), s.dnsName.isEmpty() ? QJsonValue(QJsonValue::Null)
-                                                                                : QJsonValue(QJsonObject{{QStringLiteral("name"), s.dnsName},
-                                                                                                         {QStringLiteral("type"), s.dnsType}})},
-                                    {QStringLiteral("health"), healthName(s.health)},
-                                    {QStringLiteral("summary"), s.summary},
-                                    {QStringLiteral("healthy"), s.healthyCount},
-                                    {QStringLiteral("dnsError"), s.dnsError.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s.dnsError)},
-                                    {QStringLiteral("targets"), targets}});
+        services.append(QJsonObject { { QStringLiteral("id"), s.id },
+            { QStringLiteral("name"), s.name },
+            { QStringLiteral("dns"),
+                s.dnsName.isEmpty()
+                    ? QJsonValue(QJsonValue::Null)
+                    : QJsonValue(QJsonObject { { QStringLiteral("name"), s.dnsName },
+                        { QStringLiteral("type"), s.dnsType } }) },
+            { QStringLiteral("health"), healthName(s.health) },
+            { QStringLiteral("summary"), s.summary }, { QStringLiteral("healthy"), s.healthyCount },
+            { QStringLiteral("drained"), s.drainedCount },
+            { QStringLiteral("dnsError"),
+                s.dnsError.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s.dnsError) },
+            { QStringLiteral("targets"), targets } });
     }
     QJsonArray lbs;
     for (const LoadBalancerNode &lb : t.loadBalancers) {
@@ -111,15 +120,19 @@ QJsonObject TopologyJson::toJson(const Topology &t)
     }
     QJsonArray edges;
     for (const EdgeNode &e : t.edges) {
-        edges.append(QJsonObject{{QStringLiteral("from"), e.from},
-                                 {QStringLiteral("to"), e.to},
-                                 {QStringLiteral("pattern"), e.hops.patternName()},
-                                 {QStringLiteral("via"), e.via},
-                                 {QStringLiteral("networkHops"), e.hops.networkHops},
-                                 {QStringLiteral("proxyHops"), e.hops.proxyHops},
-                                 {QStringLiteral("label"), e.hops.label()},
-                                 {QStringLiteral("routes"), QJsonArray::fromStringList(e.routes)},
-                                 {QStringLiteral("hairpin"), e.hairpin}});
+        QJsonObject edge { { QStringLiteral("from"), e.from }, { QStringLiteral("to"), e.to },
+            { QStringLiteral("pattern"), e.hops.patternName() }, { QStringLiteral("via"), e.via },
+            { QStringLiteral("networkHops"), e.hops.networkHops },
+            { QStringLiteral("proxyHops"), e.hops.proxyHops },
+            { QStringLiteral("label"), e.hops.label() },
+            { QStringLiteral("routes"), QJsonArray::fromStringList(e.routes) },
+            { QStringLiteral("hairpin"), e.hairpin } };
+        if (e.via.startsWith(u"lb:")) {
+            // Added key: the health of the LB on the way, and why (down when it is unreachable).
+            edge[QStringLiteral("health")] = healthName(e.health);
+            edge[QStringLiteral("reason")] = e.reason;
+        }
+        edges.append(edge);
     }
     QJsonArray paths;
     for (const PathNode &p : t.paths) {

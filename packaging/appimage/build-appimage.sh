@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds a self-contained AppDir for hopscope and packs it as an AppImage.
 #   packaging/appimage/build-appimage.sh [BUILD_DIR] [OUT_DIR]
-# What works on Debian 12 (QT64.md): Debian ships neither appimagetool nor linuxdeploy nor the
+# What works on Debian 12 (docs/QT64.md): Debian ships neither appimagetool nor linuxdeploy nor the
 # AppImage runtime, so this script assembles the AppDir itself — binaries, the Qt and c-ares/ldns
 # libraries they need, Qt plugins, the QML modules qmlimportscanner finds, qt.conf, AppRun,
 # .desktop and icon — sets $ORIGIN-relative RUNPATHs with patchelf on every ELF (RUNPATH is not

@@ -13,7 +13,7 @@ class ServiceGraphModel;
 // Draws every edge of the graph in one painted item (arrows plus hop badges), and, zoomed out
 // (level of detail), the nodes too: boxes as health-bordered rectangles, tasks as dots, edges
 // aggregated per node pair without labels. One Shape per edge costs seconds per frame at a few
-// thousand edges on a CPU-only desktop (PERF.md). The item covers the viewport, not the whole
+// thousand edges on a CPU-only desktop (docs/PERF.md). The item covers the viewport, not the whole
 // canvas: it paints only what is visible, at screen resolution, reading the layout straight
 // from ServiceGraphModel (no QVariant per edge). GUI thread.
 class EdgeLayer : public QQuickPaintedItem

@@ -620,7 +620,10 @@ void GraphLayer::paintDetailed(QPainter *p, const QRectF &area, qreal scale)
             continue;
         }
         const auto &s = segments[g.segment];
-        QPen pen(m_lineColor, 1.8);
+        // Through a down or stale LB: red, and the badge carries ✖ (colour is never alone).
+        const QColor lineColour
+            = s.failing.isEmpty() ? m_lineColor : healthColour(QStringLiteral("down"), m_lineColor);
+        QPen pen(lineColour, s.failing.isEmpty() ? 1.8 : 2.4);
         if (s.pattern == u"lb") {
             pen.setStyle(Qt::DashLine);
         } else if (s.pattern == u"mesh") {
@@ -733,8 +736,8 @@ void GraphLayer::paintDetailed(QPainter *p, const QRectF &area, qreal scale)
             flush();
         }
         if (curve) {
-            p->setPen(QPen(m_lineColor, 1.2));
-            p->setBrush(m_lineColor);
+            p->setPen(QPen(lineColour, 1.2));
+            p->setBrush(lineColour);
             p->drawPolygon(
                 QPolygonF { g.p2, g.p2 - QPointF(dir * 9, 4.5), g.p2 - QPointF(dir * 9, -4.5) });
         }
@@ -742,7 +745,7 @@ void GraphLayer::paintDetailed(QPainter *p, const QRectF &area, qreal scale)
             const QRectF &badge = g.badge;
             const qreal radius = badge.height() / 2;
             if (badgeVisible) {
-                p->setPen(QPen(m_lineColor, 1));
+                p->setPen(QPen(lineColour, 1));
                 p->setBrush(m_boxColor);
                 p->drawRoundedRect(badge, radius, radius);
                 p->setPen(m_textColor);

@@ -163,7 +163,7 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "bench: bad server '%s'\n", qPrintable(server));
         return 2;
     }
-    // The PEERS.md §6 mix: multivalue A, bridge-mode SRV with glue, Consul/K8s SRV with glue, A.
+    // The docs/PEERS.md §6 mix: multivalue A, bridge-mode SRV with glue, Consul/K8s SRV with glue, A.
     const QList<Query> mix = { { QStringLiteral("serviceb.") + zone, DnsRecordType::A },
         { QStringLiteral("servicec.") + zone, DnsRecordType::SRV },
         { QStringLiteral("_http._tcp.servicea.") + zone, DnsRecordType::SRV },

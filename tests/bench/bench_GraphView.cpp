@@ -157,7 +157,7 @@ bool waitFrame(QQuickWindow *w, int timeoutMs = 5000)
 class Run
 {
 public:
-    // baseline: one Shape per edge (PERF.md's design); previous: the design before GraphLayer
+    // baseline: one Shape per edge (docs/PERF.md's design); previous: the design before GraphLayer
     // (QML ServiceBox delegates over an EdgeLayer), for before/after in the same run.
     Run(const ClusterProfile &profile, bool baseline, bool previous = false)
         : m_baseline(baseline)
@@ -196,7 +196,7 @@ public:
         root->setProperty("graphModel", QVariant::fromValue<QObject *>(&m_model));
         QMetaObject::invokeMethod(root, "fitToView");
         if (m_baseline) {
-            // One Shape per edge inside the zoomed canvas (the design PERF.md measured).
+            // One Shape per edge inside the zoomed canvas (the design docs/PERF.md measured).
             QQmlComponent c(view.engine());
             c.setData(R"(import QtQuick
 import QtQuick.Shapes

@@ -10,7 +10,7 @@
 namespace hopscope::quicktest {
 
 // Finds an item by objectName. Repeater delegates are not QObject children of the root, so
-// this walks the visual tree (QT64.md).
+// this walks the visual tree (docs/QT64.md).
 inline QQuickItem *findItem(QQuickItem *root, const QString &name)
 {
     if (!root) {

@@ -2,8 +2,8 @@
 """Envoy admin API emulator with a real (small) HTTP data plane. Python stdlib only.
 
 No Envoy binary can be installed on the test machines, so this process stands in for one or
-several Envoy sidecars. It follows the formats in docs PROTOCOLS.md §1 and the captures in
-design/examples/ closely, because the hopscope client must parse real Envoy output as well.
+several Envoy sidecars. It follows the formats in docs/PROTOCOLS.md §1 and the captures in
+docs/examples/ closely, because the hopscope client must parse real Envoy output as well.
 
 What is real here:
   * Active HTTP health checks of the configured upstream hosts (interval, timeout,

@@ -165,7 +165,7 @@ class PeersTest(unittest.TestCase):
         for transport in ("+notcp", "+tcp"):
             out = dig(self.st, transport, "+short", mk["name"], "TXT")
             self.assertEqual(out.strip(), '"%s"' % mk["token"],
-                             "marker via dig %s: another server may share %s:%d (PEERS.md §0)"
+                             "marker via dig %s: another server may share %s:%d (docs/PEERS.md §0)"
                              % (transport, self.st["dns"]["addr"], self.st["dns"]["port"]))
         out = dig(self.st, self.st["zone"], "SOA")
         self.assertIn("flags: qr aa", out)

@@ -1,5 +1,7 @@
 #include "PeersHarness.h"
 
+#include "ops/AuditLog.h"
+#include "ops/DrainPlanner.h"
 #include "profile/ProfileStore.h"
 #include "topology/ClusterMonitor.h"
 
@@ -7,7 +9,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace hopscope;
@@ -156,6 +160,144 @@ private Q_SLOTS:
         QVERIFY(m_monitor->topology().loadBalancers.first().reason.contains(QStringLiteral("stale since")));
         QVERIFY(m_peers.run(QStringLiteral("start"), {QStringLiteral("haproxy")}));
         QTRY_COMPARE_WITH_TIMEOUT(healthOf(QStringLiteral("user"), key), QStringLiteral("healthy"), 20000);
+    }
+
+    void snapshotListsAnOpenDrainAsDrained()
+    {
+        // An earlier drain of a serviceB task, never undone, whose task no source lists any more
+        // (an address of the demo's subnet that serves nothing).
+        const QString known = m_peers.tasks(QStringLiteral("serviceb")).first();
+        const QString target
+            = known.section(u'.', 0, 2) + QStringLiteral(".19:") + known.section(u':', 1);
+        QTemporaryDir auditDir;
+        const ProfileLoadResult r = ProfileStore::load(m_peers.profilePath());
+        QVERIFY(r.ok());
+        qputenv("HOPSCOPE_AUDIT_DIR", auditDir.path().toUtf8());
+        const auto unset = qScopeGuard([] { qunsetenv("HOPSCOPE_AUDIT_DIR"); });
+        AuditLog log(*r.profile);
+        AuditEntry plan;
+        plan.event = QStringLiteral("plan");
+        plan.profile = r.profile->name;
+        plan.target = target;
+        plan.after = QJsonObject { { QStringLiteral("capacity"),
+            QJsonArray {
+                QJsonObject { { QStringLiteral("name"), QStringLiteral("serviceB") } } } } };
+        plan.result = QStringLiteral("ok");
+        QString error;
+        QVERIFY2(log.append(plan, &error), qPrintable(error));
+        DrainStep dns;
+        dns.kind = DrainStepKind::DnsRemove;
+        dns.zone = QStringLiteral("corp.internal");
+        dns.records = { { QStringLiteral("serviceb.corp.internal."), QStringLiteral("A"),
+            target.section(u':', 0, 0), 10 } };
+        AuditEntry step = plan;
+        step.event = QStringLiteral("step");
+        step.step = QStringLiteral("dns-remove");
+        step.after = QJsonValue();
+        step.detail = QJsonObject { { QStringLiteral("drainStep"), dns.toJson() } };
+        QVERIFY2(log.append(step, &error), qPrintable(error));
+
+        QProcess cli;
+        cli.start(qEnvironmentVariable("HOPSCOPE_CLI"),
+            { QStringLiteral("snapshot"), m_peers.profilePath(), QStringLiteral("--json") });
+        QVERIFY(cli.waitForFinished(30000));
+        const QJsonObject snap = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
+        QJsonObject drained;
+        QJsonObject serviceb;
+        for (const QJsonValue &sv : snap[QStringLiteral("services")].toArray()) {
+            if (sv[QStringLiteral("id")].toString() == u"serviceb") {
+                serviceb = sv.toObject();
+                for (const QJsonValue &t : sv[QStringLiteral("targets")].toArray()) {
+                    if (t[QStringLiteral("key")].toString() == target) {
+                        drained = t.toObject();
+                    }
+                }
+            }
+        }
+        QVERIFY2(!drained.isEmpty(),
+            qPrintable(target + QStringLiteral(" missing: ")
+                + QString::fromUtf8(cli.readAllStandardError())));
+        QCOMPARE(drained[QStringLiteral("health")].toString(), QStringLiteral("drained"));
+        QCOMPARE(
+            drained[QStringLiteral("drain")][QStringLiteral("by")].toString(), AuditLog::osUser());
+        QVERIFY2(drained[QStringLiteral("reason")].toString().contains(QStringLiteral("Undrain")),
+            qPrintable(drained[QStringLiteral("reason")].toString()));
+        QVERIFY2(
+            serviceb[QStringLiteral("summary")].toString().endsWith(QStringLiteral("· 1 drained")),
+            qPrintable(serviceb[QStringLiteral("summary")].toString()));
+    }
+
+    void serviceBehindAnLbDownAtStartIsNotHealthy()
+    {
+        // order known only through HAProxy's be_order (no DNS name in this profile), its one
+        // task also behind its own Envoy sidecar. HAProxy is down before anything starts.
+        QFile in(m_peers.profilePath());
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        QJsonObject profile = QJsonDocument::fromJson(in.readAll()).object();
+        QJsonArray services = profile[QStringLiteral("services")].toArray();
+        for (int i = 0; i < services.size(); ++i) {
+            QJsonObject s = services[i].toObject();
+            if (s[QStringLiteral("id")].toString() == u"order") {
+                s.remove(QStringLiteral("dns"));
+                services[i] = s;
+            }
+        }
+        profile[QStringLiteral("services")] = services;
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("lb-only.hopscope.json"));
+        QFile out(path);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(QJsonDocument(profile).toJson());
+        out.close();
+
+        QVERIFY(m_peers.run(QStringLiteral("kill"), { QStringLiteral("haproxy") }));
+        const auto restart = qScopeGuard(
+            [this] { m_peers.run(QStringLiteral("start"), { QStringLiteral("haproxy") }); });
+
+        // `hopscope-cli snapshot`, started after HAProxy went down.
+        QProcess cli;
+        cli.start(qEnvironmentVariable("HOPSCOPE_CLI"),
+            { QStringLiteral("snapshot"), path, QStringLiteral("--json") });
+        QVERIFY(cli.waitForFinished(30000));
+        QCOMPARE(cli.exitCode(), 1); // a source failed
+        const QJsonObject snap = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
+        QJsonObject order;
+        for (const QJsonValue &s : snap[QStringLiteral("services")].toArray()) {
+            if (s[QStringLiteral("id")].toString() == u"order") {
+                order = s.toObject();
+            }
+        }
+        QVERIFY2(!order.isEmpty(), "order missing from the snapshot");
+        QVERIFY2(order[QStringLiteral("health")].toString() != u"healthy",
+            qPrintable(order[QStringLiteral("summary")].toString()));
+        QVERIFY2(order[QStringLiteral("summary")].toString().contains(
+                     QStringLiteral("internal-lb unreachable")),
+            qPrintable(order[QStringLiteral("summary")].toString()));
+        // The sidecar's own task is still listed with what the sidecar says.
+        QCOMPARE(order[QStringLiteral("targets")].toArray().size(), 1);
+        bool edgeSeen = false;
+        for (const QJsonValue &e : snap[QStringLiteral("edges")].toArray()) {
+            if (e[QStringLiteral("to")].toString() == u"order") {
+                edgeSeen = true;
+                QCOMPARE(e[QStringLiteral("health")].toString(), QStringLiteral("down"));
+                QVERIFY2(
+                    e[QStringLiteral("reason")].toString().contains(QStringLiteral("internal-lb")),
+                    qPrintable(e[QStringLiteral("reason")].toString()));
+            }
+        }
+        QVERIFY(edgeSeen);
+
+        // A freshly opened window (the same monitor the GUI uses) says the same.
+        const ProfileLoadResult r = ProfileStore::load(path);
+        QVERIFY(r.ok());
+        ClusterMonitor fresh(*r.profile);
+        QSignalSpy rounds(&fresh, &ClusterMonitor::roundCompleted);
+        fresh.start();
+        QVERIFY(rounds.wait(15000));
+        const ServiceNode *o = fresh.topology().service(QStringLiteral("order"));
+        QVERIFY2(o->health != Health::Healthy, qPrintable(o->summary));
+        QVERIFY2(
+            o->summary.contains(QStringLiteral("internal-lb unreachable")), qPrintable(o->summary));
     }
 };
 

@@ -8,7 +8,7 @@
 
 using namespace hopscope;
 
-// Parses real-format /clusters dumps (PROTOCOLS.md examples, emulator captures in both stat
+// Parses real-format /clusters dumps (docs/PROTOCOLS.md examples, emulator captures in both stat
 // value modes, hand-made IPv6/pipe/all-flags dumps, istioctl output) and checks one host of each.
 class tst_EnvoyClustersParser : public QObject
 {
@@ -219,7 +219,7 @@ void tst_EnvoyClustersParser::jsonAndTextAgree()
 
 void tst_EnvoyClustersParser::everyTextFlagIsKnown()
 {
-    // Every flag of PROTOCOLS.md §1.4 round-trips through its text name.
+    // Every flag of docs/PROTOCOLS.md §1.4 round-trips through its text name.
     QCOMPARE(EnvoyHealthFlags::all().size(), 10);
     for (EnvoyHealthFlag flag : EnvoyHealthFlags::all()) {
         const QString name = EnvoyHealthFlags::name(flag);

@@ -6,7 +6,7 @@
 
 using namespace hopscope;
 
-// Parses /server_info from the PROTOCOLS.md example and the emulator (LIVE, DRAINING, older
+// Parses /server_info from the docs/PROTOCOLS.md example and the emulator (LIVE, DRAINING, older
 // version rendering uint64 as strings) and checks state, version, uptime and node identity.
 class tst_EnvoyServerInfoParser : public QObject
 {

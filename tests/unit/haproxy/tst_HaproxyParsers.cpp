@@ -1,5 +1,5 @@
 // Data-driven tests of the pure HAProxy parsers on real output captured from HAProxy 2.6
-// (tests/data/haproxy/capture_fixtures.py), the PROTOCOLS.md examples, and hostile input.
+// (tests/data/haproxy/capture_fixtures.py), the docs/PROTOCOLS.md examples, and hostile input.
 
 #include "haproxy/HaproxyJson.h"
 #include "haproxy/HaproxyParsers.h"

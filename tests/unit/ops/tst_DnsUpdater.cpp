@@ -1,5 +1,5 @@
 // DnsUpdater's message building, signing and verification against the byte-exact signed UPDATE
-// vector of PROTOCOLS.md §4 (tests/data/ops/dns_update_tsig_vector.txt), and its refusals of bad
+// vector of docs/PROTOCOLS.md §4 (tests/data/ops/dns_update_tsig_vector.txt), and its refusals of bad
 // input. ldns compresses owner names, the vector does not: the comparisons below normalise both
 // through ldns, and check the MAC byte-exactly over our own wire with the vector's TSIG variables.
 
@@ -150,7 +150,7 @@ void tst_DnsUpdater::builtMessageMatchesTheVector()
     QCOMPARE(quint8(built->at(2)), quint8(0x28)); // opcode UPDATE, RD clear
     QCOMPARE(quint8(built->at(3)), quint8(0x00));
     // The vector adds a value-independent prerequisite; drains send none (deletes are idempotent,
-    // PROTOCOLS.md §4.2). Zone and update sections must be identical.
+    // docs/PROTOCOLS.md §4.2). Zone and update sections must be identical.
     QCOMPARE(normalised(*built, true).toHex(' '), normalised(v.value(QStringLiteral("1")), true).toHex(' '));
 }
 
@@ -249,7 +249,7 @@ void tst_DnsUpdater::answerChecks_data()
     QTest::addColumn<QByteArray>("answer");
     QTest::addColumn<QString>("expected");
     // Header-only answers as a server sends them when it does not sign (BADSIG/BADKEY replies
-    // are unsigned, PROTOCOLS.md §4.5). Built from the vector's header with QR set.
+    // are unsigned, docs/PROTOCOLS.md §4.5). Built from the vector's header with QR set.
     auto answer = [](int rcode) -> QByteArray {
         QByteArray h = QByteArray::fromHex("123428000001000000000000");
         h[2] = char(0xa8);

@@ -2,6 +2,7 @@
 #include "topology/ServiceGraphModel.h"
 
 #include <QAbstractItemModelTester>
+#include <QSignalSpy>
 #include <QTest>
 
 using namespace hopscope;
@@ -50,6 +51,56 @@ private Q_SLOTS:
         QVERIFY(x(QStringLiteral("serviceb")) < x(QStringLiteral("lb:internal-lb")));
         QVERIFY(x(QStringLiteral("lb:internal-lb")) < x(QStringLiteral("user")));
         QCOMPARE(model.edges().size(), 6);
+    }
+
+    void edgesThroughADownLbAreDrawnFailing()
+    {
+        const ProfileLoadResult r = ProfileStore::load(qEnvironmentVariable("HOPSCOPE_TEST_DATA")
+            + QStringLiteral("/profiles/valid/demo-like.hopscope.json"));
+        QVERIFY(r.ok());
+        ServiceGraphModel model;
+        model.setProfile(*r.profile);
+        Topology t;
+        for (const EdgeSpec &e : r.profile->edges) {
+            EdgeNode n;
+            n.from = e.from;
+            n.to = e.to;
+            n.via = e.viaText();
+            if (e.via == EdgeSpec::Via::LoadBalancer) {
+                n.health = Health::Down;
+                n.reason = QStringLiteral("internal-lb: unreachable: connection refused");
+            }
+            t.edges.append(n);
+        }
+        QSignalSpy geometry(&model, &ServiceGraphModel::geometryChanged);
+        model.setTopology(t);
+        QCOMPARE(geometry.size(), 1); // the painted view redraws its edges
+        QStringList failing;
+        for (const auto &s : model.segments()) {
+            if (!s.failing.isEmpty()) {
+                failing.append(model.nodes()[s.from].id + QStringLiteral("->")
+                    + model.nodes()[s.to].id + QStringLiteral(" [") + s.label + QStringLiteral("] ")
+                    + s.failing);
+                QVERIFY2(s.failReason.contains(QStringLiteral("connection refused")),
+                    qPrintable(s.failReason));
+            }
+        }
+        failing.sort();
+        QCOMPARE(failing,
+            (QStringList {
+                QStringLiteral("lb:internal-lb->order [✖ /api/order/*] down"),
+                QStringLiteral("lb:internal-lb->user [✖ /api/user/*] down"),
+                QStringLiteral("serviceb->lb:internal-lb [✖ 2 hops · internal-lb] down"),
+            }));
+        // The LB answers again: the marks go, the labels are the plain ones.
+        for (EdgeNode &e : t.edges) {
+            e.health = e.via.startsWith(u"lb:") ? Health::Healthy : Health::Unknown;
+        }
+        model.setTopology(t);
+        for (const auto &s : model.segments()) {
+            QVERIFY(s.failing.isEmpty());
+            QVERIFY2(!s.label.startsWith(healthIcon(Health::Down)), qPrintable(s.label));
+        }
     }
 };
 

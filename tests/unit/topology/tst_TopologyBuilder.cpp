@@ -231,6 +231,131 @@ private Q_SLOTS:
         QCOMPARE(topo.target(QStringLiteral("user"), QStringLiteral("10.0.0.42:9000"))->health, Health::Healthy);
     }
 
+    void membershipFromAnLbWithoutAnswerIsUnknownNotAbsent_data()
+    {
+        // user is known only through the LB's backend be_user (10.0.0.41, 10.0.0.42); 10.0.0.41
+        // also has its own sidecar, which answers LIVE. How the LB stands:
+        QTest::addColumn<QString>("lb"); // never-answered | not-polled-yet | stale
+        QTest::addColumn<QString>("summaryContains");
+        QTest::addColumn<Health>("edgeHealth");
+        QTest::newRow("fresh-start-lb-unreachable") << "never-answered"
+                                                    << "1 known · lb unreachable" << Health::Down;
+        QTest::newRow("fresh-start-lb-not-polled-yet")
+            << "not-polled-yet"
+            << "1 known · lb no data yet" << Health::Unknown;
+        QTest::newRow("long-running-lb-stale") << "stale"
+                                               << "lb stale" << Health::Stale;
+    }
+    void membershipFromAnLbWithoutAnswerIsUnknownNotAbsent()
+    {
+        QFETCH(QString, lb);
+        QFETCH(QString, summaryContains);
+        QFETCH(Health, edgeHealth);
+        Scenario s;
+        EnvoyAdminSnapshot own;
+        own.serverInfo.state = EnvoyServerInfo::State::Live;
+        own.serverInfo.stateName = QStringLiteral("LIVE");
+        own.readyHttpStatus = 200;
+        s.in.mesh.insert(QStringLiteral("user-1-envoy"), own);
+        s.in.meshState.insert(QStringLiteral("user-1-envoy"), fresh());
+        SourceState st;
+        if (lb == u"stale") {
+            // A long-running window keeps the LB's last answer, marked stale.
+            s.backend(QStringLiteral("be_user")).servers
+                = { lbServer(QStringLiteral("u1"), QStringLiteral("10.0.0.41"), 9000,
+                        QStringLiteral("UP")),
+                      lbServer(QStringLiteral("u2"), QStringLiteral("10.0.0.42"), 9000,
+                          QStringLiteral("UP")) };
+            st = fresh();
+            st.stale = true;
+        }
+        if (lb != u"not-polled-yet") {
+            st.error.kind = SourceError::Kind::Network;
+            st.error.source = QStringLiteral("lb:lb");
+            st.error.message = QStringLiteral("connection refused");
+        }
+        s.in.lbState.insert(QStringLiteral("lb"), st);
+
+        const Topology t = TopologyBuilder::build(profile(), s.in);
+        const ServiceNode *user = t.service(QStringLiteral("user"));
+        QVERIFY2(user->health != Health::Healthy,
+            qPrintable(healthName(user->health) + QStringLiteral(" — ") + user->summary));
+        QVERIFY2(user->summary.contains(summaryContains), qPrintable(user->summary));
+        // The sidecar's own task is still shown with what the sidecar says.
+        QVERIFY(t.target(QStringLiteral("user"), QStringLiteral("10.0.0.41:9000")));
+        // Both edges through the LB carry its failure; the DNS and mesh edges are not judged.
+        for (const EdgeNode &e : t.edges) {
+            if (e.via == u"lb:lb") {
+                QVERIFY2(e.health == edgeHealth,
+                    qPrintable(e.from + QStringLiteral(">") + e.to + QLatin1Char(' ')
+                        + healthName(e.health)));
+                QVERIFY2(e.reason.contains(QStringLiteral("lb")), qPrintable(e.reason));
+                if (edgeHealth != Health::Unknown) {
+                    QVERIFY2(e.reason.contains(QStringLiteral("connection refused")),
+                        qPrintable(e.reason));
+                }
+            } else {
+                QCOMPARE(e.health, Health::Unknown);
+            }
+        }
+    }
+
+    void edgeThroughAnAnsweringLbIsHealthy()
+    {
+        Scenario s;
+        s.backend(QStringLiteral("be_user")).servers = { lbServer(
+            QStringLiteral("u2"), QStringLiteral("10.0.0.42"), 9000, QStringLiteral("UP")) };
+        const Topology t = TopologyBuilder::build(profile(), s.in);
+        QCOMPARE(t.edges[1].via, QStringLiteral("lb:lb"));
+        QCOMPARE(t.edges[1].health, Health::Healthy);
+        QVERIFY2(!t.service(QStringLiteral("user"))->summary.contains(QStringLiteral("·")),
+            qPrintable(t.service(QStringLiteral("user"))->summary));
+    }
+
+    void openDrainsStayAsDrainedTasks()
+    {
+        // 10.0.0.12 was drained (DNS record removed, slot gone): no source lists it any more.
+        // 10.0.0.13 was drained too but DNS still lists it. 10.0.0.11 serves.
+        Scenario s;
+        s.dnsB().records
+            = { dnsTarget(QStringLiteral("10.0.0.11")), dnsTarget(QStringLiteral("10.0.0.13")) };
+        const QDateTime since = s_now.addSecs(-300);
+        s.in.drains = { { QStringLiteral("10.0.0.12:8000"), QStringLiteral("b"), since,
+                            QStringLiteral("alice") },
+            { QStringLiteral("10.0.0.13:8000"), QStringLiteral("b"), since,
+                QStringLiteral("bob") } };
+        const Topology t = TopologyBuilder::build(profile(), s.in);
+        const TargetNode *gone = t.target(QStringLiteral("b"), QStringLiteral("10.0.0.12:8000"));
+        QVERIFY2(gone, "a drained task no source lists any more must stay in its service");
+        QCOMPARE(gone->health, Health::Drained);
+        QVERIFY(gone->openDrain);
+        QCOMPARE(gone->address, QStringLiteral("10.0.0.12"));
+        QCOMPARE(gone->port, quint16(8000));
+        const QString at = since.toLocalTime().toString(QStringLiteral("HH:mm:ss"));
+        QVERIFY2(gone->reason.contains(QStringLiteral("drained by alice at ") + at)
+                && gone->reason.contains(QStringLiteral("Undrain")),
+            qPrintable(gone->reason));
+        const TargetNode *listed = t.target(QStringLiteral("b"), QStringLiteral("10.0.0.13:8000"));
+        QCOMPARE(listed->health, Health::Drained);
+        QVERIFY2(listed->reason.contains(QStringLiteral("drained by bob"))
+                && listed->reason.contains(QStringLiteral("dns: listed")),
+            qPrintable(listed->reason));
+        const ServiceNode *b = t.service(QStringLiteral("b"));
+        QCOMPARE(b->targets.size(), 3);
+        QCOMPARE(b->targets[1].key, QStringLiteral("10.0.0.12:8000")); // in key order
+        // Drained on purpose is neither lost capacity nor a fault.
+        QCOMPARE(b->summary, QStringLiteral("1 of 1 healthy · 2 drained"));
+        QCOMPARE(b->health, Health::Healthy);
+        QCOMPARE(b->drainedCount, 2);
+        // A mark for another service's target does not move it.
+        s.in.drains.append({ QStringLiteral("10.0.0.11:8000"), QStringLiteral("user"), since,
+            QStringLiteral("carol") });
+        const Topology t2 = TopologyBuilder::build(profile(), s.in);
+        QVERIFY(!t2.target(QStringLiteral("user"), QStringLiteral("10.0.0.11:8000")));
+        QCOMPARE(t2.target(QStringLiteral("b"), QStringLiteral("10.0.0.11:8000"))->health,
+            Health::Drained);
+    }
+
     void noDataYetIsUnknownNeverHealthy()
     {
         TopologyInputs in;

@@ -66,44 +66,63 @@ QString describeNonRegularFile(const QString &path)
 #endif
 }
 
-BoundedRead readRegularFile(const QString &path, qint64 maxBytes)
-{
-    BoundedRead r;
 #ifdef Q_OS_UNIX
+int openRegularFile(const QString &path, qint64 *size, QString *error, bool *missing)
+{
+    if (missing) {
+        *missing = false;
+    }
     const int fd
         = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         const int openErrno = errno;
+        if (missing) {
+            *missing = openErrno == ENOENT;
+        }
         // open() fails on some kinds before fstat can tell (a unix socket gives ENXIO).
         const QString kind = describeNonRegularFile(path);
-        r.error = kind.isEmpty()
+        *error = kind.isEmpty()
             ? QStringLiteral("%1: cannot open: %2")
                   .arg(path, QString::fromLocal8Bit(std::strerror(openErrno)))
             : QStringLiteral("%1: is %2, not a regular file; refusing to read it").arg(path, kind);
-        return r;
+        return -1;
     }
     struct stat st;
     if (::fstat(fd, &st) != 0) {
-        r.error = QStringLiteral("%1: cannot stat: %2")
-                      .arg(path, QString::fromLocal8Bit(std::strerror(errno)));
+        *error = QStringLiteral("%1: cannot stat: %2")
+                     .arg(path, QString::fromLocal8Bit(std::strerror(errno)));
         ::close(fd);
-        return r;
+        return -1;
     }
     const QString what = describeMode(st.st_mode);
     if (!what.isEmpty()) {
-        r.error
+        *error
             = QStringLiteral("%1: is %2, not a regular file; refusing to read it").arg(path, what);
         ::close(fd);
+        return -1;
+    }
+    *size = st.st_size;
+    return fd;
+}
+#endif
+
+BoundedRead readRegularFile(const QString &path, qint64 maxBytes)
+{
+    BoundedRead r;
+#ifdef Q_OS_UNIX
+    qint64 fileSize = 0;
+    const int fd = openRegularFile(path, &fileSize, &r.error);
+    if (fd < 0) {
         return r;
     }
-    if (st.st_size > maxBytes) {
+    if (fileSize > maxBytes) {
         r.error = tooLarge(path, maxBytes);
         ::close(fd);
         return r;
     }
     // Regular files ignore O_NONBLOCK; read until EOF or one byte past the cap.
     QByteArray data;
-    data.resize(qsizetype(qMin<qint64>(st.st_size, maxBytes) + 1));
+    data.resize(qsizetype(qMin<qint64>(fileSize, maxBytes) + 1));
     qint64 got = 0;
     for (;;) {
         if (got == data.size()) {

@@ -23,6 +23,13 @@ struct BoundedRead
 // Safe on any thread; a local regular file of bounded size is the only thing it ever waits on.
 BoundedRead readRegularFile(const QString &path, qint64 maxBytes);
 
+#ifdef Q_OS_UNIX
+// The descriptor of a regular file opened for reading without blocking (O_NONBLOCK, then fstat
+// on the descriptor), and its size; -1 with *error (and *missing for ENOENT) for anything else.
+// For readers that stream a file instead of loading it (the audit log's line reader).
+int openRegularFile(const QString &path, qint64 *size, QString *error, bool *missing = nullptr);
+#endif
+
 // "file type" of an existing path in words ("a named pipe (FIFO)", "a directory", ...), or an
 // empty string for a regular file or a path that does not exist.
 QString describeNonRegularFile(const QString &path);

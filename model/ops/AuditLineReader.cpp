@@ -1,5 +1,7 @@
 #include "ops/AuditLineReader.h"
 
+#include "core/BoundedFile.h"
+
 #include <QFile>
 
 #include <cerrno>
@@ -19,26 +21,6 @@ QString errnoText(int err)
     return QString::fromLocal8Bit(std::strerror(err));
 }
 
-QString describeMode(mode_t mode)
-{
-    if (S_ISFIFO(mode)) {
-        return QStringLiteral("a named pipe (FIFO)");
-    }
-    if (S_ISCHR(mode)) {
-        return QStringLiteral("a character device");
-    }
-    if (S_ISBLK(mode)) {
-        return QStringLiteral("a block device");
-    }
-    if (S_ISSOCK(mode)) {
-        return QStringLiteral("a socket");
-    }
-    if (S_ISDIR(mode)) {
-        return QStringLiteral("a directory");
-    }
-    return QStringLiteral("not a regular file");
-}
-
 } // namespace
 
 AuditLineReader::AuditLineReader(QString path, qint64 maxLineBytes)
@@ -55,28 +37,8 @@ AuditLineReader::~AuditLineReader()
 
 bool AuditLineReader::open()
 {
-    m_fd = ::open(
-        QFile::encodeName(m_path).constData(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    if (m_fd < 0) {
-        const int err = errno;
-        m_missing = err == ENOENT;
-        m_error = QStringLiteral("%1: cannot open: %2").arg(m_path, errnoText(err));
-        return false;
-    }
-    struct stat st;
-    if (::fstat(m_fd, &st) != 0) {
-        m_error = QStringLiteral("%1: cannot stat: %2").arg(m_path, errnoText(errno));
-        return false;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        m_error = QStringLiteral("%1: is %2, not a regular file; refusing to read it")
-                      .arg(m_path, describeMode(st.st_mode));
-        ::close(m_fd);
-        m_fd = -1;
-        return false;
-    }
-    m_size = st.st_size;
-    return true;
+    m_fd = openRegularFile(m_path, &m_size, &m_error, &m_missing);
+    return m_fd >= 0;
 }
 
 bool AuditLineReader::fill()

@@ -3,28 +3,43 @@
 
 #include "ops/AuditLineReader.h"
 #include "ops/AuditLog.h"
+#include "ops/DrainDismissal.h"
 #include "profile/ProfileStore.h"
 
 #include <QFile>
-#include <QJsonArray>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+
+#include <cstdio>
+#include <memory>
+#include <unistd.h>
 
 namespace hopscope::cli {
 
 namespace {
-const char *const s_usage =
-    "usage: hopscope-cli audit verify FILE\n"
-    "       hopscope-cli audit show PROFILE [--json]\n"
-    "       hopscope-cli audit path PROFILE\n"
-    "  A *.hopscope.json file selects the log of its cluster (keyed by the cluster's endpoints,\n"
-    "  not its name); a bare name selects the log written under that name by older versions.\n"
-    "  verify  checks every line's hash link, sequence number and the head record; exit 1 when\n"
-    "          the log was tampered with, reordered or truncated.\n"
-    "  show    prints the audit log of a profile (a *.hopscope.json file or a profile name);\n"
-    "          --json prints the raw lines.\n"
-    "  path    prints where that log is stored ($HOPSCOPE_AUDIT_DIR overrides the directory).\n";
+const char *const s_usage
+    = "usage: hopscope-cli audit verify FILE\n"
+      "       hopscope-cli audit show PROFILE [--json]\n"
+      "       hopscope-cli audit path PROFILE\n"
+      "       hopscope-cli audit dismiss PROFILE ADDR:PORT [--yes] [--reason TEXT]\n"
+      "  A *.hopscope.json file selects the log of its cluster (keyed by the cluster's endpoints,\n"
+      "  not its name); a bare name selects the log written under that name by older versions.\n"
+      "  verify  checks every line's hash link, sequence number and the head record; exit 1 when\n"
+      "          the log was tampered with, reordered or truncated.\n"
+      "  show    prints the audit log of a profile (a *.hopscope.json file or a profile name);\n"
+      "          --json prints the raw lines.\n"
+      "  path    prints where that log is stored ($HOPSCOPE_AUDIT_DIR overrides the directory).\n"
+      "  dismiss forgets the open drain of a task that is gone for good (terminated): it records\n"
+      "          \"dismissed\" (who, when, --reason) in the log, under the cluster's drain lock, "
+      "and\n"
+      "          sends nothing to the cluster. If the task still runs, use undrain to put it "
+      "back.\n"
+      "          Asks for confirmation on a terminal; otherwise --yes is required. Exit 1 when "
+      "there\n"
+      "          is no open drain of the target, the drain lock is held or the log is "
+      "unwritable.\n";
 
 // The log of a profile file (by cluster identity), or of a bare profile name (the log written
 // before logs were keyed by cluster identity).
@@ -59,7 +74,8 @@ void printVerify(QTextStream &out, const QString &path, const AuditVerifyResult 
         out << path << ':' << p.line << ": " << p.what << '\n';
     }
     if (r.problemCount > r.problems.size()) {
-        out << path << ": ... and " << (r.problemCount - r.problems.size()) << " more problem(s) not listed\n";
+        out << path << ": ... and " << (r.problemCount - r.problems.size())
+            << " more problem(s) not listed\n";
     }
 }
 
@@ -79,6 +95,80 @@ QString text(const QJsonValue &v)
     }
     return v.toVariant().toString();
 }
+// audit dismiss PROFILE ADDR:PORT [--yes] [--reason TEXT]
+int dismiss(CliContext &ctx, const QStringList &args)
+{
+    bool yes = false;
+    QString reason;
+    QStringList positional;
+    for (int i = 0; i < args.size(); ++i) {
+        const QString &a = args[i];
+        if (a == u"--yes" || a == u"-y") {
+            yes = true;
+        } else if (a == u"--reason" && i + 1 < args.size()) {
+            reason = args[++i];
+        } else if (a.startsWith(u'-')) {
+            ctx.err << s_usage;
+            return ExitUsage;
+        } else {
+            positional << a;
+        }
+    }
+    if (positional.size() != 2) {
+        ctx.err << s_usage;
+        return ExitUsage;
+    }
+    std::unique_ptr<AuditLog> log;
+    QString profileName = positional[0];
+    if (QFileInfo(positional[0]).isFile()) {
+        const ProfileLoadResult loaded = ProfileStore::load(positional[0]);
+        if (!loaded.ok()) {
+            printProfileProblems(ctx.err, positional[0], loaded.problems);
+            return ExitUsage;
+        }
+        log = std::make_unique<AuditLog>(*loaded.profile);
+        profileName = loaded.profile->name;
+    } else {
+        log = std::make_unique<AuditLog>(AuditLog::legacyPathForProfile(positional[0]));
+    }
+    const QString &target = positional[1];
+    QString error;
+    const auto drain = DrainDismissal::find(*log, target, &error);
+    if (!drain) {
+        ctx.err << "hopscope-cli audit dismiss: "
+                << (error.isEmpty() ? QStringLiteral("the audit log shows no open drain of %1 (%2)")
+                                          .arg(target, log->filePath())
+                                    : error)
+                << '\n';
+        return ExitProblems;
+    }
+    ctx.err << DrainDismissal::confirmationText(*drain) << '\n';
+    if (!yes) {
+        if (!::isatty(STDIN_FILENO)) {
+            ctx.err << "refusing: stdin is not a terminal and --yes was not given; nothing "
+                       "dismissed\n";
+            return ExitProblems;
+        }
+        ctx.err << "dismiss? [y/N] ";
+        ctx.err.flush();
+        QFile in;
+        const QString answer = in.open(stdin, QIODevice::ReadOnly)
+            ? QString::fromLocal8Bit(in.readLine(256)).trimmed()
+            : QString();
+        if (answer.compare(u"y", Qt::CaseInsensitive) != 0
+            && answer.compare(u"yes", Qt::CaseInsensitive) != 0) {
+            ctx.err << "not confirmed; nothing dismissed\n";
+            return ExitProblems;
+        }
+    }
+    QString message;
+    if (!DrainDismissal::dismiss(*log, profileName, target, reason, &message)) {
+        ctx.err << "hopscope-cli audit dismiss: " << message << '\n';
+        return ExitProblems;
+    }
+    ctx.out << message << '\n';
+    return ExitOk;
+}
 } // namespace
 
 int runAudit(CliContext &ctx)
@@ -97,7 +187,8 @@ int runAudit(CliContext &ctx)
         const AuditVerifyResult r = AuditLog::verify(rest.first());
         printVerify(ctx.out, rest.first(), r);
         if (r.ok()) {
-            ctx.out << rest.first() << ": ok, " << r.lines << " lines, hash chain intact up to the head record\n";
+            ctx.out << rest.first() << ": ok, " << r.lines
+                    << " lines, hash chain intact up to the head record\n";
             return ExitOk;
         }
         ctx.out << rest.first() << ": NOT intact (" << r.problemCount << " problem"
@@ -137,7 +228,8 @@ int runAudit(CliContext &ctx)
         }
         AuditLineReader f(path);
         if (!f.open()) {
-            ctx.err << "hopscope-cli audit: no audit log for profile '" << name << "' (" << f.error() << ")\n";
+            ctx.err << "hopscope-cli audit: no audit log for profile '" << name << "' ("
+                    << f.error() << ")\n";
             return ExitProblems;
         }
         AuditLineReader::Line l;
@@ -162,17 +254,22 @@ int runAudit(CliContext &ctx)
                 ctx.out << " [" << step << ']';
             }
             ctx.out << "  " << o.value(QStringLiteral("result")).toString() << '\n';
-            if (!o.value(QStringLiteral("before")).isNull() || !o.value(QStringLiteral("after")).isNull()) {
+            if (!o.value(QStringLiteral("before")).isNull()
+                || !o.value(QStringLiteral("after")).isNull()) {
                 ctx.out << "        before: " << text(o.value(QStringLiteral("before")))
                         << "\n        after:  " << text(o.value(QStringLiteral("after"))) << '\n';
             }
         }
         const AuditVerifyResult r = AuditLog::verify(path);
         if (!r.ok()) {
-            ctx.err << "warning: this log is NOT intact; run 'hopscope-cli audit verify " << path << "'\n";
+            ctx.err << "warning: this log is NOT intact; run 'hopscope-cli audit verify " << path
+                    << "'\n";
             return ExitProblems;
         }
         return ExitOk;
+    }
+    if (sub == u"dismiss") {
+        return dismiss(ctx, rest);
     }
     ctx.err << s_usage;
     return ExitUsage;

@@ -71,8 +71,9 @@ public:
             m_service.insert(target, names.join(QStringLiteral(", ")));
             return;
         }
-        if (event == u"undone") {
-            // Only a completed undo closes a drain; a later plan or dry run changes nothing.
+        if (event == u"undone" || event == u"dismissed") {
+            // Only a completed undo closes a drain, or a dismissal (the task is gone for good;
+            // DrainDismissal); a later plan or dry run changes nothing.
             m_open.remove(target);
             m_uncertain.remove(target);
             return;

@@ -6,6 +6,8 @@
 #include "ops/AuditLog.h"
 #include "ops/AuditReader.h"
 #include "ops/DrainController.h"
+#include "ops/DrainDismissal.h"
+#include "ops/DrainLock.h"
 #include "profile/ClusterProfile.h"
 
 #include <QCoreApplication>
@@ -123,6 +125,8 @@ private Q_SLOTS:
     void notALog();
     void hugeGarbageIsBoundedInMemoryAndOutput();
     void drainUnderTheOldNameKeyedLogIsStillFound();
+    void dismissedClosesUntilANewDrain();
+    void dismissRefusedWithoutDrainOrUnderLock();
 };
 
 void tst_AuditReader::intentWithoutOutcomeMayHaveHappened()
@@ -372,6 +376,74 @@ void tst_AuditReader::drainUnderTheOldNameKeyedLogIsStillFound()
     QVERIFY2(ctl.loadFromAudit(s_target, &why), qPrintable(why));
     QCOMPARE(ctl.doneSteps().size(), 1);
     qunsetenv("HOPSCOPE_AUDIT_DIR");
+}
+
+void tst_AuditReader::dismissedClosesUntilANewDrain()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("c.audit.jsonl"));
+    AuditLog log(path);
+    const DrainStep dns = dnsStep();
+    const DrainStep lb = lbStep();
+    append(log, record(QStringLiteral("intent"), &dns));
+    append(log, record(QStringLiteral("step"), &dns));
+    append(log, record(QStringLiteral("intent"), &lb)); // may have happened: dismiss still allowed
+    QString error;
+    const auto found = DrainDismissal::find(log, s_target, &error);
+    QVERIFY2(found, qPrintable(error));
+    QVERIFY(found->mayHaveHappened);
+    QVERIFY(DrainDismissal::confirmationText(*found).contains(QStringLiteral("undrain")));
+    QString message;
+    QVERIFY2(DrainDismissal::dismiss(log, QStringLiteral("demo (loopback)"), s_target,
+                 QStringLiteral("VM terminated"), &message),
+        qPrintable(message));
+    QVERIFY(openDrains(path, &error).isEmpty());
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const AuditVerifyResult verified = AuditLog::verify(path);
+    QVERIFY2(verified.ok(), qPrintable(problemsText(verified)));
+    QCOMPARE(verified.lines, 4);
+    // The record says who dismissed it and why.
+    const QList<QByteArray> lines = readAll(path).trimmed().split('\n');
+    const QJsonObject last = QJsonDocument::fromJson(lines.last()).object();
+    QCOMPARE(last.value(QStringLiteral("event")).toString(), QStringLiteral("dismissed"));
+    QCOMPARE(last.value(QStringLiteral("user")).toString(), AuditLog::osUser());
+    QCOMPARE(
+        last.value(QStringLiteral("detail")).toObject().value(QStringLiteral("reason")).toString(),
+        QStringLiteral("VM terminated"));
+    // A new drain of the same target is open again.
+    append(log, record(QStringLiteral("intent"), &lb));
+    append(log, record(QStringLiteral("step"), &lb));
+    const QList<OpenDrain> again = openDrains(path, &error);
+    QCOMPARE(again.size(), 1);
+    QCOMPARE(again.first().target, s_target);
+    QCOMPARE(again.first().layers, QStringList { DrainStep::kindName(DrainStepKind::LbDrain) });
+    QVERIFY(AuditLog::verify(path).ok());
+}
+
+void tst_AuditReader::dismissRefusedWithoutDrainOrUnderLock()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("c.audit.jsonl"));
+    AuditLog log(path);
+    const DrainStep dns = dnsStep();
+    append(log, record(QStringLiteral("intent"), &dns, QStringLiteral("127.0.0.12:8000")));
+    QString message;
+    // No open drain of this target: nothing written.
+    QVERIFY(!DrainDismissal::dismiss(log, {}, s_target, {}, &message));
+    QVERIFY2(message.contains(s_target), qPrintable(message));
+    QCOMPARE(AuditLog::verify(path).lines, 1);
+    // Another drain of the cluster holds the lock: refused, nothing written.
+    DrainLock held(DrainLock::pathForLog(path));
+    QString why;
+    QVERIFY2(held.tryAcquire(QStringLiteral("127.0.0.13:8000"), 60, &why), qPrintable(why));
+    QVERIFY(!DrainDismissal::dismiss(log, {}, QStringLiteral("127.0.0.12:8000"), {}, &message));
+    QVERIFY2(message.contains(QStringLiteral("nothing was dismissed")), qPrintable(message));
+    QCOMPARE(AuditLog::verify(path).lines, 1);
+    held.release();
+    QVERIFY2(DrainDismissal::dismiss(log, {}, QStringLiteral("127.0.0.12:8000"), {}, &message),
+        qPrintable(message));
+    QString error;
+    QVERIFY(openDrains(path, &error).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_AuditReader)

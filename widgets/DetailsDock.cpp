@@ -26,6 +26,7 @@ DetailsDock::DetailsDock(QWidget *parent)
     , m_view(new QTextBrowser(this))
     , m_drain(new QPushButton(tr("&Drain…"), this))
     , m_undrain(new QPushButton(tr("U&ndrain…"), this))
+    , m_dismiss(new QPushButton(tr("Dis&miss…"), this))
 {
     setObjectName(QStringLiteral("detailsDock"));
     m_view->setOpenLinks(false);
@@ -37,12 +38,17 @@ DetailsDock::DetailsDock(QWidget *parent)
     buttons->addStretch(1);
     buttons->addWidget(m_drain);
     buttons->addWidget(m_undrain);
+    buttons->addWidget(m_dismiss);
     layout->addLayout(buttons);
     setWidget(body);
     m_drain->setToolTip(tr("Take the selected task out of rotation on every layer, safely (Ctrl+D)"));
     m_undrain->setToolTip(tr("Put the selected task back on every layer a drain took it out of"));
     connect(m_drain, &QPushButton::clicked, this, [this] { Q_EMIT drainRequested(m_target); });
     connect(m_undrain, &QPushButton::clicked, this, [this] { Q_EMIT undrainRequested(m_target); });
+    m_dismiss->setObjectName(QStringLiteral("dismissButton"));
+    m_dismiss->setToolTip(tr("Forget the open drain of a task that is gone for good (recorded in "
+                             "the audit log; nothing is sent to the cluster)"));
+    connect(m_dismiss, &QPushButton::clicked, this, [this] { Q_EMIT dismissRequested(m_target); });
     render();
 }
 
@@ -115,9 +121,11 @@ void DetailsDock::render()
                              t->fqdn.isEmpty() ? QString() : QStringLiteral(" · ") + esc(t->fqdn));
             html += QStringLiteral("<p><b>%1</b> — %2</p>").arg(healthName(t->health), esc(t->reason));
             if (t->openDrain) {
-                html += tr("<p><b>Open drain</b> (audit log): %1. It may still be running; "
-                           "<b>Undrain…</b> puts it back on every layer.</p>")
-                            .arg(esc(OpenDrains::byWhom(t->drainedBy, t->drainedSince)));
+                html
+                    += tr("<p><b>Open drain</b> (audit log): %1. It may still be running; "
+                          "<b>Undrain…</b> puts it back on every layer; <b>Dismiss…</b> forgets it "
+                          "when the task is gone for good.</p>")
+                           .arg(esc(OpenDrains::byWhom(t->drainedBy, t->drainedSince)));
             }
             html += QStringLiteral("<table cellpadding=3><tr><th align=left>source</th><th align=left>says</th><th align=left>health</th><th align=left>when</th></tr>");
             for (const Observation &o : t->observations) {
@@ -175,6 +183,8 @@ void DetailsDock::render()
     const TargetNode *selected = haveTarget ? m_topology.target(m_service, m_target) : nullptr;
     m_drain->setEnabled(haveTarget && m_drainEnabled && !(selected && selected->openDrain));
     m_undrain->setEnabled(haveTarget && m_drainEnabled);
+    m_dismiss->setVisible(selected && selected->openDrain);
+    m_dismiss->setEnabled(selected && selected->openDrain && m_drainEnabled);
 }
 
 } // namespace hopscope

@@ -28,6 +28,8 @@ public:
 Q_SIGNALS:
     void drainRequested(const QString &target);
     void undrainRequested(const QString &target);
+    // Forget the selected task's open drain (it is gone for good); only for an open drain.
+    void dismissRequested(const QString &target);
 
 private:
     void render();
@@ -35,6 +37,7 @@ private:
     QTextBrowser *m_view;
     QPushButton *m_drain;
     QPushButton *m_undrain;
+    QPushButton *m_dismiss;
     bool m_drainEnabled = true;
     Topology m_topology;
     QString m_service;

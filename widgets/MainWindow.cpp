@@ -7,6 +7,7 @@
 #include "RecentProfiles.h"
 #include "core/PollingSource.h"
 #include "ops/AuditLog.h"
+#include "ops/DrainDismissal.h"
 #include "ops/OpenDrainMarks.h"
 #include "profile/ProfileStore.h"
 #include "topology/ClusterMonitor.h"
@@ -70,6 +71,7 @@ MainWindow::MainWindow(QWidget *parent)
     });
     connect(m_details, &DetailsDock::drainRequested, this, [this](const QString &t) { openDrain(t); });
     connect(m_details, &DetailsDock::undrainRequested, this, [this](const QString &t) { openDrain(t, true); });
+    connect(m_details, &DetailsDock::dismissRequested, this, &MainWindow::dismissDrain);
 
     QSettings settings;
     if (!restoreGeometry(settings.value(QStringLiteral("mainWindow/geometry")).toByteArray())) {
@@ -321,6 +323,40 @@ void MainWindow::reloadOpenDrains()
             tr("open drains not shown: %1").arg(error));
     }
     m_monitor->setOpenDrains(drainMarks(drains));
+}
+
+bool MainWindow::dismissDrain(const QString &target)
+{
+    if (!m_monitor || !m_audit || !m_profile || m_profile->observeOnly) {
+        return false;
+    }
+    QString message;
+    const auto drain = DrainDismissal::find(*m_audit, target, &message);
+    if (!drain) {
+        if (message.isEmpty()) {
+            message = tr("the audit log shows no open drain of %1").arg(target);
+        }
+        m_monitor->eventLog()->append(
+            EventLog::Severity::Warning, QStringLiteral("dismiss ") + target, message);
+        showStatus(message);
+        reloadOpenDrains();
+        return false;
+    }
+    const QString question = DrainDismissal::confirmationText(*drain);
+    const bool confirmed = m_confirmDismiss
+        ? m_confirmDismiss(question)
+        : QMessageBox::question(this, tr("Dismiss open drain"), question,
+              QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel)
+            == QMessageBox::Yes;
+    if (!confirmed) {
+        return false;
+    }
+    const bool ok = DrainDismissal::dismiss(*m_audit, m_profile->name, target, {}, &message);
+    m_monitor->eventLog()->append(ok ? EventLog::Severity::Info : EventLog::Severity::Warning,
+        QStringLiteral("dismiss ") + target, message);
+    showStatus(message);
+    reloadOpenDrains(); // the dismissed drain leaves the graph
+    return ok;
 }
 
 void MainWindow::onTopologyChanged(const Topology &topology)

@@ -4,6 +4,7 @@
 
 #include <QMainWindow>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -52,6 +53,13 @@ public:
     bool exportGraph(const QString &path, QString *error);
     // Re-reads the audit log's open drains into the graph (drained tasks stay until undone).
     void reloadOpenDrains();
+    // Forgets the open drain of `target` after a confirmation (DrainDismissal: a "dismissed"
+    // record, nothing sent to the cluster), then re-reads the open drains. False when not
+    // confirmed or refused (the reason goes to the event log and the status bar).
+    bool dismissDrain(const QString &target);
+    // Asks the confirmation (text) of dismissDrain; a QMessageBox unless replaced (tests).
+    using ConfirmFunction = std::function<bool(const QString &text)>;
+    void setDismissConfirmation(ConfirmFunction confirm) { m_confirmDismiss = std::move(confirm); }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -78,6 +86,7 @@ private:
     std::optional<ClusterProfile> m_profile;
     QString m_profilePath;
     QString m_lastError;
+    ConfirmFunction m_confirmDismiss;
 };
 
 } // namespace hopscope

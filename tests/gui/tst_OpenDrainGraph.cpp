@@ -1,6 +1,7 @@
 // A drained task stays in the graph: the window opened on a profile whose audit log holds a drain
 // that was never undone shows the task as drained inside its service (even though no source lists
-// it), with Undrain on the chip's context menu and in the details dock; grabbed to PNG.
+// it), with Undrain on the chip's context menu and in the details dock; grabbed to PNG. Dismiss…
+// in the dock (confirmed) forgets the drain and the task leaves the graph.
 
 #include "DetailsDock.h"
 #include "GraphPane.h"
@@ -123,7 +124,9 @@ private Q_SLOTS:
             qPrintable(w.detailsDock()->text()));
         QPushButton *undrain = nullptr, *drain = nullptr;
         for (QPushButton *b : w.detailsDock()->findChildren<QPushButton *>()) {
-            (b->text().contains(QStringLiteral("ndrain")) ? undrain : drain) = b;
+            if (b->objectName() != u"dismissButton") {
+                (b->text().contains(QStringLiteral("ndrain")) ? undrain : drain) = b;
+            }
         }
         QVERIFY(undrain && drain);
         QVERIFY(undrain->isEnabled());
@@ -139,6 +142,31 @@ private Q_SLOTS:
         const QString png = outDir + QStringLiteral("/main-window-open-drain.png");
         QVERIFY2(w.grab().toImage().save(png), qPrintable(png));
         qInfo("screenshot: %s", qPrintable(png));
+
+        // Dismiss… (the task is gone for good): cancelled, nothing changes; confirmed, a
+        // "dismissed" record is written and the drained task leaves the graph.
+        auto *dismiss = w.detailsDock()->findChild<QPushButton *>(QStringLiteral("dismissButton"));
+        QVERIFY(dismiss);
+        QVERIFY(dismiss->isVisible() && dismiss->isEnabled());
+        QString asked;
+        bool answer = false;
+        w.setDismissConfirmation([&](const QString &text) {
+            asked = text;
+            return answer;
+        });
+        QTest::mouseClick(dismiss, Qt::LeftButton);
+        QVERIFY2(
+            asked.contains(QStringLiteral("undrain")) && asked.contains(target), qPrintable(asked));
+        QCOMPARE(AuditLog::verify(log.filePath()).lines, 2);
+        QVERIFY(!chip().isEmpty());
+        answer = true;
+        QTest::mouseClick(dismiss, Qt::LeftButton);
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            chip().isEmpty(), "the dismissed drain is still in the graph", 5000);
+        const AuditVerifyResult verified = AuditLog::verify(log.filePath());
+        QVERIFY(verified.ok());
+        QCOMPARE(verified.lines, 3);
+        QVERIFY(!w.detailsDock()->text().contains(QStringLiteral("Open drain")));
     }
 };
 

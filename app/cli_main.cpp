@@ -50,8 +50,9 @@ const Command s_commands[] = {
     { "undrain", "undrain PROFILE ADDR:PORT  put a drained target back on every layer",
         &runUndrain },
     { "audit",
-        "audit verify FILE | show PROFILE\n                            check or print the "
-        "tamper-evident audit log",
+        "audit verify FILE | show PROFILE | path PROFILE | dismiss PROFILE ADDR:PORT\n"
+        "                            check or print the tamper-evident audit log; dismiss: "
+        "forget a drain",
         &runAudit },
 };
 

@@ -1,12 +1,14 @@
 // hopscope-cli audit dismiss on the demo cluster: an open drain in the cluster's audit log shows
-// as a drained task in `snapshot --json`; without a terminal and without --yes dismiss refuses
-// (exit 1) and writes nothing; with --yes it records "dismissed" (exit 0), the log still
+// as a drained task in `snapshot --json`; while another drain holds the cluster's lock, on a
+// terminal answered "n", and without a terminal and without --yes, dismiss refuses (exit 1) and
+// writes nothing; with --yes it records "dismissed" (exit 0), the log still
 // verifies, the snapshot no longer lists the task as drained, and a second dismiss finds no
 // open drain (exit 1).
 
 #include "PeersHarness.h"
 
 #include "ops/AuditLog.h"
+#include "ops/DrainLock.h"
 #include "ops/DrainPlanner.h"
 #include "profile/ProfileStore.h"
 
@@ -64,6 +66,60 @@ QJsonObject targetIn(const QByteArray &snapshot, const QString &serviceId, const
     return {};
 }
 
+// Runs the CLI on a pseudo-terminal (python3's pty): waits for the "[y/N]" prompt, types
+// `answer`, and returns the CLI's exit code (-1 when the prompt never came within 30 s).
+int onTerminal(const QStringList &args, const QString &auditDir, const QString &answer)
+{
+    static const char *const script = R"(
+import os, pty, select, sys, time
+answer = sys.argv[1].encode() + b"\n"
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+deadline = time.monotonic() + 30
+seen = b""
+sent = False
+while time.monotonic() < deadline:
+    r, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+    if not r:
+        break
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    seen += chunk
+    if not sent and b"[y/N]" in seen:
+        os.write(fd, answer)
+        sent = True
+if not sent:
+    os.kill(pid, 9)
+_, status = os.waitpid(pid, 0)
+sys.stderr.write(seen.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status) if sent else 255)
+)";
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HOPSCOPE_AUDIT_DIR"), auditDir);
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral("python3"),
+        QStringList { QStringLiteral("-c"), QString::fromLatin1(script), answer,
+            qEnvironmentVariable("HOPSCOPE_CLI") }
+            + args);
+    if (!p.waitForFinished(60000)) {
+        p.kill();
+        p.waitForFinished();
+        return -2;
+    }
+    const int code = p.exitCode();
+    if (code == 255) {
+        qWarning("no prompt: %s", p.readAllStandardError().constData());
+        return -1;
+    }
+    return code;
+}
+
 } // namespace
 
 class tst_CliAuditDismiss : public QObject
@@ -105,6 +161,27 @@ private Q_SLOTS:
                      .toString(),
             QStringLiteral("drained"));
 
+        // Another operator's drain of the cluster holds the lock: refused, nothing written.
+        {
+            DrainLock held(DrainLock::pathForLog(log.filePath()));
+            QString why;
+            QVERIFY2(held.tryAcquire(peers.tasks(QStringLiteral("serviceb")).value(1), 60, &why),
+                qPrintable(why));
+            const Run locked = cli({ QStringLiteral("audit"), QStringLiteral("dismiss"), profile,
+                                       target, QStringLiteral("--yes") },
+                auditDir.path());
+            QCOMPARE(locked.code, 1);
+            QVERIFY2(locked.err.contains(QStringLiteral("nothing was dismissed")),
+                qPrintable(locked.err));
+            QCOMPARE(AuditLog::verify(log.filePath()).lines, 1);
+        }
+
+        // On a terminal it asks: "n" keeps the drain.
+        const QStringList dismissArgs { QStringLiteral("audit"), QStringLiteral("dismiss"), profile,
+            target };
+        QCOMPARE(onTerminal(dismissArgs, auditDir.path(), QStringLiteral("n")), 1);
+        QCOMPARE(AuditLog::verify(log.filePath()).lines, 1);
+
         // No terminal and no --yes: refused, nothing written.
         const QStringList dismiss { QStringLiteral("audit"), QStringLiteral("dismiss"), profile,
             target };
@@ -136,6 +213,17 @@ private Q_SLOTS:
         const Run again = cli(dismiss + QStringList { QStringLiteral("--yes") }, auditDir.path());
         QCOMPARE(again.code, 1);
         QVERIFY2(again.err.contains(QStringLiteral("no open drain")), qPrintable(again.err));
+
+        // A new drain of the same target is open again; on a terminal "y" dismisses it.
+        QVERIFY2(log.append(step, &error), qPrintable(error));
+        QCOMPARE(targetIn(cli(snapshot, auditDir.path()).out, QStringLiteral("serviceb"),
+                     target)[QStringLiteral("health")]
+                     .toString(),
+            QStringLiteral("drained"));
+        QCOMPARE(onTerminal(dismissArgs, auditDir.path(), QStringLiteral("y")), 0);
+        QVERIFY(!targetIn(cli(snapshot, auditDir.path()).out, QStringLiteral("serviceb"), target)
+                     .contains(QStringLiteral("drain")));
+        QVERIFY(AuditLog::verify(log.filePath()).ok());
 
         const Run usage
             = cli({ QStringLiteral("audit"), QStringLiteral("dismiss"), profile }, auditDir.path());

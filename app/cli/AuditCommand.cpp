@@ -124,7 +124,7 @@ int dismiss(CliContext &ctx, const QStringList &args)
         const ProfileLoadResult loaded = ProfileStore::load(positional[0]);
         if (!loaded.ok()) {
             printProfileProblems(ctx.err, positional[0], loaded.problems);
-            return ExitUsage;
+            return ExitProblems;
         }
         log = std::make_unique<AuditLog>(*loaded.profile);
         profileName = loaded.profile->name;
@@ -216,7 +216,7 @@ int runAudit(CliContext &ctx)
         QString legacy;
         const QString path = logPathOf(profileArg, ctx.err, &ok, &legacy);
         if (!ok) {
-            return ExitUsage;
+            return ExitProblems; // the profile has problems (printed); 2 is for usage errors
         }
         const QString name = profileArg;
         if (sub == u"path") {

@@ -201,6 +201,13 @@ private Q_SLOTS:
         QTest::newRow("dns") << QStringList { QStringLiteral("dns"), broken };
         QTest::newRow("profile-check")
             << QStringList { QStringLiteral("profile"), QStringLiteral("check"), broken };
+        QTest::newRow("audit-show")
+            << QStringList { QStringLiteral("audit"), QStringLiteral("show"), broken };
+        QTest::newRow("audit-path")
+            << QStringList { QStringLiteral("audit"), QStringLiteral("path"), broken };
+        QTest::newRow("audit-dismiss")
+            << QStringList { QStringLiteral("audit"), QStringLiteral("dismiss"), broken,
+                   QStringLiteral("127.0.0.1:80"), QStringLiteral("--yes") };
     }
     void invalidProfileExitsOne()
     {

@@ -19,7 +19,12 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "DrainReadBack.h"
+
 using namespace hopscope;
+using hopscope::readback::clusterLog;
+using hopscope::readback::haproxyStatus;
+using hopscope::readback::tool;
 
 namespace {
 
@@ -56,21 +61,6 @@ Run run(const QStringList &args, const QString &auditDir, int timeoutMs = 150000
     r.out = QString::fromUtf8(p.readAllStandardOutput());
     r.err = QString::fromUtf8(p.readAllStandardError());
     return r;
-}
-
-QString tool(const QString &program, const QStringList &args)
-{
-    QProcess p;
-    p.start(program, args);
-    p.waitForFinished(20000);
-    return QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());
-}
-
-// The audit log of a profile file's cluster (keyed by its endpoints, not its name).
-QString clusterLog(const QString &profilePath)
-{
-    const ProfileLoadResult loaded = ProfileStore::load(profilePath);
-    return loaded.ok() ? AuditLog(*loaded.profile).filePath() : QString();
 }
 
 int peers(const QStringList &args)
@@ -280,29 +270,6 @@ QString tst_Drain::writeProfile(const std::function<void(QJsonObject &)> &edit)
     out.open(QIODevice::WriteOnly);
     out.write(QJsonDocument(o).toJson());
     return path;
-}
-
-// HAProxy's view of one address:port, read through its runtime API in-process (show stat).
-static QString haproxyStatus(const QJsonObject &state, const QString &key)
-{
-    const auto ep = RuntimeEndpoint::parse(state.value(QStringLiteral("haproxy")).toObject().value(QStringLiteral("runtime")).toString());
-    HaproxyRuntimeClient client(*ep);
-    QString status = QStringLiteral("absent");
-    bool done = false;
-    client.send({QStringLiteral("show stat")}, [&](const HaproxyRuntimeReply &r) {
-        for (const QByteArray &line : r.outputs.value(0).split('\n')) {
-            const QList<QByteArray> cols = line.split(',');
-            if (cols.size() > 73 && QString::fromLatin1(cols[73]) == key) {
-                status = QString::fromLatin1(cols[17]);
-            }
-        }
-        done = true;
-    });
-    QDeadlineTimer deadline(10000);
-    while (!done && !deadline.hasExpired()) {
-        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 100);
-    }
-    return done ? status : QStringLiteral("no answer");
 }
 
 // The countdown's DNS stale window runs on the injected clock, not the wall clock: frozen, it

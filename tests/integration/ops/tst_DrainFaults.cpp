@@ -28,11 +28,14 @@
 #include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include "DrainReadBack.h"
 #include <QUrl>
 
 #include <csignal>
 
 using namespace hopscope;
+using hopscope::readback::tool;
 
 namespace {
 
@@ -75,14 +78,6 @@ Run cli(const QStringList &args, const QString &auditDir, int timeoutMs = 120000
     r.out = QString::fromUtf8(p.readAllStandardOutput());
     r.err = QString::fromUtf8(p.readAllStandardError());
     return r;
-}
-
-QString tool(const QString &program, const QStringList &args)
-{
-    QProcess p;
-    p.start(program, args);
-    p.waitForFinished(20000);
-    return QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());
 }
 
 } // namespace
@@ -291,25 +286,7 @@ bool tst_DrainFaults::dnsServes(const QString &service, const QString &addr) con
 // HAProxy's own view (show stat, straight to its runtime API) of one address:port.
 QString tst_DrainFaults::haproxyStatus(const QString &key) const
 {
-    const auto ep = RuntimeEndpoint::parse(
-        m_state[QStringLiteral("haproxy")][QStringLiteral("runtime")].toString());
-    HaproxyRuntimeClient client(*ep);
-    QString status = QStringLiteral("absent");
-    bool done = false;
-    client.send({ QStringLiteral("show stat") }, [&](const HaproxyRuntimeReply &r) {
-        for (const QByteArray &line : r.outputs.value(0).split('\n')) {
-            const QList<QByteArray> cols = line.split(',');
-            if (cols.size() > 73 && QString::fromLatin1(cols[73]) == key) {
-                status = QString::fromLatin1(cols[17]);
-            }
-        }
-        done = true;
-    });
-    QDeadlineTimer deadline(10000);
-    while (!done && !deadline.hasExpired()) {
-        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 100);
-    }
-    return done ? status : QStringLiteral("no answer");
+    return readback::haproxyStatus(m_state, key);
 }
 
 // The payments-1 sidecar's state from its own /server_info (straight, not through the proxy).

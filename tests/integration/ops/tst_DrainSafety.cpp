@@ -31,21 +31,16 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "DrainReadBack.h"
+
 #include <csignal>
 #include <sys/stat.h>
 #include <unistd.h>
 
 using namespace hopscope;
+using hopscope::readback::tool;
 
 namespace {
-
-QString tool(const QString &program, const QStringList &args)
-{
-    QProcess p;
-    p.start(program, args);
-    p.waitForFinished(20000);
-    return QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());
-}
 
 struct Run
 {
@@ -169,33 +164,12 @@ QStringList tst_DrainSafety::digUser() const
 // HAProxy's status column for one address:port (show stat through the runtime API).
 QString tst_DrainSafety::haproxyStatus(const QString &k) const
 {
-    const auto ep = RuntimeEndpoint::parse(m_state.value(QStringLiteral("haproxy"))
-                                               .toObject()
-                                               .value(QStringLiteral("runtime"))
-                                               .toString());
-    HaproxyRuntimeClient client(*ep);
-    QString status = QStringLiteral("absent");
-    bool done = false;
-    client.send({ QStringLiteral("show stat") }, [&](const HaproxyRuntimeReply &r) {
-        for (const QByteArray &line : r.outputs.value(0).split('\n')) {
-            const QList<QByteArray> cols = line.split(',');
-            if (cols.size() > 73 && QString::fromLatin1(cols[73]) == k) {
-                status = QString::fromLatin1(cols[17]);
-            }
-        }
-        done = true;
-    });
-    QDeadlineTimer deadline(10000);
-    while (!done && !deadline.hasExpired()) {
-        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 100);
-    }
-    return done ? status : QStringLiteral("no answer");
+    return readback::haproxyStatus(m_state, k);
 }
 
 QString tst_DrainSafety::clusterLog(const QString &profilePath) const
 {
-    const ProfileLoadResult loaded = ProfileStore::load(profilePath);
-    return loaded.ok() ? AuditLog(*loaded.profile).filePath() : QString();
+    return readback::clusterLog(profilePath);
 }
 
 // The demo profile with the load balancer's runtime API behind the relay.

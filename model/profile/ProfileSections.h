@@ -1,0 +1,20 @@
+#pragma once
+
+// One reader per top-level section of a schema-1 profile. Each reads its section from the root
+// object into the profile, reporting problems through the Reader with JSON paths. New sections
+// (ssh hosts, TLS, AWS, ...) get a reader here, called from ProfileStore::parse.
+
+#include "ProfileReader.h"
+
+namespace hopscope::profileread {
+
+void readPoll(Reader &r, const QJsonObject &root, ClusterProfile &p);
+void readServices(Reader &r, const QJsonObject &root, ClusterProfile &p);
+void readDns(Reader &r, const QJsonObject &root, ClusterProfile &p);
+void readLoadBalancers(Reader &r, const QJsonObject &root, ClusterProfile &p);
+void readProxies(Reader &r, const QJsonObject &root, ClusterProfile &p);
+void readEdges(Reader &r, const QJsonObject &root, ClusterProfile &p);
+void readDnsUpdate(Reader &r, const QJsonObject &root, ClusterProfile &p);
+void readPrometheus(Reader &r, const QJsonObject &root, ClusterProfile &p);
+
+} // namespace hopscope::profileread

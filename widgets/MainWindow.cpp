@@ -9,6 +9,7 @@
 #include "ops/AuditLog.h"
 #include "ops/DrainDismissal.h"
 #include "ops/OpenDrainMarks.h"
+#include "ops/OpenDrainWatcher.h"
 #include "profile/ProfileStore.h"
 #include "topology/ClusterMonitor.h"
 #include "topology/GraphExport.h"
@@ -254,7 +255,21 @@ bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling pollin
     m_logView->setModel(m_monitor->eventLog());
     connect(m_monitor->eventLog(), &QAbstractItemModel::rowsInserted, m_logView, &QListView::scrollToBottom);
     m_audit = std::make_unique<AuditLog>(*m_profile);
-    reloadOpenDrains(); // drains not undone (also from earlier runs or the CLI) stay visible
+    // Drains not undone (from earlier runs, other windows or the CLI) stay visible, and follow
+    // the log as other processes write it; read off the GUI thread.
+    m_openDrains = std::make_unique<OpenDrainWatcher>(m_audit->filePath());
+    connect(m_openDrains.get(), &OpenDrainWatcher::openDrainsRead, this,
+        [this](const QList<OpenDrain> &drains, const QString &error) {
+            if (!m_monitor) {
+                return;
+            }
+            if (!error.isEmpty()) {
+                m_monitor->eventLog()->append(EventLog::Severity::Warning, QStringLiteral("audit"),
+                    tr("open drains not shown: %1").arg(error));
+            }
+            m_monitor->setOpenDrains(drainMarks(drains));
+        });
+    reloadOpenDrains();
     m_details->setDrainEnabled(!m_profile->observeOnly);
     m_monitor->eventLog()->append(EventLog::Severity::Info, QStringLiteral("profile"),
                                   tr("opened %1 (%2 sources)").arg(m_profilePath).arg(m_monitor->sources().size()));
@@ -313,16 +328,9 @@ DrainDialog *MainWindow::openDrain(const QString &target, bool undrain)
 
 void MainWindow::reloadOpenDrains()
 {
-    if (!m_monitor || !m_audit) {
-        return;
+    if (m_openDrains) {
+        m_openDrains->refresh();
     }
-    QString error;
-    const QList<OpenDrain> drains = openDrains(m_audit->filePath(), &error);
-    if (!error.isEmpty()) {
-        m_monitor->eventLog()->append(EventLog::Severity::Warning, QStringLiteral("audit"),
-            tr("open drains not shown: %1").arg(error));
-    }
-    m_monitor->setOpenDrains(drainMarks(drains));
 }
 
 bool MainWindow::dismissDrain(const QString &target)

@@ -18,6 +18,7 @@ namespace hopscope {
 class AuditLog;
 class ClusterMonitor;
 class DetailsDock;
+class OpenDrainWatcher;
 class GraphPane;
 struct Topology;
 class RecentProfiles;
@@ -81,6 +82,7 @@ private:
     QLabel *m_sourcesLabel;
     std::unique_ptr<ClusterMonitor> m_monitor;
     std::unique_ptr<AuditLog> m_audit;
+    std::unique_ptr<OpenDrainWatcher> m_openDrains;
     QMenu *m_recentMenu = nullptr;
     QLabel *m_profileLabel;
     std::optional<ClusterProfile> m_profile;

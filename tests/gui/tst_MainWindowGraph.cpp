@@ -1,5 +1,8 @@
 #include "GraphPane.h"
 #include "MainWindow.h"
+#include "ops/AuditLog.h"
+#include "ops/DrainPlanner.h"
+#include "topology/ClusterMonitor.h"
 #include "topology/ServiceGraphModel.h"
 
 #include <QDir>
@@ -229,6 +232,54 @@ private Q_SLOTS:
         grabTo(w, QStringLiteral("main-window-demo-backend-down.png"));
         QVERIFY(peers({QStringLiteral("backend"), QStringLiteral("recover"), victim}));
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("serviceb")), QStringLiteral("healthy"), 15000);
+    }
+
+    // A drain made elsewhere (hopscope-cli, another window) appears in an open window as the
+    // audit log is written, and leaves it when undone: no reopen, no drain of our own.
+    void aDrainFromAnotherWriterShowsWithoutReopening()
+    {
+        MainWindow w;
+        w.show();
+        QVERIFY(w.openProfile(qEnvironmentVariable("HOPSCOPE_TEST_DATA") + QStringLiteral("/profiles/valid/demo-like.hopscope.json"), true,
+                              MainWindow::LivePolling::Off));
+        const QString target = QStringLiteral("127.0.0.99:8000");
+        const auto drained = [&w, &target] {
+            const ServiceNode *s = w.monitor()->topology().service(QStringLiteral("serviceb"));
+            const TargetNode *t = s ? w.monitor()->topology().target(s->id, target) : nullptr;
+            return t && t->openDrain;
+        };
+        QVERIFY(!drained());
+        AuditLog other(*w.profile());
+        const auto append = [&other, &target](const QString &event, bool step) {
+            AuditEntry e;
+            e.event = event;
+            e.profile = QStringLiteral("demo-like (static fixture)");
+            e.target = target;
+            e.result = QStringLiteral("ok");
+            if (event == u"plan") {
+                e.after = QJsonObject { { QStringLiteral("capacity"),
+                    QJsonArray { QJsonObject { { QStringLiteral("name"), QStringLiteral("serviceB") } } } } };
+            }
+            if (step) {
+                DrainStep s;
+                s.kind = DrainStepKind::LbDrain;
+                s.description = QStringLiteral("load balancer internal-lb: set server be_serviceb/b9 state drain");
+                s.loadBalancer = QStringLiteral("internal-lb");
+                s.backend = QStringLiteral("be_serviceb");
+                s.server = QStringLiteral("b9");
+                e.step = DrainStep::kindName(s.kind);
+                e.detail.insert(QStringLiteral("drainStep"), s.toJson());
+            }
+            QString error;
+            return other.append(e, &error);
+        };
+        QVERIFY(append(QStringLiteral("plan"), false));
+        QVERIFY(append(QStringLiteral("intent"), true));
+        QVERIFY(append(QStringLiteral("step"), true));
+        QTRY_VERIFY_WITH_TIMEOUT(drained(), 10000);
+        QVERIFY(append(QStringLiteral("undo"), false));
+        QVERIFY(append(QStringLiteral("undone"), false));
+        QTRY_VERIFY_WITH_TIMEOUT(!drained(), 10000);
     }
 
     void aBrokenProfileKeepsTheCurrentViewAndSaysWhy()

@@ -1,14 +1,14 @@
 // DnsUpdater against the demo cluster's real BIND: a truncated UDP answer makes it retry over TCP
 // (through a scripted loopback peer that answers TC=1 on UDP and relays TCP to BIND, so the answer
-// is BIND's real signed one), an unknown key name gets BADKEY, and a message signed with a shifted
-// time gets BADTIME with the measured skew. Every change is read back with dig.
+// is BIND's real signed one), an unknown key name gets BADKEY, and an updater whose injected clock
+// is 1000 s behind gets BADTIME with the measured skew. Every change is read back with dig.
 
+#include "core/Clock.h"
 #include "dns/DnsUpdater.h"
 
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QMessageAuthenticationCode>
 #include <QNetworkDatagram>
 #include <QProcess>
 #include <QSignalSpy>
@@ -16,7 +16,6 @@
 #include <QTcpSocket>
 #include <QTest>
 #include <QUdpSocket>
-#include <QtEndian>
 
 using namespace hopscope;
 
@@ -29,60 +28,6 @@ QJsonObject peersState()
         return {};
     }
     return QJsonDocument::fromJson(f.readAll()).object();
-}
-
-QByteArray nameWire(const QString &name)
-{
-    QByteArray out;
-    for (const QString &label : name.toLower().split(u'.', Qt::SkipEmptyParts)) {
-        const QByteArray l = label.toLatin1();
-        out += char(l.size());
-        out += l;
-    }
-    out += '\0';
-    return out;
-}
-
-QByteArray be16(quint16 v)
-{
-    QByteArray b(2, '\0');
-    qToBigEndian(v, b.data());
-    return b;
-}
-
-QByteArray be32(quint32 v)
-{
-    QByteArray b(4, '\0');
-    qToBigEndian(v, b.data());
-    return b;
-}
-
-QByteArray be48(qint64 v)
-{
-    return be16(quint16(v >> 32)) + be32(quint32(v & 0xffffffff));
-}
-
-// RFC 8945 §4.3: signs an unsigned message with hmac-sha256 as if our clock read `timeSigned`.
-// (ldns always signs with the current time, so the BADTIME case needs this test-only signer.)
-// *requestMac receives the MAC with its 2-octet size, as DnsUpdater::interpretResponse wants it.
-QByteArray signAt(QByteArray msg, const DnsTsigKey &key, qint64 timeSigned, QByteArray *requestMac)
-{
-    const quint16 fudge = 300;
-    const QByteArray keyName = nameWire(key.name);
-    const QByteArray alg = nameWire(key.algorithm);
-    QByteArray vars
-        = keyName + be16(255) + be32(0) + alg + be48(timeSigned) + be16(fudge) + be16(0) + be16(0);
-    const QByteArray mac = QMessageAuthenticationCode::hash(
-        msg + vars, QByteArray::fromBase64(key.secret), QCryptographicHash::Sha256);
-    const quint16 id = qFromBigEndian<quint16>(msg.constData());
-    const QByteArray rdata = alg + be48(timeSigned) + be16(fudge) + be16(quint16(mac.size())) + mac
-        + be16(id) + be16(0) + be16(0);
-    const QByteArray rr
-        = keyName + be16(250) + be16(255) + be32(0) + be16(quint16(rdata.size())) + rdata;
-    const quint16 arcount = qFromBigEndian<quint16>(msg.constData() + 10);
-    qToBigEndian<quint16>(arcount + 1, msg.data() + 10);
-    *requestMac = be16(quint16(mac.size())) + mac;
-    return msg + rr;
 }
 
 // A DNS peer on one loopback port: answers every UDP query with its header and TC=1 (nothing
@@ -255,28 +200,13 @@ void tst_DnsUpdaterLive::unknownKeyNameIsBadKey()
 
 void tst_DnsUpdaterLive::shiftedClockIsBadTimeWithTheSkew()
 {
-    const qint64 skew = 1000; // our "clock" is 1000 s behind BIND's; the fudge is 300 s
-    const qint64 ourTime = QDateTime::currentSecsSinceEpoch() - skew;
+    // The updater's injected clock is 1000 s behind BIND's; the fudge is 300 s.
+    const qint64 skew = 1000;
+    ManualClock clock(QDateTime::currentDateTimeUtc().addSecs(-skew));
+    DnsUpdater u(HostPort { QStringLiteral("127.0.0.1"), m_dnsPort },
+        QStringLiteral("corp.internal"), m_key, clock);
     const DnsUpdateRecord rec { m_owner, QStringLiteral("A"), QStringLiteral("127.0.0.97"), 30 };
-    const quint16 id = 0x5a5a;
-    QString error;
-    const auto unsignedMsg = DnsUpdater::buildMessage(QStringLiteral("corp.internal"),
-        DnsUpdateOperation::Add, { rec }, id, nullptr, nullptr, &error);
-    QVERIFY2(unsignedMsg, qPrintable(error));
-    QByteArray requestMac;
-    const QByteArray wire = signAt(*unsignedMsg, m_key, ourTime, &requestMac);
-    // The hand-signed message is a valid TSIG message by ldns' own verification.
-    QString why;
-    QVERIFY2(DnsUpdater::verifySignature(wire, m_key, {}, &why), qPrintable(why));
-
-    QUdpSocket sock;
-    QVERIFY(sock.bind(QHostAddress::LocalHost, 0));
-    QSignalSpy ready(&sock, &QUdpSocket::readyRead);
-    sock.writeDatagram(wire, QHostAddress::LocalHost, m_dnsPort);
-    QVERIFY(ready.wait(10000));
-    const QByteArray answer = sock.receiveDatagram().data();
-
-    const DnsUpdateResult r = DnsUpdater::interpretResponse(answer, id, m_key, requestMac, ourTime);
+    const DnsUpdateResult r = run(u, DnsUpdateOperation::Add, { rec });
     QVERIFY(!r.ok);
     QCOMPARE(r.rcode, 9);
     QCOMPARE(r.tsigError, 18);
@@ -287,16 +217,10 @@ void tst_DnsUpdaterLive::shiftedClockIsBadTimeWithTheSkew()
     QVERIFY2(r.message.contains(QStringLiteral("ahead of this machine's")), qPrintable(r.message));
     QVERIFY(!dig(m_owner).contains(QStringLiteral("127.0.0.97")));
 
-    // Control: the same signer at the right time is accepted, so BADTIME was about the time alone.
-    QByteArray mac2;
-    const auto msg2 = DnsUpdater::buildMessage(QStringLiteral("corp.internal"),
-        DnsUpdateOperation::Remove, { rec }, id + 1, nullptr, nullptr, &error);
-    QVERIFY(msg2);
-    sock.writeDatagram(signAt(*msg2, m_key, QDateTime::currentSecsSinceEpoch(), &mac2),
-        QHostAddress::LocalHost, m_dnsPort);
-    QVERIFY(ready.wait(10000));
-    const DnsUpdateResult ok = DnsUpdater::interpretResponse(
-        sock.receiveDatagram().data(), id + 1, m_key, mac2, QDateTime::currentSecsSinceEpoch());
+    // Control: the same updater once its clock reads the time is accepted (and BIND's signed
+    // answer passes the fudge check on that clock), so BADTIME was about the time alone.
+    clock.set(QDateTime::currentDateTimeUtc());
+    const DnsUpdateResult ok = run(u, DnsUpdateOperation::Remove, { rec });
     QVERIFY2(ok.ok, qPrintable(ok.message));
 }
 

@@ -110,6 +110,11 @@ class Emulator:
         return None
 
 
+def raw_target(path):
+    """http.server decodes the request line as ISO-8859-1; the signer saw UTF-8 bytes."""
+    return path.encode("iso-8859-1").decode("utf-8", "replace")
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "hopscope-aws-emulator"
@@ -170,7 +175,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         emu = self.emu
         with emu.lock:
             try:
-                aws_sigv4_verify.verify(self.command, self.path, list(self.headers.items()), body, emu.credentials,
+                aws_sigv4_verify.verify(self.command, raw_target(self.path), list(self.headers.items()), body, emu.credentials,
                                         emu.region, service, emu.now())
             except aws_sigv4_verify.AuthError as e:
                 emu.stats["rejected"][e.kind] = emu.stats["rejected"].get(e.kind, 0) + 1
@@ -330,7 +335,7 @@ def _is_ours(pid):
 def down(args):
     info_path = os.path.join(args.dir, "aws.json")
     try:
-        info = json.load(open(info_path, encoding="utf-8"))
+        info = load_state(info_path)
     except (OSError, ValueError) as e:
         print("aws_emulator down: cannot read %s: %s" % (info_path, e), file=sys.stderr)
         return 1
@@ -354,7 +359,7 @@ def down(args):
 
 
 def fault(args):
-    info = json.load(open(os.path.join(args.dir, "aws.json"), encoding="utf-8"))
+    info = load_state(os.path.join(args.dir, "aws.json"))
     body = json.dumps({"throttle": args.throttle, "status": args.status, "service": args.service,
                        "code": args.code}).encode()
     req = urllib.request.Request(info["url"] + "/_emulator/fault", data=body, method="POST",

@@ -100,6 +100,19 @@ def _fmt(ts):
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(ts))
 
 
+def canonical_request(method, raw_target, headers, names, body_hash):
+    """The canonical request over the headers `names` (lower-case, sorted) as received."""
+    canon_headers = []
+    for n in names:
+        vals = [v for (k, v) in headers if k.lower() == n]
+        if not vals:
+            raise AuthError("signature", "The signed header '%s' is not in the request." % n)
+        canon_headers.append("%s:%s\n" % (n, ",".join(re.sub(r"\s+", " ", v.strip()) for v in vals)))
+    path, _, query = raw_target.partition("?")
+    return "\n".join([method, canonical_uri(path), canonical_query(query), "".join(canon_headers), ";".join(names),
+                      body_hash])
+
+
 def verify(method, raw_target, headers, body, credentials, region, service, now):
     """headers: list of (name, value) as received. credentials: {access_key_id: {"secret":...,
     "sessionToken": ... or None}}. Returns the access key id that signed; raises AuthError."""
@@ -160,15 +173,7 @@ def verify(method, raw_target, headers, body, credentials, region, service, now)
     if content_sha and content_sha[0].strip() != body_hash:
         raise AuthError("signature", "The provided 'x-amz-content-sha256' header does not match what was computed.")
 
-    canon_headers = []
-    for n in names:
-        vals = get_all(n)
-        if not vals:
-            raise AuthError("signature", "The signed header '%s' is not in the request." % n)
-        canon_headers.append("%s:%s\n" % (n, ",".join(re.sub(r"\s+", " ", v.strip()) for v in vals)))
-    path, _, query = raw_target.partition("?")
-    creq = "\n".join([method, canonical_uri(path), canonical_query(query), "".join(canon_headers), signed_names,
-                      body_hash])
+    creq = canonical_request(method, raw_target, headers, names, body_hash)
     scope = "%s/%s/%s/aws4_request" % (scope_date, region, service)
     sts = "\n".join([ALGORITHM, amz_date, scope, hashlib.sha256(creq.encode("utf-8")).hexdigest()])
     key = signing_key(credentials[akid]["secret"], scope_date, region, service)

@@ -14,6 +14,15 @@ for tool in node npm; do
   fi
 done
 
+# The pinned SDK (package-lock.json) declares engines node >=20. Debian 12's own nodejs is 18.x;
+# the test machines run NodeSource's nodejs 20 (Debian-packaged, in place of Debian's).
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+if [ "$node_major" -lt 20 ]; then
+  echo "aws-oracle: node $(node --version) is too old: the pinned AWS SDK v3 (package-lock.json) needs node >= 20" \
+       "(Debian 12 ships 18.x; install nodejs 20, e.g. NodeSource's package, which also provides npm)" >&2
+  exit 1
+fi
+
 mkdir -p "$dest"
 lock_sum="$(sha256sum "$src/package-lock.json" | cut -d' ' -f1)"
 stamp="$dest/node_modules/.hopscope-lock-sha256"

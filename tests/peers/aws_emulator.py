@@ -3,13 +3,15 @@
 
 No AWS endpoint and no AWS emulator package is reachable from the test machines, so this one
 process on 127.0.0.1 (per-run port) answers the calls hopscope makes, on the real wire protocols
-(docs/PROTOCOLS-2.md sections 2-4), and is itself checked against the official AWS SDK for
+(docs/PROTOCOLS-2.md sections 2-5), and is itself checked against the official AWS SDK for
 JavaScript v3 (tests/peers/aws-oracle, CTest `aws_oracle_sdk`):
 
   * Cloud Map, `POST /`, `X-Amz-Target: Route53AutoNaming_v20170314.<Op>`, JSON 1.1
     (aws_cloudmap.py): ListNamespaces ListServices GetService DiscoverInstances
     DiscoverInstancesRevision GetInstancesHealthStatus ListInstances
     UpdateInstanceCustomHealthStatus DeregisterInstance RegisterInstance GetOperation.
+  * ECS, `X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Op>`, JSON 1.1 (aws_ecs.py):
+    ListTasks DescribeTasks (awsvpc tasks: ENI address, last/desired/health status, stop reason).
   * ELBv2, `POST /` form body `Action=...&Version=2015-12-01`, XML replies (aws_elbv2.py):
     DescribeLoadBalancers DescribeListeners DescribeRules DescribeTargetGroups
     DescribeTargetGroupAttributes DescribeTargetHealth DeregisterTargets RegisterTargets.
@@ -25,7 +27,7 @@ so clients must follow NextToken / NextMarker. Responses carry `Date` (the emula
 
 Control endpoints (unsigned, loopback test harness only; JSON in and out):
   POST /_emulator/fault  {"throttle": N, "status": 400|429|503, "service": "servicediscovery"|
-        "elasticloadbalancing"|"" (any), "code": optional}  -> the next N signed calls fail with
+        "ecs"|"elasticloadbalancing"|"" (any), "code": optional}  -> the next N signed calls fail with
         400 ThrottlingException / Throttling, 429 TooManyRequestsException / Throttling or 503
         ServiceUnavailable (code overridable, e.g. RequestLimitExceeded).
   POST /_emulator/clock  {"offsetSeconds": S}  -> the emulator's "now" (skew check, Date header).
@@ -62,12 +64,15 @@ import uuid
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import aws_cloudmap  # noqa: E402
+import aws_ecs  # noqa: E402
 import aws_elbv2  # noqa: E402
 import aws_sigv4_verify  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_STATE = os.path.join(HERE, "aws", "state.json")
 CLOUDMAP_PREFIX = "Route53AutoNaming_v20170314."
+# JSON 1.1 services by X-Amz-Target prefix: SigV4 scope service name and handler attribute.
+JSON_SERVICES = {CLOUDMAP_PREFIX: ("servicediscovery", "cloudmap"), aws_ecs.TARGET_PREFIX: ("ecs", "ecs")}
 MAX_BODY = 1 << 20
 READY_PREFIX = "aws_emulator ready "
 
@@ -94,6 +99,7 @@ class Emulator:
         page = int(state.get("pageSize", 2))
         self.cloudmap = aws_cloudmap.CloudMap(state.get("cloudMap", {}), page, self.region, self.account)
         self.elbv2 = aws_elbv2.Elbv2(state.get("elbv2", {}), page)
+        self.ecs = aws_ecs.Ecs(state.get("ecs", {}), page, self.region, self.account)
         self.clock_offset = 0.0
         self.fault = {"throttle": 0}
         self.stats = {"calls": {}, "rejected": {}, "throttled": 0}
@@ -167,7 +173,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         target = self.headers.get("X-Amz-Target", "")
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if target:
-            service, proto = "servicediscovery", "json"
+            prefix = next((p for p in JSON_SERVICES if target.startswith(p)), None)
+            if prefix is None:
+                return self._json_error(400, "UnknownOperationException", "", rid)
+            service, proto = JSON_SERVICES[prefix][0], "json"
         elif ctype == "application/x-www-form-urlencoded":
             service, proto = "elasticloadbalancing", "query"
         else:
@@ -188,28 +197,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 status, code = QUERY_AUTH[e.kind]
                 return self._query_error(status, code, e.message, rid)
             if proto == "json":
-                return self._cloudmap(target, ctype, body, rid)
+                return self._json_call(prefix, target, ctype, body, rid)
             return self._elbv2(body, rid)
 
     def _count(self, key):
         self.emu.stats["calls"][key] = self.emu.stats["calls"].get(key, 0) + 1
 
-    def _cloudmap(self, target, ctype, body, rid):
+    def _json_call(self, prefix, target, ctype, body, rid):
         if ctype != "application/x-amz-json-1.1":
             return self._json_error(400, "SerializationException", "Content-Type must be application/x-amz-json-1.1",
                                     rid)
-        if not target.startswith(CLOUDMAP_PREFIX):
-            return self._json_error(400, "UnknownOperationException", "", rid)
-        op = target[len(CLOUDMAP_PREFIX):]
-        self._count("servicediscovery." + op)
-        f = self.emu.take_fault("servicediscovery")
+        service, attr = JSON_SERVICES[prefix]
+        op = target[len(prefix):]
+        self._count(service + "." + op)
+        f = self.emu.take_fault(service)
         if f:
             st = f.get("status", 400)
             return self._json_error(st, f.get("code") or THROTTLE_JSON.get(st, "ThrottlingException"),
                                     "Rate exceeded", rid)
         try:
             req = json.loads(body.decode("utf-8") or "{}")
-            out = self.emu.cloudmap.call(op, req)
+            out = getattr(self.emu, attr).call(op, req)
         except (ValueError, UnicodeDecodeError):
             return self._json_error(400, "SerializationException", "Request body is not valid JSON", rid)
         except aws_cloudmap.JsonError as e:

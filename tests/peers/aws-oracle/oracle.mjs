@@ -1,7 +1,7 @@
 // Drives tests/peers/aws_emulator.py with the official AWS SDK for JavaScript v3 clients, so the
 // emulator is proven to speak the wire protocols the SDK sends and parses (docs/PROTOCOLS-2.md
-// sections 3, 4 and 7). Every call above goes through ServiceDiscoveryClient or
-// ElasticLoadBalancingV2Client; the emulator verifies each signature.
+// sections 3, 4, 5 and 7). Every call goes through ServiceDiscoveryClient,
+// ElasticLoadBalancingV2Client or ECSClient; the emulator verifies each signature.
 //   node oracle.mjs EMULATOR_INFO_JSON      (written by `aws_emulator.py up --dir DIR`)
 // HOPSCOPE_AWS_ORACLE_DIR: the directory holding node_modules (npm ci'd into the build dir).
 // Prints "ok - ..." per check; exits 1 at the first failed check with what differed.
@@ -17,6 +17,7 @@ if (!modulesDir) {
 const require = createRequire(modulesDir.replace(/\/?$/, "/"));
 const SD = require("@aws-sdk/client-servicediscovery");
 const ELB = require("@aws-sdk/client-elastic-load-balancing-v2");
+const ECS = require("@aws-sdk/client-ecs");
 const { SignatureV4 } = require("@smithy/signature-v4");
 const { Sha256 } = require("@aws-crypto/sha256-js");
 const { HttpRequest } = require("@smithy/protocol-http");
@@ -35,6 +36,7 @@ function creds(k, over = {}) {
 // disableHostPrefix: DiscoverInstances would otherwise go to data-127.0.0.1 (PROTOCOLS-2 §3).
 const sd = (c, extra = {}) => new SD.ServiceDiscoveryClient({ region, endpoint, disableHostPrefix: true, credentials: c, ...extra });
 const elb = (c, extra = {}) => new ELB.ElasticLoadBalancingV2Client({ region, endpoint, credentials: c, ...extra });
+const ecsClient = (c, extra = {}) => new ECS.ECSClient({ region, endpoint, credentials: c, ...extra });
 
 let checks = 0;
 function ok(what) {
@@ -213,6 +215,41 @@ assert.equal((await one()).State, "initial");
 await until("registered target healthy", 10000, async () => (await one()).State === "healthy");
 ok(`DeregisterTargets → draining (Target.DeregistrationInProgress) → gone after ${drainedMs} ms (delay ${delay} s) → RegisterTargets → initial → healthy`);
 
+// ---- ECS: ListTasks (paginated, by service and desired status) → DescribeTasks ---------------
+const ecs = ecsClient(creds(sessionKeys));
+for (const cluster of state.ecs.clusters) {
+  for (const svc of cluster.services) {
+    for (const desiredStatus of ["RUNNING", "STOPPED"]) {
+      const pages = await all(ECS.paginateListTasks({ client: ecs }, { cluster: cluster.name, serviceName: svc.name, desiredStatus }));
+      const arns = pages.flatMap((p) => p.taskArns);
+      const want = svc.tasks.filter((t) => (t.desiredStatus || "RUNNING") === desiredStatus);
+      assert.deepEqual(arns.map((a) => a.split("/").pop()).sort(), want.map((t) => t.id).sort(), `${svc.name} ${desiredStatus}`);
+      if (!arns.length) continue;
+      const d = await ecs.send(new ECS.DescribeTasksCommand({ cluster: cluster.name, tasks: [...arns, "arn:aws:ecs:x:1:task/prod/missing"] }));
+      assert.deepEqual(d.failures.map((f) => f.reason), ["MISSING"]);
+      for (const task of d.tasks) {
+        const w = want.find((t) => task.taskArn.endsWith("/" + t.id));
+        const eni = task.attachments.find((a) => a.type === "ElasticNetworkInterface");
+        assert.equal(eni.details.find((x) => x.name === "privateIPv4Address").value, w.ip);
+        assert.equal(task.containers[0].networkInterfaces[0].privateIpv4Address, w.ip);
+        assert.equal(task.lastStatus, w.lastStatus || "RUNNING");
+        assert.equal(task.healthStatus, w.healthStatus || "HEALTHY");
+        assert.equal(task.group, "service:" + svc.name);
+        assert.ok(task.startedAt instanceof Date, "startedAt parsed as a date");
+        if (w.stoppedReason) {
+          assert.equal(task.stoppedReason, w.stoppedReason);
+          assert.equal(task.stopCode, w.stopCode);
+        }
+      }
+      ok(`ECS ${cluster.name}/${svc.name} ${desiredStatus}: ${arns.length} tasks over ${pages.length} page(s), ENI addresses, statuses and stop reasons parsed`);
+    }
+  }
+}
+await expectError(ecs.send(new ECS.ListTasksCommand({ cluster: "nope" })), "ClusterNotFoundException", "unknown cluster");
+await expectError(ecs.send(new ECS.ListTasksCommand({ cluster: "prod", serviceName: "nope" })), "ServiceNotFoundException", "unknown ECS service");
+await expectError(ecsClient(creds(keys, { secretAccessKey: "x" }), { maxAttempts: 1 }).send(new ECS.ListTasksCommand({ cluster: "prod" })), "InvalidSignatureException", "ECS wrong secret");
+ok("ECS errors: ClusterNotFoundException, ServiceNotFoundException, InvalidSignatureException");
+
 // ---- Wrong secret key: a signature error and nothing changed -------------------------------
 const snap = JSON.stringify(await control("state"));
 const badCm = sd(creds(sessionKeys, { secretAccessKey: sessionKeys.secretAccessKey + "x" }), { maxAttempts: 1 });
@@ -254,6 +291,7 @@ for (const [svc, status, send] of [
   ["servicediscovery", 429, () => cm.send(new SD.GetServiceCommand({ Id: orders.Id }))],
   ["elasticloadbalancing", 400, () => lb.send(new ELB.DescribeTargetHealthCommand({ TargetGroupArn: tgOrders.arn }))],
   ["elasticloadbalancing", 503, () => lb.send(new ELB.DescribeLoadBalancersCommand({}))],
+  ["ecs", 429, () => ecs.send(new ECS.ListTasksCommand({ cluster: "prod" }))],
 ]) {
   const s0 = await control("stats");
   await control("fault", { throttle: 2, status, service: svc });

@@ -126,6 +126,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "hopscope-aws-emulator"
     sys_version = ""
     emu = None  # set by serve()
+    timeout = 30  # seconds a connection may sit idle or trickle a request before it is dropped
 
     def log_message(self, fmt, *args):
         log("%s %s" % (self.address_string(), fmt % args))

@@ -286,20 +286,21 @@ assert.equal((await control("stats")).rejected.expired, rejectedBefore + 1, "one
 ok("SDK with a clock 20 min slow: rejected once, corrects from the Date header, succeeds");
 
 // ---- Throttling: injected faults are retried by the SDK (default maxAttempts 3) ------------
-for (const [svc, status, send] of [
+for (const [svc, status, send, code] of [
   ["servicediscovery", 400, () => cm.send(new SD.ListNamespacesCommand({}))],
+  ["servicediscovery", 400, () => cm.send(new SD.DiscoverInstancesCommand({ NamespaceName: "corp.internal", ServiceName: "orders" })), "RequestLimitExceeded"],
   ["servicediscovery", 429, () => cm.send(new SD.GetServiceCommand({ Id: orders.Id }))],
   ["elasticloadbalancing", 400, () => lb.send(new ELB.DescribeTargetHealthCommand({ TargetGroupArn: tgOrders.arn }))],
   ["elasticloadbalancing", 503, () => lb.send(new ELB.DescribeLoadBalancersCommand({}))],
   ["ecs", 429, () => ecs.send(new ECS.ListTasksCommand({ cluster: "prod" }))],
 ]) {
   const s0 = await control("stats");
-  await control("fault", { throttle: 2, status, service: svc });
+  await control("fault", { throttle: 2, status, service: svc, code });
   const out = await send();
   const s1 = await control("stats");
   assert.equal(s1.throttled - s0.throttled, 2, `${svc} ${status}: two throttled answers`);
   assert.equal(out.$metadata.attempts, 3, `${svc} ${status}: succeeded on the third attempt`);
-  ok(`${svc} throttled twice with HTTP ${status}: SDK retried, attempts ${out.$metadata.attempts}, retry delay ${out.$metadata.totalRetryDelay} ms`);
+  ok(`${svc} throttled twice with HTTP ${status}${code ? " " + code : ""}: SDK retried, attempts ${out.$metadata.attempts}, retry delay ${out.$metadata.totalRetryDelay} ms`);
 }
 await control("fault", { throttle: 5, status: 400, service: "servicediscovery" });
 const thr = await expectError(sd(creds(sessionKeys), { maxAttempts: 1 }).send(new SD.ListNamespacesCommand({})), "ThrottlingException", "throttle without retry");

@@ -84,8 +84,8 @@ QString DnsDrainLayer::undoText() const
 void DnsDrainLayer::prepare(Direction)
 {
     if (!m_spec) {
-        Q_EMIT prepared({LayerCommand::Kind::Error,
-            QStringLiteral("the profile has no dnsUpdate section"), {}, {}});
+        Q_EMIT prepared({ LayerCommand::Kind::Error,
+            QStringLiteral("the profile has no dnsUpdate section"), {}, {} });
         return;
     }
     if (m_secrets) {
@@ -93,11 +93,12 @@ void DnsDrainLayer::prepare(Direction)
     }
     m_secrets = new SecretResolver(this);
     connect(m_secrets, &SecretResolver::failed, this, [this](const QString &why) {
-        Q_EMIT prepared({LayerCommand::Kind::Error, QStringLiteral("TSIG secret: %1").arg(why), {}, {}});
+        Q_EMIT prepared(
+            { LayerCommand::Kind::Error, QStringLiteral("TSIG secret: %1").arg(why), {}, {} });
     });
     connect(m_secrets, &SecretResolver::resolved, this, [this](const QByteArray &secret) {
         m_secret = secret;
-        Q_EMIT prepared({LayerCommand::Kind::Send, {}, {}, {}});
+        Q_EMIT prepared({ LayerCommand::Kind::Send, {}, {}, {} });
     });
     m_secrets->resolve(m_spec->tsigKey.secret);
 }
@@ -108,7 +109,7 @@ void DnsDrainLayer::send(Direction d)
         m_updater->deleteLater();
     }
     m_updater = new DnsUpdater(m_spec->server, m_spec->zone,
-        DnsTsigKey{m_spec->tsigKey.name, m_spec->tsigKey.algorithm, m_secret}, this);
+        DnsTsigKey { m_spec->tsigKey.name, m_spec->tsigKey.algorithm, m_secret }, this);
     m_secret.fill('\0');
     m_secret.clear();
     const bool undo = d == Direction::Undo;
@@ -116,8 +117,8 @@ void DnsDrainLayer::send(Direction d)
         if (!r.ok) {
             // An answer with an error rcode: the server did not apply it. No answer: the UPDATE
             // may have been applied and the reply lost.
-            Q_EMIT sent({r.rcode >= 0 ? LayerReply::Kind::Refused : LayerReply::Kind::NoAnswer,
-                QStringLiteral("DNS update: %1").arg(r.message), {}, {}});
+            Q_EMIT sent({ r.rcode >= 0 ? LayerReply::Kind::Refused : LayerReply::Kind::NoAnswer,
+                QStringLiteral("DNS update: %1").arg(r.message), {}, {} });
             return;
         }
         QJsonArray recs;
@@ -130,11 +131,12 @@ void DnsDrainLayer::send(Direction d)
                 m_ttl = std::max(m_ttl, int(rec.ttl));
             }
         }
-        Q_EMIT sent({LayerReply::Kind::Ok,
+        Q_EMIT sent({ LayerReply::Kind::Ok,
             QStringLiteral("%1 over %2: %3")
-                .arg(undo ? QStringLiteral("re-added") : QStringLiteral("removed"), r.transport, r.message),
+                .arg(undo ? QStringLiteral("re-added") : QStringLiteral("removed"), r.transport,
+                    r.message),
             undo ? QJsonValue(QJsonArray()) : QJsonValue(recs),
-            undo ? QJsonValue(recs) : QJsonValue(QJsonArray())});
+            undo ? QJsonValue(recs) : QJsonValue(QJsonArray()) });
     });
     if (undo) {
         m_updater->addRecords(m_step.records);
@@ -146,7 +148,7 @@ void DnsDrainLayer::send(Direction d)
 LayerObservation DnsDrainLayer::observe(Direction d) const
 {
     if (!m_source) {
-        return {false, QStringLiteral("no source observes DNS")};
+        return { false, QStringLiteral("no source observes DNS") };
     }
     const bool undo = d == Direction::Undo;
     const DnsDiscoverySnapshot snap = m_source->snapshot();
@@ -158,16 +160,18 @@ LayerObservation DnsDrainLayer::observe(Direction d) const
         }
     }
     if (!staleWhy.isEmpty()) {
-        return {false, QStringLiteral("DNS answer is stale: %1").arg(staleWhy)};
+        return { false, QStringLiteral("DNS answer is stale: %1").arg(staleWhy) };
     }
     if (wrong.isEmpty()) {
-        return {true, QStringLiteral("DNS answers %1 the record(s) (query at %2)")
-                          .arg(undo ? QStringLiteral("list") : QStringLiteral("no longer list"),
-                              snap.taken.toString(Qt::ISODate))};
+        return { true,
+            QStringLiteral("DNS answers %1 the record(s) (query at %2)")
+                .arg(undo ? QStringLiteral("list") : QStringLiteral("no longer list"),
+                    snap.taken.toString(Qt::ISODate)) };
     }
-    return {false, QStringLiteral("DNS still answers %1 for: %2")
-                       .arg(undo ? QStringLiteral("without") : QStringLiteral("with"),
-                           wrong.join(QStringLiteral(", ")))};
+    return { false,
+        QStringLiteral("DNS still answers %1 for: %2")
+            .arg(undo ? QStringLiteral("without") : QStringLiteral("with"),
+                wrong.join(QStringLiteral(", "))) };
 }
 
 void DnsDrainLayer::pollNow()
@@ -185,7 +189,8 @@ void DnsDrainLayer::addHolding(DrainCountdown &c, const QDateTime &now) const
         : 0;
     c.dnsStaleSecondsLeft = left;
     if (left > 0) {
-        c.holding << QStringLiteral("DNS: resolvers and clients may still hold the record for %1 s").arg(left);
+        c.holding << QStringLiteral("DNS: resolvers and clients may still hold the record for %1 s")
+                         .arg(left);
     }
 }
 

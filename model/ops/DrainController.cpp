@@ -10,18 +10,17 @@
 
 namespace hopscope {
 
-DrainController::DrainController(
-    std::unique_ptr<DrainLayerFactory> layers, AuditLog *auditLog, QObject *parent, const Clock &clock)
+DrainController::DrainController(std::unique_ptr<DrainLayerFactory> layers, AuditLog *auditLog,
+    QObject *parent, const Clock &clock)
     : QObject(parent)
     , m_factory(std::move(layers))
-    , m_audit(auditLog)
+    , m_trail(auditLog)
     , m_clock(clock)
 {
     qRegisterMetaType<hopscope::DrainPlan>();
     qRegisterMetaType<hopscope::DrainCountdown>();
     m_tick.setInterval(1000);
     connect(&m_tick, &QTimer::timeout, this, &DrainController::updateCountdown);
-    m_waitTimer.setSingleShot(true);
     m_watchDeadline.setSingleShot(true);
     connect(&m_watchDeadline, &QTimer::timeout, this, [this] {
         m_tick.stop();
@@ -35,15 +34,12 @@ DrainController::DrainController(
     });
 }
 
-DrainController::DrainController(ClusterMonitor *monitor, AuditLog *auditLog, QObject *parent, const Clock &clock)
+DrainController::DrainController(
+    ClusterMonitor *monitor, AuditLog *auditLog, QObject *parent, const Clock &clock)
     : DrainController(std::make_unique<MonitorDrainLayers>(monitor, clock), auditLog, parent, clock)
-{
-}
+{ }
 
-DrainController::~DrainController()
-{
-    stopWaiting();
-}
+DrainController::~DrainController() = default;
 
 void DrainController::setState(State s)
 {
@@ -71,28 +67,22 @@ void DrainController::fail(const QString &message)
 }
 
 bool DrainController::audit(const QString &event, const QString &step, const QJsonValue &before,
-    const QJsonValue &after, const QString &result, const QJsonObject &detail, const QString &consequence)
+    const QJsonValue &after, const QString &result, const QJsonObject &detail,
+    const QString &consequence)
 {
-    if (!m_audit) {
+    return recorded(m_trail.write(event, step, before, after, result, detail), consequence);
+}
+
+bool DrainController::recorded(bool written, const QString &consequence)
+{
+    if (written) {
         return true;
     }
-    AuditEntry e;
-    e.event = event;
-    e.profile = m_plan.profileName;
-    e.target = m_plan.target;
-    e.step = step;
-    e.before = before;
-    e.after = after;
-    e.result = result;
-    e.detail = detail;
-    QString error;
-    if (!m_audit->append(e, &error)) {
-        // Nothing is reported done that is not on disk: stop here.
-        cancel();
-        fail(consequence.isEmpty() ? error : error + QStringLiteral("; ") + consequence);
-        return false;
-    }
-    return true;
+    // Nothing is reported done that is not on disk: stop here.
+    cancel();
+    const QString error = m_trail.error();
+    fail(consequence.isEmpty() ? error : error + QStringLiteral("; ") + consequence);
+    return false;
 }
 
 void DrainController::reset()
@@ -123,16 +113,19 @@ DrainLayer *DrainController::layerFor(const DrainStep &step)
 bool DrainController::isDone(const DrainStep &step) const
 {
     const QString key = AuditReader::stepKey(step);
-    return std::any_of(
-        m_done.cbegin(), m_done.cend(), [&](const DrainStep &d) { return AuditReader::stepKey(d) == key; });
+    return std::any_of(m_done.cbegin(), m_done.cend(),
+        [&](const DrainStep &d) { return AuditReader::stepKey(d) == key; });
 }
 
 DrainPlan DrainController::makePlan(const QString &target, DrainForce force)
 {
     reset();
     m_plan = m_factory->plan(target, force);
+    m_trail.setDrain(m_plan.profileName, m_plan.target);
     if (!audit(m_plan.canExecute() ? QStringLiteral("plan") : QStringLiteral("refused"), {}, {},
-            m_plan.toJson(), m_plan.canExecute() ? QStringLiteral("planned") : QStringLiteral("refused: ") + m_plan.refusal)) {
+            m_plan.toJson(),
+            m_plan.canExecute() ? QStringLiteral("planned")
+                                : QStringLiteral("refused: ") + m_plan.refusal)) {
         return m_plan;
     }
     setState(State::Planned);
@@ -151,17 +144,19 @@ QString DrainController::requiredConfirmation() const
 bool DrainController::confirm(const QString &typed)
 {
     if (!m_plan.canExecute()) {
-        Q_EMIT failed(m_plan.refusal.isEmpty() ? QStringLiteral("nothing to confirm") : m_plan.refusal);
+        Q_EMIT failed(
+            m_plan.refusal.isEmpty() ? QStringLiteral("nothing to confirm") : m_plan.refusal);
         return false;
     }
     const QString required = requiredConfirmation();
-    const QJsonObject detail{{QStringLiteral("typedConfirmationRequired"), !required.isEmpty()},
-        {QStringLiteral("production"), m_plan.production},
-        {QStringLiteral("forcedLastHealthy"), m_plan.lastHealthy && m_plan.forced}};
+    const QJsonObject detail { { QStringLiteral("typedConfirmationRequired"), !required.isEmpty() },
+        { QStringLiteral("production"), m_plan.production },
+        { QStringLiteral("forcedLastHealthy"), m_plan.lastHealthy && m_plan.forced } };
     if (!required.isEmpty() && typed.trimmed() != required) {
         audit(QStringLiteral("confirm"), {}, {}, {},
             QStringLiteral("refused: the typed text does not match %1").arg(required), detail);
-        Q_EMIT failed(QStringLiteral("confirmation refused: type the target address %1 exactly").arg(required));
+        Q_EMIT failed(QStringLiteral("confirmation refused: type the target address %1 exactly")
+                          .arg(required));
         return false;
     }
     if (!audit(QStringLiteral("confirm"), {}, {}, {}, QStringLiteral("ok"), detail)) {
@@ -186,11 +181,11 @@ void DrainController::execute()
 
 bool DrainController::takeLock()
 {
-    if (!m_audit) {
+    if (!m_trail.log()) {
         return true; // no log, no cluster identity to lock (nothing may run without a log anyway)
     }
     if (!m_lock) {
-        m_lock = std::make_unique<DrainLock>(DrainLock::pathForLog(m_audit->filePath()));
+        m_lock = std::make_unique<DrainLock>(DrainLock::pathForLog(m_trail.log()->filePath()));
     }
     QString why;
     const int ttl = int((qint64(m_verifyTimeoutMs) * (m_plan.steps.size() + 2)) / 1000) + 60;
@@ -209,22 +204,19 @@ bool DrainController::takeLock()
 void DrainController::recheckUnderLock()
 {
     say(QStringLiteral("drain lock taken; checking capacity again on freshly observed state"));
-    stopWaiting();
-    m_waits << connect(m_factory.get(), &DrainLayerFactory::observedAfresh, this, [this] {
-        stopWaiting();
-        finishRecheck();
-    });
-    m_waits << connect(&m_waitTimer, &QTimer::timeout, this, [this] {
-        stopWaiting();
-        const QString msg = QStringLiteral("the cluster could not be observed afresh within %1 s under the drain "
-                                           "lock; nothing was sent")
-                                .arg(m_verifyTimeoutMs / 1000);
+    m_watch.watchFresh(m_factory.get(), m_verifyTimeoutMs, [this](bool observed, const QString &) {
+        if (observed) {
+            finishRecheck();
+            return;
+        }
+        const QString msg
+            = QStringLiteral("the cluster could not be observed afresh within %1 s under "
+                             "the drain lock; nothing was sent")
+                  .arg(m_verifyTimeoutMs / 1000);
         if (audit(QStringLiteral("refused"), {}, {}, {}, QStringLiteral("refused: ") + msg)) {
             fail(msg);
         }
     });
-    m_waitTimer.start(m_verifyTimeoutMs);
-    m_factory->observeAfresh();
 }
 
 void DrainController::finishRecheck()
@@ -243,10 +235,12 @@ void DrainController::finishRecheck()
         : newlyLast ? QStringLiteral("it is now the last healthy target, which was not confirmed")
                     : QString();
     if (!refusal.isEmpty()) {
-        const QString msg = QStringLiteral("refused under the drain lock, on freshly observed state: %1 (%2); "
-                                           "nothing was sent")
-                                .arg(refusal, capacity.join(QStringLiteral("; ")));
-        if (audit(QStringLiteral("refused"), {}, {}, QJsonArray::fromStringList(capacity), QStringLiteral("refused: ") + msg)) {
+        const QString msg
+            = QStringLiteral("refused under the drain lock, on freshly observed state: %1 (%2); "
+                             "nothing was sent")
+                  .arg(refusal, capacity.join(QStringLiteral("; ")));
+        if (audit(QStringLiteral("refused"), {}, {}, QJsonArray::fromStringList(capacity),
+                QStringLiteral("refused: ") + msg)) {
             fail(msg);
         }
         return;
@@ -282,38 +276,46 @@ void DrainController::runLayer(int index, DrainLayer *layer, Direction d)
 {
     const State running = d == Direction::Apply ? State::Running : State::Undoing;
     auto conn = std::make_shared<QMetaObject::Connection>();
-    *conn = connect(layer, &DrainLayer::prepared, this, [this, conn, index, layer, d, running](const LayerCommand &c) {
-        disconnect(*conn);
-        if (m_state == running) {
-            onPrepared(index, layer, d, c);
-        }
-    });
+    *conn = connect(layer, &DrainLayer::prepared, this,
+        [this, conn, index, layer, d, running](const LayerCommand &c) {
+            disconnect(*conn);
+            if (m_state == running) {
+                onPrepared(index, layer, d, c);
+            }
+        });
     layer->prepare(d);
 }
 
 void DrainController::onPrepared(int index, DrainLayer *layer, Direction d, const LayerCommand &c)
 {
     switch (c.kind) {
-    case LayerCommand::Kind::Error: stepFailed(index, layer->step(), d, c.message); return;
-    case LayerCommand::Kind::Nothing: stepSent(index, layer, d, c.before, c.after, c.message); return;
-    case LayerCommand::Kind::Send: break;
+    case LayerCommand::Kind::Error:
+        stepFailed(index, layer->step(), d, c.message);
+        return;
+    case LayerCommand::Kind::Nothing:
+        stepSent(index, layer, d, c.before, c.after, c.message);
+        return;
+    case LayerCommand::Kind::Send:
+        break;
     }
     if (!writeIntent(index, layer, d)) {
         return;
     }
     const State running = m_state;
     auto conn = std::make_shared<QMetaObject::Connection>();
-    *conn = connect(layer, &DrainLayer::sent, this, [this, conn, index, layer, d, running](const LayerReply &r) {
-        disconnect(*conn);
-        if (m_state != running) {
-            return;
-        }
-        if (r.kind == LayerReply::Kind::Ok) {
-            stepSent(index, layer, d, r.before, r.after, r.message);
-        } else {
-            stepFailed(index, layer->step(), d, r.message, r.kind == LayerReply::Kind::NoAnswer);
-        }
-    });
+    *conn = connect(layer, &DrainLayer::sent, this,
+        [this, conn, index, layer, d, running](const LayerReply &r) {
+            disconnect(*conn);
+            if (m_state != running) {
+                return;
+            }
+            if (r.kind == LayerReply::Kind::Ok) {
+                stepSent(index, layer, d, r.before, r.after, r.message);
+            } else {
+                stepFailed(
+                    index, layer->step(), d, r.message, r.kind == LayerReply::Kind::NoAnswer);
+            }
+        });
     layer->send(d);
 }
 
@@ -324,13 +326,12 @@ bool DrainController::writeIntent(int index, DrainLayer *layer, Direction d)
     const bool undo = d == Direction::Undo;
     const DrainStep &step = layer->step();
     const QString kind = layer->name();
-    const QJsonObject detail{{QStringLiteral("index"), index}, {QStringLiteral("drainStep"), step.toJson()},
-        {QStringLiteral("undo"), undo ? QString() : layer->undoText()}};
     const QString consequence = m_done.isEmpty() || undo
         ? QStringLiteral("nothing was sent for %1").arg(kind)
-        : QStringLiteral("nothing was sent for %1; %2 step(s) already done can be undone").arg(kind).arg(m_done.size());
-    if (!audit(undo ? QStringLiteral("undo-intent") : QStringLiteral("intent"), kind, {}, {},
-            QStringLiteral("about to send"), detail, consequence)) {
+        : QStringLiteral("nothing was sent for %1; %2 step(s) already done can be undone")
+              .arg(kind)
+              .arg(m_done.size());
+    if (!recorded(m_trail.intent(index, *layer, d), consequence)) {
         if (undo) {
             m_undoOk = false;
         }
@@ -367,10 +368,7 @@ void DrainController::stepSent(int index, DrainLayer *layer, Direction d, const 
             m_done.append(step); // a step that needed no command
         }
     }
-    const QString kind = layer->name();
-    const QJsonObject detail{{QStringLiteral("index"), index}, {QStringLiteral("drainStep"), step.toJson()}};
-    if (!audit(undo ? QStringLiteral("undo-step") : QStringLiteral("step"), kind, before, after,
-            QStringLiteral("sent: ") + how, detail)) {
+    if (!recorded(m_trail.outcome(index, *layer, d, before, after, how))) {
         return;
     }
     say(how);
@@ -378,33 +376,37 @@ void DrainController::stepSent(int index, DrainLayer *layer, Direction d, const 
         stepFailed(index, step, d, QStringLiteral("no source observes this layer"));
         return;
     }
-    awaitObservation(
-        layer, [layer, d] { return layer->observe(d); },
-        [this, index, layer, d](const QString &obs) { stepVerified(index, layer, d, obs); },
-        [this, index, layer, d](const QString &obs) {
-            stepFailed(index, layer->step(), d,
-                QStringLiteral("not observed within %1 s: %2").arg(m_verifyTimeoutMs / 1000).arg(obs));
+    m_watch.watchLayer(
+        layer, [layer, d] { return layer->observe(d); }, m_verifyTimeoutMs,
+        [this, index, layer, d](bool observed, const QString &obs) {
+            if (observed) {
+                stepVerified(index, layer, d, obs);
+            } else {
+                stepFailed(index, layer->step(), d,
+                    QStringLiteral("not observed within %1 s: %2")
+                        .arg(m_verifyTimeoutMs / 1000)
+                        .arg(obs));
+            }
         });
 }
 
 void DrainController::stepVerified(int index, DrainLayer *layer, Direction d, const QString &obs)
 {
-    const bool undo = d == Direction::Undo;
-    if (!audit(undo ? QStringLiteral("undo-verified") : QStringLiteral("verified"), layer->name(), {}, obs,
-            QStringLiteral("observed"))) {
+    if (!recorded(m_trail.verified(*layer, d, obs))) {
         return;
     }
     Q_EMIT verified(index, obs);
     Q_EMIT stepFinished(index, true, obs);
     say(obs);
-    if (undo) {
+    if (d == Direction::Undo) {
         nextUndo();
     } else {
         runStep(index + 1);
     }
 }
 
-void DrainController::stepFailed(int index, const DrainStep &step, Direction d, const QString &reason, bool mayHaveHappened)
+void DrainController::stepFailed(
+    int index, const DrainStep &step, Direction d, const QString &reason, bool mayHaveHappened)
 {
     const bool undo = d == Direction::Undo;
     const QString kind = DrainStep::kindName(step.kind);
@@ -417,12 +419,8 @@ void DrainController::stepFailed(int index, const DrainStep &step, Direction d, 
                          [&](const DrainStep &s) { return AuditReader::stepKey(s) == stepKey; }),
             m_done.end());
     }
-    QJsonObject detail{{QStringLiteral("index"), index}, {QStringLiteral("drainStep"), step.toJson()}};
-    if (intended) {
-        detail.insert(QStringLiteral("notApplied"), !mayHaveHappened);
-    }
-    if (!audit(undo ? QStringLiteral("undo-failed") : QStringLiteral("failed"), kind, {}, {},
-            QStringLiteral("failed: ") + reason, detail)) {
+    if (!recorded(m_trail.failure(index, step, d, reason,
+            intended ? std::optional<bool>(!mayHaveHappened) : std::nullopt))) {
         return;
     }
     Q_EMIT stepFinished(index, false, reason);
@@ -434,54 +432,24 @@ void DrainController::stepFailed(int index, const DrainStep &step, Direction d, 
         return;
     }
     if (intended && mayHaveHappened) {
-        fail(QStringLiteral("%1 failed: %2; the change MAY HAVE HAPPENED (no answer): it is recorded, "
-                            "and undo puts it back idempotently")
+        fail(QStringLiteral(
+            "%1 failed: %2; the change MAY HAVE HAPPENED (no answer): it is recorded, "
+            "and undo puts it back idempotently")
                  .arg(kind, reason));
     } else if (m_done.isEmpty()) {
         fail(QStringLiteral("%1 failed: %2; nothing was changed").arg(kind, reason));
     } else {
-        fail(QStringLiteral("%1 failed: %2; %3 step(s) already done can be undone").arg(kind, reason).arg(m_done.size()));
+        fail(QStringLiteral("%1 failed: %2; %3 step(s) already done can be undone")
+                 .arg(kind, reason)
+                 .arg(m_done.size()));
     }
-}
-
-void DrainController::awaitObservation(
-    DrainLayer *layer, Check check, std::function<void(QString)> onOk, std::function<void(QString)> onTimeout)
-{
-    stopWaiting();
-    auto last = std::make_shared<QString>();
-    // Each poll that ends is checked; a poll that started before the action can only show the
-    // old state, which never satisfies the check, so it just costs one more poll.
-    m_waits << connect(layer, &DrainLayer::polled, this, [this, layer, check, onOk, last] {
-        const LayerObservation o = check();
-        if (o.observed) {
-            stopWaiting();
-            onOk(o.text);
-            return;
-        }
-        *last = o.text;
-        QTimer::singleShot(m_repollMs, layer, &DrainLayer::pollNow);
-    });
-    m_waits << connect(&m_waitTimer, &QTimer::timeout, this, [this, onTimeout, last] {
-        stopWaiting();
-        onTimeout(last->isEmpty() ? QStringLiteral("no poll finished") : *last);
-    });
-    m_waitTimer.start(m_verifyTimeoutMs);
-    layer->pollNow();
-}
-
-void DrainController::stopWaiting()
-{
-    for (const auto &c : std::as_const(m_waits)) {
-        disconnect(c);
-    }
-    m_waits.clear();
-    m_waitTimer.stop();
 }
 
 void DrainController::startWatch()
 {
     m_current = -1;
-    if (!audit(QStringLiteral("watch"), {}, {}, {}, QStringLiteral("all steps verified; waiting until safe"))) {
+    if (!audit(QStringLiteral("watch"), {}, {}, {},
+            QStringLiteral("all steps verified; waiting until safe"))) {
         return;
     }
     setState(State::Watching);
@@ -506,9 +474,9 @@ void DrainController::updateCountdown()
         m_tick.stop();
         m_watchDeadline.stop();
         if (!audit(QStringLiteral("safe"), {}, {}, {}, QStringLiteral("safe to stop"),
-                QJsonObject{{QStringLiteral("lbSessions"), c.lbSessions},
-                    {QStringLiteral("sidecarConnections"), c.sidecarConnections},
-                    {QStringLiteral("dnsStaleSecondsLeft"), c.dnsStaleSecondsLeft}})) {
+                QJsonObject { { QStringLiteral("lbSessions"), c.lbSessions },
+                    { QStringLiteral("sidecarConnections"), c.sidecarConnections },
+                    { QStringLiteral("dnsStaleSecondsLeft"), c.dnsStaleSecondsLeft } })) {
             return;
         }
         setState(State::Safe);
@@ -519,7 +487,7 @@ void DrainController::updateCountdown()
 
 void DrainController::cancel()
 {
-    stopWaiting();
+    m_watch.stop();
     m_tick.stop();
     m_watchDeadline.stop();
 }
@@ -576,18 +544,17 @@ void DrainController::checkAfterUndo()
         return;
     }
     DrainLayer *layer = m_afterUndo.takeFirst();
-    awaitObservation(
-        layer, [layer] { return layer->observeAfterUndo(); },
-        [this, layer](const QString &obs) {
-            if (!audit(QStringLiteral("undo-verified"), layer->name(), {}, obs, QStringLiteral("observed"))) {
+    m_watch.watchLayer(
+        layer, [layer] { return layer->observeAfterUndo(); }, m_verifyTimeoutMs,
+        [this, layer](bool observed, const QString &obs) {
+            if (!observed) {
+                m_undoOk = false;
+                m_undoProblems << obs;
+            } else if (!recorded(m_trail.verified(*layer, Direction::Undo, obs))) {
                 return;
+            } else {
+                say(obs);
             }
-            say(obs);
-            checkAfterUndo();
-        },
-        [this](const QString &obs) {
-            m_undoOk = false;
-            m_undoProblems << obs;
             checkAfterUndo();
         });
 }
@@ -597,22 +564,19 @@ void DrainController::finishUndo()
     const QStringList maybe = m_undoMaybe;
     m_done.clear();
     m_uncertain.clear();
-    QString result = m_undoOk ? QStringLiteral("ok: everything put back and observed")
-                              : QStringLiteral("failed: ") + m_undoProblems.join(QStringLiteral("; "));
+    QString result = m_undoOk
+        ? QStringLiteral("ok: everything put back and observed")
+        : QStringLiteral("failed: ") + m_undoProblems.join(QStringLiteral("; "));
     if (!maybe.isEmpty()) {
-        result += QStringLiteral(" (%1 may have happened: put back idempotently)").arg(maybe.join(QStringLiteral(", ")));
+        result += QStringLiteral(" (%1 may have happened: put back idempotently)")
+                      .arg(maybe.join(QStringLiteral(", ")));
     }
-    if (!audit(m_undoOk ? QStringLiteral("undone") : QStringLiteral("undo-failed"), {}, {}, {}, result)) {
+    if (!audit(m_undoOk ? QStringLiteral("undone") : QStringLiteral("undo-failed"), {}, {}, {},
+            result)) {
         return;
     }
     if (m_undoOk && !m_legacyLog.isEmpty()) {
-        // Close the drain in the legacy log too, so it is not offered for undo again.
-        AuditEntry e;
-        e.event = QStringLiteral("undone");
-        e.profile = m_plan.profileName;
-        e.target = m_plan.target;
-        e.result = QStringLiteral("ok: undone from here; recorded in %1").arg(m_audit->filePath());
-        AuditLog(m_legacyLog).append(e);
+        m_trail.closeLegacy(m_legacyLog);
         m_legacyLog.clear();
     }
     setState(m_undoOk ? State::Undone : State::Failed);
@@ -626,12 +590,13 @@ bool DrainController::loadFromAudit(const QString &target, QString *why)
     m_plan = {};
     m_plan.target = target;
     m_plan.profileName = m_factory->profileName();
-    if (!m_audit) {
+    if (!m_trail.log()) {
         *why = QStringLiteral("no audit log to undo from");
         return false;
     }
-    const DrainToUndo found = AuditReader::drainToUndo(*m_audit, target);
+    const DrainToUndo found = AuditReader::drainToUndo(*m_trail.log(), target);
     m_plan.target = found.key;
+    m_trail.setDrain(m_plan.profileName, m_plan.target);
     if (!found.found) {
         *why = found.why;
         return false;

@@ -2,9 +2,11 @@
 
 #include "core/Clock.h"
 #include "ops/AuditLog.h"
+#include "ops/DrainAuditTrail.h"
 #include "ops/DrainCountdown.h"
 #include "ops/DrainLayer.h"
 #include "ops/DrainPlanner.h"
+#include "ops/LayerWatch.h"
 
 #include <QObject>
 #include <QPointer>
@@ -74,7 +76,7 @@ public:
     // How often the countdown is observed while Watching, and how soon a layer is polled again
     // when a poll did not show the change yet.
     void setTickMs(int ms) { m_tick.setInterval(ms); }
-    void setRepollMs(int ms) { m_repollMs = ms; }
+    void setRepollMs(int ms) { m_watch.setRepollMs(ms); }
 
     // Plans against the monitor's latest snapshots; writes the plan (or refusal) to the audit.
     DrainPlan makePlan(const QString &target, DrainForce force);
@@ -107,7 +109,6 @@ Q_SIGNALS:
     void messageChanged(const QString &message);
 
 private:
-    using Check = std::function<LayerObservation()>;
     void setState(State s);
     void say(const QString &message);
     void fail(const QString &message); // Failed, said and signalled
@@ -116,6 +117,7 @@ private:
     bool audit(const QString &event, const QString &step, const QJsonValue &before,
         const QJsonValue &after, const QString &result, const QJsonObject &detail = {},
         const QString &consequence = {});
+    bool recorded(bool written, const QString &consequence = {});
     void reset();
     DrainLayer *layerFor(const DrainStep &step);
     bool isDone(const DrainStep &step) const;
@@ -132,9 +134,6 @@ private:
     void stepFailed(int index, const DrainStep &step, Direction d, const QString &reason,
         bool mayHaveHappened = false);
     void stepVerified(int index, DrainLayer *layer, Direction d, const QString &observation);
-    void awaitObservation(DrainLayer *layer, Check check, std::function<void(QString)> onOk,
-        std::function<void(QString)> onTimeout);
-    void stopWaiting();
     void startWatch();
     void updateCountdown();
     void nextUndo();
@@ -143,30 +142,28 @@ private:
 
     std::unique_ptr<DrainLayerFactory> m_factory;
     std::vector<std::unique_ptr<DrainLayer>> m_layers; // one per step of this drain
-    AuditLog *m_audit = nullptr;
+    DrainAuditTrail m_trail;
     const Clock &m_clock;
     State m_state = State::Idle;
     DrainPlan m_plan;
     bool m_confirmed = false;
     int m_current = -1;
-    QList<DrainStep> m_done;      // in the order done
-    QSet<QString> m_uncertain;    // AuditReader::stepKey of the m_done steps that may have happened
+    QList<DrainStep> m_done; // in the order done
+    QSet<QString> m_uncertain; // AuditReader::stepKey of the m_done steps that may have happened
     QList<DrainStep> m_undoQueue; // reverse order while undoing
     QList<DrainLayer *> m_afterUndo; // layers with a check once every layer is undone
     QString m_lastMessage;
     DrainCountdown m_countdown;
     int m_verifyTimeoutMs = 15000;
     int m_watchTimeoutMs = 120000;
-    int m_repollMs = 300;
     QTimer m_tick;
     QTimer m_watchDeadline;
-    QTimer m_waitTimer; // the verification (or fresh observation) deadline
-    QList<QMetaObject::Connection> m_waits;
+    LayerWatch m_watch; // the verification (or fresh observation) under way
     std::unique_ptr<DrainLock> m_lock; // the cluster's drain lock, held while Running/Undoing
     bool m_undoOk = true;
     QStringList m_undoProblems;
     QStringList m_undoMaybe; // uncertainLayers() when the undo started
-    QString m_legacyLog;     // the pre-identity log the loaded drain came from
+    QString m_legacyLog; // the pre-identity log the loaded drain came from
 };
 
 } // namespace hopscope

@@ -18,14 +18,14 @@ enum class Direction { Apply, Undo };
 struct LayerCommand
 {
     enum class Kind {
-        Send,    // send() next, after the controller has written the intent (write-ahead)
+        Send, // send() next, after the controller has written the intent (write-ahead)
         Nothing, // no command is needed (already out of rotation, never sent): `message` says why
-        Error    // cannot be sent (no source, no secret): nothing was sent, `message` says why
+        Error // cannot be sent (no source, no secret): nothing was sent, `message` says why
     };
     Kind kind = Kind::Send;
     QString message;
     QJsonValue before; // what the layer showed before, for the audit record
-    QJsonValue after;  // Nothing: what it shows now
+    QJsonValue after; // Nothing: what it shows now
 };
 
 // The answer to a command (DrainLayer::send). A clear refusal by the server (DNS RCODE, HAProxy's
@@ -59,8 +59,7 @@ public:
     explicit DrainLayer(DrainStep step, QObject *parent = nullptr)
         : QObject(parent)
         , m_step(std::move(step))
-    {
-    }
+    { }
 
     // The step as it will be (or was) sent: prepare() may fill in what is read from the latest
     // snapshot (HAProxy's slot name for the target's address).
@@ -85,7 +84,7 @@ public:
     // After every layer was undone: a change that shows only once another layer is back (a
     // DNS-fed HAProxy slot gets its address again after the record is re-added).
     virtual bool checksAfterUndo() const { return false; }
-    virtual LayerObservation observeAfterUndo() const { return {true, {}}; }
+    virtual LayerObservation observeAfterUndo() const { return { true, {} }; }
 
 Q_SIGNALS:
     void prepared(const hopscope::LayerCommand &command);

@@ -19,8 +19,8 @@ class EnvoyDrainLayer : public DrainLayer
     Q_OBJECT
 public:
     // `source` may be nullptr (nothing observes the sidecar); `monitor` gives the connections.
-    EnvoyDrainLayer(DrainStep step, QString target, EnvoyAdminSource *source, const ClusterMonitor *monitor,
-        QObject *parent = nullptr);
+    EnvoyDrainLayer(DrainStep step, QString target, EnvoyAdminSource *source,
+        const ClusterMonitor *monitor, QObject *parent = nullptr);
 
     QString undoText() const override;
     void prepare(Direction d) override;

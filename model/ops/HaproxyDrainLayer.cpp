@@ -15,7 +15,8 @@ bool unreachable(const HaproxyRuntimeSource *rt)
 
 } // namespace
 
-HaproxyDrainLayer::HaproxyDrainLayer(DrainStep step, QString target, HaproxyRuntimeSource *source, QObject *parent)
+HaproxyDrainLayer::HaproxyDrainLayer(
+    DrainStep step, QString target, HaproxyRuntimeSource *source, QObject *parent)
     : DrainLayer(std::move(step), parent)
     , m_target(std::move(target))
     , m_source(source)
@@ -33,8 +34,9 @@ QString HaproxyDrainLayer::undoText() const
 void HaproxyDrainLayer::prepare(Direction d)
 {
     if (!m_source) {
-        Q_EMIT prepared({LayerCommand::Kind::Error,
-            QStringLiteral("load balancer %1 has no runtime API source").arg(m_step.loadBalancer), {}, {}});
+        Q_EMIT prepared({ LayerCommand::Kind::Error,
+            QStringLiteral("load balancer %1 has no runtime API source").arg(m_step.loadBalancer),
+            {}, {} });
         return;
     }
     // Identity is address:port: the slot name is re-read from the latest snapshot now.
@@ -57,34 +59,37 @@ void HaproxyDrainLayer::prepare(Direction d)
         // resolution meanwhile), or on the slot that holds the target now.
         const QString name = !m_step.server.isEmpty() ? m_step.server : slot;
         if (name.isEmpty()) {
-            Q_EMIT prepared({LayerCommand::Kind::Nothing,
-                QStringLiteral("no command had been sent; nothing to put back"), {}, {}});
+            Q_EMIT prepared({ LayerCommand::Kind::Nothing,
+                QStringLiteral("no command had been sent; nothing to put back"), {}, {} });
             return;
         }
         m_step.server = name;
-        Q_EMIT prepared({LayerCommand::Kind::Send, {}, status, {}});
+        Q_EMIT prepared({ LayerCommand::Kind::Send, {}, status, {} });
         return;
     }
     if (slot.isEmpty() || status.startsWith(QStringLiteral("MAINT"))) {
         m_step.server.clear();
-        Q_EMIT prepared({LayerCommand::Kind::Nothing,
-            m_step.dnsFed ? QStringLiteral("no command sent: HAProxy already took the DNS-fed slot out after the "
-                                           "record removal (MAINT (resolution))")
-                          : QStringLiteral("no command sent: %1 is already out of rotation (%2)")
-                                .arg(m_target, status.isEmpty() ? QStringLiteral("not in the backend") : status),
-            m_step.lbStatusBefore, status.isEmpty() ? QStringLiteral("gone") : status});
+        Q_EMIT prepared({ LayerCommand::Kind::Nothing,
+            m_step.dnsFed
+                ? QStringLiteral(
+                    "no command sent: HAProxy already took the DNS-fed slot out after the "
+                    "record removal (MAINT (resolution))")
+                : QStringLiteral("no command sent: %1 is already out of rotation (%2)")
+                      .arg(m_target,
+                          status.isEmpty() ? QStringLiteral("not in the backend") : status),
+            m_step.lbStatusBefore, status.isEmpty() ? QStringLiteral("gone") : status });
         return;
     }
     m_step.server = slot;
-    Q_EMIT prepared({LayerCommand::Kind::Send, {}, status, {}});
+    Q_EMIT prepared({ LayerCommand::Kind::Send, {}, status, {} });
 }
 
 void HaproxyDrainLayer::send(Direction d)
 {
     const bool undo = d == Direction::Undo;
     HaproxyRuntimeClient *client = m_source->client();
-    const quint64 id = client->setServerState(
-        m_step.backend, m_step.server, undo ? HaproxyAdminAction::Ready : HaproxyAdminAction::Drain);
+    const quint64 id = client->setServerState(m_step.backend, m_step.server,
+        undo ? HaproxyAdminAction::Ready : HaproxyAdminAction::Drain);
     auto conn = std::make_shared<QMetaObject::Connection>();
     *conn = connect(client, &HaproxyRuntimeClient::commandFinished, this,
         [this, id, conn, undo](const HaproxyCommandResult &r) {
@@ -95,23 +100,28 @@ void HaproxyDrainLayer::send(Direction d)
             if (!r.ok) {
                 // HAProxy's own error text: not applied. A transport error (no reply, reset):
                 // the command may have been applied.
-                Q_EMIT sent({r.error.isError() ? LayerReply::Kind::NoAnswer : LayerReply::Kind::Refused,
-                    QStringLiteral("HAProxy: %1").arg(r.error.isError() ? r.error.toString() : r.reply), {}, {}});
+                Q_EMIT sent(
+                    { r.error.isError() ? LayerReply::Kind::NoAnswer : LayerReply::Kind::Refused,
+                        QStringLiteral("HAProxy: %1")
+                            .arg(r.error.isError() ? r.error.toString() : r.reply),
+                        {}, {} });
                 return;
             }
-            Q_EMIT sent({LayerReply::Kind::Ok, QStringLiteral("sent '%1'").arg(r.command), m_statusBefore,
-                undo ? QStringLiteral("ready") : QStringLiteral("drain")});
+            Q_EMIT sent({ LayerReply::Kind::Ok, QStringLiteral("sent '%1'").arg(r.command),
+                m_statusBefore, undo ? QStringLiteral("ready") : QStringLiteral("drain") });
         });
 }
 
 LayerObservation HaproxyDrainLayer::observe(Direction d) const
 {
     if (!m_source) {
-        return {false, QStringLiteral("load balancer %1 has no runtime API source").arg(m_step.loadBalancer)};
+        return { false,
+            QStringLiteral("load balancer %1 has no runtime API source").arg(m_step.loadBalancer) };
     }
     if (unreachable(m_source)) {
-        return {false, QStringLiteral("load balancer %1 unreachable: %2")
-                           .arg(m_step.loadBalancer, m_source->lastError().message)};
+        return { false,
+            QStringLiteral("load balancer %1 unreachable: %2")
+                .arg(m_step.loadBalancer, m_source->lastError().message) };
     }
     const HaproxySnapshot &snap = m_source->snapshot();
     const HaproxyStatProxy *px = snap.stat.proxy(m_step.backend, HaproxyStatProxy::Type::Backend);
@@ -127,20 +137,25 @@ LayerObservation HaproxyDrainLayer::observe(Direction d) const
     }
     if (d == Direction::Apply) {
         if (holder && holder->state == HaproxyServerStatus::Drain) {
-            return {true, QStringLiteral("HAProxy shows %1/%2 %3").arg(m_step.backend, holder->name, holder->status)};
+            return { true,
+                QStringLiteral("HAProxy shows %1/%2 %3")
+                    .arg(m_step.backend, holder->name, holder->status) };
         }
         if (!holder || holder->state == HaproxyServerStatus::Maint) {
-            return {true,
+            return { true,
                 QStringLiteral("HAProxy no longer routes to %1: %2")
                     .arg(m_target,
-                        holder ? QStringLiteral("%1/%2 %3").arg(m_step.backend, holder->name, holder->status)
+                        holder ? QStringLiteral("%1/%2 %3")
+                                     .arg(m_step.backend, holder->name, holder->status)
                                : QStringLiteral("no %1 server holds it any more%2")
                                      .arg(m_step.backend,
-                                         m_step.dnsFed
-                                             ? QStringLiteral(" (DNS-fed slot dropped after the record removal)")
-                                             : QString()))};
+                                         m_step.dnsFed ? QStringLiteral(
+                                             " (DNS-fed slot dropped after the record removal)")
+                                                       : QString())) };
         }
-        return {false, QStringLiteral("HAProxy still shows %1/%2 %3").arg(m_step.backend, holder->name, holder->status)};
+        return { false,
+            QStringLiteral("HAProxy still shows %1/%2 %3")
+                .arg(m_step.backend, holder->name, holder->status) };
     }
     quint32 slotAdmin = 0;
     for (const HaproxyServerState &st : snap.serversState.servers) {
@@ -149,19 +164,26 @@ LayerObservation HaproxyDrainLayer::observe(Direction d) const
         }
     }
     if (!m_step.server.isEmpty() && (slotAdmin & (AdminForcedDrain | AdminForcedMaint))) {
-        return {false, QStringLiteral("HAProxy slot %1/%2 still carries %3")
-                           .arg(m_step.backend, m_step.server, slot ? slot->status : QString())};
+        return { false,
+            QStringLiteral("HAProxy slot %1/%2 still carries %3")
+                .arg(m_step.backend, m_step.server, slot ? slot->status : QString()) };
     }
     if (m_step.dnsFed && !holder) {
         // The slot is clear; HAProxy gets the address back from DNS after the record is re-added
         // (observeAfterUndo, once every layer is undone).
-        return {true, QStringLiteral("HAProxy slot %1/%2 has no forced drain any more").arg(m_step.backend, m_step.server)};
+        return { true,
+            QStringLiteral("HAProxy slot %1/%2 has no forced drain any more")
+                .arg(m_step.backend, m_step.server) };
     }
-    if (holder && holder->state != HaproxyServerStatus::Drain && holder->state != HaproxyServerStatus::Maint) {
-        return {true, QStringLiteral("HAProxy shows %1/%2 %3").arg(m_step.backend, holder->name, holder->status)};
+    if (holder && holder->state != HaproxyServerStatus::Drain
+        && holder->state != HaproxyServerStatus::Maint) {
+        return { true,
+            QStringLiteral("HAProxy shows %1/%2 %3")
+                .arg(m_step.backend, holder->name, holder->status) };
     }
-    return {false, QStringLiteral("HAProxy shows %1")
-                       .arg(holder ? holder->status : QStringLiteral("no server for %1").arg(m_target))};
+    return { false,
+        QStringLiteral("HAProxy shows %1")
+            .arg(holder ? holder->status : QStringLiteral("no server for %1").arg(m_target)) };
 }
 
 LayerObservation HaproxyDrainLayer::observeAfterUndo() const
@@ -172,11 +194,13 @@ LayerObservation HaproxyDrainLayer::observeAfterUndo() const
     for (const HaproxyStatServer &srv : px ? px->servers : QList<HaproxyStatServer>()) {
         if (srv.key() == m_target && srv.state != HaproxyServerStatus::Drain
             && srv.state != HaproxyServerStatus::Maint) {
-            return {true, QStringLiteral("HAProxy resolved %1 again: %2/%3 %4")
-                              .arg(m_target, m_step.backend, srv.name, srv.status)};
+            return { true,
+                QStringLiteral("HAProxy resolved %1 again: %2/%3 %4")
+                    .arg(m_target, m_step.backend, srv.name, srv.status) };
         }
     }
-    return {false, QStringLiteral("HAProxy has not taken %1 back into %2 yet").arg(m_target, m_step.backend)};
+    return { false,
+        QStringLiteral("HAProxy has not taken %1 back into %2 yet").arg(m_target, m_step.backend) };
 }
 
 void HaproxyDrainLayer::pollNow()
@@ -189,7 +213,8 @@ void HaproxyDrainLayer::pollNow()
 void HaproxyDrainLayer::addHolding(DrainCountdown &c, const QDateTime &) const
 {
     if (!m_source || unreachable(m_source)) {
-        c.holding << QStringLiteral("load balancer %1 unreachable: sessions unknown").arg(m_step.loadBalancer);
+        c.holding << QStringLiteral("load balancer %1 unreachable: sessions unknown")
+                         .arg(m_step.loadBalancer);
         return;
     }
     qint64 sessions = 0;
@@ -202,7 +227,9 @@ void HaproxyDrainLayer::addHolding(DrainCountdown &c, const QDateTime &) const
     }
     c.lbSessions = std::max<qint64>(0, c.lbSessions) + sessions;
     if (sessions > 0) {
-        c.holding << QStringLiteral("load balancer %1: %2 current session(s)").arg(m_step.loadBalancer).arg(sessions);
+        c.holding << QStringLiteral("load balancer %1: %2 current session(s)")
+                         .arg(m_step.loadBalancer)
+                         .arg(sessions);
     }
 }
 

@@ -18,7 +18,8 @@ class HaproxyDrainLayer : public DrainLayer
     Q_OBJECT
 public:
     // `source` may be nullptr: the load balancer has no runtime API source (the layer refuses).
-    HaproxyDrainLayer(DrainStep step, QString target, HaproxyRuntimeSource *source, QObject *parent = nullptr);
+    HaproxyDrainLayer(
+        DrainStep step, QString target, HaproxyRuntimeSource *source, QObject *parent = nullptr);
 
     QString undoText() const override;
     void prepare(Direction d) override;

@@ -14,8 +14,7 @@ MonitorDrainLayers::MonitorDrainLayers(ClusterMonitor *monitor, const Clock &clo
     : DrainLayerFactory(parent)
     , m_monitor(monitor)
     , m_clock(clock)
-{
-}
+{ }
 
 QString MonitorDrainLayers::profileName() const
 {
@@ -72,7 +71,8 @@ std::unique_ptr<DrainLayer> MonitorDrainLayers::create(const DrainStep &step, co
             m_monitor ? m_monitor->dnsSource() : nullptr, m_clock);
     case DrainStepKind::LbDrain:
         return std::make_unique<HaproxyDrainLayer>(step, target,
-            m_monitor ? qobject_cast<HaproxyRuntimeSource *>(m_monitor->loadBalancerSource(step.loadBalancer))
+            m_monitor ? qobject_cast<HaproxyRuntimeSource *>(
+                m_monitor->loadBalancerSource(step.loadBalancer))
                       : nullptr);
     case DrainStepKind::SidecarFail:
         return std::make_unique<EnvoyDrainLayer>(step, target,

@@ -16,8 +16,8 @@ class MonitorDrainLayers : public DrainLayerFactory
 {
     Q_OBJECT
 public:
-    explicit MonitorDrainLayers(ClusterMonitor *monitor, const Clock &clock = Clock::system(),
-        QObject *parent = nullptr);
+    explicit MonitorDrainLayers(
+        ClusterMonitor *monitor, const Clock &clock = Clock::system(), QObject *parent = nullptr);
 
     QString profileName() const override;
     DrainPlan plan(const QString &target, DrainForce force) const override;

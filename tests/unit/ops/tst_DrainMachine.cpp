@@ -7,14 +7,12 @@
 // world, never by a reply; each fake send checks that its intent is the last line on disk
 // (write-ahead). Short timeouts, QTRY_*, no sleeps.
 
+#include "FakeDrainLayers.h"
+
 #include "ops/AuditReader.h"
 #include "ops/DrainController.h"
-#include "ops/DrainLayerFactory.h"
 #include "ops/DrainLock.h"
 
-#include <QFile>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QMetaEnum>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -24,209 +22,10 @@
 #include <memory>
 
 using namespace hopscope;
+using namespace hopscope::fake;
 using State = DrainController::State;
 
 namespace {
-
-// How one fake layer behaves, from space-separated words (none: everything works):
-//   prep=error|nothing   apply: cannot be sent | nothing to send
-//   reply=refused        apply: the server says no (not applied)
-//   reply=noanswer       apply: applied, the reply is lost
-//   reply=lost           apply: the request is lost (not applied), no reply
-//   unseen               apply: applied but never observed
-//   undo=refused|noanswer|lost, undounseen: the same for the undo
-//   hold=N               holds the target for N countdown observations (-1: forever)
-//   after / afterunseen  has a check once every layer is undone (observed / never)
-struct Script
-{
-    QString prep, reply, undo;
-    bool unseen = false, undoUnseen = false, after = false, afterUnseen = false;
-    int hold = 0;
-
-    static Script parse(const QString &text)
-    {
-        Script s;
-        for (const QString &w : text.split(u' ', Qt::SkipEmptyParts)) {
-            const QString v = w.section(u'=', 1);
-            if (w.startsWith(u"prep=")) {
-                s.prep = v;
-            } else if (w.startsWith(u"reply=")) {
-                s.reply = v;
-            } else if (w.startsWith(u"undo=")) {
-                s.undo = v;
-            } else if (w.startsWith(u"hold=")) {
-                s.hold = v.toInt();
-            } else if (w == u"unseen") {
-                s.unseen = true;
-            } else if (w == u"undounseen") {
-                s.undoUnseen = true;
-            } else if (w == u"after") {
-                s.after = true;
-            } else if (w == u"afterunseen") {
-                s.after = s.afterUnseen = true;
-            } else {
-                qFatal("unknown script word %s", qPrintable(w));
-            }
-        }
-        return s;
-    }
-};
-
-// The fake cluster: which layers are changed (drained), the commands that reached it, and the
-// write-ahead violations seen.
-struct World
-{
-    QHash<QString, Script> scripts; // by layer name
-    QSet<QString> changed;
-    QStringList sends; // "dns-remove:apply", ...
-    QStringList violations;
-    QString auditPath;
-    QHash<QString, int> holds; // countdown observations left per layer
-    bool freshNever = false;
-    bool lastHealthyOnRecheck = false;
-    int plans = 0;
-};
-
-QJsonObject lastRecord(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) {
-        return {};
-    }
-    const QList<QByteArray> lines = f.readAll().split('\n');
-    for (auto it = lines.crbegin(); it != lines.crend(); ++it) {
-        if (!it->trimmed().isEmpty()) {
-            return QJsonDocument::fromJson(*it).object();
-        }
-    }
-    return {};
-}
-
-class FakeLayer : public DrainLayer
-{
-public:
-    FakeLayer(const DrainStep &step, World *world)
-        : DrainLayer(step)
-        , m_world(world)
-        , m_script(world->scripts.value(name()))
-    {
-    }
-    QString undoText() const override { return QStringLiteral("put %1 back").arg(name()); }
-    void prepare(Direction d) override
-    {
-        LayerCommand c;
-        if (d == Direction::Apply && m_script.prep == u"error") {
-            c = {LayerCommand::Kind::Error, QStringLiteral("%1 cannot be reached").arg(name()), {}, {}};
-        } else if (d == Direction::Apply && m_script.prep == u"nothing") {
-            m_world->changed.insert(name()); // already out of rotation: nothing to send
-            c = {LayerCommand::Kind::Nothing, QStringLiteral("%1 already out").arg(name()), {}, {}};
-        }
-        QTimer::singleShot(0, this, [this, c] { Q_EMIT prepared(c); });
-    }
-    void send(Direction d) override
-    {
-        const bool undo = d == Direction::Undo;
-        const QJsonObject last = lastRecord(m_world->auditPath);
-        if (last.value(QStringLiteral("event")).toString() != (undo ? u"undo-intent" : u"intent")
-            || last.value(QStringLiteral("step")).toString() != name()) {
-            m_world->violations << QStringLiteral("%1 sent without its intent on disk (last: %2)")
-                                       .arg(name(), QString::fromUtf8(QJsonDocument(last).toJson()));
-        }
-        m_world->sends << name() + (undo ? QStringLiteral(":undo") : QStringLiteral(":apply"));
-        const QString reply = undo ? m_script.undo : m_script.reply;
-        if (reply != u"refused" && reply != u"lost") {
-            if (undo) {
-                m_world->changed.remove(name());
-            } else {
-                m_world->changed.insert(name());
-            }
-        }
-        const LayerReply r{reply == u"refused" ? LayerReply::Kind::Refused
-                : reply.isEmpty()              ? LayerReply::Kind::Ok
-                                               : LayerReply::Kind::NoAnswer,
-            reply.isEmpty() ? QStringLiteral("sent") : QStringLiteral("%1 %2").arg(name(), reply), {}, {}};
-        QTimer::singleShot(0, this, [this, r] { Q_EMIT sent(r); });
-    }
-    bool observable() const override { return true; }
-    LayerObservation observe(Direction d) const override
-    {
-        const bool changed = m_world->changed.contains(name());
-        if (d == Direction::Apply) {
-            return {changed && !m_script.unseen, QStringLiteral("%1 changed: %2").arg(name()).arg(changed)};
-        }
-        return {!changed && !m_script.undoUnseen, QStringLiteral("%1 changed: %2").arg(name()).arg(changed)};
-    }
-    void pollNow() override { QTimer::singleShot(0, this, [this] { Q_EMIT polled(); }); }
-    void addHolding(DrainCountdown &c, const QDateTime &) const override
-    {
-        int &left = m_world->holds[name()];
-        if (left != 0) {
-            c.holding << QStringLiteral("%1 holds").arg(name());
-            if (left > 0) {
-                --left;
-            }
-        }
-    }
-    bool checksAfterUndo() const override { return m_script.after; }
-    LayerObservation observeAfterUndo() const override
-    {
-        return {!m_script.afterUnseen, QStringLiteral("%1 back").arg(name())};
-    }
-
-private:
-    World *m_world;
-    Script m_script;
-};
-
-class FakeLayers : public DrainLayerFactory
-{
-public:
-    explicit FakeLayers(World *world)
-        : m_world(world)
-    {
-    }
-    QString profileName() const override { return QStringLiteral("fake"); }
-    DrainPlan plan(const QString &target, DrainForce) const override
-    {
-        DrainPlan p;
-        p.profileName = profileName();
-        p.target = target;
-        p.lastHealthy = m_world->lastHealthyOnRecheck && m_world->plans > 0;
-        ++m_world->plans;
-        p.capacity = {{QStringLiteral("svc"), QStringLiteral("svc"), 2, 2, 1, QStringLiteral("svc: 1 of 2 remain")}};
-        DrainStep dns;
-        dns.kind = DrainStepKind::DnsRemove;
-        dns.zone = QStringLiteral("zone.test");
-        dns.records = {{QStringLiteral("svc.zone.test."), QStringLiteral("A"), QStringLiteral("10.0.0.2"), 30}};
-        dns.description = QStringLiteral("remove the record");
-        DrainStep lb;
-        lb.kind = DrainStepKind::LbDrain;
-        lb.loadBalancer = QStringLiteral("lb");
-        lb.backend = QStringLiteral("be");
-        lb.server = QStringLiteral("s2");
-        lb.description = QStringLiteral("drain the slot");
-        DrainStep sc;
-        sc.kind = DrainStepKind::SidecarFail;
-        sc.sidecar = QStringLiteral("sc");
-        sc.adminUrl = QUrl(QStringLiteral("http://127.0.0.1:1"));
-        sc.description = QStringLiteral("fail the health check");
-        p.steps = {dns, lb, sc};
-        return p;
-    }
-    void observeAfresh() override
-    {
-        if (!m_world->freshNever) {
-            QTimer::singleShot(0, this, &DrainLayerFactory::observedAfresh);
-        }
-    }
-    std::unique_ptr<DrainLayer> create(const DrainStep &step, const QString &) override
-    {
-        return std::make_unique<FakeLayer>(step, m_world);
-    }
-
-private:
-    World *m_world;
-};
 
 const QString s_target = QStringLiteral("10.0.0.2:8000");
 
@@ -261,7 +60,8 @@ class tst_DrainMachine : public QObject
 
     std::unique_ptr<DrainController> controller()
     {
-        auto c = std::make_unique<DrainController>(std::make_unique<FakeLayers>(&m_world), m_log.get());
+        auto c = std::make_unique<DrainController>(
+            std::make_unique<FakeLayers>(&m_world), m_log.get());
         c->setVerifyTimeoutMs(300);
         c->setWatchTimeoutMs(400);
         c->setTickMs(20);
@@ -273,7 +73,8 @@ class tst_DrainMachine : public QObject
     QStringList drain(DrainController &c)
     {
         QStringList states;
-        connect(&c, &DrainController::stateChanged, &c, [&states](State s) { states << stateName(s); });
+        connect(
+            &c, &DrainController::stateChanged, &c, [&states](State s) { states << stateName(s); });
         c.makePlan(s_target, DrainForce::No);
         if (!c.confirm({})) {
             return states;
@@ -287,7 +88,8 @@ class tst_DrainMachine : public QObject
     QStringList undo(DrainController &c)
     {
         QStringList states;
-        connect(&c, &DrainController::stateChanged, &c, [&states](State s) { states << stateName(s); });
+        connect(
+            &c, &DrainController::stateChanged, &c, [&states](State s) { states << stateName(s); });
         QSignalSpy finished(&c, &DrainController::undoFinished);
         c.undo();
         [&] { QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 5000); }();
@@ -312,9 +114,11 @@ private Q_SLOTS:
     {
         QVERIFY(m_dir.isValid());
         m_world = {};
-        m_world.auditPath = m_dir.filePath(QStringLiteral("%1.audit.jsonl").arg(QTest::currentDataTag()
-                ? QString::fromLatin1(QTest::currentDataTag()).replace(u' ', u'-')
-                : QString::fromLatin1(QTest::currentTestFunction())));
+        m_world.auditPath = m_dir.filePath(
+            QStringLiteral("%1.audit.jsonl")
+                .arg(QTest::currentDataTag()
+                        ? QString::fromLatin1(QTest::currentDataTag()).replace(u' ', u'-')
+                        : QString::fromLatin1(QTest::currentTestFunction())));
         QFile::remove(m_world.auditPath);
         m_log = std::make_unique<AuditLog>(m_world.auditPath);
     }
@@ -327,70 +131,69 @@ private Q_SLOTS:
         QTest::addColumn<QString>("fresh"); // "", "never", "lastHealthy"
         QTest::addColumn<QString>("states");
         QTest::addColumn<QString>("sends");
-        QTest::addColumn<QString>("done");  // doneSteps() after the drain (and open in the log)
+        QTest::addColumn<QString>("done"); // doneSteps() after the drain (and open in the log)
         QTest::addColumn<QString>("maybe"); // uncertainLayers() (and in the log)
         QTest::addColumn<QString>("undoStates");
         QTest::addColumn<QString>("undoSends");
 
+        // One transition per row (clang-format would put each cell on its own line).
+        // clang-format off
         const QString all = QStringLiteral("dns-remove lb-drain sidecar-fail");
         const QString sentAll = QStringLiteral("dns-remove:apply lb-drain:apply sidecar-fail:apply");
         const QString undoAll = QStringLiteral("sidecar-fail:undo lb-drain:undo dns-remove:undo");
-        const QString ran = QStringLiteral("Planned Running");
+        const QString safe = QStringLiteral("Planned Running Watching Safe");
+        const QString timedOut = QStringLiteral("Planned Running Watching TimedOut");
+        const QString failed = QStringLiteral("Planned Running Failed");
+        const QString undone = QStringLiteral("Undoing Undone");
+        const QString undoFailed = QStringLiteral("Undoing Failed");
 
-        QTest::newRow("all observed, safe") << "" << "" << "" << "" << ran + QStringLiteral(" Watching Safe") << sentAll << all
-                                            << "" << "Undoing Undone" << undoAll;
-        QTest::newRow("holds a while, then safe") << "hold=3" << "hold=2" << "" << "" << ran + QStringLiteral(" Watching Safe")
-                                                  << sentAll << all << "" << "Undoing Undone" << undoAll;
-        QTest::newRow("holds on, timed out") << "" << "hold=-1" << "" << "" << ran + QStringLiteral(" Watching TimedOut")
-                                             << sentAll << all << "" << "Undoing Undone" << undoAll;
-        QTest::newRow("dns refused") << "reply=refused" << "" << "" << "" << ran + QStringLiteral(" Failed")
-                                     << "dns-remove:apply" << "" << "" << "Undoing Undone" << "";
-        QTest::newRow("dns no answer, applied") << "reply=noanswer" << "" << "" << "" << ran + QStringLiteral(" Failed")
-                                                << "dns-remove:apply" << "dns-remove" << "dns-remove"
-                                                << "Undoing Undone" << "dns-remove:undo";
-        QTest::newRow("dns no answer, request lost") << "reply=lost" << "" << "" << "" << ran + QStringLiteral(" Failed")
-                                                     << "dns-remove:apply" << "dns-remove" << "dns-remove"
-                                                     << "Undoing Undone" << "dns-remove:undo";
-        QTest::newRow("dns cannot be prepared") << "prep=error" << "" << "" << "" << ran + QStringLiteral(" Failed") << ""
-                                                << "" << "" << "Undoing Undone" << "";
-        QTest::newRow("dns never observed") << "unseen" << "" << "" << "" << ran + QStringLiteral(" Failed")
-                                            << "dns-remove:apply" << "dns-remove" << "" << "Undoing Undone"
-                                            << "dns-remove:undo";
-        QTest::newRow("lb refused") << "" << "reply=refused" << "" << "" << ran + QStringLiteral(" Failed")
-                                    << "dns-remove:apply lb-drain:apply" << "dns-remove" << ""
-                                    << "Undoing Undone" << "dns-remove:undo";
-        QTest::newRow("lb no answer") << "" << "reply=noanswer" << "" << "" << ran + QStringLiteral(" Failed")
-                                      << "dns-remove:apply lb-drain:apply" << "dns-remove lb-drain" << "lb-drain"
-                                      << "Undoing Undone" << "lb-drain:undo dns-remove:undo";
-        QTest::newRow("lb nothing to send") << "" << "prep=nothing" << "" << "" << ran + QStringLiteral(" Watching Safe")
-                                            << "dns-remove:apply sidecar-fail:apply" << all << ""
-                                            << "Undoing Undone" << undoAll;
-        QTest::newRow("lb never observed") << "" << "unseen" << "" << "" << ran + QStringLiteral(" Failed")
-                                           << "dns-remove:apply lb-drain:apply" << "dns-remove lb-drain" << ""
-                                           << "Undoing Undone" << "lb-drain:undo dns-remove:undo";
-        QTest::newRow("sidecar refused") << "" << "" << "reply=refused" << "" << ran + QStringLiteral(" Failed") << sentAll
-                                         << "dns-remove lb-drain" << "" << "Undoing Undone"
-                                         << "lb-drain:undo dns-remove:undo";
-        QTest::newRow("sidecar no answer") << "" << "" << "reply=noanswer" << "" << ran + QStringLiteral(" Failed") << sentAll
-                                           << all << "sidecar-fail" << "Undoing Undone" << undoAll;
-        QTest::newRow("sidecar cannot be prepared") << "" << "" << "prep=error" << "" << ran + QStringLiteral(" Failed")
-                                                    << "dns-remove:apply lb-drain:apply" << "dns-remove lb-drain"
-                                                    << "" << "Undoing Undone" << "lb-drain:undo dns-remove:undo";
-        QTest::newRow("not observed afresh under the lock") << "" << "" << "" << "never" << ran + QStringLiteral(" Failed") << ""
-                                                            << "" << "" << "Undoing Undone" << "";
-        QTest::newRow("last healthy on the re-check") << "" << "" << "" << "lastHealthy" << ran + QStringLiteral(" Failed") << ""
-                                                      << "" << "" << "Undoing Undone" << "";
+        // row << dns << lb << sidecar << fresh
+        //     << states << sends << done << maybe << undoStates << undoSends
+        QTest::newRow("all observed, safe") << "" << "" << "" << ""
+            << safe << sentAll << all << "" << undone << undoAll;
+        QTest::newRow("holds a while, then safe") << "hold=3" << "hold=2" << "" << ""
+            << safe << sentAll << all << "" << undone << undoAll;
+        QTest::newRow("holds on, timed out") << "" << "hold=-1" << "" << ""
+            << timedOut << sentAll << all << "" << undone << undoAll;
+        QTest::newRow("dns refused") << "reply=refused" << "" << "" << ""
+            << failed << "dns-remove:apply" << "" << "" << undone << "";
+        QTest::newRow("dns no answer, applied") << "reply=noanswer" << "" << "" << ""
+            << failed << "dns-remove:apply" << "dns-remove" << "dns-remove" << undone << "dns-remove:undo";
+        QTest::newRow("dns no answer, request lost") << "reply=lost" << "" << "" << ""
+            << failed << "dns-remove:apply" << "dns-remove" << "dns-remove" << undone << "dns-remove:undo";
+        QTest::newRow("dns cannot be prepared") << "prep=error" << "" << "" << ""
+            << failed << "" << "" << "" << undone << "";
+        QTest::newRow("dns never observed") << "unseen" << "" << "" << ""
+            << failed << "dns-remove:apply" << "dns-remove" << "" << undone << "dns-remove:undo";
+        QTest::newRow("lb refused") << "" << "reply=refused" << "" << ""
+            << failed << "dns-remove:apply lb-drain:apply" << "dns-remove" << "" << undone << "dns-remove:undo";
+        QTest::newRow("lb no answer") << "" << "reply=noanswer" << "" << ""
+            << failed << "dns-remove:apply lb-drain:apply" << "dns-remove lb-drain" << "lb-drain" << undone << "lb-drain:undo dns-remove:undo";
+        QTest::newRow("lb nothing to send") << "" << "prep=nothing" << "" << ""
+            << safe << "dns-remove:apply sidecar-fail:apply" << all << "" << undone << undoAll;
+        QTest::newRow("lb never observed") << "" << "unseen" << "" << ""
+            << failed << "dns-remove:apply lb-drain:apply" << "dns-remove lb-drain" << "" << undone << "lb-drain:undo dns-remove:undo";
+        QTest::newRow("sidecar refused") << "" << "" << "reply=refused" << ""
+            << failed << sentAll << "dns-remove lb-drain" << "" << undone << "lb-drain:undo dns-remove:undo";
+        QTest::newRow("sidecar no answer") << "" << "" << "reply=noanswer" << ""
+            << failed << sentAll << all << "sidecar-fail" << undone << undoAll;
+        QTest::newRow("sidecar cannot be prepared") << "" << "" << "prep=error" << ""
+            << failed << "dns-remove:apply lb-drain:apply" << "dns-remove lb-drain" << "" << undone << "lb-drain:undo dns-remove:undo";
+        QTest::newRow("not observed afresh under the lock") << "" << "" << "" << "never"
+            << failed << "" << "" << "" << undone << "";
+        QTest::newRow("last healthy on the re-check") << "" << "" << "" << "lastHealthy"
+            << failed << "" << "" << "" << undone << "";
         QTest::newRow("undo refused by one layer") << "" << "undo=refused" << "reply=noanswer" << ""
-                                                   << ran + QStringLiteral(" Failed") << sentAll << all << "sidecar-fail"
-                                                   << "Undoing Failed" << undoAll;
-        QTest::newRow("undo unanswered") << "undo=noanswer" << "" << "" << "" << ran + QStringLiteral(" Watching Safe") << sentAll
-                                         << all << "" << "Undoing Failed" << undoAll;
-        QTest::newRow("undo never observed") << "undounseen" << "" << "" << "" << ran + QStringLiteral(" Watching Safe") << sentAll
-                                             << all << "" << "Undoing Failed" << undoAll;
-        QTest::newRow("check after undo") << "" << "after" << "" << "" << ran + QStringLiteral(" Watching Safe") << sentAll << all
-                                          << "" << "Undoing Undone" << undoAll;
-        QTest::newRow("check after undo fails") << "" << "afterunseen" << "" << "" << ran + QStringLiteral(" Watching Safe")
-                                                << sentAll << all << "" << "Undoing Failed" << undoAll;
+            << failed << sentAll << all << "sidecar-fail" << undoFailed << undoAll;
+        QTest::newRow("undo unanswered") << "undo=noanswer" << "" << "" << ""
+            << safe << sentAll << all << "" << undoFailed << undoAll;
+        QTest::newRow("undo never observed") << "undounseen" << "" << "" << ""
+            << safe << sentAll << all << "" << undoFailed << undoAll;
+        QTest::newRow("check after undo") << "" << "after" << "" << ""
+            << safe << sentAll << all << "" << undone << undoAll;
+        QTest::newRow("check after undo fails") << "" << "afterunseen" << "" << ""
+            << safe << sentAll << all << "" << undoFailed << undoAll;
+        // clang-format on
     }
 
     void transitions()
@@ -449,7 +252,8 @@ private Q_SLOTS:
     // what the first left, "may have happened" included, and afterwards finds nothing to undo.
     void restartFromTheAuditLog()
     {
-        m_world.scripts.insert(QStringLiteral("lb-drain"), Script::parse(QStringLiteral("reply=noanswer")));
+        m_world.scripts.insert(
+            QStringLiteral("lb-drain"), Script::parse(QStringLiteral("reply=noanswer")));
         {
             auto first = controller();
             drain(*first);
@@ -462,12 +266,13 @@ private Q_SLOTS:
         QString why;
         QVERIFY2(second->loadFromAudit(s_target, &why), qPrintable(why));
         QCOMPARE(layerNames(second->doneSteps()).join(u' '), QStringLiteral("dns-remove lb-drain"));
-        QCOMPARE(second->uncertainLayers(), QStringList{QStringLiteral("lb-drain")});
+        QCOMPARE(second->uncertainLayers(), QStringList { QStringLiteral("lb-drain") });
         QSignalSpy finished(second.get(), &DrainController::undoFinished);
         second->undo();
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 5000);
         QVERIFY2(finished.first().first().toBool(), qPrintable(finished.first().at(1).toString()));
-        QVERIFY2(finished.first().at(1).toString().contains(QStringLiteral("lb-drain may have happened")),
+        QVERIFY2(finished.first().at(1).toString().contains(
+                     QStringLiteral("lb-drain may have happened")),
             qPrintable(finished.first().at(1).toString()));
         QCOMPARE(m_world.sends.join(u' '), QStringLiteral("lb-drain:undo dns-remove:undo"));
         QVERIFY(m_world.changed.isEmpty());
@@ -495,7 +300,8 @@ private Q_SLOTS:
         QCOMPARE(failed.size(), 1);
         const QString msg = failed.first().first().toString();
         QVERIFY2(msg.contains(QStringLiteral("PID %1").arg(QCoreApplication::applicationPid()))
-                && msg.contains(QStringLiteral("10.0.0.3:8000")) && msg.contains(QStringLiteral("nothing was sent")),
+                && msg.contains(QStringLiteral("10.0.0.3:8000"))
+                && msg.contains(QStringLiteral("nothing was sent")),
             qPrintable(msg));
         QSignalSpy undone(c.get(), &DrainController::undoFinished);
         c->undo();

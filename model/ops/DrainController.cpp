@@ -1,3 +1,7 @@
+// Over 500 lines, knowingly: the transitions of the nine states for both directions (plan,
+// confirm, lock and re-check, step, verify, watch, undo, load) are the controller itself. What
+// is not a transition lives beside it: the layers (DrainLayer), the record layout
+// (DrainAuditTrail), deadline-bound waits (LayerWatch), the steps done (DrainLedger), the lock.
 #include "ops/DrainController.h"
 
 #include "ops/AuditReader.h"
@@ -91,7 +95,6 @@ void DrainController::reset()
     m_layers.clear();
     m_afterUndo.clear();
     m_done.clear();
-    m_uncertain.clear();
     m_undoQueue.clear();
     m_legacyLog.clear();
     m_confirmed = false;
@@ -108,13 +111,6 @@ DrainLayer *DrainController::layerFor(const DrainStep &step)
     }
     m_layers.push_back(m_factory->create(step, m_plan.target));
     return m_layers.back().get();
-}
-
-bool DrainController::isDone(const DrainStep &step) const
-{
-    const QString key = AuditReader::stepKey(step);
-    return std::any_of(m_done.cbegin(), m_done.cend(),
-        [&](const DrainStep &d) { return AuditReader::stepKey(d) == key; });
 }
 
 DrainPlan DrainController::makePlan(const QString &target, DrainForce force)
@@ -324,7 +320,6 @@ bool DrainController::writeIntent(int index, DrainLayer *layer, Direction d)
     // Write-ahead: what is about to be sent, and what undo must do, is on disk before the
     // command leaves. A crash or a lost reply after this leaves a record undo acts on.
     const bool undo = d == Direction::Undo;
-    const DrainStep &step = layer->step();
     const QString kind = layer->name();
     const QString consequence = m_done.isEmpty() || undo
         ? QStringLiteral("nothing was sent for %1").arg(kind)
@@ -338,23 +333,9 @@ bool DrainController::writeIntent(int index, DrainLayer *layer, Direction d)
         return false;
     }
     if (!undo) {
-        if (!isDone(step)) {
-            m_done.append(step);
-        }
-        m_uncertain.insert(AuditReader::stepKey(step));
+        m_done.intended(layer->step());
     }
     return true;
-}
-
-QStringList DrainController::uncertainLayers() const
-{
-    QStringList out;
-    for (const DrainStep &s : m_done) {
-        if (m_uncertain.contains(AuditReader::stepKey(s))) {
-            out << DrainStep::kindName(s.kind);
-        }
-    }
-    return out;
 }
 
 void DrainController::stepSent(int index, DrainLayer *layer, Direction d, const QJsonValue &before,
@@ -363,10 +344,7 @@ void DrainController::stepSent(int index, DrainLayer *layer, Direction d, const 
     const bool undo = d == Direction::Undo;
     const DrainStep &step = layer->step();
     if (!undo) {
-        m_uncertain.remove(AuditReader::stepKey(step));
-        if (!isDone(step)) {
-            m_done.append(step); // a step that needed no command
-        }
+        m_done.applied(step);
     }
     if (!recorded(m_trail.outcome(index, *layer, d, before, after, how))) {
         return;
@@ -410,14 +388,9 @@ void DrainController::stepFailed(
 {
     const bool undo = d == Direction::Undo;
     const QString kind = DrainStep::kindName(step.kind);
-    const QString stepKey = AuditReader::stepKey(step);
-    const bool intended = m_uncertain.contains(stepKey);
+    const bool intended = m_done.mayHaveHappened(step);
     if (!undo && intended && !mayHaveHappened) {
-        // The server said no: the intent is void.
-        m_uncertain.remove(stepKey);
-        m_done.erase(std::remove_if(m_done.begin(), m_done.end(),
-                         [&](const DrainStep &s) { return AuditReader::stepKey(s) == stepKey; }),
-            m_done.end());
+        m_done.voidIntent(step); // the server said no: the intent is void
     }
     if (!recorded(m_trail.failure(index, step, d, reason,
             intended ? std::optional<bool>(!mayHaveHappened) : std::nullopt))) {
@@ -465,7 +438,7 @@ void DrainController::updateCountdown()
     }
     DrainCountdown c;
     const QDateTime now = m_clock.now();
-    for (const DrainStep &s : std::as_const(m_done)) {
+    for (const DrainStep &s : m_done.steps()) {
         layerFor(s)->addHolding(c, now);
     }
     m_countdown = c;
@@ -497,17 +470,17 @@ void DrainController::undo()
     cancel();
     m_undoQueue.clear();
     m_afterUndo.clear();
-    for (auto it = m_done.crbegin(); it != m_done.crend(); ++it) {
+    for (auto it = m_done.steps().crbegin(); it != m_done.steps().crend(); ++it) {
         m_undoQueue.append(*it);
     }
-    for (const DrainStep &s : std::as_const(m_done)) {
+    for (const DrainStep &s : m_done.steps()) {
         if (DrainLayer *layer = layerFor(s); layer->checksAfterUndo()) {
             m_afterUndo << layer;
         }
     }
     m_undoOk = true;
     m_undoProblems.clear();
-    m_undoMaybe = uncertainLayers();
+    m_undoMaybe = m_done.uncertainLayers();
     if (!takeLock()) {
         Q_EMIT undoFinished(false, m_lastMessage);
         return;
@@ -563,7 +536,6 @@ void DrainController::finishUndo()
 {
     const QStringList maybe = m_undoMaybe;
     m_done.clear();
-    m_uncertain.clear();
     QString result = m_undoOk
         ? QStringLiteral("ok: everything put back and observed")
         : QStringLiteral("failed: ") + m_undoProblems.join(QStringLiteral("; "));
@@ -603,12 +575,7 @@ bool DrainController::loadFromAudit(const QString &target, QString *why)
     }
     // Steps whose outcome was never written may have happened: they are undone like the others
     // (idempotently) and verified by observation.
-    m_done = found.drain.steps;
-    for (const DrainStep &s : std::as_const(m_done)) {
-        if (found.drain.uncertainLayers.contains(DrainStep::kindName(s.kind))) {
-            m_uncertain.insert(AuditReader::stepKey(s));
-        }
-    }
+    m_done.load(found.drain);
     m_legacyLog = found.legacyLog;
     return true;
 }

@@ -5,6 +5,7 @@
 #include "ops/DrainAuditTrail.h"
 #include "ops/DrainCountdown.h"
 #include "ops/DrainLayer.h"
+#include "ops/DrainLedger.h"
 #include "ops/DrainPlanner.h"
 #include "ops/LayerWatch.h"
 
@@ -66,10 +67,10 @@ public:
     int currentStep() const { return m_current; }
     QString lastMessage() const { return m_lastMessage; }
     DrainCountdown countdown() const { return m_countdown; }
-    QList<DrainStep> doneSteps() const { return m_done; }
+    QList<DrainStep> doneSteps() const { return m_done.steps(); }
     // Layers ("dns-remove", ...) of doneSteps() whose command may have happened: the intent was
     // written, the outcome never was (lost reply, crash). Undo treats them as applied.
-    QStringList uncertainLayers() const;
+    QStringList uncertainLayers() const { return m_done.uncertainLayers(); }
 
     void setVerifyTimeoutMs(int ms) { m_verifyTimeoutMs = ms; }
     void setWatchTimeoutMs(int ms) { m_watchTimeoutMs = ms; }
@@ -120,7 +121,6 @@ private:
     bool recorded(bool written, const QString &consequence = {});
     void reset();
     DrainLayer *layerFor(const DrainStep &step);
-    bool isDone(const DrainStep &step) const;
     bool takeLock();
     void recheckUnderLock();
     void finishRecheck();
@@ -148,8 +148,7 @@ private:
     DrainPlan m_plan;
     bool m_confirmed = false;
     int m_current = -1;
-    QList<DrainStep> m_done; // in the order done
-    QSet<QString> m_uncertain; // AuditReader::stepKey of the m_done steps that may have happened
+    DrainLedger m_done; // what undo must put back, and what may have happened
     QList<DrainStep> m_undoQueue; // reverse order while undoing
     QList<DrainLayer *> m_afterUndo; // layers with a check once every layer is undone
     QString m_lastMessage;

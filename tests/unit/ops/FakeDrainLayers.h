@@ -5,6 +5,7 @@
 
 #include "ops/DrainLayerFactory.h"
 
+#include <QDir>
 #include <QFile>
 #include <QHash>
 #include <QJsonDocument>
@@ -18,6 +19,8 @@ namespace hopscope::fake {
 
 // How one fake layer behaves, from space-separated words (none: everything works):
 //   prep=error|nothing   apply: cannot be sent | nothing to send
+//   prep=breaklog        apply: the audit log cannot be written from now on (a directory
+//                        takes its place)
 //   reply=refused        apply: the server says no (not applied)
 //   reply=noanswer       apply: applied, the reply is lost
 //   reply=lost           apply: the request is lost (not applied), no reply
@@ -109,6 +112,10 @@ public:
             m_world->changed.insert(name()); // already out of rotation: nothing to send
             c = { LayerCommand::Kind::Nothing, QStringLiteral("%1 already out").arg(name()), {},
                 {} };
+        }
+        if (d == Direction::Apply && m_script.prep == u"breaklog") {
+            QFile::rename(m_world->auditPath, m_world->auditPath + QStringLiteral(".moved"));
+            QDir().mkpath(m_world->auditPath);
         }
         QTimer::singleShot(0, this, [this, c] { Q_EMIT prepared(c); });
     }

@@ -283,6 +283,26 @@ private Q_SLOTS:
         QVERIFY2(why.contains(QStringLiteral("no drain of %1").arg(s_target)), qPrintable(why));
     }
 
+    // The intent of the second step cannot be written: its command is never sent, and the
+    // message says where the log could not be written and what can be undone.
+    void intentCannotBeWritten()
+    {
+        m_world.scripts.insert(
+            QStringLiteral("lb-drain"), Script::parse(QStringLiteral("prep=breaklog")));
+        auto c = controller();
+        QSignalSpy failed(c.get(), &DrainController::failed);
+        drain(*c);
+        QCOMPARE(c->state(), State::Failed);
+        QCOMPARE(m_world.sends.join(u' '), QStringLiteral("dns-remove:apply"));
+        QCOMPARE(layerNames(c->doneSteps()).join(u' '), QStringLiteral("dns-remove"));
+        QVERIFY(!failed.isEmpty());
+        const QString msg = failed.last().first().toString();
+        QVERIFY2(msg.contains(m_log->filePath())
+                && msg.contains(QStringLiteral(
+                    "nothing was sent for lb-drain; 1 step(s) already done can be undone")),
+            qPrintable(msg));
+    }
+
     // Another operator holds the cluster's drain lock: nothing is sent, and the message names the
     // holder; undo is refused the same way; once released the drain runs.
     void lockHeldByAnother()

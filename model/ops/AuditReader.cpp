@@ -4,6 +4,7 @@
 #include "ops/AuditLineReader.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -172,6 +173,49 @@ private:
 };
 
 } // namespace
+
+DrainToUndo AuditReader::drainToUndo(const AuditLog &log, const QString &target)
+{
+    DrainToUndo out;
+    out.key = target;
+    if (const auto hp = HostPort::parse(target, 0)) {
+        out.key = hp->toString();
+    }
+    QStringList paths{log.filePath()};
+    if (!log.legacyFilePath().isEmpty() && log.legacyFilePath() != paths.first()
+        && QFileInfo::exists(log.legacyFilePath())) {
+        paths << log.legacyFilePath();
+    }
+    bool anyLog = false;
+    for (const QString &path : std::as_const(paths)) {
+        const AuditScan s = scan(path);
+        if (s.missing) {
+            continue;
+        }
+        anyLog = true;
+        if (!s.verify.ok()) {
+            const auto &p = s.verify.problems.first();
+            out.why = QStringLiteral("the audit log %1 is not intact (line %2: %3); refusing to undo from it")
+                          .arg(path)
+                          .arg(p.line)
+                          .arg(p.what);
+            return out;
+        }
+        for (const OpenDrain &d : s.drains) {
+            if (d.target == out.key) {
+                out.found = true;
+                out.drain = d;
+                if (path != paths.first()) {
+                    out.legacyLog = path;
+                }
+                return out;
+            }
+        }
+    }
+    out.why = anyLog ? QStringLiteral("the audit log shows no drain of %1 that is not undone yet").arg(out.key)
+                     : QStringLiteral("no audit log to undo from (%1)").arg(paths.join(QStringLiteral(", ")));
+    return out;
+}
 
 QString AuditReader::stepKey(const DrainStep &step)
 {

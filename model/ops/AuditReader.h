@@ -40,6 +40,16 @@ struct AuditScan
     QList<OpenDrain> drains; // by `since`
 };
 
+// What `undrain` and the window's Undo act on (AuditReader::drainToUndo).
+struct DrainToUndo
+{
+    bool found = false;
+    OpenDrain drain;   // found: the steps to put back; uncertainLayers may have happened
+    QString key;       // the target normalised to "addr:port"
+    QString legacyLog; // the drain came from the pre-identity log (close it there too after undo)
+    QString why;       // !found: why there is nothing to undo
+};
+
 class AuditReader
 {
 public:
@@ -51,6 +61,11 @@ public:
     // The open drain of one target, if any (same rules).
     static std::optional<OpenDrain> openDrain(
         const QString &auditPath, const QString &target, QString *error);
+
+    // The last drain of `target` not undone yet: from the cluster's log, else from the log its
+    // display name selected before logs were keyed by cluster identity. Nothing is undone from a
+    // log whose chain is not intact.
+    static DrainToUndo drainToUndo(const AuditLog &log, const QString &target);
 
     // Identity of a step's layer (two records of the same layer change share it).
     static QString stepKey(const DrainStep &step);

@@ -2,8 +2,12 @@
 
 #include "core/Clock.h"
 #include "ops/AuditLog.h"
+#include "ops/DrainAuditTrail.h"
 #include "ops/DrainCountdown.h"
+#include "ops/DrainLayer.h"
+#include "ops/DrainLedger.h"
 #include "ops/DrainPlanner.h"
+#include "ops/LayerWatch.h"
 
 #include <QObject>
 #include <QPointer>
@@ -12,26 +16,32 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace hopscope {
 
 class ClusterMonitor;
-class DnsUpdater;
+class DrainLayer;
+class DrainLayerFactory;
 class DrainLock;
-class EnvoyAdminClient;
-class PollingSource;
-class SecretResolver;
 
-
-// Runs a DrainPlan on the live cluster watched by a ClusterMonitor (borrowed): one step at a
-// time, each verified by observation on the sources' next polls (never by the command's reply),
-// then counts down LB sessions, sidecar connections and the DNS stale window to "safe to stop".
-// Undo applies the exact inverse of the steps done and verifies it the same way. Every plan,
-// confirmation, step, verification, failure and undo is written to the AuditLog (fsync'd) before
-// it is reported; each step's intent is written before its command is sent (write-ahead), so a
-// lost reply or a crash leaves a "may have happened" record that undo acts on. Steps and undo
-// run under the cluster's DrainLock, and the capacity check runs again under it on freshly
-// polled state. Lives on the GUI (or CLI main) thread; all I/O is asynchronous.
+// Runs a DrainPlan as a small state machine over DrainLayers built by an injected
+// DrainLayerFactory (MonitorDrainLayers over a ClusterMonitor in the app and the CLI; fakes in
+// tst_DrainMachine): one step at a time, each verified by observation on the layer's next polls
+// (never by the command's reply), then counts down what still holds the target (LB sessions,
+// sidecar connections, the DNS stale window) to "safe to stop". Undo applies the inverse of the
+// steps done, in reverse order, and verifies it the same way.
+//
+//   Idle → Planned (makePlan) → Running (execute: lock, fresh re-check, steps) → Watching
+//   (every step verified) → Safe | TimedOut; any step refused, unanswered or not observed →
+//   Failed; undo() from any of them → Undoing → Undone | Failed.
+//
+// Every plan, confirmation, step, verification, failure and undo is written to the AuditLog
+// (fsync'd) before it is reported; each step's intent is written before its command is sent
+// (write-ahead), so a lost reply or a crash leaves a "may have happened" record that undo acts
+// on; a clear refusal voids the intent. Steps and undo run under the cluster's DrainLock, and the
+// capacity check runs again under it on freshly polled state. Lives on the GUI (or CLI main)
+// thread; all I/O is asynchronous.
 class DrainController : public QObject
 {
     Q_OBJECT
@@ -43,8 +53,12 @@ public:
     enum class State { Idle, Planned, Running, Watching, Safe, TimedOut, Failed, Undoing, Undone };
     Q_ENUM(State)
 
+    // The layers come from `layers` (owned).
+    DrainController(std::unique_ptr<DrainLayerFactory> layers, AuditLog *auditLog,
+        QObject *parent = nullptr, const Clock &clock = Clock::system());
+    // The real layers over `monitor` (borrowed): MonitorDrainLayers.
     DrainController(ClusterMonitor *monitor, AuditLog *auditLog, QObject *parent = nullptr,
-                    const Clock &clock = Clock::system());
+        const Clock &clock = Clock::system());
     ~DrainController() override;
 
     State state() const { return m_state; }
@@ -53,13 +67,17 @@ public:
     int currentStep() const { return m_current; }
     QString lastMessage() const { return m_lastMessage; }
     DrainCountdown countdown() const { return m_countdown; }
-    QList<DrainStep> doneSteps() const { return m_done; }
+    QList<DrainStep> doneSteps() const { return m_done.steps(); }
     // Layers ("dns-remove", ...) of doneSteps() whose command may have happened: the intent was
     // written, the outcome never was (lost reply, crash). Undo treats them as applied.
-    QStringList uncertainLayers() const;
+    QStringList uncertainLayers() const { return m_done.uncertainLayers(); }
 
     void setVerifyTimeoutMs(int ms) { m_verifyTimeoutMs = ms; }
     void setWatchTimeoutMs(int ms) { m_watchTimeoutMs = ms; }
+    // How often the countdown is observed while Watching, and how soon a layer is polled again
+    // when a poll did not show the change yet.
+    void setTickMs(int ms) { m_tick.setInterval(ms); }
+    void setRepollMs(int ms) { m_watch.setRepollMs(ms); }
 
     // Plans against the monitor's latest snapshots; writes the plan (or refusal) to the audit.
     DrainPlan makePlan(const QString &target, DrainForce force);
@@ -92,65 +110,59 @@ Q_SIGNALS:
     void messageChanged(const QString &message);
 
 private:
-    using Check = std::function<bool(QString *observation)>;
     void setState(State s);
     void say(const QString &message);
+    void fail(const QString &message); // Failed, said and signalled
     // Appends one record; on failure stops (state Failed) and says where and why the log could
     // not be written, then `consequence` ("nothing was sent for lb-drain").
     bool audit(const QString &event, const QString &step, const QJsonValue &before,
         const QJsonValue &after, const QString &result, const QJsonObject &detail = {},
         const QString &consequence = {});
-    // Was a failed command applied? No: the server answered no. Maybe: no (complete) answer.
-    enum class Applied { No, Maybe };
-    bool writeIntent(int index, const DrainStep &step, bool inverse);
+    bool recorded(bool written, const QString &consequence = {});
+    void reset();
+    DrainLayer *layerFor(const DrainStep &step);
     bool takeLock();
     void recheckUnderLock();
     void finishRecheck();
     void runStep(int index);
-    void runDnsStep(int index, const DrainStep &step, bool inverse);
-    void runLbStep(int index, const DrainStep &step, bool inverse);
-    void runSidecarStep(int index, const DrainStep &step, bool inverse);
-    void stepSent(int index, const DrainStep &step, bool inverse, const QJsonValue &before,
+    void runLayer(int index, DrainLayer *layer, Direction d);
+    void onPrepared(int index, DrainLayer *layer, Direction d, const LayerCommand &c);
+    void onSent(int index, DrainLayer *layer, Direction d, const LayerReply &r);
+    bool writeIntent(int index, DrainLayer *layer, Direction d);
+    void stepSent(int index, DrainLayer *layer, Direction d, const QJsonValue &before,
         const QJsonValue &after, const QString &how);
-    void stepFailed(int index, const DrainStep &step, bool inverse, const QString &reason,
-        Applied applied = Applied::No);
-    void awaitObservation(PollingSource *source, Check check, std::function<void(QString)> onOk,
-        std::function<void(QString)> onTimeout);
+    void stepFailed(int index, const DrainStep &step, Direction d, const QString &reason,
+        bool mayHaveHappened = false);
+    void stepVerified(int index, DrainLayer *layer, Direction d, const QString &observation);
     void startWatch();
     void updateCountdown();
     void nextUndo();
-    DnsUpdater *makeUpdater(const QByteArray &secret);
-    const HaproxySnapshot *lbSnapshot(const QString &id) const;
-    QList<const HaproxyStatServer *> lbServers(const QString &lbId, QString *backendOut = nullptr) const;
+    void checkAfterUndo();
+    void finishUndo();
 
-    QPointer<ClusterMonitor> m_monitor;
-    AuditLog *m_audit = nullptr;
+    std::unique_ptr<DrainLayerFactory> m_factory;
+    std::vector<std::unique_ptr<DrainLayer>> m_layers; // one per step of this drain
+    DrainAuditTrail m_trail;
     const Clock &m_clock;
     State m_state = State::Idle;
     DrainPlan m_plan;
     bool m_confirmed = false;
     int m_current = -1;
-    QList<DrainStep> m_done;      // in the order done
-    QSet<QString> m_uncertain;    // AuditReader::stepKey of the m_done steps that may have happened
+    DrainLedger m_done; // what undo must put back, and what may have happened
     QList<DrainStep> m_undoQueue; // reverse order while undoing
-    QDateTime m_dnsRemovedAt;
-    int m_dnsTtl = 0;
+    QList<DrainLayer *> m_afterUndo; // layers with a check once every layer is undone
     QString m_lastMessage;
     DrainCountdown m_countdown;
     int m_verifyTimeoutMs = 15000;
     int m_watchTimeoutMs = 120000;
     QTimer m_tick;
     QTimer m_watchDeadline;
-    QList<QMetaObject::Connection> m_waits;
-    std::unique_ptr<QTimer> m_waitTimer;
+    LayerWatch m_watch; // the verification (or fresh observation) under way
     std::unique_ptr<DrainLock> m_lock; // the cluster's drain lock, held while Running/Undoing
-    QPointer<SecretResolver> m_secrets;
-    QPointer<DnsUpdater> m_updater;
-    QPointer<EnvoyAdminClient> m_envoy;
     bool m_undoOk = true;
     QStringList m_undoProblems;
     QStringList m_undoMaybe; // uncertainLayers() when the undo started
-    QString m_legacyLog;     // the pre-identity log the loaded drain came from
+    QString m_legacyLog; // the pre-identity log the loaded drain came from
 };
 
 } // namespace hopscope

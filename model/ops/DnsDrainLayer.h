@@ -1,0 +1,50 @@
+#pragma once
+
+#include "core/Clock.h"
+#include "ops/DrainLayer.h"
+#include "profile/ClusterProfile.h"
+
+#include <QPointer>
+
+#include <optional>
+
+namespace hopscope {
+
+class DnsDiscoverySource;
+class DnsUpdater;
+class SecretResolver;
+
+// The DNS layer of a drain: removes the target's records with an RFC 2136 UPDATE signed with the
+// profile's TSIG key (DnsUpdater), re-adds them on undo (idempotent both ways), observes the
+// change in the DNS discovery source's answers and counts down the stale window (removal + the
+// longest TTL) during which resolvers may still hand the record out.
+class DnsDrainLayer : public DrainLayer
+{
+    Q_OBJECT
+public:
+    // `spec`: the profile's dnsUpdate section (none: the layer refuses to act); `source` may be
+    // nullptr (nothing observes DNS).
+    DnsDrainLayer(DrainStep step, std::optional<DnsUpdateSpec> spec, DnsDiscoverySource *source,
+        const Clock &clock, QObject *parent = nullptr);
+    ~DnsDrainLayer() override;
+
+    QString undoText() const override;
+    void prepare(Direction d) override;
+    void send(Direction d) override;
+    bool observable() const override { return !m_source.isNull(); }
+    LayerObservation observe(Direction d) const override;
+    void pollNow() override;
+    void addHolding(DrainCountdown &c, const QDateTime &now) const override;
+
+private:
+    std::optional<DnsUpdateSpec> m_spec;
+    QPointer<DnsDiscoverySource> m_source;
+    const Clock &m_clock;
+    QPointer<SecretResolver> m_secrets;
+    QPointer<DnsUpdater> m_updater;
+    QByteArray m_secret; // between prepare() and send() only
+    QDateTime m_removedAt;
+    int m_ttl = 0;
+};
+
+} // namespace hopscope

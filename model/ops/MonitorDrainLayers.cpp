@@ -1,0 +1,85 @@
+#include "ops/MonitorDrainLayers.h"
+
+#include "dns/DnsDiscoverySource.h"
+#include "envoy/EnvoyAdminSource.h"
+#include "haproxy/HaproxyRuntimeSource.h"
+#include "ops/DnsDrainLayer.h"
+#include "ops/EnvoyDrainLayer.h"
+#include "ops/HaproxyDrainLayer.h"
+#include "topology/ClusterMonitor.h"
+
+namespace hopscope {
+
+MonitorDrainLayers::MonitorDrainLayers(ClusterMonitor *monitor, const Clock &clock, QObject *parent)
+    : DrainLayerFactory(parent)
+    , m_monitor(monitor)
+    , m_clock(clock)
+{ }
+
+QString MonitorDrainLayers::profileName() const
+{
+    return m_monitor ? m_monitor->profile().name : QString();
+}
+
+DrainPlan MonitorDrainLayers::plan(const QString &target, DrainForce force) const
+{
+    if (!m_monitor) {
+        DrainPlan p;
+        p.target = target;
+        p.refusal = QStringLiteral("no cluster monitor");
+        return p;
+    }
+    return DrainPlanner::plan(DrainPlanInputs::fromMonitor(*m_monitor), target, force);
+}
+
+void MonitorDrainLayers::pollAll()
+{
+    for (PollingSource *src : m_monitor->sources()) {
+        // DNS discovery re-queries every name instead of waiting out the TTL.
+        if (auto *dns = qobject_cast<DnsDiscoverySource *>(src)) {
+            dns->requeryAll();
+        } else {
+            src->pollNow();
+        }
+    }
+}
+
+void MonitorDrainLayers::observeAfresh()
+{
+    if (!m_monitor) {
+        return; // never observed: the controller's deadline says so
+    }
+    disconnect(m_rounds);
+    const int start = m_monitor->completedRounds();
+    m_rounds = connect(m_monitor, &ClusterMonitor::roundCompleted, this, [this, start](int rounds) {
+        if (rounds < start + 2) {
+            pollAll();
+            return;
+        }
+        disconnect(m_rounds);
+        Q_EMIT observedAfresh();
+    });
+    pollAll();
+}
+
+std::unique_ptr<DrainLayer> MonitorDrainLayers::create(const DrainStep &step, const QString &target)
+{
+    switch (step.kind) {
+    case DrainStepKind::DnsRemove:
+        return std::make_unique<DnsDrainLayer>(step,
+            m_monitor ? m_monitor->profile().dnsUpdate : std::optional<DnsUpdateSpec>(),
+            m_monitor ? m_monitor->dnsSource() : nullptr, m_clock);
+    case DrainStepKind::LbDrain:
+        return std::make_unique<HaproxyDrainLayer>(step, target,
+            m_monitor ? qobject_cast<HaproxyRuntimeSource *>(
+                m_monitor->loadBalancerSource(step.loadBalancer))
+                      : nullptr);
+    case DrainStepKind::SidecarFail:
+        return std::make_unique<EnvoyDrainLayer>(step, target,
+            m_monitor ? m_monitor->sidecarSource(step.sidecar) : nullptr, m_monitor.data());
+    }
+    Q_UNREACHABLE();
+    return nullptr;
+}
+
+} // namespace hopscope

@@ -110,8 +110,16 @@ void TrafficTracker::attach(ClusterMonitor *monitor)
                 addEnvoy(id, s, s.fetchedAt.isValid() ? s.fetchedAt : m_clock.now());
             });
     }
-    connect(monitor, &ClusterMonitor::roundCompleted, this,
-        [this, monitor] { sample(monitor->topology()); });
+    // One history sample per poll interval, taken after an answer (a round of every source can
+    // take a DNS TTL when the profile has DNS names, too coarse for a rate's history).
+    connect(this, &TrafficTracker::updated, monitor, [this, monitor] {
+        const QDateTime now = m_clock.now();
+        const qint64 interval = m_profile.poll.intervalMs;
+        if (!m_lastSample.isValid() || m_lastSample.msecsTo(now) >= interval * 9 / 10) {
+            m_lastSample = now;
+            sample(monitor->topology());
+        }
+    });
 }
 
 void TrafficTracker::addHaproxy(

@@ -33,7 +33,7 @@ struct TrafficReport
 // connects to its sources' public signals; nothing in ClusterMonitor changes), it keeps the last
 // answer of every HAProxy and Envoy source, turns successive answers into per-entity rates
 // (TrafficRate), maps entities onto the topology's edges and tasks (report()), and keeps a
-// TrafficHistory of both, one sample per poll round. Lives on the monitor's thread.
+// TrafficHistory of both, one sample per poll interval. Lives on the monitor's thread.
 class TrafficTracker : public QObject
 {
     Q_OBJECT
@@ -41,8 +41,8 @@ public:
     explicit TrafficTracker(
         ClusterProfile profile, QObject *parent = nullptr, const Clock &clock = Clock::system());
 
-    // Follows the monitor's load balancer and sidecar sources, and samples the history on each
-    // of its completed rounds.
+    // Follows the monitor's load balancer and sidecar sources, and samples the history once per
+    // poll interval.
     void attach(ClusterMonitor *monitor);
 
     // The same, fed by hand (tests; any other owner of snapshots). `source` is "lb:<id>" or
@@ -84,6 +84,7 @@ private:
     const Clock &m_clock;
     QHash<QString, SourceData> m_sources;
     TrafficHistory m_history;
+    QDateTime m_lastSample;
 };
 
 } // namespace hopscope

@@ -71,8 +71,9 @@ void printText(const Topology &t, const TrafficReport &traffic, QTextStream &out
     }
     out << "\nedges:\n";
     for (const EdgeNode &e : t.edges) {
-        out << "    " << e.from << " → " << e.to << "  " << e.hops.label() << "  (" << e.hops.networkHops
-            << " network, " << e.hops.proxyHops << " proxy)" << (e.hairpin ? "  hairpin" : "")
+        out << "    " << e.from << " → " << e.to << "  " << e.hops.label() << "  ("
+            << e.hops.networkHops << " network, " << e.hops.proxyHops << " proxy)"
+            << (e.hairpin ? "  hairpin" : "")
             << trafficText(traffic.edges.value(TrafficTracker::edgeKey(e))) << '\n';
     }
     out << "paths:\n";

@@ -160,7 +160,8 @@ void parseHistograms(element histograms, QList<EnvoyHistogramQuantiles> *out)
     for (element h : computedList) {
         std::string_view name;
         element values;
-        if (h.type() != element_type::OBJECT || h["name"].get_string().get(name) != simdjson::SUCCESS
+        if (h.type() != element_type::OBJECT
+            || h["name"].get_string().get(name) != simdjson::SUCCESS
             || h["values"].get(values) != simdjson::SUCCESS
             || values.type() != element_type::ARRAY) {
             continue;

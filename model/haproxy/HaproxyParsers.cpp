@@ -355,9 +355,9 @@ std::optional<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input
         const auto text = [&](int c) { return c < 0 ? QString() : fields[size_t(c)].text(); };
         const auto traffic = [&] {
             HaproxyTrafficCounters t;
-            std::optional<qint64> *out[] = { &t.reqTot, &t.stot, &t.hrsp1xx, &t.hrsp2xx,
-                &t.hrsp3xx, &t.hrsp4xx, &t.hrsp5xx, &t.hrspOther, &t.econ, &t.eresp, &t.scur,
-                &t.qcur, &t.rtime, &t.ttime, &t.rtimeMax, &t.ttimeMax };
+            std::optional<qint64> *out[] = { &t.reqTot, &t.stot, &t.hrsp1xx, &t.hrsp2xx, &t.hrsp3xx,
+                &t.hrsp4xx, &t.hrsp5xx, &t.hrspOther, &t.econ, &t.eresp, &t.scur, &t.qcur, &t.rtime,
+                &t.ttime, &t.rtimeMax, &t.ttimeMax };
             for (size_t i = 0; i < std::size(tCols); ++i) {
                 *out[i] = num(tCols[i], Sign::NonNegative);
             }

@@ -28,6 +28,7 @@ class tst_TrafficLive : public QObject
 
     static constexpr double s_rate = 30.0; // total: 15 req/s to each of the two paths
     static constexpr double s_share = 0.2;
+    static constexpr int s_userLatencyMs = 10; // user's backend sleeps that long per request
 
     PeersHarness *m_peers = nullptr;
     std::optional<ClusterProfile> m_profile;
@@ -105,7 +106,8 @@ private Q_SLOTS:
                 QStringLiteral("--rate"), QString::number(s_rate), QStringLiteral("--targets"),
                 QStringLiteral("user,payments"), QStringLiteral("--errors"),
                 QStringLiteral("user=%1").arg(s_share), QStringLiteral("--errors"),
-                QStringLiteral("payments=%1").arg(s_share) });
+                QStringLiteral("payments=%1").arg(s_share), QStringLiteral("--latency"),
+                QStringLiteral("user=%1").arg(s_userLatencyMs) });
         QVERIFY(m_generator.waitForStarted(10000));
         QByteArray said;
         QTRY_VERIFY_WITH_TIMEOUT((said += m_generator.readAll()).contains("traffic: started")
@@ -233,7 +235,18 @@ private Q_SLOTS:
         }
         QCOMPARE(edgeTraffic(two, QStringLiteral("user"))[u"from"].toString(),
             QStringLiteral("lb:internal-lb"));
-        QVERIFY(edgeTraffic(two, QStringLiteral("user"))[u"latencyMs"][u"avg"].isDouble());
+        // HAProxy's response time sees the backend sleep; Envoy's quantiles are what it measured.
+        const QJsonValue userMs = edgeTraffic(two, QStringLiteral("user"))[u"latencyMs"];
+        QVERIFY2(userMs[u"avg"].toDouble() >= s_userLatencyMs,
+            qPrintable(QString::number(userMs[u"avg"].toDouble())));
+        QVERIFY(userMs[u"max"].toDouble() >= userMs[u"avg"].toDouble());
+        QVERIFY(userMs[u"p99"].isNull()); // HAProxy gives no quantiles: null, not 0
+        const QJsonValue meshMs = edgeTraffic(two, QStringLiteral("payments"))[u"latencyMs"];
+        QVERIFY2(meshMs[u"p99"].isDouble() && meshMs[u"p50"].isDouble(),
+            QJsonDocument(meshMs.toObject()).toJson().constData());
+        QVERIFY(meshMs[u"p99"].toDouble() >= meshMs[u"p50"].toDouble());
+        QVERIFY(meshMs[u"p50"].toDouble() > 0);
+        QVERIFY(meshMs[u"avg"].isNull());
         QCOMPARE(edgeTraffic(two, QStringLiteral("payments"))[u"from"].toString(),
             QStringLiteral("mesh:order-1-envoy"));
         bool userTask = false;

@@ -319,7 +319,7 @@ QString EnvoyStatsParser::pollFilter()
 {
     return QStringLiteral(
         "^(cluster\\..+\\.(upstream_cx_active|upstream_cx_total|upstream_rq_active|upstream_rq_"
-        "total|upstream_rq_5xx|upstream_rq_5[0-9][0-9]|upstream_cx_connect_fail|upstream_rq_time|"
+        "total|upstream_rq_5xx|upstream_rq_5[0-9][0-9]|upstream_rq_time|"
         "membership_healthy|membership_total)|listener\\..+\\.downstream_cx_(active|total)|"
         "http\\..+\\.downstream_(cx_active|cx_total|rq_active|rq_total)|server\\.(state|live|"
         "uptime))$");

@@ -6,6 +6,8 @@
 #include "ops/OpenDrainMarks.h"
 #include "topology/ClusterMonitor.h"
 #include "topology/TopologyJson.h"
+#include "traffic/TrafficJson.h"
+#include "traffic/TrafficTracker.h"
 
 #include <QJsonDocument>
 
@@ -20,11 +22,34 @@ void printUsage(QTextStream &to)
           "  reason, edges with pattern and hop counts, paths, and every source error (a source\n"
           "  that did not finish its polls by the hard stop is one).\n"
        << PollOptions::usage(PollOptions::Json | PollOptions::Polls | PollOptions::Timeout)
+       << "  Traffic (requests/s, error ratio, latency) comes from the difference between two\n"
+          "  answers of each proxy: it needs --polls 2 or more; with fewer it is null.\n"
        << "  Exit status: 0 every source answered, 1 some source failed or did not finish (the\n"
           "  topology is still printed) or the profile is invalid, 2 usage error.\n";
 }
 
-void printText(const Topology &t, QTextStream &out)
+QString trafficText(const TrafficAggregate &a)
+{
+    if (!a.measured) {
+        return QString();
+    }
+    const TrafficPoint &p = a.point;
+    if (!p.rps) {
+        return QStringLiteral("  traffic: %1").arg(trafficStatusName(p.status));
+    }
+    QString text = QStringLiteral("  %1 rps").arg(*p.rps, 0, 'f', 1);
+    if (p.errorRatio) {
+        text += QStringLiteral(" · %1 % errors").arg(*p.errorRatio * 100.0, 0, 'f', 1);
+    }
+    if (p.p99Ms) {
+        text += QStringLiteral(" · p99 %1 ms").arg(*p.p99Ms, 0, 'f', 0);
+    } else if (p.avgMs) {
+        text += QStringLiteral(" · avg %1 ms").arg(*p.avgMs, 0, 'f', 0);
+    }
+    return text + QStringLiteral(" (") + a.from.join(u'+') + u')';
+}
+
+void printText(const Topology &t, const TrafficReport &traffic, QTextStream &out)
 {
     out << "profile: " << terminalSafe(t.profileName) << '\n';
     for (const ServiceNode &s : t.services) {
@@ -46,8 +71,10 @@ void printText(const Topology &t, QTextStream &out)
     }
     out << "\nedges:\n";
     for (const EdgeNode &e : t.edges) {
-        out << "    " << e.from << " → " << e.to << "  " << e.hops.label() << "  (" << e.hops.networkHops
-            << " network, " << e.hops.proxyHops << " proxy)" << (e.hairpin ? "  hairpin" : "") << '\n';
+        out << "    " << e.from << " → " << e.to << "  " << e.hops.label() << "  ("
+            << e.hops.networkHops << " network, " << e.hops.proxyHops << " proxy)"
+            << (e.hairpin ? "  hairpin" : "")
+            << trafficText(traffic.edges.value(TrafficTracker::edgeKey(e))) << '\n';
     }
     out << "paths:\n";
     for (const PathNode &p : t.paths) {
@@ -98,6 +125,8 @@ int runSnapshot(CliContext &ctx)
         return ExitProblems;
     }
     ClusterMonitor monitor(*profile);
+    TrafficTracker traffic(*profile); // fed the same snapshots, beside the monitor
+    traffic.attach(&monitor);
     // Drains not undone stay in the picture as drained tasks, even once no source lists them.
     QString auditError;
     const QList<OpenDrain> drains = openDrains(AuditLog::pathForProfile(*profile), &auditError);
@@ -106,15 +135,23 @@ int runSnapshot(CliContext &ctx)
     }
     monitor.setOpenDrains(drainMarks(drains));
     QList<SourceError> unfinished;
+    if (options.polls < 2 && !(profile->loadBalancers.isEmpty() && profile->proxies.isEmpty())) {
+        ctx.err << "hopscope-cli snapshot: traffic rates need at least 2 polls (--polls 2); "
+                   "with --polls "
+                << options.polls << " they are null\n";
+    }
     if (options.polls > 0) {
         unfinished = pollRounds(monitor, options, ctx, "snapshot");
     }
     Topology t = monitor.topology(); // with --polls 0: the declared picture, nothing polled
     t.errors.append(unfinished);
+    const TrafficReport report = traffic.report(t);
     if (options.json) {
-        ctx.out << QJsonDocument(TopologyJson::toJson(t)).toJson(QJsonDocument::Indented);
+        QJsonObject doc = TopologyJson::toJson(t);
+        TrafficJson::addTo(doc, report);
+        ctx.out << QJsonDocument(doc).toJson(QJsonDocument::Indented);
     } else {
-        printText(t, ctx.out);
+        printText(t, report, ctx.out);
     }
     return t.errors.isEmpty() ? ExitOk : ExitProblems;
 }

@@ -142,4 +142,15 @@ std::optional<quint64> EnvoyStats::value(QStringView name) const
     return std::nullopt;
 }
 
+std::optional<double> EnvoyHistogramQuantiles::at(double q, bool intervalValue) const
+{
+    const QList<std::optional<double>> &values = intervalValue ? interval : cumulative;
+    for (qsizetype i = 0; i < quantiles.size() && i < values.size(); ++i) {
+        if (qFuzzyCompare(quantiles[i] + 1.0, q + 1.0)) {
+            return values[i];
+        }
+    }
+    return std::nullopt;
+}
+
 } // namespace hopscope

@@ -154,8 +154,22 @@ struct EnvoyTrafficStats
     std::optional<quint64> membershipTotal;
 };
 
+// One histogram's computed quantiles from `/stats?format=json` (docs/PROTOCOLS.md §1.5): per
+// supported quantile (0..100), the value over Envoy's last flush interval and since start, in the
+// histogram's unit (ms for upstream_rq_time); nullopt where Envoy printed null (nothing recorded).
+struct EnvoyHistogramQuantiles
+{
+    QString name; // "cluster.payments.upstream_rq_time"
+    QList<double> quantiles; // supported_quantiles: 0, 25, 50, ..., 100
+    QList<std::optional<double>> interval;
+    QList<std::optional<double>> cumulative;
+
+    // The interval (or cumulative) value at quantile q (50, 99); nullopt when not supported.
+    std::optional<double> at(double q, bool intervalValue = true) const;
+};
+
 // `/stats` (text or JSON): counter and gauge values, plus the per-cluster / per-listener view.
-// Histograms and text readouts are skipped; they are not used by the client.
+// Text readouts are skipped; histograms are kept as computed quantiles from the JSON format only.
 struct EnvoyStats
 {
     struct Value
@@ -170,6 +184,7 @@ struct EnvoyStats
     QList<EnvoyTrafficStats> httpManagers; // http.<stat_prefix>.downstream_{cx,rq}_*
     std::optional<quint64> serverState; // server.state: 0 LIVE, 1 DRAINING, ...
     std::optional<quint64> serverLive;
+    QList<EnvoyHistogramQuantiles> histograms; // ?format=json only (for model/traffic/)
 
     std::optional<quint64> value(QStringView name) const;
 };

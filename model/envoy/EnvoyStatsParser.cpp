@@ -127,6 +127,62 @@ private:
     QHash<QByteArray, int> m_http;
 };
 
+// {"histograms":{"supported_quantiles":[...],"computed_quantiles":[{"name","values":[{"interval",
+// "cumulative"}...]}]}}: the quantile format the source asks for (no histogram_buckets). Other
+// layouts (buckets, detailed) are skipped: the quantiles are an addition, never a parse error.
+void parseHistograms(element histograms, QList<EnvoyHistogramQuantiles> *out)
+{
+    element supported;
+    element computed;
+    if (histograms.type() != element_type::OBJECT
+        || histograms["supported_quantiles"].get(supported) != simdjson::SUCCESS
+        || histograms["computed_quantiles"].get(computed) != simdjson::SUCCESS
+        || supported.type() != element_type::ARRAY || computed.type() != element_type::ARRAY) {
+        return;
+    }
+    QList<double> quantiles;
+    const simdjson::dom::array supportedList = supported.get_array().value_unsafe();
+    for (element q : supportedList) {
+        const auto v = envoyjson::toDouble(q);
+        if (!v) {
+            return;
+        }
+        quantiles.append(*v);
+    }
+    const auto number = [](element parent, const char *key) -> std::optional<double> {
+        element v;
+        if (parent[key].get(v) != simdjson::SUCCESS || v.type() == element_type::NULL_VALUE) {
+            return std::nullopt;
+        }
+        return envoyjson::toDouble(v);
+    };
+    const simdjson::dom::array computedList = computed.get_array().value_unsafe();
+    for (element h : computedList) {
+        std::string_view name;
+        element values;
+        if (h.type() != element_type::OBJECT
+            || h["name"].get_string().get(name) != simdjson::SUCCESS
+            || h["values"].get(values) != simdjson::SUCCESS
+            || values.type() != element_type::ARRAY) {
+            continue;
+        }
+        EnvoyHistogramQuantiles hq;
+        hq.name = envoyjson::fromUtf8(name.substr(0, 512));
+        hq.quantiles = quantiles;
+        const simdjson::dom::array valueList = values.get_array().value_unsafe();
+        for (element v : valueList) {
+            if (v.type() != element_type::OBJECT) {
+                break;
+            }
+            hq.interval.append(number(v, "interval"));
+            hq.cumulative.append(number(v, "cumulative"));
+        }
+        if (hq.interval.size() == quantiles.size()) {
+            out->append(std::move(hq));
+        }
+    }
+}
+
 EnvoyParsed<EnvoyStats> parseJson(const QByteArray &input)
 {
     EnvoyParsed<EnvoyStats> out;
@@ -154,7 +210,11 @@ EnvoyParsed<EnvoyStats> parseJson(const QByteArray &input)
         std::string_view name;
         element value;
         if (stat["name"].get_string().get(name) != simdjson::SUCCESS) {
-            continue; // {"histograms": ...}
+            element histograms;
+            if (stat["histograms"].get(histograms) == simdjson::SUCCESS) {
+                parseHistograms(histograms, &out.value.histograms);
+            }
+            continue;
         }
         if (stat["value"].get(value) != simdjson::SUCCESS) {
             continue;
@@ -259,7 +319,7 @@ QString EnvoyStatsParser::pollFilter()
 {
     return QStringLiteral(
         "^(cluster\\..+\\.(upstream_cx_active|upstream_cx_total|upstream_rq_active|upstream_rq_"
-        "total|"
+        "total|upstream_rq_5xx|upstream_rq_5[0-9][0-9]|upstream_rq_time|"
         "membership_healthy|membership_total)|listener\\..+\\.downstream_cx_(active|total)|"
         "http\\..+\\.downstream_(cx_active|cx_total|rq_active|rq_total)|server\\.(state|live|"
         "uptime))$");

@@ -276,6 +276,11 @@ std::optional<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input
               cChk = col("check_status"), cChkCode = col("check_code"),
               cChkDesc = col("check_desc"), cLastChk = col("last_chk"), cAddr = col("addr"),
               cBck = col("bck"), cMode = col("mode");
+    // Traffic columns (model/traffic/ turns successive values into rates).
+    const int tCols[] = { col("req_tot"), col("stot"), col("hrsp_1xx"), col("hrsp_2xx"),
+        col("hrsp_3xx"), col("hrsp_4xx"), col("hrsp_5xx"), col("hrsp_other"), col("econ"),
+        col("eresp"), col("scur"), col("qcur"), col("rtime"), col("ttime"), col("rtime_max"),
+        col("ttime_max") };
 
     HaproxyStatSnapshot snap;
     snap.columnCount = columns;
@@ -348,6 +353,16 @@ std::optional<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input
             return v;
         };
         const auto text = [&](int c) { return c < 0 ? QString() : fields[size_t(c)].text(); };
+        const auto traffic = [&] {
+            HaproxyTrafficCounters t;
+            std::optional<qint64> *out[] = { &t.reqTot, &t.stot, &t.hrsp1xx, &t.hrsp2xx, &t.hrsp3xx,
+                &t.hrsp4xx, &t.hrsp5xx, &t.hrspOther, &t.econ, &t.eresp, &t.scur, &t.qcur, &t.rtime,
+                &t.ttime, &t.rtimeMax, &t.ttimeMax };
+            for (size_t i = 0; i < std::size(tCols); ++i) {
+                *out[i] = num(tCols[i], Sign::NonNegative);
+            }
+            return t;
+        };
 
         const QString pxname = text(cPx);
         const QString svname = text(cSv);
@@ -383,6 +398,7 @@ std::optional<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input
             p.scur = num(cScur, Sign::NonNegative);
             p.weight = num(cWeight, Sign::NonNegative);
             p.mode = text(cMode);
+            p.traffic = traffic();
             if (!ok) {
                 fail(error, why);
                 return std::nullopt;
@@ -401,6 +417,7 @@ std::optional<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input
         s.lastChangeSeconds = num(cLastchg, Sign::NonNegative);
         s.checkCode = num(cChkCode, Sign::NonNegative);
         s.backup = num(cBck, Sign::NonNegative).value_or(0) != 0;
+        s.traffic = traffic();
         if (!ok) {
             fail(error, why);
             return std::nullopt;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "haproxy/HaproxyTrafficCounters.h"
+
 #include <QList>
 #include <QMetaType>
 #include <QString>
@@ -66,6 +68,7 @@ struct HaproxyStatServer
     QString checkDesc;
     QString lastCheck;
     bool backup = false;
+    HaproxyTrafficCounters traffic; // for model/traffic/
 
     // "10.0.1.11:8080"; "[::1]:8080"; empty when the address is hidden or unset.
     QString key() const;
@@ -82,6 +85,7 @@ struct HaproxyStatProxy
     std::optional<qint64> scur;
     std::optional<qint64> weight;
     QString mode; // tcp / http
+    HaproxyTrafficCounters traffic; // the BACKEND / FRONTEND row's, for model/traffic/
     QList<HaproxyStatServer> servers;
     QList<HaproxyStatServer> listeners; // type 3 rows of a frontend
 

@@ -6,7 +6,7 @@ and a gentle traffic generator on a per-run loopback /24 with per-run free ports
   down     --dir DIR
   run      --dir DIR [same options as up]      up, print a summary, wait for SIGINT/SIGTERM, down
   status   --dir DIR
-  backend  --dir DIR fail|recover|error|ok ADDR:PORT
+  backend  --dir DIR fail|recover|error|ok|slow|fast ADDR:PORT [--share S] [--ms N]
   kill     --dir DIR NAME                      NAME: named, haproxy, web, traffic or a sidecar id
   start    --dir DIR NAME
   nsupdate --dir DIR add|delete NAME TYPE [RDATA] [TTL]
@@ -751,7 +751,7 @@ def server_specs(st):
                       "cwd": os.path.dirname(e["config"]), "log": e["log"]}
     specs["traffic"] = {"group": "traffic",
                         "argv": [py, os.path.join(HERE, "traffic.py"), "--state", state_path(d),
-                                 "--rate", str(st["traffic"]["rate"])],
+                                 "--rate", str(st["traffic"]["rate"])] + st["traffic"].get("knobs", []),
                         "cwd": os.path.dirname(st["traffic"]["log"]), "log": st["traffic"]["log"]}
     return specs
 
@@ -1033,6 +1033,9 @@ def cmd_up(args, keep_procs=None):
     t0 = time.monotonic()
     prepare_dir(d)
     st = make_plan(d, args.rate)
+    # Error and latency knobs of the traffic generator (traffic.py --errors / --latency).
+    st["traffic"]["knobs"] = (["--errors=" + k for k in (getattr(args, "traffic_errors", None) or [])]
+                              + ["--latency=" + k for k in (getattr(args, "traffic_latency", None) or [])])
     for sub in ("bind", "haproxy", "web", "envoy", "traffic"):
         os.makedirs(os.path.join(d, sub), exist_ok=True)
     write_bind(st)
@@ -1150,10 +1153,15 @@ def cmd_backend(args):
     if args.target not in st["backends"]:
         raise PeerError("%s is not a backend of this run; known: %s" % (args.target, " ".join(st["backends"])))
     addr, port = args.target.rsplit(":", 1)
-    kind = "down" if args.action in ("fail", "recover") else "error"
+    kind = {"fail": "down", "recover": "down", "slow": "slow", "fast": "slow"}.get(args.action, "error")
     path = os.path.join(st["web"]["control_dir"], "%s-%s-%s" % (kind, addr, port))
-    if args.action in ("fail", "error"):
-        open(path, "w").close()
+    if args.action == "slow":
+        with open(path, "w") as f:
+            f.write("%g\n" % (args.ms or 100))
+    elif args.action in ("fail", "error"):
+        with open(path, "w") as f:
+            # error --share S: that share of the requests; no share: all of them (as before)
+            f.write("%g\n" % args.share if args.action == "error" and args.share is not None else "")
     else:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
@@ -1253,11 +1261,17 @@ def build_parser():
         p.add_argument("--only", help="comma-separated subset of %s (default: all)" % ",".join(GROUPS))
         p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="total readiness timeout, s (default 20)")
         p.add_argument("--rate", type=float, default=6.0, help="traffic generator requests/s (default 6)")
+        p.add_argument("--traffic-errors", action="append", metavar="ID=SHARE",
+                       help="traffic to ID (user, order, servicea, serviceb, payments) fails with 503 on SHARE (0..1)")
+        p.add_argument("--traffic-latency", action="append", metavar="ID=MS",
+                       help="ID's backend sleeps MS before answering the generator's requests")
     with_dir(sub.add_parser("down", help="stop the PIDs recorded in state.json"))
     with_dir(sub.add_parser("status", help="show which recorded servers are alive"))
     p = with_dir(sub.add_parser("backend", help="make a backend's /health fail or its responses 500"))
-    p.add_argument("action", choices=["fail", "recover", "error", "ok"])
+    p.add_argument("action", choices=["fail", "recover", "error", "ok", "slow", "fast"])
     p.add_argument("target", metavar="ADDR:PORT")
+    p.add_argument("--share", type=float, help="error: answer 500 on this share (0..1) of the requests")
+    p.add_argument("--ms", type=float, help="slow: sleep this many ms before answering (default 100)")
     for name in ("kill", "start"):
         p = with_dir(sub.add_parser(name, help="%s one server (named, haproxy, web, traffic, sidecar id)" % name))
         p.add_argument("name")

@@ -269,6 +269,39 @@ class PeersTest(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn("not a backend of this run", out)
 
+    def test_backend_error_share_slow_and_headers(self):
+        """The traffic view's knobs: a share of 500s evenly spread, a sleep, and per-request headers."""
+        self.require("web")
+        t = self.st["services"]["order"]["tasks"][0]
+        target = "%s:%d" % (t["addr"], t["port"])
+        cli("backend", "--dir", self.dir, "error", target, "--share", "0.25")
+        try:
+            codes = [http_get(t["addr"], t["port"], "/x/%d" % i)[0] for i in range(40)]
+        finally:
+            cli("backend", "--dir", self.dir, "ok", target)
+        # Other clients (HAProxy's checks go to /health; the demo generator to /api/order/) may
+        # take some of the 500s in between; never two in a row among ours at 25 %.
+        self.assertLessEqual(abs(codes.count(500) - 10), 3, codes)
+        self.assertNotIn([500, 500], [codes[i:i + 2] for i in range(len(codes) - 1)])
+        cli("backend", "--dir", self.dir, "slow", target, "--ms", "300")
+        try:
+            t0 = time.monotonic()
+            self.assertEqual(http_get(t["addr"], t["port"], "/slow")[0], 200)
+            self.assertGreaterEqual(time.monotonic() - t0, 0.3)
+        finally:
+            cli("backend", "--dir", self.dir, "fast", target)
+        c = http.client.HTTPConnection(t["addr"], t["port"], timeout=3)
+        try:
+            t0 = time.monotonic()
+            c.request("GET", "/h", headers={"X-Hopscope-Fail": "503", "X-Hopscope-Sleep-Ms": "200"})
+            r = c.getresponse()
+            r.read()
+            self.assertEqual(r.status, 503)
+            self.assertGreaterEqual(time.monotonic() - t0, 0.2)
+        finally:
+            c.close()
+        self.assertEqual(http_get(t["addr"], t["port"], "/x"), (200, "%s /x\n" % target))
+
     def test_haproxy_routes_and_http_stats(self):
         self.require("haproxy", "web")
         fe = self.st["haproxy"]["frontend"]

@@ -7,6 +7,15 @@ listener (ADDR:PORT), each in its own thread:
   GET /health  -> 200 "OK", or 503 while the file DIR/down-ADDR-PORT exists
   any other    -> 200 "ADDR:PORT PATH", or 500 while DIR/error-ADDR-PORT exists
 
+Error and latency knobs (the traffic view's demo and tests):
+  * DIR/error-ADDR-PORT holding a share (e.g. "0.2") answers 500 on that share of requests,
+    spread evenly (never two in a row below 0.5, so outlier detection does not eject the task);
+    an empty file (as before) answers 500 on all of them.
+  * DIR/slow-ADDR-PORT holding milliseconds (e.g. "150") sleeps that long before answering.
+  * A request header X-Hopscope-Fail: CODE (500-599) answers CODE, and X-Hopscope-Sleep-Ms: N
+    sleeps N ms (at most 5000): the traffic generator decides which requests fail, so the share
+    it sent is known exactly. Both headers pass through HAProxy and the Envoy emulator.
+
 The control files are what `hopscope_peers.py backend fail|recover|error|ok`
 creates and removes, so a test can make a health check fail without killing
 anything. Nothing is logged per request (a demo runs for hours); start-up,
@@ -21,6 +30,7 @@ import signal
 import socketserver
 import sys
 import threading
+import time
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -39,7 +49,37 @@ class _Server(http.server.ThreadingHTTPServer):
 def _make_handler(addr, port, control_dir):
     down_file = os.path.join(control_dir, "down-%s-%d" % (addr, port))
     error_file = os.path.join(control_dir, "error-%s-%d" % (addr, port))
+    slow_file = os.path.join(control_dir, "slow-%s-%d" % (addr, port))
     ident = "%s:%d" % (addr, port)
+    counter = {"n": 0}
+    lock = threading.Lock()
+
+    def read_number(path):
+        """None when the file does not exist, "" when empty, else its float (bad text: None)."""
+        try:
+            with open(path) as f:
+                text = f.read(64).strip()
+        except OSError:
+            return None
+        if not text:
+            return ""
+        try:
+            return float(text)
+        except ValueError:
+            return None
+
+    def should_fail():
+        share = read_number(error_file)
+        if share is None:
+            return False
+        if share == "":
+            return True
+        share = min(max(share, 0.0), 1.0)
+        with lock:
+            n = counter["n"]
+            counter["n"] += 1
+        # Bresenham: request n fails when floor((n+1)*share) > floor(n*share): evenly spread.
+        return int((n + 1) * share) > int(n * share)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -71,7 +111,17 @@ def _make_handler(addr, port, control_dir):
                 else:
                     self._reply(200, "OK " + ident)
                 return
-            if os.path.exists(error_file):
+            delay_ms = read_number(slow_file)
+            try:
+                delay_ms = max(delay_ms or 0.0, float(self.headers.get("X-Hopscope-Sleep-Ms") or 0))
+            except ValueError:
+                pass
+            if delay_ms:
+                time.sleep(min(delay_ms, 5000.0) / 1000.0)
+            forced = self.headers.get("X-Hopscope-Fail") or ""
+            if forced.isdigit() and 500 <= int(forced) <= 599:
+                self._reply(int(forced), "FORCED %s %s %s" % (forced, ident, self.path))
+            elif should_fail():
                 self._reply(500, "ERROR %s %s" % (ident, self.path))
             else:
                 self._reply(200, "%s %s" % (ident, self.path))

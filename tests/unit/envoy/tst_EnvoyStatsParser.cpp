@@ -88,6 +88,11 @@ void tst_EnvoyStatsParser::filterMatchesWhatItDerives()
     QVERIFY(filter.match(u"http.inbound_0.0.0.0_8080.downstream_rq_active").hasMatch());
     QVERIFY(filter.match(u"server.state").hasMatch());
     QVERIFY(!filter.match(u"cluster.a.upstream_rq_2xx").hasMatch());
+    // model/traffic/: 5xx (class and codes) and the request-time histogram's quantiles.
+    QVERIFY(filter.match(u"cluster.a.upstream_rq_5xx").hasMatch());
+    QVERIFY(filter.match(u"cluster.a.upstream_rq_503").hasMatch());
+    QVERIFY(filter.match(u"cluster.a.upstream_rq_time").hasMatch());
+    QVERIFY(!filter.match(u"cluster.a.upstream_rq_404").hasMatch());
     QVERIFY(!filter.match(u"cluster_manager.active_clusters").hasMatch());
 }
 

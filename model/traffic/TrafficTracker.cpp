@@ -1,0 +1,386 @@
+#include "traffic/TrafficTracker.h"
+
+#include "envoy/EnvoyAdminSource.h"
+#include "haproxy/HaproxyRuntimeSource.h"
+#include "haproxy/HaproxyStatsHttpSource.h"
+#include "topology/ClusterMonitor.h"
+
+#include <QSet>
+
+#include <algorithm>
+
+namespace hopscope {
+
+namespace {
+
+const QString s_lb = QStringLiteral("lb:");
+const QString s_mesh = QStringLiteral("mesh:");
+
+// "server/<backend>/<addr:port>" or "host/<cluster>/<addr:port>" -> "addr:port". Backend and
+// cluster names hold no '/' in practice; the address is what follows the last one.
+QString addressPortOf(const QString &entityKey)
+{
+    return entityKey.section(u'/', -1);
+}
+
+QString hostOf(const QString &addressPort)
+{
+    QString host = addressPort.left(addressPort.lastIndexOf(u':'));
+    if (host.startsWith(u'[') && host.endsWith(u']')) {
+        host = host.mid(1, host.size() - 2);
+    }
+    return host;
+}
+
+// Worst first: what a sum shows when its parts disagree.
+int rank(TrafficStatus s)
+{
+    switch (s) {
+    case TrafficStatus::MissingPoll:
+        return 0;
+    case TrafficStatus::CounterReset:
+        return 1;
+    case TrafficStatus::FirstPoll:
+        return 2;
+    case TrafficStatus::NotReported:
+        return 3;
+    case TrafficStatus::Ok:
+        return 4;
+    }
+    return 3;
+}
+
+} // namespace
+
+TrafficTracker::TrafficTracker(ClusterProfile profile, QObject *parent, const Clock &clock)
+    : QObject(parent)
+    , m_profile(std::move(profile))
+    , m_clock(clock)
+    , m_history(TrafficHistory::capacityFor(m_profile.poll.intervalMs))
+{ }
+
+QString TrafficTracker::edgeKey(const EdgeNode &edge)
+{
+    return QStringLiteral("edge:%1>%2@%3").arg(edge.from, edge.to, edge.via);
+}
+
+QString TrafficTracker::targetKey(const QString &serviceId, const QString &targetKey)
+{
+    return QStringLiteral("task:%1/%2").arg(serviceId, targetKey);
+}
+
+void TrafficTracker::attach(ClusterMonitor *monitor)
+{
+    const auto follow = [this](PollingSource *source, const QString &name) {
+        // A poll that ends without an answer is a missing poll.
+        auto answered = std::make_shared<bool>(false);
+        connect(source, &PollingSource::pollStarted, this, [answered] { *answered = false; });
+        connect(source, &PollingSource::pollFinished, this, [this, answered, name] {
+            if (!*answered) {
+                pollFailed(name);
+            }
+        });
+        return answered;
+    };
+    for (const LoadBalancerSpec &lb : m_profile.loadBalancers) {
+        PollingSource *source = monitor->loadBalancerSource(lb.id);
+        if (!source) {
+            continue;
+        }
+        auto answered = follow(source, s_lb + lb.id);
+        const auto take = [this, answered, id = lb.id](const HaproxySnapshot &s) {
+            *answered = true;
+            addHaproxy(id, s, m_clock.now());
+        };
+        if (auto *rt = qobject_cast<HaproxyRuntimeSource *>(source)) {
+            connect(rt, &HaproxyRuntimeSource::snapshotUpdated, this, take);
+        } else if (auto *http = qobject_cast<HaproxyStatsHttpSource *>(source)) {
+            connect(http, &HaproxyStatsHttpSource::snapshotUpdated, this, take);
+        }
+    }
+    for (const ProxySpec &px : m_profile.proxies) {
+        EnvoyAdminSource *source = monitor->sidecarSource(px.id);
+        if (!source) {
+            continue;
+        }
+        auto answered = follow(source, s_mesh + px.id);
+        connect(source, &EnvoyAdminSource::snapshotChanged, this,
+            [this, answered, id = px.id](const EnvoyAdminSnapshot &s) {
+                *answered = true;
+                addEnvoy(id, s, s.fetchedAt.isValid() ? s.fetchedAt : m_clock.now());
+            });
+    }
+    // One history sample per poll interval, taken after an answer (a round of every source can
+    // take a DNS TTL when the profile has DNS names, too coarse for a rate's history).
+    connect(this, &TrafficTracker::updated, monitor, [this, monitor] {
+        const QDateTime now = m_clock.now();
+        const qint64 interval = m_profile.poll.intervalMs;
+        if (!m_lastSample.isValid() || m_lastSample.msecsTo(now) >= interval * 9 / 10) {
+            m_lastSample = now;
+            sample(monitor->topology());
+        }
+    });
+}
+
+void TrafficTracker::addHaproxy(
+    const QString &lbId, const HaproxySnapshot &snapshot, const QDateTime &at)
+{
+    add(s_lb + lbId, TrafficCounterSet::fromHaproxy(snapshot, at));
+}
+
+void TrafficTracker::addEnvoy(
+    const QString &proxyId, const EnvoyAdminSnapshot &snapshot, const QDateTime &at)
+{
+    add(s_mesh + proxyId, TrafficCounterSet::fromEnvoy(snapshot, at));
+}
+
+void TrafficTracker::add(const QString &source, TrafficCounterSet set)
+{
+    SourceData &d = m_sources[source];
+    const bool first = d.answers == 0;
+    const bool restarted = !first && TrafficRate::restarted(d.last, set);
+    d.points.clear();
+    d.byAddressPort.clear();
+    d.byAddress.clear();
+    for (auto it = set.entities.cbegin(); it != set.entities.cend(); ++it) {
+        const auto prev = d.last.entities.constFind(it.key());
+        TrafficPoint p = (first || prev == d.last.entities.cend())
+            ? TrafficRate::first(*it, set.at)
+            : TrafficRate::between(*prev, d.last.at, *it, set.at, restarted);
+        d.points.insert(it.key(), p);
+        if (it.key().startsWith(u"server/") || it.key().startsWith(u"host/")) {
+            const QString ap = addressPortOf(it.key());
+            d.byAddressPort[ap].append(it.key());
+            d.byAddress[hostOf(ap)].append(it.key());
+        }
+    }
+    d.last = std::move(set);
+    ++d.answers;
+    d.failing = false;
+    Q_EMIT updated(source);
+}
+
+void TrafficTracker::pollFailed(const QString &source)
+{
+    m_sources[source].failing = true;
+    Q_EMIT updated(source);
+}
+
+TrafficPoint TrafficTracker::entity(const QString &source, const QString &entityKey) const
+{
+    const auto d = m_sources.constFind(source);
+    TrafficPoint p;
+    if (d == m_sources.cend() || d->answers == 0) {
+        p.status = d != m_sources.cend() && d->failing ? TrafficStatus::MissingPoll
+                                                       : TrafficStatus::FirstPoll;
+        return p;
+    }
+    if (d->failing) {
+        p.status = TrafficStatus::MissingPoll;
+        p.at = d->last.at;
+        return p;
+    }
+    return d->points.value(entityKey, p);
+}
+
+TrafficAggregate TrafficTracker::aggregate(const QList<std::pair<QString, QString>> &entities) const
+{
+    TrafficAggregate a;
+    a.measured = !entities.isEmpty();
+    if (!a.measured) {
+        return a;
+    }
+    QList<TrafficPoint> points;
+    for (const auto &[source, key] : entities) {
+        if (!a.from.contains(source)) {
+            a.from.append(source);
+        }
+        points.append(entity(source, key));
+    }
+    TrafficPoint &out = a.point;
+    out.status = TrafficStatus::Ok;
+    for (const TrafficPoint &p : points) {
+        if (rank(p.status) < rank(out.status)) {
+            out.status = p.status;
+        }
+        out.at = std::max(out.at, p.at);
+        out.windowS = std::max(out.windowS, p.windowS);
+    }
+    if (out.status == TrafficStatus::MissingPoll) {
+        return a; // something on the way is not answering: nothing current is known
+    }
+    const auto sumOf = [&](auto member) -> std::optional<double> {
+        std::optional<double> total = 0.0;
+        for (const TrafficPoint &p : points) {
+            const std::optional<double> &v = p.*member;
+            if (!v) {
+                return std::nullopt; // a part unknown: the sum is unknown, not smaller
+            }
+            *total += *v;
+        }
+        return total;
+    };
+    out.activeConnections = sumOf(&TrafficPoint::activeConnections);
+    if (out.status == TrafficStatus::Ok) {
+        out.rps = sumOf(&TrafficPoint::rps);
+        out.errorsPerS = sumOf(&TrafficPoint::errorsPerS);
+        if (out.rps && out.errorsPerS && *out.rps > 0) {
+            out.errorRatio = std::min(1.0, *out.errorsPerS / *out.rps);
+        }
+    } else {
+        out.windowS = 0;
+    }
+    // Latencies: one part as it is; several weighted by their request rate (avg, p50) or the
+    // largest (p99, max: an upper bound).
+    const auto weighted = [&](auto member) -> std::optional<double> {
+        double sum = 0;
+        double weight = 0;
+        for (const TrafficPoint &p : points) {
+            const std::optional<double> &v = p.*member;
+            if (v) {
+                const double w = points.size() == 1 ? 1.0 : p.rps.value_or(0);
+                sum += *v * w;
+                weight += w;
+            }
+        }
+        return weight > 0 ? std::optional<double>(sum / weight) : std::nullopt;
+    };
+    const auto largest = [&](auto member) -> std::optional<double> {
+        std::optional<double> m;
+        for (const TrafficPoint &p : points) {
+            const std::optional<double> &v = p.*member;
+            if (v) {
+                m = std::max(m.value_or(*v), *v);
+            }
+        }
+        return m;
+    };
+    out.avgMs = weighted(&TrafficPoint::avgMs);
+    out.p50Ms = weighted(&TrafficPoint::p50Ms);
+    out.p99Ms = largest(&TrafficPoint::p99Ms);
+    out.maxMs = largest(&TrafficPoint::maxMs);
+    return a;
+}
+
+TrafficReport TrafficTracker::report(const Topology &topology) const
+{
+    TrafficReport r;
+    QSet<QString> allTargets;
+    for (const ServiceNode &s : topology.services) {
+        for (const TargetNode &t : s.targets) {
+            allTargets.insert(t.key);
+        }
+    }
+    for (const EdgeNode &e : topology.edges) {
+        QList<std::pair<QString, QString>> entities;
+        if (e.via.startsWith(s_lb)) {
+            const QString id = e.via.mid(s_lb.size());
+            if (const LoadBalancerSpec *lb = m_profile.loadBalancer(id)) {
+                QStringList backends;
+                for (const RouteSpec &route : lb->routes) {
+                    if (route.service == e.to && !backends.contains(route.backend)) {
+                        backends.append(route.backend);
+                        entities.append({ e.via, TrafficCounterSet::backendKey(route.backend) });
+                    }
+                }
+            }
+        } else if (e.via == u"mesh") {
+            // The caller's sidecars; in each, the upstream clusters whose hosts are the callee's
+            // tasks (by address:port) or its sidecars' ingress (by the task's IP).
+            const ServiceNode *callee = topology.service(e.to);
+            QSet<QString> calleeKeys;
+            QSet<QString> calleeIps;
+            if (callee) {
+                for (const TargetNode &t : callee->targets) {
+                    calleeKeys.insert(t.key);
+                }
+            }
+            for (const ProxySpec &px : m_profile.proxies) {
+                if (px.service == e.to) {
+                    calleeIps.insert(px.task.host);
+                }
+            }
+            for (const ProxySpec &px : m_profile.proxies) {
+                if (px.service != e.from) {
+                    continue;
+                }
+                const QString source = s_mesh + px.id;
+                const auto d = m_sources.constFind(source);
+                if (d == m_sources.cend() || d->answers == 0 || d->failing) {
+                    entities.append({ source, QString() }); // measured there, not known now
+                    continue;
+                }
+                QSet<QString> clusters;
+                for (auto it = d->byAddressPort.cbegin(); it != d->byAddressPort.cend(); ++it) {
+                    const bool toCallee = calleeKeys.contains(it.key())
+                        || (!allTargets.contains(it.key()) && calleeIps.contains(hostOf(it.key())));
+                    if (!toCallee) {
+                        continue;
+                    }
+                    for (const QString &k : it.value()) {
+                        if (k.startsWith(u"host/")) {
+                            clusters.insert(k.section(u'/', 1, -2));
+                        }
+                    }
+                }
+                QStringList sorted(clusters.cbegin(), clusters.cend());
+                sorted.sort();
+                for (const QString &c : std::as_const(sorted)) {
+                    entities.append({ source, TrafficCounterSet::clusterKey(c) });
+                }
+            }
+        }
+        r.edges.insert(edgeKey(e), aggregate(entities));
+    }
+    for (const ServiceNode &s : topology.services) {
+        for (const TargetNode &t : s.targets) {
+            QList<std::pair<QString, QString>> entities;
+            // Consul style: callers' sidecars send to this task's sidecar ingress (its IP,
+            // another port); that host stands for the task when it is no task of its own.
+            QString ingressIp;
+            for (const ProxySpec &px : m_profile.proxies) {
+                if (px.service == s.id && px.task.toString() == t.key) {
+                    ingressIp = px.task.host;
+                }
+            }
+            for (auto d = m_sources.cbegin(); d != m_sources.cend(); ++d) {
+                if (d.key() == s_mesh + t.sidecar) {
+                    continue; // the task's own sidecar: its local app, not a caller
+                }
+                QStringList keys = d->byAddressPort.value(t.key);
+                if (!ingressIp.isEmpty()) {
+                    for (const QString &k : d->byAddress.value(ingressIp)) {
+                        const QString ap = addressPortOf(k);
+                        if (ap != t.key && !allTargets.contains(ap)) {
+                            keys.append(k);
+                        }
+                    }
+                }
+                for (const QString &k : std::as_const(keys)) {
+                    entities.append({ d.key(), k });
+                }
+            }
+            r.targets.insert(targetKey(s.id, t.key), aggregate(entities));
+        }
+    }
+    return r;
+}
+
+void TrafficTracker::sample(const Topology &topology)
+{
+    const TrafficReport r = report(topology);
+    QHash<QString, TrafficPoint> points;
+    for (auto it = r.edges.cbegin(); it != r.edges.cend(); ++it) {
+        if (it->measured) {
+            points.insert(it.key(), it->point);
+        }
+    }
+    for (auto it = r.targets.cbegin(); it != r.targets.cend(); ++it) {
+        if (it->measured) {
+            points.insert(it.key(), it->point);
+        }
+    }
+    m_history.append(m_clock.now(), points);
+}
+
+} // namespace hopscope

@@ -1,0 +1,90 @@
+#pragma once
+
+#include "core/Clock.h"
+#include "profile/ClusterProfile.h"
+#include "topology/Topology.h"
+#include "traffic/TrafficCounters.h"
+#include "traffic/TrafficHistory.h"
+#include "traffic/TrafficRate.h"
+
+#include <QHash>
+#include <QObject>
+#include <QStringList>
+
+namespace hopscope {
+
+class ClusterMonitor;
+
+// Traffic of one edge or one task: the sum of the entities the proxies report for it.
+struct TrafficAggregate
+{
+    bool measured = false; // some proxy on the way reports it (false: a dns edge, an unseen task)
+    QStringList from; // "lb:<id>", "mesh:<id>"
+    TrafficPoint point;
+};
+
+struct TrafficReport
+{
+    QHash<QString, TrafficAggregate> edges; // by edgeKey()
+    QHash<QString, TrafficAggregate> targets; // by targetKey()
+};
+
+// Rates from the proxies' own counters. Fed the same snapshots ClusterMonitor receives (attach()
+// connects to its sources' public signals; nothing in ClusterMonitor changes), it keeps the last
+// answer of every HAProxy and Envoy source, turns successive answers into per-entity rates
+// (TrafficRate), maps entities onto the topology's edges and tasks (report()), and keeps a
+// TrafficHistory of both, one sample per poll interval. Lives on the monitor's thread.
+class TrafficTracker : public QObject
+{
+    Q_OBJECT
+public:
+    explicit TrafficTracker(
+        ClusterProfile profile, QObject *parent = nullptr, const Clock &clock = Clock::system());
+
+    // Follows the monitor's load balancer and sidecar sources, and samples the history once per
+    // poll interval.
+    void attach(ClusterMonitor *monitor);
+
+    // The same, fed by hand (tests; any other owner of snapshots). `source` is "lb:<id>" or
+    // "mesh:<id>"; `at` when the answer was read.
+    void addHaproxy(const QString &lbId, const HaproxySnapshot &snapshot, const QDateTime &at);
+    void addEnvoy(const QString &proxyId, const EnvoyAdminSnapshot &snapshot, const QDateTime &at);
+    void pollFailed(const QString &source);
+
+    int answers(const QString &source) const { return m_sources.value(source).answers; }
+    TrafficPoint entity(const QString &source, const QString &entityKey) const;
+
+    TrafficReport report(const Topology &topology) const;
+    void sample(const Topology &topology); // one history round
+    const TrafficHistory &history() const { return m_history; }
+
+    static QString edgeKey(const EdgeNode &edge); // "edge:from>to@via"
+    static QString targetKey(
+        const QString &serviceId, const QString &targetKey); // "task:svc/addr:port"
+
+Q_SIGNALS:
+    void updated(const QString &source);
+
+private:
+    struct SourceData
+    {
+        TrafficCounterSet last;
+        QHash<QString, TrafficPoint> points; // by entity key
+        int answers = 0;
+        bool failing = false;
+        // server/… and host/… entities by the "addr:port" they name, and by "addr" alone.
+        QHash<QString, QStringList> byAddressPort;
+        QHash<QString, QStringList> byAddress;
+    };
+
+    void add(const QString &source, TrafficCounterSet set);
+    TrafficAggregate aggregate(const QList<std::pair<QString, QString>> &entities) const;
+
+    ClusterProfile m_profile;
+    const Clock &m_clock;
+    QHash<QString, SourceData> m_sources;
+    TrafficHistory m_history;
+    QDateTime m_lastSample;
+};
+
+} // namespace hopscope

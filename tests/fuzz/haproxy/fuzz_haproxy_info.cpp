@@ -9,7 +9,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const auto parsed = hopscope::HaproxyInfoParser::parse(
-        QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size));
+        QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)));
     if (parsed) {
         (void)hopscope::HaproxyJson::info(*parsed);
     } else if (parsed.error().what.isEmpty()) {

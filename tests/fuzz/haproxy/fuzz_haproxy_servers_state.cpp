@@ -9,7 +9,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const auto parsed = hopscope::HaproxyServersStateParser::parse(
-        QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size));
+        QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)));
     if (parsed) {
         (void)hopscope::HaproxyJson::serversState(*parsed);
     } else if (parsed.error().what.isEmpty()) {

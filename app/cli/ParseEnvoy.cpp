@@ -192,14 +192,14 @@ void streamStats(const EnvoyStats &stats, JsonStream &json)
 }
 
 template <class T, class Stream>
-int emit(const EnvoyParsed<T> &parsed, Stream stream, const QString &kind, CliContext &ctx)
+int emit(const Parsed<T> &parsed, Stream stream, const QString &kind, CliContext &ctx)
 {
     if (!parsed.ok()) {
-        ctx.err << "hopscope-cli parse " << kind << ": " << parsed.error << '\n';
+        ctx.err << "hopscope-cli parse " << kind << ": " << parsed.errorText() << '\n';
         return ExitProblems;
     }
     JsonStream json(ctx.out);
-    stream(parsed.value, json);
+    stream(parsed.value(), json);
     return ExitOk;
 }
 

@@ -81,32 +81,36 @@ void streamInfo(const HaproxyInfo &info, JsonStream &json)
 
 } // namespace
 
+namespace {
+
+template <class T, class Stream>
+int emit(const Parsed<T> &parsed, Stream stream, const QString &kind, CliContext &ctx)
+{
+    if (!parsed.ok()) {
+        ctx.err << "hopscope-cli parse " << kind << ": " << parsed.errorText() << '\n';
+        return ExitProblems;
+    }
+    JsonStream json(ctx.out);
+    stream(parsed.value(), json);
+    return ExitOk;
+}
+
+} // namespace
+
 int parseHaproxyDump(const QString &kind, const QByteArray &input, CliContext &ctx)
 {
-    QString error;
-    JsonStream json(ctx.out);
     if (kind == u"haproxy-stat") {
-        if (const auto snap = HaproxyStatParser::parse(input, &error)) {
-            streamStat(*snap, json);
-            return ExitOk;
-        }
-    } else if (kind == u"haproxy-servers-state") {
-        if (const auto snap = HaproxyServersStateParser::parse(input, &error)) {
-            streamServersState(*snap, json);
-            return ExitOk;
-        }
-    } else if (kind == u"haproxy-info") {
-        if (const auto info = HaproxyInfoParser::parse(input, &error)) {
-            streamInfo(*info, json);
-            return ExitOk;
-        }
-    } else {
-        ctx.err << "hopscope-cli parse: unknown KIND '" << kind
-                << "' (haproxy-stat, haproxy-servers-state, haproxy-info)\n";
-        return ExitUsage;
+        return emit(HaproxyStatParser::parse(input), streamStat, kind, ctx);
     }
-    ctx.err << "hopscope-cli parse " << kind << ": " << error << '\n';
-    return ExitProblems;
+    if (kind == u"haproxy-servers-state") {
+        return emit(HaproxyServersStateParser::parse(input), streamServersState, kind, ctx);
+    }
+    if (kind == u"haproxy-info") {
+        return emit(HaproxyInfoParser::parse(input), streamInfo, kind, ctx);
+    }
+    ctx.err << "hopscope-cli parse: unknown KIND '" << kind
+            << "' (haproxy-stat, haproxy-servers-state, haproxy-info)\n";
+    return ExitUsage;
 }
 
 } // namespace hopscope::cli

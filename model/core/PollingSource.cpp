@@ -26,6 +26,12 @@ bool PollingSource::isStale(const QDateTime &now, int missedIntervals) const
     return m_lastSuccess.msecsTo(now) > qint64(missedIntervals) * std::max(m_intervalMs, 1);
 }
 
+void PollingSource::applyPollSettings(int intervalMs, int timeoutMs)
+{
+    setIntervalMs(intervalMs);
+    setTimeoutMs(timeoutMs);
+}
+
 void PollingSource::setIntervalMs(int ms)
 {
     m_intervalMs = std::max(10, ms);

@@ -42,8 +42,13 @@ public:
     int consecutiveFailures() const { return m_failures; }
     bool isPolling() const { return m_inFlight; }
 
-    // Data older than `missedIntervals` intervals is stale: never shown as healthy.
-    bool isStale(const QDateTime &now, int missedIntervals = 3) const;
+    // Data older than `missedIntervals` intervals is stale: never shown as healthy. A source
+    // whose data carries its own freshness (DNS records and their TTLs) overrides it.
+    virtual bool isStale(const QDateTime &now, int missedIntervals = 3) const;
+
+    // The profile's poll settings. A source with its own policy (DNS: re-asked on TTL expiry,
+    // timeout from its resolver's tries) overrides it and keeps what it needs.
+    virtual void applyPollSettings(int intervalMs, int timeoutMs);
 
     void setIntervalMs(int ms);
     int intervalMs() const { return m_intervalMs; }
@@ -54,6 +59,9 @@ public:
     void start();   // first poll at once, then every interval
     void stop();    // cancels the poll in flight; no signal after this
     void pollNow(); // after an operation: poll as soon as the current poll (if any) ends
+    // After an operation, to confirm it by observation: like pollNow(), and a source that caches
+    // answers between polls (DNS until TTL expiry) asks everything again.
+    virtual void refreshNow() { pollNow(); }
 
 Q_SIGNALS:
     void statusChanged(hopscope::PollingSource::Status status);

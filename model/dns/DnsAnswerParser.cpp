@@ -167,28 +167,27 @@ QString DnsAnswerParser::normalizedName(const QString &name)
     return n;
 }
 
-DnsParsedAnswer DnsAnswerParser::parse(
+Parsed<DnsParsedAnswer> DnsAnswerParser::parse(
     const QByteArray &wire, const QString &name, DnsRecordType type)
 {
     return parse(
         reinterpret_cast<const unsigned char *>(wire.constData()), int(wire.size()), name, type);
 }
 
-DnsParsedAnswer DnsAnswerParser::parse(
+Parsed<DnsParsedAnswer> DnsAnswerParser::parse(
     const unsigned char *wire, int length, const QString &name, DnsRecordType type)
 {
     DnsParsedAnswer out;
     out.finalName = normalizedName(name);
     if (!wire || length <= 0) {
-        out.detail = QStringLiteral("empty answer");
-        return out;
+        return ParseError { {}, QStringLiteral("empty answer") };
     }
     ldns_pkt *raw = nullptr;
     const ldns_status st = ldns_wire2pkt(&raw, wire, size_t(length));
     std::unique_ptr<ldns_pkt, PktDeleter> pkt(raw);
     if (st != LDNS_STATUS_OK || !pkt) {
-        out.detail = QStringLiteral("ldns: %1").arg(QString::fromUtf8(ldns_get_errorstr_by_id(st)));
-        return out;
+        return ParseError { {},
+            QStringLiteral("ldns: %1").arg(QString::fromUtf8(ldns_get_errorstr_by_id(st))) };
     }
     out.truncated = ldns_pkt_tc(pkt.get());
 
@@ -225,9 +224,8 @@ DnsParsedAnswer DnsAnswerParser::parse(
         const QByteArray n
             = out.finalName.isEmpty() ? QByteArrayLiteral(".") : out.finalName.toUtf8();
         if (ldns_str2rdf_dname(&r, n.constData()) != LDNS_STATUS_OK || !r) {
-            out.status = DnsResult::Status::Malformed;
-            out.detail = QStringLiteral("asked name '%1' is not a valid domain name").arg(name);
-            return out;
+            return ParseError { QStringLiteral("question"),
+                QStringLiteral("asked name '%1' is not a valid domain name").arg(name) };
         }
         asked.reset(r);
     }
@@ -272,9 +270,8 @@ DnsParsedAnswer DnsAnswerParser::parse(
         r.ttl = ldns_rr_ttl(rr);
         if (type == DnsRecordType::SRV) {
             if (ldns_rr_rd_count(rr) != 4) {
-                out.status = DnsResult::Status::Malformed;
-                out.detail = QStringLiteral("SRV record with %1 fields").arg(ldns_rr_rd_count(rr));
-                return out;
+                return ParseError { QStringLiteral("answer record %1").arg(i + 1),
+                    QStringLiteral("SRV record with %1 fields").arg(ldns_rr_rd_count(rr)) };
             }
             r.priority = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
             r.weight = ldns_rdf2native_int16(ldns_rr_rdf(rr, 1));
@@ -293,9 +290,8 @@ DnsParsedAnswer DnsAnswerParser::parse(
         } else {
             r.address = rdfAddress(ldns_rr_rdf(rr, 0));
             if (r.address.isNull()) {
-                out.status = DnsResult::Status::Malformed;
-                out.detail = QStringLiteral("address record of the wrong size");
-                return out;
+                return ParseError { QStringLiteral("answer record %1").arg(i + 1),
+                    QStringLiteral("address record of the wrong size") };
             }
         }
         out.records.append(r);

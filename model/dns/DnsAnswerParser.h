@@ -1,6 +1,7 @@
 #pragma once
 
 #include "DnsTypes.h"
+#include "core/Parsed.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -14,10 +15,11 @@ struct DnsAddress
     quint32 ttl = 0;
 };
 
-// What one raw DNS message says about (name, type): pure, no I/O, reentrant.
+// What one well-formed DNS message says about (name, type): pure, no I/O, reentrant. A message
+// that cannot be read is a ParseError instead (DnsResult::Status::Malformed for the resolver).
 struct DnsParsedAnswer
 {
-    DnsResult::Status status = DnsResult::Status::Malformed;
+    DnsResult::Status status = DnsResult::Status::Other;
     QString detail;
     QString finalName; // `name` after following the CNAME chain in the answer
     QStringList cnameChain; // CNAME targets followed, in order
@@ -32,12 +34,14 @@ struct DnsParsedAnswer
 // their TTLs, A/AAAA glue for SRV targets from every section, and the RFC 2308 negative TTL
 // from the SOA in the authority section. Names are compared on the wire (ldns_dname_compare) and
 // turned into text only for what the result keeps. Stateless and reentrant; any byte string,
-// however hostile, gives a result with a status and, on failure, a detail saying why.
+// however hostile, gives a DnsParsedAnswer with the server's status (Ok, NxDomain, ... with a
+// detail when it is not Ok) or a ParseError saying where and why it could not be read.
 class DnsAnswerParser
 {
 public:
-    static DnsParsedAnswer parse(const QByteArray &wire, const QString &name, DnsRecordType type);
-    static DnsParsedAnswer parse(
+    static Parsed<DnsParsedAnswer> parse(
+        const QByteArray &wire, const QString &name, DnsRecordType type);
+    static Parsed<DnsParsedAnswer> parse(
         const unsigned char *wire, int length, const QString &name, DnsRecordType type);
     static QString normalizedName(const QString &name); // lowercase, no trailing dot
 };

@@ -102,6 +102,21 @@ void DnsDiscoverySource::requeryAll()
     pollNow();
 }
 
+bool DnsDiscoverySource::isStale(const QDateTime &now, int missedIntervals) const
+{
+    Q_UNUSED(now)
+    Q_UNUSED(missedIntervals)
+    return !lastSuccess().isValid();
+}
+
+void DnsDiscoverySource::applyPollSettings(int intervalMs, int timeoutMs)
+{
+    // The profile's poll settings are already in m_config (fromProfile): min interval
+    // poll.intervalMs / 2, per-try timeout poll.timeoutMs / tries.
+    Q_UNUSED(intervalMs)
+    Q_UNUSED(timeoutMs)
+}
+
 void DnsDiscoverySource::cancelPoll()
 {
     for (const quint64 id : std::as_const(m_inFlight)) {

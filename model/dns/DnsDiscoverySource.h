@@ -54,6 +54,14 @@ public:
     // Re-queries every name at the next poll, whatever its TTL says: after an operation
     // (a drain's DNS step) the change must be confirmed by observation now, not at TTL expiry.
     void requeryAll();
+    void refreshNow() override { requeryAll(); }
+
+    // Each name is re-asked when its TTL runs out, not every interval, and each record carries
+    // its own stale flag: the source as a whole is stale only until its first answer (a failing
+    // source is stale through its status). The interval comes from the TTLs, bounded by the
+    // config's [minIntervalMs, maxIntervalMs]; the timeout from the resolver's tries.
+    bool isStale(const QDateTime &now, int missedIntervals = 3) const override;
+    void applyPollSettings(int intervalMs, int timeoutMs) override;
 
 Q_SIGNALS:
     void snapshotReady(const hopscope::DnsDiscoverySnapshot &snapshot);

@@ -321,7 +321,14 @@ void DnsResolver::handleAnswer(QueryContext *ctx, int status, const unsigned cha
     Op &op = it->second;
     DnsParsedAnswer parsed;
     if (abuf && alen > 0) {
-        parsed = DnsAnswerParser::parse(abuf, alen, ctx->name, ctx->type);
+        const Parsed<DnsParsedAnswer> read
+            = DnsAnswerParser::parse(abuf, alen, ctx->name, ctx->type);
+        if (read) {
+            parsed = read.value();
+        } else {
+            parsed.status = DnsResult::Status::Malformed;
+            parsed.detail = read.errorText();
+        }
     } else {
         parsed.status = statusFromAres(status);
         parsed.detail = QString::fromUtf8(ares_strerror(status));

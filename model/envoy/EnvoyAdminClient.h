@@ -13,6 +13,8 @@ class QNetworkAccessManager;
 
 namespace hopscope {
 
+struct HttpFetchResult;
+
 enum class EnvoyAdminOperation { HealthcheckFail, HealthcheckOk, DrainListeners };
 
 // POST /drain_listeners parameters (docs/PROTOCOLS.md §1.8).
@@ -43,8 +45,9 @@ struct EnvoyOperationResult
 // On-demand mutations of one Envoy admin endpoint: /healthcheck/fail, /healthcheck/ok and
 // /drain_listeners, as POSTs with an empty body. Lives on the GUI thread; every call is async,
 // returns an id at once and ends with exactly one operationFinished() carrying that id.
-// Each call has a hard total deadline (not an idle timeout: a reply that keeps trickling bytes
-// is cut at the deadline) and a byte cap on the reply (an endless body is cut at the cap).
+// Each call goes through HttpFetch: a hard total deadline (not an idle timeout: a reply that keeps
+// trickling bytes is cut at the deadline) and a byte cap on the reply (an endless body is cut at
+// the cap).
 class EnvoyAdminClient : public QObject
 {
     Q_OBJECT
@@ -72,9 +75,8 @@ Q_SIGNALS:
     void operationFinished(const hopscope::EnvoyOperationResult &result);
 
 private:
-    struct Call;
     quint64 post(EnvoyAdminOperation operation, const QString &path, const QString &query);
-    void finish(const std::shared_ptr<Call> &call);
+    void finish(quint64 id, EnvoyAdminOperation operation, const HttpFetchResult &reply);
 
     QString m_name;
     QUrl m_adminUrl;

@@ -1,40 +1,26 @@
 #include "envoy/EnvoyAdminSource.h"
 
+#include "core/HttpFetch.h"
+#include "core/OffThread.h"
 #include "envoy/EnvoyClustersParser.h"
-#include "envoy/EnvoyHttp.h"
 #include "envoy/EnvoyServerInfoParser.h"
 #include "envoy/EnvoyStatsParser.h"
 
-#include <QFutureWatcher>
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
-#include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QUrlQuery>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <simdjson.h>
 
 namespace hopscope {
 
-// One GET of a poll: the reply while it runs, then what it produced.
+// One GET of a poll: the fetch while it runs, then what it produced.
 struct EnvoyAdminSource::Fetch
 {
-    QPointer<QNetworkReply> reply;
-    QString what; // "GET /clusters?format=json"
-    QByteArray body;
+    QPointer<HttpFetch> fetch;
     bool done = false;
-    bool tooLarge = false;
-    int httpStatus = 0;
-    QNetworkReply::NetworkError error = QNetworkReply::NoError;
-    QString errorString;
-};
-
-struct EnvoyAdminSource::ParseOutcome
-{
-    EnvoyAdminSnapshot snapshot;
-    SourceError::Kind errorKind = SourceError::Kind::None;
-    QString error;
+    HttpFetchResult result;
 };
 
 EnvoyAdminSource::EnvoyAdminSource(
@@ -64,78 +50,33 @@ EnvoyAdminSource::Fetch *EnvoyAdminSource::get(const QString &path, const QStrin
     if (!query.isEmpty()) {
         url.setQuery(query);
     }
-    fetch->what = u"GET " + path + (query.isEmpty() ? QString() : u'?' + query);
     Fetch *f = fetch.get();
     m_fetches.push_back(std::move(fetch));
-
-    QNetworkRequest request(url);
-    request.setAttribute(
-        QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-    QNetworkReply *reply = m_nam->get(request);
-    // Keep QtNetwork from buffering more than a chunk ahead of us, so the cap is real.
-    reply->setReadBufferSize(256 * 1024);
-    f->reply = reply;
+    auto *http = new HttpFetch(m_nam, this);
+    http->setDeadlineMs(timeoutMs());
+    http->setMaxReplyBytes(m_maxBytes);
+    // simdjson reads SIMDJSON_PADDING bytes past the end: keep them, so the parser needs no copy.
+    http->setSpareCapacity(qsizetype(simdjson::SIMDJSON_PADDING));
     const quint64 generation = m_generation;
-    auto refuse = [this, f, reply](const QString &why) {
-        f->tooLarge = true;
-        f->errorString = why;
-        f->body.clear();
-        f->body.squeeze();
-        reply->disconnect(this);
-        reply->abort();
-        reply->deleteLater();
-        f->done = true;
-        onFetchFinished();
-    };
-    connect(reply, &QNetworkReply::metaDataChanged, this, [this, f, reply, refuse, generation] {
-        if (generation != m_generation || f->done) {
-            return;
-        }
-        const qint64 length = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong();
-        if (length > m_maxBytes) {
-            refuse(QStringLiteral("Content-Length %1 bytes exceeds the %2-byte cap")
-                       .arg(length)
-                       .arg(m_maxBytes));
-            return;
-        }
-        if (length > 0) {
-            f->body.reserve(qsizetype(length) + qsizetype(simdjson::SIMDJSON_PADDING));
-        }
-    });
-    connect(reply, &QNetworkReply::readyRead, this, [this, f, reply, refuse, generation] {
-        if (generation != m_generation || f->done) {
-            return;
-        }
-        const qint64 available = reply->bytesAvailable();
-        if (f->body.size() + available > m_maxBytes) {
-            refuse(QStringLiteral("body exceeds the %1-byte cap").arg(m_maxBytes));
-            return;
-        }
-        if (f->body.capacity()
-            < f->body.size() + available + qsizetype(simdjson::SIMDJSON_PADDING)) {
-            f->body.reserve(
-                2 * (f->body.size() + available) + qsizetype(simdjson::SIMDJSON_PADDING));
-        }
-        f->body.append(reply->read(available));
-    });
-    connect(reply, &QNetworkReply::finished, this, [this, f, reply, generation] {
-        if (generation != m_generation || f->done) {
-            return;
-        }
-        f->body.append(reply->readAll());
-        if (f->body.size() > m_maxBytes) {
-            f->tooLarge = true;
-            f->errorString = QStringLiteral("body exceeds the %1-byte cap").arg(m_maxBytes);
-            f->body.clear();
-        }
-        f->httpStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        f->error = reply->error();
-        f->errorString = f->tooLarge ? f->errorString : reply->errorString();
-        f->done = true;
-        reply->deleteLater();
-        onFetchFinished();
-    });
+    connect(
+        http, &HttpFetch::finished, this, [this, f, http, generation](const HttpFetchResult &r) {
+            http->deleteLater();
+            onFetched(f, r, generation);
+        });
+    f->fetch = http;
+    http->get(QNetworkRequest(url));
     return f;
+}
+
+void EnvoyAdminSource::onFetched(Fetch *fetch, const HttpFetchResult &result, quint64 generation)
+{
+    if (generation != m_generation || fetch->done) {
+        return;
+    }
+    fetch->result = result;
+    fetch->done = true;
+    fetch->fetch = nullptr;
+    onFetchFinished();
 }
 
 void EnvoyAdminSource::startPoll()
@@ -165,10 +106,9 @@ void EnvoyAdminSource::cancelPoll()
 void EnvoyAdminSource::abortAll()
 {
     for (auto &f : m_fetches) {
-        if (f->reply) {
-            f->reply->disconnect(this);
-            f->reply->abort();
-            f->reply->deleteLater();
+        if (f->fetch) {
+            f->fetch->abort();
+            f->fetch->deleteLater();
         }
     }
     m_fetches.clear();
@@ -187,25 +127,29 @@ void EnvoyAdminSource::onFetchFinished()
         failPoll(makeError(kind, message, detail));
     };
     for (Fetch *f : { m_clusters, m_serverInfo }) {
-        if (f->tooLarge) {
-            fail(SourceError::Kind::TooLarge, f->what + u" refused: " + f->errorString);
+        if (f->result.failure == HttpFetchResult::Failure::TooLarge) {
+            fail(SourceError::Kind::TooLarge, f->result.what + u" refused: " + f->result.reason);
             return;
         }
     }
     // Envoy older than 1.7 does not know format=json; some builds answer 400/404 to it.
-    if (m_clusters->httpStatus != 200 && !m_textFallback
-        && (m_clusters->httpStatus == 400 || m_clusters->httpStatus == 404)) {
+    const int clustersStatus = m_clusters->result.httpStatus;
+    if (!m_textFallback && (clustersStatus == 400 || clustersStatus == 404)) {
         m_textFallback = true;
         m_clusters = get(QStringLiteral("/clusters"), {});
         return;
     }
     for (Fetch *f : { m_clusters, m_serverInfo }) {
-        if (f->httpStatus != 200) {
-            const auto kind = envoyhttp::kindFor(f->error, f->httpStatus);
-            const QString message = f->httpStatus != 0
-                ? QString(f->what + u" answered HTTP " + QString::number(f->httpStatus))
-                : QString(f->what + u" failed: " + f->errorString);
-            fail(kind, message, QString::fromUtf8(f->body.left(200)).trimmed());
+        const HttpFetchResult &r = f->result;
+        if (!r.ok()) {
+            const QString separator = r.failure == HttpFetchResult::Failure::Transport
+                ? QStringLiteral(" failed: ")
+                : r.failure == HttpFetchResult::Failure::HttpStatus ? QStringLiteral(" ")
+                                                                    : QStringLiteral(": ");
+            fail(r.kind, r.what + separator + r.reason,
+                r.failure == HttpFetchResult::Failure::HttpStatus
+                    ? QString::fromUtf8(r.body.left(200)).trimmed()
+                    : QString());
             return;
         }
     }
@@ -214,64 +158,61 @@ void EnvoyAdminSource::onFetchFinished()
 
 void EnvoyAdminSource::startParse()
 {
-    const QByteArray clusters = m_clusters->body;
-    const QByteArray serverInfo = m_serverInfo->body;
-    const int readyStatus
-        = m_ready->httpStatus == 200 || m_ready->httpStatus == 503 ? m_ready->httpStatus : 0;
-    const QString readyBody = QString::fromUtf8(m_ready->body.left(64)).trimmed();
-    const bool haveStats = m_stats && m_stats->httpStatus == 200 && !m_stats->tooLarge;
-    const QByteArray stats = haveStats ? m_stats->body : QByteArray();
+    const QByteArray clusters = m_clusters->result.body;
+    const QByteArray serverInfo = m_serverInfo->result.body;
+    const int readyHttp = m_ready->result.httpStatus;
+    const bool readyAnswered
+        = m_ready->result.ok() || m_ready->result.failure == HttpFetchResult::Failure::HttpStatus;
+    const int readyStatus = readyAnswered && (readyHttp == 200 || readyHttp == 503) ? readyHttp : 0;
+    const QString readyBody = QString::fromUtf8(m_ready->result.body.left(64)).trimmed();
+    const bool haveStats = m_stats && m_stats->result.ok() && m_stats->result.httpStatus == 200;
+    const QByteArray stats = haveStats ? m_stats->result.body : QByteArray();
     m_fetches.clear();
     m_clusters = m_serverInfo = m_ready = m_stats = nullptr;
 
     const quint64 generation = m_generation;
-    auto *watcher = new QFutureWatcher<ParseOutcome>(this);
-    connect(watcher, &QFutureWatcher<ParseOutcome>::finished, this, [this, watcher, generation] {
-        watcher->deleteLater();
-        onParsed(generation, watcher->result());
-    });
-    watcher->setFuture(
-        QtConcurrent::run([clusters, serverInfo, readyStatus, readyBody, haveStats, stats] {
-            ParseOutcome out;
-            out.snapshot.fetchedAt = QDateTime::currentDateTimeUtc();
+    runOffThread(
+        this,
+        [clusters, serverInfo, readyStatus, readyBody, haveStats,
+            stats]() -> Parsed<EnvoyAdminSnapshot> {
+            EnvoyAdminSnapshot snapshot;
+            snapshot.fetchedAt = QDateTime::currentDateTimeUtc();
             auto c = EnvoyClustersParser::parse(clusters);
-            if (!c.ok()) {
-                out.errorKind = SourceError::Kind::Malformed;
-                out.error = u"/clusters: " + c.error;
-                return out;
+            if (!c) {
+                return c.error().within(QStringLiteral("/clusters"));
             }
             auto s = EnvoyServerInfoParser::parse(serverInfo);
-            if (!s.ok()) {
-                out.errorKind = SourceError::Kind::Malformed;
-                out.error = u"/server_info: " + s.error;
-                return out;
+            if (!s) {
+                return s.error().within(QStringLiteral("/server_info"));
             }
-            out.snapshot.clusters = std::move(c.value);
-            out.snapshot.serverInfo = std::move(s.value);
-            out.snapshot.readyHttpStatus = readyStatus;
-            out.snapshot.readyBody = readyBody;
+            snapshot.clusters = std::move(c).value();
+            snapshot.serverInfo = std::move(s).value();
+            snapshot.readyHttpStatus = readyStatus;
+            snapshot.readyBody = readyBody;
             if (haveStats) {
                 auto st = EnvoyStatsParser::parse(stats);
-                if (st.ok()) {
-                    out.snapshot.stats = std::move(st.value);
+                if (st) {
+                    snapshot.stats = std::move(st).value();
                 }
             }
-            return out;
-        }));
+            return snapshot;
+        },
+        [this, generation](
+            const Parsed<EnvoyAdminSnapshot> &parsed) { onParsed(generation, parsed); });
 }
 
-void EnvoyAdminSource::onParsed(quint64 generation, const ParseOutcome &outcome)
+void EnvoyAdminSource::onParsed(quint64 generation, const Parsed<EnvoyAdminSnapshot> &parsed)
 {
     if (generation != m_generation || !isPolling()) {
         return; // the poll timed out or the source was stopped meanwhile
     }
-    if (outcome.errorKind != SourceError::Kind::None) {
-        failPoll(makeError(outcome.errorKind, outcome.error));
+    if (!parsed) {
+        failPoll(makeError(SourceError::Kind::Malformed, parsed.errorText()));
         return;
     }
-    m_snapshot = outcome.snapshot;
+    m_snapshot = parsed.value();
     m_hasSnapshot = true;
-    Q_EMIT snapshotChanged(m_snapshot);
+    Q_EMIT snapshotReady(m_snapshot);
     finishPoll();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/Parsed.h"
 #include "core/PollingSource.h"
 #include "envoy/EnvoySnapshot.h"
 
@@ -9,20 +10,22 @@
 #include <memory>
 
 class QNetworkAccessManager;
-class QNetworkReply;
 
 namespace hopscope {
 
+struct HttpFetchResult;
+
 // Polls one Envoy admin endpoint: GET /clusters?format=json (text /clusters when JSON is not
-// served), /server_info, /ready and /stats?format=json&filter=... in one poll, refusing any
-// response above maxResponseBytes() without reading it. Lives on the GUI thread; the bodies are
-// parsed on a QtConcurrent worker. Emits snapshotChanged() after each successful poll.
+// served), /server_info, /ready and /stats?format=json&filter=... in one poll, each through an
+// HttpFetch (deadline = the poll timeout; a reply above maxReplyBytes() is refused at the cap).
+// Lives on the GUI thread; the bodies are parsed off it with runOffThread. Emits snapshotReady()
+// after each successful poll.
 class EnvoyAdminSource : public PollingSource
 {
     Q_OBJECT
 
 public:
-    static constexpr qint64 DefaultMaxResponseBytes = qint64(32) * 1024 * 1024;
+    static constexpr qint64 DefaultMaxReplyBytes = qint64(32) * 1024 * 1024;
 
     // `nam` may be shared; when null the source owns one (without a proxy: admin ports are local).
     EnvoyAdminSource(QString name, QUrl adminUrl, QNetworkAccessManager *nam = nullptr,
@@ -30,15 +33,15 @@ public:
     ~EnvoyAdminSource() override;
 
     QUrl adminUrl() const { return m_adminUrl; }
-    void setMaxResponseBytes(qint64 bytes) { m_maxBytes = bytes; }
-    qint64 maxResponseBytes() const { return m_maxBytes; }
+    void setMaxReplyBytes(qint64 bytes) { m_maxBytes = bytes; }
+    qint64 maxReplyBytes() const { return m_maxBytes; }
     void setStatsEnabled(bool enabled) { m_statsEnabled = enabled; }
 
     bool hasSnapshot() const { return m_hasSnapshot; }
     EnvoyAdminSnapshot snapshot() const { return m_snapshot; }
 
 Q_SIGNALS:
-    void snapshotChanged(const hopscope::EnvoyAdminSnapshot &snapshot);
+    void snapshotReady(const hopscope::EnvoyAdminSnapshot &snapshot);
 
 protected:
     void startPoll() override;
@@ -46,18 +49,18 @@ protected:
 
 private:
     struct Fetch;
-    struct ParseOutcome;
 
     Fetch *get(const QString &path, const QString &query);
+    void onFetched(Fetch *fetch, const HttpFetchResult &result, quint64 generation);
     void onFetchFinished();
     void startParse();
-    void onParsed(quint64 generation, const ParseOutcome &outcome);
+    void onParsed(quint64 generation, const Parsed<EnvoyAdminSnapshot> &parsed);
     void abortAll();
 
     QUrl m_adminUrl;
     QPointer<QNetworkAccessManager> m_nam;
     std::unique_ptr<QNetworkAccessManager> m_ownNam;
-    qint64 m_maxBytes = DefaultMaxResponseBytes;
+    qint64 m_maxBytes = DefaultMaxReplyBytes;
     bool m_statsEnabled = true;
     quint64 m_generation = 0;
     std::vector<std::unique_ptr<Fetch>> m_fetches;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/Parsed.h"
 #include "envoy/EnvoySnapshot.h"
 
 #include <QByteArray>
@@ -17,9 +18,9 @@ class EnvoyClustersParser
 public:
     // Detects JSON ('{' or '[' first) or text. For JSON, pass a QByteArray with
     // simdjson::SIMDJSON_PADDING spare capacity to avoid one copy.
-    static EnvoyParsed<EnvoyClusters> parse(const QByteArray &input);
-    static EnvoyParsed<EnvoyClusters> parseJson(const QByteArray &input);
-    static EnvoyParsed<EnvoyClusters> parseText(QByteArrayView input);
+    static Parsed<EnvoyClusters> parse(const QByteArray &input);
+    static Parsed<EnvoyClusters> parseJson(const QByteArray &input);
+    static Parsed<EnvoyClusters> parseText(QByteArrayView input);
 
     static bool looksLikeJson(QByteArrayView input);
 };

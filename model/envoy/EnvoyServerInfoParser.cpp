@@ -53,19 +53,17 @@ QString stringOf(element el)
 }
 } // namespace
 
-EnvoyParsed<EnvoyServerInfo> EnvoyServerInfoParser::parse(const QByteArray &input)
+Parsed<EnvoyServerInfo> EnvoyServerInfoParser::parse(const QByteArray &input)
 {
-    EnvoyParsed<EnvoyServerInfo> out;
+    EnvoyServerInfo result;
     element root;
-    out.error = envoyjson::parse(input, root);
-    if (!out.ok()) {
-        return out;
+    if (const QString why = envoyjson::parse(input, root); !why.isEmpty()) {
+        return ParseError { {}, why };
     }
     if (root.type() != element_type::OBJECT) {
-        out.error = QStringLiteral("server_info is not a JSON object");
-        return out;
+        return ParseError { {}, QStringLiteral("server_info is not a JSON object") };
     }
-    EnvoyServerInfo &info = out.value;
+    EnvoyServerInfo &info = result;
     bool haveState = false;
     const simdjson::dom::object rootObject = root.get_object().value_unsafe();
     for (simdjson::dom::key_value_pair field : rootObject) {
@@ -80,9 +78,8 @@ EnvoyParsed<EnvoyServerInfo> EnvoyServerInfoParser::parse(const QByteArray &inpu
                     = { "LIVE", "DRAINING", "PRE_INITIALIZING", "INITIALIZING" };
                 info.stateName = QLatin1String(names[n]);
             } else {
-                out.error
-                    = QStringLiteral("server_info.state is neither a state name nor a number");
-                return out;
+                return ParseError { {},
+                    QStringLiteral("server_info.state is neither a state name nor a number") };
             }
             info.state = EnvoyServerInfo::stateFromName(info.stateName);
             haveState = true;
@@ -140,15 +137,14 @@ EnvoyParsed<EnvoyServerInfo> EnvoyServerInfoParser::parse(const QByteArray &inpu
     }
     if (!haveState) {
         // /server_info prints primitive fields always, so a missing state means this is not it.
-        out.error = QStringLiteral("server_info has no state field");
-        return out;
+        return ParseError { {}, QStringLiteral("server_info has no state field") };
     }
     static const QRegularExpression s_semver(QStringLiteral("/(\\d+\\.\\d+\\.\\d+)(?:-[^/]*)?/"));
     const auto m = s_semver.match(info.version);
     if (m.hasMatch()) {
         info.semver = m.captured(1);
     }
-    return out;
+    return result;
 }
 
 } // namespace hopscope

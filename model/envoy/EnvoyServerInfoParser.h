@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/Parsed.h"
 #include "envoy/EnvoySnapshot.h"
 
 #include <QByteArray>
@@ -12,7 +13,7 @@ namespace hopscope {
 class EnvoyServerInfoParser
 {
 public:
-    static EnvoyParsed<EnvoyServerInfo> parse(const QByteArray &input);
+    static Parsed<EnvoyServerInfo> parse(const QByteArray &input);
 
     // "183912s", "1.5s", "600s" -> whole seconds; nullopt when it is not a Duration string.
     static std::optional<qint64> durationSeconds(QByteArrayView text);

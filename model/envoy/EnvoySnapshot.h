@@ -189,15 +189,6 @@ struct EnvoyStats
     std::optional<quint64> value(QStringView name) const;
 };
 
-// A parse result: a value or a one-line reason. Parsers never throw and never crash.
-template <class T> struct EnvoyParsed
-{
-    T value;
-    QString error;
-
-    bool ok() const { return error.isEmpty(); }
-};
-
 // Everything one poll of an Envoy admin endpoint produced.
 struct EnvoyAdminSnapshot
 {

@@ -183,36 +183,32 @@ void parseHistograms(element histograms, QList<EnvoyHistogramQuantiles> *out)
     }
 }
 
-EnvoyParsed<EnvoyStats> parseJson(const QByteArray &input)
+Parsed<EnvoyStats> parseJson(const QByteArray &input)
 {
-    EnvoyParsed<EnvoyStats> out;
+    EnvoyStats result;
     element root;
-    out.error = envoyjson::parse(input, root);
-    if (!out.ok()) {
-        return out;
+    if (const QString why = envoyjson::parse(input, root); !why.isEmpty()) {
+        return ParseError { {}, why };
     }
     element list;
     if (root.type() != element_type::OBJECT || root["stats"].get(list) != simdjson::SUCCESS
         || list.type() != element_type::ARRAY) {
-        out.error = QStringLiteral("expected a JSON object with a \"stats\" array");
-        return out;
+        return ParseError { {}, QStringLiteral("expected a JSON object with a \"stats\" array") };
     }
-    Deriver deriver(out.value);
+    Deriver deriver(result);
     int index = 0;
     const simdjson::dom::array statList = list.get_array().value_unsafe();
     for (element stat : statList) {
         ++index;
         if (stat.type() != element_type::OBJECT) {
-            out.error = QStringLiteral("stats[%1] is not an object").arg(index - 1);
-            out.value = {};
-            return out;
+            return ParseError { {}, QStringLiteral("stats[%1] is not an object").arg(index - 1) };
         }
         std::string_view name;
         element value;
         if (stat["name"].get_string().get(name) != simdjson::SUCCESS) {
             element histograms;
             if (stat["histograms"].get(histograms) == simdjson::SUCCESS) {
-                parseHistograms(histograms, &out.value.histograms);
+                parseHistograms(histograms, &result.histograms);
             }
             continue;
         }
@@ -229,35 +225,32 @@ EnvoyParsed<EnvoyStats> parseJson(const QByteArray &input)
         QString why;
         const auto v = envoyjson::toU64(value, &why);
         if (!v) {
-            out.error
-                = QStringLiteral("stat %1: %2").arg(envoyjson::fromUtf8(name.substr(0, 200)), why);
-            out.value = {};
-            return out;
+            return ParseError { {},
+                QStringLiteral("stat %1: %2").arg(envoyjson::fromUtf8(name.substr(0, 200)), why) };
         }
         const QByteArrayView nameView(name.data(), qsizetype(name.size()));
-        out.value.values.append(EnvoyStats::Value { QString::fromUtf8(nameView), *v });
+        result.values.append(EnvoyStats::Value { QString::fromUtf8(nameView), *v });
         deriver.add(nameView, *v);
     }
-    return out;
+    return result;
 }
 
-EnvoyParsed<EnvoyStats> parseText(QByteArrayView input)
+Parsed<EnvoyStats> parseText(QByteArrayView input)
 {
-    EnvoyParsed<EnvoyStats> out;
+    EnvoyStats result;
     if (input.trimmed().isEmpty()) {
-        out.error = QStringLiteral("empty input");
-        return out;
+        return ParseError { {}, QStringLiteral("empty input") };
     }
     if (const void *nul = std::memchr(input.data(), 0, size_t(input.size()))) {
-        out.error = QStringLiteral("binary data (NUL byte at offset %1), not an Envoy /stats dump")
-                        .arg(static_cast<const char *>(nul) - input.data());
-        return out;
+        return ParseError { {},
+            QStringLiteral("binary data (NUL byte at offset %1), not an Envoy /stats dump")
+                .arg(static_cast<const char *>(nul) - input.data()) };
     }
     if (!input.endsWith('\n')) {
-        out.error = QStringLiteral("input ends in the middle of a line (truncated dump?)");
-        return out;
+        return ParseError { {},
+            QStringLiteral("input ends in the middle of a line (truncated dump?)") };
     }
-    Deriver deriver(out.value);
+    Deriver deriver(result);
     qsizetype lineNo = 0;
     for (qsizetype pos = 0; pos < input.size();) {
         qsizetype eol = input.indexOf('\n', pos);
@@ -275,9 +268,8 @@ EnvoyParsed<EnvoyStats> parseText(QByteArrayView input)
         }
         const qsizetype sep = line.indexOf(": ");
         if (sep <= 0) {
-            out.error = QStringLiteral("line %1: expected '<name>: <value>'").arg(lineNo);
-            out.value = {};
-            return out;
+            return ParseError { QStringLiteral("line %1").arg(lineNo),
+                QStringLiteral("expected '<name>: <value>'") };
         }
         const QByteArrayView name = line.first(sep);
         const QByteArrayView value = line.sliced(sep + 2);
@@ -287,27 +279,24 @@ EnvoyParsed<EnvoyStats> parseText(QByteArrayView input)
         quint64 v = 0;
         const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
         if (ec != std::errc() || end != value.data() + value.size()) {
-            out.error
-                = QStringLiteral("line %1: %2: %3")
-                      .arg(lineNo)
-                      .arg(QString::fromUtf8(name.first(std::min<qsizetype>(name.size(), 200))))
-                      .arg(ec == std::errc::result_out_of_range
-                              ? QStringLiteral("value overflows 64 bits")
-                              : value.startsWith('-')
-                              ? QStringLiteral("negative value")
-                              : QStringLiteral("value is not an unsigned integer"));
-            out.value = {};
-            return out;
+            return ParseError { QStringLiteral("line %1").arg(lineNo),
+                QStringLiteral("%1: %2")
+                    .arg(QString::fromUtf8(name.first(std::min<qsizetype>(name.size(), 200))))
+                    .arg(ec == std::errc::result_out_of_range
+                            ? QStringLiteral("value overflows 64 bits")
+                            : value.startsWith('-')
+                            ? QStringLiteral("negative value")
+                            : QStringLiteral("value is not an unsigned integer")) };
         }
-        out.value.values.append(EnvoyStats::Value { QString::fromUtf8(name), v });
+        result.values.append(EnvoyStats::Value { QString::fromUtf8(name), v });
         deriver.add(name, v);
     }
-    return out;
+    return result;
 }
 
 } // namespace
 
-EnvoyParsed<EnvoyStats> EnvoyStatsParser::parse(const QByteArray &input)
+Parsed<EnvoyStats> EnvoyStatsParser::parse(const QByteArray &input)
 {
     if (EnvoyClustersParser::looksLikeJson(input)) {
         return parseJson(input);

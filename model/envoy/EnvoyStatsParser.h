@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/Parsed.h"
 #include "envoy/EnvoySnapshot.h"
 
 #include <QByteArray>
@@ -13,7 +14,7 @@ namespace hopscope {
 class EnvoyStatsParser
 {
 public:
-    static EnvoyParsed<EnvoyStats> parse(const QByteArray &input);
+    static Parsed<EnvoyStats> parse(const QByteArray &input);
 
     // The `filter=` regex the source sends: only the stats the derived view uses.
     static QString pollFilter();

@@ -1,41 +1,11 @@
 #include "haproxy/HaproxyRuntimeSource.h"
 
-#include "haproxy/HaproxyParsers.h"
+#include "core/OffThread.h"
+#include "haproxy/HaproxyPoll.h"
 
-#include <QFutureWatcher>
 #include <QPointer>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace hopscope {
-
-bool parseHaproxyPoll(const QByteArray &stat, const QByteArray *serversState,
-    const QByteArray *info, HaproxySnapshot *snapshot, QString *error)
-{
-    QString why;
-    auto st = HaproxyStatParser::parse(stat, &why);
-    if (!st) {
-        *error = QStringLiteral("show stat: ") + why;
-        return false;
-    }
-    snapshot->stat = std::move(*st);
-    if (serversState) {
-        auto ss = HaproxyServersStateParser::parse(*serversState, &why);
-        if (!ss) {
-            *error = QStringLiteral("show servers state: ") + why;
-            return false;
-        }
-        snapshot->serversState = std::move(*ss);
-    }
-    if (info) {
-        auto in = HaproxyInfoParser::parse(*info, &why);
-        if (!in) {
-            *error = QStringLiteral("show info: ") + why;
-            return false;
-        }
-        snapshot->info = std::move(*in);
-    }
-    return true;
-}
 
 HaproxyRuntimeSource::HaproxyRuntimeSource(QString name, RuntimeEndpoint endpoint, QObject *parent)
     : PollingSource(std::move(name), parent)
@@ -71,24 +41,11 @@ void HaproxyRuntimeSource::startPoll()
 
 void HaproxyRuntimeSource::startParse(quint64 generation, const QList<QByteArray> &outputs)
 {
-    // The watcher is a child of this source: destroying the source destroys it, and a parse
-    // still running on the pool then reports to no one (no QObject is touched off this thread).
-    auto *watcher = new QFutureWatcher<HaproxyParseOutcome>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation] {
-        watcher->deleteLater();
-        const HaproxyParseOutcome out = watcher->result();
-        onParsed(generation, out.snapshot, out.error);
-    });
-    watcher->setFuture(QtConcurrent::run([outputs] {
-        HaproxyParseOutcome out;
-        QString why;
-        if (!parseHaproxyPoll(
-                outputs.value(0), &outputs.at(1), &outputs.at(2), &out.snapshot, &why)) {
-            out.error.kind = SourceError::Kind::Malformed;
-            out.error.message = why;
-        }
-        return out;
-    }));
+    runOffThread(
+        this,
+        [outputs] { return parseHaproxyPoll(outputs.value(0), &outputs.at(1), &outputs.at(2)); },
+        [this, generation](
+            const Parsed<HaproxySnapshot> &parsed) { onParsed(generation, parsed); });
 }
 
 void HaproxyRuntimeSource::cancelPoll()
@@ -100,19 +57,18 @@ void HaproxyRuntimeSource::cancelPoll()
     }
 }
 
-void HaproxyRuntimeSource::onParsed(
-    quint64 generation, const HaproxySnapshot &snapshot, const SourceError &error)
+void HaproxyRuntimeSource::onParsed(quint64 generation, const Parsed<HaproxySnapshot> &parsed)
 {
     if (generation != m_generation) {
         return;
     }
-    if (error.isError()) {
-        failPoll(makeError(error.kind, error.message));
+    if (!parsed) {
+        failPoll(makeError(SourceError::Kind::Malformed, parsed.errorText()));
         return;
     }
-    m_snapshot = snapshot;
+    m_snapshot = parsed.value();
     m_hasSnapshot = true;
-    Q_EMIT snapshotUpdated(m_snapshot);
+    Q_EMIT snapshotReady(m_snapshot);
     finishPoll();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/Parsed.h"
 #include "core/PollingSource.h"
 #include "haproxy/HaproxyRuntimeClient.h"
 #include "haproxy/HaproxySnapshot.h"
@@ -7,9 +8,8 @@
 namespace hopscope {
 
 // Polls one HAProxy runtime API endpoint: `show stat;show servers state;show info` in one batch
-// per poll, parsed on a QtConcurrent worker (a 2,000-server dump must not cost the GUI thread)
-// whose result comes back through a QFutureWatcher owned by the source.
-// Lives on its owner's thread; emits snapshotUpdated after every successful poll and the
+// per poll, parsed off the GUI thread with runOffThread (a 2,000-server dump must not cost it).
+// Lives on its owner's thread; emits snapshotReady after every successful poll and the
 // PollingSource signals. Owns the HaproxyRuntimeClient that the drain feature can borrow.
 class HaproxyRuntimeSource : public PollingSource
 {
@@ -24,7 +24,7 @@ public:
     bool hasSnapshot() const { return m_hasSnapshot; }
 
 Q_SIGNALS:
-    void snapshotUpdated(const hopscope::HaproxySnapshot &snapshot);
+    void snapshotReady(const hopscope::HaproxySnapshot &snapshot);
 
 protected:
     void startPoll() override;
@@ -32,7 +32,7 @@ protected:
 
 private:
     void startParse(quint64 generation, const QList<QByteArray> &outputs);
-    void onParsed(quint64 generation, const HaproxySnapshot &snapshot, const SourceError &error);
+    void onParsed(quint64 generation, const Parsed<HaproxySnapshot> &parsed);
 
     HaproxyRuntimeClient m_client;
     quint64 m_requestId = 0;
@@ -40,17 +40,5 @@ private:
     HaproxySnapshot m_snapshot;
     bool m_hasSnapshot = false;
 };
-
-// What a pool-thread parse of one poll hands back to the source's thread.
-struct HaproxyParseOutcome
-{
-    HaproxySnapshot snapshot;
-    SourceError error;
-};
-
-// Parses the three outputs of a runtime poll; shared by the runtime and the HTTP source.
-// Pure, any thread. On failure returns false and sets *error (kind Malformed).
-bool parseHaproxyPoll(const QByteArray &stat, const QByteArray *serversState,
-    const QByteArray *info, HaproxySnapshot *snapshot, QString *error);
 
 } // namespace hopscope

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/Parsed.h"
 #include "core/PollingSource.h"
 #include "haproxy/HaproxySnapshot.h"
 
@@ -7,42 +8,49 @@
 #include <QUrl>
 
 class QNetworkAccessManager;
-class QNetworkReply;
 
 namespace hopscope {
 
+class HttpFetch;
+struct HttpFetchResult;
+
 // Polls the HTTP stats page's CSV (`<stats uri>;csv`) for load balancers whose runtime socket is
 // out of reach. Only `show stat` data is available this way (no servers state, no info). Lives on
-// its owner's thread with an injected QNetworkAccessManager; parses on a QThreadPool worker;
-// emits snapshotUpdated after each successful poll.
+// its owner's thread with an injected QNetworkAccessManager; fetches through HttpFetch (deadline =
+// the poll timeout, capped at maxReplyBytes()); parses off the GUI thread with runOffThread;
+// emits snapshotReady after each successful poll.
 class HaproxyStatsHttpSource : public PollingSource
 {
     Q_OBJECT
 
 public:
+    static constexpr qint64 DefaultMaxReplyBytes = qint64(32) * 1024 * 1024;
+
     HaproxyStatsHttpSource(
         QString name, QUrl url, QNetworkAccessManager *nam, QObject *parent = nullptr);
     ~HaproxyStatsHttpSource() override;
 
     void setBasicAuth(const QString &user, const QString &password);
     void setMaxReplyBytes(qint64 bytes) { m_maxReplyBytes = bytes; }
+    qint64 maxReplyBytes() const { return m_maxReplyBytes; }
     const HaproxySnapshot &snapshot() const { return m_snapshot; }
 
 Q_SIGNALS:
-    void snapshotUpdated(const hopscope::HaproxySnapshot &snapshot);
+    void snapshotReady(const hopscope::HaproxySnapshot &snapshot);
 
 protected:
     void startPoll() override;
     void cancelPoll() override;
 
 private:
-    void onFinished(QNetworkReply *reply, quint64 generation);
+    void onFetched(const HttpFetchResult &result, quint64 generation);
+    void onParsed(const Parsed<HaproxySnapshot> &parsed, quint64 generation);
 
     QUrl m_url;
     QNetworkAccessManager *m_nam;
     QByteArray m_authorization;
-    qint64 m_maxReplyBytes = qint64(32) * 1024 * 1024;
-    QPointer<QNetworkReply> m_reply;
+    qint64 m_maxReplyBytes = DefaultMaxReplyBytes;
+    QPointer<HttpFetch> m_fetch;
     quint64 m_generation = 0;
     HaproxySnapshot m_snapshot;
 };

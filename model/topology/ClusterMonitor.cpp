@@ -37,15 +37,13 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
         PollingSource *source = nullptr;
         if (lb.runtime) {
             auto *rt = new HaproxyRuntimeSource(name, *lb.runtime, this);
-            connect(rt, &HaproxyRuntimeSource::snapshotUpdated, this, [this, id = lb.id](const HaproxySnapshot &s) {
-                m_inputs.lb.insert(id, s);
-            });
+            connect(rt, &HaproxyRuntimeSource::snapshotReady, this,
+                [this, id = lb.id](const HaproxySnapshot &s) { m_inputs.lb.insert(id, s); });
             source = rt;
         } else {
             auto *http = new HaproxyStatsHttpSource(name, lb.statsUrl, m_nam.get(), this);
-            connect(http, &HaproxyStatsHttpSource::snapshotUpdated, this, [this, id = lb.id](const HaproxySnapshot &s) {
-                m_inputs.lb.insert(id, s);
-            });
+            connect(http, &HaproxyStatsHttpSource::snapshotReady, this,
+                [this, id = lb.id](const HaproxySnapshot &s) { m_inputs.lb.insert(id, s); });
             source = http;
         }
         m_lbSources.insert(lb.id, source);
@@ -53,9 +51,8 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
     }
     for (const ProxySpec &px : m_profile.proxies) {
         auto *envoy = new EnvoyAdminSource(QStringLiteral("mesh:") + px.id, px.admin, m_nam.get(), this);
-        connect(envoy, &EnvoyAdminSource::snapshotChanged, this, [this, id = px.id](const EnvoyAdminSnapshot &s) {
-            m_inputs.mesh.insert(id, s);
-        });
+        connect(envoy, &EnvoyAdminSource::snapshotReady, this,
+            [this, id = px.id](const EnvoyAdminSnapshot &s) { m_inputs.mesh.insert(id, s); });
         m_meshSources.insert(px.id, envoy);
         watch(envoy);
     }
@@ -75,8 +72,7 @@ ClusterMonitor::~ClusterMonitor()
 
 void ClusterMonitor::watch(PollingSource *source)
 {
-    source->setIntervalMs(source == m_dns ? source->intervalMs() : m_profile.poll.intervalMs);
-    source->setTimeoutMs(m_profile.poll.timeoutMs);
+    source->applyPollSettings(m_profile.poll.intervalMs, m_profile.poll.timeoutMs);
     m_sources.append(source);
     m_pollsFinished.insert(source, 0);
     connect(source, &PollingSource::pollFinished, this, [this, source] {
@@ -131,11 +127,7 @@ void ClusterMonitor::stop()
 void ClusterMonitor::pollNow()
 {
     for (PollingSource *s : std::as_const(m_sources)) {
-        if (s == m_dns) {
-            m_dns->requeryAll();
-        } else {
-            s->pollNow();
-        }
+        s->refreshNow();
     }
 }
 
@@ -194,12 +186,9 @@ SourceState ClusterMonitor::stateOf(const PollingSource *source, bool hasData) c
     st.hasData = hasData;
     st.error = source->lastError();
     st.lastSuccess = source->lastSuccess();
-    st.stale = !hasData || source->status() == PollingSource::Status::Failing;
-    // DNS re-queries each name when its TTL runs out, not every interval; its records carry
-    // their own stale flags. Every other source is stale after 3 missed intervals.
-    if (source != m_dns) {
-        st.stale = st.stale || source->isStale(m_clock.now(), 3);
-    }
+    // Each source says when its data is stale (3 missed intervals; DNS: per record, by TTL).
+    st.stale = !hasData || source->status() == PollingSource::Status::Failing
+        || source->isStale(m_clock.now(), 3);
     return st;
 }
 

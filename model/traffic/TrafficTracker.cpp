@@ -93,9 +93,9 @@ void TrafficTracker::attach(ClusterMonitor *monitor)
             addHaproxy(id, s, m_clock.now());
         };
         if (auto *rt = qobject_cast<HaproxyRuntimeSource *>(source)) {
-            connect(rt, &HaproxyRuntimeSource::snapshotUpdated, this, take);
+            connect(rt, &HaproxyRuntimeSource::snapshotReady, this, take);
         } else if (auto *http = qobject_cast<HaproxyStatsHttpSource *>(source)) {
-            connect(http, &HaproxyStatsHttpSource::snapshotUpdated, this, take);
+            connect(http, &HaproxyStatsHttpSource::snapshotReady, this, take);
         }
     }
     for (const ProxySpec &px : m_profile.proxies) {
@@ -104,7 +104,7 @@ void TrafficTracker::attach(ClusterMonitor *monitor)
             continue;
         }
         auto answered = follow(source, s_mesh + px.id);
-        connect(source, &EnvoyAdminSource::snapshotChanged, this,
+        connect(source, &EnvoyAdminSource::snapshotReady, this,
             [this, answered, id = px.id](const EnvoyAdminSnapshot &s) {
                 *answered = true;
                 addEnvoy(id, s, s.fetchedAt.isValid() ? s.fetchedAt : m_clock.now());

@@ -103,10 +103,10 @@ void BM_EnvoyClustersParserJson(benchmark::State &state)
     for (auto _ : state) {
         const auto parsed = hopscope::EnvoyClustersParser::parse(doc);
         if (!parsed.ok()) {
-            state.SkipWithError(qPrintable(parsed.error));
+            state.SkipWithError(qPrintable(parsed.errorText()));
             return;
         }
-        hosts = parsed.value.hostCount();
+        hosts = parsed->hostCount();
         benchmark::DoNotOptimize(hosts);
     }
     if (hosts != s_hosts) {

@@ -89,7 +89,7 @@ void run(benchmark::State &state, const QByteArray &input)
         const size_t before = heapInUse();
         auto parsed = hopscope::EnvoyStatsParser::parse(input);
         if (!parsed.ok()) {
-            state.SkipWithError(qPrintable(parsed.error));
+            state.SkipWithError(qPrintable(parsed.errorText()));
             break;
         }
         modelBytes = double(heapInUse() - before);

@@ -71,8 +71,7 @@ void BM_HaproxyStatParse(benchmark::State &state)
 {
     const QByteArray &csv = data().csv;
     for (auto _ : state) {
-        QString error;
-        auto snap = hopscope::HaproxyStatParser::parse(csv, &error);
+        auto snap = hopscope::HaproxyStatParser::parse(csv);
         if (!snap || snap->proxies.size() != 20) {
             state.SkipWithError("parse failed");
             break;
@@ -168,8 +167,7 @@ void BM_HaproxyStatParseSized(benchmark::State &state)
     double modelBytes = 0;
     for (auto _ : state) {
         const size_t before = heapInUse();
-        QString error;
-        auto snap = hopscope::HaproxyStatParser::parse(csv, &error);
+        auto snap = hopscope::HaproxyStatParser::parse(csv);
         if (!snap) {
             state.SkipWithError("parse failed");
             break;

@@ -11,7 +11,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     input.reserve(qsizetype(size) + 64); // simdjson's padding, as the source provides it
     input.append(reinterpret_cast<const char *>(data), qsizetype(size));
     const auto r = hopscope::EnvoyClustersParser::parse(input);
-    for (const auto &c : r.value.clusters) {
+    if (!r.ok()) {
+        return 0;
+    }
+    for (const auto &c : r->clusters) {
         for (const auto &h : c.hosts) {
             (void)h.key();
             (void)h.healthFlags.names();

@@ -11,6 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     input.reserve(qsizetype(size) + 64); // simdjson's padding, as the source provides it
     input.append(reinterpret_cast<const char *>(data), qsizetype(size));
     const auto r = hopscope::EnvoyServerInfoParser::parse(input);
-    (void)r.value.semver;
+    if (r.ok()) {
+        (void)r->semver;
+    }
     return 0;
 }

@@ -10,6 +10,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     input.reserve(qsizetype(size) + 64); // simdjson's padding, as the source provides it
     input.append(reinterpret_cast<const char *>(data), qsizetype(size));
     const auto r = hopscope::EnvoyStatsParser::parse(input);
-    (void)r.value.value(u"server.live");
+    if (r.ok()) {
+        (void)r->value(u"server.live");
+    }
     return 0;
 }

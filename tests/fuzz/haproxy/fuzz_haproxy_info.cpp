@@ -8,12 +8,11 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    QString error;
     const auto parsed = hopscope::HaproxyInfoParser::parse(
-        QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)), &error);
+        QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)));
     if (parsed) {
         (void)hopscope::HaproxyJson::info(*parsed);
-    } else if (error.isEmpty()) {
+    } else if (parsed.error().what.isEmpty()) {
         std::abort(); // a refusal must say why
     }
     return 0;

@@ -61,7 +61,7 @@ int tst_EnvoyAdminSource::peers(const QStringList &args)
 
 EnvoyAdminSnapshot tst_EnvoyAdminSource::pollOnce(EnvoyAdminSource &source)
 {
-    QSignalSpy spy(&source, &EnvoyAdminSource::snapshotChanged);
+    QSignalSpy spy(&source, &EnvoyAdminSource::snapshotReady);
     source.pollNow();
     if (!spy.wait(5000)) {
         return {};
@@ -96,7 +96,7 @@ void tst_EnvoyAdminSource::pollsLiveSidecar()
     const QJsonObject e = sidecar(id);
     EnvoyAdminSource source(id, QUrl(e.value(u"admin_url").toString()));
     source.setIntervalMs(60000);
-    QSignalSpy spy(&source, &EnvoyAdminSource::snapshotChanged);
+    QSignalSpy spy(&source, &EnvoyAdminSource::snapshotReady);
     source.start();
     QVERIFY2(spy.wait(5000), qPrintable(source.lastError().toString()));
     QCOMPARE(source.status(), PollingSource::Status::Ok);
@@ -241,12 +241,12 @@ void tst_EnvoyAdminSource::oversizedResponseIsRefused()
 {
     EnvoyAdminSource source(QStringLiteral("order-1"),
         QUrl(sidecar(QStringLiteral("order-1-envoy")).value(u"admin_url").toString()));
-    source.setMaxResponseBytes(1000); // the demo's /clusters JSON is ~4 KB
+    source.setMaxReplyBytes(1000); // the demo's /clusters JSON is ~4 KB
     QSignalSpy errors(&source, &EnvoyAdminSource::errorOccurred);
     source.start();
     QVERIFY(errors.wait(5000));
     QCOMPARE(source.lastError().kind, SourceError::Kind::TooLarge);
-    QVERIFY2(source.lastError().message.contains(u"1000-byte cap"),
+    QVERIFY2(source.lastError().message.contains(u"reply larger than 1000 bytes"),
         qPrintable(source.lastError().toString()));
 }
 

@@ -161,7 +161,7 @@ void tst_HaproxyRuntime::pollsDemo()
     QFETCH(bool, tcp);
     HaproxyRuntimeSource src(QStringLiteral("internal-lb"), tcp ? m_tcp : m_unix);
     src.setIntervalMs(200);
-    QSignalSpy updated(&src, &HaproxyRuntimeSource::snapshotUpdated);
+    QSignalSpy updated(&src, &HaproxyRuntimeSource::snapshotReady);
     src.start();
     QVERIFY2(updated.wait(5000), qPrintable(src.lastError().toString()));
     QCOMPARE(src.status(), PollingSource::Status::Ok);
@@ -346,7 +346,7 @@ void tst_HaproxyRuntime::httpStatsCsv()
                        .value(QStringLiteral("stats_url"))
                        .toString());
     HaproxyStatsHttpSource src(QStringLiteral("internal-lb http"), url, &nam);
-    QSignalSpy updated(&src, &HaproxyStatsHttpSource::snapshotUpdated);
+    QSignalSpy updated(&src, &HaproxyStatsHttpSource::snapshotReady);
     src.start();
     QVERIFY2(updated.wait(5000), qPrintable(src.lastError().toString()));
     QVERIFY(server(src.snapshot(), QStringLiteral("be_user"), QStringLiteral("user1")));
@@ -396,7 +396,7 @@ void tst_HaproxyRuntime::privateSocketBelowAdmin()
     // At level user, show stat works but hides addresses: the snapshot says so, keys are empty.
     HaproxyRuntimeSource src(QStringLiteral("private user"),
         endpoint(QStringLiteral("unix:") + m_private.path() + QStringLiteral("/user.sock")));
-    QSignalSpy updated(&src, &HaproxyRuntimeSource::snapshotUpdated);
+    QSignalSpy updated(&src, &HaproxyRuntimeSource::snapshotReady);
     src.start();
     QVERIFY2(updated.wait(5000), qPrintable(src.lastError().toString()));
     QVERIFY(!src.snapshot().stat.addressesVisible);

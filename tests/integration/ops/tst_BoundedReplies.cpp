@@ -309,7 +309,7 @@ void tst_BoundedReplies::envoyPoll_data()
     QTest::addColumn<QString>("expected");
     QTest::newRow("endless-fast")
         << QJsonObject {}
-        << QStringLiteral("GET /clusters\\?format=json refused: body exceeds the 1048576-byte cap");
+        << QStringLiteral("GET /clusters\\?format=json refused: reply larger than 1048576 bytes");
     QTest::newRow("endless-trickle")
         << opts({ { QStringLiteral("rate"), 200 } })
         << QStringLiteral("no complete reply within %1 ms").arg(s_deadlineMs);
@@ -327,7 +327,7 @@ void tst_BoundedReplies::envoyPoll()
         QUrl(u"http://" + m_proxy.hostPort(QStringLiteral("envoy"))));
     source.setTimeoutMs(s_deadlineMs);
     source.setIntervalMs(60000);
-    source.setMaxResponseBytes(1 << 20);
+    source.setMaxReplyBytes(1 << 20);
     QSignalSpy failed(&source, &PollingSource::errorOccurred);
     const qint64 rss = rssKiB();
     QElapsedTimer t;

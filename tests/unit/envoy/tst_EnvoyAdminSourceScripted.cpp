@@ -109,7 +109,7 @@ void tst_EnvoyAdminSourceScripted::oldEnvoyFallsBackToText()
     peer.routes.insert(
         "/server_info", { 200, envoyTestData(QStringLiteral("envoy_server_info.json")), false });
     EnvoyAdminSource source(QStringLiteral("old"), peer.url());
-    QSignalSpy spy(&source, &EnvoyAdminSource::snapshotChanged);
+    QSignalSpy spy(&source, &EnvoyAdminSource::snapshotReady);
     source.start();
     QVERIFY2(spy.wait(5000), qPrintable(source.lastError().toString()));
     const EnvoyAdminSnapshot s = source.snapshot();
@@ -131,14 +131,14 @@ void tst_EnvoyAdminSourceScripted::chunkedBodyOverCapIsRefused()
     peer.routes.insert(
         "/server_info", { 200, envoyTestData(QStringLiteral("envoy_server_info.json")), false });
     EnvoyAdminSource source(QStringLiteral("chunked"), peer.url());
-    source.setMaxResponseBytes(1024 * 1024);
+    source.setMaxReplyBytes(1024 * 1024);
     QSignalSpy errors(&source, &EnvoyAdminSource::errorOccurred);
     source.start();
     QVERIFY(errors.wait(5000));
     QCOMPARE(source.lastError().kind, SourceError::Kind::TooLarge);
     QVERIFY2(source.lastError().message.contains(u"/clusters"),
         qPrintable(source.lastError().toString()));
-    QVERIFY2(source.lastError().message.contains(u"1048576-byte cap"),
+    QVERIFY2(source.lastError().message.contains(u"reply larger than 1048576 bytes"),
         qPrintable(source.lastError().toString()));
 }
 

@@ -134,11 +134,11 @@ void tst_EnvoyClustersParser::parsesHost()
     const QByteArray input = envoyTestData(file);
     QVERIFY2(!input.isEmpty(), qPrintable(file));
     const auto parsed = EnvoyClustersParser::parse(input);
-    QVERIFY2(parsed.ok(), qPrintable(parsed.error));
-    QCOMPARE(EnvoyClusters::formatName(parsed.value.format), format);
-    QCOMPARE(parsed.value.clusters.size(), clusters);
-    QCOMPARE(parsed.value.hostCount(), hosts);
-    const EnvoyCluster &cluster = parsed.value.clusters.at(clusterIndex);
+    QVERIFY2(parsed.ok(), qPrintable(parsed.errorText()));
+    QCOMPARE(EnvoyClusters::formatName(parsed->format), format);
+    QCOMPARE(parsed->clusters.size(), clusters);
+    QCOMPARE(parsed->hostCount(), hosts);
+    const EnvoyCluster &cluster = parsed->clusters.at(clusterIndex);
     const EnvoyHost *host = nullptr;
     QStringList keys;
     for (const EnvoyHost &h : cluster.hosts) {
@@ -190,19 +190,19 @@ void tst_EnvoyClustersParser::jsonAndTextAgree()
     QFETCH(QString, text);
     const auto a = EnvoyClustersParser::parse(envoyTestData(json));
     const auto b = EnvoyClustersParser::parse(envoyTestData(text));
-    QVERIFY2(a.ok(), qPrintable(a.error));
-    QVERIFY2(b.ok(), qPrintable(b.error));
+    QVERIFY2(a.ok(), qPrintable(a.errorText()));
+    QVERIFY2(b.ok(), qPrintable(b.errorText()));
     // Same host keys, health and weights in both renderings (hosts only JSON can express, like
     // internal addresses, and clusters without hosts are skipped).
     QHash<QString, QString> fromJson;
-    for (const auto &c : a.value.clusters) {
+    for (const auto &c : a->clusters) {
         for (const auto &h : c.hosts) {
             fromJson.insert(c.name + u' ' + h.key(),
                 h.healthFlags.names().join(u',') + u" w" + QString::number(h.weight));
         }
     }
     int compared = 0;
-    for (const auto &c : b.value.clusters) {
+    for (const auto &c : b->clusters) {
         for (const auto &h : c.hosts) {
             const QString k = c.name + u' ' + h.key();
             if (h.addressKind == EnvoyHost::AddressKind::Pipe && !fromJson.contains(k)) {
@@ -229,7 +229,7 @@ void tst_EnvoyClustersParser::everyTextFlagIsKnown()
     const auto unknown
         = EnvoyClustersParser::parse(envoyTestData(QStringLiteral("mixed_clusters.txt")));
     QVERIFY(unknown.ok());
-    QCOMPARE(unknown.value.clusters.at(1).hosts.at(1).unknownHealthFlags,
+    QCOMPARE(unknown->clusters.at(1).hosts.at(1).unknownHealthFlags,
         QStringList { QStringLiteral("some_future_flag") });
 }
 

@@ -196,17 +196,15 @@ void tst_EnvoyHostileInputs::rejected()
     if (parser == u"clusters") {
         const auto r = EnvoyClustersParser::parse(data);
         ok = r.ok();
-        got = r.error;
-        QVERIFY(ok || r.value.clusters.isEmpty());
+        got = r.errorText();
     } else if (parser == u"server_info") {
         const auto r = EnvoyServerInfoParser::parse(data);
         ok = r.ok();
-        got = r.error;
+        got = r.errorText();
     } else {
         const auto r = EnvoyStatsParser::parse(data);
         ok = r.ok();
-        got = r.error;
-        QVERIFY(ok || r.value.values.isEmpty());
+        got = r.errorText();
     }
     QVERIFY2(!ok, "hostile input was accepted");
     QVERIFY2(got.contains(error), qPrintable(u"error was: " + got));

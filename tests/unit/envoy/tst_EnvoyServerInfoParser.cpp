@@ -58,22 +58,22 @@ void tst_EnvoyServerInfoParser::parses()
     QFETCH(qint64, drainTime);
 
     const auto parsed = EnvoyServerInfoParser::parse(envoyTestData(file));
-    QVERIFY2(parsed.ok(), qPrintable(parsed.error));
-    QCOMPARE(int(parsed.value.state), state);
-    QCOMPARE(parsed.value.semver, semver);
+    QVERIFY2(parsed.ok(), qPrintable(parsed.errorText()));
+    QCOMPARE(int(parsed->state), state);
+    QCOMPARE(parsed->semver, semver);
     if (uptime >= 0) {
-        QCOMPARE(parsed.value.uptimeSeconds, uptime);
+        QCOMPARE(parsed->uptimeSeconds, uptime);
     } else {
-        QVERIFY(parsed.value.uptimeSeconds >= 0);
-        QVERIFY(parsed.value.uptimeAllEpochsSeconds >= parsed.value.uptimeSeconds);
+        QVERIFY(parsed->uptimeSeconds >= 0);
+        QVERIFY(parsed->uptimeAllEpochsSeconds >= parsed->uptimeSeconds);
     }
-    QCOMPARE(parsed.value.nodeId, nodeId);
-    QCOMPARE(parsed.value.nodeCluster, nodeCluster);
+    QCOMPARE(parsed->nodeId, nodeId);
+    QCOMPARE(parsed->nodeCluster, nodeCluster);
     if (drainTime >= 0) {
-        QCOMPARE(parsed.value.drainTimeSeconds, std::optional<qint64>(drainTime));
-        QCOMPARE(parsed.value.drainStrategy, QStringLiteral("Gradual"));
+        QCOMPARE(parsed->drainTimeSeconds, std::optional<qint64>(drainTime));
+        QCOMPARE(parsed->drainStrategy, QStringLiteral("Gradual"));
     } else {
-        QVERIFY(parsed.value.drainTimeSeconds);
+        QVERIFY(parsed->drainTimeSeconds);
     }
 }
 

@@ -131,19 +131,18 @@ void tst_HaproxyParseCli::sameBytesAsQJsonDocument()
     QFETCH(QString, kind);
     QFETCH(QString, file);
     const QByteArray dump = fixture(file);
-    QString error;
     QJsonObject whole;
     if (kind == u"haproxy-stat") {
-        const auto snap = hopscope::HaproxyStatParser::parse(dump, &error);
-        QVERIFY2(snap, qPrintable(error));
+        const auto snap = hopscope::HaproxyStatParser::parse(dump);
+        QVERIFY2(snap, qPrintable(snap.errorText()));
         whole = hopscope::HaproxyJson::stat(*snap);
     } else if (kind == u"haproxy-servers-state") {
-        const auto snap = hopscope::HaproxyServersStateParser::parse(dump, &error);
-        QVERIFY2(snap, qPrintable(error));
+        const auto snap = hopscope::HaproxyServersStateParser::parse(dump);
+        QVERIFY2(snap, qPrintable(snap.errorText()));
         whole = hopscope::HaproxyJson::serversState(*snap);
     } else {
-        const auto info = hopscope::HaproxyInfoParser::parse(dump, &error);
-        QVERIFY2(info, qPrintable(error));
+        const auto info = hopscope::HaproxyInfoParser::parse(dump);
+        QVERIFY2(info, qPrintable(info.errorText()));
         whole = hopscope::HaproxyJson::info(*info);
     }
     const CliResult r = CliChild::run({ QStringLiteral("parse"), kind, QStringLiteral("-") }, dump);

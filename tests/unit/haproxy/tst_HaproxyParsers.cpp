@@ -170,9 +170,8 @@ void tst_HaproxyParsers::statServer()
     QFETCH(QString, file);
     QFETCH(QString, backend);
     QFETCH(QString, server);
-    QString error;
-    const auto snap = HaproxyStatParser::parse(fixture(file), &error);
-    QVERIFY2(snap, qPrintable(error));
+    const auto snap = HaproxyStatParser::parse(fixture(file));
+    QVERIFY2(snap, qPrintable(snap.errorText()));
     const HaproxyStatServer *s = findServer(*snap, backend, server);
     QVERIFY2(s, qPrintable(backend + u'/' + server + QStringLiteral(" not found")));
     QTEST(s->status, "status");
@@ -184,10 +183,8 @@ void tst_HaproxyParsers::statServer()
 
 void tst_HaproxyParsers::statProxies()
 {
-    QString error;
-    const auto snap
-        = HaproxyStatParser::parse(fixture(QStringLiteral("protocols_show_stat.csv")), &error);
-    QVERIFY2(snap, qPrintable(error));
+    const auto snap = HaproxyStatParser::parse(fixture(QStringLiteral("protocols_show_stat.csv")));
+    QVERIFY2(snap, qPrintable(snap.errorText()));
     QCOMPARE(snap->proxies.size(), 3);
     QCOMPARE(snap->columnCount, 126); // 101 fixed + "-" + 24 module columns, mapped by name
     const HaproxyStatProxy *pay
@@ -201,9 +198,8 @@ void tst_HaproxyParsers::statProxies()
     QCOMPARE(fe->scur, std::optional<qint64>(42));
 
     // A live demo capture: every backend of the harness config, servers in config order.
-    const auto demo
-        = HaproxyStatParser::parse(fixture(QStringLiteral("demo_all_up.stat.csv")), &error);
-    QVERIFY2(demo, qPrintable(error));
+    const auto demo = HaproxyStatParser::parse(fixture(QStringLiteral("demo_all_up.stat.csv")));
+    QVERIFY2(demo, qPrintable(demo.errorText()));
     QStringList backends;
     for (const HaproxyStatProxy &p : demo->proxies) {
         if (p.type == HaproxyStatProxy::Type::Backend) {
@@ -218,10 +214,9 @@ void tst_HaproxyParsers::statProxies()
 
 void tst_HaproxyParsers::statLevelUserHidesAddresses()
 {
-    QString error;
     const auto snap
-        = HaproxyStatParser::parse(fixture(QStringLiteral("private_level_user.stat.csv")), &error);
-    QVERIFY2(snap, qPrintable(error));
+        = HaproxyStatParser::parse(fixture(QStringLiteral("private_level_user.stat.csv")));
+    QVERIFY2(snap, qPrintable(snap.errorText()));
     QVERIFY(!snap->addressesVisible);
     const HaproxyStatServer *s
         = findServer(*snap, QStringLiteral("be_main"), QStringLiteral("main1"));
@@ -301,9 +296,8 @@ void tst_HaproxyParsers::serversState()
     QFETCH(QString, file);
     QFETCH(QString, backend);
     QFETCH(QString, server);
-    QString error;
-    const auto snap = HaproxyServersStateParser::parse(fixture(file), &error);
-    QVERIFY2(snap, qPrintable(error));
+    const auto snap = HaproxyServersStateParser::parse(fixture(file));
+    QVERIFY2(snap, qPrintable(snap.errorText()));
     const HaproxyServerState *found = nullptr;
     for (const HaproxyServerState &s : snap->servers) {
         if (s.backend == backend && s.name == server) {
@@ -318,9 +312,8 @@ void tst_HaproxyParsers::serversState()
 
 void tst_HaproxyParsers::info()
 {
-    QString error;
-    const auto info = HaproxyInfoParser::parse(fixture(QStringLiteral("demo.info.txt")), &error);
-    QVERIFY2(info, qPrintable(error));
+    const auto info = HaproxyInfoParser::parse(fixture(QStringLiteral("demo.info.txt")));
+    QVERIFY2(info, qPrintable(info.errorText()));
     QCOMPARE(info->name, QStringLiteral("HAProxy"));
     QVERIFY2(info->version.startsWith(QStringLiteral("2.6.")), qPrintable(info->version));
     QVERIFY(info->pid.has_value() && *info->pid > 0);
@@ -358,10 +351,9 @@ void tst_HaproxyParsers::classify()
 
 void tst_HaproxyParsers::jsonContract()
 {
-    QString error;
-    const auto snap = HaproxyStatParser::parse(
-        fixture(QStringLiteral("demo_drain_maint_nolb.stat.csv")), &error);
-    QVERIFY2(snap, qPrintable(error));
+    const auto snap
+        = HaproxyStatParser::parse(fixture(QStringLiteral("demo_drain_maint_nolb.stat.csv")));
+    QVERIFY2(snap, qPrintable(snap.errorText()));
     const QJsonObject json = HaproxyJson::stat(*snap);
     QJsonObject user1;
     for (const QJsonValue p : json.value(QStringLiteral("proxies")).toArray()) {
@@ -381,8 +373,8 @@ void tst_HaproxyParsers::jsonContract()
     QCOMPARE(user1.value(QStringLiteral("checkStatus")).toString(), QStringLiteral("L7OK"));
 
     const auto ss = HaproxyServersStateParser::parse(
-        fixture(QStringLiteral("demo_all_up.servers_state.txt")), &error);
-    QVERIFY2(ss, qPrintable(error));
+        fixture(QStringLiteral("demo_all_up.servers_state.txt")));
+    QVERIFY2(ss, qPrintable(ss.errorText()));
     const QJsonObject a3 = HaproxyJson::serversState(*ss)
                                .value(QStringLiteral("servers"))
                                .toArray()
@@ -507,20 +499,28 @@ void tst_HaproxyParsers::hostile()
     QFETCH(Kind, kind);
     QFETCH(QByteArray, input);
     QFETCH(QString, reason);
-    QString error;
+    ParseError why;
     bool parsed = false;
+    const auto take = [&](const auto &result) {
+        parsed = result.ok();
+        if (!parsed) {
+            why = result.error();
+        }
+    };
     switch (kind) {
     case Kind::Stat:
-        parsed = HaproxyStatParser::parse(input, &error).has_value();
+        take(HaproxyStatParser::parse(input));
         break;
     case Kind::ServersState:
-        parsed = HaproxyServersStateParser::parse(input, &error).has_value();
+        take(HaproxyServersStateParser::parse(input));
         break;
     case Kind::Info:
-        parsed = HaproxyInfoParser::parse(input, &error).has_value();
+        take(HaproxyInfoParser::parse(input));
         break;
     }
     QVERIFY2(!parsed, "hostile input was accepted");
+    QVERIFY(!why.what.isEmpty()); // the what is never empty; the where may be (the whole input)
+    const QString error = why.toString();
     QVERIFY(!error.isEmpty());
     QVERIFY2(!error.contains(u'\n'), qPrintable(error));
     QVERIFY2(error.size() < 300, qPrintable(error));

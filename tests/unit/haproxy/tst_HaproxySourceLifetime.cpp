@@ -92,7 +92,7 @@ void tst_HaproxySourceLifetime::runtimeSourceDiesMidParse()
     source->setTimeoutMs(60000);
     source->client()->setMaxReplyBytes(64 << 20);
     int updates = 0;
-    connect(source, &HaproxyRuntimeSource::snapshotUpdated, this, [&updates] { ++updates; });
+    connect(source, &HaproxyRuntimeSource::snapshotReady, this, [&updates] { ++updates; });
     source->start();
     waitForParseThenCheck(source, &updates);
 
@@ -100,7 +100,7 @@ void tst_HaproxySourceLifetime::runtimeSourceDiesMidParse()
     HaproxyRuntimeSource alive(QStringLiteral("lb"), endpoint);
     alive.setTimeoutMs(60000);
     alive.client()->setMaxReplyBytes(64 << 20);
-    QSignalSpy updated(&alive, &HaproxyRuntimeSource::snapshotUpdated);
+    QSignalSpy updated(&alive, &HaproxyRuntimeSource::snapshotReady);
     alive.start();
     QVERIFY2(updated.wait(120000), qPrintable(alive.lastError().toString()));
     QVERIFY(alive.snapshot().stat.proxies.size() > 1000);
@@ -126,13 +126,13 @@ void tst_HaproxySourceLifetime::httpSourceDiesMidParse()
     auto *source = new HaproxyStatsHttpSource(QStringLiteral("lb"), url, &nam);
     source->setTimeoutMs(60000);
     int updates = 0;
-    connect(source, &HaproxyStatsHttpSource::snapshotUpdated, this, [&updates] { ++updates; });
+    connect(source, &HaproxyStatsHttpSource::snapshotReady, this, [&updates] { ++updates; });
     source->start();
     waitForParseThenCheck(source, &updates);
 
     HaproxyStatsHttpSource alive(QStringLiteral("lb"), url, &nam);
     alive.setTimeoutMs(60000);
-    QSignalSpy updated(&alive, &HaproxyStatsHttpSource::snapshotUpdated);
+    QSignalSpy updated(&alive, &HaproxyStatsHttpSource::snapshotReady);
     alive.start();
     QVERIFY2(updated.wait(120000), qPrintable(alive.lastError().toString()));
     QVERIFY(alive.snapshot().stat.proxies.size() > 1000);

@@ -60,6 +60,11 @@ void SshChannelBridge::start()
     step();
 }
 
+qint64 SshChannelBridge::bufferedBytes() const
+{
+    return m_toChannel.size() + m_socket->bytesAvailable() + m_socket->bytesToWrite();
+}
+
 QString SshChannelBridge::describe() const
 {
     return QStringLiteral("tunnel to %1 through %2")

@@ -28,6 +28,9 @@ public:
     ~SshChannelBridge() override;
 
     void start();
+    // Bytes held here for either direction: read from the client and not yet taken by the
+    // channel, plus given to the client socket and not yet written to the kernel.
+    qint64 bufferedBytes() const;
 
 Q_SIGNALS:
     void finished(const QString &reason);

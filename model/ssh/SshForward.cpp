@@ -62,6 +62,16 @@ quint16 SshForward::localPort() const
     return m_server->serverPort();
 }
 
+qint64 SshForward::bufferedBytes() const
+{
+    qint64 total = 0;
+    const auto bridges = findChildren<SshChannelBridge *>(QString(), Qt::FindDirectChildrenOnly);
+    for (const SshChannelBridge *bridge : bridges) {
+        total += bridge->bufferedBytes();
+    }
+    return total;
+}
+
 void SshForward::onNewConnection()
 {
     while (QTcpSocket *socket = m_server->nextPendingConnection()) {

@@ -50,6 +50,8 @@ public:
     // Connections bridged at once; more are refused with a reason.
     void setMaxConnections(int count) { m_maxConnections = count; }
     int activeConnections() const { return m_active; }
+    // Bytes buffered by all open connections together (each at most ~2 × byteCap).
+    qint64 bufferedBytes() const;
 
 Q_SIGNALS:
     void connectionFailed(const QString &reason);

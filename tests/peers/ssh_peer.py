@@ -16,6 +16,7 @@ Recipe: docs/PROTOCOLS-2.md §1.7 (sshd needs an absolute path and /run/sshd).
 """
 import argparse
 import getpass
+import hashlib
 import http.server
 import json
 import os
@@ -230,6 +231,9 @@ def up(d):
     token = secrets.token_hex(16)
     with open(os.path.join(www, "token.txt"), "w") as f:
         f.write(token)
+    big = os.urandom(8 * 1024 * 1024)  # for the backpressure test: far more than any buffer
+    with open(os.path.join(www, "big.bin"), "wb") as f:
+        f.write(big)
     st = {
         "schema": 1, "dir": d, "port": port, "user": getpass.getuser(),
         "sshd_config": write_sshd_config(d, port),
@@ -242,7 +246,8 @@ def up(d):
         "known_hosts": os.path.join(d, "known_hosts"),
         "known_hosts_other": os.path.join(d, "known_hosts_other"),
         "known_hosts_empty": os.path.join(d, "known_hosts_empty"),
-        "http": {"port": free_port(), "path": "/token.txt", "body": token},
+        "http": {"port": free_port(), "path": "/token.txt", "body": token,
+                 "big_path": "/big.bin", "big_size": len(big), "big_sha256": hashlib.sha256(big).hexdigest()},
         "echo_socket": os.path.join(d, "echo.sock"),
         "pids": {},
     }

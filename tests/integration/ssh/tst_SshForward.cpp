@@ -6,6 +6,7 @@
 #include "ssh/SshForward.h"
 #include "ssh/SshSession.h"
 
+#include <QCryptographicHash>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QRandomGenerator>
@@ -13,6 +14,7 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
+#include <QTimer>
 
 using hopscope::SshForward;
 using hopscope::SshForwardTarget;
@@ -95,6 +97,56 @@ private Q_SLOTS:
         client.disconnectFromHost();
         QVERIFY(closed.wait(10000) || closed.count() == 1);
         QTRY_COMPARE_WITH_TIMEOUT(forward.activeConnections(), 0, 10000);
+    }
+
+    // A client that does not read: the bridge fills to its byte cap and stops taking data from
+    // the channel (whose window then stops the server), instead of buffering the whole 8 MiB.
+    // When the client reads again, every byte arrives intact.
+    void slowReaderIsBackpressured()
+    {
+        SshSession session(m_peer.config());
+        const QJsonObject http = m_peer.http();
+        SshForward forward(&session,
+            SshForwardTarget::tcp(QStringLiteral("127.0.0.1"),
+                static_cast<quint16>(http[QStringLiteral("port")].toInt())));
+        const qint64 cap = 64 * 1024;
+        forward.setByteCap(cap);
+        QVERIFY(forward.listen());
+        qint64 peak = 0;
+        connect(&session, &SshSession::stepped, this,
+            [&] { peak = qMax(peak, forward.bufferedBytes()); });
+
+        QTcpSocket client;
+        client.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 8192);
+        client.setReadBufferSize(16 * 1024);
+        client.connectToHost(QHostAddress::LocalHost, forward.localPort());
+        QVERIFY(client.waitForConnected(5000));
+        client.write("GET " + http[QStringLiteral("big_path")].toString().toUtf8()
+            + " HTTP/1.0\r\nHost: t\r\n\r\n");
+        QTRY_VERIFY_WITH_TIMEOUT(forward.bufferedBytes() >= cap / 2, 20000);
+        // A measurement window (not a synchronisation): the bridge must stay at its cap.
+        QTimer window;
+        window.setSingleShot(true);
+        QSignalSpy over(&window, &QTimer::timeout);
+        window.start(500);
+        QVERIFY(over.wait(5000));
+        qInfo("slow reader: peak %lld bytes buffered in the bridge (cap %lld), now %lld", peak, cap,
+            forward.bufferedBytes());
+        QVERIFY2(peak <= cap + 64 * 1024, qPrintable(QString::number(peak)));
+
+        QByteArray received;
+        connect(&client, &QTcpSocket::readyRead, this, [&] { received += client.readAll(); });
+        received += client.readAll();
+        QTRY_VERIFY_WITH_TIMEOUT(client.state() == QAbstractSocket::UnconnectedState, 60000);
+        received += client.readAll();
+        const qsizetype split = received.indexOf("\r\n\r\n");
+        QVERIFY(split > 0);
+        const QByteArray body = received.mid(split + 4);
+        QCOMPARE(body.size(), http[QStringLiteral("big_size")].toInteger());
+        QCOMPARE(
+            QString::fromLatin1(QCryptographicHash::hash(body, QCryptographicHash::Sha256).toHex()),
+            http[QStringLiteral("big_sha256")].toString());
+        QVERIFY2(peak <= cap + 64 * 1024, qPrintable(QString::number(peak)));
     }
 
     void refusedTargetFailsTheConnectionWithTheReason()

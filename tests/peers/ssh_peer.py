@@ -226,6 +226,14 @@ def up(d):
         f.write(f"{name} {okind} {ob64}\n")
     with open(os.path.join(d, "known_hosts_empty"), "w") as f:
         f.write("# no entry for this host\n")
+    # OpenSSH's hashed form (HashKnownHosts yes): |1|salt|hash instead of the name
+    for src in ("known_hosts", "known_hosts_other"):
+        dst = os.path.join(d, src + "_hashed")
+        shutil.copy(os.path.join(d, src), dst)
+        subprocess.run(["ssh-keygen", "-q", "-H", "-f", dst], check=True, timeout=30, capture_output=True)
+        with open(dst) as f:
+            if name in f.read():
+                sys.exit(f"ssh_peer: ssh-keygen -H left {dst} unhashed")
     www = os.path.join(d, "www")
     os.makedirs(www)
     token = secrets.token_hex(16)
@@ -246,6 +254,8 @@ def up(d):
         "known_hosts": os.path.join(d, "known_hosts"),
         "known_hosts_other": os.path.join(d, "known_hosts_other"),
         "known_hosts_empty": os.path.join(d, "known_hosts_empty"),
+        "known_hosts_hashed": os.path.join(d, "known_hosts_hashed"),
+        "known_hosts_other_hashed": os.path.join(d, "known_hosts_other_hashed"),
         "http": {"port": free_port(), "path": "/token.txt", "body": token,
                  "big_path": "/big.bin", "big_size": len(big), "big_sha256": hashlib.sha256(big).hexdigest()},
         "echo_socket": os.path.join(d, "echo.sock"),

@@ -135,11 +135,19 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(openDescriptors(), before, 5000);
     }
 
+    void authenticatesWithKnownHostsFile_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::newRow("plain") << m_peer.value("known_hosts");
+        QTest::newRow("hashed") << m_peer.value("known_hosts_hashed");
+    }
+
     void authenticatesWithKnownHostsFile()
     {
+        QFETCH(QString, file);
         SshHostConfig c = m_peer.config();
         c.expectedFingerprint.clear();
-        c.knownHostsFile = m_peer.value("known_hosts");
+        c.knownHostsFile = file;
         SshSession session(c);
         session.open();
         QTRY_COMPARE_WITH_TIMEOUT(session.state(), SshSession::State::Authenticated, 15000);
@@ -177,6 +185,8 @@ private Q_SLOTS:
             << m_peer.value("other_host_key_fingerprint") << QString() << true;
         QTest::newRow("known-hosts-changed")
             << QString() << m_peer.value("known_hosts_other") << true;
+        QTest::newRow("known-hosts-changed-hashed")
+            << QString() << m_peer.value("known_hosts_other_hashed") << true;
         QTest::newRow("known-hosts-unknown")
             << QString() << m_peer.value("known_hosts_empty") << false;
     }

@@ -1,8 +1,14 @@
 #include "SshHostKey.h"
 
+#include "core/BoundedFile.h"
+
 #include <QList>
 
 namespace hopscope::SshHostKey {
+
+namespace {
+constexpr qint64 kMaxKnownHostsBytes = 4 * 1024 * 1024;
+}
 
 QString fingerprint(ssh_key key)
 {
@@ -61,6 +67,74 @@ QStringList recordedKeys(const QByteArray &knownHostsText, const QString &hostNa
         }
     }
     return keys;
+}
+
+Verdict verify(ssh_session session, const SshHostConfig &config)
+{
+    Verdict v;
+    ssh_key key = nullptr;
+    if (ssh_get_server_publickey(session, &key) != SSH_OK) {
+        v.noKey = true;
+        v.error = QStringLiteral("%1 sent no host key: %2")
+                      .arg(config.label(), QString::fromUtf8(ssh_get_error(session)));
+        return v;
+    }
+    v.serverFingerprint = fingerprint(key);
+    const QString presented
+        = v.serverFingerprint + QStringLiteral(" (") + typeName(key) + QLatin1Char(')');
+    ssh_key_free(key);
+
+    if (!config.expectedFingerprint.isEmpty()) {
+        const QString expected = normalizeFingerprint(config.expectedFingerprint);
+        if (!v.serverFingerprint.isEmpty() && expected == v.serverFingerprint) {
+            v.accepted = true;
+            return v;
+        }
+        v.error
+            = (QStringLiteral("host key of %1 does not match: the server presents %2, the profile "
+                              "expects %3; refusing to connect")
+                    .arg(config.label(), presented, expected));
+        return v;
+    }
+
+    const BoundedRead file = readRegularFile(config.knownHostsFile, kMaxKnownHostsBytes);
+    if (!file.ok()) {
+        v.error = (QStringLiteral("cannot check the host key of %1: known_hosts %2")
+                       .arg(config.label(), file.error));
+        return v;
+    }
+    switch (ssh_session_is_known_server(session)) {
+    case SSH_KNOWN_HOSTS_OK:
+        v.accepted = true;
+        return v;
+    case SSH_KNOWN_HOSTS_CHANGED:
+    case SSH_KNOWN_HOSTS_OTHER: {
+        QStringList recorded = recordedKeys(file.data, config.knownHostsName());
+        if (recorded.isEmpty()) {
+            recorded << QStringLiteral("another key");
+        }
+        v.error
+            = (QStringLiteral("host key of %1 does not match %2: the server presents %3, the file "
+                              "records %4 for %5; refusing to connect")
+                    .arg(config.label(), config.knownHostsFile, presented,
+                        recorded.join(QStringLiteral(", ")), config.knownHostsName()));
+        return v;
+    }
+    case SSH_KNOWN_HOSTS_UNKNOWN:
+    case SSH_KNOWN_HOSTS_NOT_FOUND:
+        v.error
+            = (QStringLiteral("host key of %1 is unknown: the server presents %2 and %3 records no "
+                              "key for %4; refusing an unknown key")
+                    .arg(
+                        config.label(), presented, config.knownHostsFile, config.knownHostsName()));
+        return v;
+    case SSH_KNOWN_HOSTS_ERROR:
+        break;
+    }
+    v.error = (QStringLiteral("cannot check the host key of %1 against %2: %3")
+                   .arg(config.label(), config.knownHostsFile,
+                       QString::fromUtf8(ssh_get_error(session))));
+    return v;
 }
 
 } // namespace hopscope::SshHostKey

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "SshHostConfig.h"
+
 #include <QString>
 #include <QStringList>
 
@@ -22,6 +24,19 @@ QString normalizeFingerprint(const QString &text);
 // "SHA256:… (ssh-ed25519)" for every key `knownHostsText` records for `hostName`
 // ("host" or "[host]:port"), hashed (|1|…) entries included, parsed by libssh.
 QStringList recordedKeys(const QByteArray &knownHostsText, const QString &hostName);
+
+// The host-key decision for a session whose key exchange finished: accepted when the server's
+// key matches config.expectedFingerprint, else the known_hosts file (read as a capped regular
+// file first: libssh would block on a FIFO). A refusal names both fingerprints, or says that
+// the file records none for this host. Never accepts an unknown key.
+struct Verdict
+{
+    bool accepted = false;
+    bool noKey = false; // the server sent no host key (a protocol failure, not a refusal)
+    QString serverFingerprint;
+    QString error;
+};
+Verdict verify(ssh_session session, const SshHostConfig &config);
 
 } // namespace SshHostKey
 } // namespace hopscope

@@ -2,9 +2,11 @@
 
 #include "SshHostKey.h"
 #include "SshTcpConnector.h"
-#include "core/BoundedFile.h"
 
+#include <QMutexLocker>
+#include <QPromise>
 #include <QSocketNotifier>
+#include <QThreadPool>
 #include <QTimer>
 
 #include <libssh/server.h> // ssh_send_keepalive() is declared there, and works for clients
@@ -15,8 +17,6 @@
 namespace hopscope {
 
 namespace {
-
-constexpr qint64 kMaxKnownHostsBytes = 4 * 1024 * 1024;
 
 // libssh's "default asker" would prompt on a terminal for an encrypted key's passphrase.
 int refusePassphrasePrompt(const char *, char *, size_t, int, int, void *)
@@ -61,6 +61,7 @@ SshSession::SshSession(const SshHostConfig &config, QObject *parent)
     , m_keepalive(new QTimer(this))
     , m_reconnect(new QTimer(this))
     , m_kick(new QTimer(this))
+    , m_keyWatcher(new QFutureWatcher<void>(this))
 {
     m_deadline->setSingleShot(true);
     m_reconnect->setSingleShot(true);
@@ -71,6 +72,7 @@ SshSession::SshSession(const SshHostConfig &config, QObject *parent)
     connect(m_keepalive, &QTimer::timeout, this, &SshSession::sendKeepalive);
     connect(m_reconnect, &QTimer::timeout, this, &SshSession::startAttempt);
     connect(m_kick, &QTimer::timeout, this, &SshSession::step);
+    connect(m_keyWatcher, &QFutureWatcher<void>::finished, this, &SshSession::onKeyImported);
     connect(m_connector, &SshTcpConnector::connected, this, &SshSession::onTcpConnected);
     connect(m_connector, &SshTcpConnector::failed, this, [this](const QString &reason) {
         fail(reason.startsWith(QLatin1String("cannot resolve")) ? Failure::Resolve
@@ -83,6 +85,9 @@ SshSession::~SshSession()
 {
     m_wanted = false;
     teardown(QStringLiteral("SSH session to %1 closed").arg(m_config.label()));
+    if (m_key) {
+        ssh_key_free(m_key);
+    }
 }
 
 void SshSession::open()
@@ -134,21 +139,8 @@ void SshSession::startAttempt()
     setState(State::Connecting);
 
     const SshIdentity &id = m_config.identity;
-    if (id.kind == SshIdentity::Kind::PrivateKey) {
-        const QByteArray text = id.privateKey;
-        const int rc = text.isEmpty()
-            ? SSH_ERROR
-            : ssh_pki_import_privkey_base64(text.constData(),
-                id.passphrase.isEmpty() ? nullptr : id.passphrase.constData(),
-                refusePassphrasePrompt, nullptr, &m_key);
-        if (rc != SSH_OK) {
-            fail(Failure::Identity,
-                QStringLiteral("identity %1 for %2 is not a private key libssh can read (or it "
-                               "is encrypted and the passphrase is missing or wrong)")
-                    .arg(id.source, m_config.label()));
-            return;
-        }
-    } else if (id.agentSocket.isEmpty() && qEnvironmentVariableIsEmpty("SSH_AUTH_SOCK")) {
+    if (id.kind == SshIdentity::Kind::Agent && id.agentSocket.isEmpty()
+        && qEnvironmentVariableIsEmpty("SSH_AUTH_SOCK")) {
         fail(Failure::Identity,
             QStringLiteral("identity agent for %1: SSH_AUTH_SOCK is not set (no ssh-agent)")
                 .arg(m_config.label()));
@@ -161,6 +153,84 @@ void SshSession::startAttempt()
                 .arg(m_config.label()));
         return;
     }
+    if (id.kind == SshIdentity::Kind::PrivateKey && !m_key) {
+        startKeyImport();
+        return;
+    }
+    connectTcp();
+}
+
+void SshSession::startKeyImport()
+{
+    const SshIdentity &id = m_config.identity;
+    if (id.privateKey.isEmpty()) {
+        fail(Failure::Identity,
+            QStringLiteral("identity %1 for %2: no private key given")
+                .arg(id.source, m_config.label()));
+        return;
+    }
+    // The key is imported on a pool thread: decrypting an OpenSSH key runs its bcrypt KDF
+    // (~0.2 s here), which must not stall the event loop. Kept for the reconnects.
+    m_phase = Phase::Key;
+    auto job = std::make_shared<KeyImportJob>();
+    auto promise = std::make_shared<QPromise<void>>();
+    m_keyJob = job;
+    m_keyWatcher->setFuture(promise->future());
+    promise->start();
+    const QByteArray text = id.privateKey;
+    const QByteArray passphrase = id.passphrase;
+    QThreadPool::globalInstance()->start([job, promise, text, passphrase] {
+        ssh_key key = nullptr;
+        const int rc = ssh_pki_import_privkey_base64(text.constData(),
+            passphrase.isEmpty() ? nullptr : passphrase.constData(), refusePassphrasePrompt,
+            nullptr, &key);
+        if (rc != SSH_OK && key) {
+            ssh_key_free(key);
+            key = nullptr;
+        }
+        {
+            QMutexLocker lock(&job->mutex);
+            job->done = true;
+            if (job->abandoned) {
+                if (key) {
+                    ssh_key_free(key); // the session gave up on it (teardown, destruction)
+                }
+            } else {
+                job->key = key;
+            }
+        }
+        promise->finish();
+    });
+}
+
+void SshSession::onKeyImported()
+{
+    const std::shared_ptr<KeyImportJob> job = m_keyJob;
+    if (!job || m_phase != Phase::Key) {
+        return;
+    }
+    {
+        QMutexLocker lock(&job->mutex);
+        if (!job->done) {
+            return;
+        }
+        m_key = job->key;
+        job->key = nullptr;
+        job->abandoned = true;
+    }
+    m_keyJob.reset();
+    if (!m_key) {
+        fail(Failure::Identity,
+            QStringLiteral("identity %1 for %2 is not a private key libssh can read (or it "
+                           "is encrypted and the passphrase is missing or wrong)")
+                .arg(m_config.identity.source, m_config.label()));
+        return;
+    }
+    connectTcp();
+}
+
+void SshSession::connectTcp()
+{
     m_phase = Phase::Tcp;
     m_connector->start(m_config.host, m_config.port, m_config.deadPeerMs);
 }
@@ -219,6 +289,7 @@ void SshSession::step()
         stepReady();
         break;
     case Phase::None:
+    case Phase::Key:
     case Phase::Tcp:
         break;
     }
@@ -247,69 +318,12 @@ bool SshSession::stepHandshake()
 
 bool SshSession::checkHostKey()
 {
-    ssh_key key = nullptr;
-    if (ssh_get_server_publickey(m_ssh, &key) != SSH_OK) {
-        fail(Failure::Protocol,
-            QStringLiteral("%1 sent no host key: %2")
-                .arg(m_config.label(), QString::fromUtf8(ssh_get_error(m_ssh))));
-        return false;
+    const SshHostKey::Verdict verdict = SshHostKey::verify(m_ssh, m_config);
+    m_serverFingerprint = verdict.serverFingerprint;
+    if (!verdict.accepted) {
+        fail(verdict.noKey ? Failure::Protocol : Failure::HostKey, verdict.error);
     }
-    m_serverFingerprint = SshHostKey::fingerprint(key);
-    const QString presented
-        = m_serverFingerprint + QStringLiteral(" (") + SshHostKey::typeName(key) + QLatin1Char(')');
-    ssh_key_free(key);
-
-    if (!m_config.expectedFingerprint.isEmpty()) {
-        const QString expected = SshHostKey::normalizeFingerprint(m_config.expectedFingerprint);
-        if (!m_serverFingerprint.isEmpty() && expected == m_serverFingerprint) {
-            return true;
-        }
-        fail(Failure::HostKey,
-            QStringLiteral("host key of %1 does not match: the server presents %2, the profile "
-                           "expects %3; refusing to connect")
-                .arg(m_config.label(), presented, expected));
-        return false;
-    }
-
-    const BoundedRead file = readRegularFile(m_config.knownHostsFile, kMaxKnownHostsBytes);
-    if (!file.ok()) {
-        fail(Failure::HostKey,
-            QStringLiteral("cannot check the host key of %1: known_hosts %2")
-                .arg(m_config.label(), file.error));
-        return false;
-    }
-    switch (ssh_session_is_known_server(m_ssh)) {
-    case SSH_KNOWN_HOSTS_OK:
-        return true;
-    case SSH_KNOWN_HOSTS_CHANGED:
-    case SSH_KNOWN_HOSTS_OTHER: {
-        QStringList recorded = SshHostKey::recordedKeys(file.data, m_config.knownHostsName());
-        if (recorded.isEmpty()) {
-            recorded << QStringLiteral("another key");
-        }
-        fail(Failure::HostKey,
-            QStringLiteral("host key of %1 does not match %2: the server presents %3, the file "
-                           "records %4 for %5; refusing to connect")
-                .arg(m_config.label(), m_config.knownHostsFile, presented,
-                    recorded.join(QStringLiteral(", ")), m_config.knownHostsName()));
-        return false;
-    }
-    case SSH_KNOWN_HOSTS_UNKNOWN:
-    case SSH_KNOWN_HOSTS_NOT_FOUND:
-        fail(Failure::HostKey,
-            QStringLiteral("host key of %1 is unknown: the server presents %2 and %3 records no "
-                           "key for %4; refusing an unknown key")
-                .arg(m_config.label(), presented, m_config.knownHostsFile,
-                    m_config.knownHostsName()));
-        return false;
-    case SSH_KNOWN_HOSTS_ERROR:
-        break;
-    }
-    fail(Failure::HostKey,
-        QStringLiteral("cannot check the host key of %1 against %2: %3")
-            .arg(m_config.label(), m_config.knownHostsFile,
-                QString::fromUtf8(ssh_get_error(m_ssh))));
-    return false;
+    return verdict.accepted;
 }
 
 bool SshSession::stepAuth()
@@ -434,6 +448,8 @@ void SshSession::onDeadline()
 QString SshSession::phaseName() const
 {
     switch (m_phase) {
+    case Phase::Key:
+        return QStringLiteral("decrypting the private key did not finish");
     case Phase::Tcp:
         return QStringLiteral("resolving the name or connecting over TCP");
     case Phase::Handshake:
@@ -492,10 +508,15 @@ void SshSession::teardown(const QString &reason)
     }
     m_fd = -1;
     m_fdInode = 0;
-    if (m_key) {
-        ssh_key_free(m_key);
-        m_key = nullptr;
+    if (m_keyJob) {
+        QMutexLocker lock(&m_keyJob->mutex);
+        m_keyJob->abandoned = true;
+        if (m_keyJob->key) {
+            ssh_key_free(m_keyJob->key);
+            m_keyJob->key = nullptr;
+        }
     }
+    m_keyJob.reset();
     m_phase = Phase::None;
 }
 

@@ -4,10 +4,14 @@
 #include "core/Backoff.h"
 
 #include <QElapsedTimer>
+#include <QFutureWatcher>
+#include <QMutex>
 #include <QObject>
 #include <QString>
 
 #include <libssh/libssh.h>
+
+#include <memory>
 
 class QSocketNotifier;
 class QTimer;
@@ -63,9 +67,20 @@ Q_SIGNALS:
     void closing(const QString &reason);
 
 private:
-    enum class Phase { None, Tcp, Handshake, Auth, Ready };
+    enum class Phase { None, Key, Tcp, Handshake, Auth, Ready };
+    // A private key being imported on a pool thread; whoever comes last frees the key.
+    struct KeyImportJob
+    {
+        QMutex mutex;
+        bool done = false;
+        bool abandoned = false;
+        ssh_key key = nullptr;
+    };
 
     void startAttempt();
+    void startKeyImport();
+    void onKeyImported();
+    void connectTcp();
     void onTcpConnected();
     void step();
     bool stepHandshake();
@@ -103,6 +118,8 @@ private:
     QTimer *m_keepalive = nullptr;
     QTimer *m_reconnect = nullptr;
     QTimer *m_kick = nullptr;
+    QFutureWatcher<void> *m_keyWatcher = nullptr;
+    std::shared_ptr<KeyImportJob> m_keyJob;
     QElapsedTimer m_attemptClock;
     QElapsedTimer m_lastInbound; // last time the server sent anything
     ssh_counter_struct m_socketCounter {};

@@ -214,7 +214,15 @@ def up(d):
     os.chmod(d, 0o755)
     for k in ("hostkey", "otherhostkey", "userkey", "strangerkey"):
         keygen(os.path.join(d, k))
-    shutil.copy(os.path.join(d, "userkey.pub"), os.path.join(d, "authorized_keys"))
+    # the same kind of key, encrypted with a per-run passphrase; 64 bcrypt KDF rounds (default 16) make
+    # its import take ~1 s, which the event-loop check in tst_SshSession::encryptedKey must not see
+    passphrase = secrets.token_hex(8)
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-a", "64", "-N", passphrase, "-C", "enckey", "-f", os.path.join(d, "enckey")],
+                   check=True, timeout=30)
+    with open(os.path.join(d, "authorized_keys"), "w") as out:
+        for k in ("userkey.pub", "enckey.pub"):
+            with open(os.path.join(d, k)) as f:
+                out.write(f.read())
     os.chmod(os.path.join(d, "authorized_keys"), 0o600)
     port = free_port()
     name = f"[127.0.0.1]:{port}"
@@ -250,6 +258,8 @@ def up(d):
         "user_key": os.path.join(d, "userkey"),
         "user_key_fingerprint": fingerprint(os.path.join(d, "userkey.pub")),
         "stranger_key": os.path.join(d, "strangerkey"),
+        "encrypted_key": os.path.join(d, "enckey"),
+        "encrypted_key_passphrase": passphrase,
         "stranger_key_fingerprint": fingerprint(os.path.join(d, "strangerkey.pub")),
         "known_hosts": os.path.join(d, "known_hosts"),
         "known_hosts_other": os.path.join(d, "known_hosts_other"),

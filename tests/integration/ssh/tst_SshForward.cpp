@@ -16,6 +16,10 @@
 #include <QTest>
 #include <QTimer>
 
+#include <algorithm>
+#include <memory>
+#include <vector>
+
 using hopscope::SshForward;
 using hopscope::SshForwardTarget;
 using hopscope::SshSession;
@@ -58,6 +62,34 @@ private Q_SLOTS:
         }
         QCOMPARE(session.state(), SshSession::State::Authenticated);
         QTRY_COMPARE_WITH_TIMEOUT(forward.activeConnections(), 0, 10000);
+    }
+
+    // Many connections at once share the session: their channels open concurrently.
+    void parallelRequestsShareTheSession()
+    {
+        SshSession session(m_peer.config());
+        const QJsonObject http = m_peer.http();
+        SshForward forward(&session,
+            SshForwardTarget::tcp(QStringLiteral("127.0.0.1"),
+                static_cast<quint16>(http[QStringLiteral("port")].toInt())));
+        QVERIFY(forward.listen());
+        QNetworkAccessManager nam;
+        std::vector<std::unique_ptr<QNetworkReply>> replies;
+        for (int i = 0; i < 12; ++i) {
+            QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1%2?n=%3")
+                                             .arg(forward.localPort())
+                                             .arg(http[QStringLiteral("path")].toString())
+                                             .arg(i)));
+            request.setRawHeader("Connection", "close");
+            replies.emplace_back(nam.get(request));
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(std::all_of(replies.begin(), replies.end(),
+                                     [](const auto &r) { return r->isFinished(); }),
+            20000);
+        for (const auto &reply : replies) {
+            QCOMPARE(reply->error(), QNetworkReply::NoError);
+            QCOMPARE(QString::fromUtf8(reply->readAll()), http[QStringLiteral("body")].toString());
+        }
     }
 
     void echoThroughStreamlocalUnderAByteCap()

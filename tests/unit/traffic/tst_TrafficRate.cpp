@@ -47,13 +47,10 @@ QDateTime roundAt(int round)
 HaproxySnapshot haproxy(int round)
 {
     HaproxySnapshot s;
-    QString error;
-    const auto stat
-        = HaproxyStatParser::parse(data(QStringLiteral("round%1.stat.csv").arg(round)), &error);
-    const auto info
-        = HaproxyInfoParser::parse(data(QStringLiteral("round%1.info.txt").arg(round)), &error);
+    const auto stat = HaproxyStatParser::parse(data(QStringLiteral("round%1.stat.csv").arg(round)));
+    const auto info = HaproxyInfoParser::parse(data(QStringLiteral("round%1.info.txt").arg(round)));
     if (!stat || !info) {
-        qFatal("round %d: %s", round, qPrintable(error));
+        qFatal("round %d: %s %s", round, qPrintable(stat.errorText()), qPrintable(info.errorText()));
     }
     s.stat = *stat;
     s.info = *info;
@@ -68,10 +65,10 @@ EnvoyAdminSnapshot envoy(int round)
     auto clusters = EnvoyClustersParser::parse(
         data(QStringLiteral("round%1.envoy_clusters.json").arg(round)));
     if (!stats.ok() || !clusters.ok()) {
-        qFatal("round %d: %s %s", round, qPrintable(stats.error), qPrintable(clusters.error));
+        qFatal("round %d: %s %s", round, qPrintable(stats.errorText()), qPrintable(clusters.errorText()));
     }
-    s.stats = stats.value;
-    s.clusters = clusters.value;
+    s.stats = stats.value();
+    s.clusters = clusters.value();
     s.fetchedAt = roundAt(round);
     return s;
 }

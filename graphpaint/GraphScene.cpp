@@ -122,17 +122,23 @@ void GraphScene::Grid::reset(const QSizeF &content, qreal cellSize)
     cells = QList<QList<int>>(columns * rows);
 }
 
-void GraphScene::Grid::insert(const QRectF &r, int index)
+QRect GraphScene::Grid::cellsOf(const QRectF &r) const
 {
     const int x0 = std::clamp(int(std::floor(r.left() / cell)), 0, columns - 1);
     const int x1 = std::clamp(int(std::floor(r.right() / cell)), 0, columns - 1);
     const int y0 = std::clamp(int(std::floor(r.top() / cell)), 0, rows - 1);
     const int y1 = std::clamp(int(std::floor(r.bottom() / cell)), 0, rows - 1);
-    for (int y = y0; y <= y1; ++y) {
-        for (int x = x0; x <= x1; ++x) {
-            QList<int> &c = cells[y * columns + x];
-            if (c.isEmpty() || c.last() != index) {
-                c.append(index);
+    return QRect(QPoint(x0, y0), QPoint(x1, y1));
+}
+
+void GraphScene::Grid::insert(const QRectF &r, int index)
+{
+    const QRect c = cellsOf(r);
+    for (int y = c.top(); y <= c.bottom(); ++y) {
+        for (int x = c.left(); x <= c.right(); ++x) {
+            QList<int> &list = cells[y * columns + x];
+            if (list.isEmpty() || list.last() != index) {
+                list.append(index);
             }
         }
     }
@@ -144,12 +150,9 @@ QList<int> GraphScene::Grid::query(const QRectF &r) const
     if (cells.isEmpty()) {
         return out;
     }
-    const int x0 = std::clamp(int(std::floor(r.left() / cell)), 0, columns - 1);
-    const int x1 = std::clamp(int(std::floor(r.right() / cell)), 0, columns - 1);
-    const int y0 = std::clamp(int(std::floor(r.top() / cell)), 0, rows - 1);
-    const int y1 = std::clamp(int(std::floor(r.bottom() / cell)), 0, rows - 1);
-    for (int y = y0; y <= y1; ++y) {
-        for (int x = x0; x <= x1; ++x) {
+    const QRect c = cellsOf(r);
+    for (int y = c.top(); y <= c.bottom(); ++y) {
+        for (int x = c.left(); x <= c.right(); ++x) {
             out += cells[y * columns + x];
         }
     }

@@ -3,6 +3,7 @@
 #include <QLineF>
 #include <QList>
 #include <QPointF>
+#include <QRect>
 #include <QRectF>
 #include <QSizeF>
 
@@ -72,6 +73,7 @@ private:
         void reset(const QSizeF &content, qreal cellSize);
         void insert(const QRectF &r, int index);
         QList<int> query(const QRectF &r) const;
+        QRect cellsOf(const QRectF &r) const; // the cells `r` meets, clamped to the grid
     };
 
     const ServiceGraphModel *m_model = nullptr;

@@ -182,6 +182,11 @@ void GraphLayer::paint(QPainter *painter)
     // The item's top left in device pixels of this level, rounded so tiles land on whole pixels.
     const QPointF origin(
         std::round(m_viewport.left() * scale), std::round(m_viewport.top() * scale));
+    m_shownViewport = m_viewport;
+    m_shownScale = m_renderScale;
+    m_shownDeviceScale = scale;
+    m_shownDpr = dpr;
+    m_shownOrigin = origin;
     const QRectF deviceView(origin, QSizeF(width() * dpr, height() * dpr));
     const int tx0 = std::max(0, int(std::floor(deviceView.left() / TileSize)));
     const int ty0 = std::max(0, int(std::floor(deviceView.top() / TileSize)));
@@ -327,8 +332,8 @@ void GraphLayer::repaintRegion(
 {
     // Rendered unclipped into a scratch image and copied in: a clipped painter takes other
     // raster paths, whose rounding differs by a unit here and there from a fresh tile.
-    const QImage patch = GraphPainter::render(m_scene,
-        device.translated(tx * TileSize, ty * TileSize), level.scale, m_style, m_options);
+    const QImage patch = GraphPainter::render(
+        m_scene, device.translated(tx * TileSize, ty * TileSize), level.scale, m_style, m_options);
     QPainter p(&image);
     p.setCompositionMode(QPainter::CompositionMode_Source);
     p.drawImage(device.topLeft(), patch);
@@ -343,10 +348,26 @@ void GraphLayer::onRowsChanged(const QModelIndex &from, const QModelIndex &to)
         rebuildGeometry();
     }
     bool visible = false;
+    // Where the last frame put content on the item: a change there repaints only its part of
+    // the item (the rest of the item's picture is kept), unless the view moved since.
+    const bool sameView
+        = m_shownViewport == m_viewport && qFuzzyCompare(m_shownScale, m_renderScale);
+    QRect itemDirty;
     // Repaint in place only the changed boxes (and what overlaps them) in every cached tile.
     for (int row = from.row(); row <= to.row(); ++row) {
         const QRectF rect = m_model->nodeRect(row);
-        visible = visible || rect.intersects(m_viewport);
+        if (rect.intersects(m_viewport)) {
+            visible = true;
+            const qreal pad = GraphPainter::nodeReach(m_shownDeviceScale, m_options);
+            const QRectF dirty = rect.adjusted(-pad, -pad, pad, pad);
+            itemDirty
+                |= QRectF((dirty.left() * m_shownDeviceScale - m_shownOrigin.x()) / m_shownDpr,
+                    (dirty.top() * m_shownDeviceScale - m_shownOrigin.y()) / m_shownDpr,
+                    dirty.width() * m_shownDeviceScale / m_shownDpr,
+                    dirty.height() * m_shownDeviceScale / m_shownDpr)
+                       .toAlignedRect()
+                       .adjusted(-1, -1, 1, 1);
+        }
         for (const Level &level : std::as_const(m_levels)) {
             const qreal pad = GraphPainter::nodeReach(level.scale, m_options);
             const QRectF dirty = rect.adjusted(-pad, -pad, pad, pad);
@@ -379,7 +400,11 @@ void GraphLayer::onRowsChanged(const QModelIndex &from, const QModelIndex &to)
     }
     if (visible) {
         m_complete = false;
-        update();
+        if (sameView) {
+            update(itemDirty);
+        } else {
+            update();
+        }
     }
 }
 

@@ -16,11 +16,12 @@ class ServiceGraphModel;
 }
 
 // Shows the whole visible graph (edges with hop badges, service boxes with their task chips,
-// LB pills; zoomed out, the level-of-detail overview) from cached tiles drawn by GraphPainter, so QML keeps only
-// invisible hit areas. Tiles are rendered with QPainter at the current zoom and kept across
-// frames: a pan frame blits them, a poll repaints in place only the changed rows' rectangles,
-// a zoom reuses the tiles of an earlier zoom scaled while the new ones are rendered within a
-// per-frame time budget (`complete` says when the picture is exact). GUI thread; emits painted().
+// LB pills; zoomed out, the level-of-detail overview) from cached tiles drawn by GraphPainter, so
+// QML keeps only invisible hit areas. Tiles are rendered with QPainter at the current zoom and kept
+// across frames: a pan frame blits them, a poll repaints in place only the changed rows'
+// rectangles, a zoom reuses the tiles of an earlier zoom scaled while the new ones are rendered
+// within a per-frame time budget (`complete` says when the picture is exact). GUI thread; emits
+// painted().
 class GraphLayer : public QQuickPaintedItem
 {
     Q_OBJECT
@@ -124,6 +125,12 @@ private:
     QHash<TileKey, Tile> m_tiles;
     QHash<TileKey, QList<QRect>> m_pending; // device rectangles to repaint at the next frame
     quint64 m_frame = 0;
+    // What the last frame showed: a change inside it updates only its part of the item.
+    QRectF m_shownViewport;
+    qreal m_shownScale = 0;
+    qreal m_shownDeviceScale = 1;
+    qreal m_shownDpr = 1;
+    QPointF m_shownOrigin;
 
     // Derived from the layout, rebuilt when the geometry changes.
     bool m_geometryDirty = true;

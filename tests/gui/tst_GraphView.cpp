@@ -1,3 +1,5 @@
+// Over 500 lines on purpose: one window fixture (open, grab, layout-to-window mapping) serves the
+// view, the export-equals-screen check and the CLI export rows; split, each file would repeat it.
 #include "../unit/topology/GraphFixture.h"
 #include "GraphPane.h"
 #include "GraphRenderer.h"

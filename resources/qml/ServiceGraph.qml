@@ -46,9 +46,14 @@ FocusScope {
     readonly property color lineColor: palette.line
     readonly property color focusColor: palette.focus
 
+    // True while the view shows the fitted graph (until the operator zooms or pans): the view
+    // then follows the graph area's size (the window, the legend folding) and stays fitted.
+    property bool fitted: false
+
     function fitToView() {
         if (!graphModel || graphModel.contentSize.width <= 0)
             return
+        fitted = true
         const zx = flick.width / graphModel.contentSize.width
         const zy = flick.height / graphModel.contentSize.height
         zoom = Math.max(minZoom, Math.min(1.0, Math.min(zx, zy)))
@@ -58,6 +63,7 @@ FocusScope {
 
     // Zooms by `factor` keeping the content point under (px, py) (view coordinates) in place.
     function zoomAt(factor, px, py) {
+        fitted = false
         const cx = (flick.contentX + px - canvas.x) / zoom
         const cy = (flick.contentY + py - canvas.y) / zoom
         zoom = Math.max(minZoom, Math.min(maxZoom, zoom * factor))
@@ -67,6 +73,7 @@ FocusScope {
 
     // Pans by (dx, dy) view pixels, within the content.
     function panBy(dx, dy) {
+        fitted = false
         flick.contentX = Math.max(0, Math.min(flick.contentWidth - flick.width, flick.contentX + dx))
         flick.contentY = Math.max(0, Math.min(flick.contentHeight - flick.height, flick.contentY + dy))
     }
@@ -135,6 +142,8 @@ FocusScope {
         anchors.right: parent.right
         anchors.bottom: legend.visible ? legend.top : parent.bottom
         clip: true
+        onWidthChanged: if (root.fitted) root.fitToView()
+        onHeightChanged: if (root.fitted) root.fitToView()
 
         // The whole graph (edges, boxes, chips; zoomed out the overview) from cached tiles.
         GraphLayer {
@@ -162,6 +171,7 @@ FocusScope {
             contentWidth: Math.max(width, canvas.width * root.zoom)
             contentHeight: Math.max(height, canvas.height * root.zoom)
             boundsBehavior: Flickable.StopAtBounds
+        onMovementStarted: root.fitted = false
 
             Item {
                 id: canvas

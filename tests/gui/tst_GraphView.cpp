@@ -499,6 +499,35 @@ private Q_SLOTS:
         grab(win, QStringLiteral("graph-view-legend-folded.png"));
     }
 
+    // A profile that fits opens fitted: the whole graph inside the graph's area (no call to
+    // fitToView here), and it stays so when the legend folds (the area grows).
+    void aProfileOpensFittedToTheView()
+    {
+        Window win;
+        win.w.resize(1600, 1000);
+        win.w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&win.w));
+        QVERIFY(win.w.openProfile(m_profilePath, true, MainWindow::LivePolling::Off));
+        win.quick = win.w.graphPane()->quickWidget();
+        QTRY_VERIFY_WITH_TIMEOUT(win.quick->status() == QQuickWidget::Ready, 10000);
+        win.root = win.quick->rootObject();
+        QQuickItem *canvas = findItem(win.root, QStringLiteral("graphCanvas"));
+        QQuickItem *area = win.root->property("graphAreaItem").value<QQuickItem *>();
+        QVERIFY(canvas && area);
+        const auto fits = [&] {
+            const QRectF shown = canvas->mapRectToScene(QRectF(0, 0, canvas->width(), canvas->height()));
+            const QRectF inside = area->mapRectToScene(QRectF(0, 0, area->width(), area->height()));
+            return canvas->width() > 0 && inside.adjusted(-0.5, -0.5, 0.5, 0.5).contains(shown)
+                && (qFuzzyCompare(win.root->property("zoom").toReal(), 1.0)
+                    || shown.width() > inside.width() - 2 || shown.height() > inside.height() - 2);
+        };
+        QTRY_VERIFY(fits());
+        win.root->setProperty("legendExpanded", false);
+        QTRY_VERIFY(fits());
+        win.root->setProperty("legendExpanded", true);
+        QTRY_VERIFY(fits());
+    }
+
     void exportsFromTheCli_data()
     {
         QTest::addColumn<QString>("format");

@@ -133,7 +133,8 @@ void GraphPainter::paintNodes(QPainter &p, const GraphScene &scene, const QRectF
             p.setFont(f.lbSub);
             p.setPen(style.muted);
             p.drawText(QRectF(r.left() - 40, top + h1, r.width() + 80, h2),
-                Qt::AlignHCenter | Qt::AlignTop, n.subtitle);
+                Qt::AlignHCenter | Qt::AlignTop,
+                lbSubFm.elidedText(n.subtitle, Qt::ElideRight, r.width() - r.height() / 2));
             continue;
         }
         // Service box: border in the health colour, icon + title, subtitle, task chips.

@@ -16,7 +16,8 @@
 
 namespace hopscope {
 
-void GraphRenderer::paint(QPainter &painter, const ServiceGraphModel &model, const GraphStyle &style, qreal scale)
+void GraphRenderer::paint(
+    QPainter &painter, const ServiceGraphModel &model, const GraphStyle &style, qreal scale)
 {
     const QRectF content(QPointF(0, 0), model.contentSize());
     // The background as a path, so an SVG's elements are the graph's.
@@ -32,21 +33,23 @@ GraphExport::HealthLook GraphRenderer::dotLook(const GraphStyle &style)
 {
     return [style](Health health) {
         const GraphStyle::HealthLook look = style.look(health);
-        return GraphExport::DotLook{look.colour.name(), look.hatched};
+        return GraphExport::DotLook { look.colour.name(), look.hatched };
     };
 }
 
-QImage GraphRenderer::toImage(const ServiceGraphModel &model, const GraphStyle &style, qreal scale, int maxSide)
+QImage GraphRenderer::toImage(
+    const ServiceGraphModel &model, const GraphStyle &style, qreal scale, int maxSide)
 {
     const QSizeF content = model.contentSize();
     if (content.isEmpty()) {
         return {};
     }
-    scale = std::min({scale, maxSide / content.width(), maxSide / content.height()});
+    scale = std::min({ scale, maxSide / content.width(), maxSide / content.height() });
     // Tile by tile on the screen's grid, by the function that renders the screen's tiles: at
     // the same zoom the same pixels.
-    QImage image(QSize(int(std::ceil(content.width() * scale)), int(std::ceil(content.height() * scale))),
-                 QImage::Format_RGB32);
+    QImage image(
+        QSize(int(std::ceil(content.width() * scale)), int(std::ceil(content.height() * scale))),
+        QImage::Format_RGB32);
     GraphScene scene;
     scene.rebuild(model);
     const GraphPainter::Options options;
@@ -55,7 +58,8 @@ QImage GraphRenderer::toImage(const ServiceGraphModel &model, const GraphStyle &
     painter.setCompositionMode(QPainter::CompositionMode_Source);
     for (int y = 0; y < image.height(); y += tile) {
         for (int x = 0; x < image.width(); x += tile) {
-            painter.drawImage(QPoint(x, y), GraphPainter::render(scene, QRect(x, y, tile, tile), scale, style, options));
+            painter.drawImage(QPoint(x, y),
+                GraphPainter::render(scene, QRect(x, y, tile, tile), scale, style, options));
         }
     }
     return image;
@@ -74,8 +78,8 @@ bool haveGui(QString *error)
 }
 } // namespace
 
-bool GraphRenderer::savePng(const ServiceGraphModel &model, const QString &path, const GraphStyle &style,
-                            QString *error, qreal scale)
+bool GraphRenderer::savePng(const ServiceGraphModel &model, const QString &path,
+    const GraphStyle &style, QString *error, qreal scale)
 {
     if (!haveGui(error)) {
         return false;
@@ -96,8 +100,8 @@ bool GraphRenderer::savePng(const ServiceGraphModel &model, const QString &path,
     return true;
 }
 
-bool GraphRenderer::saveSvg(const ServiceGraphModel &model, const QString &path, const GraphStyle &style,
-                            QString *error)
+bool GraphRenderer::saveSvg(
+    const ServiceGraphModel &model, const QString &path, const GraphStyle &style, QString *error)
 {
     if (!haveGui(error)) {
         return false;

@@ -21,15 +21,16 @@ class GraphRenderer
 {
 public:
     // Paints in content coordinates (0,0 .. model.contentSize()) at `scale`, background included.
-    static void paint(QPainter &painter, const ServiceGraphModel &model, const GraphStyle &style, qreal scale = 1.0);
+    static void paint(QPainter &painter, const ServiceGraphModel &model, const GraphStyle &style,
+        qreal scale = 1.0);
 
     // The whole graph as an image at `scale` (reduced so no side exceeds maxSide pixels).
-    static QImage toImage(const ServiceGraphModel &model, const GraphStyle &style, qreal scale = 1.0,
-                          int maxSide = 16384);
-    static bool savePng(const ServiceGraphModel &model, const QString &path, const GraphStyle &style,
-                        QString *error, qreal scale = 1.0);
-    static bool saveSvg(const ServiceGraphModel &model, const QString &path, const GraphStyle &style,
-                        QString *error);
+    static QImage toImage(const ServiceGraphModel &model, const GraphStyle &style,
+        qreal scale = 1.0, int maxSide = 16384);
+    static bool savePng(const ServiceGraphModel &model, const QString &path,
+        const GraphStyle &style, QString *error, qreal scale = 1.0);
+    static bool saveSvg(const ServiceGraphModel &model, const QString &path,
+        const GraphStyle &style, QString *error);
     // The DOT export's node colours and dashing from the same style table.
     static GraphExport::HealthLook dotLook(const GraphStyle &style);
 };

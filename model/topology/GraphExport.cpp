@@ -31,32 +31,34 @@ QByteArray GraphExport::dotQuote(const QString &text)
 QByteArray GraphExport::toDot(const ServiceGraphModel &model, const HealthLook &nodeLook)
 {
     QByteArray dot;
-    dot += "digraph " + dotQuote(model.profileName().isEmpty() ? QStringLiteral("hopscope") : model.profileName())
-           + " {\n";
+    dot += "digraph "
+        + dotQuote(model.profileName().isEmpty() ? QStringLiteral("hopscope") : model.profileName())
+        + " {\n";
     dot += "  rankdir=LR;\n  node [fontname=\"sans-serif\", fontsize=11];\n"
            "  edge [fontname=\"sans-serif\", fontsize=9];\n";
     const QList<ServiceGraphModel::Node> &nodes = model.nodes();
     for (const ServiceGraphModel::Node &n : nodes) {
-        QStringList lines{healthIcon(n.health) + QLatin1Char(' ') + n.title, n.subtitle};
+        QStringList lines { healthIcon(n.health) + QLatin1Char(' ') + n.title, n.subtitle };
         if (n.kind == u"service" && !model.isCollapsed(n.id)) {
             for (const TaskChip &t : n.tasks) {
-                lines.append(t.icon() + QLatin1Char(' ') + t.label + QStringLiteral(" (") + t.healthText()
-                             + QLatin1Char(')'));
+                lines.append(t.icon() + QLatin1Char(' ') + t.label + QStringLiteral(" (")
+                    + t.healthText() + QLatin1Char(')'));
             }
         }
-        const DotLook look = nodeLook ? nodeLook(n.health) : DotLook{};
+        const DotLook look = nodeLook ? nodeLook(n.health) : DotLook {};
         const bool hatched = look.hatched;
         const QByteArray colourAttribute
             = look.colour.isEmpty() ? QByteArray() : ", color=\"" + look.colour.toUtf8() + '"';
         dot += "  " + dotQuote(n.id) + " [label=" + dotQuote(lines.join(QLatin1Char('\n')))
-               + ", shape=" + (n.kind == u"lb" ? "ellipse" : "box") + ", style=\""
-               + (n.kind == u"lb" ? "" : "rounded,") + (hatched ? "dashed" : "solid") + '"'
-               + colourAttribute + ", tooltip=" + dotQuote(n.reason) + "];\n";
+            + ", shape=" + (n.kind == u"lb" ? "ellipse" : "box") + ", style=\""
+            + (n.kind == u"lb" ? "" : "rounded,") + (hatched ? "dashed" : "solid") + '"'
+            + colourAttribute + ", tooltip=" + dotQuote(n.reason) + "];\n";
     }
     for (const ServiceGraphModel::EdgeSegment &s : model.segments()) {
-        const char *style = s.pattern == u"lb" ? "dashed" : (s.pattern == u"mesh" ? "dotted" : "solid");
+        const char *style
+            = s.pattern == u"lb" ? "dashed" : (s.pattern == u"mesh" ? "dotted" : "solid");
         dot += "  " + dotQuote(nodes[s.from].id) + " -> " + dotQuote(nodes[s.to].id)
-               + " [label=" + dotQuote(s.label) + ", style=" + style + "];\n";
+            + " [label=" + dotQuote(s.label) + ", style=" + style + "];\n";
     }
     dot += "}\n";
     return dot;
@@ -72,35 +74,29 @@ QJsonObject GraphExport::toJson(const ServiceGraphModel &model, const Topology *
     for (const ServiceGraphModel::Node &n : model.nodes()) {
         QJsonArray tasks;
         for (const TaskChip &t : n.tasks) {
-            tasks.append(QJsonObject{{QStringLiteral("key"), t.key},
-                                     {QStringLiteral("health"), t.healthText()},
-                                     {QStringLiteral("sidecar"), t.sidecar}});
+            tasks.append(QJsonObject { { QStringLiteral("key"), t.key },
+                { QStringLiteral("health"), t.healthText() },
+                { QStringLiteral("sidecar"), t.sidecar } });
         }
-        nodes.append(QJsonObject{{QStringLiteral("id"), n.id},
-                                 {QStringLiteral("kind"), n.kind},
-                                 {QStringLiteral("title"), n.title},
-                                 {QStringLiteral("summary"), n.subtitle},
-                                 {QStringLiteral("health"), ServiceGraphModel::nodeHealthName(n.health)},
-                                 {QStringLiteral("collapsed"), model.isCollapsed(n.id)},
-                                 {QStringLiteral("x"), n.rect.x()},
-                                 {QStringLiteral("y"), n.rect.y()},
-                                 {QStringLiteral("width"), n.rect.width()},
-                                 {QStringLiteral("height"), n.rect.height()},
-                                 {QStringLiteral("tasks"), tasks}});
+        nodes.append(QJsonObject { { QStringLiteral("id"), n.id },
+            { QStringLiteral("kind"), n.kind }, { QStringLiteral("title"), n.title },
+            { QStringLiteral("summary"), n.subtitle },
+            { QStringLiteral("health"), ServiceGraphModel::nodeHealthName(n.health) },
+            { QStringLiteral("collapsed"), model.isCollapsed(n.id) },
+            { QStringLiteral("x"), n.rect.x() }, { QStringLiteral("y"), n.rect.y() },
+            { QStringLiteral("width"), n.rect.width() },
+            { QStringLiteral("height"), n.rect.height() }, { QStringLiteral("tasks"), tasks } });
     }
     QJsonArray segments;
     for (const ServiceGraphModel::EdgeSegment &s : model.segments()) {
-        segments.append(QJsonObject{{QStringLiteral("from"), model.nodes()[s.from].id},
-                                    {QStringLiteral("to"), model.nodes()[s.to].id},
-                                    {QStringLiteral("label"), s.label},
-                                    {QStringLiteral("pattern"), s.pattern},
-                                    {QStringLiteral("edge"), s.sourceEdge}});
+        segments.append(QJsonObject { { QStringLiteral("from"), model.nodes()[s.from].id },
+            { QStringLiteral("to"), model.nodes()[s.to].id }, { QStringLiteral("label"), s.label },
+            { QStringLiteral("pattern"), s.pattern }, { QStringLiteral("edge"), s.sourceEdge } });
     }
     root.insert(QStringLiteral("layout"),
-                QJsonObject{{QStringLiteral("width"), model.contentSize().width()},
-                            {QStringLiteral("height"), model.contentSize().height()},
-                            {QStringLiteral("nodes"), nodes},
-                            {QStringLiteral("segments"), segments}});
+        QJsonObject { { QStringLiteral("width"), model.contentSize().width() },
+            { QStringLiteral("height"), model.contentSize().height() },
+            { QStringLiteral("nodes"), nodes }, { QStringLiteral("segments"), segments } });
     return root;
 }
 

@@ -166,9 +166,7 @@ void MainWindow::exportDialog()
 bool MainWindow::exportGraph(const QString &path, QString *error)
 {
     const QString suffix = QFileInfo(path).suffix().toLower();
-    const GraphRenderer::Palette colours = palette().color(QPalette::Window).lightness() < 128
-                                               ? GraphRenderer::Palette::dark()
-                                               : GraphRenderer::Palette::light();
+    const GraphStyle colours = GraphStyle::forDark(palette().color(QPalette::Window).lightness() < 128);
     if (suffix == u"png") {
         return GraphRenderer::savePng(*m_model, path, colours, error);
     }
@@ -177,7 +175,7 @@ bool MainWindow::exportGraph(const QString &path, QString *error)
     }
     QByteArray bytes;
     if (suffix == u"dot" || suffix == u"gv") {
-        bytes = GraphExport::toDot(*m_model);
+        bytes = GraphExport::toDot(*m_model, GraphRenderer::dotLook(colours));
     } else if (suffix == u"json") {
         const Topology *topology = m_monitor ? &m_monitor->topology() : nullptr;
         bytes = QJsonDocument(GraphExport::toJson(*m_model, topology)).toJson(QJsonDocument::Indented);

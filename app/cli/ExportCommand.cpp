@@ -128,14 +128,18 @@ int runExport(CliContext &ctx)
     QString error;
     bool ok = false;
     if (format == u"dot") {
+#ifdef HOPSCOPE_HAVE_RENDER
+        ok = writeFile(output, GraphExport::toDot(model, GraphRenderer::dotLook(GraphStyle::forDark(dark))), &error);
+#else
         ok = writeFile(output, GraphExport::toDot(model), &error);
+#endif
     } else if (format == u"json") {
         ok = writeFile(output,
                        QJsonDocument(GraphExport::toJson(model, topology ? &*topology : nullptr)).toJson(QJsonDocument::Indented),
                        &error);
     }
 #ifdef HOPSCOPE_HAVE_RENDER
-    const GraphRenderer::Palette palette = dark ? GraphRenderer::Palette::dark() : GraphRenderer::Palette::light();
+    const GraphStyle palette = GraphStyle::forDark(dark);
     if (format == u"png") {
         ok = GraphRenderer::savePng(model, output, palette, &error, scale);
     } else if (format == u"svg") {

@@ -28,56 +28,37 @@ QByteArray GraphExport::dotQuote(const QString &text)
     return out;
 }
 
-namespace {
-const char *dotColour(const QString &health)
-{
-    if (health == u"healthy") {
-        return "#2e9d58";
-    } else if (health == u"degraded") {
-        return "#c98a00";
-    } else if (health == u"down") {
-        return "#d13c3c";
-    } else if (health == u"draining") {
-        return "#3a7bd5";
-    } else if (health == u"drained") {
-        return "#2b5fa8";
-    } else if (health == u"maintenance") {
-        return "#7d6b57";
-    } else if (health == u"conflict") {
-        return "#a347ba";
-    }
-    return "#9aa3ae";
-}
-} // namespace
-
-QByteArray GraphExport::toDot(const ServiceGraphModel &model)
+QByteArray GraphExport::toDot(const ServiceGraphModel &model, const HealthLook &nodeLook)
 {
     QByteArray dot;
-    dot += "digraph " + dotQuote(model.profileName().isEmpty() ? QStringLiteral("hopscope") : model.profileName())
-           + " {\n";
+    dot += "digraph "
+        + dotQuote(model.profileName().isEmpty() ? QStringLiteral("hopscope") : model.profileName())
+        + " {\n";
     dot += "  rankdir=LR;\n  node [fontname=\"sans-serif\", fontsize=11];\n"
            "  edge [fontname=\"sans-serif\", fontsize=9];\n";
     const QList<ServiceGraphModel::Node> &nodes = model.nodes();
     for (const ServiceGraphModel::Node &n : nodes) {
-        QStringList lines{n.icon + QLatin1Char(' ') + n.title, n.subtitle};
+        QStringList lines { healthIcon(n.health) + QLatin1Char(' ') + n.title, n.subtitle };
         if (n.kind == u"service" && !model.isCollapsed(n.id)) {
-            for (const QVariant &t : n.tasks) {
-                const QVariantMap task = t.toMap();
-                lines.append(task.value(QStringLiteral("icon")).toString() + QLatin1Char(' ')
-                             + task.value(QStringLiteral("label")).toString() + QStringLiteral(" (")
-                             + task.value(QStringLiteral("health")).toString() + QLatin1Char(')'));
+            for (const TaskChip &t : n.tasks) {
+                lines.append(t.icon() + QLatin1Char(' ') + t.label + QStringLiteral(" (")
+                    + t.healthText() + QLatin1Char(')'));
             }
         }
-        const bool hatched = n.health == u"nodata" || n.health == u"stale" || n.health == u"unknown";
+        const DotLook look = nodeLook ? nodeLook(n.health) : DotLook {};
+        const bool hatched = look.hatched;
+        const QByteArray colourAttribute
+            = look.colour.isEmpty() ? QByteArray() : ", color=\"" + look.colour.toUtf8() + '"';
         dot += "  " + dotQuote(n.id) + " [label=" + dotQuote(lines.join(QLatin1Char('\n')))
-               + ", shape=" + (n.kind == u"lb" ? "ellipse" : "box") + ", style=\""
-               + (n.kind == u"lb" ? "" : "rounded,") + (hatched ? "dashed" : "solid") + "\", color=\""
-               + dotColour(n.health) + "\", tooltip=" + dotQuote(n.reason) + "];\n";
+            + ", shape=" + (n.kind == u"lb" ? "ellipse" : "box") + ", style=\""
+            + (n.kind == u"lb" ? "" : "rounded,") + (hatched ? "dashed" : "solid") + '"'
+            + colourAttribute + ", tooltip=" + dotQuote(n.reason) + "];\n";
     }
     for (const ServiceGraphModel::EdgeSegment &s : model.segments()) {
-        const char *style = s.pattern == u"lb" ? "dashed" : (s.pattern == u"mesh" ? "dotted" : "solid");
+        const char *style
+            = s.pattern == u"lb" ? "dashed" : (s.pattern == u"mesh" ? "dotted" : "solid");
         dot += "  " + dotQuote(nodes[s.from].id) + " -> " + dotQuote(nodes[s.to].id)
-               + " [label=" + dotQuote(s.label) + ", style=" + style + "];\n";
+            + " [label=" + dotQuote(s.label) + ", style=" + style + "];\n";
     }
     dot += "}\n";
     return dot;
@@ -92,37 +73,30 @@ QJsonObject GraphExport::toJson(const ServiceGraphModel &model, const Topology *
     QJsonArray nodes;
     for (const ServiceGraphModel::Node &n : model.nodes()) {
         QJsonArray tasks;
-        for (const QVariant &t : n.tasks) {
-            const QVariantMap task = t.toMap();
-            tasks.append(QJsonObject{{QStringLiteral("key"), task.value(QStringLiteral("key")).toString()},
-                                     {QStringLiteral("health"), task.value(QStringLiteral("health")).toString()},
-                                     {QStringLiteral("sidecar"), task.value(QStringLiteral("sidecar")).toBool()}});
+        for (const TaskChip &t : n.tasks) {
+            tasks.append(QJsonObject { { QStringLiteral("key"), t.key },
+                { QStringLiteral("health"), t.healthText() },
+                { QStringLiteral("sidecar"), t.sidecar } });
         }
-        nodes.append(QJsonObject{{QStringLiteral("id"), n.id},
-                                 {QStringLiteral("kind"), n.kind},
-                                 {QStringLiteral("title"), n.title},
-                                 {QStringLiteral("summary"), n.subtitle},
-                                 {QStringLiteral("health"), n.health},
-                                 {QStringLiteral("collapsed"), model.isCollapsed(n.id)},
-                                 {QStringLiteral("x"), n.rect.x()},
-                                 {QStringLiteral("y"), n.rect.y()},
-                                 {QStringLiteral("width"), n.rect.width()},
-                                 {QStringLiteral("height"), n.rect.height()},
-                                 {QStringLiteral("tasks"), tasks}});
+        nodes.append(QJsonObject { { QStringLiteral("id"), n.id },
+            { QStringLiteral("kind"), n.kind }, { QStringLiteral("title"), n.title },
+            { QStringLiteral("summary"), n.subtitle },
+            { QStringLiteral("health"), ServiceGraphModel::nodeHealthName(n.health) },
+            { QStringLiteral("collapsed"), model.isCollapsed(n.id) },
+            { QStringLiteral("x"), n.rect.x() }, { QStringLiteral("y"), n.rect.y() },
+            { QStringLiteral("width"), n.rect.width() },
+            { QStringLiteral("height"), n.rect.height() }, { QStringLiteral("tasks"), tasks } });
     }
     QJsonArray segments;
     for (const ServiceGraphModel::EdgeSegment &s : model.segments()) {
-        segments.append(QJsonObject{{QStringLiteral("from"), model.nodes()[s.from].id},
-                                    {QStringLiteral("to"), model.nodes()[s.to].id},
-                                    {QStringLiteral("label"), s.label},
-                                    {QStringLiteral("pattern"), s.pattern},
-                                    {QStringLiteral("edge"), s.sourceEdge}});
+        segments.append(QJsonObject { { QStringLiteral("from"), model.nodes()[s.from].id },
+            { QStringLiteral("to"), model.nodes()[s.to].id }, { QStringLiteral("label"), s.label },
+            { QStringLiteral("pattern"), s.pattern }, { QStringLiteral("edge"), s.sourceEdge } });
     }
     root.insert(QStringLiteral("layout"),
-                QJsonObject{{QStringLiteral("width"), model.contentSize().width()},
-                            {QStringLiteral("height"), model.contentSize().height()},
-                            {QStringLiteral("nodes"), nodes},
-                            {QStringLiteral("segments"), segments}});
+        QJsonObject { { QStringLiteral("width"), model.contentSize().width() },
+            { QStringLiteral("height"), model.contentSize().height() },
+            { QStringLiteral("nodes"), nodes }, { QStringLiteral("segments"), segments } });
     return root;
 }
 

@@ -2,9 +2,13 @@
 
 #include <QDateTime>
 #include <QList>
+#include <QObject>
 #include <QString>
 
 namespace hopscope {
+// For the enum's names in QMetaEnum and QML (the views get Health as a typed role, never a
+// string to compare).
+Q_NAMESPACE
 
 // One folded health state (docs/ARCHITECTURE.md "Health"). Stale and Unknown are never healthy.
 enum class Health {
@@ -18,6 +22,7 @@ enum class Health {
     Unknown,     // no source says anything yet ("no data yet")
     Conflict,    // sources disagree in a way an operator must look at
 };
+Q_ENUM_NS(Health)
 
 QString healthName(Health health);      // lowercase, the CLI/JSON contract: "healthy", "down", ...
 QString healthIcon(Health health);      // a glyph, so colour is never the only signal

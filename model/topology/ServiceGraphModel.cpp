@@ -6,6 +6,7 @@
 #include <QSet>
 
 #include <algorithm>
+#include <optional>
 #include <cmath>
 
 namespace hopscope {
@@ -32,7 +33,6 @@ void ServiceGraphModel::clear()
     m_contentSize = {};
     m_profileName.clear();
     endResetModel();
-    Q_EMIT edgesChanged();
     Q_EMIT geometryChanged();
     Q_EMIT contentSizeChanged();
     Q_EMIT profileChanged();
@@ -56,8 +56,6 @@ void ServiceGraphModel::setProfile(const ClusterProfile &profile)
         node.subtitle = QStringLiteral("no data yet");
         node.detail = s.dns ? QStringLiteral("%1 %2").arg(dnsRecordTypeName(s.dns->type), s.dns->name)
                             : QStringLiteral("not DNS-discovered");
-        node.health = QStringLiteral("nodata");
-        node.icon = healthIcon(Health::Unknown);
         node.reason = QStringLiteral("no data yet");
         node.rect = QRectF(0, 0, ServiceWidth, 0);
         node.rect.setHeight(nodeHeight(node));
@@ -82,8 +80,6 @@ void ServiceGraphModel::setProfile(const ClusterProfile &profile)
                 node.kind = QStringLiteral("lb");
                 node.title = e.loadBalancer;
                 node.subtitle = QStringLiteral("load balancer");
-                node.health = QStringLiteral("nodata");
-                node.icon = healthIcon(Health::Unknown);
                 node.reason = QStringLiteral("no data yet");
                 node.rect = QRectF(0, 0, LbWidth, LbHeight);
                 lbRow = int(m_nodes.size());
@@ -101,20 +97,21 @@ void ServiceGraphModel::setProfile(const ClusterProfile &profile)
             // Several callees behind one LB share the caller -> LB leg: draw it once.
             if (!legs.contains({from, lbRow})) {
                 legs.insert({from, lbRow});
-                m_segments.append({ from, lbRow, hops.label(), hops.patternName(), edgeId, {}, {},
-                    hops.label() });
+                m_segments.append({ from, lbRow, hops.label(), hops.patternName(), edgeId,
+                    Health::Healthy, {}, hops.label() });
             }
             const QString label = routes.join(QStringLiteral(", "));
-            m_segments.append({ lbRow, to, label, hops.patternName(), edgeId, {}, {}, label });
+            m_segments.append(
+                { lbRow, to, label, hops.patternName(), edgeId, Health::Healthy, {}, label });
         } else {
             m_segments.append(
-                { from, to, hops.label(), hops.patternName(), edgeId, {}, {}, hops.label() });
+                { from, to, hops.label(), hops.patternName(), edgeId, Health::Healthy, {},
+                    hops.label() });
         }
     }
     m_taskHash = QList<size_t>(m_nodes.size(), 0);
     relayout();
     endResetModel();
-    Q_EMIT edgesChanged();
     Q_EMIT geometryChanged();
     Q_EMIT contentSizeChanged();
     Q_EMIT profileChanged();
@@ -137,12 +134,12 @@ qreal ServiceGraphModel::nodeHeight(const Node &node) const
     return serviceHeight(int(node.tasks.size()));
 }
 
-namespace {
-QString nodeHealthName(Health h)
+QString ServiceGraphModel::nodeHealthName(Health h)
 {
     return h == Health::Unknown ? QStringLiteral("nodata") : healthName(h);
 }
 
+namespace {
 size_t tasksHash(const ServiceNode &s)
 {
     size_t h = qHash(s.targets.size());
@@ -165,30 +162,26 @@ void ServiceGraphModel::setTopology(const Topology &topology)
     QList<QPair<int, QList<int>>> changes;
     for (int row = 0; row < m_nodes.size(); ++row) {
         Node &node = m_nodes[row];
-        QString health, subtitle, reason, icon;
+        std::optional<Health> health;
+        QString subtitle, reason;
         QList<int> roles;
         if (node.kind == u"service") {
             const ServiceNode *s = services.value(node.id);
             if (!s) {
                 continue;
             }
-            health = nodeHealthName(s->health);
-            icon = healthIcon(s->health);
+            health = s->health;
             subtitle = s->summary;
             reason = s->dnsError.isEmpty() ? s->summary : s->summary + QStringLiteral(" — DNS: ") + s->dnsError;
             // Chips are rebuilt only for services whose targets changed: most do not per poll.
             const size_t hash = tasksHash(*s);
             if (hash != m_taskHash[row] || node.tasks.size() != s->targets.size()) {
-                QVariantList tasks;
+                QList<TaskChip> tasks;
                 tasks.reserve(s->targets.size());
+                const QRectF box(QPointF(0, 0), node.rect.size());
                 for (const TargetNode &t : s->targets) {
-                    tasks.append(QVariantMap { { QStringLiteral("key"), t.key },
-                        { QStringLiteral("label"), t.key },
-                        { QStringLiteral("health"), healthName(t.health) },
-                        { QStringLiteral("icon"), healthIcon(t.health) },
-                        { QStringLiteral("reason"), t.reason },
-                        { QStringLiteral("sidecar"), !t.sidecar.isEmpty() },
-                        { QStringLiteral("openDrain"), t.openDrain } });
+                    tasks.append({ t.key, t.key, t.health, t.reason, !t.sidecar.isEmpty(),
+                        t.openDrain, taskRect(box, int(tasks.size())) });
                 }
                 m_taskHash[row] = hash;
                 if (tasks != node.tasks) {
@@ -207,21 +200,19 @@ void ServiceGraphModel::setTopology(const Topology &topology)
             const QString lbId = node.id.mid(3);
             for (const LoadBalancerNode &lb : topology.loadBalancers) {
                 if (lb.id == lbId) {
-                    health = nodeHealthName(lb.health);
-                    icon = healthIcon(lb.health);
+                    health = lb.health;
                     subtitle = lb.health == Health::Unknown ? QStringLiteral("load balancer · no data yet")
                                                             : QStringLiteral("HAProxy ") + lb.version;
                     reason = lb.reason;
                 }
             }
-            if (health.isEmpty()) {
+            if (!health) {
                 continue;
             }
         }
-        if (health != node.health) {
-            node.health = health;
-            node.icon = icon;
-            roles << HealthRole << IconRole;
+        if (*health != node.health) {
+            node.health = *health;
+            roles << HealthRole << IconRole << HealthTextRole;
         }
         if (subtitle != node.subtitle) {
             node.subtitle = subtitle;
@@ -251,12 +242,10 @@ void ServiceGraphModel::setTopology(const Topology &topology)
     }
     emitCoalesced(changes);
     if (resized) {
-        Q_EMIT edgesChanged();
-        Q_EMIT geometryChanged();
+            Q_EMIT geometryChanged();
         Q_EMIT contentSizeChanged();
     } else if (edgesFailChanged) {
-        Q_EMIT edgesChanged();
-        Q_EMIT geometryChanged(); // the painted view drops its tiles: strokes and badges change
+            Q_EMIT geometryChanged(); // the painted view drops its tiles: strokes and badges change
     }
 }
 
@@ -270,7 +259,7 @@ bool ServiceGraphModel::updateEdgeHealth(const QList<EdgeNode> &edges)
     for (EdgeSegment &s : m_segments) {
         const EdgeNode *e = byId.value(s.sourceEdge);
         const bool fails = e && (e->health == Health::Down || e->health == Health::Stale);
-        const QString failing = fails ? healthName(e->health) : QString();
+        const Health failing = fails ? e->health : Health::Healthy;
         const QString reason = fails ? e->reason : QString();
         if (failing != s.failing || reason != s.failReason) {
             s.failing = failing;
@@ -329,7 +318,6 @@ void ServiceGraphModel::setCollapsed(const QString &nodeId, bool collapsed)
     }
     std::sort(changes.begin(), changes.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
     emitCoalesced(changes);
-    Q_EMIT edgesChanged();
     Q_EMIT geometryChanged();
     Q_EMIT contentSizeChanged();
 }
@@ -372,8 +360,7 @@ void ServiceGraphModel::restack()
 {
     if (!restackRows().isEmpty()) {
         Q_EMIT dataChanged(index(0), index(int(m_nodes.size()) - 1), {RectRole});
-        Q_EMIT edgesChanged();
-        Q_EMIT geometryChanged();
+            Q_EMIT geometryChanged();
         Q_EMIT contentSizeChanged();
     }
 }
@@ -453,27 +440,6 @@ int ServiceGraphModel::nextInTabOrder(int row, bool backwards) const
     return order[(at + (backwards ? n - 1 : 1)) % n];
 }
 
-QVariantList ServiceGraphModel::edges() const
-{
-    QVariantList list;
-    list.reserve(m_segments.size());
-    for (const EdgeSegment &s : m_segments) {
-        const QRectF a = m_nodes[s.from].rect;
-        const QRectF b = m_nodes[s.to].rect;
-        // Leave the right side of the caller, enter the left side of the callee; a callee in
-        // an earlier column (a back edge) is reached from its right side instead.
-        const bool forward = b.left() >= a.right();
-        const QPointF p1 = forward ? QPointF(a.right(), a.center().y()) : QPointF(a.left(), a.center().y());
-        const QPointF p2 = forward ? QPointF(b.left(), b.center().y()) : QPointF(b.right(), b.center().y());
-        list.append(QVariantMap { { QStringLiteral("x1"), p1.x() },
-            { QStringLiteral("y1"), p1.y() }, { QStringLiteral("x2"), p2.x() },
-            { QStringLiteral("y2"), p2.y() }, { QStringLiteral("label"), s.label },
-            { QStringLiteral("pattern"), s.pattern }, { QStringLiteral("edge"), s.sourceEdge },
-            { QStringLiteral("failing"), s.failing }, { QStringLiteral("reason"), s.failReason } });
-    }
-    return list;
-}
-
 int ServiceGraphModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : int(m_nodes.size());
@@ -498,15 +464,23 @@ QVariant ServiceGraphModel::data(const QModelIndex &index, int role) const
     case DetailRole:
         return n.detail;
     case HealthRole:
-        return n.health;
+        return QVariant::fromValue(n.health);
+    case HealthTextRole:
+        return nodeHealthName(n.health);
     case RectRole:
         return n.rect;
-    case TasksRole:
-        return n.tasks;
+    case TasksRole: {
+        QVariantList tasks; // (for QML's hit areas: the painter reads Node::tasks directly)
+        tasks.reserve(n.tasks.size());
+        for (const TaskChip &t : n.tasks) {
+            tasks.append(QVariant::fromValue(t));
+        }
+        return tasks;
+    }
     case ReasonRole:
         return n.reason;
     case IconRole:
-        return n.icon;
+        return healthIcon(n.health);
     case CollapsedRole:
         return m_collapsed.contains(n.id);
     case TaskCountRole:
@@ -521,7 +495,8 @@ QHash<int, QByteArray> ServiceGraphModel::roleNames() const
     return {{NodeIdRole, "nodeId"},     {KindRole, "kind"},           {TitleRole, "title"},
             {SubtitleRole, "subtitle"}, {HealthRole, "health"},       {RectRole, "rect"},
             {TasksRole, "tasks"},       {ReasonRole, "reason"},       {IconRole, "icon"},
-            {DetailRole, "detail"},     {CollapsedRole, "collapsed"}, {TaskCountRole, "taskCount"}};
+            {DetailRole, "detail"},     {CollapsedRole, "collapsed"}, {TaskCountRole, "taskCount"},
+            {HealthTextRole, "healthText"}};
 }
 
 } // namespace hopscope

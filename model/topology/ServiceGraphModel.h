@@ -1,23 +1,25 @@
 #pragma once
 
 #include "profile/ClusterProfile.h"
+#include "topology/Health.h"
 #include "topology/HopModel.h"
+#include "topology/TaskChip.h"
 #include "topology/Topology.h"
 
 #include <QAbstractListModel>
 #include <QRectF>
 #include <QSet>
-#include <QVariantList>
 
 namespace hopscope {
 
 // The nodes of the service graph (service boxes and load-balancer nodes), positioned by
-// GraphLayout, plus the edges as drawable segments. Built from the profile; lives on the GUI
-// thread and is what the QML graph binds to. Positions are computed here, never in QML.
+// GraphLayout, plus the edges as segments between node rows (their geometry is the painting
+// core's GraphScene). Built from the profile; lives on the GUI thread and is what the QML graph
+// binds to. Positions are computed here, never in QML. Health travels typed (the Health enum),
+// tasks as TaskChip values.
 class ServiceGraphModel : public QAbstractListModel
 {
     Q_OBJECT
-    Q_PROPERTY(QVariantList edges READ edges NOTIFY edgesChanged)
     Q_PROPERTY(QSizeF contentSize READ contentSize NOTIFY contentSizeChanged)
     Q_PROPERTY(QString profileName READ profileName NOTIFY profileChanged)
 
@@ -28,13 +30,14 @@ public:
         TitleRole,
         SubtitleRole, // "no data yet", "1 of 2 healthy", ...
         DetailRole,   // how the service is discovered: "A serviceb.corp.internal", "declared"
-        HealthRole,   // "nodata", "healthy", ...
+        HealthRole,   // hopscope::Health (Unknown before any source answered)
         RectRole,     // QRectF in content coordinates
-        TasksRole,    // list of {key, label, health, icon, reason, sidecar} maps
+        TasksRole,    // list of TaskChip (typed: health enum, rectangle in the box)
         ReasonRole,   // why the node has its health, in words
         IconRole,     // health glyph (colour is never the only signal)
         CollapsedRole, // the service is drawn as one box without its task chips
         TaskCountRole,
+        HealthTextRole, // the health in words, for accessible names: nodeHealthName()
     };
 
     struct Node
@@ -44,11 +47,11 @@ public:
         QString title;
         QString subtitle;
         QString detail;
-        QString health; // healthName(), or "nodata" before any source answered
-        QString icon;
+        Health health = Health::Unknown; // Unknown: no source answered yet
         QString reason;
-        QVariantList tasks;
+        QList<TaskChip> tasks;
         QRectF rect;
+        bool isLoadBalancer() const { return kind == u"lb"; }
     };
 
     struct EdgeSegment
@@ -59,8 +62,9 @@ public:
         QString pattern;
         QString sourceEdge; // "servicea>serviceb"
         // Via an LB that is down or stale: drawn as failing, its label marked with ✖ and the
-        // reason in words. Empty when nothing on the way is known to fail.
-        QString failing; // healthName() of the LB on the way: "down", "stale"
+        // reason in words. Healthy when nothing on the way is known to fail.
+        Health failing = Health::Healthy; // the LB on the way: Down or Stale
+        bool fails() const { return failing != Health::Healthy; }
         QString failReason;
         QString baseLabel; // the label without the failure mark
     };
@@ -80,7 +84,8 @@ public:
     const QList<EdgeSegment> &segments() const { return m_segments; }
     int rowOf(const QString &nodeId) const;
 
-    QVariantList edges() const;
+    // The node health's name in the CLI/JSON contract: healthName(), "nodata" for Unknown.
+    static QString nodeHealthName(Health health);
 
     // Collapse a service to one box (no task chips) or expand it. Kept by service id: survives
     // polls and reopening the same profile. Only the boxes below it in its column move.
@@ -107,23 +112,23 @@ public:
     QHash<int, QByteArray> roleNames() const override;
 
     static constexpr qreal ServiceWidth = 230;
-    static constexpr qreal ServiceHeight = 78;
+    static constexpr qreal ServiceHeight = 82; // title, subtitle, one chip row
     static constexpr int TasksPerRow = 1;
-    static constexpr qreal TaskRowHeight = 22;
+    // A chip holds one line of the small font (at least 9 pt, 12 px) with room around it.
+    static constexpr qreal TaskRowHeight = 24;
     static qreal serviceHeight(int taskCount);
     static constexpr qreal CollapsedHeight = 58;
     static constexpr qreal LbWidth = 150;
     static constexpr qreal LbHeight = 56;
     // Where task chip `index` of a service box is drawn (and hit): one chip per row under the
     // title and subtitle, content coordinates.
-    static constexpr qreal TaskTop = 50;
+    static constexpr qreal TaskTop = 52;
     static QRectF taskRect(const QRectF &box, int index)
     {
         return QRectF(box.left() + 8, box.top() + TaskTop + index * TaskRowHeight, box.width() - 16, TaskRowHeight - 4);
     }
 
 Q_SIGNALS:
-    void edgesChanged();
     void contentSizeChanged(); // (not layoutChanged: that name belongs to QAbstractItemModel)
     // The nodes' rectangles changed (a restack or a relayout); edges are redrawn from them.
     void geometryChanged();

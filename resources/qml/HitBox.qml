@@ -9,7 +9,7 @@ Item {
     required property string nodeId
     required property string kind
     required property string title
-    required property string health
+    required property string healthText
     required property string reason
     required property rect rect
     required property var tasks
@@ -26,7 +26,7 @@ Item {
     width: rect.width
     height: rect.height
     Accessible.role: Accessible.Button
-    Accessible.name: title + ": " + health
+    Accessible.name: title + ": " + healthText
     Accessible.description: reason
 
     // A count, not the list: a poll that changes a task's health rebinds the chips' properties
@@ -35,16 +35,16 @@ Item {
         model: box.collapsed || box.kind !== "service" ? 0 : box.tasks.length
         delegate: Item {
             required property int index
-            readonly property var modelData: box.tasks[index] || ({})
-            objectName: "task:" + modelData.key
-            // ServiceGraphModel::taskRect
-            x: 8
-            y: 50 + index * 22
-            width: box.width - 16
-            height: 18
+            // A TaskChip: typed health, the chip's rectangle as the model placed it.
+            readonly property var modelData: box.tasks[index]
+            objectName: "task:" + (modelData ? modelData.key : "")
+            x: modelData ? modelData.rect.x : 0
+            y: modelData ? modelData.rect.y : 0
+            width: modelData ? modelData.rect.width : 0
+            height: modelData ? modelData.rect.height : 0
             Accessible.role: Accessible.Button
-            Accessible.name: modelData.label + ": " + modelData.health
-            Accessible.description: modelData.reason
+            Accessible.name: modelData ? modelData.label + ": " + modelData.healthText : ""
+            Accessible.description: modelData ? modelData.reason : ""
             TapHandler {
                 onTapped: box.taskClicked(parent.modelData.key)
             }

@@ -2,11 +2,12 @@ import QtQuick
 import Hopscope.Views
 
 // The service graph: service boxes and load-balancer nodes placed by the C++ layout
-// (ServiceGraphModel), edges drawn in one EdgeLayer. Pan by dragging, zoom with the wheel or a
-// pinch around the cursor; fitToView() frames the whole graph. Keyboard: Tab/arrows move between
-// boxes, Enter selects, Space collapses or expands, +/- zoom, 0 fits. Only the boxes near the
-// viewport have delegates (VisibleNodes); zoomed out, the EdgeLayer draws everything as an
-// overview (level of detail). QML only draws and emits intents.
+// (ServiceGraphModel), drawn by GraphLayer (the painting core's painter, from cached tiles).
+// Pan by dragging, zoom with the wheel or a pinch around the cursor; fitToView() frames the
+// whole graph. Keyboard: Tab/arrows move between boxes, Enter selects, Space collapses or
+// expands, +/- zoom, 0 fits. Only the boxes near the viewport have (invisible) hit areas
+// (VisibleNodes); zoomed out, GraphLayer draws the overview (level of detail). The legend sits
+// under the graph, never over it, and folds away. QML only lays out and emits intents.
 FocusScope {
     id: root
     objectName: "serviceGraph"
@@ -21,15 +22,11 @@ FocusScope {
     property real lodZoom: 0.45
     readonly property bool lod: zoom < lodZoom
     property int currentRow: -1
-    property bool showEdgeLayer: true // the benchmark's baseline turns it off
-    // Boxes and chips painted by GraphLayer from cached tiles, QML items only as invisible hit
-    // areas. False: the previous design (a QML ServiceBox per visible node over an EdgeLayer),
-    // kept for the benchmark's comparison in the same run.
-    property bool paintedView: true
+    property alias legendExpanded: legend.expanded
     readonly property alias graphLayerItem: graphLayer
     readonly property alias canvasItem: canvas
+    readonly property alias graphAreaItem: graphArea
     readonly property alias delegateCount: visibleNodes.count
-    readonly property alias edgeLayerItem: edgeLayer
     // The content rectangle on screen.
     readonly property rect viewport: Qt.rect((flick.contentX - canvas.x) / zoom, (flick.contentY - canvas.y) / zoom,
                                              flick.width / zoom, flick.height / zoom)
@@ -39,17 +36,24 @@ FocusScope {
     // The operator asked for a task's actions (right-click): the widgets show the menu.
     signal taskContextRequested(string serviceId, string key)
 
-    readonly property color background: dark ? "#1d2026" : "#f4f5f7"
-    readonly property color boxColor: dark ? "#2a2f37" : "#ffffff"
-    readonly property color boxBorder: dark ? "#5d6673" : "#9aa3ae"
-    readonly property color textColor: dark ? "#e6e9ee" : "#1f242b"
-    readonly property color mutedText: dark ? "#9aa3ae" : "#5b6470"
-    readonly property color lineColor: dark ? "#8b95a3" : "#5b6470"
-    readonly property color focusColor: dark ? "#7fb4ff" : "#1a5fd0"
+    // The palette of the painting core's style table (GraphStyle), for the QML around the graph.
+    readonly property var palette: HealthStyle.palette(dark)
+    readonly property color background: palette.background
+    readonly property color boxColor: palette.box
+    readonly property color boxBorder: palette.border
+    readonly property color textColor: palette.text
+    readonly property color mutedText: palette.muted
+    readonly property color lineColor: palette.line
+    readonly property color focusColor: palette.focus
+
+    // True while the view shows the fitted graph (until the operator zooms or pans): the view
+    // then follows the graph area's size (the window, the legend folding) and stays fitted.
+    property bool fitted: false
 
     function fitToView() {
         if (!graphModel || graphModel.contentSize.width <= 0)
             return
+        fitted = true
         const zx = flick.width / graphModel.contentSize.width
         const zy = flick.height / graphModel.contentSize.height
         zoom = Math.max(minZoom, Math.min(1.0, Math.min(zx, zy)))
@@ -59,6 +63,7 @@ FocusScope {
 
     // Zooms by `factor` keeping the content point under (px, py) (view coordinates) in place.
     function zoomAt(factor, px, py) {
+        fitted = false
         const cx = (flick.contentX + px - canvas.x) / zoom
         const cy = (flick.contentY + py - canvas.y) / zoom
         zoom = Math.max(minZoom, Math.min(maxZoom, zoom * factor))
@@ -68,6 +73,7 @@ FocusScope {
 
     // Pans by (dx, dy) view pixels, within the content.
     function panBy(dx, dy) {
+        fitted = false
         flick.contentX = Math.max(0, Math.min(flick.contentWidth - flick.width, flick.contentX + dx))
         flick.contentY = Math.max(0, Math.min(flick.contentHeight - flick.height, flick.contentY + dy))
     }
@@ -129,138 +135,114 @@ FocusScope {
         }
     }
 
-    Rectangle {
-        anchors.fill: parent
-        visible: !root.paintedView // GraphLayer paints the background itself
-        color: root.background
-    }
-
-    // The whole graph (edges, boxes, chips; zoomed out the overview) from cached tiles.
-    GraphLayer {
-        id: graphLayer
-        objectName: "graphLayer"
-        anchors.fill: parent
-        visible: root.paintedView
-        graphModel: root.paintedView ? root.graphModel : null
-        viewport: root.viewport
-        renderScale: root.zoom
-        background: root.background
-        boxColor: root.boxColor
-        borderColor: root.boxBorder
-        textColor: root.textColor
-        mutedColor: root.mutedText
-        lineColor: root.lineColor
-        lodZoom: root.lodZoom
-        labelZoom: 0.35
-    }
-
-    // Previous design: edges (and, zoomed out, the whole overview) in one painted item.
-    EdgeLayer {
-        id: edgeLayer
-        objectName: "edgeLayer"
-        anchors.fill: parent
-        visible: !root.paintedView && (root.showEdgeLayer || root.lod)
-        graphModel: root.paintedView ? null : root.graphModel
-        viewport: root.viewport
-        renderScale: root.zoom
-        lineColor: root.lineColor
-        badgeColor: root.boxColor
-        textColor: root.textColor
-        borderColor: root.boxBorder
-        showLabels: root.zoom > 0.35
-        lod: root.lod
-    }
-
-    VisibleNodes {
-        id: visibleNodes
-        sourceModel: root.graphModel
-        viewport: root.lod ? Qt.rect(0, 0, 0, 0) : root.viewport
-    }
-
-    Flickable {
-        id: flick
-        anchors.fill: parent
+    Item {
+        id: graphArea
+        anchors.left: parent.left
+        anchors.top: parent.top
+        anchors.right: parent.right
+        anchors.bottom: legend.visible ? legend.top : parent.bottom
         clip: true
-        contentWidth: Math.max(width, canvas.width * root.zoom)
-        contentHeight: Math.max(height, canvas.height * root.zoom)
-        boundsBehavior: Flickable.StopAtBounds
+        onWidthChanged: if (root.fitted) root.fitToView()
+        onHeightChanged: if (root.fitted) root.fitToView()
 
-        Item {
-            id: canvas
-            objectName: "graphCanvas"
-            width: root.graphModel ? root.graphModel.contentSize.width : 0
-            height: root.graphModel ? root.graphModel.contentSize.height : 0
-            scale: root.zoom
-            transformOrigin: Item.TopLeft
-            x: Math.max(0, (flick.width - width * root.zoom) / 2)
-            y: Math.max(0, (flick.height - height * root.zoom) / 2)
+        // The whole graph (edges, boxes, chips; zoomed out the overview) from cached tiles.
+        GraphLayer {
+            id: graphLayer
+            objectName: "graphLayer"
+            anchors.fill: parent
+            graphModel: root.graphModel
+            viewport: root.viewport
+            renderScale: root.zoom
+            dark: root.dark
+            lodZoom: root.lodZoom
+            labelZoom: 0.35
+        }
 
-            Repeater {
-                model: root.lod || !root.paintedView ? null : visibleNodes
-                delegate: HitBox {
-                    onClicked: { root.currentRow = root.graphModel.rowOfId(nodeId); root.forceActiveFocus(); root.nodeSelected(nodeId) }
-                    onTaskClicked: (key) => root.taskSelected(nodeId, key)
-                    onTaskContextRequested: (key) => { root.taskSelected(nodeId, key); root.taskContextRequested(nodeId, key) }
-                    onToggleCollapsed: root.graphModel.toggleCollapsed(nodeId)
+        VisibleNodes {
+            id: visibleNodes
+            sourceModel: root.graphModel
+            viewport: root.lod ? Qt.rect(0, 0, 0, 0) : root.viewport
+        }
+
+        Flickable {
+            id: flick
+            anchors.fill: parent
+            clip: true
+            contentWidth: Math.max(width, canvas.width * root.zoom)
+            contentHeight: Math.max(height, canvas.height * root.zoom)
+            boundsBehavior: Flickable.StopAtBounds
+        onMovementStarted: root.fitted = false
+
+            Item {
+                id: canvas
+                objectName: "graphCanvas"
+                width: root.graphModel ? root.graphModel.contentSize.width : 0
+                height: root.graphModel ? root.graphModel.contentSize.height : 0
+                scale: root.zoom
+                transformOrigin: Item.TopLeft
+                x: Math.max(0, (flick.width - width * root.zoom) / 2)
+                y: Math.max(0, (flick.height - height * root.zoom) / 2)
+
+                Repeater {
+                    model: root.lod ? null : visibleNodes
+                    delegate: HitBox {
+                        onClicked: { root.currentRow = root.graphModel.rowOfId(nodeId); root.forceActiveFocus(); root.nodeSelected(nodeId) }
+                        onTaskClicked: (key) => root.taskSelected(nodeId, key)
+                        onTaskContextRequested: (key) => { root.taskSelected(nodeId, key); root.taskContextRequested(nodeId, key) }
+                        onToggleCollapsed: root.graphModel.toggleCollapsed(nodeId)
+                    }
+                }
+                // Keyboard focus ring around the current box (one item, not one per delegate).
+                Rectangle {
+                    objectName: "focusRing"
+                    visible: root.currentRow >= 0 && root.activeFocus
+                    readonly property rect r: root.graphModel && root.currentRow >= 0 && root.graphModel.contentSize.width > 0
+                                              ? root.graphModel.nodeRect(root.currentRow) : Qt.rect(0, 0, 0, 0)
+                    x: r.x - 5; y: r.y - 5; width: r.width + 10; height: r.height + 10
+                    radius: 9
+                    color: "transparent"
+                    border.color: root.focusColor
+                    border.width: 2.5 / Math.max(0.3, root.zoom)
                 }
             }
-            Repeater {
-                model: root.lod || root.paintedView ? null : visibleNodes
-                delegate: ServiceBox {
-                    graph: root
-                    onClicked: { root.currentRow = root.graphModel.rowOfId(nodeId); root.forceActiveFocus(); root.nodeSelected(nodeId) }
-                    onTaskClicked: (key) => root.taskSelected(nodeId, key)
-                    onToggleCollapsed: root.graphModel.toggleCollapsed(nodeId)
+
+            WheelHandler {
+                id: wheel
+                onWheel: (event) => {
+                    const p = wheel.parent.mapToItem(flick, event.x, event.y)
+                    root.zoomAt(event.angleDelta.y > 0 ? 1.15 : 1 / 1.15, p.x, p.y)
                 }
             }
-
-            // Keyboard focus ring around the current box (one item, not one per delegate).
-            Rectangle {
-                objectName: "focusRing"
-                visible: root.currentRow >= 0 && root.activeFocus
-                readonly property rect r: root.graphModel && root.currentRow >= 0 && root.graphModel.contentSize.width > 0
-                                          ? root.graphModel.nodeRect(root.currentRow) : Qt.rect(0, 0, 0, 0)
-                x: r.x - 5; y: r.y - 5; width: r.width + 10; height: r.height + 10
-                radius: 9
-                color: "transparent"
-                border.color: root.focusColor
-                border.width: 2.5 / Math.max(0.3, root.zoom)
+            PinchHandler {
+                id: pinch
+                target: null
+                property real last: 1.0
+                onActiveChanged: last = 1.0
+                onActiveScaleChanged: {
+                    const p = pinch.parent.mapToItem(flick, pinch.centroid.position.x, pinch.centroid.position.y)
+                    root.zoomAt(activeScale / last, p.x, p.y)
+                    last = activeScale
+                }
             }
         }
 
-        WheelHandler {
-            id: wheel
-            onWheel: (event) => {
-                const p = wheel.parent.mapToItem(flick, event.x, event.y)
-                root.zoomAt(event.angleDelta.y > 0 ? 1.15 : 1 / 1.15, p.x, p.y)
-            }
-        }
-        PinchHandler {
-            id: pinch
-            target: null
-            property real last: 1.0
-            onActiveChanged: last = 1.0
-            onActiveScaleChanged: {
-                const p = pinch.parent.mapToItem(flick, pinch.centroid.position.x, pinch.centroid.position.y)
-                root.zoomAt(activeScale / last, p.x, p.y)
-                last = activeScale
-            }
+        Text {
+            anchors.centerIn: parent
+            visible: !root.graphModel || root.graphModel.contentSize.width <= 0
+            text: qsTr("Open a cluster profile (File → Open) to see its services.")
+            color: root.mutedText
+            font.pixelSize: 15
         }
     }
 
-    Text {
-        anchors.centerIn: parent
-        visible: !root.graphModel || root.graphModel.contentSize.width <= 0
-        text: qsTr("Open a cluster profile (File → Open) to see its services.")
-        color: root.mutedText
-        font.pixelSize: 15
-    }
-
+    // Under the graph (the graph area ends where it starts), folded to one line on demand.
     Legend {
+        id: legend
+        objectName: "legend"
+        anchors.left: parent.left
         anchors.right: parent.right
         anchors.bottom: parent.bottom
-        anchors.margins: 12
         graph: root
-        visible: root.graphModel && root.graphModel.contentSize.width > 0
+        visible: root.graphModel !== null && root.graphModel.contentSize.width > 0
     }
 }

@@ -1,10 +1,12 @@
 // The service graph view at scale: 2,000 services / 10,000 targets / 5,000 edges, software scene
 // graph, offscreen. Measures layout, model update, a 1 %-change poll to the frame that shows it,
 // the first frame, pan/zoom frame times and RSS, for our view (everything painted by GraphLayer
-// from cached tiles, invisible QML hit areas near the viewport, level of detail when zoomed out)
-// and, in the same run, the previous design (QML ServiceBox delegates over an EdgeLayer) and a
-// baseline that draws one QML Shape per edge. Method and numbers: RESULTS.md.
+// with the painting core's GraphPainter from cached tiles, invisible QML hit areas near the
+// viewport, level of detail when zoomed out) and, in the same run, a baseline (BaselineGraph.qml
+// beside this file: a QML box per visible node and one QML Shape per edge). Method and numbers:
+// RESULTS.md.
 
+#include "GraphScene.h"
 #include "topology/ServiceGraphModel.h"
 
 #include <QElapsedTimer>
@@ -157,11 +159,9 @@ bool waitFrame(QQuickWindow *w, int timeoutMs = 5000)
 class Run
 {
 public:
-    // baseline: one Shape per edge (docs/PERF.md's design); previous: the design before GraphLayer
-    // (QML ServiceBox delegates over an EdgeLayer), for before/after in the same run.
-    Run(const ClusterProfile &profile, bool baseline, bool previous = false)
+    // baseline: a QML box per visible node and one Shape per edge (docs/PERF.md's design).
+    Run(const ClusterProfile &profile, bool baseline)
         : m_baseline(baseline)
-        , m_previous(previous || baseline)
     {
         m_model.setProfile(profile);
         m_model.setTopology(generatedTopology(profile, {}));
@@ -178,52 +178,17 @@ public:
         QElapsedTimer timer;
         timer.start();
         const double cpu0 = threadCpuMs();
-        view.setSource(QUrl(QStringLiteral("qrc:/Hopscope/Views/ServiceGraph.qml")));
+        view.setSource(m_baseline ? QUrl::fromLocalFile(QStringLiteral(HOPSCOPE_BENCH_DIR "/BaselineGraph.qml"))
+                                  : QUrl(QStringLiteral("qrc:/Hopscope/Views/ServiceGraph.qml")));
         QQuickItem *root = view.rootObject();
         if (!root) {
-            qFatal("ServiceGraph.qml did not load");
-        }
-        if (qEnvironmentVariableIsSet("HOPSCOPE_BENCH_NO_EDGES")) {
-            root->setProperty("showEdgeLayer", false); // (diagnosis: the share of the edge layer)
-        }
-        if (m_previous) {
-            root->setProperty("paintedView", false);
+            qFatal("the graph's QML did not load");
         }
         if (m_baseline) {
-            root->setProperty("showEdgeLayer", false);
-            root->setProperty("lodZoom", 0.0);
+            root->setProperty("edges", baselineEdges());
         }
         root->setProperty("graphModel", QVariant::fromValue<QObject *>(&m_model));
         QMetaObject::invokeMethod(root, "fitToView");
-        if (m_baseline) {
-            // One Shape per edge inside the zoomed canvas (the design docs/PERF.md measured).
-            QQmlComponent c(view.engine());
-            c.setData(R"(import QtQuick
-import QtQuick.Shapes
-Repeater {
-    delegate: Shape {
-        required property var modelData
-        ShapePath {
-            strokeColor: "#5b6470"; strokeWidth: 1.8; fillColor: "transparent"
-            strokeStyle: modelData.pattern === "dns" ? ShapePath.SolidLine : ShapePath.DashLine
-            startX: modelData.x1; startY: modelData.y1
-            PathCubic {
-                x: modelData.x2; y: modelData.y2
-                control1X: (modelData.x1 + modelData.x2) / 2; control1Y: modelData.y1
-                control2X: (modelData.x1 + modelData.x2) / 2; control2Y: modelData.y2
-            }
-        }
-    }
-})",
-                      QUrl());
-            QObject *rep = c.create();
-            if (!rep) {
-                qFatal("baseline: %s", qPrintable(c.errorString()));
-            }
-            auto *repeater = qobject_cast<QQuickItem *>(rep);
-            repeater->setParentItem(root->property("canvasItem").value<QQuickItem *>());
-            repeater->setProperty("model", m_model.edges());
-        }
         view.show();
         if (!waitFrame(&view, 60000)) {
             qFatal("no first frame");
@@ -253,7 +218,7 @@ Repeater {
         QMetaObject::invokeMethod(root, "fitToView");
         waitFrame(&view);
         settle(&view, root);
-        r.pollToFrameOverviewMs = pollToFrame(&view, root, 1);
+        r.pollToFrameOverviewMs = polls(&view, root, 1);
         settle(&view, root);
         grab(&view, "fit");
         // Pan zoomed out (0.2: still level of detail in our view, the graph larger than the view).
@@ -273,7 +238,10 @@ Repeater {
         r.panDetail = frames(&view, root, 30, [&](int i) {
             QMetaObject::invokeMethod(root, "panBy", Q_ARG(QVariant, (i % 2 ? -1 : 1) * 40), Q_ARG(QVariant, 25));
         });
-        r.pollToFrameDetailMs = pollToFrame(&view, root, 2);
+        // From the settled picture (not with the last pan's tiles still rendering), like the
+        // overview's polls.
+        settle(&view, root);
+        r.pollToFrameDetailMs = polls(&view, root, 2);
         r.delegates = root->property("delegateCount").toInt();
         settle(&view, root);
         grab(&view, "detail");
@@ -297,12 +265,27 @@ Repeater {
     }
 
 private:
+    // The baseline's edges: end points by the one edge rule (GraphScene::endpoints).
+    QVariantList baselineEdges() const
+    {
+        QVariantList list;
+        const auto &nodes = m_model.nodes();
+        for (const ServiceGraphModel::EdgeSegment &s : m_model.segments()) {
+            QPointF p1, p2;
+            GraphScene::endpoints(nodes[s.from].rect, nodes[s.to].rect, &p1, &p2);
+            list.append(QVariantMap{{QStringLiteral("x1"), p1.x()}, {QStringLiteral("y1"), p1.y()},
+                                    {QStringLiteral("x2"), p2.x()}, {QStringLiteral("y2"), p2.y()},
+                                    {QStringLiteral("pattern"), s.pattern}});
+        }
+        return list;
+    }
+
     // Screenshots for a person to look at, when HOPSCOPE_BENCH_GRAB_DIR is set.
     void grab(QQuickView *view, const char *what)
     {
         const QString dir = qEnvironmentVariable("HOPSCOPE_BENCH_GRAB_DIR");
         if (!dir.isEmpty()) {
-            view->grabWindow().save(dir + QStringLiteral("/bench-") + QLatin1String(m_baseline ? "baseline" : m_previous ? "previous" : "ours") + QLatin1Char('-') + QLatin1String(what) + QStringLiteral(".png"));
+            view->grabWindow().save(dir + QStringLiteral("/bench-") + QLatin1String(m_baseline ? "baseline" : "ours") + QLatin1Char('-') + QLatin1String(what) + QStringLiteral(".png"));
         }
     }
 
@@ -318,6 +301,22 @@ private:
             }
         }
         return times;
+    }
+
+    // The median of 5 polls (each a different 1 % from all healthy, from the settled picture):
+    // one poll alone is one sample of a frame on a shared machine.
+    double polls(QQuickView *view, QQuickItem *root, int seed)
+    {
+        QList<double> times;
+        for (int i = 0; i < 5; ++i) {
+            settle(view, root);
+            times.append(pollToFrame(view, root, seed * 100 + i));
+            // Back to all healthy (not measured), so each measured poll changes 1 % again.
+            m_model.setTopology(generatedTopology(m_profile, {}));
+            waitFrame(view);
+        }
+        settle(view, root);
+        return median(times);
     }
 
     // 1 % of the targets (100) change health, at least one of them on screen; the time from
@@ -352,14 +351,13 @@ private:
     {
         QObject *layer = root->property("graphLayerItem").value<QObject *>();
         int i = 0;
-        for (; i < 200 && !m_previous && layer && !layer->property("complete").toBool(); ++i) {
+        for (; i < 200 && layer && !layer->property("complete").toBool(); ++i) {
             waitFrame(view, 1000);
         }
         return i;
     }
 
     bool m_baseline;
-    bool m_previous;
     ClusterProfile m_profile;
     ServiceGraphModel m_model;
 };
@@ -384,7 +382,6 @@ int main(int argc, char *argv[])
     }
     QGuiApplication app(argc, argv);
     const bool skipBaseline = app.arguments().contains(QStringLiteral("--no-baseline"));
-    const bool skipPrevious = app.arguments().contains(QStringLiteral("--no-previous"));
     std::printf("graph: %d services, %d targets, %d edges; software scene graph, offscreen, 1600x1000\n", Services,
                 Services * TargetsPerService, Edges);
     const ClusterProfile profile = generatedProfile();
@@ -430,14 +427,6 @@ int main(int argc, char *argv[])
 
     const Result ours = Run(profile, false).measure();
     print("ours", ours);
-    if (!skipPrevious) {
-        const Result prev = Run(profile, false, true).measure();
-        print("previous", prev);
-        std::printf("ratio previous/ours: poll detail %.1fx | poll overview %.1fx | pan overview %.1fx | zoom %.1fx | pan detail %.1fx\n",
-                    prev.pollToFrameDetailMs / ours.pollToFrameDetailMs, prev.pollToFrameOverviewMs / ours.pollToFrameOverviewMs,
-                    median(prev.panOverview) / median(ours.panOverview), median(prev.zoom) / median(ours.zoom),
-                    median(prev.panDetail) / median(ours.panDetail));
-    }
     if (!skipBaseline) {
         const Result base = Run(profile, true).measure();
         print("baseline", base);

@@ -1,18 +1,25 @@
+// Over 500 lines on purpose: one window fixture (open, grab, layout-to-window mapping) serves the
+// view, the export-equals-screen check and the CLI export rows; split, each file would repeat it.
 #include "../unit/topology/GraphFixture.h"
 #include "GraphPane.h"
 #include "GraphRenderer.h"
+#include "GraphStyle.h"
 #include "MainWindow.h"
 #include "topology/ServiceGraphModel.h"
 
 #include <QDir>
+#include <QFontMetricsF>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QPainter>
 #include <QProcess>
 #include <QQuickItem>
 #include <QQuickWidget>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QSvgRenderer>
 #include <QTest>
 #include <QWheelEvent>
 #include <QXmlStreamReader>
@@ -39,6 +46,19 @@ int countNear(const QImage &image, const QRect &area, const QColor &colour, int 
         }
     }
     return n;
+}
+// An SVG file rendered into an image of `size` (its view box fills the image).
+QImage renderSvg(const QString &path, const QSize &size)
+{
+    QSvgRenderer renderer(path);
+    if (!renderer.isValid()) {
+        return {};
+    }
+    QImage image(size, QImage::Format_RGB32);
+    image.fill(Qt::black);
+    QPainter p(&image);
+    renderer.render(&p);
+    return image;
 }
 } // namespace
 
@@ -122,7 +142,7 @@ private Q_SLOTS:
         open(win);
         const QImage image = grab(win, QStringLiteral("graph-view-demo-like.png"));
         const QColor boxColor = win.root->property("boxColor").value<QColor>();
-        const QColor healthy(0x2e, 0x9d, 0x58);
+        const QColor healthy = GraphStyle::light().healthColour(Health::Healthy);
         for (const ServiceSpec &s : m_profile.services) {
             const QRect expected = layoutRectInWindow(win, s.id);
             QQuickItem *box = findItem(win.root, QStringLiteral("service:") + s.id);
@@ -303,7 +323,7 @@ private Q_SLOTS:
         const QString png = m_outDir + QStringLiteral("/export-dark.png");
         QVERIFY2(win.w.exportGraph(png, &error), qPrintable(error));
         QImage exported(png);
-        QCOMPARE(exported.pixelColor(2, 2), GraphRenderer::Palette::dark().background);
+        QCOMPARE(exported.pixelColor(2, 2), GraphStyle::forDark(true).background);
     }
 
     void exportsFromTheWindow()
@@ -317,42 +337,41 @@ private Q_SLOTS:
         QVERIFY2(win.w.exportGraph(png, &error), qPrintable(error));
         const QImage image(png);
         QCOMPARE(image.size(), QSize(qCeil(model->contentSize().width()), qCeil(model->contentSize().height())));
-        const auto light = GraphRenderer::Palette::light();
+        const GraphStyle light = GraphStyle::light();
         QCOMPARE(image.pixelColor(2, 2), light.background);
         for (const auto &n : model->nodes()) {
             const QRect r = n.rect.toAlignedRect();
             QVERIFY2(countNear(image, r.adjusted(6, 6, -6, -6), light.box, 4) > 100, qPrintable(n.id));
-            QVERIFY2(countNear(image, r.adjusted(-2, 8, -r.width() + 3, -8), QColor(0x2e, 0x9d, 0x58), 150) > 5, qPrintable(n.id));
+            QVERIFY2(countNear(image, r.adjusted(-2, 8, -r.width() + 3, -8), light.healthColour(Health::Healthy), 150) > 5, qPrintable(n.id));
         }
-        // SVG: well-formed, exactly one <rect> per service at its layout rectangle, titles as text.
+        // SVG: well-formed, drawn by the same painter: rendered back at 1:1 it shows the box fill
+        // where each node is and the health colour on its border; every title is a <text>.
         const QString svg = m_outDir + QStringLiteral("/export.svg");
         QVERIFY2(win.w.exportGraph(svg, &error), qPrintable(error));
         QFile f(svg);
         QVERIFY(f.open(QIODevice::ReadOnly));
         QXmlStreamReader xml(&f);
-        QList<QRectF> rects;
         QStringList texts;
         while (!xml.atEnd()) {
             xml.readNext();
-            if (xml.isStartElement() && xml.name() == u"rect") {
-                const auto a = xml.attributes();
-                rects.append(QRectF(a.value(QLatin1String("x")).toDouble(), a.value(QLatin1String("y")).toDouble(), a.value(QLatin1String("width")).toDouble(),
-                                    a.value(QLatin1String("height")).toDouble()));
-            } else if (xml.isStartElement() && xml.name() == u"text") {
+            if (xml.isStartElement() && xml.name() == u"text") {
                 texts.append(xml.readElementText(QXmlStreamReader::IncludeChildElements));
             }
         }
         QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
-        QCOMPARE(rects.size(), m_profile.services.size());
         for (const ServiceSpec &s : m_profile.services) {
-            const QRectF r = model->nodes()[model->rowOf(s.id)].rect;
-            QCOMPARE(std::count_if(rects.cbegin(), rects.cend(), [&](const QRectF &x) {
-                         return std::abs(x.x() - r.x()) < 0.5 && std::abs(x.y() - r.y()) < 0.5
-                                && std::abs(x.width() - r.width()) < 0.5 && std::abs(x.height() - r.height()) < 0.5;
-                     }),
-                     1);
             QVERIFY2(std::any_of(texts.cbegin(), texts.cend(), [&](const QString &t) { return t.contains(s.name); }),
                      qPrintable(s.name));
+        }
+        const QImage fromSvg = renderSvg(svg, image.size());
+        QVERIFY(!fromSvg.isNull());
+        fromSvg.save(m_outDir + QStringLiteral("/export-svg-rendered.png"));
+        QCOMPARE(fromSvg.pixelColor(2, 2), light.background);
+        for (const auto &n : model->nodes()) {
+            const QRect r = n.rect.toAlignedRect();
+            QVERIFY2(countNear(fromSvg, r.adjusted(6, 6, -6, -6), light.box, 4) > 100, qPrintable(n.id));
+            QVERIFY2(countNear(fromSvg, r.adjusted(-2, 8, -r.width() + 3, -8), light.healthColour(Health::Healthy), 150) > 5,
+                     qPrintable(n.id));
         }
         // DOT and JSON; an unknown suffix is refused with a reason.
         QVERIFY2(win.w.exportGraph(m_outDir + QStringLiteral("/export.dot"), &error), qPrintable(error));
@@ -361,6 +380,152 @@ private Q_SLOTS:
         QVERIFY(error.contains(QStringLiteral("bmpx")));
         QVERIFY(!win.w.exportGraph(QStringLiteral("/nonexistent-dir/x.dot"), &error));
         QVERIFY(error.contains(QStringLiteral("Cannot write")));
+    }
+
+    // One painter: the PNG export at zoom 1 and the screen at zoom 1 are the same pixels, over
+    // every pixel of the graph on screen (boxes, chips, the LB pill, edges, badges, a down
+    // chip and a failing LB's red edges included).
+    void exportAtZoomOneIsWhatTheScreenShows()
+    {
+        Window win;
+        open(win);
+        ServiceGraphModel *model = win.w.graphModel();
+        // A down task and a down LB, so red chips and red ✖ edges are compared too.
+        auto targets = demoTargets();
+        targets[QStringLiteral("serviceb")][1].second = Health::Down;
+        Topology t = topologyOf(m_profile, targets);
+        for (LoadBalancerNode &lb : t.loadBalancers) {
+            lb.health = Health::Down;
+        }
+        for (const EdgeSpec &spec : m_profile.edges) {
+            EdgeNode e;
+            e.from = spec.from;
+            e.to = spec.to;
+            e.via = spec.viaText();
+            e.health = spec.via == EdgeSpec::Via::LoadBalancer ? Health::Down : Health::Healthy;
+            e.reason = QStringLiteral("the LB is down");
+            t.edges.append(e);
+        }
+        model->setTopology(t);
+        win.root->setProperty("zoom", 1.0);
+        QMetaObject::invokeMethod(win.root, "panBy", Q_ARG(QVariant, -100000), Q_ARG(QVariant, -100000));
+        QTRY_VERIFY(painted(win.root));
+        QQuickItem *layer = findItem(win.root, QStringLiteral("graphLayer"));
+        QCOMPARE(layer->property("renderScale").toReal(), 1.0);
+        QRect compared;
+        QImage exported;
+        QPoint offset; // screen pixel - content pixel
+        // The screen grabbed and the export, compared pixel by pixel over what both show.
+        const auto differing = [&](const QString &name) {
+            const QImage screen = win.quick->grabFramebuffer().convertToFormat(QImage::Format_RGB32);
+            screen.save(m_outDir + QStringLiteral("/zoom1-screen-") + name + QStringLiteral(".png"));
+            QString error;
+            const QString png = m_outDir + QStringLiteral("/zoom1-export-") + name + QStringLiteral(".png");
+            if (!win.w.exportGraph(png, &error)) {
+                return -1;
+            }
+            exported = QImage(png).convertToFormat(QImage::Format_RGB32);
+            // Where content pixel (0,0) is on screen: the layer lands tiles on whole pixels.
+            const QRectF viewport = layer->property("viewport").toRectF();
+            const QPoint origin(qRound(viewport.left()), qRound(viewport.top()));
+            // The layer's whole pixels (its right edge meets the legend's border).
+            const QRectF scene = layer->mapRectToScene(QRectF(0, 0, layer->width(), layer->height()));
+            const QRect onScreen(QPoint(qCeil(scene.left()), qCeil(scene.top())),
+                                 QPoint(qFloor(scene.right()) - 1, qFloor(scene.bottom()) - 1));
+            offset = onScreen.topLeft() - origin;
+            compared = QRect(offset, exported.size()).intersected(onScreen).intersected(screen.rect());
+            int count = 0;
+            QImage diff(compared.size(), QImage::Format_RGB32);
+            diff.fill(Qt::white);
+            for (int y = compared.top(); y <= compared.bottom(); ++y) {
+                for (int x = compared.left(); x <= compared.right(); ++x) {
+                    if (screen.pixel(x, y) != exported.pixel(QPoint(x, y) - offset)) {
+                        ++count;
+                        diff.setPixel(x - compared.left(), y - compared.top(), qRgb(255, 0, 0));
+                    }
+                }
+            }
+            if (count) {
+                diff.save(m_outDir + QStringLiteral("/zoom1-diff-") + name + QStringLiteral(".png"));
+            }
+            return count;
+        };
+        QCOMPARE(differing(QStringLiteral("fresh")), 0);
+        QVERIFY2(compared.width() > 600 && compared.height() > 200,
+                 qPrintable(QStringLiteral("%1x%2").arg(compared.width()).arg(compared.height())));
+        // A poll repaints only the changed chip in place (a patch of a cached tile): still the
+        // export's pixels.
+        const QImage before = win.quick->grabFramebuffer();
+        targets[QStringLiteral("serviceb")][0].second = Health::Draining;
+        Topology t2 = topologyOf(m_profile, targets);
+        t2.loadBalancers = t.loadBalancers;
+        t2.edges = t.edges;
+        model->setTopology(t2);
+        QTRY_VERIFY(win.quick->grabFramebuffer() != before && painted(win.root));
+        QCOMPARE(differing(QStringLiteral("patched")), 0);
+        // The comparison covered the LB pill and a red (down) chip.
+        const QRect lb = model->nodes()[model->rowOf(QStringLiteral("lb:internal-lb"))].rect.toAlignedRect();
+        QVERIFY(compared.contains(lb.translated(offset)));
+        QVERIFY(countNear(exported, lb, GraphStyle::light().healthColour(Health::Down), 40) > 20);
+    }
+
+    // Readable at a glance: at 100 % every font the graph draws with is at least the platform's
+    // smallest readable font and never under 9 pt (12 px at 96 dpi), chips and badges included;
+    // the legend folds away and the graph's area never lies under it.
+    void labelsAreReadableAndTheLegendNeverCoversTheGraph()
+    {
+        const GraphFonts &f = GraphFonts::instance();
+        const int minimum = qCeil(9.0 * 96 / 72);
+        qInfo("smallest label: %d px", f.smallPx);
+        for (const QFont *font : {&f.title, &f.subtitle, &f.detail, &f.chip, &f.chipBold, &f.chipItalic, &f.toggle, &f.lbTitle,
+                                  &f.lbSub, &f.badge}) {
+            QVERIFY2(font->pixelSize() >= minimum, qPrintable(QString::number(font->pixelSize())));
+        }
+        // The chip holds its label.
+        QVERIFY(QFontMetricsF(f.chip).height() <= ServiceGraphModel::TaskRowHeight - 4);
+        Window win;
+        open(win);
+        QQuickItem *legend = findItem(win.root, QStringLiteral("legend"));
+        QQuickItem *area = win.root->property("graphAreaItem").value<QQuickItem *>();
+        QVERIFY(legend && area && legend->isVisible());
+        const auto sceneRect = [](QQuickItem *item) { return item->mapRectToScene(QRectF(0, 0, item->width(), item->height())); };
+        QVERIFY(!sceneRect(legend).intersects(sceneRect(area)));
+        const qreal expandedHeight = legend->height();
+        QVERIFY(expandedHeight > 0);
+        win.root->setProperty("legendExpanded", false);
+        QTRY_VERIFY(legend->height() < expandedHeight);
+        QVERIFY(!sceneRect(legend).intersects(sceneRect(area)));
+        QTRY_VERIFY(painted(win.root));
+        grab(win, QStringLiteral("graph-view-legend-folded.png"));
+    }
+
+    // A profile that fits opens fitted: the whole graph inside the graph's area (no call to
+    // fitToView here), and it stays so when the legend folds (the area grows).
+    void aProfileOpensFittedToTheView()
+    {
+        Window win;
+        win.w.resize(1600, 1000);
+        win.w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&win.w));
+        QVERIFY(win.w.openProfile(m_profilePath, true, MainWindow::LivePolling::Off));
+        win.quick = win.w.graphPane()->quickWidget();
+        QTRY_VERIFY_WITH_TIMEOUT(win.quick->status() == QQuickWidget::Ready, 10000);
+        win.root = win.quick->rootObject();
+        QQuickItem *canvas = findItem(win.root, QStringLiteral("graphCanvas"));
+        QQuickItem *area = win.root->property("graphAreaItem").value<QQuickItem *>();
+        QVERIFY(canvas && area);
+        const auto fits = [&] {
+            const QRectF shown = canvas->mapRectToScene(QRectF(0, 0, canvas->width(), canvas->height()));
+            const QRectF inside = area->mapRectToScene(QRectF(0, 0, area->width(), area->height()));
+            return canvas->width() > 0 && inside.adjusted(-0.5, -0.5, 0.5, 0.5).contains(shown)
+                && (qFuzzyCompare(win.root->property("zoom").toReal(), 1.0)
+                    || shown.width() > inside.width() - 2 || shown.height() > inside.height() - 2);
+        };
+        QTRY_VERIFY(fits());
+        win.root->setProperty("legendExpanded", false);
+        QTRY_VERIFY(fits());
+        win.root->setProperty("legendExpanded", true);
+        QTRY_VERIFY(fits());
     }
 
     void exportsFromTheCli_data()
@@ -398,13 +563,16 @@ private Q_SLOTS:
             QFile f(out);
             QVERIFY(f.open(QIODevice::ReadOnly));
             QXmlStreamReader xml(&f);
-            int rects = 0;
             while (!xml.atEnd()) {
                 xml.readNext();
-                rects += xml.isStartElement() && xml.name() == u"rect";
             }
             QVERIFY(!xml.hasError());
-            QCOMPARE(rects, m_profile.services.size());
+            // Drawn by the same painter as the PNG: rendered back, the box fill is where each
+            // node is.
+            const QImage image = renderSvg(out, QSize(qCeil(declared.contentSize().width()), qCeil(declared.contentSize().height())));
+            for (const auto &n : declared.nodes()) {
+                QVERIFY2(countNear(image, n.rect.toAlignedRect().adjusted(6, 6, -6, -6), Qt::white, 4) > 100, qPrintable(n.id));
+            }
         } else if (format == u"dot") {
             const QString dot = QStandardPaths::findExecutable(QStringLiteral("dot"));
             QVERIFY2(!dot.isEmpty(), "graphviz 'dot' is not installed (scripts/bootstrap installs it)");

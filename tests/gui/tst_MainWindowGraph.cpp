@@ -1,3 +1,4 @@
+#include "GraphStyle.h"
 #include "GraphPane.h"
 #include "MainWindow.h"
 #include "ops/AuditLog.h"
@@ -156,11 +157,11 @@ private Q_SLOTS:
         ServiceGraphModel *model = w.graphModel();
         const int rowB = model->rowOf(QStringLiteral("serviceb"));
         const auto health = [&](const QString &id) {
-            return model->data(model->index(model->rowOf(id)), ServiceGraphModel::HealthRole).toString();
+            return model->data(model->index(model->rowOf(id)), ServiceGraphModel::HealthRole).value<Health>();
         };
         // Every service is reported healthy once all sources answered.
         for (const char *id : {"servicea", "serviceb", "servicec", "user", "order", "payments"}) {
-            QTRY_COMPARE_WITH_TIMEOUT(health(QString::fromLatin1(id)), QStringLiteral("healthy"), 20000);
+            QTRY_COMPARE_WITH_TIMEOUT(health(QString::fromLatin1(id)), Health::Healthy, 20000);
         }
         const int n = int(tasks.size());
         QCOMPARE(model->data(model->index(rowB), ServiceGraphModel::SubtitleRole).toString(),
@@ -176,17 +177,17 @@ private Q_SLOTS:
         // HAProxy: inter 1s fall 2 -> DOWN after ~2 s; the LB is polled every 2 s.
         QTRY_COMPARE_WITH_TIMEOUT(model->data(model->index(rowB), ServiceGraphModel::SubtitleRole).toString(),
                                   QStringLiteral("%1 of %2 healthy").arg(n - 1).arg(n), 10000);
-        QCOMPARE(health(QStringLiteral("serviceb")), QStringLiteral("degraded"));
+        QCOMPARE(health(QStringLiteral("serviceb")), Health::Degraded);
         const QVariantList chips = model->data(model->index(rowB), ServiceGraphModel::TasksRole).toList();
         bool found = false;
         for (const QVariant &c : chips) {
-            const QVariantMap chip = c.toMap();
-            if (chip.value(QStringLiteral("key")).toString() == victim) {
+            const TaskChip chip = c.value<TaskChip>();
+            if (chip.key == victim) {
                 found = true;
-                QCOMPARE(chip.value(QStringLiteral("health")).toString(), QStringLiteral("down"));
-                QVERIFY(chip.value(QStringLiteral("reason")).toString().contains(QStringLiteral("DOWN")));
+                QCOMPARE(chip.health, Health::Down);
+                QVERIFY(chip.reason.contains(QStringLiteral("DOWN")));
             } else {
-                QCOMPARE(chip.value(QStringLiteral("health")).toString(), QStringLiteral("healthy"));
+                QCOMPARE(chip.health, Health::Healthy);
             }
         }
         QVERIFY2(found, qPrintable(victim));
@@ -205,7 +206,7 @@ private Q_SLOTS:
         }
         for (int row = 0; row < model->rowCount(); ++row) {
             if (row != rowB) {
-                QCOMPARE(model->data(model->index(row), ServiceGraphModel::HealthRole).toString(), QStringLiteral("healthy"));
+                QCOMPARE(model->data(model->index(row), ServiceGraphModel::HealthRole).value<Health>(), Health::Healthy);
             }
         }
         // And the window shows it: the victim's chip turns red (the down colour) on screen.
@@ -221,7 +222,7 @@ private Q_SLOTS:
             int red = 0;
             for (int y = r.top(); y <= r.bottom(); ++y) {
                 for (int x = r.left(); x <= r.right(); ++x) {
-                    if (image.rect().contains(x, y) && distance(image.pixelColor(x, y), QColor(0xd1, 0x3c, 0x3c)) < 60) {
+                    if (image.rect().contains(x, y) && distance(image.pixelColor(x, y), GraphStyle::light().healthColour(Health::Down)) < 60) {
                         ++red;
                     }
                 }
@@ -231,7 +232,7 @@ private Q_SLOTS:
         QTRY_VERIFY2_WITH_TIMEOUT(redPixelsInChip() > 20, "the down chip is not drawn red", 10000);
         grabTo(w, QStringLiteral("main-window-demo-backend-down.png"));
         QVERIFY(peers({QStringLiteral("backend"), QStringLiteral("recover"), victim}));
-        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("serviceb")), QStringLiteral("healthy"), 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("serviceb")), Health::Healthy, 15000);
     }
 
     // A drain made elsewhere (hopscope-cli, another window) appears in an open window as the

@@ -89,23 +89,19 @@ private Q_SLOTS:
         ServiceGraphModel *model = w.graphModel();
         const int row = model->rowOf(QStringLiteral("serviceb"));
         QVERIFY(row >= 0);
-        const auto chip = [&]() -> QVariantMap {
+        const auto chip = [&]() -> TaskChip {
             for (const QVariant &t :
                 model->data(model->index(row), ServiceGraphModel::TasksRole).toList()) {
-                if (t.toMap().value(QStringLiteral("key")).toString() == target) {
-                    return t.toMap();
+                if (t.value<TaskChip>().key == target) {
+                    return t.value<TaskChip>();
                 }
             }
             return {};
         };
-        QTRY_VERIFY2_WITH_TIMEOUT(!chip().isEmpty(), "the drained task has no chip", 5000);
-        QCOMPARE(chip().value(QStringLiteral("health")).toString(), QStringLiteral("drained"));
-        QVERIFY(chip().value(QStringLiteral("openDrain")).toBool());
-        QVERIFY2(chip()
-                     .value(QStringLiteral("reason"))
-                     .toString()
-                     .contains(QStringLiteral("drained by alice")),
-            qPrintable(chip().value(QStringLiteral("reason")).toString()));
+        QTRY_VERIFY2_WITH_TIMEOUT(!chip().key.isEmpty(), "the drained task has no chip", 5000);
+        QCOMPARE(chip().health, Health::Drained);
+        QVERIFY(chip().openDrain);
+        QVERIFY2(chip().reason.contains(QStringLiteral("drained by alice")), qPrintable(chip().reason));
 
         // The chip's context menu offers Undrain.
         QMenu *menu = w.showTaskMenu(target, w.mapToGlobal(QPoint(100, 100)));
@@ -158,11 +154,11 @@ private Q_SLOTS:
         QVERIFY2(
             asked.contains(QStringLiteral("undrain")) && asked.contains(target), qPrintable(asked));
         QCOMPARE(AuditLog::verify(log.filePath()).lines, 2);
-        QVERIFY(!chip().isEmpty());
+        QVERIFY(!chip().key.isEmpty());
         answer = true;
         QTest::mouseClick(dismiss, Qt::LeftButton);
         QTRY_VERIFY2_WITH_TIMEOUT(
-            chip().isEmpty(), "the dismissed drain is still in the graph", 5000);
+            chip().key.isEmpty(), "the dismissed drain is still in the graph", 5000);
         const AuditVerifyResult verified = AuditLog::verify(log.filePath());
         QVERIFY(verified.ok());
         QCOMPARE(verified.lines, 3);

@@ -1,0 +1,57 @@
+#pragma once
+
+#include "GraphStyle.h"
+
+#include <QImage>
+#include <QRect>
+#include <QRectF>
+
+class QPainter;
+
+namespace hopscope {
+
+class GraphScene;
+
+// Draws the scene: edges (dns solid, lb dashed, mesh dotted; red with ✖ through a down or stale
+// LB) with arrow heads and hop badges, service boxes with their task chips, LB pills, health by
+// colour plus icon plus hatching; below `lodZoom` the overview (no text, tasks as dots, edges
+// aggregated per node pair). The one painter of the graph: the screen's tiles (GraphLayer) and
+// the PNG/SVG export (GraphRenderer) both call paint(), so they draw the same pixels.
+class GraphPainter
+{
+public:
+    struct Options
+    {
+        qreal lodZoom = 0.45; // below: the overview
+        qreal labelZoom = 0.35; // above: hop badges
+    };
+
+    // Paints what of the scene meets `area` (content coordinates; the painter already maps
+    // content to device at `scale`). Draws no background.
+    static void paint(QPainter &painter, const GraphScene &scene, const QRectF &area, qreal scale,
+        const GraphStyle &style, const Options &options);
+    static void paint(QPainter &painter, const GraphScene &scene, const QRectF &area, qreal scale,
+        const GraphStyle &style)
+    {
+        paint(painter, scene, area, scale, style, Options {});
+    }
+
+    // The device rectangle `device` (pixels of the whole picture at `scale`) as an opaque image:
+    // background, then paint(). The screen's tiles and patches and the PNG export's tiles are
+    // all made by it, on the same TileSize grid, so the export is the screen's pixels.
+    static constexpr int TileSize = 256;
+    static QImage render(const GraphScene &scene, const QRect &device, qreal scale,
+        const GraphStyle &style, const Options &options);
+
+    // How far the drawing of a node reaches beyond its rectangle at `scale` (its border's
+    // antialiasing zoomed in; the overview's border zoomed out): what to repaint on a change.
+    static qreal nodeReach(qreal scale, const Options &options);
+
+private:
+    static void paintNodes(QPainter &p, const GraphScene &scene, const QRectF &visible, qreal scale,
+        const GraphStyle &style);
+    static void paintOverview(QPainter &p, const GraphScene &scene, const QRectF &area, qreal scale,
+        const GraphStyle &style);
+};
+
+} // namespace hopscope

@@ -1,0 +1,164 @@
+#include "GraphScene.h"
+
+#include "GraphStyle.h"
+#include "topology/ServiceGraphModel.h"
+
+#include <QFontMetricsF>
+#include <QHash>
+
+#include <algorithm>
+#include <cmath>
+
+namespace hopscope {
+
+void GraphScene::endpoints(const QRectF &a, const QRectF &b, QPointF *p1, QPointF *p2)
+{
+    const bool forward = b.left() >= a.right();
+    *p1 = forward ? QPointF(a.right(), a.center().y()) : QPointF(a.left(), a.center().y());
+    *p2 = forward ? QPointF(b.left(), b.center().y()) : QPointF(b.right(), b.center().y());
+}
+
+GraphScene::Edge GraphScene::curve(const QPointF &p1, const QPointF &p2, bool dashed)
+{
+    Edge e;
+    e.p1 = p1;
+    e.p2 = p2;
+    e.dir = p2.x() >= p1.x() ? 1 : -1;
+    const qreal dx = std::max<qreal>(40, std::abs(p2.x() - p1.x()) / 2);
+    e.c1 = p1 + QPointF(dx * e.dir, 0);
+    e.c2 = p2 - QPointF(dx * e.dir, 0);
+    // The curve stays within the box of its end points (control points share their y; in x
+    // they overshoot by at most 40 when the ends are close), widened by the pen and the arrow.
+    const qreal overshoot = std::max<qreal>(0, 40 - std::abs(p2.x() - p1.x()) / 2) + 4;
+    e.bounds = QRectF(p1, p2).normalized().adjusted(-overshoot, -6, overshoot, 6);
+    const qreal span = std::abs(p2.x() - p1.x()) + std::abs(p2.y() - p1.y());
+    e.pieces = std::clamp(int(span / 10), 16, 4000);
+    if (dashed) {
+        qreal length = 0;
+        QPointF prev = p1;
+        for (int i = 0; i <= e.pieces; ++i) {
+            if (i % Edge::Chunk == 0) {
+                e.chunkPhase.append(length);
+            }
+            if (i < e.pieces) {
+                const QPointF next = e.at(qreal(i + 1) / e.pieces);
+                length += QLineF(prev, next).length();
+                prev = next;
+            }
+        }
+    }
+    return e;
+}
+
+void GraphScene::clear()
+{
+    m_model = nullptr;
+    m_edges.clear();
+    m_pairs.clear();
+    m_nodeGrid = {};
+    m_edgeGrid = {};
+    m_pairGrid = {};
+}
+
+void GraphScene::rebuild(const ServiceGraphModel &model)
+{
+    clear();
+    m_model = &model;
+    const auto &nodes = model.nodes();
+    const auto &segments = model.segments();
+    const QSizeF content = model.contentSize();
+    m_nodeGrid.reset(content, 512);
+    m_edgeGrid.reset(content, 512);
+    m_pairGrid.reset(content, 512);
+    for (int i = 0; i < nodes.size(); ++i) {
+        m_nodeGrid.insert(nodes[i].rect, i);
+    }
+    m_edges.reserve(segments.size());
+    QHash<quint64, int> pairIndex;
+    const QFontMetricsF badgeFm(GraphFonts::instance().badge);
+    for (int i = 0; i < segments.size(); ++i) {
+        const auto &s = segments[i];
+        QPointF p1, p2;
+        endpoints(nodes[s.from].rect, nodes[s.to].rect, &p1, &p2);
+        Edge g = curve(p1, p2, s.pattern != u"dns");
+        g.segment = i;
+        // The curve is point-symmetric about the middle of its end points: the badge goes there.
+        const QSizeF size(badgeFm.horizontalAdvance(s.label) + 12, badgeFm.height() + 4);
+        g.badge = QRectF((p1 + p2) / 2 - QPointF(size.width() / 2, size.height() / 2), size);
+        m_edges.append(g);
+        // Into the cells the curve passes through (not its bounding box: long edges cross the
+        // graph diagonally), piece by piece, widened by the pen and the arrow head.
+        const qreal span = std::abs(p2.x() - p1.x()) + std::abs(p2.y() - p1.y());
+        const int steps = std::max(4, int(span / (m_edgeGrid.cell / 4)));
+        QPointF prev = p1;
+        for (int k = 1; k <= steps; ++k) {
+            const QPointF next = g.at(qreal(k) / steps);
+            m_edgeGrid.insert(QRectF(prev, next).normalized().adjusted(-12, -12, 12, 12), i);
+            prev = next;
+        }
+        m_edgeGrid.insert(g.badge, i);
+        const quint64 key = (quint64(quint32(s.from)) << 32) | quint32(s.to);
+        auto it = pairIndex.find(key);
+        if (it == pairIndex.end()) {
+            pairIndex.insert(key, int(m_pairs.size()));
+            const int pieces = std::max(1, int(QLineF(p1, p2).length() / (m_pairGrid.cell / 4)));
+            for (int k = 0; k < pieces; ++k) {
+                const QPointF a = p1 + (p2 - p1) * (qreal(k) / pieces);
+                const QPointF b = p1 + (p2 - p1) * (qreal(k + 1) / pieces);
+                m_pairGrid.insert(QRectF(a, b).normalized(), int(m_pairs.size()));
+            }
+            m_pairs.append({ QLineF(p1, p2), 1 });
+        } else {
+            ++m_pairs[*it].count;
+        }
+    }
+}
+
+void GraphScene::Grid::reset(const QSizeF &content, qreal cellSize)
+{
+    cell = cellSize;
+    columns = std::max(1, int(std::ceil(content.width() / cell)));
+    rows = std::max(1, int(std::ceil(content.height() / cell)));
+    cells = QList<QList<int>>(columns * rows);
+}
+
+QRect GraphScene::Grid::cellsOf(const QRectF &r) const
+{
+    const int x0 = std::clamp(int(std::floor(r.left() / cell)), 0, columns - 1);
+    const int x1 = std::clamp(int(std::floor(r.right() / cell)), 0, columns - 1);
+    const int y0 = std::clamp(int(std::floor(r.top() / cell)), 0, rows - 1);
+    const int y1 = std::clamp(int(std::floor(r.bottom() / cell)), 0, rows - 1);
+    return QRect(QPoint(x0, y0), QPoint(x1, y1));
+}
+
+void GraphScene::Grid::insert(const QRectF &r, int index)
+{
+    const QRect c = cellsOf(r);
+    for (int y = c.top(); y <= c.bottom(); ++y) {
+        for (int x = c.left(); x <= c.right(); ++x) {
+            QList<int> &list = cells[y * columns + x];
+            if (list.isEmpty() || list.last() != index) {
+                list.append(index);
+            }
+        }
+    }
+}
+
+QList<int> GraphScene::Grid::query(const QRectF &r) const
+{
+    QList<int> out;
+    if (cells.isEmpty()) {
+        return out;
+    }
+    const QRect c = cellsOf(r);
+    for (int y = c.top(); y <= c.bottom(); ++y) {
+        for (int x = c.left(); x <= c.right(); ++x) {
+            out += cells[y * columns + x];
+        }
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+} // namespace hopscope

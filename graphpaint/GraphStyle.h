@@ -1,0 +1,55 @@
+#pragma once
+
+#include "topology/Health.h"
+
+#include <QColor>
+#include <QFont>
+#include <QString>
+
+namespace hopscope {
+
+// The one style table of the graph: the palette (light and dark) and, per health state, its
+// colour, icon and whether it is hatched (the data cannot be trusted: stale or no data yet).
+// The screen tiles, PNG/SVG export, the DOT export's colours and QML's legend (through the
+// HealthStyle singleton) all read it. Value type; Gui only.
+struct GraphStyle
+{
+    QColor background, box, border, text, muted, line, focus;
+    bool dark = false;
+
+    static GraphStyle light();
+    static GraphStyle forDark(bool dark);
+
+    struct HealthLook
+    {
+        QColor colour;
+        QString icon;
+        bool hatched = false;
+    };
+    HealthLook look(Health health) const;
+    QColor healthColour(Health health) const { return look(health).colour; }
+    // One rule for boxes, LB pills and chips, on screen and in every export.
+    static bool isHatched(Health health)
+    {
+        return health == Health::Stale || health == Health::Unknown;
+    }
+    // The hatching's ink: muted at this opacity, lines 9 px apart at 45°.
+    static constexpr qreal HatchAlpha = 0.18;
+    static constexpr qreal HatchStep = 9;
+    // Every state, in the legend's order.
+    static const QList<Health> &states();
+};
+
+// The graph's fonts, made once. Every label is at least the platform's smallest readable font
+// and never below 9 pt (12 px at 96 dpi): chips, badges, subtitles and LB lines all use it.
+struct GraphFonts
+{
+    QFont title, subtitle, detail, chip, chipBold, chipItalic, toggle, lbTitle, lbSub, badge;
+    int smallPx = 12;
+    static const GraphFonts &instance();
+
+private:
+    GraphFonts();
+};
+
+} // namespace hopscope

@@ -18,6 +18,8 @@ HttpFetch::HttpFetch(QNetworkAccessManager *nam, QObject *parent)
 {
     qRegisterMetaType<HttpFetchResult>();
     m_deadline.setSingleShot(true);
+    // A coarse timer may fire up to 5 % early; the deadline the message names is the one kept.
+    m_deadline.setTimerType(Qt::PreciseTimer);
     connect(&m_deadline, &QTimer::timeout, this, [this] {
         finish(HttpFetchResult::Failure::Deadline,
             QStringLiteral("no complete reply within %1 ms").arg(m_deadlineMs));

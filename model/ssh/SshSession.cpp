@@ -1,3 +1,7 @@
+// Slightly over 500 lines, knowingly: one session's phases (key import, TCP connect, handshake,
+// host key, auth, ready, keepalive, deadline, teardown, reconnect) are one state machine driven
+// from the same notifiers and timers; the host-key decision (SshHostKey) and the non-blocking
+// connect (SshTcpConnector) already live beside it.
 #include "SshSession.h"
 
 #include "SshHostKey.h"

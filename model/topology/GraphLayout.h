@@ -32,7 +32,8 @@ public:
 
     struct Options
     {
-        qreal layerGap = 110;
+        // Room between columns for an edge's badge ("2 hops · internal-lb") in a 9 pt font.
+        qreal layerGap = 180;
         qreal nodeGap = 36;
         qreal margin = 32;
         int sweeps = 4;

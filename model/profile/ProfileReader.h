@@ -45,12 +45,9 @@ public:
     std::optional<QString> string(const QJsonObject &o, const QString &parent, const char *name,
                                   bool required)
     {
-        const QJsonValue v = o.value(QLatin1String(name));
         const QString path = key(parent, name);
+        const QJsonValue v = present(o, path, name, required);
         if (v.isUndefined()) {
-            if (required) {
-                problem(path, QStringLiteral("is missing"));
-            }
             return std::nullopt;
         }
         if (!v.isString()) {
@@ -62,6 +59,16 @@ public:
             return std::nullopt;
         }
         return v.toString();
+    }
+
+    // The member `name` of `o`, or undefined (a problem at `path` when it is required).
+    QJsonValue present(const QJsonObject &o, const QString &path, const char *name, bool required)
+    {
+        const QJsonValue v = o.value(QLatin1String(name));
+        if (v.isUndefined() && required) {
+            problem(path, QStringLiteral("is missing"));
+        }
+        return v;
     }
 
     std::optional<bool> boolean(const QJsonObject &o, const QString &parent, const char *name)
@@ -80,12 +87,9 @@ public:
     std::optional<qint64> integer(const QJsonObject &o, const QString &parent, const char *name,
                                   bool required, qint64 min, qint64 max)
     {
-        const QJsonValue v = o.value(QLatin1String(name));
         const QString path = key(parent, name);
+        const QJsonValue v = present(o, path, name, required);
         if (v.isUndefined()) {
-            if (required) {
-                problem(path, QStringLiteral("is missing"));
-            }
             return std::nullopt;
         }
         const double d = v.toDouble();
@@ -107,12 +111,9 @@ public:
     std::optional<QJsonObject> object(const QJsonObject &o, const QString &parent, const char *name,
                                       bool required)
     {
-        const QJsonValue v = o.value(QLatin1String(name));
         const QString path = key(parent, name);
+        const QJsonValue v = present(o, path, name, required);
         if (v.isUndefined()) {
-            if (required) {
-                problem(path, QStringLiteral("is missing"));
-            }
             return std::nullopt;
         }
         if (!v.isObject()) {
@@ -125,12 +126,9 @@ public:
     std::optional<QJsonArray> array(const QJsonObject &o, const QString &parent, const char *name,
                                     bool required)
     {
-        const QJsonValue v = o.value(QLatin1String(name));
         const QString path = key(parent, name);
+        const QJsonValue v = present(o, path, name, required);
         if (v.isUndefined()) {
-            if (required) {
-                problem(path, QStringLiteral("is missing"));
-            }
             return std::nullopt;
         }
         if (!v.isArray()) {

@@ -2,6 +2,8 @@
 // (IPv6 hosts with `::`, pipe paths). The JSON shapes are in EnvoyClustersParser.cpp.
 #include "envoy/EnvoyClustersParser.h"
 
+#include "core/LineReader.h"
+
 #include <QHash>
 
 #include <charconv>
@@ -192,18 +194,11 @@ Parsed<EnvoyClusters> EnvoyClustersParser::parseText(QByteArrayView input)
     QByteArrayView currentName;
     int currentHost = -1;
     QByteArrayView currentHostKey;
-    qsizetype lineNo = 0;
-    for (qsizetype pos = 0; pos < input.size();) {
-        qsizetype eol = input.indexOf('\n', pos);
-        if (eol < 0) {
-            eol = input.size();
-        }
-        QByteArrayView line = input.sliced(pos, eol - pos);
-        pos = eol + 1;
-        ++lineNo;
-        if (line.endsWith('\r')) {
-            line.chop(1);
-        }
+    LineReader reader(input);
+    QByteArrayView line;
+    bool terminated = false;
+    while (reader.next(&line, &terminated)) {
+        const qsizetype lineNo = reader.lineNo();
         if (line.trimmed().isEmpty()) {
             continue;
         }
@@ -294,7 +289,7 @@ Parsed<EnvoyClusters> EnvoyClustersParser::parseText(QByteArrayView input)
                 QString::fromUtf8(key.first(std::min<qsizetype>(key.size(), 40))) + u": " + why);
         }
     }
-    if (result.clusters.isEmpty() && lineNo > 0 && !input.trimmed().isEmpty()) {
+    if (result.clusters.isEmpty() && reader.lineNo() > 0 && !input.trimmed().isEmpty()) {
         // Only a version_info line: an Envoy with no clusters. Anything else already failed.
         return result;
     }

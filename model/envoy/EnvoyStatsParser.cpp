@@ -1,5 +1,7 @@
 #include "envoy/EnvoyStatsParser.h"
 
+#include "core/LineReader.h"
+
 #include "envoy/EnvoyClustersParser.h"
 #include "envoy/EnvoyJson.h"
 
@@ -251,18 +253,11 @@ Parsed<EnvoyStats> parseText(QByteArrayView input)
             QStringLiteral("input ends in the middle of a line (truncated dump?)") };
     }
     Deriver deriver(result);
-    qsizetype lineNo = 0;
-    for (qsizetype pos = 0; pos < input.size();) {
-        qsizetype eol = input.indexOf('\n', pos);
-        if (eol < 0) {
-            eol = input.size();
-        }
-        QByteArrayView line = input.sliced(pos, eol - pos);
-        pos = eol + 1;
-        ++lineNo;
-        if (line.endsWith('\r')) {
-            line.chop(1);
-        }
+    LineReader reader(input);
+    QByteArrayView line;
+    bool terminated = false;
+    while (reader.next(&line, &terminated)) {
+        const qsizetype lineNo = reader.lineNo();
         if (line.isEmpty()) {
             continue;
         }

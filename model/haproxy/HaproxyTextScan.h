@@ -3,6 +3,7 @@
 // Internal: the line and field scanning shared by the HAProxy parsers (HaproxyStatParser,
 // HaproxyServersStateParser, HaproxyInfoParser). Not part of the model's API.
 
+#include "core/LineReader.h"
 #include "core/Parsed.h"
 
 #include <QByteArrayView>
@@ -13,39 +14,7 @@
 
 namespace hopscope::haproxyscan {
 
-// Walks an input line by line without copying. A final line without '\n' is reported so callers
-// can tell a truncated dump from a complete one.
-class LineReader
-{
-public:
-    explicit LineReader(QByteArrayView input)
-        : m_input(input)
-    { }
-    // False at the end. *terminated is false for a last line without '\n'.
-    bool next(QByteArrayView *line, bool *terminated)
-    {
-        if (m_pos >= m_input.size()) {
-            return false;
-        }
-        const qsizetype nl = m_input.indexOf('\n', m_pos);
-        const qsizetype end = nl < 0 ? m_input.size() : nl;
-        QByteArrayView l = m_input.sliced(m_pos, end - m_pos);
-        if (l.endsWith('\r')) {
-            l.chop(1);
-        }
-        *line = l;
-        *terminated = nl >= 0;
-        m_pos = end + 1;
-        ++m_lineNo;
-        return true;
-    }
-    int lineNo() const { return m_lineNo; }
-
-private:
-    QByteArrayView m_input;
-    qsizetype m_pos = 0;
-    int m_lineNo = 0;
-};
+using hopscope::LineReader;
 
 QString excerpt(QByteArrayView bytes); // at most 40 printable characters, '?' for the rest
 // Binary garbage must be refused before anything else looks at it.

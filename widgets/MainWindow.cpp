@@ -317,9 +317,8 @@ DrainDialog *MainWindow::openDrain(const QString &target, bool undrain)
     connect(dialog->controller(), &DrainController::messageChanged, this, [this, target](const QString &m) {
         m_monitor->eventLog()->append(EventLog::Severity::Info, QStringLiteral("drain ") + target, m);
     });
-    // Each state the drain reaches was written to the audit log first: re-read its open drains.
-    connect(
-        dialog->controller(), &DrainController::stateChanged, this, &MainWindow::reloadOpenDrains);
+    // Each state the drain reaches is written to the audit log first; OpenDrainWatcher sees those
+    // writes and re-reads the open drains, so nothing is connected here.
     dialog->show();
     return dialog;
 }

@@ -1,7 +1,7 @@
 #include "OpenDrainWatcher.h"
 
+#include "core/OffThread.h"
 #include <QFileInfo>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace hopscope {
 
@@ -26,16 +26,12 @@ OpenDrainWatcher::OpenDrainWatcher(QString auditPath, QObject *parent)
         watchPaths(); // the log may have been created (first drain of this cluster)
         m_coalesce.start();
     });
-    connect(&m_read, &QFutureWatcher<Result>::finished, this, &OpenDrainWatcher::readFinished);
     watchPaths();
 }
 
-OpenDrainWatcher::~OpenDrainWatcher()
-{
-    // A read under way finishes on its own (it owns copies of what it reads); its result is
-    // dropped with m_read. Waiting here would block the GUI thread on the disk.
-    disconnect(&m_read, nullptr, this, nullptr);
-}
+// A read under way when the watcher is destroyed finishes on its own (it owns copies of what it
+// reads) and reports to no one (runOffThread); waiting would block the GUI thread on the disk.
+OpenDrainWatcher::~OpenDrainWatcher() = default;
 
 void OpenDrainWatcher::watchPaths()
 {
@@ -65,25 +61,26 @@ void OpenDrainWatcher::refresh()
 
 void OpenDrainWatcher::startRead()
 {
-    if (m_read.isRunning()) {
+    if (m_reading) {
         m_again = true;
         return;
     }
+    m_reading = true;
     m_again = false;
-    m_read.setFuture(QtConcurrent::run([path = m_path] {
-        Result r;
-        r.drains = AuditReader::openDrains(path, &r.error);
-        return r;
-    }));
-}
-
-void OpenDrainWatcher::readFinished()
-{
-    const Result r = m_read.result();
-    Q_EMIT openDrainsRead(r.drains, r.error);
-    if (m_again) {
-        startRead();
-    }
+    runOffThread(
+        this,
+        [path = m_path] {
+            Result r;
+            r.drains = AuditReader::openDrains(path, &r.error);
+            return r;
+        },
+        [this](const Result &r) {
+            m_reading = false;
+            Q_EMIT openDrainsRead(r.drains, r.error);
+            if (m_again) {
+                startRead();
+            }
+        });
 }
 
 } // namespace hopscope

@@ -3,7 +3,6 @@
 #include "ops/AuditReader.h"
 
 #include <QFileSystemWatcher>
-#include <QFutureWatcher>
 #include <QObject>
 #include <QTimer>
 
@@ -40,12 +39,11 @@ private:
     };
     void watchPaths();
     void startRead();
-    void readFinished();
 
     QString m_path;
     QFileSystemWatcher m_files;
     QTimer m_coalesce;
-    QFutureWatcher<Result> m_read;
+    bool m_reading = false;
     bool m_again = false;
 };
 

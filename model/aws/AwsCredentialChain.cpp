@@ -1,6 +1,7 @@
 #include "AwsCredentialChain.h"
 
 #include "core/BoundedFile.h"
+#include "core/OffThread.h"
 
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -199,19 +200,44 @@ void AwsCredentialChain::fromFiles(const QString &profile)
         QStringLiteral("AWS_SHARED_CREDENTIALS_FILE"), QStringLiteral(".aws/credentials"));
     const QString configPath
         = homePath(QStringLiteral("AWS_CONFIG_FILE"), QStringLiteral(".aws/config"));
-    AwsIniSections files[2];
+    // The files are read off the GUI thread (regular files only, capped: a FIFO or a device in
+    // their place is refused without waiting), then looked up here.
+    struct Read
+    {
+        AwsIniSections files[2];
+        QString error;
+    };
+    runOffThread(
+        this,
+        [credentialsPath, configPath] {
+            Read r;
+            const QString paths[2] = { credentialsPath, configPath };
+            for (int i = 0; i < 2 && r.error.isEmpty(); ++i) {
+                if (!QFileInfo::exists(paths[i])) {
+                    continue;
+                }
+                const BoundedRead read = readRegularFile(paths[i], MaxFileBytes);
+                if (!read.ok()) {
+                    r.error = read.error;
+                } else {
+                    r.files[i] = parseAwsIni(read.data, i == 1);
+                }
+            }
+            return r;
+        },
+        [this, profile, credentialsPath, configPath](const Read &r) {
+            if (!r.error.isEmpty()) {
+                fail(r.error);
+                return;
+            }
+            fromSections(profile, r.files, credentialsPath, configPath);
+        });
+}
+
+void AwsCredentialChain::fromSections(const QString &profile, const AwsIniSections files[2],
+    const QString &credentialsPath, const QString &configPath)
+{
     const QString paths[2] = { credentialsPath, configPath };
-    for (int i = 0; i < 2; ++i) {
-        if (!QFileInfo::exists(paths[i])) {
-            continue;
-        }
-        const BoundedRead read = readRegularFile(paths[i], MaxFileBytes);
-        if (!read.ok()) {
-            fail(read.error);
-            return;
-        }
-        files[i] = parseAwsIni(read.data, i == 1);
-    }
     bool known = false;
     for (int i = 0; i < 2; ++i) {
         const auto section = files[i].constFind(profile);

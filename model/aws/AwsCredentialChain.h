@@ -59,6 +59,8 @@ Q_SIGNALS:
 
 private:
     void fromFiles(const QString &profile);
+    void fromSections(const QString &profile, const AwsIniSections files[2],
+        const QString &credentialsPath, const QString &configPath);
     void runProcess(const QString &profile, const QString &command);
     void fail(const QString &why);
     QString homePath(const QString &envName, const QString &defaultRelative) const;

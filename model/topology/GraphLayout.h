@@ -32,8 +32,9 @@ public:
 
     struct Options
     {
-        // Room between columns for an edge's badge ("2 hops · internal-lb") in a 9 pt font.
-        qreal layerGap = 180;
+        // Room between columns for an edge's badge ("2 hops · internal-lb") in a 9 pt font, while
+        // a five-column profile still fits an 800 px graph pane above the overview zoom (0.45).
+        qreal layerGap = 140;
         qreal nodeGap = 36;
         qreal margin = 32;
         int sweeps = 4;

@@ -112,14 +112,14 @@ public:
     QHash<int, QByteArray> roleNames() const override;
 
     // Wide enough for "✔ 255.255.255.255:65535 ⬡" in the small font at 9 pt and above.
-    static constexpr qreal ServiceWidth = 260;
+    static constexpr qreal ServiceWidth = 240;
     static constexpr qreal ServiceHeight = 82; // title, subtitle, one chip row
     static constexpr int TasksPerRow = 1;
     // A chip holds one line of the small font (at least 9 pt, 12 px) with room around it.
     static constexpr qreal TaskRowHeight = 24;
     static qreal serviceHeight(int taskCount);
     static constexpr qreal CollapsedHeight = 58;
-    static constexpr qreal LbWidth = 180;
+    static constexpr qreal LbWidth = 160;
     static constexpr qreal LbHeight = 56;
     // Where task chip `index` of a service box is drawn (and hit): one chip per row under the
     // title and subtitle, content coordinates.

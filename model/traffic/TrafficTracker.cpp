@@ -110,16 +110,25 @@ void TrafficTracker::attach(ClusterMonitor *monitor)
                 addEnvoy(id, s, s.fetchedAt.isValid() ? s.fetchedAt : m_clock.now());
             });
     }
+    connect(this, &TrafficTracker::updated, monitor,
+        [this, monitor] { maybeSample(monitor->topology()); });
+}
+
+void TrafficTracker::maybeSample(const Topology &topology)
+{
     // One history sample per poll interval, taken after an answer (a round of every source can
-    // take a DNS TTL when the profile has DNS names, too coarse for a rate's history).
-    connect(this, &TrafficTracker::updated, monitor, [this, monitor] {
-        const QDateTime now = m_clock.now();
-        const qint64 interval = m_profile.poll.intervalMs;
-        if (!m_lastSample.isValid() || m_lastSample.msecsTo(now) >= interval * 9 / 10) {
-            m_lastSample = now;
-            sample(monitor->topology());
-        }
-    });
+    // take a DNS TTL when the profile has DNS names, too coarse for a rate's history). A restart
+    // or a first missing poll is sampled when seen: throttled, another source's answer could
+    // take the round's sample first, and the next answer already carries a rate again, so the
+    // reset would never reach the history.
+    const QDateTime now = m_clock.now();
+    const qint64 interval = m_profile.poll.intervalMs;
+    if (m_eventPending || !m_lastSample.isValid()
+        || m_lastSample.msecsTo(now) >= interval * 9 / 10) {
+        m_eventPending = false;
+        m_lastSample = now;
+        sample(topology);
+    }
 }
 
 void TrafficTracker::addHaproxy(
@@ -154,6 +163,7 @@ void TrafficTracker::add(const QString &source, TrafficCounterSet set)
             d.byAddress[hostOf(ap)].append(it.key());
         }
     }
+    m_eventPending |= restarted;
     d.last = std::move(set);
     ++d.answers;
     d.failing = false;
@@ -162,7 +172,9 @@ void TrafficTracker::add(const QString &source, TrafficCounterSet set)
 
 void TrafficTracker::pollFailed(const QString &source)
 {
-    m_sources[source].failing = true;
+    SourceData &d = m_sources[source];
+    m_eventPending |= !d.failing;
+    d.failing = true;
     Q_EMIT updated(source);
 }
 

@@ -56,6 +56,9 @@ public:
 
     TrafficReport report(const Topology &topology) const;
     void sample(const Topology &topology); // one history round
+    // What attach() calls on every update: a history round once per poll interval, or at once
+    // when a source restarted (counter reset) or stopped answering since the last round.
+    void maybeSample(const Topology &topology);
     const TrafficHistory &history() const { return m_history; }
 
     static QString edgeKey(const EdgeNode &edge); // "edge:from>to@via"
@@ -85,6 +88,7 @@ private:
     QHash<QString, SourceData> m_sources;
     TrafficHistory m_history;
     QDateTime m_lastSample;
+    bool m_eventPending = false;
 };
 
 } // namespace hopscope

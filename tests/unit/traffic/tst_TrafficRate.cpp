@@ -50,7 +50,8 @@ HaproxySnapshot haproxy(int round)
     const auto stat = HaproxyStatParser::parse(data(QStringLiteral("round%1.stat.csv").arg(round)));
     const auto info = HaproxyInfoParser::parse(data(QStringLiteral("round%1.info.txt").arg(round)));
     if (!stat || !info) {
-        qFatal("round %d: %s %s", round, qPrintable(stat.errorText()), qPrintable(info.errorText()));
+        qFatal(
+            "round %d: %s %s", round, qPrintable(stat.errorText()), qPrintable(info.errorText()));
     }
     s.stat = *stat;
     s.info = *info;
@@ -65,7 +66,8 @@ EnvoyAdminSnapshot envoy(int round)
     auto clusters = EnvoyClustersParser::parse(
         data(QStringLiteral("round%1.envoy_clusters.json").arg(round)));
     if (!stats.ok() || !clusters.ok()) {
-        qFatal("round %d: %s %s", round, qPrintable(stats.errorText()), qPrintable(clusters.errorText()));
+        qFatal("round %d: %s %s", round, qPrintable(stats.errorText()),
+            qPrintable(clusters.errorText()));
     }
     s.stats = stats.value();
     s.clusters = clusters.value();
@@ -167,6 +169,7 @@ private Q_SLOTS:
     void envoyResetCounters();
     void edgesAndTasksOfTheTopology();
     void historyIsBoundedAndKeepsGaps();
+    void historyKeepsAResetSeenBetweenRounds();
 };
 
 void tst_TrafficRate::firstPollHasNoRate()
@@ -450,6 +453,61 @@ void tst_TrafficRate::historyIsBoundedAndKeepsGaps()
         h.append(at.addSecs(10 + i), {});
     }
     QVERIFY(h.series(QStringLiteral("e")).isEmpty());
+}
+
+// Two sources answer at their own times; the history takes one round per poll interval. A HAProxy
+// restart seen just after the sidecar's answer took the round must still reach the history (it
+// was lost when the next answer already carried a rate again: CI run of stop 18).
+void tst_TrafficRate::historyKeepsAResetSeenBetweenRounds()
+{
+    const ProfileLoadResult loaded
+        = ProfileStore::parse(data(QStringLiteral("demo.hopscope.json")));
+    QVERIFY(loaded.profile.has_value());
+    const ClusterProfile &profile = *loaded.profile;
+    ManualClock clock(roundAt(3));
+    TrafficTracker t(profile, nullptr, clock);
+    TopologyInputs in;
+    SourceState ok;
+    ok.hasData = true;
+    ok.stale = false;
+    in.lbState.insert(QStringLiteral("internal-lb"), ok);
+    in.meshState.insert(QStringLiteral("order-1-envoy"), ok);
+    const auto topology = [&](int round) {
+        in.lb.insert(QStringLiteral("internal-lb"), haproxy(round));
+        in.mesh.insert(QStringLiteral("order-1-envoy"), envoy(round));
+        in.now = clock.now();
+        return TopologyBuilder::build(profile, in);
+    };
+    // Round 3: both answer; the sidecar's answer takes the round.
+    t.addHaproxy(QStringLiteral("internal-lb"), haproxy(3), clock.now());
+    t.addEnvoy(QStringLiteral("order-1-envoy"), envoy(3), clock.now());
+    t.maybeSample(topology(3));
+    // 100 ms later the restarted HAProxy answers (round 4 has another pid, lower counters).
+    clock.advanceMs(100);
+    t.addHaproxy(QStringLiteral("internal-lb"), haproxy(4), clock.now());
+    t.maybeSample(topology(4));
+    // A poll interval later it answers again, with a rate.
+    clock.advanceMs(profile.poll.intervalMs);
+    t.addHaproxy(QStringLiteral("internal-lb"), haproxy(5), clock.now());
+    t.maybeSample(topology(5));
+    const Topology topo = topology(5);
+    QString userEdge;
+    for (const EdgeNode &e : topo.edges) {
+        if (e.to == u"user" && e.via != u"dns") {
+            userEdge = TrafficTracker::edgeKey(e);
+        }
+    }
+    QVERIFY(!userEdge.isEmpty());
+    const QList<TrafficHistory::Sample> h = t.history().series(userEdge);
+    QList<TrafficStatus> statuses;
+    for (const TrafficHistory::Sample &s : h) {
+        statuses.append(s.status);
+    }
+    QCOMPARE(statuses,
+        (QList<TrafficStatus> {
+            TrafficStatus::FirstPoll, TrafficStatus::CounterReset, TrafficStatus::Ok }));
+    QVERIFY(!h[1].rps);
+    QVERIFY(h[2].rps && *h[2].rps >= 0);
 }
 
 QTEST_GUILESS_MAIN(tst_TrafficRate)

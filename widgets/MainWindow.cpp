@@ -14,25 +14,26 @@
 #include "topology/ClusterMonitor.h"
 #include "topology/GraphExport.h"
 #include "topology/ServiceGraphModel.h"
+#include "traffic/TrafficTracker.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QCursor>
-#include <QGuiApplication>
-#include <QDockWidget>
-#include <QListView>
 #include <QDir>
+#include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QJsonDocument>
-#include <QSaveFile>
 #include <QKeySequence>
 #include <QLabel>
+#include <QListView>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QSaveFile>
 #include <QSettings>
 #include <QStatusBar>
 
@@ -58,8 +59,8 @@ MainWindow::MainWindow(QWidget *parent)
     m_logView->setWordWrap(false);
     addDockWidget(Qt::BottomDockWidgetArea, m_logDock);
     m_details->setMinimumWidth(300);
-    resizeDocks({m_logDock}, {120}, Qt::Vertical);
-    resizeDocks({m_details}, {340}, Qt::Horizontal);
+    resizeDocks({ m_logDock }, { 120 }, Qt::Vertical);
+    resizeDocks({ m_details }, { 340 }, Qt::Horizontal);
     statusBar()->addPermanentWidget(m_sourcesLabel);
     statusBar()->addPermanentWidget(m_profileLabel);
     m_profileLabel->setText(tr("no profile"));
@@ -67,11 +68,12 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_recent, &RecentProfiles::changed, this, &MainWindow::rebuildRecentMenu);
     connect(m_graph, &GraphPane::nodeSelected, m_details, &DetailsDock::selectService);
     connect(m_graph, &GraphPane::taskSelected, m_details, &DetailsDock::selectTarget);
-    connect(m_graph, &GraphPane::taskContextRequested, this, [this](const QString &, const QString &key) {
-        showTaskMenu(key, QCursor::pos());
-    });
-    connect(m_details, &DetailsDock::drainRequested, this, [this](const QString &t) { openDrain(t); });
-    connect(m_details, &DetailsDock::undrainRequested, this, [this](const QString &t) { openDrain(t, true); });
+    connect(m_graph, &GraphPane::taskContextRequested, this,
+        [this](const QString &, const QString &key) { showTaskMenu(key, QCursor::pos()); });
+    connect(
+        m_details, &DetailsDock::drainRequested, this, [this](const QString &t) { openDrain(t); });
+    connect(m_details, &DetailsDock::undrainRequested, this,
+        [this](const QString &t) { openDrain(t, true); });
     connect(m_details, &DetailsDock::dismissRequested, this, &MainWindow::dismissDrain);
 
     QSettings settings;
@@ -135,9 +137,9 @@ void MainWindow::createMenus()
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About hopscope"), this, [this] {
         QMessageBox::about(this, tr("About hopscope"),
-                           tr("<b>hopscope</b> %1<br>See and operate the networking between your "
-                              "services: DNS discovery, load balancers and the service mesh.")
-                               .arg(QApplication::applicationVersion()));
+            tr("<b>hopscope</b> %1<br>See and operate the networking between your "
+               "services: DNS discovery, load balancers and the service mesh.")
+                .arg(QApplication::applicationVersion()));
     });
 }
 
@@ -148,10 +150,10 @@ void MainWindow::exportDialog()
         return;
     }
     const QString base = QFileInfo(m_profilePath).absolutePath() + QLatin1Char('/')
-                         + QFileInfo(m_profilePath).completeBaseName().section(QLatin1Char('.'), 0, 0);
-    const QString path = QFileDialog::getSaveFileName(
-        this, tr("Export Graph"), base + QStringLiteral(".png"),
-        tr("PNG image (*.png);;SVG drawing (*.svg);;Graphviz DOT (*.dot *.gv);;JSON (*.json)"));
+        + QFileInfo(m_profilePath).completeBaseName().section(QLatin1Char('.'), 0, 0);
+    const QString path
+        = QFileDialog::getSaveFileName(this, tr("Export Graph"), base + QStringLiteral(".png"),
+            tr("PNG image (*.png);;SVG drawing (*.svg);;Graphviz DOT (*.dot *.gv);;JSON (*.json)"));
     if (path.isEmpty()) {
         return;
     }
@@ -166,7 +168,8 @@ void MainWindow::exportDialog()
 bool MainWindow::exportGraph(const QString &path, QString *error)
 {
     const QString suffix = QFileInfo(path).suffix().toLower();
-    const GraphStyle colours = GraphStyle::forDark(palette().color(QPalette::Window).lightness() < 128);
+    const GraphStyle colours
+        = GraphStyle::forDark(palette().color(QPalette::Window).lightness() < 128);
     if (suffix == u"png") {
         return GraphRenderer::savePng(*m_model, path, colours, error);
     }
@@ -178,7 +181,8 @@ bool MainWindow::exportGraph(const QString &path, QString *error)
         bytes = GraphExport::toDot(*m_model, GraphRenderer::dotLook(colours));
     } else if (suffix == u"json") {
         const Topology *topology = m_monitor ? &m_monitor->topology() : nullptr;
-        bytes = QJsonDocument(GraphExport::toJson(*m_model, topology)).toJson(QJsonDocument::Indented);
+        bytes = QJsonDocument(GraphExport::toJson(*m_model, topology))
+                    .toJson(QJsonDocument::Indented);
     } else {
         *error = tr("Unknown export format '%1': use .png, .svg, .dot or .json").arg(suffix);
         return false;
@@ -197,8 +201,8 @@ void MainWindow::rebuildRecentMenu()
     const QStringList paths = m_recent->paths();
     for (const QString &path : paths) {
         m_recentMenu->addAction(QFileInfo(path).fileName() + QStringLiteral("  —  ")
-                                    + QDir::toNativeSeparators(QFileInfo(path).absolutePath()),
-                                this, [this, path] { openProfile(path); });
+                + QDir::toNativeSeparators(QFileInfo(path).absolutePath()),
+            this, [this, path] { openProfile(path); });
     }
     if (paths.isEmpty()) {
         m_recentMenu->addAction(tr("(none)"))->setEnabled(false);
@@ -210,9 +214,10 @@ void MainWindow::rebuildRecentMenu()
 
 void MainWindow::openDialog()
 {
-    const QString start = m_profilePath.isEmpty() ? QDir::homePath() : QFileInfo(m_profilePath).absolutePath();
+    const QString start
+        = m_profilePath.isEmpty() ? QDir::homePath() : QFileInfo(m_profilePath).absolutePath();
     const QString path = QFileDialog::getOpenFileName(this, tr("Open Cluster Profile"), start,
-                                                      tr("hopscope profiles (*.hopscope.json);;JSON (*.json);;All files (*)"));
+        tr("hopscope profiles (*.hopscope.json);;JSON (*.json);;All files (*)"));
     if (!path.isEmpty()) {
         openProfile(path);
     }
@@ -227,15 +232,16 @@ bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling pollin
             lines.append(p.toString());
         }
         const QString file = QFileInfo(path).fileName();
-        m_lastError = lines.size() == 1 ? tr("%1 has 1 problem").arg(file)
-                                        : tr("%1 has %2 problems").arg(file, QString::number(lines.size()));
+        m_lastError = lines.size() == 1
+            ? tr("%1 has 1 problem").arg(file)
+            : tr("%1 has %2 problems").arg(file, QString::number(lines.size()));
         showStatus(m_lastError);
         if (!quiet) {
             QMessageBox box(QMessageBox::Warning, tr("Cannot open profile"),
-                            m_lastError + tr("; the current view is unchanged."), QMessageBox::Ok, this);
+                m_lastError + tr("; the current view is unchanged."), QMessageBox::Ok, this);
             box.setDetailedText(lines.join(QLatin1Char('\n')));
             box.setInformativeText(lines.mid(0, 8).join(QLatin1Char('\n'))
-                                   + (lines.size() > 8 ? QStringLiteral("\n…") : QString()));
+                + (lines.size() > 8 ? QStringLiteral("\n…") : QString()));
             box.exec();
         }
         return false;
@@ -245,13 +251,18 @@ bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling pollin
     m_profilePath = QFileInfo(path).absoluteFilePath();
     // Open drain dialogs belong to the old profile's monitor and audit log: end them first.
     qDeleteAll(findChildren<DrainDialog *>());
+    m_traffic.reset();
     m_monitor.reset();
     m_model->setProfile(*m_profile);
     m_details->clearSelection();
     m_monitor = std::make_unique<ClusterMonitor>(*m_profile);
-    connect(m_monitor.get(), &ClusterMonitor::topologyChanged, this, &MainWindow::onTopologyChanged);
+    m_traffic = std::make_unique<TrafficTracker>(*m_profile);
+    m_traffic->attach(m_monitor.get());
+    connect(
+        m_monitor.get(), &ClusterMonitor::topologyChanged, this, &MainWindow::onTopologyChanged);
     m_logView->setModel(m_monitor->eventLog());
-    connect(m_monitor->eventLog(), &QAbstractItemModel::rowsInserted, m_logView, &QListView::scrollToBottom);
+    connect(m_monitor->eventLog(), &QAbstractItemModel::rowsInserted, m_logView,
+        &QListView::scrollToBottom);
     m_audit = std::make_unique<AuditLog>(*m_profile);
     // Drains not undone (from earlier runs, other windows or the CLI) stay visible, and follow
     // the log as other processes write it; read off the GUI thread.
@@ -270,7 +281,7 @@ bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling pollin
     reloadOpenDrains();
     m_details->setDrainEnabled(!m_profile->observeOnly);
     m_monitor->eventLog()->append(EventLog::Severity::Info, QStringLiteral("profile"),
-                                  tr("opened %1 (%2 sources)").arg(m_profilePath).arg(m_monitor->sources().size()));
+        tr("opened %1 (%2 sources)").arg(m_profilePath).arg(m_monitor->sources().size()));
     onTopologyChanged(m_monitor->topology());
     if (polling == LivePolling::On) {
         m_monitor->start();
@@ -282,8 +293,11 @@ bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling pollin
                                 .arg(m_profile->services.size())
                                 .arg(m_profile->edges.size())
                                 .arg(m_profile->observeOnly ? tr(" · observe only") : QString()));
-    showStatus(polling == LivePolling::On ? tr("Opened %1 — polling %2 sources").arg(QFileInfo(path).fileName()).arg(m_monitor->sources().size())
-                                          : tr("Opened %1 — not polling").arg(QFileInfo(path).fileName()));
+    showStatus(polling == LivePolling::On
+            ? tr("Opened %1 — polling %2 sources")
+                  .arg(QFileInfo(path).fileName())
+                  .arg(m_monitor->sources().size())
+            : tr("Opened %1 — not polling").arg(QFileInfo(path).fileName()));
     return true;
 }
 
@@ -293,15 +307,18 @@ QMenu *MainWindow::showTaskMenu(const QString &target, const QPoint &globalPos)
     menu->setObjectName(QStringLiteral("taskMenu"));
     menu->setAttribute(Qt::WA_DeleteOnClose);
     const bool canOperate = m_profile && !m_profile->observeOnly;
-    QAction *drain = menu->addAction(tr("&Drain %1…").arg(target), this, [this, target] { openDrain(target); });
-    QAction *undrain = menu->addAction(tr("&Undrain %1…").arg(target), this, [this, target] { openDrain(target, true); });
+    QAction *drain = menu->addAction(
+        tr("&Drain %1…").arg(target), this, [this, target] { openDrain(target); });
+    QAction *undrain = menu->addAction(
+        tr("&Undrain %1…").arg(target), this, [this, target] { openDrain(target, true); });
     drain->setEnabled(canOperate);
     undrain->setEnabled(canOperate);
     if (!canOperate) {
         drain->setToolTip(tr("This profile is observe-only"));
     }
     menu->addSeparator();
-    menu->addAction(tr("&Copy Address"), this, [target] { QGuiApplication::clipboard()->setText(target); });
+    menu->addAction(
+        tr("&Copy Address"), this, [target] { QGuiApplication::clipboard()->setText(target); });
     menu->popup(globalPos);
     return menu;
 }
@@ -312,11 +329,13 @@ DrainDialog *MainWindow::openDrain(const QString &target, bool undrain)
         return nullptr;
     }
     auto *dialog = new DrainDialog(m_monitor.get(), m_audit.get(), target,
-                                   undrain ? DrainDialog::Mode::Undrain : DrainDialog::Mode::Drain, this);
+        undrain ? DrainDialog::Mode::Undrain : DrainDialog::Mode::Drain, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog->controller(), &DrainController::messageChanged, this, [this, target](const QString &m) {
-        m_monitor->eventLog()->append(EventLog::Severity::Info, QStringLiteral("drain ") + target, m);
-    });
+    connect(dialog->controller(), &DrainController::messageChanged, this,
+        [this, target](const QString &m) {
+            m_monitor->eventLog()->append(
+                EventLog::Severity::Info, QStringLiteral("drain ") + target, m);
+        });
     // Each state the drain reaches is written to the audit log first; OpenDrainWatcher sees those
     // writes and re-reads the open drains, so nothing is connected here.
     dialog->show();

@@ -23,6 +23,7 @@ class GraphPane;
 struct Topology;
 class RecentProfiles;
 class ServiceGraphModel;
+class TrafficTracker;
 
 // The main window: composes the graph pane, menus and status bar, and opens profiles. It owns
 // the graph model; logic lives in model/. GUI thread.
@@ -37,12 +38,15 @@ public:
     // quiet) and keeps the current profile. With LivePolling::Off the declared graph is shown
     // without polling (used by tests that need a fixed picture).
     enum class LivePolling { On, Off };
-    bool openProfile(const QString &path, bool quiet = false, LivePolling polling = LivePolling::On);
+    bool openProfile(
+        const QString &path, bool quiet = false, LivePolling polling = LivePolling::On);
 
     GraphPane *graphPane() const { return m_graph; }
     ServiceGraphModel *graphModel() const { return m_model; }
     ClusterMonitor *monitor() const { return m_monitor.get(); }
     DetailsDock *detailsDock() const { return m_details; }
+    // Rates and their history for the open profile (null before one is open).
+    TrafficTracker *trafficTracker() const { return m_traffic.get(); }
     QString sourceSummary() const;
     // Opens the guided drain (or undrain) of one target, "addr:port", non-modal.
     class DrainDialog *openDrain(const QString &target, bool undrain = false);
@@ -81,6 +85,7 @@ private:
     QListView *m_logView;
     QLabel *m_sourcesLabel;
     std::unique_ptr<ClusterMonitor> m_monitor;
+    std::unique_ptr<TrafficTracker> m_traffic; // follows m_monitor's sources
     std::unique_ptr<AuditLog> m_audit;
     std::unique_ptr<OpenDrainWatcher> m_openDrains;
     QMenu *m_recentMenu = nullptr;

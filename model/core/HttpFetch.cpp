@@ -2,6 +2,8 @@
 
 #include "core/HttpStatus.h"
 
+#include <QBuffer>
+#include <QLocale>
 #include <QNetworkAccessManager>
 
 #include <algorithm>
@@ -10,7 +12,18 @@ namespace hopscope {
 
 namespace {
 constexpr qint64 s_readChunk = 256 * 1024;
+
+// RFC 9110's IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), the form every server sends.
+QDateTime httpDate(const QByteArray &value)
+{
+    QDateTime t = QLocale::c().toDateTime(
+        QString::fromLatin1(value).trimmed(), QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'"));
+    if (t.isValid()) {
+        t.setTimeSpec(Qt::UTC);
+    }
+    return t;
 }
+} // namespace
 
 HttpFetch::HttpFetch(QNetworkAccessManager *nam, QObject *parent)
     : QObject(parent)
@@ -41,7 +54,13 @@ void HttpFetch::post(const QNetworkRequest &request)
     send(request, QByteArrayLiteral("POST"));
 }
 
-void HttpFetch::send(const QNetworkRequest &original, const QByteArray &verb)
+void HttpFetch::post(const QNetworkRequest &request, const QByteArray &body)
+{
+    send(request, QByteArrayLiteral("POST"), &body);
+}
+
+void HttpFetch::send(
+    const QNetworkRequest &original, const QByteArray &verb, const QByteArray *body)
 {
     abort();
     m_result = {};
@@ -63,8 +82,19 @@ void HttpFetch::send(const QNetworkRequest &original, const QByteArray &verb)
     // post(request, QByteArray()): with outgoing data QtNetwork 6.4 starts the HTTP thread inside
     // post(), before setReadBufferSize below can reach it, and an endless body then piles up
     // there (and readyRead is starved) instead of stopping at the cap.
-    QNetworkReply *reply
-        = verb == "GET" ? m_nam->get(request) : m_nam->sendCustomRequest(request, verb);
+    // A body goes from a QBuffer (a random-access device: QtNetwork queues the start of the
+    // request, as without a body), never through the QByteArray overload.
+    QNetworkReply *reply = nullptr;
+    if (body) {
+        auto *device = new QBuffer;
+        device->setData(*body);
+        device->open(QIODevice::ReadOnly);
+        request.setHeader(QNetworkRequest::ContentLengthHeader, body->size());
+        reply = m_nam->sendCustomRequest(request, verb, device);
+        device->setParent(reply);
+    } else {
+        reply = verb == "GET" ? m_nam->get(request) : m_nam->sendCustomRequest(request, verb);
+    }
     // QtNetwork buffers no more than this ahead of us; readyRead drains it into a capped body.
     reply->setReadBufferSize(std::min<qint64>(m_maxReplyBytes + 1, s_readChunk));
     m_reply = reply;
@@ -120,6 +150,9 @@ void HttpFetch::onReplyFinished()
     }
     m_result.httpStatus = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     m_result.networkError = m_reply->error();
+    if (m_reply->hasRawHeader("Date")) {
+        m_result.serverDate = httpDate(m_reply->rawHeader("Date"));
+    }
     if (m_result.httpStatus > 0 && httpStatusKind(m_result.httpStatus) != SourceError::Kind::None) {
         finish(HttpFetchResult::Failure::HttpStatus,
             QStringLiteral("answered HTTP %1").arg(m_result.httpStatus));

@@ -3,6 +3,7 @@
 #include "core/SourceError.h"
 
 #include <QByteArray>
+#include <QDateTime>
 #include <QMetaType>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -35,6 +36,8 @@ struct HttpFetchResult
     int httpStatus = 0; // 0 when no status line arrived
     QNetworkReply::NetworkError networkError = QNetworkReply::NoError;
     QByteArray body;
+    // The reply's Date header when it had one (AWS: the clock-skew check); invalid otherwise.
+    QDateTime serverDate;
 
     bool ok() const { return failure == Failure::None; }
 };
@@ -62,6 +65,9 @@ public:
 
     void get(const QNetworkRequest &request);
     void post(const QNetworkRequest &request); // a POST without a body
+    // A POST with a body (set the request's Content-Type). Sent from a QBuffer, so QtNetwork
+    // starts the request from the event loop, after the read buffer is bounded.
+    void post(const QNetworkRequest &request, const QByteArray &body);
     void abort(); // silently: no finished() for the request in flight
     bool isRunning() const { return m_reply != nullptr; }
 
@@ -69,7 +75,8 @@ Q_SIGNALS:
     void finished(const hopscope::HttpFetchResult &result);
 
 private:
-    void send(const QNetworkRequest &request, const QByteArray &verb);
+    void send(
+        const QNetworkRequest &request, const QByteArray &verb, const QByteArray *body = nullptr);
     void onMetaData();
     void onReadyRead();
     void finish(HttpFetchResult::Failure failure, const QString &reason);

@@ -30,10 +30,10 @@ class HttpPeer : public QObject
 
 public:
     enum class Mode {
-        Status,       // HTTP/1.1 <status> with a short body and its Content-Length
-        Trickle,      // 200, no Content-Length, one byte every 20 ms, forever
-        Endless,      // 200, no Content-Length, 64 KiB chunks as fast as the socket takes them
-        HugeLength,   // 200 with Content-Length: 1 GiB, then a few bytes and silence
+        Status, // HTTP/1.1 <status> with a short body and its Content-Length
+        Trickle, // 200, no Content-Length, one byte every 20 ms, forever
+        Endless, // 200, no Content-Length, 64 KiB chunks as fast as the socket takes them
+        HugeLength, // 200 with Content-Length: 1 GiB, then a few bytes and silence
     };
 
     explicit HttpPeer(Mode mode, int status = 200)
@@ -50,6 +50,7 @@ public:
     }
 
     QByteArray requestHead; // the last request's line and headers
+    QByteArray requestBody; // and its body
     qint64 bytesSent = 0;
     int disconnects = 0; // the client closed (an abort shows up here)
 
@@ -64,34 +65,47 @@ private:
                 delete head;
                 socket->deleteLater();
             });
-            connect(socket, &QTcpSocket::readyRead, this, [this, socket, head] {
-                if (head->endsWith("\r\n\r\n")) {
-                    socket->readAll(); // already answering
+            auto *answered = new bool(false);
+            connect(socket, &QObject::destroyed, this, [answered] { delete answered; });
+            connect(socket, &QTcpSocket::readyRead, this, [this, socket, head, answered] {
+                if (*answered) {
+                    socket->readAll();
                     return;
                 }
                 *head += socket->readAll();
-                if (head->contains("\r\n\r\n")) {
-                    *head = head->left(head->indexOf("\r\n\r\n") + 4);
-                    requestHead = *head;
-                    answer(socket);
+                const qsizetype end = head->indexOf("\r\n\r\n");
+                if (end < 0) {
+                    return;
                 }
+                // The body too, as long as the request's Content-Length says.
+                qint64 length = 0;
+                for (const QByteArray &line : head->left(end).split('\n')) {
+                    if (line.toLower().startsWith("content-length:")) {
+                        length = line.mid(15).trimmed().toLongLong();
+                    }
+                }
+                if (head->size() < end + 4 + length) {
+                    return;
+                }
+                requestHead = head->left(end + 4);
+                requestBody = head->mid(end + 4, length);
+                *answered = true;
+                answer(socket);
             });
         }
     }
 
-    void send(QTcpSocket *socket, const QByteArray &bytes)
-    {
-        bytesSent += socket->write(bytes);
-    }
+    void send(QTcpSocket *socket, const QByteArray &bytes) { bytesSent += socket->write(bytes); }
 
     void answer(QTcpSocket *socket)
     {
         switch (m_mode) {
         case Mode::Status: {
-            const QByteArray body = m_status == 200 ? QByteArrayLiteral("OK")
-                                                    : QByteArrayLiteral("said no");
+            const QByteArray body
+                = m_status == 200 ? QByteArrayLiteral("OK") : QByteArrayLiteral("said no");
             send(socket,
-                "HTTP/1.1 " + QByteArray::number(m_status) + " Whatever\r\nContent-Length: "
+                "HTTP/1.1 " + QByteArray::number(m_status)
+                    + " Whatever\r\nDate: Mon, 30 Nov 2026 07:59:58 GMT\r\nContent-Length: "
                     + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
             socket->disconnectFromHost();
             break;
@@ -141,6 +155,8 @@ private Q_SLOTS:
     void capAbortsAnEndlessBodyOfAPost();
     void contentLengthAboveTheCapIsRefused();
     void postHasNoBody();
+    void postWithABody();
+    void capAbortsAnEndlessBodyOfAPostWithABody();
     void statusMapsToOneKind_data();
     void statusMapsToOneKind();
     void refusedConnectionIsNetwork();
@@ -276,6 +292,50 @@ void tst_HttpFetch::postHasNoBody()
     const QByteArray head = peer.requestHead.toLower();
     QVERIFY2(!head.contains("content-length:") || head.contains("content-length: 0\r\n"),
         peer.requestHead.constData());
+}
+
+// AWS's APIs are POSTs with a body; the Date of the reply is their clock, for the skew check.
+void tst_HttpFetch::postWithABody()
+{
+    HttpPeer peer(HttpPeer::Mode::Status, 200);
+    HttpFetch fetch(m_nam.get());
+    fetch.setDeadlineMs(3000);
+    QNetworkRequest request(peer.url(QStringLiteral("/")));
+    request.setHeader(
+        QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/x-amz-json-1.1"));
+    const QByteArray body = QByteArrayLiteral("{\"NamespaceName\":\"corp.internal\"}");
+    QSignalSpy done(&fetch, &HttpFetch::finished);
+    fetch.post(request, body);
+    QVERIFY(done.wait(3000 + s_slackMs));
+    const auto r = done.first().first().value<HttpFetchResult>();
+    QVERIFY2(r.ok(), qPrintable(r.reason));
+    QCOMPARE(peer.requestBody, body);
+    const QByteArray head = peer.requestHead.toLower();
+    QVERIFY2(head.startsWith("post / http/1.1\r\n"), head.constData());
+    QVERIFY2(
+        head.contains(QByteArray("content-length: " + QByteArray::number(body.size()) + "\r\n")),
+        head.constData());
+    QVERIFY2(head.contains("content-type: application/x-amz-json-1.1\r\n"), head.constData());
+    QCOMPARE(r.serverDate, QDateTime(QDate(2026, 11, 30), QTime(7, 59, 58), Qt::UTC));
+}
+
+void tst_HttpFetch::capAbortsAnEndlessBodyOfAPostWithABody()
+{
+    HttpPeer peer(HttpPeer::Mode::Endless);
+    HttpFetch fetch(m_nam.get());
+    fetch.setDeadlineMs(5000);
+    fetch.setMaxReplyBytes(65536);
+    QSignalSpy done(&fetch, &HttpFetch::finished);
+    QElapsedTimer t;
+    t.start();
+    fetch.post(QNetworkRequest(peer.url(QStringLiteral("/"))), QByteArray(300, 'b'));
+    QVERIFY(done.wait(5000 + s_slackMs));
+    const qint64 elapsed = t.elapsed();
+    const auto r = done.first().first().value<HttpFetchResult>();
+    QCOMPARE(r.failure, HttpFetchResult::Failure::TooLarge);
+    QCOMPARE(r.reason, QStringLiteral("reply larger than 65536 bytes"));
+    QVERIFY2(elapsed < 2000, qPrintable(QString::number(elapsed))); // at the cap
+    QTRY_COMPARE(peer.disconnects, 1);
 }
 
 void tst_HttpFetch::statusMapsToOneKind_data()

@@ -3,6 +3,7 @@
 // for JavaScript (aws_oracle_sdk): JSON 1.1 and Query calls, pages followed (the emulator's
 // pages hold 2 items), a wrong secret key, throttling retried with backoff and given up on, a
 // skewed clock named in minutes, and an unknown target group.
+#include "aws/AwsReplies.h"
 #include "aws/AwsRequest.h"
 
 #include <QFile>
@@ -61,6 +62,7 @@ private Q_SLOTS:
     void skewedClockIsNamedInMinutes();
     void unknownTargetGroupIsNotFound();
     void deadEndpointIsANetworkError();
+    void repliesReadAsTheEmulatorStateSays();
 
 private:
     AwsResult run(const AwsCall &call, const AwsCredentials &credentials, bool pages = true,
@@ -295,6 +297,133 @@ void tst_AwsRequest::deadEndpointIsANetworkError()
     QCOMPARE(r.error.kind, AwsError::Kind::Network);
     QVERIFY2(r.errorText().startsWith(QStringLiteral("servicediscovery ListNamespaces: ")),
         qPrintable(r.errorText()));
+}
+
+// The typed readings of live replies (the ones the official SDK parses in aws_oracle_sdk) agree
+// with the emulator's state.
+void tst_AwsRequest::repliesReadAsTheEmulatorStateSays()
+{
+    const QJsonObject state = control("/_emulator/state");
+    // Cloud Map: orders' instances with addresses, ports and health; its TTL and custom health.
+    const AwsResult di = run(
+        AwsCall::cloudMap("DiscoverInstances",
+            QJsonObject { { QStringLiteral("NamespaceName"), QStringLiteral("corp.internal") },
+                { QStringLiteral("ServiceName"), QStringLiteral("orders") },
+                { QStringLiteral("HealthStatus"), QStringLiteral("ALL") } }),
+        m_credentials, false);
+    QVERIFY2(di.ok(), qPrintable(di.errorText()));
+    const auto instances = AwsReplies::discoverInstances(di.pages.first());
+    QVERIFY2(instances.ok(), qPrintable(instances.errorText()));
+    // state: cloudMap.services.<id> = {name, revision, instances.<id> = {health, attributes}}
+    QString ordersId;
+    QJsonObject expected;
+    const QJsonObject services = state[u"cloudMap"][u"services"].toObject();
+    for (auto it = services.begin(); it != services.end(); ++it) {
+        if (it.value()[u"name"].toString() == u"orders") {
+            ordersId = it.key();
+            expected = it.value()[u"instances"].toObject();
+        }
+    }
+    QVERIFY(!ordersId.isEmpty());
+    QCOMPARE(instances->size(), expected.size());
+    for (const CloudMapInstance &i : *instances) {
+        QVERIFY2(expected.contains(i.id), qPrintable(i.id));
+        const QJsonValue e = expected.value(i.id);
+        QCOMPARE(i.address, e[u"attributes"][u"AWS_INSTANCE_IPV4"].toString());
+        QCOMPARE(QString::number(i.port), e[u"attributes"][u"AWS_INSTANCE_PORT"].toString());
+        QCOMPARE(i.health, e[u"health"].toString());
+        QCOMPARE(i.attributes.size(), e[u"attributes"].toObject().size());
+    }
+    const AwsResult gs
+        = run(AwsCall::cloudMap("GetService", QJsonObject { { QStringLiteral("Id"), ordersId } }),
+            m_credentials, false);
+    const auto service = AwsReplies::getService(gs.pages.value(0));
+    QVERIFY2(service.ok(), qPrintable(service.errorText() + gs.errorText()));
+    QCOMPARE(service->dnsTtl, std::optional<int>(10)); // tests/peers/aws/state.json
+    QVERIFY(service->customHealth);
+
+    // ELBv2: every target group's targets and states; rules with their paths.
+    const QJsonObject groups = state[u"elbv2"][u"targetGroups"].toObject();
+    for (auto it = groups.begin(); it != groups.end(); ++it) {
+        const AwsResult th = run(
+            AwsCall::elbv2("DescribeTargetHealth", { { "TargetGroupArn", it.key().toUtf8() } }),
+            m_credentials);
+        QVERIFY2(th.ok(), qPrintable(th.errorText()));
+        const auto targets = AwsReplies::describeTargetHealth(th.pages.first());
+        QVERIFY2(targets.ok(), qPrintable(targets.errorText()));
+        const QJsonArray want = it.value().toArray();
+        QCOMPARE(targets->size(), want.size());
+        for (qsizetype k = 0; k < want.size(); ++k) {
+            QCOMPARE(targets->at(k).id, want[k][u"id"].toString());
+            QCOMPARE(int(targets->at(k).port), want[k][u"port"].toInt());
+            QCOMPARE(targets->at(k).state, want[k][u"state"].toString());
+        }
+        const AwsResult attrs = run(AwsCall::elbv2("DescribeTargetGroupAttributes",
+                                        { { "TargetGroupArn", it.key().toUtf8() } }),
+            m_credentials);
+        const auto delay = AwsReplies::deregistrationDelaySeconds(attrs.pages.value(0));
+        QVERIFY2(delay.ok() && *delay >= 0, qPrintable(delay.errorText() + attrs.errorText()));
+    }
+    const QString listener = QStringLiteral(
+        "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/internal-alb/"
+        "50dc6c495c0c9188/f2f7dc8efc522ab2");
+    const AwsResult rules = run(
+        AwsCall::elbv2("DescribeRules", { { "ListenerArn", listener.toUtf8() } }), m_credentials);
+    QVERIFY2(rules.ok(), qPrintable(rules.errorText()));
+    QList<Elbv2Rule> all;
+    for (const QByteArray &page : rules.pages) {
+        const auto r = AwsReplies::describeRules(page);
+        QVERIFY2(r.ok(), qPrintable(r.errorText()));
+        all += *r;
+    }
+    QCOMPARE(all.size(), 4); // three path rules and the default
+    QCOMPARE(all.first().pathPatterns,
+        (QStringList { QStringLiteral("/orders"), QStringLiteral("/orders/*") }));
+    QVERIFY(all.first().targetGroupArns.first().contains(QStringLiteral(":targetgroup/orders/")));
+    QVERIFY(all.last().isDefault);
+
+    // ECS: the orders tasks with their ENI addresses, a stopped one with its reason.
+    const AwsResult lt
+        = run(AwsCall::ecs("ListTasks",
+                  QJsonObject { { QStringLiteral("cluster"), QStringLiteral("prod") },
+                      { QStringLiteral("serviceName"), QStringLiteral("orders") },
+                      { QStringLiteral("desiredStatus"), QStringLiteral("STOPPED") } }),
+            m_credentials);
+    QVERIFY2(lt.ok(), qPrintable(lt.errorText()));
+    const AwsResult lr
+        = run(AwsCall::ecs("ListTasks",
+                  QJsonObject { { QStringLiteral("cluster"), QStringLiteral("prod") },
+                      { QStringLiteral("serviceName"), QStringLiteral("orders") } }),
+            m_credentials);
+    QStringList arns;
+    for (const QByteArray &page : lr.pages + lt.pages) {
+        const auto a = AwsReplies::listTasks(page);
+        QVERIFY2(a.ok(), qPrintable(a.errorText()));
+        arns += *a;
+    }
+    QJsonArray tasksIn;
+    for (const QString &a : arns) {
+        tasksIn.append(a);
+    }
+    const AwsResult dt
+        = run(AwsCall::ecs("DescribeTasks",
+                  QJsonObject { { QStringLiteral("cluster"), QStringLiteral("prod") },
+                      { QStringLiteral("tasks"), tasksIn } }),
+            m_credentials, false);
+    QVERIFY2(dt.ok(), qPrintable(dt.errorText()));
+    const auto tasks = AwsReplies::describeTasks(dt.pages.first());
+    QVERIFY2(tasks.ok(), qPrintable(tasks.errorText()));
+    QCOMPARE(tasks->size(), arns.size());
+    bool stopped = false;
+    for (const EcsTask &t : *tasks) {
+        QVERIFY2(t.address.startsWith(QStringLiteral("10.0.")), qPrintable(t.address));
+        QCOMPARE(t.ports, QList<quint16> { 8080 });
+        if (t.lastStatus == u"STOPPED") {
+            stopped = true;
+            QCOMPARE(t.stoppedReason, QStringLiteral("Essential container in task exited"));
+        }
+    }
+    QVERIFY(stopped);
 }
 
 QTEST_GUILESS_MAIN(tst_AwsRequest)

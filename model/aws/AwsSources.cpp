@@ -1,0 +1,329 @@
+#include "aws/AwsSources.h"
+
+#include "aws/AwsRequest.h"
+#include "aws/AwsSession.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace hopscope {
+
+namespace {
+
+// The size of one reply page; AWS's own are far smaller.
+constexpr qint64 s_maxReplyBytes = 4 << 20;
+
+void configure(AwsRequest *r, int timeoutMs, bool pages)
+{
+    // The source's own timeout ends the poll; the request's deadline is just inside it, so its
+    // words (throttled, refused, ...) are what the operator reads.
+    r->setDeadlineMs(std::max(500, timeoutMs - 100));
+    r->setMaxReplyBytes(s_maxReplyBytes);
+    r->setFollowPages(pages);
+}
+
+SourceError::Kind kindOf(const AwsResult &r)
+{
+    return r.error.sourceKind();
+}
+
+} // namespace
+
+// --- ELBv2 ------------------------------------------------------------------------------------
+
+Elbv2Source::Elbv2Source(AwsSession *session, QString loadBalancerId, QString listenerArn,
+    QList<Elbv2TargetGroupSpec> groups, QObject *parent)
+    : PollingSource(QStringLiteral("elbv2 %1").arg(loadBalancerId), parent)
+    , m_session(session)
+    , m_listenerArn(std::move(listenerArn))
+{
+    qRegisterMetaType<Elbv2Snapshot>();
+    m_snapshot.loadBalancerId = m_building.loadBalancerId = std::move(loadBalancerId);
+    for (Elbv2TargetGroupSpec &g : groups) {
+        m_building.groups.append(Elbv2TargetGroupState { std::move(g), std::nullopt, {} });
+    }
+}
+
+Elbv2Source::~Elbv2Source()
+{
+    cancelPoll();
+}
+
+void Elbv2Source::cancelPoll()
+{
+    delete m_pollScope; // the requests in flight and their callbacks go with it
+    m_pollScope = nullptr;
+    m_outstanding = 0;
+}
+
+void Elbv2Source::startPoll()
+{
+    if (!m_session) {
+        failPoll(makeError(SourceError::Kind::Internal, QStringLiteral("no AWS session")));
+        return;
+    }
+    if (m_pollScope) {
+        m_pollScope->deleteLater(); // what a failed poll left
+    }
+    m_pollScope = new QObject(this);
+    m_firstError.clear();
+    m_outstanding = 0;
+    const bool rules = !m_listenerArn.isEmpty() && m_polls % 10 == 0;
+    ++m_polls;
+    for (qsizetype i = 0; i < m_building.groups.size(); ++i) {
+        const QByteArray arn = m_building.groups[i].spec.arn.toUtf8();
+        call(AwsCall::elbv2("DescribeTargetHealth", { { "TargetGroupArn", arn } }),
+            [this, i](const AwsResult &r) {
+                QList<Elbv2TargetHealth> all;
+                for (const QByteArray &page : r.pages) {
+                    const auto t = AwsReplies::describeTargetHealth(page);
+                    if (!t) {
+                        return QStringLiteral("DescribeTargetHealth of %1: %2")
+                            .arg(m_building.groups[i].spec.arn, t.errorText());
+                    }
+                    all += *t;
+                }
+                m_building.groups[i].targets = std::move(all);
+                return QString();
+            });
+        if (!m_building.groups[i].deregistrationDelayS) {
+            call(AwsCall::elbv2("DescribeTargetGroupAttributes", { { "TargetGroupArn", arn } }),
+                [this, i](const AwsResult &r) {
+                    const auto d = AwsReplies::deregistrationDelaySeconds(r.pages.value(0));
+                    if (!d) {
+                        return QStringLiteral("DescribeTargetGroupAttributes: %1")
+                            .arg(d.errorText());
+                    }
+                    m_building.groups[i].deregistrationDelayS = *d;
+                    return QString();
+                });
+        }
+    }
+    if (rules) {
+        call(AwsCall::elbv2("DescribeRules", { { "ListenerArn", m_listenerArn.toUtf8() } }),
+            [this](const AwsResult &r) {
+                QList<Elbv2Rule> all;
+                for (const QByteArray &page : r.pages) {
+                    const auto p = AwsReplies::describeRules(page);
+                    if (!p) {
+                        return QStringLiteral("DescribeRules: %1").arg(p.errorText());
+                    }
+                    all += *p;
+                }
+                m_building.rules = std::move(all);
+                return QString();
+            });
+    }
+    if (m_outstanding == 0) {
+        m_outstanding = 1;
+        oneDone({}, SourceError::Kind::None); // no target groups: an empty, complete view
+    }
+}
+
+void Elbv2Source::call(const AwsCall &c, std::function<QString(const AwsResult &)> take)
+{
+    ++m_outstanding;
+    QObject *scope = m_pollScope;
+    m_session->request(
+        scope, c,
+        [this, take = std::move(take)](AwsRequest *r) {
+            configure(r, timeoutMs(), true);
+            connect(r, &AwsRequest::finished, this, [this, r, take](const AwsResult &result) {
+                r->deleteLater();
+                if (!result.ok()) {
+                    oneDone(result.errorText(), result.error.sourceKind());
+                    return;
+                }
+                oneDone(take(result), SourceError::Kind::Malformed);
+            });
+            r->start();
+        },
+        [this](const QString &why) { oneDone(why, SourceError::Kind::Auth); });
+}
+
+void Elbv2Source::oneDone(const QString &error, SourceError::Kind kind)
+{
+    if (!error.isEmpty() && m_firstError.isEmpty()) {
+        m_firstError = error;
+        m_firstErrorKind = kind;
+    }
+    if (--m_outstanding > 0) {
+        return;
+    }
+    if (!m_firstError.isEmpty()) {
+        if (m_pollScope) {
+            m_pollScope->deleteLater();
+            m_pollScope = nullptr;
+        }
+        failPoll(makeError(m_firstErrorKind, m_firstError));
+        return;
+    }
+    if (!m_pollScope) {
+        return;
+    }
+    m_pollScope->deleteLater();
+    m_pollScope = nullptr;
+    m_building.fetchedAt = m_session->clock().now();
+    m_snapshot = m_building;
+    Q_EMIT snapshotReady(m_snapshot);
+    finishPoll();
+}
+
+// --- Cloud Map --------------------------------------------------------------------------------
+
+CloudMapSource::CloudMapSource(
+    AwsSession *session, QString namespaceName, QString serviceName, QObject *parent)
+    : PollingSource(QStringLiteral("cloudmap %1/%2").arg(namespaceName, serviceName), parent)
+    , m_session(session)
+{
+    qRegisterMetaType<CloudMapSnapshot>();
+    m_building.namespaceName = m_snapshot.namespaceName = std::move(namespaceName);
+    m_building.serviceName = m_snapshot.serviceName = std::move(serviceName);
+}
+
+CloudMapSource::~CloudMapSource()
+{
+    cancelPoll();
+}
+
+void CloudMapSource::cancelPoll()
+{
+    delete m_pollScope;
+    m_pollScope = nullptr;
+}
+
+void CloudMapSource::startPoll()
+{
+    if (!m_session) {
+        failPoll(makeError(SourceError::Kind::Internal, QStringLiteral("no AWS session")));
+        return;
+    }
+    if (m_pollScope) {
+        m_pollScope->deleteLater(); // what a failed poll left
+    }
+    m_pollScope = new QObject(this);
+    if (m_resolved) {
+        discover();
+    } else {
+        resolveNamespace();
+    }
+}
+
+void CloudMapSource::step(const AwsCall &c, std::function<void(const AwsResult &)> next)
+{
+    m_session->request(
+        m_pollScope, c,
+        [this, next = std::move(next)](AwsRequest *r) {
+            configure(r, timeoutMs(), true);
+            connect(r, &AwsRequest::finished, this, [this, r, next](const AwsResult &result) {
+                r->deleteLater();
+                if (!result.ok()) {
+                    fail(result);
+                    return;
+                }
+                next(result);
+            });
+            r->start();
+        },
+        [this](const QString &why) { failPoll(makeError(SourceError::Kind::Auth, why)); });
+}
+
+void CloudMapSource::fail(const AwsResult &result)
+{
+    failPoll(makeError(kindOf(result), result.errorText()));
+}
+
+void CloudMapSource::failParse(const QString &what, const QString &error)
+{
+    failPoll(makeError(SourceError::Kind::Malformed, what + QStringLiteral(": ") + error));
+}
+
+void CloudMapSource::resolveNamespace()
+{
+    const QJsonObject filter { { QStringLiteral("Name"), QStringLiteral("NAME") },
+        { QStringLiteral("Values"), QJsonArray { m_building.namespaceName } },
+        { QStringLiteral("Condition"), QStringLiteral("EQ") } };
+    step(AwsCall::cloudMap("ListNamespaces",
+             QJsonObject { { QStringLiteral("Filters"), QJsonArray { filter } } }),
+        [this](const AwsResult &r) {
+            for (const QByteArray &page : r.pages) {
+                for (const QJsonValue &n : QJsonDocument::fromJson(page)[u"Namespaces"].toArray()) {
+                    if (n[u"Name"].toString() == m_building.namespaceName) {
+                        resolveService(n[u"Id"].toString());
+                        return;
+                    }
+                }
+            }
+            failPoll(makeError(SourceError::Kind::NotFound,
+                QStringLiteral("servicediscovery ListNamespaces: no namespace named %1")
+                    .arg(m_building.namespaceName)));
+        });
+}
+
+void CloudMapSource::resolveService(const QString &namespaceId)
+{
+    const QJsonObject filter { { QStringLiteral("Name"), QStringLiteral("NAMESPACE_ID") },
+        { QStringLiteral("Values"), QJsonArray { namespaceId } },
+        { QStringLiteral("Condition"), QStringLiteral("EQ") } };
+    step(AwsCall::cloudMap(
+             "ListServices", QJsonObject { { QStringLiteral("Filters"), QJsonArray { filter } } }),
+        [this](const AwsResult &r) {
+            for (const QByteArray &page : r.pages) {
+                for (const QJsonValue &s : QJsonDocument::fromJson(page)[u"Services"].toArray()) {
+                    if (s[u"Name"].toString() == m_building.serviceName) {
+                        m_building.serviceId = s[u"Id"].toString();
+                        readService();
+                        return;
+                    }
+                }
+            }
+            failPoll(makeError(SourceError::Kind::NotFound,
+                QStringLiteral("servicediscovery ListServices: no service %1 in namespace %2")
+                    .arg(m_building.serviceName, m_building.namespaceName)));
+        });
+}
+
+void CloudMapSource::readService()
+{
+    step(AwsCall::cloudMap(
+             "GetService", QJsonObject { { QStringLiteral("Id"), m_building.serviceId } }),
+        [this](const AwsResult &r) {
+            const auto s = AwsReplies::getService(r.pages.value(0));
+            if (!s) {
+                failParse(QStringLiteral("servicediscovery GetService"), s.errorText());
+                return;
+            }
+            m_building.dnsTtl = s->dnsTtl;
+            m_building.customHealth = s->customHealth;
+            m_resolved = true;
+            discover();
+        });
+}
+
+void CloudMapSource::discover()
+{
+    step(AwsCall::cloudMap("DiscoverInstances",
+             QJsonObject { { QStringLiteral("NamespaceName"), m_building.namespaceName },
+                 { QStringLiteral("ServiceName"), m_building.serviceName },
+                 { QStringLiteral("HealthStatus"), QStringLiteral("ALL") },
+                 { QStringLiteral("MaxResults"), 1000 } }),
+        [this](const AwsResult &r) {
+            const auto list = AwsReplies::discoverInstances(r.pages.value(0));
+            if (!list) {
+                failParse(QStringLiteral("servicediscovery DiscoverInstances"), list.errorText());
+                return;
+            }
+            m_building.instances = *list;
+            m_building.fetchedAt = m_session->clock().now();
+            m_snapshot = m_building;
+            if (m_pollScope) {
+                m_pollScope->deleteLater();
+                m_pollScope = nullptr;
+            }
+            Q_EMIT snapshotReady(m_snapshot);
+            finishPoll();
+        });
+}
+
+} // namespace hopscope

@@ -1,0 +1,131 @@
+#pragma once
+
+#include "aws/AwsReplies.h"
+#include "core/PollingSource.h"
+
+#include <QDateTime>
+#include <QMetaType>
+#include <QPointer>
+
+#include <functional>
+#include <optional>
+
+namespace hopscope {
+
+class AwsRequest;
+class AwsSession;
+struct AwsCall;
+struct AwsResult;
+
+// --- ELBv2 ------------------------------------------------------------------------------------
+
+struct Elbv2TargetGroupSpec
+{
+    QString arn;
+    QString service; // the profile's service id its targets belong to
+};
+
+struct Elbv2TargetGroupState
+{
+    Elbv2TargetGroupSpec spec;
+    std::optional<int> deregistrationDelayS; // read once per source
+    QList<Elbv2TargetHealth> targets;
+};
+
+struct Elbv2Snapshot
+{
+    QString loadBalancerId;
+    QList<Elbv2TargetGroupState> groups;
+    QList<Elbv2Rule> rules; // the listener's rules (empty without a listenerArn)
+    QDateTime fetchedAt;
+};
+
+// One ALB/NLB of the profile (kind "elbv2"): DescribeTargetHealth per target group every poll,
+// each group's deregistration delay once, the listener's rules (DescribeRules) on the first poll
+// and every tenth after. A poll whose calls do not all succeed fails as a whole, with the first
+// failure's words (a partial view would show a missing group's targets as gone).
+class Elbv2Source : public PollingSource
+{
+    Q_OBJECT
+public:
+    Elbv2Source(AwsSession *session, QString loadBalancerId, QString listenerArn,
+        QList<Elbv2TargetGroupSpec> groups, QObject *parent = nullptr);
+    ~Elbv2Source() override;
+
+    const Elbv2Snapshot &snapshot() const { return m_snapshot; }
+
+Q_SIGNALS:
+    void snapshotReady(const hopscope::Elbv2Snapshot &snapshot);
+
+protected:
+    void startPoll() override;
+    void cancelPoll() override;
+
+private:
+    void call(const AwsCall &call, std::function<QString(const AwsResult &)> take);
+    void oneDone(const QString &error, SourceError::Kind kind);
+
+    QPointer<AwsSession> m_session;
+    QString m_listenerArn;
+    Elbv2Snapshot m_snapshot; // the last complete one
+    Elbv2Snapshot m_building;
+    int m_polls = 0;
+    int m_outstanding = 0;
+    QString m_firstError;
+    SourceError::Kind m_firstErrorKind = SourceError::Kind::None;
+    QObject *m_pollScope = nullptr; // parent of the poll's requests; deleted on cancel
+};
+
+// --- Cloud Map --------------------------------------------------------------------------------
+
+struct CloudMapSnapshot
+{
+    QString namespaceName;
+    QString serviceName;
+    QString serviceId; // resolved once: ListNamespaces -> ListServices
+    std::optional<int> dnsTtl;
+    bool customHealth = false;
+    QList<CloudMapInstance> instances; // every instance, whatever its health (HealthStatus ALL)
+    QDateTime fetchedAt;
+};
+
+// One Cloud Map service of the profile: its namespace and service ids and configuration
+// (GetService: DNS TTL, custom health) resolved on the first poll, then DiscoverInstances with
+// HealthStatus ALL every poll, so an UNHEALTHY instance is seen as such, not as gone.
+class CloudMapSource : public PollingSource
+{
+    Q_OBJECT
+public:
+    CloudMapSource(
+        AwsSession *session, QString namespaceName, QString serviceName, QObject *parent = nullptr);
+    ~CloudMapSource() override;
+
+    const CloudMapSnapshot &snapshot() const { return m_snapshot; }
+
+Q_SIGNALS:
+    void snapshotReady(const hopscope::CloudMapSnapshot &snapshot);
+
+protected:
+    void startPoll() override;
+    void cancelPoll() override;
+
+private:
+    void step(const AwsCall &call, std::function<void(const AwsResult &)> next);
+    void resolveNamespace();
+    void resolveService(const QString &namespaceId);
+    void readService();
+    void discover();
+    void fail(const AwsResult &result);
+    void failParse(const QString &what, const QString &error);
+
+    QPointer<AwsSession> m_session;
+    CloudMapSnapshot m_snapshot; // the last complete one
+    CloudMapSnapshot m_building;
+    bool m_resolved = false;
+    QObject *m_pollScope = nullptr;
+};
+
+} // namespace hopscope
+
+Q_DECLARE_METATYPE(hopscope::Elbv2Snapshot)
+Q_DECLARE_METATYPE(hopscope::CloudMapSnapshot)

@@ -258,6 +258,7 @@ bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling pollin
     m_monitor = std::make_unique<ClusterMonitor>(*m_profile);
     m_traffic = std::make_unique<TrafficTracker>(*m_profile);
     m_traffic->attach(m_monitor.get());
+    m_details->setTrafficTracker(m_traffic.get());
     connect(
         m_monitor.get(), &ClusterMonitor::topologyChanged, this, &MainWindow::onTopologyChanged);
     m_logView->setModel(m_monitor->eventLog());

@@ -332,6 +332,7 @@ DrainDialog *MainWindow::openDrain(const QString &target, bool undrain)
     auto *dialog = new DrainDialog(m_monitor.get(), m_audit.get(), target,
         undrain ? DrainDialog::Mode::Undrain : DrainDialog::Mode::Drain, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setTrafficTracker(m_traffic.get()); // the countdown's request rate
     connect(dialog->controller(), &DrainController::messageChanged, this,
         [this, target](const QString &m) {
             m_monitor->eventLog()->append(

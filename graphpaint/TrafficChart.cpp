@@ -120,8 +120,17 @@ void TrafficChart::paint(QPainter &painter, const QRectF &rect,
         painter.drawText(QPointF(x, legendY), text);
         x += fm.horizontalAdvance(text) + 12;
     };
-    legend(ratePen, QObject::tr("req/s (left)"));
-    legend(errorPen, QObject::tr("errors % (right)"));
+    // The long labels when they fit, else the short ones (the axes' colours say the side).
+    QString rateText = QObject::tr("req/s (left)");
+    QString errorText = QObject::tr("errors % (right)");
+    const QString gapText = QObject::tr("no rate");
+    const qreal legendWidth = 22 * 2 + 18 + 12 * 2 + fm.horizontalAdvance(gapText);
+    if (legendWidth + fm.horizontalAdvance(rateText + errorText) > rect.width() - 8) {
+        rateText = QObject::tr("req/s");
+        errorText = QObject::tr("errors %");
+    }
+    legend(ratePen, rateText);
+    legend(errorPen, errorText);
     {
         const QRectF swatch(x, mid - 5, 14, 10);
         QColor wash = style.muted;
@@ -130,7 +139,7 @@ void TrafficChart::paint(QPainter &painter, const QRectF &rect,
         painter.fillRect(swatch, QBrush(style.muted, Qt::BDiagPattern));
         x += 18;
         painter.setPen(style.muted);
-        painter.drawText(QPointF(x, legendY), QObject::tr("no rate"));
+        painter.drawText(QPointF(x, legendY), gapText);
     }
 
     // Grid and the two y axes.

@@ -38,6 +38,9 @@ struct GraphStyle
     static constexpr qreal HatchStep = 9;
     // Every state, in the legend's order.
     static const QList<Health> &states();
+    // Traffic history (sparklines, the traffic chart): request-rate ink and error-ratio ink.
+    QColor rateInk() const { return dark ? QColor(0x7f, 0xb4, 0xff) : QColor(0x1a, 0x5f, 0xd0); }
+    QColor errorInk() const { return dark ? QColor(0xff, 0x8a, 0x80) : QColor(0xc6, 0x28, 0x28); }
 };
 
 // The graph's fonts, made once. Every label is at least the platform's smallest readable font

@@ -1,9 +1,13 @@
 #include "DetailsDock.h"
 
+#include "DetailsDockTraffic.h"
 #include "topology/OpenDrains.h"
+#include "traffic/TrafficTracker.h"
 
 #include <QHBoxLayout>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QSplitter>
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
@@ -24,6 +28,8 @@ QString timeText(const QDateTime &t)
 DetailsDock::DetailsDock(QWidget *parent)
     : QDockWidget(tr("Details"), parent)
     , m_view(new QTextBrowser(this))
+    , m_traffic(new DetailsDockTraffic(this))
+    , m_trafficScroll(new QScrollArea(this))
     , m_drain(new QPushButton(tr("&Drain…"), this))
     , m_undrain(new QPushButton(tr("U&ndrain…"), this))
     , m_dismiss(new QPushButton(tr("Dis&miss…"), this))
@@ -33,7 +39,16 @@ DetailsDock::DetailsDock(QWidget *parent)
     auto *body = new QWidget(this);
     auto *layout = new QVBoxLayout(body);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_view, 1);
+    auto *split = new QSplitter(Qt::Vertical, body);
+    split->addWidget(m_view);
+    m_trafficScroll->setWidget(m_traffic);
+    m_trafficScroll->setWidgetResizable(true);
+    m_trafficScroll->setFrameShape(QFrame::NoFrame);
+    m_trafficScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    split->addWidget(m_trafficScroll);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
+    layout->addWidget(split, 1);
     auto *buttons = new QHBoxLayout;
     buttons->addStretch(1);
     buttons->addWidget(m_drain);
@@ -56,6 +71,35 @@ void DetailsDock::setDrainEnabled(bool enabled)
 {
     m_drainEnabled = enabled;
     render();
+}
+
+void DetailsDock::setTrafficTracker(TrafficTracker *tracker)
+{
+    m_traffic->setTracker(tracker);
+    updateTrafficEntries();
+}
+
+void DetailsDock::updateTrafficEntries()
+{
+    QList<DetailsDockTraffic::Entry> entries;
+    if (!m_target.isEmpty() && !m_service.isEmpty()) {
+        entries.append({ TrafficTracker::targetKey(m_service, m_target),
+            tr("task %1 of %2").arg(m_target, m_service) });
+    } else if (!m_service.isEmpty() || !m_loadBalancer.isEmpty()) {
+        // The edges in and out of the service (or through the load balancer); DNS edges have
+        // nothing on the way that counts requests.
+        const QString via = QStringLiteral("lb:") + m_loadBalancer;
+        for (const EdgeNode &e : m_topology.edges) {
+            const bool mine = m_loadBalancer.isEmpty() ? (e.from == m_service || e.to == m_service)
+                                                       : e.via == via;
+            if (mine && e.via != u"dns") {
+                entries.append(
+                    { TrafficTracker::edgeKey(e), tr("%1 → %2 (%3)").arg(e.from, e.to, e.via) });
+            }
+        }
+    }
+    m_traffic->setEntries(entries);
+    m_trafficScroll->setVisible(!entries.isEmpty());
 }
 
 void DetailsDock::setTopology(const Topology &topology)
@@ -95,7 +139,9 @@ void DetailsDock::clearSelection()
 
 QString DetailsDock::text() const
 {
-    return m_view->toPlainText();
+    const QString traffic = m_trafficScroll->isVisibleTo(this) ? m_traffic->text() : QString();
+    return traffic.isEmpty() ? m_view->toPlainText()
+                             : m_view->toPlainText() + QLatin1Char('\n') + traffic;
 }
 
 void DetailsDock::render()
@@ -179,6 +225,7 @@ void DetailsDock::render()
         }
     }
     m_view->setHtml(html);
+    updateTrafficEntries();
     const bool haveTarget = !m_target.isEmpty() && m_topology.target(m_service, m_target);
     const TargetNode *selected = haveTarget ? m_topology.target(m_service, m_target) : nullptr;
     m_drain->setEnabled(haveTarget && m_drainEnabled && !(selected && selected->openDrain));

@@ -1,6 +1,9 @@
 #include "DrainDialog.h"
 
+#include "DetailsDockTraffic.h"
 #include "ops/UndoDescription.h"
+#include "topology/ClusterMonitor.h"
+#include "traffic/TrafficTracker.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -25,10 +28,11 @@ QString countText(qint64 n, const QString &what)
 }
 } // namespace
 
-DrainDialog::DrainDialog(ClusterMonitor *monitor, AuditLog *audit, const QString &target, Mode mode,
-                         QWidget *parent)
+DrainDialog::DrainDialog(
+    ClusterMonitor *monitor, AuditLog *audit, const QString &target, Mode mode, QWidget *parent)
     : QDialog(parent)
     , m_controller(new DrainController(monitor, audit, this))
+    , m_monitor(monitor)
     , m_target(target)
     , m_mode(mode)
     , m_pages(new QStackedWidget(this))
@@ -86,7 +90,7 @@ DrainDialog::DrainDialog(ClusterMonitor *monitor, AuditLog *audit, const QString
     m_progressSteps->setAccessibleName(tr("Drain progress"));
     progressLayout->addWidget(m_progressSteps, 1);
     auto *counts = new QFormLayout;
-    counts->addRow(tr("Load balancer sessions:"), m_lbCount);
+    counts->addRow(tr("Load balancer sessions · requests:"), m_lbCount);
     counts->addRow(tr("Sidecar connections:"), m_sidecarCount);
     counts->addRow(tr("DNS caches may still hold it for:"), m_dnsCount);
     progressLayout->addLayout(counts);
@@ -233,7 +237,8 @@ void DrainDialog::start()
 {
     m_primary->setEnabled(false);
     m_pages->setCurrentIndex(1);
-    m_lbCount->setText(tr("…"));
+    m_countdown.reset();
+    showCounts();
     m_sidecarCount->setText(tr("…"));
     m_dnsCount->setText(tr("…"));
     if (m_mode == Mode::Undrain) {
@@ -270,7 +275,60 @@ void DrainDialog::onVerified(int index, const QString &observation)
 
 void DrainDialog::onCountdown(const DrainCountdown &c)
 {
-    m_lbCount->setText(countText(c.lbSessions, tr("load balancer")));
+    m_countdown = c;
+    showCounts();
+}
+
+void DrainDialog::setTrafficTracker(TrafficTracker *tracker)
+{
+    m_traffic = tracker;
+    if (tracker) {
+        connect(tracker, &TrafficTracker::sampled, this, [this] {
+            if (m_pages->currentIndex() == 1) {
+                showCounts();
+            }
+        });
+    }
+}
+
+QString DrainDialog::rateText() const
+{
+    if (!m_traffic || !m_monitor) {
+        return tr("rate unknown");
+    }
+    // The target's rate in every service that has it as a task (usually one); a part unknown
+    // makes the sum unknown, not smaller.
+    std::optional<double> total;
+    for (const ServiceNode &s : m_monitor->topology().services) {
+        for (const TargetNode &t : s.targets) {
+            if (t.key != m_target) {
+                continue;
+            }
+            const QList<TrafficHistory::Sample> h
+                = m_traffic->history().series(TrafficTracker::targetKey(s.id, t.key));
+            if (h.isEmpty()) {
+                return tr("rate unknown (not measured)");
+            }
+            if (!h.last().rps) {
+                return tr("rate %1").arg(DetailsDockTraffic::unknownText(h.last().status));
+            }
+            total = total.value_or(0) + *h.last().rps;
+        }
+    }
+    return total ? DetailsDockTraffic::number(Sparkline::Metric::Rps, *total)
+                 : tr("rate unknown (not measured)");
+}
+
+void DrainDialog::showCounts()
+{
+    const QString rate = rateText();
+    if (!m_countdown) {
+        m_lbCount->setText(tr("… · %1").arg(rate));
+        return;
+    }
+    const DrainCountdown &c = *m_countdown;
+    m_lbCount->setText(
+        QStringLiteral("%1 · %2").arg(countText(c.lbSessions, tr("load balancer")), rate));
     m_sidecarCount->setText(countText(c.sidecarConnections, tr("sidecar")));
     m_dnsCount->setText(c.dnsStaleSecondsLeft < 0 ? tr("— (no DNS layer)")
                                                   : tr("%n s", nullptr, int(c.dnsStaleSecondsLeft)));

@@ -3,6 +3,9 @@
 #include "ops/DrainController.h"
 
 #include <QDialog>
+#include <QPointer>
+
+#include <optional>
 
 class QCheckBox;
 class QDialogButtonBox;
@@ -14,11 +17,14 @@ class QStackedWidget;
 
 namespace hopscope {
 
+class TrafficTracker;
+
 // The guided drain of one target: the plan (steps per layer, capacity left, expected wait, any
 // refusal) with its confirmation, then the progress (each step and its verification by
 // observation, live countdowns of LB sessions, sidecar connections and the DNS stale window),
-// "safe to stop", and Undo. Drives a DrainController it owns; fully keyboard operable.
-// GUI thread.
+// "safe to stop", and Undo. Beside the sessions, the target's request rate from a
+// TrafficTracker's history, falling to 0 as it drains ("3 · 4.2 rps" → "0 · 0 rps"). Drives a
+// DrainController it owns; fully keyboard operable. GUI thread.
 class DrainDialog : public QDialog
 {
     Q_OBJECT
@@ -29,6 +35,9 @@ public:
     ~DrainDialog() override;
 
     DrainController *controller() const { return m_controller; }
+    // Where the countdown reads the target's request rate (may be null: shown as unknown).
+    void setTrafficTracker(TrafficTracker *tracker);
+    QString rateText() const; // "4.2 rps", "0 rps", "rate unknown (first poll)"
     // Test hooks: what the dialog shows.
     QString planText() const;
     QString countdownText() const;
@@ -52,8 +61,12 @@ private:
     void onVerified(int index, const QString &observation);
     void onCountdown(const DrainCountdown &c);
     void onState(DrainController::State state);
+    void showCounts();
 
     DrainController *m_controller;
+    ClusterMonitor *m_monitor;
+    QPointer<TrafficTracker> m_traffic;
+    std::optional<DrainCountdown> m_countdown; // the last one; none before the watch
     QString m_target;
     Mode m_mode;
     QStackedWidget *m_pages;

@@ -258,6 +258,7 @@ bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling pollin
     m_monitor = std::make_unique<ClusterMonitor>(*m_profile);
     m_traffic = std::make_unique<TrafficTracker>(*m_profile);
     m_traffic->attach(m_monitor.get());
+    m_details->setTrafficTracker(m_traffic.get());
     connect(
         m_monitor.get(), &ClusterMonitor::topologyChanged, this, &MainWindow::onTopologyChanged);
     m_logView->setModel(m_monitor->eventLog());
@@ -331,6 +332,7 @@ DrainDialog *MainWindow::openDrain(const QString &target, bool undrain)
     auto *dialog = new DrainDialog(m_monitor.get(), m_audit.get(), target,
         undrain ? DrainDialog::Mode::Undrain : DrainDialog::Mode::Drain, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setTrafficTracker(m_traffic.get()); // the countdown's request rate
     connect(dialog->controller(), &DrainController::messageChanged, this,
         [this, target](const QString &m) {
             m_monitor->eventLog()->append(

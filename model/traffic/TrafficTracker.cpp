@@ -393,6 +393,7 @@ void TrafficTracker::sample(const Topology &topology)
         }
     }
     m_history.append(m_clock.now(), points);
+    Q_EMIT sampled();
 }
 
 } // namespace hopscope

@@ -67,6 +67,7 @@ public:
 
 Q_SIGNALS:
     void updated(const QString &source);
+    void sampled(); // history() took a round (views of the history redraw)
 
 private:
     struct SourceData

@@ -5,6 +5,7 @@
 #include "PeersHarness.h"
 #include "ops/AuditLog.h"
 #include "topology/ClusterMonitor.h"
+#include "traffic/TrafficTracker.h"
 
 #include <QDir>
 #include <QLineEdit>
@@ -64,10 +65,21 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(healthOf(w, QStringLiteral("user"), target), QStringLiteral("healthy"), 20000);
         QTRY_VERIFY_WITH_TIMEOUT(w.monitor()->topology().target(QStringLiteral("user"), target)->reason.contains(QStringLiteral("lb:internal-lb: UP")), 20000);
 
+        // The traffic generator's requests reach the task through HAProxy: a rate above 0.
+        const auto rate = [&]() -> std::optional<double> {
+            const QList<TrafficHistory::Sample> h = w.trafficTracker()->history().series(
+                TrafficTracker::targetKey(QStringLiteral("user"), target));
+            return h.isEmpty() ? std::nullopt : h.last().rps;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(rate() && *rate() > 0, 30000);
+
         // Select the task as a click would, then use the keyboard shortcut path (the dock's button).
         w.detailsDock()->selectTarget(QStringLiteral("user"), target);
         DrainDialog *dialog = w.openDrain(target);
         QVERIFY(dialog);
+        QStringList countdowns; // what the countdown showed, in order
+        connect(dialog->controller(), &DrainController::countdownChanged, this,
+            [&] { countdowns.append(dialog->countdownText()); });
         const QString plan = dialog->planText();
         QVERIFY2(plan.contains(QStringLiteral("user.corp.internal")), qPrintable(plan)); // DNS layer
         QVERIFY2(plan.contains(QStringLiteral("be_user")), qPrintable(plan));             // LB layer
@@ -83,6 +95,12 @@ private Q_SLOTS:
         QVERIFY2(dialog->statusText().contains(QStringLiteral("verified")), qPrintable(dialog->statusText()));
         QTRY_VERIFY_WITH_TIMEOUT(healthOf(w, QStringLiteral("user"), target) == u"drained"
                                      || healthOf(w, QStringLiteral("user"), target) == u"draining", 10000);
+        // Beside the sessions, the task's request rate: known during the countdown, and 0 once
+        // HAProxy sends it nothing more ("0 · 0 rps").
+        QVERIFY2(countdowns.join(u'\n').contains(QStringLiteral(" rps")),
+            qPrintable(countdowns.join(u'\n')));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            dialog->countdownText().contains(QStringLiteral("lb=0 · 0 rps")), 20000);
         QVERIFY(dialog->grab().save(qEnvironmentVariable("HOPSCOPE_TEST_OUTPUT") + QStringLiteral("/gui/drain-safe.png")));
         QVERIFY(w.grab().save(qEnvironmentVariable("HOPSCOPE_TEST_OUTPUT") + QStringLiteral("/gui/drain-window.png")));
 

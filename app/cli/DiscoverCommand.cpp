@@ -2,11 +2,10 @@
 
 #include "cli/CliSupport.h"
 #include "discover/DiscoveryRun.h"
-#include "profile/ProfileStore.h"
+#include "discover/DiscoverySave.h"
 
 #include <QEventLoop>
 #include <QFileInfo>
-#include <QJsonDocument>
 #include <QTimer>
 
 namespace hopscope::cli {
@@ -136,23 +135,12 @@ int runProfileDiscover(CliContext &ctx)
         ctx.err << "hopscope-cli profile discover: no service found; nothing written\n";
         return ExitProblems;
     }
-    // What is written must read back as a valid profile: check it with the same validation.
-    const ProfileLoadResult check
-        = ProfileStore::parse(QJsonDocument(result->profile.toJson()).toJson());
-    if (!check.ok()) {
-        printProfileProblems(ctx.err, output, check.problems);
-        ctx.err << "hopscope-cli profile discover: the discovered profile is not valid; nothing "
-                   "written\n";
-        return ExitProblems;
-    }
-    if (exists() && !force) { // created while we were asking
-        ctx.err << "hopscope-cli profile discover: " << output
-                << " appeared meanwhile; not replaced (--force replaces it)\n";
-        return ExitProblems;
-    }
+    // Checked to read back valid, written atomically; a file created meanwhile is kept.
     QString error;
-    if (!ProfileStore::save(*check.profile, output, &error)) {
-        ctx.err << "hopscope-cli profile discover: " << error << '\n';
+    if (!saveDiscoveredProfile(result->profile, output, force, &error)) {
+        ctx.err << "hopscope-cli profile discover: " << error
+                << (error.endsWith(QLatin1String("not replaced")) ? " (--force replaces it)\n"
+                                                                  : "\n");
         return ExitProblems;
     }
     ctx.out << "wrote " << output << '\n';

@@ -1,6 +1,7 @@
 #include "PeersHarness.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -246,6 +247,27 @@ private Q_SLOTS:
             qPrintable(r.out));
         QVERIFY2(r.err.contains(QStringLiteral("no endpoint answered; nothing written")),
             qPrintable(r.err));
+        QVERIFY(!QFile::exists(out));
+    }
+
+    void aSilentPeerIsBoundedByTheTimeout()
+    {
+        // Accepts connections (the kernel completes them) and never answers.
+        QTcpServer silent;
+        QVERIFY(silent.listen(QHostAddress::LocalHost));
+        const QString runtime = QStringLiteral("tcp:127.0.0.1:%1").arg(silent.serverPort());
+        const QString admin = QStringLiteral("http://127.0.0.1:%1").arg(silent.serverPort());
+        const QString out = m_dir.filePath(QStringLiteral("silent.hopscope.json"));
+        QElapsedTimer clock;
+        clock.start();
+        const Run r = cli({ QStringLiteral("profile"), QStringLiteral("discover"),
+            QStringLiteral("--haproxy"), runtime, QStringLiteral("--envoy"), admin,
+            QStringLiteral("--timeout"), QStringLiteral("2"), QStringLiteral("-o"), out });
+        const qint64 elapsed = clock.elapsed();
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.out.startsWith(QStringLiteral("0 of 2 endpoints answered")), qPrintable(r.out));
+        // The whole run ends at --timeout, with time to start and exit the process.
+        QVERIFY2(elapsed >= 1500 && elapsed < 2000 + 3000, qPrintable(QString::number(elapsed)));
         QVERIFY(!QFile::exists(out));
     }
 

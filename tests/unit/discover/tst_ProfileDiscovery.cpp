@@ -1,3 +1,4 @@
+#include "discover/DiscoveryNames.h"
 #include "discover/ProfileDiscovery.h"
 #include "profile/ProfileStore.h"
 
@@ -332,6 +333,26 @@ private Q_SLOTS:
                 QStringLiteral("dns x.corp.internal: timed out") }));
         QVERIFY(
             r.reportText().contains(QStringLiteral("did not answer:\n  haproxy tcp:127.0.0.1:1")));
+    }
+
+    void names()
+    {
+        using namespace discovery;
+        QCOMPARE(serviceIdFromDnsName(QStringLiteral("_http._tcp.servicea.corp.internal")),
+            QStringLiteral("servicea"));
+        QCOMPARE(serviceFromEnvoyCluster(
+                     QStringLiteral("outbound|9080||reviews.default.svc.cluster.local")),
+            QStringLiteral("reviews"));
+        QCOMPARE(serviceFromEnvoyCluster(QStringLiteral("payments.default.dc1.internal.td.consul")),
+            QStringLiteral("payments"));
+        QCOMPARE(serviceFromEnvoyCluster(QStringLiteral("backend_pool")),
+            QStringLiteral("backend_pool"));
+        QCOMPARE(sanitizeId(QStringLiteral("sidecar~10.0.0.1~pod.ns"), QStringLiteral("x")),
+            QStringLiteral("sidecar-10.0.0.1-pod.ns"));
+        QCOMPARE(sanitizeId(QStringLiteral("~~~"), QStringLiteral("envoy-1")),
+            QStringLiteral("envoy-1"));
+        QCOMPARE(sanitizeId(QString(80, u'a'), QStringLiteral("x")).size(), 63);
+        QCOMPARE(taskKey(QStringLiteral("2001:db8::1"), 80), QStringLiteral("[2001:db8::1]:80"));
     }
 
     void requestSyntax()

@@ -28,7 +28,12 @@ struct Command
 
 // One row per command; each lives in its own file under cli/.
 const Command s_commands[] = {
-    { "profile", "profile check FILE        validate a cluster profile", &runProfile },
+    { "profile",
+        "profile check FILE        validate a cluster profile\n"
+        "  profile discover [--haproxy RUNTIME]... [--haproxy-stats URL]... [--envoy URL]...\n"
+        "                   [--dns NAME[:TYPE]]... [--dns-server IP:PORT] [--name NAME] -o FILE\n"
+        "                            write a profile from what the endpoints say",
+        &runProfile },
     { "dns",
         "dns PROFILE [--json] [--timeout S] [--watch]\n                            resolve the "
         "profile's DNS discovery names",

@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "DetailsDock.h"
+#include "DiscoverDialog.h"
 #include "DrainDialog.h"
 #include "GraphPane.h"
 #include "GraphRenderer.h"
@@ -98,6 +99,7 @@ void MainWindow::createMenus()
     QMenu *file = menuBar()->addMenu(tr("&File"));
     QAction *open = file->addAction(tr("&Open Profile…"), this, &MainWindow::openDialog);
     open->setShortcut(QKeySequence::Open);
+    file->addAction(tr("New Profile from &Endpoints…"), this, &MainWindow::openDiscoverDialog);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     rebuildRecentMenu();
     QAction *exportAction = file->addAction(tr("&Export…"), this, &MainWindow::exportDialog);
@@ -221,6 +223,16 @@ void MainWindow::openDialog()
     if (!path.isEmpty()) {
         openProfile(path);
     }
+}
+
+DiscoverDialog *MainWindow::openDiscoverDialog()
+{
+    auto *dialog = new DiscoverDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &DiscoverDialog::profileSaved, this,
+        [this](const QString &path) { openProfile(path); });
+    dialog->show();
+    return dialog;
 }
 
 bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling polling)

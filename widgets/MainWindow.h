@@ -18,6 +18,7 @@ namespace hopscope {
 class AuditLog;
 class ClusterMonitor;
 class DetailsDock;
+class DiscoverDialog;
 class OpenDrainWatcher;
 class GraphPane;
 struct Topology;
@@ -54,6 +55,8 @@ public:
     QMenu *showTaskMenu(const QString &target, const QPoint &globalPos);
     const std::optional<ClusterProfile> &profile() const { return m_profile; }
     QString lastError() const { return m_lastError; }
+    // File → New Profile from Endpoints…: the dialog (non-modal); a saved profile is opened.
+    DiscoverDialog *openDiscoverDialog();
     // File → Export: the whole graph to PNG, SVG, DOT or JSON, chosen by the file's suffix.
     bool exportGraph(const QString &path, QString *error);
     // Re-reads the audit log's open drains into the graph (drained tasks stay until undone).

@@ -4,8 +4,9 @@
 
 namespace hopscope::cli {
 
-// hopscope-cli profile check FILE
+// hopscope-cli profile check FILE | profile discover ... -o FILE
 int runProfile(CliContext &ctx);
+int runProfileDiscover(CliContext &ctx); // cli/DiscoverCommand.cpp (args[0] is "discover")
 
 // hopscope-cli dns PROFILE [--json] [--timeout S] [--watch]   (cli/DnsCommand.cpp)
 int runDns(CliContext &ctx);

@@ -8,7 +8,8 @@ namespace hopscope::cli {
 namespace {
 const char *const s_usage = "usage: hopscope-cli profile check FILE\n"
                             "  Prints every problem as 'path: message', one per line.\n"
-                            "  Exit status: 0 valid, 1 problems found, 2 usage error.\n";
+                            "  Exit status: 0 valid, 1 problems found, 2 usage error.\n"
+                            "usage: hopscope-cli profile discover ... -o FILE   (see profile discover --help)\n";
 }
 
 int runProfile(CliContext &ctx)
@@ -16,6 +17,9 @@ int runProfile(CliContext &ctx)
     if (ctx.args.size() == 1 && (ctx.args[0] == u"--help" || ctx.args[0] == u"-h")) {
         ctx.out << s_usage;
         return ExitOk;
+    }
+    if (!ctx.args.isEmpty() && ctx.args[0] == u"discover") {
+        return runProfileDiscover(ctx);
     }
     if (ctx.args.size() != 2 || ctx.args[0] != u"check") {
         ctx.err << s_usage;

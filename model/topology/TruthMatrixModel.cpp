@@ -320,7 +320,7 @@ void TruthMatrixModel::setTopology(const Topology &topology)
     for (auto &entry : sorted) {
         next.append(std::move(entry.second));
     }
-    applyRows(m_rows, next, whyColumn());
+    applyRows(m_rows, next, checkColumn());
 }
 
 int TruthMatrixModel::sourceColumn(const QString &source) const
@@ -336,7 +336,7 @@ int TruthMatrixModel::rowCount(const QModelIndex &parent) const
 
 int TruthMatrixModel::columnCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : whyColumn() + 1;
+    return parent.isValid() ? 0 : checkColumn() + 1;
 }
 
 const TruthMatrixModel::Cell *TruthMatrixModel::cellAt(const Row &row, int column) const
@@ -387,7 +387,7 @@ QVariant TruthMatrixModel::data(const QModelIndex &index, int role) const
             return addressSortKey(row.key);
         }
         if (column == VerdictColumn) {
-            return severity(verdict);
+            return row.disagreement ? 100 : severity(row.health); // disagreements above all
         }
         if (cell) {
             return int(cell->says) * 10 + severity(cell->health);
@@ -454,14 +454,13 @@ QVariant TruthMatrixModel::headerData(int section, Qt::Orientation orientation, 
         return tr("Address:port");
     case VerdictColumn:
         return tr("Verdict");
+    case WhyColumn:
+        return tr("Why");
     default:
         break;
     }
     if (section == checkColumn()) {
         return tr("Active check");
-    }
-    if (section == whyColumn()) {
-        return tr("Why");
     }
     return sourceTitle(m_sources[section - FirstSourceColumn]);
 }

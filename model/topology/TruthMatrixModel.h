@@ -18,7 +18,8 @@ public:
         ServiceColumn,
         TaskColumn,
         VerdictColumn,
-        FirstSourceColumn, // then one per source, the active check, and why
+        WhyColumn, // the reason in words, beside the verdict (never scrolled out of sight)
+        FirstSourceColumn, // then one per source, then the active check
     };
 
     // What one column says about one target.
@@ -81,7 +82,7 @@ public:
     const QStringList &sources() const { return m_sources; }
     int sourceColumn(const QString &source) const;
     int checkColumn() const { return FirstSourceColumn + int(m_sources.size()); }
-    int whyColumn() const { return checkColumn() + 1; }
+    int whyColumn() const { return WhyColumn; }
     const QList<Row> &rows() const { return m_rows; }
 
     int rowCount(const QModelIndex &parent = {}) const override;

@@ -60,9 +60,11 @@ private Q_SLOTS:
                 .headerData(m.model.sourceColumn(QStringLiteral("lb:internal-lb")), Qt::Horizontal)
                 .toString(),
             QStringLiteral("internal-lb"));
+        QCOMPARE(m.model.headerData(TruthMatrixModel::WhyColumn, Qt::Horizontal).toString(),
+            QStringLiteral("Why"));
         QCOMPARE(m.model.headerData(m.model.checkColumn(), Qt::Horizontal).toString(),
             QStringLiteral("Active check"));
-        QCOMPARE(m.model.columnCount(), m.model.whyColumn() + 1);
+        QCOMPARE(m.model.columnCount(), m.model.checkColumn() + 1);
     }
 
     // HAProxy's captured `show stat`: user1 DOWN L7STS; DNS still lists it.

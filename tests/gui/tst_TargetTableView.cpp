@@ -240,6 +240,8 @@ private Q_SLOTS:
         targets[QStringLiteral("payments")][0].second = Health::Down;
         Q_EMIT w.monitor()->topologyChanged(topologyOf(*w.profile(), targets));
         QCOMPARE(w.targetTable()->selectedKey(), QStringLiteral("127.0.0.31:8080"));
+        table->scrollTo(table->selectionModel()->selectedRows().first());
+        QTRY_VERIFY(painted(root));
         save(&w, QStringLiteral("target-table-selection.png"));
     }
 

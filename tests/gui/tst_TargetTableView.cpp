@@ -330,6 +330,9 @@ private Q_SLOTS:
             qPrintable(w.lastError()));
         TargetTableModel *table = w.targetTable()->model();
         TruthMatrixModel *matrix = w.truthMatrix()->model();
+        // Polls update rows in place: never a reset after the profile opened.
+        QSignalSpy tableReset(table, &QAbstractItemModel::modelReset);
+        QSignalSpy matrixReset(matrix, &QAbstractItemModel::modelReset);
         const auto healthOf = [&](const QString &service, const QString &key) {
             const int r = table->rowOf(service, key);
             return r < 0 ? Health::Unknown
@@ -400,6 +403,8 @@ private Q_SLOTS:
         QVERIFY(peers({ QStringLiteral("backend"), QStringLiteral("recover"), victim }));
         QTRY_COMPARE_WITH_TIMEOUT(w.truthMatrix()->view()->model()->rowCount(), 0, 15000);
         QTRY_VERIFY_WITH_TIMEOUT(allHealthy(), 15000);
+        QCOMPARE(tableReset.size(), 0);
+        QCOMPARE(matrixReset.size(), 0);
     }
 };
 

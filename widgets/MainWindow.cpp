@@ -6,6 +6,8 @@
 #include "GraphPane.h"
 #include "GraphRenderer.h"
 #include "RecentProfiles.h"
+#include "TargetTableDock.h"
+#include "TruthMatrixDock.h"
 #include "core/PollingSource.h"
 #include "ops/AuditLog.h"
 #include "ops/DrainDismissal.h"
@@ -48,6 +50,8 @@ MainWindow::MainWindow(QWidget *parent)
     , m_details(new DetailsDock(this))
     , m_logDock(new QDockWidget(tr("Event Log"), this))
     , m_logView(new QListView(m_logDock))
+    , m_targets(new TargetTableDock(this))
+    , m_truth(new TruthMatrixDock(this))
     , m_sourcesLabel(new QLabel(this))
     , m_profileLabel(new QLabel(this))
 {
@@ -59,8 +63,15 @@ MainWindow::MainWindow(QWidget *parent)
     m_logView->setUniformItemSizes(true);
     m_logView->setWordWrap(false);
     addDockWidget(Qt::BottomDockWidgetArea, m_logDock);
+    // The target table and the truth matrix, tabbed with the event log.
+    addDockWidget(Qt::BottomDockWidgetArea, m_targets);
+    addDockWidget(Qt::BottomDockWidgetArea, m_truth);
+    tabifyDockWidget(m_logDock, m_targets);
+    tabifyDockWidget(m_targets, m_truth);
+    m_logDock->raise();
     m_details->setMinimumWidth(300);
     resizeDocks({ m_logDock }, { 120 }, Qt::Vertical);
+    resizeDocks({ m_targets }, { 220 }, Qt::Vertical);
     resizeDocks({ m_details }, { 340 }, Qt::Horizontal);
     statusBar()->addPermanentWidget(m_sourcesLabel);
     statusBar()->addPermanentWidget(m_profileLabel);
@@ -69,6 +80,19 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_recent, &RecentProfiles::changed, this, &MainWindow::rebuildRecentMenu);
     connect(m_graph, &GraphPane::nodeSelected, m_details, &DetailsDock::selectService);
     connect(m_graph, &GraphPane::taskSelected, m_details, &DetailsDock::selectTarget);
+    // A task selected in the target table or the truth matrix is selected in the other, the
+    // graph and the details dock.
+    for (TargetTableRowDock *dock : { static_cast<TargetTableRowDock *>(m_targets),
+             static_cast<TargetTableRowDock *>(m_truth) }) {
+        connect(m_graph, &GraphPane::taskSelected, dock, &TargetTableRowDock::selectTarget);
+        connect(dock, &TargetTableRowDock::targetSelected, this,
+            [this](const QString &serviceId, const QString &key) {
+                m_details->selectTarget(serviceId, key);
+                m_targets->selectTarget(serviceId, key);
+                m_truth->selectTarget(serviceId, key);
+                TargetTableRowDock::revealInGraph(m_graph, m_model, serviceId);
+            });
+    }
     connect(m_graph, &GraphPane::taskContextRequested, this,
         [this](const QString &, const QString &key) { showTaskMenu(key, QCursor::pos()); });
     connect(
@@ -120,6 +144,8 @@ void MainWindow::createMenus()
     view->addSeparator();
     view->addAction(m_details->toggleViewAction());
     view->addAction(m_logDock->toggleViewAction());
+    view->addAction(m_targets->toggleViewAction());
+    view->addAction(m_truth->toggleViewAction());
 
     QMenu *cluster = menuBar()->addMenu(tr("&Cluster"));
     QAction *drain = cluster->addAction(tr("&Drain Selected Task…"), this, [this] {
@@ -266,6 +292,8 @@ bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling pollin
     m_traffic.reset();
     m_monitor.reset();
     m_model->setProfile(*m_profile);
+    m_targets->setProfile(*m_profile);
+    m_truth->setProfile(*m_profile);
     m_details->clearSelection();
     m_monitor = std::make_unique<ClusterMonitor>(*m_profile);
     m_traffic = std::make_unique<TrafficTracker>(*m_profile);
@@ -401,6 +429,8 @@ void MainWindow::onTopologyChanged(const Topology &topology)
 {
     m_model->setTopology(topology);
     m_details->setTopology(topology);
+    m_targets->setTopology(topology, m_traffic ? m_traffic->report(topology) : TrafficReport {});
+    m_truth->setTopology(topology);
     m_sourcesLabel->setText(sourceSummary());
     m_sourcesLabel->setToolTip(topology.errors.isEmpty() ? QString() : [&] {
         QStringList lines;

@@ -24,7 +24,9 @@ class GraphPane;
 struct Topology;
 class RecentProfiles;
 class ServiceGraphModel;
+class TargetTableDock;
 class TrafficTracker;
+class TruthMatrixDock;
 
 // The main window: composes the graph pane, menus and status bar, and opens profiles. It owns
 // the graph model; logic lives in model/. GUI thread.
@@ -46,6 +48,8 @@ public:
     ServiceGraphModel *graphModel() const { return m_model; }
     ClusterMonitor *monitor() const { return m_monitor.get(); }
     DetailsDock *detailsDock() const { return m_details; }
+    TargetTableDock *targetTable() const { return m_targets; }
+    TruthMatrixDock *truthMatrix() const { return m_truth; }
     // Rates and their history for the open profile (null before one is open).
     TrafficTracker *trafficTracker() const { return m_traffic.get(); }
     QString sourceSummary() const;
@@ -86,6 +90,8 @@ private:
     DetailsDock *m_details;
     QDockWidget *m_logDock;
     QListView *m_logView;
+    TargetTableDock *m_targets;
+    TruthMatrixDock *m_truth;
     QLabel *m_sourcesLabel;
     std::unique_ptr<ClusterMonitor> m_monitor;
     std::unique_ptr<TrafficTracker> m_traffic; // follows m_monitor's sources

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "GraphStyle.h"
+
+#include <QStyledItemDelegate>
+
+namespace hopscope {
+
+// Draws the health of a target table or truth matrix cell as the graph does: the state's colour
+// from GraphStyle as a swatch (hatched when the data cannot be trusted) beside the model's icon
+// glyph and words, so colour is never the only signal. In the truth matrix, the cells of a row
+// whose sources disagree are tinted by what each source says (serving / not serving) and the
+// verdict and reason in the conflict colour. GUI thread.
+class TargetTableDelegate : public QStyledItemDelegate
+{
+    Q_OBJECT
+public:
+    explicit TargetTableDelegate(QObject *parent = nullptr);
+    void setStyle(const GraphStyle &style) { m_style = style; }
+    const GraphStyle &style() const { return m_style; }
+    // The truth matrix's tints (off for the target table, whose health swatch says enough).
+    void setTintDisagreements(bool on) { m_tintDisagreements = on; }
+    // The tint of a cell (transparent when none): what the truth matrix view paints behind it.
+    QColor tint(const QModelIndex &index) const;
+
+protected:
+    void initStyleOption(QStyleOptionViewItem *option, const QModelIndex &index) const override;
+
+private:
+    QPixmap swatch(Health health) const;
+
+    GraphStyle m_style;
+    bool m_tintDisagreements = false;
+};
+
+} // namespace hopscope

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <QDockWidget>
+
+class QTableView;
+class QVBoxLayout;
+
+namespace hopscope {
+
+class GraphPane;
+class ServiceGraphModel;
+class TargetRowModel;
+class TargetTableDelegate;
+class TargetTableFilter;
+
+// What the target table and the truth matrix docks share: a sortable QTableView over a
+// TargetRowModel through a TargetTableFilter, health drawn by TargetTableDelegate, and the
+// selection of one task kept in step with the graph and the details dock (selectTarget() from
+// outside never echoes targetSelected). GUI thread.
+class TargetTableRowDock : public QDockWidget
+{
+    Q_OBJECT
+public:
+    TargetTableRowDock(const QString &title, TargetRowModel *model, QWidget *parent = nullptr);
+
+    QTableView *view() const { return m_view; }
+    TargetTableFilter *filter() const { return m_filter; }
+    TargetTableDelegate *delegate() const { return m_delegate; }
+    // Columns as wide as their contents (the visible rows), the long ones (reasons, DNS names)
+    // at most MaxColumnWidth (elided; the tooltip has the whole text).
+    void fitColumns();
+    static constexpr int MaxColumnWidth = 420;
+    // The selected task: "serviceId/addr:port" parts, empty when none.
+    QString selectedService() const;
+    QString selectedKey() const;
+
+    // Brings a service's box into view in the graph and makes it the graph's current node (the
+    // keyboard focus ring). The graph marks nodes, not tasks, as current.
+    static void revealInGraph(
+        GraphPane *graph, const ServiceGraphModel *model, const QString &serviceId);
+
+public Q_SLOTS:
+    // Selects the task's row (clears the selection when the table does not show it).
+    void selectTarget(const QString &serviceId, const QString &key);
+
+Q_SIGNALS:
+    // The operator selected a task in this table.
+    void targetSelected(const QString &serviceId, const QString &key);
+
+protected:
+    // Where subclasses put their filter controls, above the table.
+    QVBoxLayout *filterLayout() const { return m_layout; }
+    void changeEvent(QEvent *event) override;
+
+private:
+    void applyPalette();
+
+    TargetRowModel *m_model;
+    TargetTableFilter *m_filter;
+    TargetTableDelegate *m_delegate;
+    QTableView *m_view;
+    QVBoxLayout *m_layout;
+    bool m_syncing = false;
+    bool m_fitting = false;
+    bool m_userSized = false; // the operator resized a column: fitColumns() only on request
+};
+
+} // namespace hopscope

@@ -101,6 +101,7 @@ private Q_SLOTS:
     void snapshotThroughTheTunnelShowsTheSameTasks();
     void dnsCommandThroughTheTunnel();
     void drainAndUndrainThroughTheTunnel();
+    void haproxyDrainThroughTheUnixSocketForward();
     void wrongHostKeyBlocksAndEverySourceIsStale();
     void sshdKilledThenStartedAgain();
 
@@ -357,6 +358,48 @@ void tst_ViaSsh::drainAndUndrainThroughTheTunnel()
     QVERIFY(log.contains(QStringLiteral("to %1 port %2")
                              .arg(admin.value(QStringLiteral("addr")).toString())
                              .arg(admin.value(QStringLiteral("port")).toInt())));
+}
+
+// servicec's first task: its SRV record (RFC 2136 over TCP through the tunnel) and its HAProxy
+// slot (`set server … state drain` on the runtime socket through direct-streamlocal).
+void tst_ViaSsh::haproxyDrainThroughTheUnixSocketForward()
+{
+    const QString key = taskKey(QStringLiteral("servicec"), 0);
+    const int dnsPort = m_demo.state()
+                            .value(QStringLiteral("dns"))
+                            .toObject()
+                            .value(QStringLiteral("port"))
+                            .toInt();
+    const auto srv = [&] {
+        return tool(QStringLiteral("dig"),
+            { QStringLiteral("+short"), QStringLiteral("@127.0.0.1"), QStringLiteral("-p"),
+                QString::number(dnsPort), QStringLiteral("servicec.corp.internal"),
+                QStringLiteral("SRV") });
+    };
+    const QString port = QLatin1Char(' ') + key.section(u':', 1) + QLatin1Char(' ');
+    QVERIFY(srv().contains(port));
+    QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(m_demo.state(), key), QStringLiteral("UP"), 20000);
+    const qsizetype logBefore = sshdLog().size();
+
+    const Run d = cli(
+        { QStringLiteral("drain"), m_via, key, QStringLiteral("--yes"), QStringLiteral("--json") },
+        m_audit);
+    QVERIFY2(d.code == 0 || d.code == 3, qPrintable(d.out + d.err));
+    QStringList kinds;
+    for (const QJsonValue &s :
+        QJsonDocument::fromJson(d.out.toUtf8()).object().value(QStringLiteral("steps")).toArray()) {
+        kinds << s.toObject().value(QStringLiteral("kind")).toString();
+    }
+    QCOMPARE(kinds, QStringList({ QStringLiteral("dns-remove"), QStringLiteral("lb-drain") }));
+    QVERIFY2(!srv().contains(port), qPrintable(srv()));
+    const QString lb = haproxyStatus(m_demo.state(), key);
+    QVERIFY2(lb == u"absent" || lb.startsWith(u"DRAIN") || lb.startsWith(u"MAINT"), qPrintable(lb));
+
+    const Run u = cli({ QStringLiteral("undrain"), m_via, key, QStringLiteral("--yes") }, m_audit);
+    QVERIFY2(u.code == 0, qPrintable(u.out + u.err));
+    QVERIFY(srv().contains(port));
+    QTRY_COMPARE_WITH_TIMEOUT(haproxyStatus(m_demo.state(), key), QStringLiteral("UP"), 20000);
+    QVERIFY(sshdLog().mid(logBefore).contains(QStringLiteral("server_request_direct_streamlocal")));
 }
 
 void tst_ViaSsh::wrongHostKeyBlocksAndEverySourceIsStale()

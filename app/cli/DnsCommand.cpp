@@ -4,6 +4,7 @@
 
 #include "dns/DnsDiscoverySource.h"
 #include "profile/ProfileStore.h"
+#include "ssh/TunnelSet.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -166,6 +167,15 @@ int runDns(CliContext &ctx)
         ctx.err << path << ": no service has a dns name\n";
         return ExitProblems;
     }
+    // dns.via: the servers through the jump host's tunnel (declared first: it outlives the source).
+    TunnelSet tunnels(profile->sshHosts);
+    tunnels.reachDns(profile->dnsVia, config);
+    QObject::connect(&tunnels, &TunnelSet::tunnelChanged, &tunnels,
+        [&ctx](const QString &via, SshSession::State state, const QString &text) {
+            if (state == SshSession::State::Failed) {
+                ctx.err << "ssh:" << via << ": " << text << '\n';
+            }
+        });
     DnsDiscoverySource source(config);
     int exitCode = ExitOk;
     QObject::connect(&source, &DnsDiscoverySource::errorOccurred, &source,

@@ -38,8 +38,12 @@ int runProfile(CliContext &ctx)
     const ClusterProfile &p = *result.profile;
     ctx.out << path << ": ok — \"" << terminalSafe(p.name) << "\", " << p.services.size()
             << " services, " << p.loadBalancers.size() << " load balancers, " << p.proxies.size()
-            << " proxies, " << p.edges.size() << " edges" << (p.observeOnly ? ", observe only" : "")
-            << '\n';
+            << " proxies, " << p.edges.size() << " edges"
+            << (p.sshHosts.isEmpty() ? QString()
+                                     : QStringLiteral(", %1 ssh host%2")
+                                           .arg(p.sshHosts.size())
+                                           .arg(QLatin1String(p.sshHosts.size() == 1 ? "" : "s")))
+            << (p.observeOnly ? ", observe only" : "") << '\n';
     return ExitOk;
 }
 

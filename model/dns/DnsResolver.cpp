@@ -133,6 +133,9 @@ void DnsResolver::init(const Options &options)
     if (!options.recursionDesired) {
         o.flags |= ARES_FLAG_NORECURSE;
     }
+    if (options.tcpOnly) {
+        o.flags |= ARES_FLAG_USEVC;
+    }
     if (options.ednsPayload > 0) {
         o.flags |= ARES_FLAG_EDNS;
         o.ednspsz = std::clamp(options.ednsPayload, 512, 4096);

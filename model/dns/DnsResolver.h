@@ -37,6 +37,9 @@ public:
         // SRV targets without glue: ask AAAA alongside A (dual-stack services). Off: AAAA is
         // asked only when A says NODATA (an IPv6-only target).
         bool srvTargetAaaa = false;
+        // Every query over TCP (c-ares ARES_FLAG_USEVC): a server reached through an SSH
+        // forward, which carries TCP only.
+        bool tcpOnly = false;
     };
     using Callback = std::function<void(const DnsResult &)>;
 

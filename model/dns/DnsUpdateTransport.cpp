@@ -33,7 +33,10 @@ void DnsUpdateTransport::send(const QByteArray &wire)
     m_timer = new QTimer(this);
     m_timer->setSingleShot(true);
     connect(m_timer, &QTimer::timeout, this, &DnsUpdateTransport::onTimer);
-    if (m_wire.size() > s_udpLimit) {
+    if (m_tcpOnly) {
+        m_udpNote = QStringLiteral("TCP only (through an SSH tunnel)");
+        sendTcp();
+    } else if (m_wire.size() > s_udpLimit) {
         m_udpNote = QStringLiteral("message of %1 octets is over 512").arg(m_wire.size());
         sendTcp();
     } else {

@@ -29,6 +29,8 @@ public:
     ~DnsUpdateTransport() override;
 
     void send(const QByteArray &wire); // once per object
+    // TCP from the start (a server reached through an SSH forward, which carries TCP only).
+    void setTcpOnly(bool tcpOnly) { m_tcpOnly = tcpOnly; }
 
 Q_SIGNALS:
     void answered(const QByteArray &wire, const QString &transport);
@@ -56,6 +58,7 @@ private:
     QDeadlineTimer m_deadline; // the whole exchange, UDP and the TCP fallback together
     bool m_written = false; // the message went out at least once: the server may have acted
     bool m_done = false;
+    bool m_tcpOnly = false;
     QString m_transport;
     QString m_udpNote; // why TCP was used
 };

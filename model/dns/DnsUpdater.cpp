@@ -60,6 +60,7 @@ quint64 DnsUpdater::start(DnsUpdateOperation op, const QList<DnsUpdateRecord> &r
     connect(x.transport, &DnsUpdateTransport::failed, this,
         [this, id](SourceError::Kind kind, const QString &why, const QString &detail,
             const QString &transport) { fail(id, kind, why, detail, transport); });
+    x.transport->setTcpOnly(m_tcpOnly);
     x.transport->send(message->wire);
     return id;
 }

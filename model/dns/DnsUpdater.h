@@ -32,6 +32,7 @@ public:
     ~DnsUpdater() override;
 
     void setTimeoutMs(int ms) { m_timeoutMs = ms; }
+    void setTcpOnly(bool tcpOnly) { m_tcpOnly = tcpOnly; } // see DnsUpdateTransport
     HostPort server() const { return m_server; }
     QString zone() const { return m_zone; }
 
@@ -63,6 +64,7 @@ private:
     DnsTsigKey m_key;
     const Clock *m_clock;
     int m_timeoutMs = 3000;
+    bool m_tcpOnly = false;
     quint64 m_nextId = 1;
     QHash<quint64, Exchange> m_exchanges;
 };

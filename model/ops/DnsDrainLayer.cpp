@@ -108,8 +108,9 @@ void DnsDrainLayer::send(Direction d)
     if (m_updater) {
         m_updater->deleteLater();
     }
-    m_updater = new DnsUpdater(m_spec->server, m_spec->zone,
+    m_updater = new DnsUpdater(m_reach.isValid() ? m_reach : m_spec->server, m_spec->zone,
         DnsTsigKey { m_spec->tsigKey.name, m_spec->tsigKey.algorithm, m_secret }, this);
+    m_updater->setTcpOnly(m_reach.isValid());
     m_secret.fill('\0');
     m_secret.clear();
     const bool undo = d == Direction::Undo;

@@ -28,6 +28,10 @@ public:
         const Clock &clock, QObject *parent = nullptr);
     ~DnsDrainLayer() override;
 
+    // Send the UPDATE to `server` over TCP only, instead of the profile's server: its local
+    // forward through the SSH jump host of the dnsUpdate section (TunnelSet).
+    void setReach(const HostPort &server) { m_reach = server; }
+
     QString undoText() const override;
     void prepare(Direction d) override;
     void send(Direction d) override;
@@ -42,6 +46,7 @@ private:
     const Clock &m_clock;
     QPointer<SecretResolver> m_secrets;
     QPointer<DnsUpdater> m_updater;
+    HostPort m_reach; // empty: the profile's server, UDP then TCP
     QByteArray m_secret; // between prepare() and send() only
     QDateTime m_removedAt;
     int m_ttl = 0;

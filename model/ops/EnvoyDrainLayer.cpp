@@ -34,7 +34,8 @@ void EnvoyDrainLayer::send(Direction d)
         m_client->deleteLater();
     }
     const bool undo = d == Direction::Undo;
-    m_client = new EnvoyAdminClient(m_step.sidecar, m_step.adminUrl, nullptr, this);
+    m_client = new EnvoyAdminClient(
+        m_step.sidecar, m_reachUrl.isEmpty() ? m_step.adminUrl : m_reachUrl, nullptr, this);
     const quint64 id = undo ? m_client->healthcheckOk() : m_client->healthcheckFail();
     connect(m_client, &EnvoyAdminClient::operationFinished, this,
         [this, id, undo](const EnvoyOperationResult &r) {

@@ -22,6 +22,10 @@ public:
     EnvoyDrainLayer(DrainStep step, QString target, EnvoyAdminSource *source,
         const ClusterMonitor *monitor, QObject *parent = nullptr);
 
+    // POST to `url` instead of the plan's admin URL: its local forward through the sidecar's
+    // SSH jump host (TunnelSet). The plan's URL stays the one recorded and shown.
+    void setReachUrl(const QUrl &url) { m_reachUrl = url; }
+
     QString undoText() const override;
     void prepare(Direction d) override;
     void send(Direction d) override;
@@ -35,6 +39,7 @@ private:
     QPointer<EnvoyAdminSource> m_source;
     QPointer<const ClusterMonitor> m_monitor;
     QPointer<EnvoyAdminClient> m_client;
+    QUrl m_reachUrl;
 };
 
 } // namespace hopscope

@@ -6,6 +6,7 @@
 #include "ops/DnsDrainLayer.h"
 #include "ops/EnvoyDrainLayer.h"
 #include "ops/HaproxyDrainLayer.h"
+#include "ssh/TunnelSet.h"
 #include "topology/ClusterMonitor.h"
 
 namespace hopscope {
@@ -65,18 +66,37 @@ void MonitorDrainLayers::observeAfresh()
 std::unique_ptr<DrainLayer> MonitorDrainLayers::create(const DrainStep &step, const QString &target)
 {
     switch (step.kind) {
-    case DrainStepKind::DnsRemove:
-        return std::make_unique<DnsDrainLayer>(step,
+    case DrainStepKind::DnsRemove: {
+        auto layer = std::make_unique<DnsDrainLayer>(step,
             m_monitor ? m_monitor->profile().dnsUpdate : std::optional<DnsUpdateSpec>(),
             m_monitor ? m_monitor->dnsSource() : nullptr, m_clock);
+        // Behind a jump host: the UPDATE goes over TCP through the monitor's tunnel.
+        if (m_monitor && m_monitor->profile().dnsUpdate
+            && !m_monitor->profile().dnsUpdateVia().isEmpty()) {
+            layer->setReach(m_monitor->tunnels()->hostPort(
+                m_monitor->profile().dnsUpdateVia(), m_monitor->profile().dnsUpdate->server));
+        }
+        return layer;
+    }
     case DrainStepKind::LbDrain:
+        // The runtime source's client already goes through the load balancer's tunnel.
         return std::make_unique<HaproxyDrainLayer>(step, target,
             m_monitor ? qobject_cast<HaproxyRuntimeSource *>(
                 m_monitor->loadBalancerSource(step.loadBalancer))
                       : nullptr);
-    case DrainStepKind::SidecarFail:
-        return std::make_unique<EnvoyDrainLayer>(step, target,
+    case DrainStepKind::SidecarFail: {
+        auto layer = std::make_unique<EnvoyDrainLayer>(step, target,
             m_monitor ? m_monitor->sidecarSource(step.sidecar) : nullptr, m_monitor.data());
+        // Behind a jump host: the POST goes through the sidecar's tunnel.
+        if (m_monitor) {
+            for (const ProxySpec &px : m_monitor->profile().proxies) {
+                if (px.id == step.sidecar && !px.via.isEmpty()) {
+                    layer->setReachUrl(m_monitor->tunnels()->url(px.via, step.adminUrl));
+                }
+            }
+        }
+        return layer;
+    }
     }
     Q_UNREACHABLE();
     return nullptr;

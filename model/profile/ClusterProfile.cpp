@@ -50,6 +50,21 @@ const LoadBalancerSpec *ClusterProfile::loadBalancer(const QString &id) const
     return nullptr;
 }
 
+const SshHostSpec *ClusterProfile::sshHost(const QString &id) const
+{
+    for (const SshHostSpec &h : sshHosts) {
+        if (h.id == id) {
+            return &h;
+        }
+    }
+    return nullptr;
+}
+
+QString ClusterProfile::dnsUpdateVia() const
+{
+    return dnsUpdate && !dnsUpdate->via.isEmpty() ? dnsUpdate->via : dnsVia;
+}
+
 namespace {
 template<typename T, typename Fn>
 QJsonArray toArray(const QList<T> &items, Fn &&fn)
@@ -85,6 +100,9 @@ QJsonObject ClusterProfile::toJson() const
         if (dnsMaxIntervalMs > 0) {
             d[QStringLiteral("maxIntervalMs")] = dnsMaxIntervalMs;
         }
+        if (!dnsVia.isEmpty()) {
+            d[QStringLiteral("via")] = dnsVia;
+        }
         o[QStringLiteral("dns")] = d;
     }
 
@@ -117,6 +135,9 @@ QJsonObject ClusterProfile::toJson() const
             if (!lb.statsUrl.isEmpty()) {
                 lo[QStringLiteral("statsUrl")] = lb.statsUrl.toString();
             }
+            if (!lb.via.isEmpty()) {
+                lo[QStringLiteral("via")] = lb.via;
+            }
             lo[QStringLiteral("routes")] = toArray(lb.routes, [](const RouteSpec &r) {
                 QJsonObject ro = r.raw;
                 ro[QStringLiteral("pathPrefix")] = r.pathPrefix;
@@ -136,6 +157,9 @@ QJsonObject ClusterProfile::toJson() const
             po[QStringLiteral("admin")] = px.admin.toString();
             po[QStringLiteral("service")] = px.service;
             po[QStringLiteral("task")] = px.task.toString();
+            if (!px.via.isEmpty()) {
+                po[QStringLiteral("via")] = px.via;
+            }
             return po;
         });
     }
@@ -159,9 +183,31 @@ QJsonObject ClusterProfile::toJson() const
         k[QStringLiteral("algorithm")] = dnsUpdate->tsigKey.algorithm;
         k[QStringLiteral("secret")] = dnsUpdate->tsigKey.secret.toString();
         u[QStringLiteral("tsigKey")] = k;
+        if (!dnsUpdate->via.isEmpty()) {
+            u[QStringLiteral("via")] = dnsUpdate->via;
+        }
         o[QStringLiteral("dnsUpdate")] = u;
     } else {
         o.remove(QStringLiteral("dnsUpdate"));
+    }
+
+    if (!sshHosts.isEmpty() || o.contains(QStringLiteral("sshHosts"))) {
+        o[QStringLiteral("sshHosts")] = toArray(sshHosts, [](const SshHostSpec &h) {
+            QJsonObject ho = h.raw;
+            ho[QStringLiteral("id")] = h.id;
+            ho[QStringLiteral("host")] = h.host;
+            ho[QStringLiteral("port")] = h.port;
+            ho[QStringLiteral("user")] = h.user;
+            ho[QStringLiteral("identity")]
+                = h.agent ? QStringLiteral("agent") : h.identity.toString();
+            if (!h.hostKey.isEmpty()) {
+                ho[QStringLiteral("hostKey")] = h.hostKey;
+            }
+            if (!h.knownHosts.isEmpty()) {
+                ho[QStringLiteral("knownHosts")] = QString(QStringLiteral("file:") + h.knownHosts);
+            }
+            return ho;
+        });
     }
 
     if (!prometheusUrl.isEmpty()) {

@@ -49,6 +49,7 @@ struct LoadBalancerSpec
     std::optional<RuntimeEndpoint> runtime;
     QUrl statsUrl;
     QList<RouteSpec> routes;
+    QString via; // an sshHosts[].id: runtime and statsUrl are as that jump host sees them
     QJsonObject raw;
 };
 
@@ -59,6 +60,7 @@ struct ProxySpec
     QUrl admin;
     QString service;
     HostPort task;
+    QString via; // an sshHosts[].id: the admin URL is as that jump host sees it
     QJsonObject raw;
 };
 
@@ -87,6 +89,22 @@ struct DnsUpdateSpec
     HostPort server;
     QString zone;
     TsigKeySpec tsigKey;
+    QString via; // an sshHosts[].id; empty: the dns block's via (ClusterProfile::dnsUpdateVia)
+    QJsonObject raw;
+};
+
+// A jump host (`sshHosts[]`): sources and drains whose "via" names it reach their endpoints
+// through one SSH session to it. Exactly one of hostKey / knownHosts decides the accepted key.
+struct SshHostSpec
+{
+    QString id;
+    QString host;
+    quint16 port = 22;
+    QString user;
+    bool agent = false; // "identity": "agent" (SSH_AUTH_SOCK)
+    SecretRef identity; // else the private key: "file:…" or "keychain:…"
+    QString hostKey; // "SHA256:…"
+    QString knownHosts; // path of an OpenSSH known_hosts file (written "file:PATH")
     QJsonObject raw;
 };
 
@@ -112,6 +130,8 @@ struct ClusterProfile
     int dnsMinIntervalMs = 0;
     int dnsMaxIntervalMs = 0;
     QJsonObject dnsRaw;
+    QString dnsVia; // dns.via: the servers are as that jump host sees them
+    QList<SshHostSpec> sshHosts;
     QList<ServiceSpec> services;
     QList<LoadBalancerSpec> loadBalancers;
     QList<ProxySpec> proxies;
@@ -123,6 +143,9 @@ struct ClusterProfile
 
     const ServiceSpec *service(const QString &id) const;
     const LoadBalancerSpec *loadBalancer(const QString &id) const;
+    const SshHostSpec *sshHost(const QString &id) const;
+    // The jump host of the RFC 2136 server: dnsUpdate.via, else dns.via.
+    QString dnsUpdateVia() const;
 
     // The profile as JSON: the raw objects it was read from, with every known key rewritten
     // from the current values (unknown keys kept, known keys in their documented form).

@@ -116,6 +116,7 @@ void readDns(Reader &r, const QJsonObject &root, ClusterProfile &p)
     const auto dns = r.object(root, {}, "dns", false);
     if (dns) {
         p.dnsRaw = *dns;
+        p.dnsVia = readVia(r, *dns, QStringLiteral("dns"), p);
         if (const auto servers = r.array(*dns, QStringLiteral("dns"), "servers", true)) {
             if (servers->isEmpty()) {
                 r.problem(QStringLiteral("dns.servers"), QStringLiteral("is empty; name at least one server"));
@@ -159,6 +160,7 @@ void readLoadBalancers(Reader &r, const QJsonObject &root, ClusterProfile &p)
         }
         LoadBalancerSpec lb;
         lb.raw = *lo;
+        lb.via = readVia(r, *lo, path, p);
         r.idAndKind(*lo, path, seen, "load balancer", u"haproxy", &lb.id, &lb.kind);
         if (const auto runtime = r.string(*lo, path, "runtime", false)) {
             QString why;
@@ -216,6 +218,7 @@ void readProxies(Reader &r, const QJsonObject &root, ClusterProfile &p)
         }
         ProxySpec px;
         px.raw = *po;
+        px.via = readVia(r, *po, path, p);
         r.idAndKind(*po, path, seen, "proxy", u"envoy", &px.id, &px.kind);
         if (const auto url = r.httpUrl(*po, path, "admin", true)) {
             px.admin = *url;
@@ -299,6 +302,7 @@ void readDnsUpdate(Reader &r, const QJsonObject &root, ClusterProfile &p)
     const QString path = QStringLiteral("dnsUpdate");
     DnsUpdateSpec spec;
     spec.raw = *du;
+    spec.via = readVia(r, *du, path, p);
     bool ok = true;
     const QJsonValue server = du->value(QStringLiteral("server"));
     if (server.isUndefined()) {

@@ -16,5 +16,9 @@ void readProxies(Reader &r, const QJsonObject &root, ClusterProfile &p);
 void readEdges(Reader &r, const QJsonObject &root, ClusterProfile &p);
 void readDnsUpdate(Reader &r, const QJsonObject &root, ClusterProfile &p);
 void readPrometheus(Reader &r, const QJsonObject &root, ClusterProfile &p);
+// ProfileSectionsSsh.cpp: sshHosts[] (read before the sections that name them with "via"), and
+// the "via" of one object: the id, with a problem at PATH.via when no sshHosts entry has it.
+void readSshHosts(Reader &r, const QJsonObject &root, ClusterProfile &p);
+QString readVia(Reader &r, const QJsonObject &o, const QString &path, const ClusterProfile &p);
 
 } // namespace hopscope::profileread

@@ -85,6 +85,7 @@ ProfileLoadResult ProfileStore::parse(const QByteArray &bytes)
     p.observeOnly = r.boolean(root, {}, "observeOnly").value_or(false);
     p.production = r.boolean(root, {}, "production").value_or(false);
     readPoll(r, root, p);
+    readSshHosts(r, root, p);
     readServices(r, root, p);
     readDns(r, root, p);
     readLoadBalancers(r, root, p);

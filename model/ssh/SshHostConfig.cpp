@@ -33,6 +33,15 @@ SshIdentity SshIdentity::agent(const QString &socketPath)
     return identity;
 }
 
+SshIdentity SshIdentity::fromSecret(const SecretRef &ref)
+{
+    SshIdentity identity;
+    identity.kind = Kind::PrivateKey;
+    identity.secret = ref;
+    identity.source = ref.toString();
+    return identity;
+}
+
 QString SshHostConfig::label() const
 {
     return user + QLatin1Char('@') + host + QLatin1Char(':') + QString::number(port);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "profile/Endpoint.h"
+
 #include <QByteArray>
 #include <QString>
 
@@ -16,10 +18,15 @@ struct SshIdentity
     QByteArray passphrase; // empty: the key must not be encrypted
     QString source; // where the key came from, for messages ("file:/home/ops/.ssh/id_ed25519")
     QString agentSocket; // Agent: empty means $SSH_AUTH_SOCK
+    // PrivateKey without privateKey text: the session resolves this reference (SecretResolver,
+    // never on its thread's time) before importing the key.
+    SecretRef secret;
 
     // Reads a private key file as a capped regular file (a FIFO or a device is refused by name).
     static SshIdentity fromKeyFile(const QString &path, QString *error);
     static SshIdentity agent(const QString &socketPath = QString());
+    // A key the session reads itself when it first connects ("file:…", "keychain:…").
+    static SshIdentity fromSecret(const SecretRef &ref);
 };
 
 // One jump host as a profile's `sshHosts[]` entry will describe it. Exactly one of

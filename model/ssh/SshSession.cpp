@@ -6,6 +6,7 @@
 
 #include "SshHostKey.h"
 #include "SshTcpConnector.h"
+#include "ops/SecretResolver.h"
 
 #include <QMutexLocker>
 #include <QPromise>
@@ -158,16 +159,42 @@ void SshSession::startAttempt()
         return;
     }
     if (id.kind == SshIdentity::Kind::PrivateKey && !m_key) {
-        startKeyImport();
+        if (id.privateKey.isEmpty() && id.secret.isValid()) {
+            resolveIdentity();
+        } else {
+            startKeyImport(id.privateKey);
+        }
         return;
     }
     connectTcp();
 }
 
-void SshSession::startKeyImport()
+void SshSession::resolveIdentity()
+{
+    // file: and keychain: references are read by SecretResolver (a capped regular file; the
+    // keychain through its helper process, with a timeout): nothing waits on this thread. The
+    // key text lives only until it is imported.
+    m_phase = Phase::Key;
+    m_secretResolver = new SecretResolver(this);
+    connect(m_secretResolver, &SecretResolver::resolved, this, [this](const QByteArray &text) {
+        m_secretResolver->deleteLater();
+        m_secretResolver = nullptr;
+        startKeyImport(text);
+    });
+    connect(m_secretResolver, &SecretResolver::failed, this, [this](const QString &why) {
+        m_secretResolver->deleteLater();
+        m_secretResolver = nullptr;
+        fail(Failure::Identity,
+            QStringLiteral("identity %1 for %2: %3")
+                .arg(m_config.identity.source, m_config.label(), why));
+    });
+    m_secretResolver->resolve(m_config.identity.secret);
+}
+
+void SshSession::startKeyImport(const QByteArray &keyText)
 {
     const SshIdentity &id = m_config.identity;
-    if (id.privateKey.isEmpty()) {
+    if (keyText.isEmpty()) {
         fail(Failure::Identity,
             QStringLiteral("identity %1 for %2: no private key given")
                 .arg(id.source, m_config.label()));
@@ -181,7 +208,7 @@ void SshSession::startKeyImport()
     m_keyJob = job;
     m_keyWatcher->setFuture(promise->future());
     promise->start();
-    const QByteArray text = id.privateKey;
+    const QByteArray text = keyText;
     const QByteArray passphrase = id.passphrase;
     QThreadPool::globalInstance()->start([job, promise, text, passphrase] {
         ssh_key key = nullptr;
@@ -487,6 +514,11 @@ void SshSession::teardown(const QString &reason)
     m_keepalive->stop();
     m_kick->stop();
     m_connector->abort();
+    if (m_secretResolver) {
+        m_secretResolver->disconnect(this);
+        m_secretResolver->deleteLater();
+        m_secretResolver = nullptr;
+    }
     for (QSocketNotifier *notifier : { m_readNotifier, m_writeNotifier }) {
         if (notifier) {
             notifier->setEnabled(false);

@@ -18,6 +18,7 @@ class QTimer;
 
 namespace hopscope {
 
+class SecretResolver;
 class SshTcpConnector;
 
 // One libssh session to one jump host, driven by the event loop of the thread it lives on
@@ -78,7 +79,8 @@ private:
     };
 
     void startAttempt();
-    void startKeyImport();
+    void resolveIdentity();
+    void startKeyImport(const QByteArray &text);
     void onKeyImported();
     void connectTcp();
     void onTcpConnected();
@@ -119,6 +121,7 @@ private:
     QTimer *m_reconnect = nullptr;
     QTimer *m_kick = nullptr;
     QFutureWatcher<void> *m_keyWatcher = nullptr;
+    SecretResolver *m_secretResolver = nullptr; // while the identity's secret is read
     std::shared_ptr<KeyImportJob> m_keyJob;
     QElapsedTimer m_attemptClock;
     QElapsedTimer m_lastInbound; // last time the server sent anything

@@ -4,6 +4,7 @@
 #include "envoy/EnvoyAdminSource.h"
 #include "haproxy/HaproxyRuntimeSource.h"
 #include "haproxy/HaproxyStatsHttpSource.h"
+#include "ssh/TunnelSet.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
@@ -22,11 +23,25 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
     qRegisterMetaType<Topology>();
     // Admin endpoints are local or inside the VPC: never through a system proxy.
     m_nam->setProxy(QNetworkProxy::NoProxy);
+    // Endpoints with "via" are reached through local forwards of their jump host's session.
+    m_tunnels = new TunnelSet(m_profile.sshHosts, this);
+    connect(m_tunnels, &TunnelSet::tunnelChanged, this,
+        [this](const QString &via, SshSession::State state, const QString &text) {
+            if (state != SshSession::State::Idle) {
+                m_log.append(state == SshSession::State::Failed ? EventLog::Severity::Error
+                                                                : EventLog::Severity::Info,
+                    QStringLiteral("ssh:") + via, text);
+            }
+            scheduleRebuild(); // sources behind a failed tunnel turn stale now
+        });
 
     const bool anyDns = std::any_of(m_profile.services.cbegin(), m_profile.services.cend(),
                                     [](const ServiceSpec &s) { return s.dns.has_value(); });
     if (anyDns) {
-        m_dns = new DnsDiscoverySource(DnsDiscoveryConfig::fromProfile(m_profile), m_clock, this);
+        DnsDiscoveryConfig dnsConfig = DnsDiscoveryConfig::fromProfile(m_profile);
+        const QList<quint16> dnsPorts = m_tunnels->reachDns(m_profile.dnsVia, dnsConfig);
+        m_dns = new DnsDiscoverySource(dnsConfig, m_clock, this);
+        route(m_dns, m_profile.dnsVia, dnsPorts);
         connect(m_dns, &DnsDiscoverySource::snapshotReady, this, [this](const DnsDiscoverySnapshot &s) {
             m_inputs.dns = s;
         });
@@ -36,12 +51,16 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
         const QString name = QStringLiteral("lb:") + lb.id;
         PollingSource *source = nullptr;
         if (lb.runtime) {
-            auto *rt = new HaproxyRuntimeSource(name, *lb.runtime, this);
+            const RuntimeEndpoint endpoint = m_tunnels->runtime(lb.via, *lb.runtime);
+            auto *rt = new HaproxyRuntimeSource(name, endpoint, this);
+            route(rt, lb.via, { endpoint.tcp.port });
             connect(rt, &HaproxyRuntimeSource::snapshotReady, this,
                 [this, id = lb.id](const HaproxySnapshot &s) { m_inputs.lb.insert(id, s); });
             source = rt;
         } else {
-            auto *http = new HaproxyStatsHttpSource(name, lb.statsUrl, m_nam.get(), this);
+            const QUrl url = m_tunnels->url(lb.via, lb.statsUrl);
+            auto *http = new HaproxyStatsHttpSource(name, url, m_nam.get(), this);
+            route(http, lb.via, { quint16(url.port()) });
             connect(http, &HaproxyStatsHttpSource::snapshotReady, this,
                 [this, id = lb.id](const HaproxySnapshot &s) { m_inputs.lb.insert(id, s); });
             source = http;
@@ -50,7 +69,10 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
         watch(source);
     }
     for (const ProxySpec &px : m_profile.proxies) {
-        auto *envoy = new EnvoyAdminSource(QStringLiteral("mesh:") + px.id, px.admin, m_nam.get(), this);
+        const QUrl admin = m_tunnels->url(px.via, px.admin);
+        auto *envoy
+            = new EnvoyAdminSource(QStringLiteral("mesh:") + px.id, admin, m_nam.get(), this);
+        route(envoy, px.via, { quint16(admin.port()) });
         connect(envoy, &EnvoyAdminSource::snapshotReady, this,
             [this, id = px.id](const EnvoyAdminSnapshot &s) { m_inputs.mesh.insert(id, s); });
         m_meshSources.insert(px.id, envoy);
@@ -89,6 +111,14 @@ void ClusterMonitor::watch(PollingSource *source)
             m_log.append(EventLog::Severity::Info, source->name(), QStringLiteral("answering"));
         }
     });
+}
+
+void ClusterMonitor::route(
+    const PollingSource *source, const QString &via, const QList<quint16> &ports)
+{
+    if (!via.isEmpty()) {
+        m_routes.insert(source, Route { via, ports });
+    }
 }
 
 int ClusterMonitor::completedRounds() const
@@ -189,6 +219,17 @@ SourceState ClusterMonitor::stateOf(const PollingSource *source, bool hasData) c
     // Each source says when its data is stale (3 missed intervals; DNS: per record, by TTL).
     st.stale = !hasData || source->status() == PollingSource::Status::Failing
         || source->isStale(m_clock.now(), 3);
+    // Behind a tunnel that failed: stale, with the tunnel's reason (a host-key mismatch names
+    // both fingerprints) instead of "connection closed" from the local forward.
+    if (const auto r = m_routes.constFind(source); r != m_routes.constEnd()) {
+        const bool failing = source->status() == PollingSource::Status::Failing;
+        const SourceError tunnel
+            = m_tunnels->failure(r->via, source->name(), failing ? r->ports : QList<quint16>());
+        if (tunnel.isError()) {
+            st.error = tunnel;
+            st.stale = true;
+        }
+    }
     return st;
 }
 

@@ -18,6 +18,7 @@ namespace hopscope {
 
 class DnsDiscoverySource;
 class EnvoyAdminSource;
+class TunnelSet;
 
 // Watches one cluster profile: owns a polling source per endpoint (DNS discovery, one per load
 // balancer, one per sidecar), keeps each one's latest snapshot, and rebuilds the Topology
@@ -39,6 +40,9 @@ public:
     DnsDiscoverySource *dnsSource() const { return m_dns; }
     PollingSource *loadBalancerSource(const QString &id) const { return m_lbSources.value(id); }
     EnvoyAdminSource *sidecarSource(const QString &id) const { return m_meshSources.value(id); }
+    // The SSH tunnels of the profile's sshHosts (empty without): sources with "via" reach their
+    // endpoints through it; the drain layers reach theirs through it too.
+    TunnelSet *tunnels() const { return m_tunnels; }
 
     // Every source has finished (succeeded or failed) at least this many polls.
     int completedRounds() const;
@@ -60,11 +64,19 @@ private:
     void rebuild();
     SourceState stateOf(const PollingSource *source, bool hasData) const;
     void watch(PollingSource *source);
+    void route(const PollingSource *source, const QString &via, const QList<quint16> &ports);
 
     ClusterProfile m_profile;
     const Clock &m_clock;
     EventLog m_log;
     std::unique_ptr<QNetworkAccessManager> m_nam;
+    TunnelSet *m_tunnels = nullptr;
+    struct Route
+    {
+        QString via;
+        QList<quint16> ports; // the local forwards the source connects to
+    };
+    QHash<const PollingSource *, Route> m_routes;
     DnsDiscoverySource *m_dns = nullptr;
     QHash<QString, PollingSource *> m_lbSources;
     QHash<QString, EnvoyAdminSource *> m_meshSources;

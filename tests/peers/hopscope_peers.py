@@ -10,6 +10,9 @@ and a gentle traffic generator on a per-run loopback /24 with per-run free ports
   kill     --dir DIR NAME                      NAME: named, haproxy, web, traffic or a sidecar id
   start    --dir DIR NAME
   nsupdate --dir DIR add|delete NAME TYPE [RDATA] [TTL]
+  via-profile --dir DIR --ssh-dir SSHDIR [--out FILE] [--host-key SHA256:...]
+                                               the demo profile with every endpoint behind the
+                                               throwaway sshd of tests/peers/ssh_peer.py (issue 12)
 
 Everything a test needs is in DIR/state.json; the demo profile is DIR/demo.hopscope.json.
 Recipes and gotchas: docs/PEERS.md (loopback BIND/HAProxy), docs/PROTOCOLS.md §1 (Envoy admin).
@@ -731,6 +734,36 @@ def write_profile(st):
     write_json(st["profile"], profile)
 
 
+def write_via_profile(st, ssh, out, host_key=None):
+    """The demo profile with every endpoint reached through the jump host `ssh` (ssh_peer.py's
+    state.json): HAProxy's runtime API as its unix socket on the jump host (direct-streamlocal),
+    the Envoy admin ports and BIND (queries and RFC 2136 updates, over TCP) by direct-tcpip."""
+    with open(st["profile"]) as f:
+        profile = json.load(f)
+    profile["name"] = "demo via ssh (loopback)"
+    profile["sshHosts"] = [{
+        "id": "jump", "host": "127.0.0.1", "port": ssh["port"], "user": ssh["user"],
+        "identity": "file:" + ssh["user_key"], "hostKey": host_key or ssh["host_key_fingerprint"]}]
+    profile["dns"]["via"] = "jump"  # dnsUpdate inherits it
+    for lb in profile["loadBalancers"]:
+        lb["runtime"] = "unix:" + st["haproxy"]["socket"]
+        lb["via"] = "jump"
+    for px in profile["proxies"]:
+        px["via"] = "jump"
+    write_json(out, profile)
+
+
+def cmd_via_profile(args):
+    d = os.path.abspath(args.dir)
+    st = load_state(d)
+    with open(os.path.join(os.path.abspath(args.ssh_dir), "state.json")) as f:
+        ssh = json.load(f)
+    out = args.out or os.path.join(d, "demo-via-ssh.hopscope.json")
+    write_via_profile(st, ssh, out, args.host_key)
+    log("wrote %s (every endpoint through ssh %s@127.0.0.1:%d)" % (out, ssh["user"], ssh["port"]))
+    return 0
+
+
 # ------------------------------------------------------------------------------------------
 # Servers: how to start each one and how to tell it is ready (by protocol)
 # ------------------------------------------------------------------------------------------
@@ -1282,13 +1315,18 @@ def build_parser():
     p.add_argument("type")
     p.add_argument("rest", nargs="*", metavar="RDATA [TTL]")
     p.add_argument("--ttl", type=int)
+    p = with_dir(sub.add_parser("via-profile", help="write the demo profile with every endpoint behind an ssh_peer.py sshd"))
+    p.add_argument("--ssh-dir", required=True, help="the ssh_peer.py run directory (its state.json)")
+    p.add_argument("--out", help="profile path (default DIR/demo-via-ssh.hopscope.json)")
+    p.add_argument("--host-key", help="the hostKey to write instead of the server's (tests: a wrong one)")
     return ap
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
     fn = {"up": cmd_up, "down": cmd_down, "run": cmd_run, "status": cmd_status, "backend": cmd_backend,
-          "kill": cmd_kill, "start": cmd_start, "nsupdate": cmd_nsupdate}[args.cmd]
+          "kill": cmd_kill, "start": cmd_start, "nsupdate": cmd_nsupdate,
+          "via-profile": cmd_via_profile}[args.cmd]
     try:
         return fn(args)
     except PeerError as e:

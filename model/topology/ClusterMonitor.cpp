@@ -1,5 +1,6 @@
 #include "ClusterMonitor.h"
 
+#include "core/TlsContext.h"
 #include "dns/DnsDiscoverySource.h"
 #include "envoy/EnvoyAdminSource.h"
 #include "haproxy/HaproxyRuntimeSource.h"
@@ -41,7 +42,10 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
                 [this, id = lb.id](const HaproxySnapshot &s) { m_inputs.lb.insert(id, s); });
             source = rt;
         } else {
-            auto *http = new HaproxyStatsHttpSource(name, lb.statsUrl, m_nam.get(), this);
+            TlsContext *tls = tlsFor(lb.statsUrl, lb.tls, name);
+            auto *http = new HaproxyStatsHttpSource(
+                name, lb.statsUrl, tls ? tls->networkAccessManager() : m_nam.get(), this);
+            http->setTls(tls);
             connect(http, &HaproxyStatsHttpSource::snapshotReady, this,
                 [this, id = lb.id](const HaproxySnapshot &s) { m_inputs.lb.insert(id, s); });
             source = http;
@@ -50,7 +54,11 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
         watch(source);
     }
     for (const ProxySpec &px : m_profile.proxies) {
-        auto *envoy = new EnvoyAdminSource(QStringLiteral("mesh:") + px.id, px.admin, m_nam.get(), this);
+        const QString name = QStringLiteral("mesh:") + px.id;
+        TlsContext *tls = tlsFor(px.admin, px.tls, name);
+        auto *envoy = new EnvoyAdminSource(
+            name, px.admin, tls ? tls->networkAccessManager() : m_nam.get(), this);
+        envoy->setTls(tls);
         connect(envoy, &EnvoyAdminSource::snapshotReady, this,
             [this, id = px.id](const EnvoyAdminSnapshot &s) { m_inputs.mesh.insert(id, s); });
         m_meshSources.insert(px.id, envoy);
@@ -89,6 +97,28 @@ void ClusterMonitor::watch(PollingSource *source)
             m_log.append(EventLog::Severity::Info, source->name(), QStringLiteral("answering"));
         }
     });
+}
+
+// The "tls" of one https:// source (its own, else the profile's), or null. Each source gets its
+// own context, so its connections (and client certificate) are never shared with another's.
+TlsContext *ClusterMonitor::tlsFor(
+    const QUrl &url, const std::optional<TlsSpec> &own, const QString &source)
+{
+    const std::optional<TlsSpec> spec = m_profile.tlsFor(url, own);
+    if (!spec) {
+        return nullptr;
+    }
+    auto *tls = new TlsContext(*spec, this);
+    m_tls.insert(source, tls);
+    if (const QString warning = tls->warning(); !warning.isEmpty()) {
+        m_log.append(EventLog::Severity::Warning, source, warning);
+        SourceError w;
+        w.source = source;
+        w.message = warning;
+        w.when = m_clock.now();
+        m_warnings.append(w);
+    }
+    return tls;
 }
 
 int ClusterMonitor::completedRounds() const

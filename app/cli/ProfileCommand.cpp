@@ -1,6 +1,7 @@
 #include "cli/Commands.h"
 
 #include "cli/CliSupport.h"
+#include "core/TlsContext.h"
 #include "profile/ProfileStore.h"
 
 namespace hopscope::cli {
@@ -36,6 +37,28 @@ int runProfile(CliContext &ctx)
         return ExitProblems;
     }
     const ClusterProfile &p = *result.profile;
+    // The files the "tls" blocks name: readable, PEM certificates, a private key that parses.
+    QList<ProfileProblem> tlsProblems;
+    QList<std::optional<TlsSpec>> all { p.tls };
+    for (const LoadBalancerSpec &lb : p.loadBalancers) {
+        all.append(lb.tls);
+    }
+    for (const ProxySpec &px : p.proxies) {
+        all.append(px.tls);
+    }
+    for (const std::optional<TlsSpec> &spec : all) {
+        if (spec) {
+            tlsProblems.append(TlsContext::check(*spec));
+        }
+    }
+    if (!tlsProblems.isEmpty()) {
+        for (const ProfileProblem &problem : tlsProblems) {
+            ctx.out << problem.toString() << '\n';
+        }
+        ctx.err << path << ": " << tlsProblems.size()
+                << (tlsProblems.size() == 1 ? " problem\n" : " problems\n");
+        return ExitProblems;
+    }
     ctx.out << path << ": ok — \"" << terminalSafe(p.name) << "\", " << p.services.size()
             << " services, " << p.loadBalancers.size() << " load balancers, " << p.proxies.size()
             << " proxies, " << p.edges.size() << " edges"

@@ -9,6 +9,7 @@
 #include "traffic/TrafficJson.h"
 #include "traffic/TrafficTracker.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 
 namespace hopscope::cli {
@@ -49,7 +50,8 @@ QString trafficText(const TrafficAggregate &a)
     return text + QStringLiteral(" (") + a.from.join(u'+') + u')';
 }
 
-void printText(const Topology &t, const TrafficReport &traffic, QTextStream &out)
+void printText(const Topology &t, const TrafficReport &traffic, const QList<SourceError> &warnings,
+    QTextStream &out)
 {
     out << "profile: " << terminalSafe(t.profileName) << '\n';
     for (const ServiceNode &s : t.services) {
@@ -80,6 +82,12 @@ void printText(const Topology &t, const TrafficReport &traffic, QTextStream &out
     for (const PathNode &p : t.paths) {
         out << "    " << p.services.join(QStringLiteral(" → ")) << "  " << p.networkHops << " network hops, "
             << p.proxyHops << " proxy hops" << (p.hairpin ? "  hairpin" : "") << '\n';
+    }
+    if (!warnings.isEmpty()) {
+        out << "warnings:\n";
+        for (const SourceError &w : warnings) {
+            out << "    ⚠ " << terminalSafe(w.toString()) << '\n';
+        }
     }
     if (!t.errors.isEmpty()) {
         out << "errors:\n";
@@ -149,9 +157,15 @@ int runSnapshot(CliContext &ctx)
     if (options.json) {
         QJsonObject doc = TopologyJson::toJson(t);
         TrafficJson::addTo(doc, report);
+        QJsonArray warnings; // e.g. a source whose TLS certificate is not verified
+        for (const SourceError &w : monitor.warnings()) {
+            warnings.append(QJsonObject {
+                { QStringLiteral("source"), w.source }, { QStringLiteral("message"), w.message } });
+        }
+        doc.insert(QStringLiteral("warnings"), warnings);
         ctx.out << QJsonDocument(doc).toJson(QJsonDocument::Indented);
     } else {
-        printText(t, report, ctx.out);
+        printText(t, report, monitor.warnings(), ctx.out);
     }
     return t.errors.isEmpty() ? ExitOk : ExitProblems;
 }

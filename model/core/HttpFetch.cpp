@@ -1,6 +1,8 @@
 #include "core/HttpFetch.h"
 
 #include "core/HttpStatus.h"
+#include "core/TlsCertificateText.h"
+#include "core/TlsContext.h"
 
 #include <QBuffer>
 #include <QLocale>
@@ -44,6 +46,11 @@ HttpFetch::~HttpFetch()
     abort();
 }
 
+void HttpFetch::setTls(TlsContext *tls)
+{
+    m_tls = tls;
+}
+
 void HttpFetch::get(const QNetworkRequest &request)
 {
     send(request, QByteArrayLiteral("GET"));
@@ -59,10 +66,11 @@ void HttpFetch::post(const QNetworkRequest &request, const QByteArray &body)
     send(request, QByteArrayLiteral("POST"), &body);
 }
 
-void HttpFetch::send(
-    const QNetworkRequest &original, const QByteArray &verb, const QByteArray *body)
+void HttpFetch::send(const QNetworkRequest &original, const QByteArray &verb, const QByteArray *body)
 {
     abort();
+    ++m_sendId;
+    m_body = body ? std::optional<QByteArray>(*body) : std::nullopt;
     m_result = {};
     m_result.url = original.url();
     m_result.what = QString::fromLatin1(verb) + u' ' + original.url().path()
@@ -78,6 +86,42 @@ void HttpFetch::send(
     QNetworkRequest request(original);
     request.setAttribute(
         QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    m_deadline.start(std::max(0, m_deadlineMs));
+    if (m_tls && original.url().scheme() == u"https") {
+        m_tls->load();
+        if (m_tls->state() == TlsContext::State::Loading) {
+            // The certificates are still being read: go when they are (the deadline runs).
+            m_tlsWait = connect(m_tls, &TlsContext::settled, this, [this, request, verb] {
+                disconnect(m_tlsWait);
+                dispatch(request, verb);
+            });
+            return;
+        }
+        if (m_tls->state() == TlsContext::State::Failed) {
+            // Never finished() from inside get()/post(): on the next turn, unless aborted.
+            const quint64 id = m_sendId;
+            QTimer::singleShot(0, this, [this, id, request, verb] {
+                if (id == m_sendId) {
+                    dispatch(request, verb);
+                }
+            });
+            return;
+        }
+    }
+    dispatch(request, verb);
+}
+
+void HttpFetch::dispatch(QNetworkRequest request, const QByteArray &verb)
+{
+    m_sslErrors.clear();
+    m_pinChecked = false;
+    if (m_tls && request.url().scheme() == u"https") {
+        if (m_tls->state() == TlsContext::State::Failed) {
+            finish(HttpFetchResult::Failure::Transport, m_tls->error(), SourceError::Kind::Config);
+            return;
+        }
+        request.setSslConfiguration(m_tls->settings().configuration);
+    }
     // A GET through get(); a POST without a body through sendCustomRequest, on purpose not
     // post(request, QByteArray()): with outgoing data QtNetwork 6.4 starts the HTTP thread inside
     // post(), before setReadBufferSize below can reach it, and an endless body then piles up
@@ -85,11 +129,11 @@ void HttpFetch::send(
     // A body goes from a QBuffer (a random-access device: QtNetwork queues the start of the
     // request, as without a body), never through the QByteArray overload.
     QNetworkReply *reply = nullptr;
-    if (body) {
+    if (m_body) {
         auto *device = new QBuffer;
-        device->setData(*body);
+        device->setData(*m_body);
         device->open(QIODevice::ReadOnly);
-        request.setHeader(QNetworkRequest::ContentLengthHeader, body->size());
+        request.setHeader(QNetworkRequest::ContentLengthHeader, m_body->size());
         reply = m_nam->sendCustomRequest(request, verb, device);
         device->setParent(reply);
     } else {
@@ -101,12 +145,42 @@ void HttpFetch::send(
     connect(reply, &QNetworkReply::metaDataChanged, this, &HttpFetch::onMetaData);
     connect(reply, &QNetworkReply::readyRead, this, &HttpFetch::onReadyRead);
     connect(reply, &QNetworkReply::finished, this, &HttpFetch::onReplyFinished);
-    m_deadline.start(std::max(0, m_deadlineMs));
+    connect(reply, &QNetworkReply::sslErrors, this, [this](const QList<QSslError> &errors) {
+        m_sslErrors = errors;
+        if (m_tls && !m_tls->settings().verify && m_reply) {
+            m_reply->ignoreSslErrors(); // "verify": false, shown as a warning on the source
+        }
+    });
+    // Right after the handshake, before the request is written: a wrong key never gets it.
+    connect(reply, &QNetworkReply::encrypted, this, &HttpFetch::checkPin);
+}
+
+// False (and the request finished) when the peer's key is not one of the pinned ones. Checked
+// at the handshake and again at the reply's headers: a reused connection has no handshake.
+bool HttpFetch::checkPin()
+{
+    if (!m_reply || m_pinChecked || !m_tls || m_tls->settings().pins.isEmpty()
+        || m_reply->url().scheme() != u"https") {
+        return m_reply != nullptr;
+    }
+    const QSslCertificate peer = m_reply->sslConfiguration().peerCertificate();
+    const QString pin = spkiSha256(peer);
+    const QStringList &pins = m_tls->settings().pins;
+    if (!pin.isEmpty() && pins.contains(pin)) {
+        m_pinChecked = true;
+        return true;
+    }
+    finish(HttpFetchResult::Failure::Transport,
+        QStringLiteral("pin mismatch: %1.pinSha256 expects %2, the server's key is %3 (%4)")
+            .arg(m_tls->settings().path, pins.join(QStringLiteral(" or ")),
+                pin.isEmpty() ? QStringLiteral("unreadable") : pin, describeCertificate(peer)),
+        SourceError::Kind::Auth);
+    return false;
 }
 
 void HttpFetch::onMetaData()
 {
-    if (!m_reply) {
+    if (!m_reply || !checkPin()) {
         return;
     }
     const QVariant header = m_reply->header(QNetworkRequest::ContentLengthHeader);
@@ -148,10 +222,24 @@ void HttpFetch::onReplyFinished()
     if (!m_reply) {
         return; // refused at the cap
     }
-    m_result.httpStatus = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     m_result.networkError = m_reply->error();
     if (m_reply->hasRawHeader("Date")) {
         m_result.serverDate = httpDate(m_reply->rawHeader("Date"));
+    }
+    if (m_result.networkError == QNetworkReply::NoError && !checkPin()) {
+        return;
+    }
+    m_result.httpStatus = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (m_reply->url().scheme() == u"https" && m_result.networkError != QNetworkReply::NoError
+        && m_result.httpStatus == 0) {
+        const TlsSettings *tls = m_tls ? &m_tls->settings() : nullptr;
+        const QString words = tlsFailureText(m_sslErrors, m_reply->errorString(),
+            m_reply->url().host(), tls ? tls->trustedBy : QStringLiteral("the system CAs"),
+            tls && tls->clientCertificate);
+        if (!words.isEmpty()) {
+            finish(HttpFetchResult::Failure::Transport, words, SourceError::Kind::Auth);
+            return;
+        }
     }
     if (m_result.httpStatus > 0 && httpStatusKind(m_result.httpStatus) != SourceError::Kind::None) {
         finish(HttpFetchResult::Failure::HttpStatus,
@@ -163,9 +251,12 @@ void HttpFetch::onReplyFinished()
     }
 }
 
-void HttpFetch::finish(HttpFetchResult::Failure failure, const QString &reason)
+void HttpFetch::finish(
+    HttpFetchResult::Failure failure, const QString &reason, SourceError::Kind kind)
 {
+    ++m_sendId;
     m_deadline.stop();
+    disconnect(m_tlsWait);
     QNetworkReply *reply = m_reply;
     m_reply = nullptr;
     if (reply) {
@@ -174,9 +265,8 @@ void HttpFetch::finish(HttpFetchResult::Failure failure, const QString &reason)
                 = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         }
         reply->disconnect(this);
-        if (failure == HttpFetchResult::Failure::Deadline
-            || failure == HttpFetchResult::Failure::TooLarge) {
-            reply->abort();
+        if (reply->isRunning()) {
+            reply->abort(); // deadline, cap, pin mismatch: nothing more is read or sent
         }
         reply->deleteLater();
     }
@@ -204,6 +294,9 @@ void HttpFetch::finish(HttpFetchResult::Failure failure, const QString &reason)
         }
         break;
     }
+    if (kind != SourceError::Kind::None) {
+        m_result.kind = kind;
+    }
     HttpFetchResult result = std::move(m_result);
     m_result = {};
     Q_EMIT finished(result);
@@ -211,7 +304,9 @@ void HttpFetch::finish(HttpFetchResult::Failure failure, const QString &reason)
 
 void HttpFetch::abort()
 {
+    ++m_sendId;
     m_deadline.stop();
+    disconnect(m_tlsWait);
     if (m_reply) {
         QNetworkReply *reply = m_reply;
         m_reply = nullptr;

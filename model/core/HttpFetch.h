@@ -9,12 +9,17 @@
 #include <QNetworkRequest>
 #include <QObject>
 #include <QPointer>
+#include <QSslError>
 #include <QTimer>
 #include <QUrl>
+
+#include <optional>
 
 class QNetworkAccessManager;
 
 namespace hopscope {
+
+class TlsContext;
 
 // What one HttpFetch came back with.
 struct HttpFetchResult
@@ -24,7 +29,8 @@ struct HttpFetchResult
         Deadline, // no complete reply within the deadline (the request may have been acted on)
         TooLarge, // the reply was larger than the cap; refused and aborted, body dropped
         HttpStatus, // a complete reply with a non-2xx status: `body` holds it (capped)
-        Transport, // refused, reset, unreachable, ...: `failure` holds the transport's words
+        Transport, // refused, reset, unreachable, a certificate not accepted, a pin mismatch, ...:
+                   // `reason` holds plain words
     };
 
     QString what; // "GET /clusters?format=json", "POST /healthcheck/fail"
@@ -62,6 +68,12 @@ public:
     qint64 maxReplyBytes() const { return m_maxReplyBytes; }
     // Bytes of spare capacity the body keeps after its end (simdjson's padding): saves a copy.
     void setSpareCapacity(qsizetype bytes) { m_spare = bytes; }
+    // The profile's "tls" for https:// URLs: CAs, client certificate, pins, verify. Loaded on
+    // first use (the request waits for it within its deadline; a failed load fails the request
+    // with kind Config). Without one, https:// uses the system CAs. Either way certificate
+    // failures come back in plain words (kind Auth), and a pin mismatch aborts the request right
+    // after the handshake, before a byte of it is sent.
+    void setTls(TlsContext *tls);
 
     void get(const QNetworkRequest &request);
     void post(const QNetworkRequest &request); // a POST without a body
@@ -75,16 +87,25 @@ Q_SIGNALS:
     void finished(const hopscope::HttpFetchResult &result);
 
 private:
-    void send(
-        const QNetworkRequest &request, const QByteArray &verb, const QByteArray *body = nullptr);
+    void send(const QNetworkRequest &request, const QByteArray &verb,
+        const QByteArray *body = nullptr);
+    void dispatch(QNetworkRequest request, const QByteArray &verb);
+    bool checkPin();
     void onMetaData();
     void onReadyRead();
-    void finish(HttpFetchResult::Failure failure, const QString &reason);
+    void finish(HttpFetchResult::Failure failure, const QString &reason,
+        SourceError::Kind kind = SourceError::Kind::None);
     void onReplyFinished();
 
     QPointer<QNetworkAccessManager> m_nam;
     QPointer<QNetworkReply> m_reply;
     QTimer m_deadline;
+    QPointer<TlsContext> m_tls;
+    QMetaObject::Connection m_tlsWait;
+    QList<QSslError> m_sslErrors;
+    bool m_pinChecked = false;
+    quint64 m_sendId = 0;
+    std::optional<QByteArray> m_body; // the request's, for a POST with a body
     int m_deadlineMs = 5000;
     qint64 m_maxReplyBytes = qint64(1) << 20;
     qsizetype m_spare = 0;

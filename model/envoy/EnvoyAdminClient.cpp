@@ -1,6 +1,7 @@
 #include "envoy/EnvoyAdminClient.h"
 
 #include "core/HttpFetch.h"
+#include "core/TlsContext.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
@@ -24,6 +25,11 @@ EnvoyAdminClient::EnvoyAdminClient(
 }
 
 EnvoyAdminClient::~EnvoyAdminClient() = default;
+
+void EnvoyAdminClient::setTls(TlsContext *tls)
+{
+    m_tls = tls;
+}
 
 QString EnvoyAdminClient::operationName(EnvoyAdminOperation operation)
 {
@@ -77,6 +83,7 @@ quint64 EnvoyAdminClient::post(
     auto *fetch = new HttpFetch(m_nam, this);
     fetch->setDeadlineMs(m_timeoutMs);
     fetch->setMaxReplyBytes(m_maxReplyBytes);
+    fetch->setTls(m_tls);
     connect(
         fetch, &HttpFetch::finished, this, [this, fetch, id, operation](const HttpFetchResult &r) {
             fetch->deleteLater();

@@ -14,6 +14,7 @@ class QNetworkAccessManager;
 namespace hopscope {
 
 struct HttpFetchResult;
+class TlsContext;
 
 enum class EnvoyAdminOperation { HealthcheckFail, HealthcheckOk, DrainListeners };
 
@@ -64,6 +65,8 @@ public:
     void setMaxReplyBytes(qint64 bytes) { m_maxReplyBytes = bytes; }
     qint64 maxReplyBytes() const { return m_maxReplyBytes; }
     QUrl adminUrl() const { return m_adminUrl; }
+    // The profile's "tls" for an https:// admin URL (ClusterMonitor::tlsContext of the sidecar).
+    void setTls(TlsContext *tls);
 
     quint64 healthcheckFail();
     quint64 healthcheckOk();
@@ -82,6 +85,7 @@ private:
     QUrl m_adminUrl;
     QPointer<QNetworkAccessManager> m_nam;
     std::unique_ptr<QNetworkAccessManager> m_ownNam;
+    QPointer<TlsContext> m_tls;
     int m_timeoutMs = 5000;
     qint64 m_maxReplyBytes = DefaultMaxReplyBytes;
     quint64 m_nextId = 1;

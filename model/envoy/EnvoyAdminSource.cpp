@@ -2,6 +2,7 @@
 
 #include "core/HttpFetch.h"
 #include "core/OffThread.h"
+#include "core/TlsContext.h"
 #include "envoy/EnvoyClustersParser.h"
 #include "envoy/EnvoyServerInfoParser.h"
 #include "envoy/EnvoyStatsParser.h"
@@ -37,6 +38,11 @@ EnvoyAdminSource::EnvoyAdminSource(
     }
 }
 
+void EnvoyAdminSource::setTls(TlsContext *tls)
+{
+    m_tls = tls;
+}
+
 EnvoyAdminSource::~EnvoyAdminSource()
 {
     abortAll();
@@ -55,6 +61,7 @@ EnvoyAdminSource::Fetch *EnvoyAdminSource::get(const QString &path, const QStrin
     auto *http = new HttpFetch(m_nam, this);
     http->setDeadlineMs(timeoutMs());
     http->setMaxReplyBytes(m_maxBytes);
+    http->setTls(m_tls);
     // simdjson reads SIMDJSON_PADDING bytes past the end: keep them, so the parser needs no copy.
     http->setSpareCapacity(qsizetype(simdjson::SIMDJSON_PADDING));
     const quint64 generation = m_generation;

@@ -14,6 +14,7 @@ class QNetworkAccessManager;
 namespace hopscope {
 
 struct HttpFetchResult;
+class TlsContext;
 
 // Polls one Envoy admin endpoint: GET /clusters?format=json (text /clusters when JSON is not
 // served), /server_info, /ready and /stats?format=json&filter=... in one poll, each through an
@@ -36,6 +37,7 @@ public:
     void setMaxReplyBytes(qint64 bytes) { m_maxBytes = bytes; }
     qint64 maxReplyBytes() const { return m_maxBytes; }
     void setStatsEnabled(bool enabled) { m_statsEnabled = enabled; }
+    void setTls(TlsContext *tls); // the profile's "tls" for an https:// URL
 
     bool hasSnapshot() const { return m_hasSnapshot; }
     EnvoyAdminSnapshot snapshot() const { return m_snapshot; }
@@ -60,6 +62,7 @@ private:
     QUrl m_adminUrl;
     QPointer<QNetworkAccessManager> m_nam;
     std::unique_ptr<QNetworkAccessManager> m_ownNam;
+    QPointer<TlsContext> m_tls;
     qint64 m_maxBytes = DefaultMaxReplyBytes;
     bool m_statsEnabled = true;
     quint64 m_generation = 0;

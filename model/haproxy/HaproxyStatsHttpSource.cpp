@@ -2,6 +2,7 @@
 
 #include "core/HttpFetch.h"
 #include "core/OffThread.h"
+#include "core/TlsContext.h"
 #include "haproxy/HaproxyPoll.h"
 
 namespace hopscope {
@@ -13,6 +14,11 @@ HaproxyStatsHttpSource::HaproxyStatsHttpSource(
     , m_nam(nam)
 {
     qRegisterMetaType<HaproxySnapshot>();
+}
+
+void HaproxyStatsHttpSource::setTls(TlsContext *tls)
+{
+    m_tls = tls;
 }
 
 HaproxyStatsHttpSource::~HaproxyStatsHttpSource()
@@ -36,6 +42,7 @@ void HaproxyStatsHttpSource::startPoll()
     auto *fetch = new HttpFetch(m_nam, this);
     fetch->setDeadlineMs(timeoutMs());
     fetch->setMaxReplyBytes(m_maxReplyBytes);
+    fetch->setTls(m_tls);
     connect(fetch, &HttpFetch::finished, this, [this, fetch, generation](const HttpFetchResult &r) {
         fetch->deleteLater();
         onFetched(r, generation);

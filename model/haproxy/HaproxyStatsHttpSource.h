@@ -13,6 +13,7 @@ namespace hopscope {
 
 class HttpFetch;
 struct HttpFetchResult;
+class TlsContext;
 
 // Polls the HTTP stats page's CSV (`<stats uri>;csv`) for load balancers whose runtime socket is
 // out of reach. Only `show stat` data is available this way (no servers state, no info). Lives on
@@ -33,6 +34,7 @@ public:
     void setBasicAuth(const QString &user, const QString &password);
     void setMaxReplyBytes(qint64 bytes) { m_maxReplyBytes = bytes; }
     qint64 maxReplyBytes() const { return m_maxReplyBytes; }
+    void setTls(TlsContext *tls); // the profile's "tls" for an https:// URL
     const HaproxySnapshot &snapshot() const { return m_snapshot; }
 
 Q_SIGNALS:
@@ -51,6 +53,7 @@ private:
     QByteArray m_authorization;
     qint64 m_maxReplyBytes = DefaultMaxReplyBytes;
     QPointer<HttpFetch> m_fetch;
+    QPointer<TlsContext> m_tls;
     quint64 m_generation = 0;
     HaproxySnapshot m_snapshot;
 };

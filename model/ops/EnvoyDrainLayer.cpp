@@ -1,5 +1,6 @@
 #include "ops/EnvoyDrainLayer.h"
 
+#include "core/TlsContext.h"
 #include "envoy/EnvoyAdminClient.h"
 #include "envoy/EnvoyAdminSource.h"
 #include "topology/ClusterMonitor.h"
@@ -34,8 +35,12 @@ void EnvoyDrainLayer::send(Direction d)
         m_client->deleteLater();
     }
     const bool undo = d == Direction::Undo;
+    // The sidecar's "tls" (CA, client certificate, pins), as its source polls it.
+    TlsContext *tls = m_monitor && m_source ? m_monitor->tlsContext(m_source->name()) : nullptr;
     m_client = new EnvoyAdminClient(
-        m_step.sidecar, m_reachUrl.isEmpty() ? m_step.adminUrl : m_reachUrl, nullptr, this);
+        m_step.sidecar, m_reachUrl.isEmpty() ? m_step.adminUrl : m_reachUrl,
+        tls ? tls->networkAccessManager() : nullptr, this);
+    m_client->setTls(tls);
     const quint64 id = undo ? m_client->healthcheckOk() : m_client->healthcheckFail();
     connect(m_client, &EnvoyAdminClient::operationFinished, this,
         [this, id, undo](const EnvoyOperationResult &r) {

@@ -30,6 +30,15 @@ QString EdgeSpec::viaText() const
     return {};
 }
 
+std::optional<TlsSpec> ClusterProfile::tlsFor(
+    const QUrl &url, const std::optional<TlsSpec> &own) const
+{
+    if (url.scheme() != u"https") {
+        return std::nullopt;
+    }
+    return own ? own : tls;
+}
+
 const ServiceSpec *ClusterProfile::service(const QString &id) const
 {
     for (const ServiceSpec &s : services) {

@@ -5,6 +5,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QString>
+#include <QStringList>
 #include <QUrl>
 
 #include <optional>
@@ -42,6 +43,20 @@ struct RouteSpec
     QJsonObject raw;
 };
 
+// "tls" on an object whose URLs are https:// (or at the top: the default for every such URL).
+// ca/cert: "file:PATH" (PEM); key: a secret reference; pins: base64 SHA-256 of the server's
+// SubjectPublicKeyInfo. verify false is allowed but always shown as a warning.
+struct TlsSpec
+{
+    std::optional<SecretRef> ca; // none: the system CAs
+    std::optional<SecretRef> cert;
+    std::optional<SecretRef> key;
+    QStringList pinsSha256;
+    bool verify = true;
+    QString path; // where it was read: "proxies[0].tls", "tls"
+    QJsonObject raw;
+};
+
 struct LoadBalancerSpec
 {
     QString id;
@@ -50,6 +65,7 @@ struct LoadBalancerSpec
     QUrl statsUrl;
     QList<RouteSpec> routes;
     QString via; // an sshHosts[].id: runtime and statsUrl are as that jump host sees them
+    std::optional<TlsSpec> tls; // its own "tls" (ClusterProfile::tlsFor adds the default)
     QJsonObject raw;
 };
 
@@ -61,6 +77,7 @@ struct ProxySpec
     QString service;
     HostPort task;
     QString via; // an sshHosts[].id: the admin URL is as that jump host sees it
+    std::optional<TlsSpec> tls; // its own "tls" (ClusterProfile::tlsFor adds the default)
     QJsonObject raw;
 };
 
@@ -139,7 +156,12 @@ struct ClusterProfile
     std::optional<DnsUpdateSpec> dnsUpdate;
     QUrl prometheusUrl; // empty: no fleet mode
     QJsonObject prometheusRaw;
+    std::optional<TlsSpec> tls; // the top-level "tls": default for every https:// URL
     QJsonObject raw;
+
+    // The TLS settings for `url` of an object with `own` "tls": its own, else the default; none
+    // for http:// URLs.
+    std::optional<TlsSpec> tlsFor(const QUrl &url, const std::optional<TlsSpec> &own) const;
 
     const ServiceSpec *service(const QString &id) const;
     const LoadBalancerSpec *loadBalancer(const QString &id) const;

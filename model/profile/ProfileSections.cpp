@@ -16,7 +16,89 @@ const QRegularExpression &idPattern()
     return re;
 }
 
+// "ca"/"cert": "file:PATH" only (certificates are no secret, and are read as files).
+std::optional<SecretRef> tlsFile(
+    Reader &r, const QJsonObject &o, const QString &path, const char *name)
+{
+    const auto text = r.string(o, path, name, false);
+    if (!text) {
+        return std::nullopt;
+    }
+    QString why;
+    const auto ref = SecretRef::parse(*text, &why);
+    if (!ref || ref->kind != SecretRef::Kind::File) {
+        r.problem(Reader::key(path, name),
+            ref ? QStringLiteral("expected \"file:PATH\" of a PEM file") : why);
+        return std::nullopt;
+    }
+    return ref;
+}
+
 } // namespace
+
+std::optional<TlsSpec> readTls(
+    Reader &r, const QJsonObject &o, const QString &parent, const QUrl *url)
+{
+    const auto tls = r.object(o, parent, "tls", false);
+    if (!tls) {
+        return std::nullopt;
+    }
+    const QString path = Reader::key(parent, "tls");
+    if (url && !url->isEmpty() && url->scheme() != u"https") {
+        r.problem(
+            path, QStringLiteral("is set but %1 is not an https:// URL").arg(url->toString()));
+    }
+    static const QStringList known = { QStringLiteral("ca"), QStringLiteral("cert"),
+        QStringLiteral("key"), QStringLiteral("pinSha256"), QStringLiteral("verify") };
+    for (auto it = tls->constBegin(); it != tls->constEnd(); ++it) {
+        if (!known.contains(it.key())) {
+            r.problem(path + u'.' + it.key(),
+                QStringLiteral("unknown key; \"tls\" takes ca, cert, key, pinSha256, verify"));
+        }
+    }
+    TlsSpec spec;
+    spec.raw = *tls;
+    spec.path = path;
+    spec.ca = tlsFile(r, *tls, path, "ca");
+    spec.cert = tlsFile(r, *tls, path, "cert");
+    if (const auto key = r.string(*tls, path, "key", false)) {
+        QString why;
+        spec.key = SecretRef::parse(*key, &why);
+        if (!spec.key) {
+            r.problem(Reader::key(path, "key"), why);
+        }
+    }
+    if (tls->contains(QStringLiteral("cert")) && !tls->contains(QStringLiteral("key"))) {
+        r.problem(
+            Reader::key(path, "key"), QStringLiteral("is missing; \"cert\" needs its private key"));
+    } else if (tls->contains(QStringLiteral("key")) && !tls->contains(QStringLiteral("cert"))) {
+        r.problem(
+            Reader::key(path, "cert"), QStringLiteral("is missing; \"key\" needs its certificate"));
+    }
+    const QJsonValue pins = tls->value(QStringLiteral("pinSha256"));
+    const QJsonArray list = pins.isArray() ? pins.toArray() : QJsonArray { pins };
+    for (qsizetype i = 0; !pins.isUndefined() && i < list.size(); ++i) {
+        const QString ppath = Reader::key(path, "pinSha256")
+            + (pins.isArray() ? u'[' + QString::number(i) + u']' : QString());
+        const QString pin = list.at(i).toString();
+        const auto bytes = QByteArray::fromBase64Encoding(
+            pin.toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+        if (!list.at(i).isString()) {
+            r.problem(ppath,
+                QStringLiteral("expected a base64 SHA-256 pin, got ") + describe(list.at(i)));
+        } else if (!bytes || bytes.decoded.size() != 32 || pin.size() != 44) {
+            r.problem(ppath,
+                QStringLiteral("\"%1\" is not a SHA-256 pin: expected 44 characters of base64 "
+                               "(openssl x509 -pubkey | openssl pkey -pubin -outform der | "
+                               "openssl dgst -sha256 -binary | base64)")
+                    .arg(pin.left(60)));
+        } else {
+            spec.pinsSha256.append(pin);
+        }
+    }
+    spec.verify = r.boolean(*tls, path, "verify").value_or(true);
+    return spec;
+}
 
 void readPoll(Reader &r, const QJsonObject &root, ClusterProfile &p)
 {
@@ -172,6 +254,12 @@ void readLoadBalancers(Reader &r, const QJsonObject &root, ClusterProfile &p)
         if (const auto url = r.httpUrl(*lo, path, "statsUrl", false)) {
             lb.statsUrl = *url;
         }
+        lb.tls = readTls(
+            r, *lo, path, lo->contains(QStringLiteral("statsUrl")) ? &lb.statsUrl : nullptr);
+        if (lb.tls && !lo->contains(QStringLiteral("statsUrl"))) {
+            r.problem(Reader::key(path, "tls"),
+                QStringLiteral("is set but there is no https:// \"statsUrl\""));
+        }
         if (!lo->contains(QStringLiteral("runtime")) && !lo->contains(QStringLiteral("statsUrl"))) {
             r.problem(path, QStringLiteral("has neither \"runtime\" nor \"statsUrl\"; give at least one"));
         }
@@ -223,6 +311,7 @@ void readProxies(Reader &r, const QJsonObject &root, ClusterProfile &p)
         if (const auto url = r.httpUrl(*po, path, "admin", true)) {
             px.admin = *url;
         }
+        px.tls = readTls(r, *po, path, &px.admin);
         if (const auto svc = r.string(*po, path, "service", true)) {
             px.service = *svc;
             r.checkServiceRef(p, *svc, Reader::key(path, "service"));

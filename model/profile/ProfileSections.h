@@ -15,6 +15,10 @@ void readLoadBalancers(Reader &r, const QJsonObject &root, ClusterProfile &p);
 void readProxies(Reader &r, const QJsonObject &root, ClusterProfile &p);
 void readEdges(Reader &r, const QJsonObject &root, ClusterProfile &p);
 void readDnsUpdate(Reader &r, const QJsonObject &root, ClusterProfile &p);
+// The "tls" object of `o` (at `parent`), or none. `url`: the object's URL, which must then be
+// https://; null for the top-level default.
+std::optional<TlsSpec> readTls(
+    Reader &r, const QJsonObject &o, const QString &parent, const QUrl *url);
 void readPrometheus(Reader &r, const QJsonObject &root, ClusterProfile &p);
 // ProfileSectionsSsh.cpp: sshHosts[] (read before the sections that name them with "via"), and
 // the "via" of one object: the id, with a problem at PATH.via when no sshHosts entry has it.

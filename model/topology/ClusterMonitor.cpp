@@ -1,5 +1,6 @@
 #include "ClusterMonitor.h"
 
+#include "core/TlsContext.h"
 #include "dns/DnsDiscoverySource.h"
 #include "envoy/EnvoyAdminSource.h"
 #include "haproxy/HaproxyRuntimeSource.h"
@@ -58,8 +59,13 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
                 [this, id = lb.id](const HaproxySnapshot &s) { m_inputs.lb.insert(id, s); });
             source = rt;
         } else {
+            // Through a tunnel the URL is rewritten to the local forward; TLS then checks the
+            // certificate against 127.0.0.1 (a known limit of "via" with https).
             const QUrl url = m_tunnels->url(lb.via, lb.statsUrl);
-            auto *http = new HaproxyStatsHttpSource(name, url, m_nam.get(), this);
+            TlsContext *tls = tlsFor(lb.statsUrl, lb.tls, name);
+            auto *http = new HaproxyStatsHttpSource(
+                name, url, tls ? tls->networkAccessManager() : m_nam.get(), this);
+            http->setTls(tls);
             route(http, lb.via, { quint16(url.port()) });
             connect(http, &HaproxyStatsHttpSource::snapshotReady, this,
                 [this, id = lb.id](const HaproxySnapshot &s) { m_inputs.lb.insert(id, s); });
@@ -69,9 +75,12 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
         watch(source);
     }
     for (const ProxySpec &px : m_profile.proxies) {
+        const QString name = QStringLiteral("mesh:") + px.id;
         const QUrl admin = m_tunnels->url(px.via, px.admin);
-        auto *envoy
-            = new EnvoyAdminSource(QStringLiteral("mesh:") + px.id, admin, m_nam.get(), this);
+        TlsContext *tls = tlsFor(px.admin, px.tls, name);
+        auto *envoy = new EnvoyAdminSource(
+            name, admin, tls ? tls->networkAccessManager() : m_nam.get(), this);
+        envoy->setTls(tls);
         route(envoy, px.via, { quint16(admin.port()) });
         connect(envoy, &EnvoyAdminSource::snapshotReady, this,
             [this, id = px.id](const EnvoyAdminSnapshot &s) { m_inputs.mesh.insert(id, s); });
@@ -119,6 +128,28 @@ void ClusterMonitor::route(
     if (!via.isEmpty()) {
         m_routes.insert(source, Route { via, ports });
     }
+}
+
+// The "tls" of one https:// source (its own, else the profile's), or null. Each source gets its
+// own context, so its connections (and client certificate) are never shared with another's.
+TlsContext *ClusterMonitor::tlsFor(
+    const QUrl &url, const std::optional<TlsSpec> &own, const QString &source)
+{
+    const std::optional<TlsSpec> spec = m_profile.tlsFor(url, own);
+    if (!spec) {
+        return nullptr;
+    }
+    auto *tls = new TlsContext(*spec, this);
+    m_tls.insert(source, tls);
+    if (const QString warning = tls->warning(); !warning.isEmpty()) {
+        m_log.append(EventLog::Severity::Warning, source, warning);
+        SourceError w;
+        w.source = source;
+        w.message = warning;
+        w.when = m_clock.now();
+        m_warnings.append(w);
+    }
+    return tls;
 }
 
 int ClusterMonitor::completedRounds() const

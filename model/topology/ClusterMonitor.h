@@ -19,6 +19,7 @@ namespace hopscope {
 class DnsDiscoverySource;
 class EnvoyAdminSource;
 class TunnelSet;
+class TlsContext;
 
 // Watches one cluster profile: owns a polling source per endpoint (DNS discovery, one per load
 // balancer, one per sidecar), keeps each one's latest snapshot, and rebuilds the Topology
@@ -44,6 +45,12 @@ public:
     // endpoints through it; the drain layers reach theirs through it too.
     TunnelSet *tunnels() const { return m_tunnels; }
 
+    // What each source must show besides its errors: "tls" with "verify": false.
+    QList<SourceError> warnings() const { return m_warnings; }
+    // The "tls" a source ("mesh:pay-1", "lb:internal-lb") was given, for operations on the same
+    // endpoint (an Envoy drain POST); null for http:// endpoints.
+    TlsContext *tlsContext(const QString &source) const { return m_tls.value(source); }
+
     // Every source has finished (succeeded or failed) at least this many polls.
     int completedRounds() const;
 
@@ -65,6 +72,7 @@ private:
     SourceState stateOf(const PollingSource *source, bool hasData) const;
     void watch(PollingSource *source);
     void route(const PollingSource *source, const QString &via, const QList<quint16> &ports);
+    TlsContext *tlsFor(const QUrl &url, const std::optional<TlsSpec> &own, const QString &source);
 
     ClusterProfile m_profile;
     const Clock &m_clock;
@@ -81,6 +89,8 @@ private:
     QHash<QString, PollingSource *> m_lbSources;
     QHash<QString, EnvoyAdminSource *> m_meshSources;
     QList<PollingSource *> m_sources;
+    QList<SourceError> m_warnings;
+    QHash<QString, TlsContext *> m_tls;
     QHash<const PollingSource *, int> m_pollsFinished;
     QHash<const PollingSource *, PollingSource::Status> m_lastStatus;
     TopologyInputs m_inputs;

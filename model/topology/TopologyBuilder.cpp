@@ -436,7 +436,14 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
                 o.text += QStringLiteral(" · %1 downstream connections").arg(downstream);
             }
             side.health = state.stale ? Health::Stale : o.health;
-            side.reason = o.text;
+            // Stale: why first (as for a balancer), then what the last good answer said.
+            side.reason = state.stale
+                ? QStringLiteral("stale since %1: %2 (last answer: %3)")
+                      .arg(hhmmss(state.lastSuccess),
+                          state.error.isError() ? state.error.message
+                                                : QStringLiteral("no recent poll"),
+                          o.text)
+                : o.text;
             // As a caller: upstream hosts, matched by key, else by the IP of a known sidecar task.
             for (const EnvoyCluster &c : snap->clusters.clusters) {
                 if (isLocalAppCluster(c)) {

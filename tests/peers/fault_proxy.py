@@ -32,10 +32,24 @@ every request when "match" is absent; only the first "times" matches when given,
             on UDP (no connection to reset) the reply is discarded as in drop
   hold      keep the request (do not forward it) until {"cmd":"release"}: "forward":true sends it
             on (and relays the reply), false discards it and closes the client connection
+  stall     forward the request; relay the start of the server's reply, then go silent with the
+            connection open: http sends the status line and headers (through the blank line),
+            tcp and dns/tcp the first "bytes" octets (default 1)
+  trickle   forward the request; relay the server's reply at "rate" bytes per second (default 1)
+            until the client goes away
+  garbage   forward the request; once the server answers, discard its reply and send instead
+            "size" octets (default 4096) of random bytes: http as a complete "200 OK" with that
+            Content-Length and "Connection: close", tcp as the whole reply; then FIN
+  huge      forward the request; once the server answers, discard its reply and send an HTTP
+            200 with "Content-Length: size" (default 2 GiB; "chunked":true: no length, chunked
+            encoding) and stream that many bytes (tcp: just the bytes) as fast as the client
+            reads, until it goes away
+            (stall, trickle, garbage and huge are for streams: on UDP the reply is discarded)
 Counters per route (for tests to synchronise on, never on sleeps): connections, datagrams,
 requests (TCP connections that sent bytes + datagrams), matched, faulted, held, forwarded
 (matched requests that reached the server), answered (matched requests the server answered),
-delivered (matched requests whose reply reached the client), last_request (first 200 bytes).
+delivered (matched requests whose reply reached the client), last_request (first 200 bytes),
+sent (octets a faulted reply wrote to clients: stall, trickle, garbage, huge).
 
 Python 3 standard library only. One file of ~580 lines on purpose: tests start it as a single
 script (python3 fault_proxy.py serve ...), and the three protocols share the mode logic.
@@ -51,7 +65,7 @@ import sys
 import threading
 import time
 
-MODES = ("pass", "drop", "delay", "endless", "reset", "hold")
+MODES = ("pass", "drop", "delay", "endless", "reset", "hold", "stall", "trickle", "garbage", "huge")
 CHUNK = 65536
 MATCH_WINDOW = 8192
 
@@ -77,6 +91,9 @@ class Fault:
         self.close = bool(cfg.get("close", False))
         self.ms = int(cfg.get("ms", 0))
         self.rate = int(cfg.get("rate", 0))
+        self.bytes = int(cfg.get("bytes", 1))
+        self.size = int(cfg.get("size", 0))
+        self.chunked = bool(cfg.get("chunked", False))
         self.at = time.monotonic()
         self.release = threading.Event()
         self.forward = False
@@ -89,7 +106,7 @@ class Route:
         self.cfg = {"mode": "pass"}
         self.generation = 0
         self.counters = dict(connections=0, datagrams=0, requests=0, matched=0, faulted=0, held=0,
-                             forwarded=0, answered=0, delivered=0, last_request="")
+                             forwarded=0, answered=0, delivered=0, last_request="", sent=0)
         self.holds = []
 
     def count(self, key, n=1):
@@ -231,9 +248,11 @@ class TcpConnection:
                     if first or r.matches(window):
                         f = r.classify(window)
                         first = False
+                        # A request is classified once: on a keep-alive connection the next one
+                        # must carry the match bytes itself.
+                        window = b""
                         if f is not None:
                             self.fault = f
-                            window = b""
                 if self.fault is not None and self.fault.mode == "hold" and not self.fault.release.is_set():
                     self.fault.release.wait()
                     if not self.fault.forward:
@@ -286,11 +305,102 @@ class TcpConnection:
                     close_quietly(self.upstream)
                     rst(self.client)
                     return
+                elif f.mode in ("stall", "trickle", "garbage", "huge"):
+                    self.faulted_reply(f, data)
+                    return
             f = self.fault
             if f is not None and f.mode == "drop" and not f.close:
                 # Keep the client's connection open and silent until it gives up.
                 self.client_gone.wait()
             self.client.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        close_quietly(self.client)
+        close_quietly(self.upstream)
+
+    def faulted_reply(self, f, first):
+        """stall / trickle / garbage / huge: the reply the client gets instead of the server's
+        (`first` is the server's first chunk). Returns when the client has gone (or, for garbage
+        and huge, when everything was sent and the client closed)."""
+        r = self.route
+        up = threading.Thread(target=self.drain_upstream, daemon=True)
+        try:
+            if f.mode == "stall":
+                data = first
+                if r.proto == "http":
+                    while b"\r\n\r\n" not in data:
+                        more = self.upstream.recv(CHUNK)
+                        if not more:
+                            break
+                        data += more
+                    head = data[:data.find(b"\r\n\r\n") + 4] if b"\r\n\r\n" in data else data
+                else:
+                    head = data[:max(0, f.bytes)]
+                up.start()
+                self.client.sendall(head)
+                r.count("sent", len(head))
+                self.client_gone.wait()
+            elif f.mode == "trickle":
+                rate = max(1, f.rate or 1)
+                pending = bytearray(first)
+                lock = threading.Lock()
+
+                def collect():
+                    try:
+                        while True:
+                            more = self.upstream.recv(CHUNK)
+                            if not more:
+                                return
+                            with lock:
+                                pending.extend(more)
+                    except OSError:
+                        pass
+
+                threading.Thread(target=collect, daemon=True).start()
+                per = max(1, rate // 10) if rate >= 10 else 1
+                pause = per / float(rate)
+                while not self.client_gone.is_set():
+                    with lock:
+                        piece = bytes(pending[:per])
+                        del pending[:per]
+                    if piece:
+                        self.client.sendall(piece)
+                        r.count("sent", len(piece))
+                    self.client_gone.wait(pause)
+            elif f.mode == "garbage":
+                up.start()
+                size = f.size or 4096
+                body = bytes(random.getrandbits(8) for _ in range(size))
+                if r.proto == "http":
+                    reply = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             b"Connection: close\r\nContent-Length: %d\r\n\r\n" % size) + body
+                else:
+                    reply = body
+                self.client.sendall(reply)
+                r.count("sent", len(reply))
+                # One garbage reply per connection: a keep-alive client must not send its next
+                # request into this one (it would get no reply).
+                self.client.shutdown(socket.SHUT_WR)
+                self.client_gone.wait(30)
+            elif f.mode == "huge":
+                up.start()
+                size = f.size or (2 << 30)
+                chunked = r.proto == "http" and f.chunked
+                if r.proto == "http":
+                    length = b"Transfer-Encoding: chunked" if chunked else b"Content-Length: %d" % size
+                    self.client.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                        b"Connection: close\r\n" + length + b"\r\n\r\n")
+                piece = b"[" + b"0," * (CHUNK // 2 - 1) + b"0"
+                left = size
+                while left > 0:
+                    n = min(left, len(piece))
+                    self.client.sendall(b"%x\r\n%s\r\n" % (n, piece[:n]) if chunked else piece[:n])
+                    left -= n
+                    r.count("sent", n)
+                if chunked:
+                    self.client.sendall(b"0\r\n\r\n")
+                self.client.shutdown(socket.SHUT_WR)
+                self.client_gone.wait(30)
         except OSError:
             pass
         close_quietly(self.client)
@@ -375,6 +485,8 @@ class UdpRelay:
         while True:
             try:
                 data = up["sock"].recv(65535)
+            except ConnectionRefusedError:
+                continue  # ICMP port unreachable: the server is down (killed); it may come back
             except OSError:
                 return
             f = up["fault"]

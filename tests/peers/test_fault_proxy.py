@@ -59,6 +59,15 @@ class HttpHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"OK\n")
 
+    def do_GET(self):
+        self.server.seen.append(self.path)
+        body = b'{"path": "%s", "padding": "%s"}' % (self.path.encode(), b"p" * 64)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, *args):
         pass
 
@@ -214,6 +223,125 @@ class FaultProxyTest(unittest.TestCase):
             self.assertEqual(s.recv(100), b"")
         with self.line_request("set server a/b state drain") as s:  # times exhausted: pass
             self.assertEqual(s.makefile("rb").read(), b"answer to set server a/b state drain\n\n")
+
+    def http_get(self, path, timeout=3.0):
+        c = http.client.HTTPConnection("127.0.0.1", self.port("http"), timeout=timeout)
+        c.request("GET", path)
+        return c, c.getresponse()
+
+    def test_stall_http_sends_the_headers_then_nothing(self):
+        self.ctl(cmd="set", route="http", mode="stall", match="GET /clusters")
+        c, r = self.http_get("/clusters?format=json", timeout=0.5)
+        self.assertEqual(r.status, 200)  # the server's own status line and headers arrived
+        self.assertGreater(int(r.getheader("Content-Length")), 0)
+        with self.assertRaises(socket.timeout):
+            r.read(1)
+        c.close()
+        self.assertIn("/clusters?format=json", self.servers.http.seen)
+
+    def test_stall_tcp_sends_one_byte_then_nothing(self):
+        self.ctl(cmd="set", route="line", mode="stall")
+        with self.line_request("show stat", timeout=0.5) as s:
+            self.assertEqual(s.recv(100), b"a")
+            with self.assertRaises(socket.timeout):
+                s.recv(100)
+
+    def test_trickle_relays_the_reply_at_the_rate(self):
+        self.ctl(cmd="set", route="line", mode="trickle", rate=40)
+        t = time.monotonic()
+        with self.line_request("show info") as s:
+            self.assertEqual(s.makefile("rb").read(21), b"answer to show info\n\n")
+        self.assertGreaterEqual(time.monotonic() - t, 20 / 40.0)  # 21 octets at 40/s
+        self.ctl(cmd="set", route="http", mode="trickle", match="GET /stats")  # 1 byte per second
+        c = http.client.HTTPConnection("127.0.0.1", self.port("http"), timeout=3)
+        c.request("GET", "/stats")
+        s = c.sock
+        self.assertEqual(s.recv(100), b"H")
+        t = time.monotonic()
+        got = b""
+        while time.monotonic() - t < 2.0:  # 2 s after the first byte: 2 more, never the reply
+            s.settimeout(max(0.01, 2.0 - (time.monotonic() - t)))
+            try:
+                got += s.recv(100)
+            except socket.timeout:
+                break
+        self.assertLessEqual(len(got), 3)
+        self.assertTrue(b"TTP/1.".startswith(got), got)
+        c.close()
+
+    def test_garbage_http_is_a_complete_200_of_random_bytes(self):
+        before = self.stats("http")["sent"]
+        self.ctl(cmd="set", route="http", mode="garbage", size=5000, match="GET /clusters")
+        c, r = self.http_get("/clusters?format=json")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.getheader("Connection"), "close")
+        body = r.read()
+        self.assertEqual(len(body), 5000)
+        self.assertNotIn(b'"path"', body)  # not the server's reply
+        c.close()
+        self.assertGreater(self.stats("http")["sent"], before + 5000)
+        self.ctl(cmd="set", route="http", mode="pass")
+        c, r = self.http_get("/clusters?format=json")
+        self.assertIn(b'"path"', r.read())
+        c.close()
+
+    def test_huge_http_announces_2_gib_and_streams(self):
+        self.ctl(cmd="set", route="http", mode="huge", match="GET /clusters")
+        c, r = self.http_get("/clusters?format=json")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(int(r.getheader("Content-Length")), 2 << 30)
+        got = 0
+        while got < 8 << 20:
+            data = r.read1(65536)
+            self.assertTrue(data, "the body ended early")
+            got += len(data)
+        c.close()
+        self.ctl(cmd="set", route="http", mode="huge", chunked=True, match="GET /clusters")
+        c, r = self.http_get("/clusters?format=json")
+        self.assertEqual(r.status, 200)
+        self.assertIsNone(r.getheader("Content-Length"))
+        self.assertEqual(r.getheader("Transfer-Encoding"), "chunked")
+        got = 0
+        while got < 8 << 20:
+            data = r.read1(65536)
+            self.assertTrue(data, "the body ended early")
+            got += len(data)
+        c.close()
+
+    def test_udp_server_killed_and_back(self):
+        """An ICMP port unreachable from a dead server must not end the relay for that client."""
+        dead = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        dead.bind(("127.0.0.1", 0))
+        port = dead.getsockname()[1]
+        dead.close()  # nothing listens there now
+        tmp = tempfile.TemporaryDirectory()
+        state_path = os.path.join(tmp.name, "p.json")
+        proc = subprocess.Popen([sys.executable, os.path.join(HERE, "fault_proxy.py"), "serve",
+                                 "--state", state_path, "--max-seconds", "60",
+                                 "--route", "dns=dns:127.0.0.1:%d" % port])
+        try:
+            wait_for(lambda: os.path.exists(state_path), "the second proxy's state file")
+            with open(state_path) as f:
+                st = json.load(f)
+            listen = st["routes"]["dns"]["listen"]["port"]
+            c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            c.settimeout(0.3)
+            c.connect(("127.0.0.1", listen))
+            c.send(b"\x00\x01q")  # to the dead server: refused upstream, no reply
+            with self.assertRaises(socket.timeout):
+                c.recv(100)
+            back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            back.bind(("127.0.0.1", port))  # the server is back on its port
+            c.send(b"\x00\x02q")
+            data, addr = back.recvfrom(100)
+            back.sendto(data[:2] + b"answer", addr)
+            self.assertEqual(c.recv(100), b"\x00\x02answer")
+            back.close()
+            c.close()
+        finally:
+            proc.terminate()
+            proc.wait(5)
+            tmp.cleanup()
 
     def udp(self, payload, timeout=0.3):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -410,6 +410,34 @@ private Q_SLOTS:
         QVERIFY(u && !isServing(u->health));
     }
 
+    // A sidecar whose admin API stopped answering is stale and says why (its error first), and
+    // keeps what the last good answer said (tst_GuiFaults: the reason named no failure).
+    void staleSidecarSaysWhy()
+    {
+        Scenario s;
+        EnvoyAdminSnapshot pay;
+        pay.serverInfo.state = EnvoyServerInfo::State::Live;
+        pay.serverInfo.stateName = QStringLiteral("LIVE");
+        pay.serverInfo.semver = QStringLiteral("1.28.0");
+        pay.readyHttpStatus = 200;
+        s.in.mesh.insert(QStringLiteral("pay-1-envoy"), pay);
+        SourceState failing = fresh();
+        failing.stale = true;
+        failing.error.kind = SourceError::Kind::Timeout;
+        failing.error.source = QStringLiteral("mesh:pay-1-envoy");
+        failing.error.message = QStringLiteral("no complete reply within 1500 ms");
+        s.in.meshState.insert(QStringLiteral("pay-1-envoy"), failing);
+
+        const Topology t = TopologyBuilder::build(profile(), s.in);
+        const SidecarNode &side = t.sidecars[1];
+        QCOMPARE(side.id, QStringLiteral("pay-1-envoy"));
+        QCOMPARE(side.health, Health::Stale);
+        QVERIFY2(side.reason.startsWith(QStringLiteral("stale since ")), qPrintable(side.reason));
+        QVERIFY2(side.reason.contains(failing.error.message), qPrintable(side.reason));
+        QVERIFY2(side.reason.contains(QStringLiteral("sidecar LIVE")), qPrintable(side.reason));
+        QCOMPARE(side.version, pay.serverInfo.semver); // the last data is kept, shown stale
+    }
+
     void edgesHopsPathsAndHairpins()
     {
         Scenario s;

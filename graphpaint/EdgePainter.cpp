@@ -30,7 +30,8 @@ void EdgePainter::paintTrafficBadge(QPainter &p, const GraphScene::Edge &g,
     if (text) {
         for (const QString &part : traffic.labelParts()) {
             const qreal lead = lines.size() == 1 ? iconW : 0; // the icon leads the first line
-            if (!lines.isEmpty() && lead + fm.horizontalAdvance(lines.last() + dot + part) <= inner) {
+            if (!lines.isEmpty()
+                && lead + fm.horizontalAdvance(lines.last() + dot + part) <= inner) {
                 lines.last() += dot + part;
             } else if (lines.size() < GraphScene::TrafficBadgeLines) {
                 lines.append(part);
@@ -47,8 +48,8 @@ void EdgePainter::paintTrafficBadge(QPainter &p, const GraphScene::Edge &g,
     }
     const qreal lineH = fm.height();
     const qreal height = std::max<qreal>(1, lines.size()) * lineH + 4;
-    const QRectF pill(room.center().x() - (width + 12) / 2, room.center().y() - height / 2,
-        width + 12, height);
+    const QRectF pill(
+        room.center().x() - (width + 12) / 2, room.center().y() - height / 2, width + 12, height);
     p.setPen(QPen(look.colour, 1.2));
     p.setBrush(style.box);
     const qreal radius = std::min(pill.height() / 2, lineH / 2 + 2);
@@ -62,7 +63,8 @@ void EdgePainter::paintTrafficBadge(QPainter &p, const GraphScene::Edge &g,
     p.setFont(f.badge);
     for (int i = 0; i < lines.size(); ++i) {
         p.setPen(i == 0 ? style.text : style.muted);
-        const qreal lx = i == 0 ? x + iconW : pill.center().x() - fm.horizontalAdvance(lines[i]) / 2;
+        const qreal lx
+            = i == 0 ? x + iconW : pill.center().x() - fm.horizontalAdvance(lines[i]) / 2;
         p.drawText(QPointF(lx, baseline + i * lineH), lines[i]);
     }
 }
@@ -200,8 +202,8 @@ void EdgePainter::paint(QPainter &p, const GraphScene &scene, const QRectF &visi
             const qreal half = 4.5 + grow / 2;
             p.setPen(QPen(lineColour, 1.2));
             p.setBrush(lineColour);
-            p.drawPolygon(QPolygonF { g.p2, g.p2 - QPointF(dir * length, half),
-                g.p2 - QPointF(dir * length, -half) });
+            p.drawPolygon(QPolygonF {
+                g.p2, g.p2 - QPointF(dir * length, half), g.p2 - QPointF(dir * length, -half) });
         }
         if (labels && !s.label.isEmpty() && !traffic) {
             const QRectF &badge = g.badge;

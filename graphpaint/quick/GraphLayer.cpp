@@ -455,10 +455,26 @@ void GraphLayer::onTrafficChanged(const QList<int> &segments)
         return; // every tile is rendered again anyway
     }
     // Edges of the scene by segment (the scene keeps one edge per segment, in order).
+    // What the cached detail tiles cover: an edge wholly outside it touches none of them (most
+    // of 5,000 edges when every edge's traffic changes).
+    QRectF cached;
+    for (auto it = m_tiles.cbegin(); it != m_tiles.cend(); ++it) {
+        for (const Level &level : std::as_const(m_levels)) {
+            if (level.id == it.key().level && level.scale >= m_options.lodZoom) {
+                cached |= QRectF(it.key().x * TileSize / level.scale,
+                    it.key().y * TileSize / level.scale, TileSize / level.scale,
+                    TileSize / level.scale);
+            }
+        }
+    }
     QSet<TileKey> touched;
     bool visible = false;
     for (int segment : segments) {
         if (segment < 0 || segment >= m_scene.edges().size()) {
+            continue;
+        }
+        const hopscope::GraphScene::Edge &edge = m_scene.edges()[segment];
+        if (!edge.bounds.united(edge.trafficBadge).intersects(cached)) {
             continue;
         }
         for (const QRectF &r : m_scene.edgeReach(segment)) {

@@ -8,8 +8,8 @@
 #include <QHash>
 #include <QImage>
 #include <QPointer>
-#include <QSet>
 #include <QQuickPaintedItem>
+#include <QSet>
 #include <QtQml/qqmlregistration.h>
 
 namespace hopscope {

@@ -113,12 +113,12 @@ void ServiceGraphModel::setProfile(const ClusterProfile &profile)
             }
             // Several callees behind one LB share the caller -> LB leg: draw it once.
             if (!legs.contains({from, lbRow})) {
-                legs.insert({from, lbRow}, int(m_segments.size()));
+                legs.insert({ from, lbRow }, int(m_segments.size()));
                 m_segments.append(segment(from, lbRow, hops.label(), hops.patternName(), edgeId));
             }
-            m_segments[legs.value({from, lbRow})].trafficKeys.append(trafficKey);
-            m_segments.append(segment(
-                lbRow, to, routes.join(QStringLiteral(", ")), hops.patternName(), edgeId));
+            m_segments[legs.value({ from, lbRow })].trafficKeys.append(trafficKey);
+            m_segments.append(
+                segment(lbRow, to, routes.join(QStringLiteral(", ")), hops.patternName(), edgeId));
             m_segments.last().trafficKeys.append(trafficKey);
         } else {
             m_segments.append(segment(from, to, hops.label(), hops.patternName(), edgeId));
@@ -271,14 +271,22 @@ void ServiceGraphModel::setTraffic(const TrafficReport &report)
     QList<EdgeTraffic> parts;
     for (int i = 0; i < m_segments.size(); ++i) {
         EdgeSegment &s = m_segments[i];
-        parts.clear();
-        for (const QString &key : std::as_const(s.trafficKeys)) {
-            const auto it = report.edges.constFind(key);
+        EdgeTraffic traffic;
+        if (s.trafficKeys.size() == 1) { // most segments: one profile edge, nothing to sum
+            const auto it = report.edges.constFind(s.trafficKeys.first());
             if (it != report.edges.cend()) {
-                parts.append(EdgeTraffic::from(*it));
+                traffic = EdgeTraffic::from(*it);
             }
+        } else {
+            parts.clear();
+            for (const QString &key : std::as_const(s.trafficKeys)) {
+                const auto it = report.edges.constFind(key);
+                if (it != report.edges.cend()) {
+                    parts.append(EdgeTraffic::from(*it));
+                }
+            }
+            traffic = EdgeTraffic::combine(parts);
         }
-        const EdgeTraffic traffic = EdgeTraffic::combine(parts);
         if (traffic != s.traffic) {
             s.traffic = traffic;
             changed.append(i);

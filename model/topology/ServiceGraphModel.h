@@ -31,8 +31,8 @@ class ServiceGraphModel : public QAbstractListModel
             trafficEmphasisChanged)
     // In traffic emphasis: the label "12.3 rps · 0.4 % · p99 38 ms" beside the icon, or the icon
     // alone.
-    Q_PROPERTY(bool trafficLabels READ trafficLabels WRITE setTrafficLabels NOTIFY
-            trafficEmphasisChanged)
+    Q_PROPERTY(
+        bool trafficLabels READ trafficLabels WRITE setTrafficLabels NOTIFY trafficEmphasisChanged)
 
 public:
     enum Role {

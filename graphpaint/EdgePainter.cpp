@@ -3,6 +3,7 @@
 #include "GraphScene.h"
 #include "topology/ServiceGraphModel.h"
 
+#include <QFontMetricsF>
 #include <QPainter>
 #include <QPolygonF>
 
@@ -11,10 +12,69 @@
 
 namespace hopscope {
 
+void EdgePainter::paintTrafficBadge(QPainter &p, const GraphScene::Edge &g,
+    const EdgeTraffic &traffic, const GraphStyle::TrafficLook &look, bool text,
+    const GraphStyle &style)
+{
+    // The icon (colour is never alone) and, with labels on, "12.3 rps · 0.4 % · p99 38 ms"
+    // wrapped between its parts to the edge's reserved room (at most TrafficBadgeLines lines),
+    // centred on the curve's middle where the hop badge is in health emphasis.
+    const GraphFonts &f = GraphFonts::instance();
+    const QFontMetricsF fm(f.badge);
+    const QFontMetricsF boldFm(f.chipBold);
+    const QRectF room = g.trafficBadge;
+    const qreal iconW = boldFm.horizontalAdvance(look.icon) + 4;
+    const qreal inner = room.width() - 12;
+    const QString dot = QStringLiteral(" · ");
+    QStringList lines;
+    if (text) {
+        for (const QString &part : traffic.labelParts()) {
+            const qreal lead = lines.size() == 1 ? iconW : 0; // the icon leads the first line
+            if (!lines.isEmpty()
+                && lead + fm.horizontalAdvance(lines.last() + dot + part) <= inner) {
+                lines.last() += dot + part;
+            } else if (lines.size() < GraphScene::TrafficBadgeLines) {
+                lines.append(part);
+            } else {
+                lines.last() += dot + part; // elided below
+            }
+        }
+    }
+    qreal width = lines.isEmpty() ? iconW - 4 : 0;
+    for (int i = 0; i < lines.size(); ++i) {
+        const qreal lead = i == 0 ? iconW : 0;
+        lines[i] = fm.elidedText(lines[i], Qt::ElideRight, inner - lead);
+        width = std::max(width, lead + fm.horizontalAdvance(lines[i]));
+    }
+    const qreal lineH = fm.height();
+    const qreal height = std::max<qreal>(1, lines.size()) * lineH + 4;
+    const QRectF pill(
+        room.center().x() - (width + 12) / 2, room.center().y() - height / 2, width + 12, height);
+    p.setPen(QPen(look.colour, 1.2));
+    p.setBrush(style.box);
+    const qreal radius = std::min(pill.height() / 2, lineH / 2 + 2);
+    p.drawRoundedRect(pill, radius, radius);
+    const qreal baseline = pill.top() + 2 + fm.ascent();
+    const qreal firstW = lines.isEmpty() ? iconW - 4 : iconW + fm.horizontalAdvance(lines[0]);
+    const qreal x = pill.center().x() - firstW / 2;
+    p.setFont(f.chipBold);
+    p.setPen(look.colour);
+    p.drawText(QPointF(x, baseline), look.icon);
+    p.setFont(f.badge);
+    for (int i = 0; i < lines.size(); ++i) {
+        p.setPen(i == 0 ? style.text : style.muted);
+        const qreal lx
+            = i == 0 ? x + iconW : pill.center().x() - fm.horizontalAdvance(lines[i]) / 2;
+        p.drawText(QPointF(lx, baseline + i * lineH), lines[i]);
+    }
+}
+
 void EdgePainter::paint(QPainter &p, const GraphScene &scene, const QRectF &visible, bool labels,
     const GraphStyle &style)
 {
     const auto &nodes = scene.model()->nodes();
+    const bool emphasis = scene.model()->trafficEmphasis();
+    const bool trafficLabels = scene.model()->trafficLabels();
     const auto &segments = scene.model()->segments();
     // Boxes near the area: an edge passing under a box (not its own ends) is not stroked
     // there, the box would hide it anyway; it stops a few pixels short of the border.
@@ -29,14 +89,24 @@ void EdgePainter::paint(QPainter &p, const GraphScene &scene, const QRectF &visi
             continue;
         }
         const auto &s = segments[g.segment];
+        // Traffic emphasis: the width by request rate, the colour by error ratio (the label
+        // carries the icon); an unknown rate keeps the normal width in the muted colour.
+        const bool traffic = emphasis && s.traffic.measured;
+        const GraphStyle::TrafficLook trafficLook
+            = traffic ? style.trafficLook(s.traffic) : GraphStyle::TrafficLook {};
         // Through a down or stale LB: red, and the badge carries ✖ (colour is never alone).
-        const QColor lineColour = s.fails() ? style.healthColour(Health::Down) : style.line;
+        const QColor lineColour = s.fails() ? style.healthColour(Health::Down)
+            : traffic                       ? trafficLook.colour
+                                            : style.line;
         QPen pen(lineColour, s.fails() ? 2.4 : 1.8);
         if (s.pattern == u"lb") {
             pen.setStyle(Qt::DashLine);
         } else if (s.pattern == u"mesh") {
             pen.setStyle(Qt::DotLine);
             pen.setWidthF(2.4);
+        }
+        if (traffic && s.traffic.known() && !s.fails()) {
+            pen.setWidthF(trafficLook.width);
         }
         p.setPen(pen);
         p.setBrush(Qt::NoBrush);
@@ -126,12 +196,16 @@ void EdgePainter::paint(QPainter &p, const GraphScene &scene, const QRectF &visi
             flush();
         }
         if (curve) {
+            // The arrow head grows with a wide traffic pen, so it still shows past the line.
+            const qreal grow = std::max<qreal>(0, pen.widthF() - 2.4);
+            const qreal length = 9 + grow;
+            const qreal half = 4.5 + grow / 2;
             p.setPen(QPen(lineColour, 1.2));
             p.setBrush(lineColour);
-            p.drawPolygon(
-                QPolygonF { g.p2, g.p2 - QPointF(dir * 9, 4.5), g.p2 - QPointF(dir * 9, -4.5) });
+            p.drawPolygon(QPolygonF {
+                g.p2, g.p2 - QPointF(dir * length, half), g.p2 - QPointF(dir * length, -half) });
         }
-        if (labels && !s.label.isEmpty()) {
+        if (labels && !s.label.isEmpty() && !traffic) {
             const QRectF &badge = g.badge;
             const qreal radius = badge.height() / 2;
             if (badgeVisible) {
@@ -141,6 +215,9 @@ void EdgePainter::paint(QPainter &p, const GraphScene &scene, const QRectF &visi
                 p.setPen(style.text);
                 p.drawText(badge, Qt::AlignCenter, s.label);
             }
+        }
+        if (traffic && labels && g.trafficBadge.intersects(visible)) {
+            paintTrafficBadge(p, g, s.traffic, trafficLook, trafficLabels, style);
         }
     }
 }

@@ -30,7 +30,7 @@ GraphScene::Edge GraphScene::curve(const QPointF &p1, const QPointF &p2, bool da
     // The curve stays within the box of its end points (control points share their y; in x
     // they overshoot by at most 40 when the ends are close), widened by the pen and the arrow.
     const qreal overshoot = std::max<qreal>(0, 40 - std::abs(p2.x() - p1.x()) / 2) + 4;
-    e.bounds = QRectF(p1, p2).normalized().adjusted(-overshoot, -6, overshoot, 6);
+    e.bounds = QRectF(p1, p2).normalized().adjusted(-overshoot, -EdgeReach, overshoot, EdgeReach);
     const qreal span = std::abs(p2.x() - p1.x()) + std::abs(p2.y() - p1.y());
     e.pieces = std::clamp(int(span / 10), 16, 4000);
     if (dashed) {
@@ -85,18 +85,15 @@ void GraphScene::rebuild(const ServiceGraphModel &model)
         // The curve is point-symmetric about the middle of its end points: the badge goes there.
         const QSizeF size(badgeFm.horizontalAdvance(s.label) + 12, badgeFm.height() + 4);
         g.badge = QRectF((p1 + p2) / 2 - QPointF(size.width() / 2, size.height() / 2), size);
+        const qreal trafficHeight = TrafficBadgeLines * badgeFm.height() + 6;
+        g.trafficBadge = QRectF((p1 + p2) / 2 - QPointF(TrafficBadgeWidth / 2, trafficHeight / 2),
+            QSizeF(TrafficBadgeWidth, trafficHeight));
         m_edges.append(g);
         // Into the cells the curve passes through (not its bounding box: long edges cross the
         // graph diagonally), piece by piece, widened by the pen and the arrow head.
-        const qreal span = std::abs(p2.x() - p1.x()) + std::abs(p2.y() - p1.y());
-        const int steps = std::max(4, int(span / (m_edgeGrid.cell / 4)));
-        QPointF prev = p1;
-        for (int k = 1; k <= steps; ++k) {
-            const QPointF next = g.at(qreal(k) / steps);
-            m_edgeGrid.insert(QRectF(prev, next).normalized().adjusted(-12, -12, 12, 12), i);
-            prev = next;
+        for (const QRectF &r : edgeReach(i)) {
+            m_edgeGrid.insert(r, i);
         }
-        m_edgeGrid.insert(g.badge, i);
         const quint64 key = (quint64(quint32(s.from)) << 32) | quint32(s.to);
         auto it = pairIndex.find(key);
         if (it == pairIndex.end()) {
@@ -112,6 +109,25 @@ void GraphScene::rebuild(const ServiceGraphModel &model)
             ++m_pairs[*it].count;
         }
     }
+}
+
+QList<QRectF> GraphScene::edgeReach(int edge) const
+{
+    const Edge &g = m_edges[edge];
+    const qreal span = std::abs(g.p2.x() - g.p1.x()) + std::abs(g.p2.y() - g.p1.y());
+    const int steps = std::max(4, int(span / (m_edgeGrid.cell / 4)));
+    QList<QRectF> out;
+    out.reserve(steps + 2);
+    QPointF prev = g.p1;
+    for (int k = 1; k <= steps; ++k) {
+        const QPointF next = g.at(qreal(k) / steps);
+        out.append(
+            QRectF(prev, next).normalized().adjusted(-EdgeReach, -EdgeReach, EdgeReach, EdgeReach));
+        prev = next;
+    }
+    out.append(g.badge);
+    out.append(g.trafficBadge);
+    return out;
 }
 
 void GraphScene::Grid::reset(const QSizeF &content, qreal cellSize)

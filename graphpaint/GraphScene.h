@@ -27,6 +27,10 @@ public:
         qreal dir = 1; // +1 drawn left to right, -1 a back edge
         QRectF bounds; // the curve with its pen and arrow head
         QRectF badge; // the hop badge, centred on the curve's middle
+        // Traffic emphasis: where the traffic label may be drawn, centred on the curve's
+        // middle in place of the hop badge (a fixed size, so a new label never moves anything;
+        // the label is drawn centred in it, as small as its text).
+        QRectF trafficBadge;
         int segment = -1; // ServiceGraphModel::segments() index
         int pieces = 16; // straight pieces the curve is stroked as
         // The polyline's length at every Chunk-th piece: where a dashed run starts its pattern.
@@ -49,6 +53,12 @@ public:
     static void endpoints(const QRectF &from, const QRectF &to, QPointF *p1, QPointF *p2);
     // The curve between two end points (horizontal tangents), with its bounds.
     static Edge curve(const QPointF &p1, const QPointF &p2, bool dashed = false);
+    // The traffic label's room: the narrowest gap between columns (140) less a margin, and
+    // three lines of the badge font ("✔ 800 rps · 0.1 %" / "p99 38 ms" wrap between parts).
+    static constexpr qreal TrafficBadgeWidth = 132;
+    static constexpr int TrafficBadgeLines = 3;
+    // Half the room a traffic-emphasis edge takes across its curve (the widest pen and arrow).
+    static constexpr qreal EdgeReach = 12;
 
     void rebuild(const ServiceGraphModel &model);
     void clear();
@@ -62,6 +72,9 @@ public:
     QList<int> nodesIn(const QRectF &area) const { return m_nodeGrid.query(area); }
     QList<int> edgesIn(const QRectF &area) const { return m_edgeGrid.query(area); }
     QList<int> pairsIn(const QRectF &area) const { return m_pairGrid.query(area); }
+    // What a restyled edge covers (its curve in pieces, widened by EdgeReach, its badges):
+    // what to repaint when its traffic changes.
+    QList<QRectF> edgeReach(int edge) const;
 
 private:
     struct Grid

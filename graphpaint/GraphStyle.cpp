@@ -68,6 +68,60 @@ const QList<Health> &GraphStyle::states()
     return all;
 }
 
+GraphStyle::TrafficLevel GraphStyle::trafficLevel(const EdgeTraffic &traffic)
+{
+    if (!traffic.known()) {
+        return TrafficLevel::Unknown;
+    }
+    if (!traffic.errorRatio) {
+        return TrafficLevel::Idle; // no requests in the window: no ratio to judge
+    }
+    if (*traffic.errorRatio >= TrafficErrorRatio) {
+        return TrafficLevel::Error;
+    }
+    return *traffic.errorRatio >= TrafficWarningRatio ? TrafficLevel::Warning : TrafficLevel::Ok;
+}
+
+GraphStyle::TrafficLook GraphStyle::trafficLook(TrafficLevel level) const
+{
+    switch (level) {
+    case TrafficLevel::Unknown:
+        return { muted, QStringLiteral("?"), 1.8 };
+    case TrafficLevel::Idle:
+        return { line, QStringLiteral("○"), 1.8 };
+    case TrafficLevel::Ok:
+        return { healthColour(Health::Healthy), QStringLiteral("✔"), 1.8 };
+    case TrafficLevel::Warning:
+        return { healthColour(Health::Degraded), QStringLiteral("⚠"), 1.8 };
+    case TrafficLevel::Error:
+        return { healthColour(Health::Down), QStringLiteral("✖"), 1.8 };
+    }
+    return { muted, QStringLiteral("?"), 1.8 };
+}
+
+GraphStyle::TrafficLook GraphStyle::trafficLook(const EdgeTraffic &traffic) const
+{
+    TrafficLook look = trafficLook(trafficLevel(traffic));
+    if (traffic.known()) {
+        look.width = trafficWidth(*traffic.rps);
+    }
+    return look;
+}
+
+qreal GraphStyle::trafficWidth(double rps)
+{
+    const double decades = std::log10(1.0 + std::max(0.0, rps));
+    return std::clamp<qreal>(
+        MinTrafficWidth + TrafficWidthPerDecade * decades, MinTrafficWidth, MaxTrafficWidth);
+}
+
+const QList<GraphStyle::TrafficLevel> &GraphStyle::trafficLevels()
+{
+    static const QList<TrafficLevel> all { TrafficLevel::Ok, TrafficLevel::Warning,
+        TrafficLevel::Error, TrafficLevel::Idle, TrafficLevel::Unknown };
+    return all;
+}
+
 GraphFonts::GraphFonts()
 {
     const QFont base = QGuiApplication::font();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "topology/EdgeTraffic.h"
 #include "topology/Health.h"
 
 #include <QColor>
@@ -41,6 +42,31 @@ struct GraphStyle
     // Traffic history (sparklines, the traffic chart): request-rate ink and error-ratio ink.
     QColor rateInk() const { return dark ? QColor(0x7f, 0xb4, 0xff) : QColor(0x1a, 0x5f, 0xd0); }
     QColor errorInk() const { return dark ? QColor(0xff, 0x8a, 0x80) : QColor(0xc6, 0x28, 0x28); }
+
+    // Traffic emphasis. An edge's error ratio against these thresholds: below Warning ok,
+    // from Warning warning, from Error error; each with a colour and an icon (never colour
+    // alone). No requests (ratio null) is neutral; an unknown rate is drawn as unknown: the
+    // normal thin edge in the muted colour with "?", never as zero traffic.
+    static constexpr double TrafficWarningRatio = 0.01; // 1 %
+    static constexpr double TrafficErrorRatio = 0.05; // 5 %
+    enum class TrafficLevel { Unknown, Idle, Ok, Warning, Error };
+    static TrafficLevel trafficLevel(const EdgeTraffic &traffic);
+    struct TrafficLook
+    {
+        QColor colour;
+        QString icon;
+        qreal width = 1.8; // the pen's width in content pixels
+    };
+    TrafficLook trafficLook(const EdgeTraffic &traffic) const;
+    TrafficLook trafficLook(TrafficLevel level) const; // width: the normal edge's
+    // Width by request rate, log scale: MinTrafficWidth at 0 rps, +TrafficWidthPerDecade per
+    // factor 10, clamped to MaxTrafficWidth (reached at ~30k rps).
+    static constexpr qreal MinTrafficWidth = 1.5;
+    static constexpr qreal TrafficWidthPerDecade = 1.9;
+    static constexpr qreal MaxTrafficWidth = 10;
+    static qreal trafficWidth(double rps);
+    // Every traffic level, in the legend's order.
+    static const QList<TrafficLevel> &trafficLevels();
 };
 
 // The graph's fonts, made once. Every label is at least the platform's smallest readable font

@@ -16,6 +16,7 @@
 #include "profile/ProfileStore.h"
 #include "topology/ClusterMonitor.h"
 #include "topology/GraphExport.h"
+#include "topology/GraphTrafficFeed.h"
 #include "topology/ServiceGraphModel.h"
 #include "traffic/TrafficTracker.h"
 
@@ -141,6 +142,14 @@ void MainWindow::createMenus()
         }
     });
     refresh->setShortcut(QKeySequence::Refresh);
+    // Health or traffic emphasis of the graph's edges (also switched in the legend strip).
+    QAction *traffic = view->addAction(tr("&Traffic Emphasis"));
+    traffic->setObjectName(QStringLiteral("trafficEmphasisAction"));
+    traffic->setCheckable(true);
+    traffic->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
+    connect(traffic, &QAction::toggled, m_model, &ServiceGraphModel::setTrafficEmphasis);
+    connect(m_model, &ServiceGraphModel::trafficEmphasisChanged, traffic,
+        [this, traffic] { traffic->setChecked(m_model->trafficEmphasis()); });
     view->addSeparator();
     view->addAction(m_details->toggleViewAction());
     view->addAction(m_logDock->toggleViewAction());
@@ -299,6 +308,7 @@ bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling pollin
     m_traffic = std::make_unique<TrafficTracker>(*m_profile);
     m_traffic->attach(m_monitor.get());
     m_details->setTrafficTracker(m_traffic.get());
+    new GraphTrafficFeed(m_traffic.get(), m_monitor.get(), m_model); // owned by the tracker
     connect(
         m_monitor.get(), &ClusterMonitor::topologyChanged, this, &MainWindow::onTopologyChanged);
     m_logView->setModel(m_monitor->eventLog());

@@ -6,6 +6,7 @@
 #include "topology/ClusterMonitor.h"
 #include "topology/GraphExport.h"
 #include "topology/ServiceGraphModel.h"
+#include "traffic/TrafficTracker.h"
 
 #ifdef HOPSCOPE_HAVE_RENDER
 #include "GraphRenderer.h"
@@ -21,11 +22,15 @@ namespace {
 void printUsage(QTextStream &to)
 {
     to << "usage: hopscope-cli export PROFILE --format png|svg|dot|json -o FILE [--polls N]\n"
-          "       [--timeout S] [--dark] [--scale S]\n"
+          "       [--timeout S] [--dark] [--scale S] [--emphasis health|traffic]\n"
           "  Polls every source of the profile N times and writes the whole service graph, laid\n"
           "  out as the GUI lays it out: a PNG or SVG picture, Graphviz DOT, or JSON (the "
           "snapshot\n"
           "  contract plus a \"layout\" object).\n"
+          "  --emphasis    how PNG/SVG draw edges, as the GUI's View → Traffic Emphasis: traffic\n"
+          "                (width by requests/s, colour and icon by error ratio, a label) or\n"
+          "                health. Default: traffic with --polls 2 or more (rates need two\n"
+          "                answers of each proxy), health otherwise.\n"
        << PollOptions::usage(PollOptions::Polls | PollOptions::Timeout)
        << "  Exit status: 0 written and every source answered, 1 written but some source failed\n"
           "  or did not finish, or the file could not be written, or the profile is invalid,\n"
@@ -59,6 +64,7 @@ int runExport(CliContext &ctx)
     PollOptions options;
     qreal scale = 1.0;
     bool dark = false;
+    QString emphasis;
     for (int i = 0; i < ctx.args.size(); ++i) {
         const QString &a = ctx.args[i];
         const bool hasValue = i + 1 < ctx.args.size();
@@ -78,6 +84,12 @@ int runExport(CliContext &ctx)
             format = ctx.args[++i];
         } else if ((a == u"-o" || a == u"--output") && hasValue) {
             output = ctx.args[++i];
+        } else if (a == u"--emphasis" && hasValue) {
+            emphasis = ctx.args[++i];
+            if (emphasis != u"health" && emphasis != u"traffic") {
+                ctx.err << "hopscope-cli export: --emphasis is health or traffic\n";
+                return ExitUsage;
+            }
         } else if (a == u"--dark") {
             dark = true;
         } else if (a == u"--scale" && hasValue) {
@@ -117,13 +129,24 @@ int runExport(CliContext &ctx)
     ServiceGraphModel model;
     model.setProfile(*profile);
     std::optional<Topology> topology;
+    if (emphasis.isEmpty()) {
+        emphasis = options.polls >= 2 ? QStringLiteral("traffic") : QStringLiteral("health");
+    } else if (emphasis == u"traffic" && options.polls < 2) {
+        ctx.err << "hopscope-cli export: traffic rates need at least 2 polls (--polls 2); "
+                   "with --polls "
+                << options.polls << " every edge is drawn as 'no rate yet'\n";
+    }
     if (options.polls > 0) {
         ClusterMonitor monitor(*profile);
+        TrafficTracker traffic(*profile); // fed the same snapshots, as in the GUI
+        traffic.attach(&monitor);
         const QList<SourceError> unfinished = pollRounds(monitor, options, ctx, "export");
         topology = monitor.topology();
         topology->errors.append(unfinished);
         model.setTopology(*topology);
+        model.setTraffic(traffic.report(*topology));
     }
+    model.setTrafficEmphasis(emphasis == u"traffic");
 
     QString error;
     bool ok = false;

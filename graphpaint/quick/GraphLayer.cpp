@@ -8,6 +8,7 @@
 #include <QPainter>
 #include <QPainterPath>
 #include <QQuickWindow>
+#include <QSet>
 #include <QtMath>
 
 #include <algorithm>
@@ -57,6 +58,10 @@ void GraphLayer::setGraphModel(QObject *model)
                     onRowsChanged(from, to);
                 }
             });
+        // Traffic is drawn only in traffic emphasis: then the tiles the changed edges cross
+        // are repainted (no new geometry); switching the emphasis repaints every tile.
+        connect(m_model, &ServiceGraphModel::trafficChanged, this, &GraphLayer::onTrafficChanged);
+        connect(m_model, &ServiceGraphModel::trafficEmphasisChanged, this, &GraphLayer::repaintAll);
     }
     invalidateAll();
     Q_EMIT graphModelChanged();
@@ -113,6 +118,7 @@ void GraphLayer::setRenderScale(qreal scale)
 void GraphLayer::invalidateAll()
 {
     m_tiles.clear();
+    m_staleTiles.clear();
     m_pending.clear();
     m_levels.clear();
     m_geometryDirty = true;
@@ -219,6 +225,26 @@ void GraphLayer::paint(QPainter *painter)
         }
     }
     m_pending.clear();
+    // Tiles whose edges' traffic changed: rendered again while the frame's budget lasts, the
+    // rest in the next frames (they show the previous poll's traffic meanwhile).
+    bool staleLeft = false;
+    for (auto stale = m_staleTiles.begin(); stale != m_staleTiles.end();) {
+        auto it = m_tiles.find(*stale);
+        const bool shown = stale->level == levelId && stale->x >= tx0 && stale->x <= tx1
+            && stale->y >= ty0 && stale->y <= ty1;
+        if (it == m_tiles.end() || !shown) {
+            if (it != m_tiles.end()) {
+                m_tiles.erase(it); // off screen now: rendered again when needed
+            }
+            stale = m_staleTiles.erase(stale);
+        } else if (budget.elapsed() < m_frameBudgetMs) {
+            it->image = renderTile(level, stale->x, stale->y);
+            stale = m_staleTiles.erase(stale);
+        } else {
+            staleLeft = true;
+            ++stale;
+        }
+    }
 
     painter->save();
     painter->scale(1 / dpr, 1 / dpr);
@@ -288,6 +314,7 @@ void GraphLayer::paint(QPainter *painter)
         }
     }
     painter->restore();
+    complete = complete && !staleLeft;
     m_complete = complete;
     if (!complete && !m_followUp) {
         // Render the rest in the next frames, a budget's worth each.
@@ -400,11 +427,91 @@ void GraphLayer::onRowsChanged(const QModelIndex &from, const QModelIndex &to)
     }
     if (visible) {
         m_complete = false;
-        if (sameView) {
+        if (sameView && m_staleTiles.isEmpty()) {
             update(itemDirty);
         } else {
             update();
         }
+    }
+}
+
+void GraphLayer::repaintAll()
+{
+    m_tiles.clear();
+    m_staleTiles.clear();
+    m_pending.clear();
+    m_levels.clear();
+    m_complete = false;
+    update();
+}
+
+void GraphLayer::onTrafficChanged(const QList<int> &segments)
+{
+    if (!m_model || !m_model->trafficEmphasis() || m_tiles.isEmpty()) {
+        return;
+    }
+    if (m_geometryDirty) {
+        rebuildGeometry();
+        return; // every tile is rendered again anyway
+    }
+    // Edges of the scene by segment (the scene keeps one edge per segment, in order).
+    // What the cached detail tiles cover: an edge wholly outside it touches none of them (most
+    // of 5,000 edges when every edge's traffic changes).
+    QRectF cached;
+    for (auto it = m_tiles.cbegin(); it != m_tiles.cend(); ++it) {
+        for (const Level &level : std::as_const(m_levels)) {
+            if (level.id == it.key().level && level.scale >= m_options.lodZoom) {
+                cached |= QRectF(it.key().x * TileSize / level.scale,
+                    it.key().y * TileSize / level.scale, TileSize / level.scale,
+                    TileSize / level.scale);
+            }
+        }
+    }
+    QSet<TileKey> touched;
+    bool visible = false;
+    for (int segment : segments) {
+        if (segment < 0 || segment >= m_scene.edges().size()) {
+            continue;
+        }
+        const hopscope::GraphScene::Edge &edge = m_scene.edges()[segment];
+        if (!edge.bounds.united(edge.trafficBadge).intersects(cached)) {
+            continue;
+        }
+        for (const QRectF &r : m_scene.edgeReach(segment)) {
+            visible = visible || r.intersects(m_viewport);
+            for (const Level &level : std::as_const(m_levels)) {
+                if (level.scale < m_options.lodZoom) {
+                    continue; // the overview draws no traffic
+                }
+                const int x0 = int(std::floor(r.left() * level.scale / TileSize));
+                const int y0 = int(std::floor(r.top() * level.scale / TileSize));
+                const int x1 = int(std::floor(r.right() * level.scale / TileSize));
+                const int y1 = int(std::floor(r.bottom() * level.scale / TileSize));
+                for (int ty = y0; ty <= y1; ++ty) {
+                    for (int tx = x0; tx <= x1; ++tx) {
+                        touched.insert({ level.id, tx, ty });
+                    }
+                }
+            }
+        }
+    }
+    for (const TileKey &key : std::as_const(touched)) {
+        auto it = m_tiles.find(key);
+        if (it == m_tiles.end()) {
+            continue;
+        }
+        if (it->used == m_frame && key.level == m_currentLevel) {
+            // On screen: the whole tile again (many edges cross a tile; one render of it is
+            // cheaper than a patch per edge), within the frame budget: until then the tile
+            // shows the previous poll's traffic (`complete` stays false).
+            m_staleTiles.insert(key);
+        } else {
+            m_tiles.erase(it); // off screen or another zoom: rendered again when needed
+        }
+    }
+    if (visible) {
+        m_complete = false;
+        update();
     }
 }
 

@@ -9,6 +9,7 @@
 #include <QImage>
 #include <QPointer>
 #include <QQuickPaintedItem>
+#include <QSet>
 #include <QtQml/qqmlregistration.h>
 
 namespace hopscope {
@@ -106,6 +107,8 @@ private:
     // Paints the device rectangle `device` of a tile again (after a health change).
     void repaintRegion(QImage &image, const Level &level, int tx, int ty, const QRect &device);
     void onRowsChanged(const QModelIndex &from, const QModelIndex &to);
+    void onTrafficChanged(const QList<int> &segments);
+    void repaintAll(); // new pixels, same geometry
     void invalidateAll();
     void rebuildGeometry();
     void evict();
@@ -124,6 +127,7 @@ private:
     int m_currentLevel = -1; // the level the last frame showed
     QHash<TileKey, Tile> m_tiles;
     QHash<TileKey, QList<QRect>> m_pending; // device rectangles to repaint at the next frame
+    QSet<TileKey> m_staleTiles; // on screen, to render again (traffic changed), within budget
     quint64 m_frame = 0;
     // What the last frame showed: a change inside it updates only its part of the item.
     QRectF m_shownViewport;

@@ -68,6 +68,41 @@ QString HealthStyle::label(Health health) const
     }
 }
 
+QVariantList HealthStyle::trafficLegend(bool dark) const
+{
+    const GraphStyle s = GraphStyle::forDark(dark);
+    const QString warning = QString::number(GraphStyle::TrafficWarningRatio * 100);
+    const QString error = QString::number(GraphStyle::TrafficErrorRatio * 100);
+    QVariantList out;
+    for (GraphStyle::TrafficLevel level : GraphStyle::trafficLevels()) {
+        const GraphStyle::TrafficLook look = s.trafficLook(level);
+        QString text;
+        switch (level) {
+        case GraphStyle::TrafficLevel::Ok:
+            text = tr("< %1 %").arg(warning);
+            break;
+        case GraphStyle::TrafficLevel::Warning:
+            text = tr("%1–%2 %").arg(warning, error);
+            break;
+        case GraphStyle::TrafficLevel::Error:
+            text = tr("≥ %1 % errors").arg(error);
+            break;
+        case GraphStyle::TrafficLevel::Idle:
+            text = tr("idle");
+            break;
+        case GraphStyle::TrafficLevel::Unknown:
+            text = tr("rate unknown (thin)");
+            break;
+        }
+        out.append(QVariantMap { { QStringLiteral("icon"), look.icon },
+            { QStringLiteral("colour"), look.colour }, { QStringLiteral("text"), text } });
+    }
+    out.append(QVariantMap { { QStringLiteral("icon"), QStringLiteral("━") },
+        { QStringLiteral("colour"), s.line },
+        { QStringLiteral("text"), tr("width: requests/s (log)") } });
+    return out;
+}
+
 QVariantMap HealthStyle::palette(bool dark) const
 {
     const GraphStyle s = GraphStyle::forDark(dark);

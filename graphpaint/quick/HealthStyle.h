@@ -32,6 +32,9 @@ public:
     Q_INVOKABLE bool hatched(hopscope::Health health) const;
     // The legend's words for the state: "drained (safe to stop)", "stale (hatched)".
     Q_INVOKABLE QString label(hopscope::Health health) const;
+    // The traffic emphasis's legend, from the style table: per level {icon, colour, text}
+    // ("✔ < 1 % errors", ...), then the width rule.
+    Q_INVOKABLE QVariantList trafficLegend(bool dark) const;
     // background, box, border, text, muted, line, focus.
     Q_INVOKABLE QVariantMap palette(bool dark) const;
 };

@@ -1,6 +1,7 @@
 #include "ServiceGraphModel.h"
 
 #include "topology/GraphLayout.h"
+#include "traffic/TrafficTracker.h"
 
 #include <QHash>
 #include <QSet>
@@ -62,7 +63,18 @@ void ServiceGraphModel::setProfile(const ClusterProfile &profile)
         m_rowById.insert(node.id, int(m_nodes.size()));
         m_nodes.append(node);
     }
-    QSet<QPair<int, int>> legs;
+    QHash<QPair<int, int>, int> legs; // caller -> LB leg: its segment
+    const auto segment = [](int from, int to, const QString &label, const QString &pattern,
+                             const QString &edgeId) {
+        EdgeSegment s;
+        s.from = from;
+        s.to = to;
+        s.label = label;
+        s.pattern = pattern;
+        s.sourceEdge = edgeId;
+        s.baseLabel = label;
+        return s;
+    };
     for (const EdgeSpec &e : profile.edges) {
         const HopCount hops = HopModel::classify(e);
         const int from = rowOf(e.from);
@@ -71,6 +83,11 @@ void ServiceGraphModel::setProfile(const ClusterProfile &profile)
             continue; // the validator already refused such profiles
         }
         const QString edgeId = e.from + QLatin1Char('>') + e.to;
+        EdgeNode edgeNode;
+        edgeNode.from = e.from;
+        edgeNode.to = e.to;
+        edgeNode.via = e.viaText();
+        const QString trafficKey = TrafficTracker::edgeKey(edgeNode);
         if (e.via == EdgeSpec::Via::LoadBalancer) {
             const QString lbNode = QStringLiteral("lb:") + e.loadBalancer;
             int lbRow = rowOf(lbNode);
@@ -96,17 +113,16 @@ void ServiceGraphModel::setProfile(const ClusterProfile &profile)
             }
             // Several callees behind one LB share the caller -> LB leg: draw it once.
             if (!legs.contains({from, lbRow})) {
-                legs.insert({from, lbRow});
-                m_segments.append({ from, lbRow, hops.label(), hops.patternName(), edgeId,
-                    Health::Healthy, {}, hops.label() });
+                legs.insert({ from, lbRow }, int(m_segments.size()));
+                m_segments.append(segment(from, lbRow, hops.label(), hops.patternName(), edgeId));
             }
-            const QString label = routes.join(QStringLiteral(", "));
+            m_segments[legs.value({ from, lbRow })].trafficKeys.append(trafficKey);
             m_segments.append(
-                { lbRow, to, label, hops.patternName(), edgeId, Health::Healthy, {}, label });
+                segment(lbRow, to, routes.join(QStringLiteral(", ")), hops.patternName(), edgeId));
+            m_segments.last().trafficKeys.append(trafficKey);
         } else {
-            m_segments.append(
-                { from, to, hops.label(), hops.patternName(), edgeId, Health::Healthy, {},
-                    hops.label() });
+            m_segments.append(segment(from, to, hops.label(), hops.patternName(), edgeId));
+            m_segments.last().trafficKeys.append(trafficKey);
         }
     }
     m_taskHash = QList<size_t>(m_nodes.size(), 0);
@@ -246,6 +262,54 @@ void ServiceGraphModel::setTopology(const Topology &topology)
         Q_EMIT contentSizeChanged();
     } else if (edgesFailChanged) {
             Q_EMIT geometryChanged(); // the painted view drops its tiles: strokes and badges change
+    }
+}
+
+void ServiceGraphModel::setTraffic(const TrafficReport &report)
+{
+    QList<int> changed;
+    QList<EdgeTraffic> parts;
+    for (int i = 0; i < m_segments.size(); ++i) {
+        EdgeSegment &s = m_segments[i];
+        EdgeTraffic traffic;
+        if (s.trafficKeys.size() == 1) { // most segments: one profile edge, nothing to sum
+            const auto it = report.edges.constFind(s.trafficKeys.first());
+            if (it != report.edges.cend()) {
+                traffic = EdgeTraffic::from(*it);
+            }
+        } else {
+            parts.clear();
+            for (const QString &key : std::as_const(s.trafficKeys)) {
+                const auto it = report.edges.constFind(key);
+                if (it != report.edges.cend()) {
+                    parts.append(EdgeTraffic::from(*it));
+                }
+            }
+            traffic = EdgeTraffic::combine(parts);
+        }
+        if (traffic != s.traffic) {
+            s.traffic = traffic;
+            changed.append(i);
+        }
+    }
+    if (!changed.isEmpty()) {
+        Q_EMIT trafficChanged(changed);
+    }
+}
+
+void ServiceGraphModel::setTrafficEmphasis(bool on)
+{
+    if (on != m_trafficEmphasis) {
+        m_trafficEmphasis = on;
+        Q_EMIT trafficEmphasisChanged();
+    }
+}
+
+void ServiceGraphModel::setTrafficLabels(bool on)
+{
+    if (on != m_trafficLabels) {
+        m_trafficLabels = on;
+        Q_EMIT trafficEmphasisChanged();
     }
 }
 

@@ -8,6 +8,7 @@
 
 #include "GraphScene.h"
 #include "topology/ServiceGraphModel.h"
+#include "traffic/TrafficTracker.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -21,6 +22,7 @@
 #include <QtQml/qqmlextensionplugin.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <numeric>
@@ -141,6 +143,12 @@ struct Result
     double firstFrameMs = 0; // wall clock, setSource to the first frameSwapped
     double firstFrameCpuMs = 0;
     double pollToFrameDetailMs = 0, pollToFrameOverviewMs = 0;
+    // Traffic emphasis on, every edge's traffic new each poll (plus the 1 % health change):
+    // to the first frame, and to the frame where the picture is exact again (frames, CPU).
+    double trafficPollToFrameDetailMs = 0, trafficPollToCompleteDetailMs = 0;
+    double trafficPollToFrameOverviewMs = 0;
+    double trafficCompleteFrames = 0;
+    double setTrafficMs = 0; // the model alone
     QList<double> panDetail, panOverview, zoom;
     QList<double> zoomSweep;  // zooming in from fit, every frame at a zoom never seen before
     int settleFrames = 0;     // frames after the sweep until every tile is exact
@@ -245,6 +253,37 @@ public:
         r.delegates = root->property("delegateCount").toInt();
         settle(&view, root);
         grab(&view, "detail");
+        if (!m_baseline) {
+            // Traffic emphasis: every edge's rate and error ratio change each poll.
+            m_model.setTrafficEmphasis(true);
+            m_model.setTraffic(trafficReport(0));
+            waitFrame(&view);
+            settle(&view, root);
+            trafficPolls(&view, root, 3, &r.trafficPollToFrameDetailMs, &r.trafficPollToCompleteDetailMs,
+                         &r.trafficCompleteFrames);
+            settle(&view, root);
+            grab(&view, "detail-traffic");
+            QMetaObject::invokeMethod(root, "fitToView");
+            waitFrame(&view);
+            settle(&view, root);
+            double unused = 0, unusedFrames = 0;
+            trafficPolls(&view, root, 4, &r.trafficPollToFrameOverviewMs, &unused, &unusedFrames);
+            QList<double> model;
+            for (int i = 0; i < 5; ++i) {
+                const TrafficReport report = trafficReport(50 + i);
+                const double cpu = threadCpuMs();
+                m_model.setTraffic(report);
+                model.append(threadCpuMs() - cpu);
+            }
+            r.setTrafficMs = median(model);
+            m_model.setTrafficEmphasis(false);
+            // Back where the rest of the run expects the view: zoom 1 in the middle.
+            root->setProperty("zoom", 1.0);
+            QMetaObject::invokeMethod(root, "reveal", Q_ARG(QVariant, 1000));
+            QMetaObject::invokeMethod(root, "panBy", Q_ARG(QVariant, 400), Q_ARG(QVariant, 300));
+            waitFrame(&view);
+            settle(&view, root);
+        }
         r.rss = rssMb();
         if (!qEnvironmentVariableIsEmpty("HOPSCOPE_BENCH_GRAB_DIR")) {
             // The dark palette, for a person to look at: detail, zoomed out (0.2) and fit.
@@ -345,6 +384,72 @@ private:
         return threadCpuMs() - cpu;
     }
 
+    // Traffic for every edge of the profile, different for every seed: 0.1 to 5,000 rps (log
+    // uniform), error ratios 0 to 10 % (some over each threshold), p99 5 to 500 ms.
+    TrafficReport trafficReport(int seed) const
+    {
+        TrafficReport r;
+        QRandomGenerator rng{quint32(1000 + seed)};
+        for (const EdgeSpec &spec : m_profile.edges) {
+            EdgeNode e;
+            e.from = spec.from;
+            e.to = spec.to;
+            e.via = spec.viaText();
+            TrafficAggregate a;
+            a.measured = true;
+            a.point.status = TrafficStatus::Ok;
+            const double rps = std::pow(10.0, rng.generateDouble() * 4.7 - 1);
+            const double ratio = rng.generateDouble() * 0.1;
+            a.point.rps = rps;
+            a.point.errorsPerS = rps * ratio;
+            a.point.errorRatio = ratio;
+            a.point.p99Ms = 5 + rng.generateDouble() * 495;
+            r.edges.insert(TrafficTracker::edgeKey(e), a);
+        }
+        return r;
+    }
+
+    // The median of 5 polls with traffic emphasis on: the 1 % health change and new traffic on
+    // every edge handed to the model (as MainWindow's coalesced feed does once per round), to
+    // the first frame (GUI-thread CPU), and to the frame where every tile is exact again (CPU
+    // summed over those frames, and their count).
+    void trafficPolls(QQuickView *view, QQuickItem *root, int seed, double *toFrame, double *toComplete, double *frames)
+    {
+        QList<double> first, complete, counts;
+        QObject *layer = root->property("graphLayerItem").value<QObject *>();
+        for (int i = 0; i < 5; ++i) {
+            settle(view, root);
+            QSet<int> down;
+            QRandomGenerator rng{quint32(seed * 100 + i)};
+            while (down.size() < Services * TargetsPerService / 100) {
+                down.insert(int(rng.bounded(Services * TargetsPerService)));
+            }
+            const Topology t = generatedTopology(m_profile, down);
+            const TrafficReport traffic = trafficReport(seed * 100 + i);
+            QSignalSpy frame(view, &QQuickWindow::frameSwapped);
+            const double cpu = threadCpuMs();
+            m_model.setTopology(t);
+            m_model.setTraffic(traffic);
+            if (!frame.wait(5000)) {
+                first.append(-1);
+                continue;
+            }
+            first.append(threadCpuMs() - cpu);
+            int n = 1;
+            for (; n < 200 && layer && !layer->property("complete").toBool(); ++n) {
+                waitFrame(view, 1000);
+            }
+            complete.append(threadCpuMs() - cpu);
+            counts.append(n);
+            m_model.setTopology(generatedTopology(m_profile, {}));
+            waitFrame(view);
+        }
+        settle(view, root);
+        *toFrame = median(first);
+        *toComplete = median(complete);
+        *frames = median(counts);
+    }
+
     // Waits until the painted layer shows every tile at the current zoom (it renders missing
     // tiles within a per-frame budget), so screenshots are the settled picture.
     int settle(QQuickView *view, QQuickItem *root)
@@ -370,6 +475,12 @@ void print(const char *name, const Result &r)
                 name, r.firstFrameMs, r.firstFrameCpuMs, r.pollToFrameDetailMs, r.pollToFrameOverviewMs, median(r.panDetail), p95(r.panDetail),
                 median(r.panOverview), p95(r.panOverview), median(r.zoom), p95(r.zoom), median(r.zoomSweep), p95(r.zoomSweep),
                 r.settleFrames, r.delegates, r.rss);
+    if (r.setTrafficMs > 0) {
+        std::printf("%-9s traffic emphasis, every edge new + 1%% health per poll: setTraffic (model) %.1f ms | poll->frame detail "
+                    "%.1f ms, to complete %.1f ms over %.0f frames | poll->frame overview %.1f ms\n",
+                    name, r.setTrafficMs, r.trafficPollToFrameDetailMs, r.trafficPollToCompleteDetailMs, r.trafficCompleteFrames,
+                    r.trafficPollToFrameOverviewMs);
+    }
 }
 
 } // namespace

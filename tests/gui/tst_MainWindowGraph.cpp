@@ -1,3 +1,4 @@
+#include "GraphScene.h"
 #include "GraphStyle.h"
 #include "GraphPane.h"
 #include "MainWindow.h"
@@ -7,10 +8,13 @@
 #include "topology/ServiceGraphModel.h"
 
 #include <QDir>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QAction>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QQuickItem>
 #include <QQuickWidget>
@@ -233,6 +237,97 @@ private Q_SLOTS:
         grabTo(w, QStringLiteral("main-window-demo-backend-down.png"));
         QVERIFY(peers({QStringLiteral("backend"), QStringLiteral("recover"), victim}));
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("serviceb")), Health::Healthy, 15000);
+    }
+
+    // Traffic emphasis on the live demo. A second generator (the demo's traffic.py, as
+    // scripts/demo runs it) sends ~25 requests/s to user with 2.5 % answered 503 and ~25/s to
+    // payments with 20 %: over the LB's 2 s poll window the edge into user shows 1-5 % (warning,
+    // yellow) and order -> payments over 5 % (error, red), each with its icon. Judged from the
+    // rates the proxies' own counters give, on screen.
+    void liveDemoShowsTrafficWithErrors()
+    {
+        const QString dir = qEnvironmentVariable("HOPSCOPE_PEERS_DIR");
+        const QString script = QFileInfo(qEnvironmentVariable("HOPSCOPE_PEERS_SCRIPT")).absolutePath() + QStringLiteral("/traffic.py");
+        QProcess traffic;
+        traffic.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        traffic.start(QStringLiteral("python3"),
+                      {script, QStringLiteral("--state"), dir + QStringLiteral("/state.json"), QStringLiteral("--targets"),
+                       QStringLiteral("user,payments"), QStringLiteral("--rate"), QStringLiteral("50"), QStringLiteral("--errors"),
+                       QStringLiteral("user=0.025"), QStringLiteral("--errors"), QStringLiteral("payments=0.2")});
+        QVERIFY2(traffic.waitForStarted(5000), qPrintable(traffic.errorString()));
+        const auto stop = qScopeGuard([&traffic] {
+            traffic.terminate(); // SIGTERM: the generator ends its loop
+            if (!traffic.waitForFinished(5000)) {
+                traffic.kill();
+                traffic.waitForFinished(2000);
+            }
+        });
+
+        MainWindow w;
+        w.resize(1400, 860);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY2(w.openProfile(dir + QStringLiteral("/demo.hopscope.json"), true), qPrintable(w.lastError()));
+        QAction *emphasis = w.findChild<QAction *>(QStringLiteral("trafficEmphasisAction"));
+        QVERIFY(emphasis);
+        emphasis->trigger();
+        ServiceGraphModel *model = w.graphModel();
+        QVERIFY(model->trafficEmphasis());
+        const auto segmentInto = [model](const QString &to) {
+            for (int i = 0; i < model->segments().size(); ++i) {
+                if (model->nodes()[model->segments()[i].to].id == to) {
+                    return i;
+                }
+            }
+            return -1;
+        };
+        const int user = segmentInto(QStringLiteral("user"));
+        const int payments = segmentInto(QStringLiteral("payments"));
+        QVERIFY(user >= 0 && payments >= 0);
+        const auto level = [model](int segment) { return GraphStyle::trafficLevel(model->segments()[segment].traffic); };
+        const GraphStyle style = GraphStyle::light();
+        const QColor warning = style.trafficLook(GraphStyle::TrafficLevel::Warning).colour;
+        const QColor error = style.trafficLook(GraphStyle::TrafficLevel::Error).colour;
+        QQuickWidget *quick = w.graphPane()->quickWidget();
+        // Pixels of `colour` on a segment's curve and traffic label (GraphScene geometry, in
+        // window pixels at the view's zoom).
+        const auto colourOn = [&](const QImage &image, int segment, const QColor &colour) {
+            GraphScene scene;
+            scene.rebuild(*model);
+            const GraphScene::Edge &e = scene.edges()[segment];
+            QQuickItem *canvas = findItem(quick->rootObject(), QStringLiteral("graphCanvas"));
+            int n = 0;
+            for (const QRectF &r : {QRectF(e.p1, e.p2).normalized().adjusted(0, -8, 0, 8), e.trafficBadge}) {
+                const QRectF sceneRect = canvas->mapRectToScene(r);
+                const QRect inWindow(quick->mapTo(&w, sceneRect.topLeft().toPoint()), sceneRect.size().toSize());
+                for (int y = inWindow.top(); y <= inWindow.bottom(); ++y) {
+                    for (int x = inWindow.left(); x <= inWindow.right(); ++x) {
+                        n += image.rect().contains(x, y) && distance(image.pixelColor(x, y), colour) < 50;
+                    }
+                }
+            }
+            return n;
+        };
+        QImage image;
+        QString seen;
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            (seen = QStringLiteral("user: %1 (%2), payments: %3 (%4)")
+                        .arg(model->segments()[user].traffic.label(), QString::number(int(level(user))),
+                             model->segments()[payments].traffic.label(), QString::number(int(level(payments)))),
+             level(user) == GraphStyle::TrafficLevel::Warning && level(payments) == GraphStyle::TrafficLevel::Error
+                 && painted(quick->rootObject())
+                 && (image = w.grab().toImage().convertToFormat(QImage::Format_RGB32),
+                     seen += QStringLiteral("; on screen: %1 warning px on user, %2 error px on payments")
+                                 .arg(colourOn(image, user, warning))
+                                 .arg(colourOn(image, payments, error)),
+                     colourOn(image, user, warning) > 10 && colourOn(image, payments, error) > 10)),
+            qPrintable(seen), 30000);
+        qInfo("%s", qPrintable(seen));
+        const QString png = m_outDir + QStringLiteral("/main-window-demo-live-traffic.png");
+        QVERIFY(image.save(png));
+        qInfo("screenshot: %s", qPrintable(png));
+        // The rest of the picture has no error colour on the user edge, no warning on payments.
+        QCOMPARE(colourOn(image, user, error) < colourOn(image, user, warning), true);
     }
 
     // A drain made elsewhere (hopscope-cli, another window) appears in an open window as the

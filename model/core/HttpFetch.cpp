@@ -41,7 +41,12 @@ void HttpFetch::post(const QNetworkRequest &request)
     send(request, QByteArrayLiteral("POST"));
 }
 
-void HttpFetch::send(const QNetworkRequest &original, const QByteArray &verb)
+void HttpFetch::post(const QNetworkRequest &request, const QByteArray &body)
+{
+    send(request, QByteArrayLiteral("POST"), body);
+}
+
+void HttpFetch::send(const QNetworkRequest &original, const QByteArray &verb, const QByteArray &body)
 {
     abort();
     m_result = {};
@@ -63,8 +68,9 @@ void HttpFetch::send(const QNetworkRequest &original, const QByteArray &verb)
     // post(request, QByteArray()): with outgoing data QtNetwork 6.4 starts the HTTP thread inside
     // post(), before setReadBufferSize below can reach it, and an endless body then piles up
     // there (and readyRead is starved) instead of stopping at the cap.
-    QNetworkReply *reply
-        = verb == "GET" ? m_nam->get(request) : m_nam->sendCustomRequest(request, verb);
+    QNetworkReply *reply = verb == "GET" ? m_nam->get(request)
+        : body.isEmpty()                    ? m_nam->sendCustomRequest(request, verb)
+                                            : m_nam->sendCustomRequest(request, verb, body);
     // QtNetwork buffers no more than this ahead of us; readyRead drains it into a capped body.
     reply->setReadBufferSize(std::min<qint64>(m_maxReplyBytes + 1, s_readChunk));
     m_reply = reply;

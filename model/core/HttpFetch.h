@@ -62,6 +62,9 @@ public:
 
     void get(const QNetworkRequest &request);
     void post(const QNetworkRequest &request); // a POST without a body
+    // A POST with a (small) body, e.g. a form-encoded Prometheus query. The reply is capped like
+    // any other; QtNetwork starts sending at once, so set the cap before calling.
+    void post(const QNetworkRequest &request, const QByteArray &body);
     void abort(); // silently: no finished() for the request in flight
     bool isRunning() const { return m_reply != nullptr; }
 
@@ -69,7 +72,7 @@ Q_SIGNALS:
     void finished(const hopscope::HttpFetchResult &result);
 
 private:
-    void send(const QNetworkRequest &request, const QByteArray &verb);
+    void send(const QNetworkRequest &request, const QByteArray &verb, const QByteArray &body = {});
     void onMetaData();
     void onReadyRead();
     void finish(HttpFetchResult::Failure failure, const QString &reason);

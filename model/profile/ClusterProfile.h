@@ -49,6 +49,10 @@ struct LoadBalancerSpec
     std::optional<RuntimeEndpoint> runtime;
     QUrl statsUrl;
     QList<RouteSpec> routes;
+    // "source": "prometheus": read from the profile's Prometheus (also when neither runtime nor
+    // statsUrl is given); prometheusSelector: extra PromQL label matchers for its series.
+    bool fromPrometheus = false;
+    QString prometheusSelector;
     QJsonObject raw;
 };
 
@@ -119,6 +123,7 @@ struct ClusterProfile
     std::optional<DnsUpdateSpec> dnsUpdate;
     QUrl prometheusUrl; // empty: no fleet mode
     QJsonObject prometheusRaw;
+    SecretRef prometheusBearerToken; // prometheus.bearerToken: env:/file:/keychain: reference
     QJsonObject raw;
 
     const ServiceSpec *service(const QString &id) const;

@@ -170,8 +170,26 @@ void readLoadBalancers(Reader &r, const QJsonObject &root, ClusterProfile &p)
         if (const auto url = r.httpUrl(*lo, path, "statsUrl", false)) {
             lb.statsUrl = *url;
         }
+        if (const auto source = r.string(*lo, path, "source", false)) {
+            if (*source != u"prometheus" && *source != u"direct") {
+                r.problem(Reader::key(path, "source"),
+                          QStringLiteral("\"%1\" is not one of direct, prometheus").arg(*source));
+            }
+            lb.fromPrometheus = *source == u"prometheus";
+        }
+        lb.prometheusSelector = r.string(*lo, path, "prometheusSelector", false).value_or(QString());
+        const bool hasPrometheus = root.contains(QStringLiteral("prometheus"));
+        if (lb.fromPrometheus && !hasPrometheus) {
+            r.problem(Reader::key(path, "source"),
+                      QStringLiteral("is \"prometheus\" but the profile has no \"prometheus\" section"));
+        }
+        // Without an endpoint of its own, a load balancer is read from the profile's Prometheus.
         if (!lo->contains(QStringLiteral("runtime")) && !lo->contains(QStringLiteral("statsUrl"))) {
-            r.problem(path, QStringLiteral("has neither \"runtime\" nor \"statsUrl\"; give at least one"));
+            if (hasPrometheus) {
+                lb.fromPrometheus = true;
+            } else {
+                r.problem(path, QStringLiteral("has neither \"runtime\" nor \"statsUrl\"; give at least one"));
+            }
         }
         if (const auto routes = r.array(*lo, path, "routes", false)) {
             for (qsizetype j = 0; j < routes->size(); ++j) {
@@ -362,6 +380,14 @@ void readPrometheus(Reader &r, const QJsonObject &root, ClusterProfile &p)
         p.prometheusRaw = *prom;
         if (const auto url = r.httpUrl(*prom, QStringLiteral("prometheus"), "url", true)) {
             p.prometheusUrl = *url;
+        }
+        if (const auto token = r.string(*prom, QStringLiteral("prometheus"), "bearerToken", false)) {
+            QString why;
+            if (const auto ref = SecretRef::parse(*token, &why)) {
+                p.prometheusBearerToken = *ref;
+            } else {
+                r.problem(QStringLiteral("prometheus.bearerToken"), why);
+            }
         }
     }
 }

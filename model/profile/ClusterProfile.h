@@ -63,6 +63,10 @@ struct ProxySpec
     QUrl admin;
     QString service;
     HostPort task;
+    // "source": "prometheus": read from the profile's Prometheus (admin then optional);
+    // prometheusSelector: PromQL label matchers for this sidecar's series (instance="...").
+    bool fromPrometheus = false;
+    QString prometheusSelector;
     QJsonObject raw;
 };
 

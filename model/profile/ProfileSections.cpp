@@ -235,7 +235,19 @@ void readProxies(Reader &r, const QJsonObject &root, ClusterProfile &p)
         ProxySpec px;
         px.raw = *po;
         r.idAndKind(*po, path, seen, "proxy", u"envoy", &px.id, &px.kind);
-        if (const auto url = r.httpUrl(*po, path, "admin", true)) {
+        if (const auto source = r.string(*po, path, "source", false)) {
+            if (*source != u"prometheus" && *source != u"direct") {
+                r.problem(Reader::key(path, "source"),
+                          QStringLiteral("\"%1\" is not one of direct, prometheus").arg(*source));
+            }
+            px.fromPrometheus = *source == u"prometheus";
+            if (px.fromPrometheus && !root.contains(QStringLiteral("prometheus"))) {
+                r.problem(Reader::key(path, "source"),
+                          QStringLiteral("is \"prometheus\" but the profile has no \"prometheus\" section"));
+            }
+        }
+        px.prometheusSelector = r.string(*po, path, "prometheusSelector", false).value_or(QString());
+        if (const auto url = r.httpUrl(*po, path, "admin", !px.fromPrometheus)) {
             px.admin = *url;
         }
         if (const auto svc = r.string(*po, path, "service", true)) {

@@ -3,6 +3,7 @@
 #include "core/HttpFetch.h"
 #include "core/OffThread.h"
 #include "ops/SecretResolver.h"
+#include "prometheus/PrometheusEnvoy.h"
 #include "prometheus/PrometheusHaproxy.h"
 #include "prometheus/PrometheusResponse.h"
 
@@ -34,12 +35,21 @@ SourceError::Kind kindOf(const QString &errorType)
 
 PrometheusSource::PrometheusSource(
     QString name, QUrl url, QString selector, QNetworkAccessManager *nam, QObject *parent)
+    : PrometheusSource(
+        std::move(name), Target::Haproxy, std::move(url), std::move(selector), nam, parent)
+{ }
+
+PrometheusSource::PrometheusSource(QString name, Target target, QUrl url, QString selector,
+    QNetworkAccessManager *nam, QObject *parent)
     : PollingSource(std::move(name), parent)
+    , m_target(target)
     , m_url(std::move(url))
-    , m_query(prometheushaproxy::query(selector))
+    , m_query(target == Target::Envoy ? prometheusenvoy::query(selector)
+                                      : prometheushaproxy::query(selector))
     , m_nam(nam)
 {
     qRegisterMetaType<HaproxySnapshot>();
+    qRegisterMetaType<EnvoyAdminSnapshot>();
 }
 
 PrometheusSource::~PrometheusSource()
@@ -169,16 +179,21 @@ void PrometheusSource::onFetched(const HttpFetchResult &result, quint64 generati
     const QByteArray body = result.body;
     runOffThread(
         this,
-        [body] {
+        [body, envoy = m_target == Target::Envoy] {
             Outcome out;
             const Parsed<PrometheusResponse> parsed = parsePrometheusResponse(body);
             if (!parsed) {
                 out.snapshot
                     = Parsed<HaproxySnapshot>(parsed.error().within(QStringLiteral("answer")));
+                out.envoy = Parsed<EnvoyAdminSnapshot>(out.snapshot.error());
                 return out;
             }
             out.warnings = parsed->warnings;
-            out.snapshot = prometheushaproxy::snapshot(*parsed);
+            if (envoy) {
+                out.envoy = prometheusenvoy::snapshot(*parsed);
+            } else {
+                out.snapshot = prometheushaproxy::snapshot(*parsed);
+            }
             return out;
         },
         [this, generation](const Outcome &out) { onParsed(out, generation); });
@@ -192,6 +207,18 @@ void PrometheusSource::onParsed(const Outcome &out, quint64 generation)
     setWarnings(out.warnings);
     const QString where
         = QStringLiteral("POST %1").arg(queryUrl().toDisplayString(QUrl::RemoveUserInfo));
+    if (m_target == Target::Envoy) {
+        if (!out.envoy) {
+            failPoll(makeError(SourceError::Kind::Malformed,
+                QStringLiteral("%1: %2").arg(where, out.envoy.errorText())));
+            return;
+        }
+        m_envoySnapshot = out.envoy.value();
+        m_envoySnapshot.fetchedAt = QDateTime::currentDateTimeUtc();
+        Q_EMIT envoySnapshotReady(m_envoySnapshot);
+        finishPoll();
+        return;
+    }
     if (!out.snapshot) {
         failPoll(makeError(SourceError::Kind::Malformed,
             QStringLiteral("%1: %2").arg(where, out.snapshot.errorText())));

@@ -4,6 +4,7 @@
 #include "envoy/EnvoyAdminSource.h"
 #include "haproxy/HaproxyRuntimeSource.h"
 #include "haproxy/HaproxyStatsHttpSource.h"
+#include "prometheus/PrometheusSource.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
@@ -35,7 +36,9 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
     for (const LoadBalancerSpec &lb : m_profile.loadBalancers) {
         const QString name = QStringLiteral("lb:") + lb.id;
         PollingSource *source = nullptr;
-        if (lb.runtime) {
+        if (lb.fromPrometheus && !m_profile.prometheusUrl.isEmpty()) {
+            source = makePrometheusSource(lb);
+        } else if (lb.runtime) {
             auto *rt = new HaproxyRuntimeSource(name, *lb.runtime, this);
             connect(rt, &HaproxyRuntimeSource::snapshotReady, this,
                 [this, id = lb.id](const HaproxySnapshot &s) { m_inputs.lb.insert(id, s); });
@@ -50,6 +53,17 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
         watch(source);
     }
     for (const ProxySpec &px : m_profile.proxies) {
+        if (px.fromPrometheus && !m_profile.prometheusUrl.isEmpty()) {
+            auto *prom = new PrometheusSource(QStringLiteral("mesh:") + px.id, PrometheusSource::Target::Envoy,
+                m_profile.prometheusUrl, px.prometheusSelector, m_nam.get(), this);
+            prom->setBearerToken(m_profile.prometheusBearerToken);
+            connect(prom, &PrometheusSource::envoySnapshotReady, this,
+                [this, id = px.id](const EnvoyAdminSnapshot &s) { m_inputs.mesh.insert(id, s); });
+            logPartialAnswers(prom);
+            m_promSidecars.insert(px.id, prom);
+            watch(prom);
+            continue;
+        }
         auto *envoy = new EnvoyAdminSource(QStringLiteral("mesh:") + px.id, px.admin, m_nam.get(), this);
         connect(envoy, &EnvoyAdminSource::snapshotReady, this,
             [this, id = px.id](const EnvoyAdminSnapshot &s) { m_inputs.mesh.insert(id, s); });
@@ -63,6 +77,29 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
     m_staleTimer.setInterval(std::max(250, m_profile.poll.intervalMs));
     connect(&m_staleTimer, &QTimer::timeout, this, &ClusterMonitor::scheduleRebuild);
     rebuild(); // the declared picture, "no data yet" everywhere
+}
+
+// A load balancer read from the profile's Prometheus: the same HaproxySnapshot as a direct
+// source; a partial answer's warnings go to the event log.
+PollingSource *ClusterMonitor::makePrometheusSource(const LoadBalancerSpec &lb)
+{
+    auto *prom = new PrometheusSource(QStringLiteral("lb:") + lb.id, m_profile.prometheusUrl,
+        lb.prometheusSelector, m_nam.get(), this);
+    prom->setBearerToken(m_profile.prometheusBearerToken);
+    connect(prom, &PrometheusSource::snapshotReady, this,
+        [this, id = lb.id](const HaproxySnapshot &s) { m_inputs.lb.insert(id, s); });
+    logPartialAnswers(prom);
+    return prom;
+}
+
+void ClusterMonitor::logPartialAnswers(PrometheusSource *prom)
+{
+    connect(prom, &PrometheusSource::warningsChanged, this, [this, prom](const QStringList &warnings) {
+        for (const QString &w : warnings) {
+            m_log.append(EventLog::Severity::Warning, prom->name(),
+                QStringLiteral("partial answer from Prometheus: ") + w);
+        }
+    });
 }
 
 ClusterMonitor::~ClusterMonitor()
@@ -204,6 +241,9 @@ void ClusterMonitor::rebuild()
         m_inputs.lbState.insert(it.key(), stateOf(it.value(), m_inputs.lb.contains(it.key())));
     }
     for (auto it = m_meshSources.cbegin(); it != m_meshSources.cend(); ++it) {
+        m_inputs.meshState.insert(it.key(), stateOf(it.value(), m_inputs.mesh.contains(it.key())));
+    }
+    for (auto it = m_promSidecars.cbegin(); it != m_promSidecars.cend(); ++it) {
         m_inputs.meshState.insert(it.key(), stateOf(it.value(), m_inputs.mesh.contains(it.key())));
     }
     m_topology = TopologyBuilder::build(m_profile, m_inputs);

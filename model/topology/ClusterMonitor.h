@@ -18,6 +18,7 @@ namespace hopscope {
 
 class DnsDiscoverySource;
 class EnvoyAdminSource;
+class PrometheusSource;
 
 // Watches one cluster profile: owns a polling source per endpoint (DNS discovery, one per load
 // balancer, one per sidecar), keeps each one's latest snapshot, and rebuilds the Topology
@@ -60,6 +61,8 @@ private:
     void rebuild();
     SourceState stateOf(const PollingSource *source, bool hasData) const;
     void watch(PollingSource *source);
+    PollingSource *makePrometheusSource(const LoadBalancerSpec &lb);
+    void logPartialAnswers(PrometheusSource *prom);
 
     ClusterProfile m_profile;
     const Clock &m_clock;
@@ -68,6 +71,7 @@ private:
     DnsDiscoverySource *m_dns = nullptr;
     QHash<QString, PollingSource *> m_lbSources;
     QHash<QString, EnvoyAdminSource *> m_meshSources;
+    QHash<QString, PollingSource *> m_promSidecars; // proxies read from Prometheus
     QList<PollingSource *> m_sources;
     QHash<const PollingSource *, int> m_pollsFinished;
     QHash<const PollingSource *, PollingSource::Status> m_lastStatus;

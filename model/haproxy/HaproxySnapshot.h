@@ -69,6 +69,9 @@ struct HaproxyStatServer
     QString lastCheck;
     bool backup = false;
     HaproxyTrafficCounters traffic; // for model/traffic/
+    // Read through Prometheus: its labels name the server but carry no address (nor port), so
+    // the topology keys it by "<backend>/<server>" until another source gives its address.
+    bool nameOnly = false;
 
     // "10.0.1.11:8080"; "[::1]:8080"; empty when the address is hidden or unset.
     QString key() const;

@@ -163,7 +163,9 @@ QJsonObject ClusterProfile::toJson() const
             QJsonObject po = px.raw;
             po[QStringLiteral("id")] = px.id;
             po[QStringLiteral("kind")] = px.kind;
-            po[QStringLiteral("admin")] = px.admin.toString();
+            if (!px.admin.isEmpty() || !px.fromPrometheus) { // optional when read from Prometheus
+                po[QStringLiteral("admin")] = px.admin.toString();
+            }
             po[QStringLiteral("service")] = px.service;
             po[QStringLiteral("task")] = px.task.toString();
             if (!px.via.isEmpty()) {

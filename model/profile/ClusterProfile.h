@@ -66,6 +66,10 @@ struct LoadBalancerSpec
     QList<RouteSpec> routes;
     QString via; // an sshHosts[].id: runtime and statsUrl are as that jump host sees them
     std::optional<TlsSpec> tls; // its own "tls" (ClusterProfile::tlsFor adds the default)
+    // "source": "prometheus": read from the profile's Prometheus (also when neither runtime nor
+    // statsUrl is given); prometheusSelector: extra PromQL label matchers for its series.
+    bool fromPrometheus = false;
+    QString prometheusSelector;
     QJsonObject raw;
 };
 
@@ -78,6 +82,10 @@ struct ProxySpec
     HostPort task;
     QString via; // an sshHosts[].id: the admin URL is as that jump host sees it
     std::optional<TlsSpec> tls; // its own "tls" (ClusterProfile::tlsFor adds the default)
+    // "source": "prometheus": read from the profile's Prometheus (admin then optional);
+    // prometheusSelector: PromQL label matchers for this sidecar's series (instance="...").
+    bool fromPrometheus = false;
+    QString prometheusSelector;
     QJsonObject raw;
 };
 
@@ -157,6 +165,7 @@ struct ClusterProfile
     QUrl prometheusUrl; // empty: no fleet mode
     QJsonObject prometheusRaw;
     std::optional<TlsSpec> tls; // the top-level "tls": default for every https:// URL
+    SecretRef prometheusBearerToken; // prometheus.bearerToken: env:/file:/keychain: reference
     QJsonObject raw;
 
     // The TLS settings for `url` of an object with `own` "tls": its own, else the default; none

@@ -260,8 +260,26 @@ void readLoadBalancers(Reader &r, const QJsonObject &root, ClusterProfile &p)
             r.problem(Reader::key(path, "tls"),
                 QStringLiteral("is set but there is no https:// \"statsUrl\""));
         }
+        if (const auto source = r.string(*lo, path, "source", false)) {
+            if (*source != u"prometheus" && *source != u"direct") {
+                r.problem(Reader::key(path, "source"),
+                          QStringLiteral("\"%1\" is not one of direct, prometheus").arg(*source));
+            }
+            lb.fromPrometheus = *source == u"prometheus";
+        }
+        lb.prometheusSelector = r.string(*lo, path, "prometheusSelector", false).value_or(QString());
+        const bool hasPrometheus = root.contains(QStringLiteral("prometheus"));
+        if (lb.fromPrometheus && !hasPrometheus) {
+            r.problem(Reader::key(path, "source"),
+                      QStringLiteral("is \"prometheus\" but the profile has no \"prometheus\" section"));
+        }
+        // Without an endpoint of its own, a load balancer is read from the profile's Prometheus.
         if (!lo->contains(QStringLiteral("runtime")) && !lo->contains(QStringLiteral("statsUrl"))) {
-            r.problem(path, QStringLiteral("has neither \"runtime\" nor \"statsUrl\"; give at least one"));
+            if (hasPrometheus) {
+                lb.fromPrometheus = true;
+            } else {
+                r.problem(path, QStringLiteral("has neither \"runtime\" nor \"statsUrl\"; give at least one"));
+            }
         }
         if (const auto routes = r.array(*lo, path, "routes", false)) {
             for (qsizetype j = 0; j < routes->size(); ++j) {
@@ -308,7 +326,19 @@ void readProxies(Reader &r, const QJsonObject &root, ClusterProfile &p)
         px.raw = *po;
         px.via = readVia(r, *po, path, p);
         r.idAndKind(*po, path, seen, "proxy", u"envoy", &px.id, &px.kind);
-        if (const auto url = r.httpUrl(*po, path, "admin", true)) {
+        if (const auto source = r.string(*po, path, "source", false)) {
+            if (*source != u"prometheus" && *source != u"direct") {
+                r.problem(Reader::key(path, "source"),
+                          QStringLiteral("\"%1\" is not one of direct, prometheus").arg(*source));
+            }
+            px.fromPrometheus = *source == u"prometheus";
+            if (px.fromPrometheus && !root.contains(QStringLiteral("prometheus"))) {
+                r.problem(Reader::key(path, "source"),
+                          QStringLiteral("is \"prometheus\" but the profile has no \"prometheus\" section"));
+            }
+        }
+        px.prometheusSelector = r.string(*po, path, "prometheusSelector", false).value_or(QString());
+        if (const auto url = r.httpUrl(*po, path, "admin", !px.fromPrometheus)) {
             px.admin = *url;
         }
         px.tls = readTls(r, *po, path, &px.admin);
@@ -455,6 +485,14 @@ void readPrometheus(Reader &r, const QJsonObject &root, ClusterProfile &p)
         p.prometheusRaw = *prom;
         if (const auto url = r.httpUrl(*prom, QStringLiteral("prometheus"), "url", true)) {
             p.prometheusUrl = *url;
+        }
+        if (const auto token = r.string(*prom, QStringLiteral("prometheus"), "bearerToken", false)) {
+            QString why;
+            if (const auto ref = SecretRef::parse(*token, &why)) {
+                p.prometheusBearerToken = *ref;
+            } else {
+                r.problem(QStringLiteral("prometheus.bearerToken"), why);
+            }
         }
     }
 }

@@ -6,6 +6,7 @@
 #include "haproxy/HaproxyRuntimeSource.h"
 #include "haproxy/HaproxyStatsHttpSource.h"
 #include "ssh/TunnelSet.h"
+#include "prometheus/PrometheusSource.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
@@ -51,7 +52,9 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
     for (const LoadBalancerSpec &lb : m_profile.loadBalancers) {
         const QString name = QStringLiteral("lb:") + lb.id;
         PollingSource *source = nullptr;
-        if (lb.runtime) {
+        if (lb.fromPrometheus && !m_profile.prometheusUrl.isEmpty()) {
+            source = makePrometheusSource(lb);
+        } else if (lb.runtime) {
             const RuntimeEndpoint endpoint = m_tunnels->runtime(lb.via, *lb.runtime);
             auto *rt = new HaproxyRuntimeSource(name, endpoint, this);
             route(rt, lb.via, { endpoint.tcp.port });
@@ -75,6 +78,17 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
         watch(source);
     }
     for (const ProxySpec &px : m_profile.proxies) {
+        if (px.fromPrometheus && !m_profile.prometheusUrl.isEmpty()) {
+            auto *prom = new PrometheusSource(QStringLiteral("mesh:") + px.id, PrometheusSource::Target::Envoy,
+                m_profile.prometheusUrl, px.prometheusSelector, m_nam.get(), this);
+            prom->setBearerToken(m_profile.prometheusBearerToken);
+            connect(prom, &PrometheusSource::envoySnapshotReady, this,
+                [this, id = px.id](const EnvoyAdminSnapshot &s) { m_inputs.mesh.insert(id, s); });
+            logPartialAnswers(prom);
+            m_promSidecars.insert(px.id, prom);
+            watch(prom);
+            continue;
+        }
         const QString name = QStringLiteral("mesh:") + px.id;
         const QUrl admin = m_tunnels->url(px.via, px.admin);
         TlsContext *tls = tlsFor(px.admin, px.tls, name);
@@ -94,6 +108,29 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
     m_staleTimer.setInterval(std::max(250, m_profile.poll.intervalMs));
     connect(&m_staleTimer, &QTimer::timeout, this, &ClusterMonitor::scheduleRebuild);
     rebuild(); // the declared picture, "no data yet" everywhere
+}
+
+// A load balancer read from the profile's Prometheus: the same HaproxySnapshot as a direct
+// source; a partial answer's warnings go to the event log.
+PollingSource *ClusterMonitor::makePrometheusSource(const LoadBalancerSpec &lb)
+{
+    auto *prom = new PrometheusSource(QStringLiteral("lb:") + lb.id, m_profile.prometheusUrl,
+        lb.prometheusSelector, m_nam.get(), this);
+    prom->setBearerToken(m_profile.prometheusBearerToken);
+    connect(prom, &PrometheusSource::snapshotReady, this,
+        [this, id = lb.id](const HaproxySnapshot &s) { m_inputs.lb.insert(id, s); });
+    logPartialAnswers(prom);
+    return prom;
+}
+
+void ClusterMonitor::logPartialAnswers(PrometheusSource *prom)
+{
+    connect(prom, &PrometheusSource::warningsChanged, this, [this, prom](const QStringList &warnings) {
+        for (const QString &w : warnings) {
+            m_log.append(EventLog::Severity::Warning, prom->name(),
+                QStringLiteral("partial answer from Prometheus: ") + w);
+        }
+    });
 }
 
 ClusterMonitor::~ClusterMonitor()
@@ -276,6 +313,9 @@ void ClusterMonitor::rebuild()
         m_inputs.lbState.insert(it.key(), stateOf(it.value(), m_inputs.lb.contains(it.key())));
     }
     for (auto it = m_meshSources.cbegin(); it != m_meshSources.cend(); ++it) {
+        m_inputs.meshState.insert(it.key(), stateOf(it.value(), m_inputs.mesh.contains(it.key())));
+    }
+    for (auto it = m_promSidecars.cbegin(); it != m_promSidecars.cend(); ++it) {
         m_inputs.meshState.insert(it.key(), stateOf(it.value(), m_inputs.mesh.contains(it.key())));
     }
     m_topology = TopologyBuilder::build(m_profile, m_inputs);

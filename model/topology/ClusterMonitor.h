@@ -20,6 +20,7 @@ class DnsDiscoverySource;
 class EnvoyAdminSource;
 class TunnelSet;
 class TlsContext;
+class PrometheusSource;
 
 // Watches one cluster profile: owns a polling source per endpoint (DNS discovery, one per load
 // balancer, one per sidecar), keeps each one's latest snapshot, and rebuilds the Topology
@@ -73,6 +74,8 @@ private:
     void watch(PollingSource *source);
     void route(const PollingSource *source, const QString &via, const QList<quint16> &ports);
     TlsContext *tlsFor(const QUrl &url, const std::optional<TlsSpec> &own, const QString &source);
+    PollingSource *makePrometheusSource(const LoadBalancerSpec &lb);
+    void logPartialAnswers(PrometheusSource *prom);
 
     ClusterProfile m_profile;
     const Clock &m_clock;
@@ -88,6 +91,7 @@ private:
     DnsDiscoverySource *m_dns = nullptr;
     QHash<QString, PollingSource *> m_lbSources;
     QHash<QString, EnvoyAdminSource *> m_meshSources;
+    QHash<QString, PollingSource *> m_promSidecars; // proxies read from Prometheus
     QList<PollingSource *> m_sources;
     QList<SourceError> m_warnings;
     QHash<QString, TlsContext *> m_tls;

@@ -52,7 +52,11 @@ class TargetTable
 public:
     TargetNode &at(const QString &serviceId, const QString &address, quint16 port)
     {
-        const QString key = keyOf(address, port);
+        return at(serviceId, keyOf(address, port), address, port);
+    }
+    // A server known by name only (through Prometheus): keyed by "<backend>/<server>".
+    TargetNode &at(const QString &serviceId, const QString &key, const QString &address, quint16 port)
+    {
         auto &byKey = m_table[serviceId];
         auto it = byKey.find(key);
         if (it == byKey.end()) {
@@ -71,6 +75,31 @@ public:
     // index, not a scan: it is asked once per LB server and per sidecar host on every rebuild.
     QString serviceWithKey(const QString &key) const { return m_serviceOfKey.value(key); }
     QList<TargetNode> take(const QString &serviceId) { return m_table.take(serviceId).values(); }
+    // Name-only targets whose server another source placed at an address fold into that target.
+    void mergeNameOnly()
+    {
+        for (auto &byKey : m_table) {
+            QHash<QString, QString> addressedByServer; // "be/srv" -> key of a target with an address
+            for (const TargetNode &t : std::as_const(byKey)) {
+                if (!t.address.isEmpty() && !t.lbServer.isEmpty()) {
+                    addressedByServer.insert(t.lbServer, t.key);
+                }
+            }
+            for (auto it = byKey.begin(); it != byKey.end();) {
+                const QString into = it->address.isEmpty() ? addressedByServer.value(it->lbServer) : QString();
+                if (into.isEmpty()) {
+                    ++it;
+                    continue;
+                }
+                TargetNode &target = byKey[into];
+                target.observations.append(it->observations);
+                if (it->lbSessions && !target.lbSessions) {
+                    target.lbSessions = it->lbSessions;
+                }
+                it = byKey.erase(it);
+            }
+        }
+    }
     template<typename Fn>
     void forEach(const QString &serviceId, Fn &&fn)
     {
@@ -341,6 +370,21 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
                     continue;
                 }
                 for (const HaproxyStatServer &server : proxy.servers) {
+                    if (server.nameOnly) {
+                        // Through Prometheus: no address; matched to a service by the routes only.
+                        const QString serviceId = backendService.value(proxy.name);
+                        if (serviceId.isEmpty()) {
+                            continue;
+                        }
+                        const QString name = proxy.name + QLatin1Char('/') + server.name;
+                        TargetNode &target = table.at(serviceId, name, QString(), 0);
+                        target.observations.append(lbObservation(lb.id, server, state.stale, state.lastSuccess));
+                        if (server.scur) {
+                            target.lbSessions = target.lbSessions.value_or(0) + *server.scur;
+                        }
+                        target.lbServer = name;
+                        continue;
+                    }
                     if (!server.address || !server.port || *server.address == u"unix") {
                         continue; // an unfilled server-template slot, or an address the socket hides
                     }
@@ -363,6 +407,8 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
         }
         t.loadBalancers.append(node);
     }
+
+    table.mergeNameOnly();
 
     // 3. Mesh: each sidecar reports on its own task (server state, local app health) and, as a
     //    caller, on the upstream hosts it sends to.

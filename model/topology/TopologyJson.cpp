@@ -79,6 +79,10 @@ QJsonObject TopologyJson::toJson(const Topology &t)
                                {QStringLiteral("lbSessions"), optionalNumber(n.lbSessions)},
                                {QStringLiteral("meshActiveConnections"), optionalNumber(n.meshActiveConnections)},
                                {QStringLiteral("sources"), sources}};
+            if (n.address.isEmpty() && !n.lbServer.isEmpty()) {
+                // Added key: a server known by name only (read through Prometheus).
+                target[QStringLiteral("server")] = n.lbServer;
+            }
             if (n.openDrain) {
                 // Added key: an open drain from the audit log (health reads "drained").
                 target[QStringLiteral("drain")]

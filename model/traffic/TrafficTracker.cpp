@@ -3,6 +3,7 @@
 #include "envoy/EnvoyAdminSource.h"
 #include "haproxy/HaproxyRuntimeSource.h"
 #include "haproxy/HaproxyStatsHttpSource.h"
+#include "prometheus/PrometheusSource.h"
 #include "topology/ClusterMonitor.h"
 
 #include <QSet>
@@ -96,6 +97,9 @@ void TrafficTracker::attach(ClusterMonitor *monitor)
             connect(rt, &HaproxyRuntimeSource::snapshotReady, this, take);
         } else if (auto *http = qobject_cast<HaproxyStatsHttpSource *>(source)) {
             connect(http, &HaproxyStatsHttpSource::snapshotReady, this, take);
+        } else if (auto *prom = qobject_cast<PrometheusSource *>(source)) {
+            // Read through Prometheus: the same counters (sessions_total, http_responses_total).
+            connect(prom, &PrometheusSource::snapshotReady, this, take);
         }
     }
     for (const ProxySpec &px : m_profile.proxies) {

@@ -1,0 +1,95 @@
+#pragma once
+
+#include "core/Parsed.h"
+#include "core/PollingSource.h"
+#include "envoy/EnvoySnapshot.h"
+#include "haproxy/HaproxySnapshot.h"
+#include "profile/Endpoint.h"
+
+#include <QPointer>
+#include <QStringList>
+#include <QUrl>
+
+class QNetworkAccessManager;
+
+namespace hopscope {
+
+class HttpFetch;
+class SecretResolver;
+struct HttpFetchResult;
+
+// A load balancer (or an Envoy sidecar) read from Prometheus instead of its own endpoint (fleet
+// mode): one instant
+// query per poll, `POST <url>/api/v1/query` with a form body (docs/PROTOCOLS.md §5.1), through
+// HttpFetch (deadline = the poll timeout, capped at maxReplyBytes()); the answer is parsed off the
+// GUI thread (simdjson) and mapped onto the HaproxySnapshot the direct sources produce
+// (prometheushaproxy::snapshot; a sidecar: prometheusenvoy::snapshot). Prometheus's own errors
+// (bad_data, execution, timeout, ...) fail the poll in plain words; a 2xx answer with `warnings` is
+// a partial answer: the data is used and the warnings are reported (warningsChanged(), the
+// snapshot's info fields, the event log). An optional bearer token is a secret reference, resolved
+// once by SecretResolver and never shown.
+class PrometheusSource : public PollingSource
+{
+    Q_OBJECT
+
+public:
+    static constexpr qint64 DefaultMaxReplyBytes = qint64(64) * 1024 * 1024;
+    enum class Target { Haproxy, Envoy };
+
+    // url: the Prometheus base URL (any path prefix kept: http://host/prometheus);
+    // selector: extra PromQL label matchers for this load balancer (see prometheushaproxy::query).
+    PrometheusSource(QString name, QUrl url, QString selector, QNetworkAccessManager *nam,
+        QObject *parent = nullptr);
+    PrometheusSource(QString name, Target target, QUrl url, QString selector,
+        QNetworkAccessManager *nam, QObject *parent = nullptr);
+    Target target() const { return m_target; }
+    ~PrometheusSource() override;
+
+    void setBearerToken(const SecretRef &ref);
+    void setMaxReplyBytes(qint64 bytes) { m_maxReplyBytes = bytes; }
+    qint64 maxReplyBytes() const { return m_maxReplyBytes; }
+    QString query() const { return m_query; }
+    QUrl queryUrl() const;
+    const HaproxySnapshot &snapshot() const { return m_snapshot; }
+    const EnvoyAdminSnapshot &envoySnapshot() const { return m_envoySnapshot; }
+    // The warnings of the last answer (empty: complete answer).
+    QStringList warnings() const { return m_warnings; }
+
+Q_SIGNALS:
+    void snapshotReady(const hopscope::HaproxySnapshot &snapshot);
+    void envoySnapshotReady(const hopscope::EnvoyAdminSnapshot &snapshot);
+    void warningsChanged(const QStringList &warnings);
+
+protected:
+    void startPoll() override;
+    void cancelPoll() override;
+
+private:
+    struct Outcome
+    {
+        Parsed<HaproxySnapshot> snapshot;
+        Parsed<EnvoyAdminSnapshot> envoy;
+        QStringList warnings;
+    };
+
+    void fetch(quint64 generation);
+    void onFetched(const HttpFetchResult &result, quint64 generation);
+    void onParsed(const Outcome &outcome, quint64 generation);
+    void setWarnings(const QStringList &warnings);
+
+    Target m_target = Target::Haproxy;
+    QUrl m_url;
+    QString m_query;
+    QNetworkAccessManager *m_nam;
+    SecretRef m_tokenRef;
+    QByteArray m_authorization; // "Bearer ..." once resolved
+    QPointer<SecretResolver> m_resolver;
+    qint64 m_maxReplyBytes = DefaultMaxReplyBytes;
+    QPointer<HttpFetch> m_fetch;
+    quint64 m_generation = 0;
+    HaproxySnapshot m_snapshot;
+    EnvoyAdminSnapshot m_envoySnapshot;
+    QStringList m_warnings;
+};
+
+} // namespace hopscope

@@ -1,0 +1,274 @@
+// PrometheusSource and ClusterMonitor against a real Prometheus 2.42 that scrapes a real HAProxy
+// 2.6's promex endpoint (fixture peers_prometheus, tests/peers/prometheus_peer.py). The profile
+// has no runtime socket nor stats URL for the load balancer, only `"source": "prometheus"`:
+// app1 UP, app2 DRAIN, app3 DOWN and app4 MAINT come through Prometheus alone; the fixture's
+// failing remote_read makes every answer partial, and its warning reaches the event log; a
+// selector Prometheus cannot parse comes back as bad_data in plain words; Prometheus killed, the
+// load balancer and its targets turn stale with the reason, and recover when it is back.
+
+#include "core/EventLog.h"
+#include "profile/ProfileStore.h"
+#include "prometheus/PrometheusSource.h"
+#include "topology/ClusterMonitor.h"
+#include "topology/TopologyJson.h"
+
+#include <QJsonArray>
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkProxy>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTest>
+#include <algorithm>
+
+using namespace hopscope;
+
+namespace {
+
+QString promDir()
+{
+    return qEnvironmentVariable("HOPSCOPE_PROM_DIR");
+}
+
+QJsonObject peerState()
+{
+    QFile f(promDir() + QStringLiteral("/prometheus.json"));
+    if (!f.open(QIODevice::ReadOnly)) {
+        return {};
+    }
+    return QJsonDocument::fromJson(f.read(1 << 20)).object();
+}
+
+ClusterProfile fixtureProfile()
+{
+    const ProfileLoadResult r
+        = ProfileStore::load(promDir() + QStringLiteral("/prometheus.hopscope.json"));
+    if (!r.ok()) {
+        qFatal("fixture profile: %s",
+            r.problems.isEmpty() ? "?" : qPrintable(r.problems.first().toString()));
+    }
+    return *r.profile;
+}
+
+bool peer(const QString &command)
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::ForwardedChannels);
+    p.start(QStringLiteral("python3"),
+        { qEnvironmentVariable("HOPSCOPE_PROM_PEER"), command, QStringLiteral("--dir"),
+            promDir() });
+    return p.waitForFinished(90000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+}
+
+Health healthOf(const Topology &t, const QString &key)
+{
+    const TargetNode *n = t.target(QStringLiteral("app"), key);
+    return n ? n->health : Health::Unknown;
+}
+
+bool statesAsExpected(const Topology &t)
+{
+    return healthOf(t, QStringLiteral("be_app/app1")) == Health::Healthy
+        && healthOf(t, QStringLiteral("be_app/app2")) == Health::Drained
+        && healthOf(t, QStringLiteral("be_app/app3")) == Health::Down
+        && healthOf(t, QStringLiteral("be_app/app4")) == Health::Maintenance;
+}
+
+} // namespace
+
+class tst_PrometheusLive : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void statesComeThroughPrometheus();
+    void snapshotJsonShowsServersByName();
+    void partialAnswerWarningsReported();
+    void badDataQueryReportedInPlainWords();
+    void missingBearerTokenIsAnAuthError();
+    void
+    prometheusKilledTurnsSourcesStale(); // last: it stops and restarts the fixture's Prometheus
+
+private:
+    std::unique_ptr<QNetworkAccessManager> m_nam;
+};
+
+void tst_PrometheusLive::initTestCase()
+{
+    QVERIFY2(!promDir().isEmpty(), "HOPSCOPE_PROM_DIR is not set (run through ctest)");
+    QVERIFY2(
+        !peerState().isEmpty(), "no prometheus.json: the peers_prometheus fixture did not start");
+    const ClusterProfile p = fixtureProfile();
+    QCOMPARE(p.loadBalancers.size(), 1);
+    QVERIFY(!p.loadBalancers.first().runtime); // the runtime socket is absent from the profile
+    QVERIFY(p.loadBalancers.first().statsUrl.isEmpty());
+    QVERIFY(p.loadBalancers.first().fromPrometheus);
+}
+
+void tst_PrometheusLive::init()
+{
+    m_nam = std::make_unique<QNetworkAccessManager>();
+    m_nam->setProxy(QNetworkProxy::NoProxy);
+}
+
+void tst_PrometheusLive::statesComeThroughPrometheus()
+{
+    ClusterMonitor monitor(fixtureProfile());
+    QVERIFY(
+        qobject_cast<PrometheusSource *>(monitor.loadBalancerSource(QStringLiteral("edge-lb"))));
+    monitor.start();
+    QTRY_VERIFY_WITH_TIMEOUT(statesAsExpected(monitor.topology()), 20000);
+    const Topology &t = monitor.topology();
+    QCOMPARE(t.service(QStringLiteral("app"))->targets.size(), 4);
+    QCOMPARE(t.loadBalancers.first().health, Health::Healthy);
+    QVERIFY2(t.loadBalancers.first().reason.contains(u"via Prometheus"),
+        qPrintable(t.loadBalancers.first().reason));
+    QVERIFY(t.errors.isEmpty());
+    const TargetNode *down = t.target(QStringLiteral("app"), QStringLiteral("be_app/app3"));
+    QVERIFY2(
+        down->reason.contains(u"L4CON"), qPrintable(down->reason)); // the check status came too
+}
+
+void tst_PrometheusLive::snapshotJsonShowsServersByName()
+{
+    QProcess cli;
+    cli.start(qEnvironmentVariable("HOPSCOPE_CLI"),
+        { QStringLiteral("snapshot"), promDir() + QStringLiteral("/prometheus.hopscope.json"),
+            QStringLiteral("--json"), QStringLiteral("--timeout"), QStringLiteral("20") });
+    QVERIFY(cli.waitForFinished(30000));
+    const QByteArray out = cli.readAllStandardOutput();
+    const QJsonObject json = QJsonDocument::fromJson(out).object();
+    QVERIFY2(!json.isEmpty(), out.left(400).constData());
+    const QJsonArray targets = json[u"services"].toArray().first()[u"targets"].toArray();
+    QCOMPARE(targets.size(), 4);
+    QHash<QString, QString> healthByServer;
+    for (const QJsonValue &v : targets) {
+        const QJsonObject t = v.toObject();
+        QCOMPARE(t[u"address"].toString(), QString());
+        QCOMPARE(t[u"port"].toInt(-1), 0);
+        healthByServer.insert(t[u"server"].toString(), t[u"health"].toString());
+    }
+    QCOMPARE(healthByServer.value(QStringLiteral("be_app/app1")), healthName(Health::Healthy));
+    QCOMPARE(healthByServer.value(QStringLiteral("be_app/app2")), healthName(Health::Drained));
+    QCOMPARE(healthByServer.value(QStringLiteral("be_app/app3")), healthName(Health::Down));
+    QCOMPARE(healthByServer.value(QStringLiteral("be_app/app4")), healthName(Health::Maintenance));
+}
+
+void tst_PrometheusLive::partialAnswerWarningsReported()
+{
+    const ClusterProfile p = fixtureProfile();
+    PrometheusSource source(QStringLiteral("lb:edge-lb"), p.prometheusUrl,
+        p.loadBalancers.first().prometheusSelector, m_nam.get());
+    source.setTimeoutMs(3000);
+    QSignalSpy warnings(&source, &PrometheusSource::warningsChanged);
+    QSignalSpy snapshots(&source, &PrometheusSource::snapshotReady);
+    source.start();
+    QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 10000);
+    QCOMPARE(source.status(), PollingSource::Status::Ok); // partial: the data is used
+    QCOMPARE(warnings.size(), 1);
+    const QStringList w = warnings.first().first().toStringList();
+    QCOMPARE(w.size(), 1);
+    QVERIFY2(w.first().startsWith(u"remote_read: ") && w.first().contains(u"503"),
+        qPrintable(w.first()));
+    const HaproxySnapshot s = snapshots.first().first().value<HaproxySnapshot>();
+    QVERIFY(std::any_of(s.info.fields.cbegin(), s.info.fields.cend(),
+        [&](const auto &f) { return f.first == u"prometheus warning" && f.second == w.first(); }));
+
+    // Through the monitor: the event log carries it as a warning of the load balancer.
+    ClusterMonitor monitor(p);
+    monitor.start();
+    const auto logged = [&] {
+        for (const EventLog::Entry &e : monitor.eventLog()->entries()) {
+            if (e.severity == EventLog::Severity::Warning && e.source == u"lb:edge-lb"
+                && e.message.startsWith(u"partial answer from Prometheus: remote_read: ")) {
+                return true;
+            }
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(logged(), 10000);
+}
+
+void tst_PrometheusLive::badDataQueryReportedInPlainWords()
+{
+    const ClusterProfile p = fixtureProfile();
+    PrometheusSource source(
+        QStringLiteral("lb:bad"), p.prometheusUrl, QStringLiteral("job=~\"(\""), m_nam.get());
+    source.setTimeoutMs(3000);
+    QSignalSpy errors(&source, &PollingSource::errorOccurred);
+    source.start();
+    QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), 10000);
+    const SourceError e = errors.first().first().value<SourceError>();
+    QCOMPARE(e.kind, SourceError::Kind::Config);
+    QCOMPARE(e.source, QStringLiteral("lb:bad"));
+    const QString expected = QStringLiteral(
+        "POST %1/api/v1/query: Prometheus rejected the query as malformed (bad_data): ")
+                                 .arg(p.prometheusUrl.toString());
+    QVERIFY2(e.message.startsWith(expected), qPrintable(e.message));
+    QVERIFY2(
+        e.message.contains(u"error parsing regexp"), qPrintable(e.message)); // Prometheus's words
+    QCOMPARE(e.detail, QStringLiteral("HTTP 400"));
+    QCOMPARE(source.status(), PollingSource::Status::Failing);
+}
+
+void tst_PrometheusLive::missingBearerTokenIsAnAuthError()
+{
+    const ClusterProfile p = fixtureProfile();
+    PrometheusSource source(QStringLiteral("lb:tok"), p.prometheusUrl, {}, m_nam.get());
+    qunsetenv("HOPSCOPE_TEST_NO_SUCH_TOKEN");
+    source.setBearerToken(*SecretRef::parse(u"env:HOPSCOPE_TEST_NO_SUCH_TOKEN"));
+    QSignalSpy errors(&source, &PollingSource::errorOccurred);
+    source.start();
+    QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), 10000);
+    const SourceError e = errors.first().first().value<SourceError>();
+    QCOMPARE(e.kind, SourceError::Kind::Auth);
+    QVERIFY2(e.message.startsWith(u"bearer token env:HOPSCOPE_TEST_NO_SUCH_TOKEN: "),
+        qPrintable(e.message));
+}
+
+void tst_PrometheusLive::prometheusKilledTurnsSourcesStale()
+{
+    ClusterMonitor monitor(fixtureProfile());
+    monitor.start();
+    QTRY_VERIFY_WITH_TIMEOUT(statesAsExpected(monitor.topology()), 20000);
+
+    QVERIFY(peer(QStringLiteral("kill")));
+    const auto staleWithReason = [&] {
+        const Topology &t = monitor.topology();
+        const LoadBalancerNode &lb = t.loadBalancers.first();
+        if (lb.health != Health::Stale || !lb.reason.contains(u"Connection refused")) {
+            return false;
+        }
+        const ServiceNode *app = t.service(QStringLiteral("app"));
+        return std::all_of(app->targets.cbegin(), app->targets.cend(), [](const TargetNode &n) {
+            return n.health == Health::Stale;
+        }) && app->health == Health::Stale;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(staleWithReason(), 15000);
+    const Topology &t = monitor.topology();
+    QVERIFY2(t.loadBalancers.first().reason.startsWith(u"stale since "),
+        qPrintable(t.loadBalancers.first().reason));
+    QCOMPARE(t.errors.size(), 1);
+    QCOMPARE(t.errors.first().source, QStringLiteral("lb:edge-lb"));
+    QCOMPARE(t.errors.first().kind, SourceError::Kind::Network);
+    QVERIFY2(
+        t.errors.first().message.startsWith(QStringLiteral("POST %1/api/v1/query: ")
+                                                .arg(monitor.profile().prometheusUrl.toString())),
+        qPrintable(t.errors.first().message));
+    // The reason says which source and why, for each target.
+    const TargetNode *n = t.target(QStringLiteral("app"), QStringLiteral("be_app/app1"));
+    QVERIFY2(n->reason.contains(u"lb:edge-lb"), qPrintable(n->reason));
+
+    // Back: the same states again, from the same (restarted) Prometheus.
+    QVERIFY(peer(QStringLiteral("start")));
+    QTRY_VERIFY_WITH_TIMEOUT(statesAsExpected(monitor.topology()), 30000);
+    QCOMPARE(monitor.topology().loadBalancers.first().health, Health::Healthy);
+}
+
+QTEST_GUILESS_MAIN(tst_PrometheusLive)
+#include "tst_PrometheusLive.moc"

@@ -1,0 +1,386 @@
+// HAProxy read through Prometheus (model/prometheus/PrometheusHaproxy) mapped onto the snapshot the
+// direct sources produce, then through TopologyBuilder / TopologyJson: the captured promex answer
+// (tests/data/prometheus, a real Prometheus 2.42 scraping HAProxy 2.6 with app1 UP, app2 DRAIN,
+// app3 DOWN, app4 MAINT), one-hot precedence, the community haproxy_exporter names, two
+// instances refused, NaN gauges unknown; servers known by name only become targets with address
+// "" / port 0 / "server", and fold into the target another source placed at an address.
+
+#include "profile/ProfileStore.h"
+#include "prometheus/PrometheusHaproxy.h"
+#include "prometheus/PrometheusResponse.h"
+#include "topology/TopologyBuilder.h"
+#include "topology/TopologyJson.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QTest>
+
+using namespace hopscope;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+QByteArray readData(const QString &relative)
+{
+    QFile f(qEnvironmentVariable("HOPSCOPE_TEST_DATA") + u'/' + relative);
+    if (!f.open(QIODevice::ReadOnly)) {
+        qFatal("cannot read %s", qPrintable(f.fileName()));
+    }
+    return f.readAll();
+}
+
+// An instant vector of the given series: {name, {labels}, "value"}.
+struct S
+{
+    const char *name;
+    QList<std::pair<const char *, const char *>> labels;
+    const char *value;
+};
+
+PrometheusResponse vector(const QList<S> &series)
+{
+    PrometheusResponse r;
+    r.success = true;
+    for (const S &s : series) {
+        PrometheusSeries p;
+        p.name = QString::fromLatin1(s.name);
+        for (const auto &[k, v] : s.labels) {
+            p.labels.append({ QString::fromLatin1(k), QString::fromLatin1(v) });
+        }
+        const QString value = QString::fromLatin1(s.value);
+        p.points.append({ 1.0, *parsePrometheusSample(value), value });
+        r.series.append(p);
+    }
+    return r;
+}
+
+const HaproxyStatServer *server(const HaproxySnapshot &snap, const QString &name)
+{
+    for (const auto &p : snap.stat.proxies) {
+        for (const auto &s : p.servers) {
+            if (s.name == name) {
+                return &s;
+            }
+        }
+    }
+    return nullptr;
+}
+
+ClusterProfile profile(bool withDirectLb)
+{
+    QByteArray json
+        = "{\"schema\": 1, \"name\": \"p\", \"services\": [{\"id\": \"app\", \"name\": \"app\"}], "
+          "        \"prometheus\": {\"url\": \"http://127.0.0.1:9\"}, "
+          "        \"loadBalancers\": [{\"id\": \"edge\", \"kind\": \"haproxy\", \"source\": "
+          "\"prometheus\", "
+          "            \"routes\": [{\"pathPrefix\": \"/\", \"backend\": \"be_app\", \"service\": "
+          "\"app\"}]}";
+    if (withDirectLb) {
+        json += ", {\"id\": \"direct\", \"kind\": \"haproxy\", \"runtime\": "
+                "\"unix:/nonexistent.sock\", "
+                "            \"routes\": [{\"pathPrefix\": \"/\", \"backend\": \"be_app\", "
+                "\"service\": \"app\"}]}";
+    }
+    json += "]}";
+    const ProfileLoadResult r = ProfileStore::parse(json);
+    if (!r.ok()) {
+        qFatal("profile: %s", qPrintable(r.problems.first().toString()));
+    }
+    return *r.profile;
+}
+
+SourceState fresh()
+{
+    SourceState s;
+    s.hasData = true;
+    s.stale = false;
+    s.lastSuccess = QDateTime::currentDateTimeUtc();
+    return s;
+}
+
+} // namespace
+
+class tst_PrometheusHaproxy : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void capturedPromexStates();
+    void queryCarriesTheSelector();
+    void oneHotPrecedence_data();
+    void oneHotPrecedence();
+    void communityExporterNames();
+    void twoInstancesAreRefused();
+    void nothingScrapedIsAnError();
+    void prometheusErrorIsAnError();
+    void nanGaugeIsUnknownNotZero();
+    void profileSourceKeys();
+    void nameOnlyTargetsInTheTopology();
+    void nameOnlyTargetMergesWithAnAddressedOne();
+};
+
+void tst_PrometheusHaproxy::capturedPromexStates()
+{
+    const auto r = parsePrometheusResponse(
+        readData(QStringLiteral("prometheus/haproxy_promex_vector.json")));
+    QVERIFY2(r, qPrintable(r.errorText()));
+    const auto snap = prometheushaproxy::snapshot(*r);
+    QVERIFY2(snap, qPrintable(snap.errorText()));
+    QCOMPARE(snap->stat.proxies.size(), 1);
+    const HaproxyStatProxy &be = snap->stat.proxies.first();
+    QCOMPARE(be.name, QStringLiteral("be_app"));
+    QCOMPARE(be.type, HaproxyStatProxy::Type::Backend);
+    QCOMPARE(be.status, QStringLiteral("UP")); // haproxy_backend_active_servers 1
+    QCOMPARE(be.servers.size(), 4);
+    const QList<std::pair<QString, HaproxyServerStatus>> expected = {
+        { QStringLiteral("app1"), HaproxyServerStatus::Up },
+        { QStringLiteral("app2"), HaproxyServerStatus::Drain },
+        { QStringLiteral("app3"), HaproxyServerStatus::Down },
+        { QStringLiteral("app4"), HaproxyServerStatus::Maint },
+    };
+    for (const auto &[name, state] : expected) {
+        const HaproxyStatServer *s = server(*snap, name);
+        QVERIFY2(s, qPrintable(name));
+        QCOMPARE(s->state, state);
+        QVERIFY(s->nameOnly);
+        QVERIFY(!s->address);
+        QCOMPARE(s->weight, std::optional<qint64>(1));
+        QCOMPARE(s->scur, std::optional<qint64>(0));
+        QCOMPARE(s->traffic.hrsp5xx, std::optional<qint64>(0));
+        QVERIFY(s->stot.has_value());
+    }
+    QCOMPARE(server(*snap, QStringLiteral("app1"))->checkStatus, QStringLiteral("L4OK"));
+    QCOMPARE(server(*snap, QStringLiteral("app3"))->checkStatus, QStringLiteral("L4CON"));
+    QCOMPARE(
+        server(*snap, QStringLiteral("app4"))->checkStatus, QString()); // MAINT: no check series
+    QCOMPARE(server(*snap, QStringLiteral("app2"))->status, QStringLiteral("DRAIN"));
+    QVERIFY2(
+        snap->info.version.startsWith(u"2.6.") && snap->info.version.endsWith(u" via Prometheus"),
+        qPrintable(snap->info.version));
+}
+
+void tst_PrometheusHaproxy::queryCarriesTheSelector()
+{
+    const QString q = prometheushaproxy::query(QStringLiteral("job=\"lb\""));
+    QCOMPARE(q.count(QStringLiteral(",job=\"lb\"}")), 2);
+    QVERIFY(q.contains(u"haproxy_server_(status|check_status)"));
+    QVERIFY(!prometheushaproxy::query({}).contains(u",}"));
+}
+
+void tst_PrometheusHaproxy::oneHotPrecedence_data()
+{
+    QTest::addColumn<QStringList>("states");
+    QTest::addColumn<HaproxyServerStatus>("expected");
+    QTest::newRow("maint over drain")
+        << QStringList { u"DRAIN"_s, u"MAINT"_s } << HaproxyServerStatus::Maint;
+    QTest::newRow("drain over up")
+        << QStringList { u"UP"_s, u"DRAIN"_s } << HaproxyServerStatus::Drain;
+    QTest::newRow("drain over down")
+        << QStringList { u"DOWN"_s, u"DRAIN"_s } << HaproxyServerStatus::Drain;
+    QTest::newRow("nolb") << QStringList { u"NOLB"_s } << HaproxyServerStatus::NoLb;
+    QTest::newRow("down") << QStringList { u"DOWN"_s } << HaproxyServerStatus::Down;
+    QTest::newRow("none at 1") << QStringList {} << HaproxyServerStatus::Unknown;
+}
+
+void tst_PrometheusHaproxy::oneHotPrecedence()
+{
+    QFETCH(QStringList, states);
+    QFETCH(HaproxyServerStatus, expected);
+    QList<S> series { { "haproxy_server_weight", { { "proxy", "be" }, { "server", "s1" } }, "1" } };
+    for (const char *st : { "UP", "DOWN", "MAINT", "DRAIN", "NOLB" }) {
+        series.append(
+            { "haproxy_server_status", { { "proxy", "be" }, { "server", "s1" }, { "state", st } },
+                states.contains(QString::fromLatin1(st)) ? "1" : "0" });
+    }
+    const auto snap = prometheushaproxy::snapshot(vector(series));
+    QVERIFY2(snap, qPrintable(snap.errorText()));
+    QCOMPARE(server(*snap, QStringLiteral("s1"))->state, expected);
+}
+
+void tst_PrometheusHaproxy::communityExporterNames()
+{
+    const auto snap = prometheushaproxy::snapshot(vector({
+        { "haproxy_server_up", { { "backend", "be" }, { "server", "a" } }, "1" },
+        { "haproxy_server_up", { { "backend", "be" }, { "server", "b" } }, "0" },
+        { "haproxy_server_current_sessions", { { "backend", "be" }, { "server", "a" } }, "7" },
+        { "haproxy_server_connections_total", { { "backend", "be" }, { "server", "a" } }, "1234" },
+        { "haproxy_server_http_responses_total",
+            { { "backend", "be" }, { "server", "a" }, { "code", "5xx" } }, "3" },
+        { "haproxy_backend_current_server", { { "backend", "be" } }, "1" },
+    }));
+    QVERIFY2(snap, qPrintable(snap.errorText()));
+    QCOMPARE(server(*snap, QStringLiteral("a"))->state, HaproxyServerStatus::Up);
+    QCOMPARE(server(*snap, QStringLiteral("b"))->state, HaproxyServerStatus::Down);
+    QCOMPARE(server(*snap, QStringLiteral("a"))->scur, std::optional<qint64>(7));
+    QCOMPARE(server(*snap, QStringLiteral("a"))->traffic.stot, std::optional<qint64>(1234));
+    QCOMPARE(server(*snap, QStringLiteral("a"))->traffic.hrsp5xx, std::optional<qint64>(3));
+    QCOMPARE(snap->stat.proxies.first().status, QStringLiteral("UP"));
+}
+
+void tst_PrometheusHaproxy::twoInstancesAreRefused()
+{
+    const auto snap = prometheushaproxy::snapshot(vector({
+        { "haproxy_server_weight",
+            { { "instance", "10.0.0.1:8404" }, { "proxy", "be" }, { "server", "a" } }, "1" },
+        { "haproxy_server_weight",
+            { { "instance", "10.0.0.2:8404" }, { "proxy", "be" }, { "server", "a" } }, "1" },
+    }));
+    QVERIFY(!snap);
+    QCOMPARE(snap.errorText(),
+        QStringLiteral(
+            "series from 2 HAProxy instances (10.0.0.1:8404, 10.0.0.2:8404): give the load "
+            "balancer a \"prometheusSelector\" that matches one"));
+}
+
+void tst_PrometheusHaproxy::nothingScrapedIsAnError()
+{
+    const auto snap = prometheushaproxy::snapshot(vector({}));
+    QVERIFY(!snap);
+    QVERIFY2(snap.errorText().startsWith(u"Prometheus has no haproxy_server_* series"),
+        qPrintable(snap.errorText()));
+}
+
+void tst_PrometheusHaproxy::prometheusErrorIsAnError()
+{
+    const auto r = parsePrometheusResponse(readData(QStringLiteral("prometheus/bad_data.json")));
+    QVERIFY(r);
+    const auto snap = prometheushaproxy::snapshot(*r);
+    QVERIFY(!snap);
+    QVERIFY2(snap.errorText().startsWith(u"Prometheus rejected the query as malformed (bad_data)"),
+        qPrintable(snap.errorText()));
+    const auto m = parsePrometheusResponse(readData(QStringLiteral("prometheus/matrix.json")));
+    QCOMPARE(prometheushaproxy::snapshot(*m).errorText(),
+        QStringLiteral("expected an instant vector, got a matrix"));
+}
+
+void tst_PrometheusHaproxy::nanGaugeIsUnknownNotZero()
+{
+    const auto snap = prometheushaproxy::snapshot(vector({
+        { "haproxy_server_current_sessions", { { "proxy", "be" }, { "server", "a" } }, "NaN" },
+        { "haproxy_server_weight", { { "proxy", "be" }, { "server", "a" } }, "+Inf" },
+    }));
+    QVERIFY2(snap, qPrintable(snap.errorText()));
+    QVERIFY(!server(*snap, QStringLiteral("a"))->scur);
+    QVERIFY(!server(*snap, QStringLiteral("a"))->weight);
+    QCOMPARE(server(*snap, QStringLiteral("a"))->state, HaproxyServerStatus::Unknown);
+}
+
+void tst_PrometheusHaproxy::profileSourceKeys()
+{
+    const ClusterProfile p = profile(true);
+    QVERIFY(p.loadBalancer(QStringLiteral("edge"))->fromPrometheus);
+    QVERIFY(!p.loadBalancer(QStringLiteral("direct"))->fromPrometheus);
+    // No endpoint of its own + a prometheus section: read from Prometheus.
+    auto r = ProfileStore::parse(
+        "{\"schema\": 1, \"name\": \"p\", \"services\": [{\"id\": \"a\", \"name\": \"a\"}], "
+        "\"prometheus\": {\"url\": \"http://127.0.0.1:9\", "
+        "        \"bearerToken\": \"env:PROM_TOKEN\"}, \"loadBalancers\": [{\"id\": \"lb\", "
+        "\"kind\": \"haproxy\", "
+        "        \"prometheusSelector\": \"job=\\\"x\\\"\"}]}");
+    QVERIFY2(r.ok(), r.problems.isEmpty() ? "" : qPrintable(r.problems.first().toString()));
+    QVERIFY(r.profile->loadBalancers.first().fromPrometheus);
+    QCOMPARE(r.profile->loadBalancers.first().prometheusSelector, QStringLiteral("job=\"x\""));
+    QCOMPARE(r.profile->prometheusBearerToken.toString(), QStringLiteral("env:PROM_TOKEN"));
+    // "source": "prometheus" without a prometheus section, an unknown source, an inline token.
+    r = ProfileStore::parse("{\"schema\": 1, \"name\": \"p\", \"services\": [{\"id\": \"a\", "
+                            "\"name\": \"a\"}], \"loadBalancers\": [{\"id\": \"lb\", "
+                            "        \"kind\": \"haproxy\", \"runtime\": \"unix:/x.sock\", "
+                            "\"source\": \"prometheus\"}]}");
+    QVERIFY(!r.ok());
+    QCOMPARE(r.problems.first().toString(),
+        QStringLiteral("loadBalancers[0].source: is \"prometheus\" but the profile has no "
+                       "\"prometheus\" section"));
+    r = ProfileStore::parse(
+        "{\"schema\": 1, \"name\": \"p\", \"services\": [{\"id\": \"a\", \"name\": \"a\"}], "
+        "\"loadBalancers\": [{\"id\": \"lb\", "
+        "        \"kind\": \"haproxy\", \"runtime\": \"unix:/x.sock\", \"source\": \"snmp\"}]}");
+    QVERIFY(!r.ok());
+    QCOMPARE(r.problems.first().toString(),
+        QStringLiteral("loadBalancers[0].source: \"snmp\" is not one of direct, prometheus"));
+    r = ProfileStore::parse(
+        "{\"schema\": 1, \"name\": \"p\", \"services\": [{\"id\": \"a\", \"name\": \"a\"}], "
+        "\"prometheus\": {\"url\": \"http://127.0.0.1:9\", "
+        "        \"bearerToken\": "
+        "\"eyJhbGciOiJIUzI1NiJ9eyJzdWIiOiIxMjM0NTY3ODkwIn0dozjgNryP4J3jVmNHl0w5N\"}}");
+    QVERIFY(!r.ok());
+    QVERIFY(r.problems.first().toString().startsWith(u"prometheus.bearerToken: "));
+    QVERIFY(!r.problems.first().toString().contains(u"eyJhbGci"));
+}
+
+void tst_PrometheusHaproxy::nameOnlyTargetsInTheTopology()
+{
+    const auto r = parsePrometheusResponse(
+        readData(QStringLiteral("prometheus/haproxy_promex_vector.json")));
+    const auto snap = prometheushaproxy::snapshot(*r);
+    QVERIFY(snap);
+    TopologyInputs in;
+    in.now = QDateTime::currentDateTimeUtc();
+    in.lb.insert(QStringLiteral("edge"), *snap);
+    in.lbState.insert(QStringLiteral("edge"), fresh());
+    const Topology t = TopologyBuilder::build(profile(false), in);
+    const ServiceNode *app = t.service(QStringLiteral("app"));
+    QVERIFY(app);
+    QCOMPARE(app->targets.size(), 4);
+    const QList<std::pair<QString, Health>> expected = {
+        { QStringLiteral("be_app/app1"), Health::Healthy },
+        { QStringLiteral("be_app/app2"), Health::Drained }, // DRAIN with 0 sessions
+        { QStringLiteral("be_app/app3"), Health::Down },
+        { QStringLiteral("be_app/app4"), Health::Maintenance },
+    };
+    for (const auto &[key, health] : expected) {
+        const TargetNode *n = t.target(QStringLiteral("app"), key);
+        QVERIFY2(n, qPrintable(key));
+        QCOMPARE(n->health, health);
+        QCOMPARE(n->address, QString());
+        QCOMPARE(n->port, quint16(0));
+    }
+    QVERIFY2(t.loadBalancers.first().reason.contains(u"via Prometheus"),
+        qPrintable(t.loadBalancers.first().reason));
+    // snapshot --json: address "", port 0 and "server".
+    const QJsonObject json = TopologyJson::toJson(t);
+    const QJsonObject first
+        = json[u"services"].toArray().first()[u"targets"].toArray().first().toObject();
+    QCOMPARE(first[u"key"].toString(), QStringLiteral("be_app/app1"));
+    QCOMPARE(first[u"address"].toString(), QString());
+    QCOMPARE(first[u"port"].toInt(), 0);
+    QCOMPARE(first[u"server"].toString(), QStringLiteral("be_app/app1"));
+    QCOMPARE(first[u"health"].toString(), healthName(Health::Healthy));
+}
+
+void tst_PrometheusHaproxy::nameOnlyTargetMergesWithAnAddressedOne()
+{
+    const auto r = parsePrometheusResponse(
+        readData(QStringLiteral("prometheus/haproxy_promex_vector.json")));
+    const auto snap = prometheushaproxy::snapshot(*r);
+    QVERIFY(snap);
+    // The same HAProxy read directly too: app3 has an address there.
+    HaproxySnapshot direct;
+    HaproxyStatProxy be;
+    be.name = QStringLiteral("be_app");
+    HaproxyStatServer app3;
+    app3.name = QStringLiteral("app3");
+    app3.address = QStringLiteral("127.0.0.1");
+    app3.port = 18093;
+    app3.status = QStringLiteral("DOWN");
+    app3.state = HaproxyServerStatus::Down;
+    be.servers.append(app3);
+    direct.stat.proxies.append(be);
+    TopologyInputs in;
+    in.now = QDateTime::currentDateTimeUtc();
+    in.lb.insert(QStringLiteral("edge"), *snap);
+    in.lbState.insert(QStringLiteral("edge"), fresh());
+    in.lb.insert(QStringLiteral("direct"), direct);
+    in.lbState.insert(QStringLiteral("direct"), fresh());
+    const Topology t = TopologyBuilder::build(profile(true), in);
+    const ServiceNode *app = t.service(QStringLiteral("app"));
+    QCOMPARE(app->targets.size(), 4); // app3 once, at its address
+    QVERIFY(!t.target(QStringLiteral("app"), QStringLiteral("be_app/app3")));
+    const TargetNode *merged = t.target(QStringLiteral("app"), QStringLiteral("127.0.0.1:18093"));
+    QVERIFY(merged);
+    QCOMPARE(merged->observations.size(), 2); // lb:direct and lb:edge
+    QCOMPARE(merged->health, Health::Down);
+    QCOMPARE(merged->lbServer, QStringLiteral("be_app/app3"));
+}
+
+QTEST_GUILESS_MAIN(tst_PrometheusHaproxy)
+#include "tst_PrometheusHaproxy.moc"

@@ -308,6 +308,7 @@ bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling pollin
     m_traffic = std::make_unique<TrafficTracker>(*m_profile);
     m_traffic->attach(m_monitor.get());
     m_details->setTrafficTracker(m_traffic.get());
+    m_targets->setTrafficTracker(m_traffic.get());
     new GraphTrafficFeed(m_traffic.get(), m_monitor.get(), m_model); // owned by the tracker
     connect(
         m_monitor.get(), &ClusterMonitor::topologyChanged, this, &MainWindow::onTopologyChanged);

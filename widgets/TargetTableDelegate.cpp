@@ -3,6 +3,8 @@
 #include "topology/TargetRowModel.h"
 #include "topology/TruthMatrixModel.h"
 
+#include "Sparkline.h"
+
 #include <QPainter>
 #include <QPixmap>
 
@@ -11,6 +13,7 @@ namespace hopscope {
 namespace {
 constexpr int SwatchSize = 12;
 constexpr int TintAlpha = 70;
+constexpr int SparklineWidth = 64; // 15 minutes at a glance beside the number
 } // namespace
 
 TargetTableDelegate::TargetTableDelegate(QObject *parent)
@@ -30,6 +33,50 @@ QPixmap TargetTableDelegate::swatch(Health health) const
     p.setBrush(look.hatched ? QBrush(look.colour, Qt::BDiagPattern) : QBrush(look.colour));
     p.drawRoundedRect(r, 2.5, 2.5);
     return pixmap;
+}
+
+QRectF TargetTableDelegate::sparklineRect(
+    const QStyleOptionViewItem &option, const QModelIndex &index) const
+{
+    if (!m_history || index.column() != m_rateColumn
+        || index.data(TargetRowModel::TrafficKeyRole).toString().isEmpty()) {
+        return {};
+    }
+    const QRect r = option.rect.adjusted(3, 3, -3, -3);
+    if (r.width() < SparklineWidth + 24 || r.height() < 8) {
+        return {};
+    }
+    return QRectF(r.left(), r.top(), SparklineWidth, r.height());
+}
+
+QSize TargetTableDelegate::sizeHint(
+    const QStyleOptionViewItem &option, const QModelIndex &index) const
+{
+    QSize size = QStyledItemDelegate::sizeHint(option, index);
+    if (m_history && index.column() == m_rateColumn) {
+        size.rwidth() += SparklineWidth + 8;
+    }
+    return size;
+}
+
+void TargetTableDelegate::paint(
+    QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
+{
+    QStyledItemDelegate::paint(painter, option, index);
+    const QRectF spark = sparklineRect(option, index);
+    if (spark.isEmpty()) {
+        return;
+    }
+    const QList<TrafficHistory::Sample> samples
+        = m_history->series(index.data(TargetRowModel::TrafficKeyRole).toString());
+    if (samples.size() < 2) {
+        return;
+    }
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing);
+    Sparkline::paint(*painter, spark, samples, Sparkline::Metric::Rps,
+        SparklineStyle::from(m_style, m_style.rateInk()));
+    painter->restore();
 }
 
 QColor TargetTableDelegate::tint(const QModelIndex &index) const

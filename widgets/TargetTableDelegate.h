@@ -1,6 +1,7 @@
 #pragma once
 
 #include "GraphStyle.h"
+#include "traffic/TrafficHistory.h"
 
 #include <QStyledItemDelegate>
 
@@ -22,6 +23,18 @@ public:
     void setTintDisagreements(bool on) { m_tintDisagreements = on; }
     // The tint of a cell (transparent when none): what the truth matrix view paints behind it.
     QColor tint(const QModelIndex &index) const;
+    // A sparkline of the request rate's history (TrafficKeyRole's series) beside the number in
+    // `column`; none without a history. The history is the tracker's, which outlives no view.
+    void setRateHistory(const TrafficHistory *history, int column)
+    {
+        m_history = history;
+        m_rateColumn = column;
+    }
+    // Where the sparkline of a cell is drawn (empty: none), for tests.
+    QRectF sparklineRect(const QStyleOptionViewItem &option, const QModelIndex &index) const;
+    void paint(QPainter *painter, const QStyleOptionViewItem &option,
+        const QModelIndex &index) const override;
+    QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
 
 protected:
     void initStyleOption(QStyleOptionViewItem *option, const QModelIndex &index) const override;
@@ -31,6 +44,8 @@ private:
 
     GraphStyle m_style;
     bool m_tintDisagreements = false;
+    const TrafficHistory *m_history = nullptr;
+    int m_rateColumn = -1;
 };
 
 } // namespace hopscope

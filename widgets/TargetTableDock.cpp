@@ -1,7 +1,9 @@
 #include "TargetTableDock.h"
 
+#include "TargetTableDelegate.h"
 #include "topology/TargetTableFilter.h"
 #include "topology/TargetTableModel.h"
+#include "traffic/TrafficTracker.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -40,6 +42,18 @@ TargetTableDock::TargetTableDock(QWidget *parent)
 void TargetTableDock::setProfile(const ClusterProfile &profile)
 {
     m_model->setProfile(profile);
+}
+
+void TargetTableDock::setTrafficTracker(TrafficTracker *tracker)
+{
+    disconnect(m_sampled);
+    delegate()->setRateHistory(
+        tracker ? &tracker->history() : nullptr, TargetTableModel::RateColumn);
+    if (tracker) {
+        m_sampled = connect(tracker, &TrafficTracker::sampled, view()->viewport(),
+            [this] { view()->viewport()->update(); });
+    }
+    view()->viewport()->update();
 }
 
 void TargetTableDock::setTopology(const Topology &topology, const TrafficReport &traffic)

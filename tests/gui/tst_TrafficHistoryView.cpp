@@ -7,6 +7,8 @@
 // test-output/gui/. The window test checks MainWindow hands its tracker to the dock.
 
 #include "DetailsDock.h"
+#include "TargetTableDelegate.h"
+#include "TargetTableDock.h"
 #include "DetailsDockSparkline.h"
 #include "DetailsDockTraffic.h"
 #include "MainWindow.h"
@@ -17,6 +19,8 @@
 #include "haproxy/HaproxyParsers.h"
 #include "profile/ProfileStore.h"
 #include "topology/ClusterMonitor.h"
+#include "topology/TargetRowModel.h"
+#include "topology/TargetTableModel.h"
 #include "topology/TopologyBuilder.h"
 #include "traffic/TrafficTracker.h"
 
@@ -27,6 +31,7 @@
 #include <QPainter>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QtQml/qqmlextensionplugin.h>
@@ -208,6 +213,7 @@ private Q_SLOTS:
     void dockShowsValuesGapsAndRises();
     void chartShowsRateAndGap();
     void windowHandsItsTrackerToTheDock();
+    void targetTableDrawsRateSparklines();
 };
 
 void tst_TrafficHistoryView::dockShowsValuesGapsAndRises()
@@ -476,6 +482,76 @@ void tst_TrafficHistoryView::windowHandsItsTrackerToTheDock()
     QVERIFY2(w.detailsDock()->text().contains(
                  DetailsDockTraffic::number(Sparkline::Metric::Rps, *s.last().rps)),
         qPrintable(w.detailsDock()->text()));
+}
+
+// The target table's Req/s column carries the same history as a sparkline beside the number:
+// rate ink where the task's history has rates, none for a task without history.
+void tst_TrafficHistoryView::targetTableDrawsRateSparklines()
+{
+    const ClusterProfile profile = demoProfile();
+    ManualClock clock(roundAt(1));
+    TrafficTracker tracker(profile, nullptr, clock);
+    Replay replay(profile);
+    TargetTableDock dock;
+    dock.resize(1400, 700);
+    dock.setProfile(profile);
+    dock.setTrafficTracker(&tracker);
+    Topology topo;
+    for (int r : { 1, 2, 3 }) {
+        topo = replay.answer(tracker, clock, r);
+    }
+    dock.setTopology(topo, tracker.report(topo));
+    dock.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dock));
+    dock.fitColumns();
+    QTableView *view = dock.view();
+    QAbstractItemModel *model = view->model();
+    int withRate = -1;
+    int without = -1;
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const QModelIndex i = model->index(row, TargetTableModel::RateColumn);
+        const QString key = i.data(TargetRowModel::TrafficKeyRole).toString();
+        int known = 0;
+        for (const TrafficHistory::Sample &sm : tracker.history().series(key)) {
+            known += sm.rps ? 1 : 0;
+        }
+        if (known >= 2 && withRate < 0) {
+            withRate = row;
+        } else if (tracker.history().series(key).isEmpty() && without < 0) {
+            without = row;
+        }
+    }
+    QVERIFY2(withRate >= 0, "no task with a rate history");
+    view->scrollTo(model->index(withRate, TargetTableModel::RateColumn));
+    QCoreApplication::processEvents();
+    const QImage img = view->viewport()->grab().toImage();
+    img.save(outDir() + QStringLiteral("/target-table-sparklines.png"));
+    const QColor ink = GraphStyle::light().rateInk();
+    const auto sparkInk = [&](int row) {
+        const QModelIndex i = model->index(row, TargetTableModel::RateColumn);
+        QStyleOptionViewItem option;
+        option.rect = view->visualRect(i);
+        const QRectF r = dock.delegate()->sparklineRect(option, i);
+        if (r.isEmpty()) {
+            return -1;
+        }
+        const qreal dpr = img.devicePixelRatio();
+        return inkCount(img, int(r.left() * dpr), int(r.right() * dpr), int(r.top() * dpr),
+            int(r.bottom() * dpr), ink);
+    };
+    QVERIFY2(sparkInk(withRate) > 10, qPrintable(QString::number(sparkInk(withRate))));
+    if (without >= 0) {
+        view->scrollTo(model->index(without, TargetTableModel::RateColumn));
+        QCoreApplication::processEvents();
+        const QImage again = view->viewport()->grab().toImage();
+        const QModelIndex i = model->index(without, TargetTableModel::RateColumn);
+        QStyleOptionViewItem option;
+        option.rect = view->visualRect(i);
+        const QRectF r = dock.delegate()->sparklineRect(option, i);
+        QVERIFY(r.isEmpty()
+            || inkCount(again, int(r.left()), int(r.right()), int(r.top()), int(r.bottom()), ink)
+                == 0);
+    }
 }
 
 QTEST_MAIN(tst_TrafficHistoryView)

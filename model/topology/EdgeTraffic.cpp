@@ -10,24 +10,6 @@ namespace hopscope {
 
 namespace {
 
-// Worst first, as TrafficTracker sums its parts.
-int rank(TrafficStatus s)
-{
-    switch (s) {
-    case TrafficStatus::MissingPoll:
-        return 0;
-    case TrafficStatus::CounterReset:
-        return 1;
-    case TrafficStatus::FirstPoll:
-        return 2;
-    case TrafficStatus::NotReported:
-        return 3;
-    case TrafficStatus::Ok:
-        return 4;
-    }
-    return 3;
-}
-
 QString number(double v)
 {
     if (v >= 10000) {
@@ -89,7 +71,7 @@ EdgeTraffic EdgeTraffic::combine(const QList<EdgeTraffic> &parts)
     out.measured = true;
     out.status = TrafficStatus::Ok;
     for (const EdgeTraffic &p : std::as_const(measured)) {
-        if (rank(p.status) < rank(out.status)) {
+        if (trafficStatusRank(p.status) < trafficStatusRank(out.status)) {
             out.status = p.status;
         }
     }

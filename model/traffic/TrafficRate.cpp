@@ -5,6 +5,23 @@
 
 namespace hopscope {
 
+int trafficStatusRank(TrafficStatus status)
+{
+    switch (status) {
+    case TrafficStatus::MissingPoll:
+        return 0;
+    case TrafficStatus::CounterReset:
+        return 1;
+    case TrafficStatus::FirstPoll:
+        return 2;
+    case TrafficStatus::NotReported:
+        return 3;
+    case TrafficStatus::Ok:
+        return 4;
+    }
+    return 3;
+}
+
 QString trafficStatusName(TrafficStatus status)
 {
     switch (status) {

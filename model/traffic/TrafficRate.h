@@ -20,6 +20,8 @@ enum class TrafficStatus {
 };
 
 QString trafficStatusName(TrafficStatus status); // "ok", "first-poll", "counter-reset", ...
+// Worst first (MissingPoll 0 … Ok 4): what a sum shows when its parts disagree.
+int trafficStatusRank(TrafficStatus status);
 
 // Traffic of one entity (or an edge / task summed over entities) over one window.
 struct TrafficPoint

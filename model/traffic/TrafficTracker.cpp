@@ -33,24 +33,6 @@ QString hostOf(const QString &addressPort)
     return host;
 }
 
-// Worst first: what a sum shows when its parts disagree.
-int rank(TrafficStatus s)
-{
-    switch (s) {
-    case TrafficStatus::MissingPoll:
-        return 0;
-    case TrafficStatus::CounterReset:
-        return 1;
-    case TrafficStatus::FirstPoll:
-        return 2;
-    case TrafficStatus::NotReported:
-        return 3;
-    case TrafficStatus::Ok:
-        return 4;
-    }
-    return 3;
-}
-
 } // namespace
 
 TrafficTracker::TrafficTracker(ClusterProfile profile, QObject *parent, const Clock &clock)
@@ -216,7 +198,7 @@ TrafficAggregate TrafficTracker::aggregate(const QList<std::pair<QString, QStrin
     TrafficPoint &out = a.point;
     out.status = TrafficStatus::Ok;
     for (const TrafficPoint &p : points) {
-        if (rank(p.status) < rank(out.status)) {
+        if (trafficStatusRank(p.status) < trafficStatusRank(out.status)) {
             out.status = p.status;
         }
         out.at = std::max(out.at, p.at);

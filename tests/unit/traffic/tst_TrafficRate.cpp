@@ -11,6 +11,8 @@
 #include "traffic/TrafficJson.h"
 #include "traffic/TrafficTracker.h"
 
+#include "TrafficCaptures.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -20,60 +22,9 @@
 #include <limits>
 
 using namespace hopscope;
+using namespace hopscope::traffic_captures;
 
 namespace {
-
-QByteArray data(const QString &name)
-{
-    QFile f(qEnvironmentVariable("HOPSCOPE_TEST_DATA") + u"/traffic/" + name);
-    if (!f.open(QIODevice::ReadOnly)) {
-        qFatal("cannot read test data %s", qPrintable(f.fileName()));
-    }
-    return f.readAll();
-}
-
-QDateTime roundAt(int round)
-{
-    const QJsonArray rounds
-        = QJsonDocument::fromJson(data(QStringLiteral("captures.json")))[u"rounds"].toArray();
-    for (const QJsonValue &r : rounds) {
-        if (r[u"round"].toInt() == round) {
-            return QDateTime::fromString(r[u"at"].toString(), Qt::ISODateWithMs);
-        }
-    }
-    qFatal("no round %d in captures.json", round);
-}
-
-HaproxySnapshot haproxy(int round)
-{
-    HaproxySnapshot s;
-    const auto stat = HaproxyStatParser::parse(data(QStringLiteral("round%1.stat.csv").arg(round)));
-    const auto info = HaproxyInfoParser::parse(data(QStringLiteral("round%1.info.txt").arg(round)));
-    if (!stat || !info) {
-        qFatal(
-            "round %d: %s %s", round, qPrintable(stat.errorText()), qPrintable(info.errorText()));
-    }
-    s.stat = *stat;
-    s.info = *info;
-    return s;
-}
-
-EnvoyAdminSnapshot envoy(int round)
-{
-    EnvoyAdminSnapshot s;
-    auto stats
-        = EnvoyStatsParser::parse(data(QStringLiteral("round%1.envoy_stats.json").arg(round)));
-    auto clusters = EnvoyClustersParser::parse(
-        data(QStringLiteral("round%1.envoy_clusters.json").arg(round)));
-    if (!stats.ok() || !clusters.ok()) {
-        qFatal("round %d: %s %s", round, qPrintable(stats.errorText()),
-            qPrintable(clusters.errorText()));
-    }
-    s.stats = stats.value();
-    s.clusters = clusters.value();
-    s.fetchedAt = roundAt(round);
-    return s;
-}
 
 // A raw `show stat` cell, by header name: the reference the parser-based path is checked against.
 double cell(int round, const QByteArray &pxname, const QByteArray &svname, const QByteArray &column)

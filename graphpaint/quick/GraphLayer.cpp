@@ -1,3 +1,6 @@
+// Over 500 lines because the tile cache, its per-frame budget (missing tiles, patches for changed
+// boxes, tiles stale after a traffic update) and the fallback to another zoom's tiles are one
+// frame's logic; the drawing itself is GraphPainter's.
 #include "GraphLayer.h"
 
 #include "GraphPainter.h"

@@ -1,3 +1,5 @@
+// Just over 500 lines: one reader per AWS reply hopscope uses (Cloud Map, ELBv2, ECS) and the
+// capped XML tree they share, kept together so their error paths read alike.
 #include "aws/AwsReplies.h"
 
 #include <QJsonArray>

@@ -1,3 +1,6 @@
+// Over 500 lines because the QML-facing model keeps its incremental updates (health per box,
+// traffic per edge, layout only when the shape changes) in one place; layout is GraphLayout's,
+// geometry GraphScene's.
 #include "ServiceGraphModel.h"
 
 #include "topology/GraphLayout.h"

@@ -10,7 +10,8 @@ namespace hopscope {
 
 namespace {
 constexpr qint64 s_refreshBeforeExpirySeconds = 5 * 60;
-}
+constexpr qint64 s_maxReplyBytes = 4 << 20; // one reply page; AWS's own are far smaller
+} // namespace
 
 AwsSession::AwsSession(AwsEndpoint endpoint, QString credentialsSpec,
     QProcessEnvironment environment, QObject *parent, const Clock &clock)
@@ -53,6 +54,30 @@ void AwsSession::request(QObject *owner, const AwsCall &call, Ready ready, Faile
     }
     m_waiting.append(std::move(w));
     resolve();
+}
+
+void AwsSession::call(
+    QObject *owner, const AwsCall &c, int deadlineMs, std::function<void(const AwsResult &)> done)
+{
+    request(
+        owner, c,
+        [owner, deadlineMs, done](AwsRequest *r) {
+            r->setDeadlineMs(deadlineMs);
+            r->setMaxReplyBytes(s_maxReplyBytes);
+            r->setFollowPages(true);
+            connect(r, &AwsRequest::finished, owner, [r, done](const AwsResult &result) {
+                r->deleteLater();
+                done(result);
+            });
+            r->start();
+        },
+        [what = c.describe(), done](const QString &why) {
+            AwsResult result;
+            result.what = what;
+            result.error.kind = AwsError::Kind::Credentials;
+            result.error.words = why;
+            done(result);
+        });
 }
 
 void AwsSession::serve(Waiting w)

@@ -17,6 +17,7 @@ namespace hopscope {
 
 class AwsCredentialChain;
 class AwsRequest;
+struct AwsResult;
 
 // What every AWS source and drain layer of one profile shares: the endpoint (region, optional
 // endpointUrl), one network access manager, and the credentials, found once through
@@ -44,6 +45,13 @@ public:
     using Ready = std::function<void(AwsRequest *request)>;
     using Failed = std::function<void(const QString &why)>;
     void request(QObject *owner, const AwsCall &call, Ready ready, Failed failed);
+
+    // The usual way to call: `call` as a request with a total deadline of `deadlineMs` (pages
+    // followed, replies capped), its result handed to `done` (guarded by `owner`, which also
+    // parents the request). No credentials come back as a result with a Credentials error in the
+    // chain's words, so callers have one failure path.
+    void call(QObject *owner, const AwsCall &call, int deadlineMs,
+        std::function<void(const AwsResult &result)> done);
 
     // Credentials to use without the chain (tests, the CLI's --aws-* flags): kept until replaced.
     void setCredentials(const AwsCredentials &credentials, const QString &from);

@@ -11,21 +11,11 @@ namespace hopscope {
 
 namespace {
 
-// The size of one reply page; AWS's own are far smaller.
-constexpr qint64 s_maxReplyBytes = 4 << 20;
-
-void configure(AwsRequest *r, int timeoutMs, bool pages)
+// The source's own timeout ends the poll; the request's deadline is just inside it, so its words
+// (throttled, refused, ...) are what the operator reads.
+int deadlineWithin(int timeoutMs)
 {
-    // The source's own timeout ends the poll; the request's deadline is just inside it, so its
-    // words (throttled, refused, ...) are what the operator reads.
-    r->setDeadlineMs(std::max(500, timeoutMs - 100));
-    r->setMaxReplyBytes(s_maxReplyBytes);
-    r->setFollowPages(pages);
-}
-
-SourceError::Kind kindOf(const AwsResult &r)
-{
-    return r.error.sourceKind();
+    return std::max(500, timeoutMs - 100);
 }
 
 } // namespace
@@ -125,21 +115,13 @@ void Elbv2Source::call(const AwsCall &c, std::function<QString(const AwsResult &
 {
     ++m_outstanding;
     QObject *scope = m_pollScope;
-    m_session->request(
-        scope, c,
-        [this, take = std::move(take)](AwsRequest *r) {
-            configure(r, timeoutMs(), true);
-            connect(r, &AwsRequest::finished, this, [this, r, take](const AwsResult &result) {
-                r->deleteLater();
-                if (!result.ok()) {
-                    oneDone(result.errorText(), result.error.sourceKind());
-                    return;
-                }
-                oneDone(take(result), SourceError::Kind::Malformed);
-            });
-            r->start();
-        },
-        [this](const QString &why) { oneDone(why, SourceError::Kind::Auth); });
+    m_session->call(scope, c, deadlineWithin(timeoutMs()), [this, take](const AwsResult &result) {
+        if (!result.ok()) {
+            oneDone(result.errorText(), result.error.sourceKind());
+            return;
+        }
+        oneDone(take(result), SourceError::Kind::Malformed);
+    });
 }
 
 void Elbv2Source::oneDone(const QString &error, SourceError::Kind kind)
@@ -212,26 +194,19 @@ void CloudMapSource::startPoll()
 
 void CloudMapSource::step(const AwsCall &c, std::function<void(const AwsResult &)> next)
 {
-    m_session->request(
-        m_pollScope, c,
-        [this, next = std::move(next)](AwsRequest *r) {
-            configure(r, timeoutMs(), true);
-            connect(r, &AwsRequest::finished, this, [this, r, next](const AwsResult &result) {
-                r->deleteLater();
-                if (!result.ok()) {
-                    fail(result);
-                    return;
-                }
-                next(result);
-            });
-            r->start();
-        },
-        [this](const QString &why) { failPoll(makeError(SourceError::Kind::Auth, why)); });
+    m_session->call(
+        m_pollScope, c, deadlineWithin(timeoutMs()), [this, next](const AwsResult &result) {
+            if (!result.ok()) {
+                fail(result);
+                return;
+            }
+            next(result);
+        });
 }
 
 void CloudMapSource::fail(const AwsResult &result)
 {
-    failPoll(makeError(kindOf(result), result.errorText()));
+    failPoll(makeError(result.error.sourceKind(), result.errorText()));
 }
 
 void CloudMapSource::failParse(const QString &what, const QString &error)

@@ -64,6 +64,10 @@ def audit_seeds(dest):
 
 def cmd_build(args):
     build = os.path.abspath(args.build)
+    if shutil.which(args.cxx) is None:
+        print("run_fuzz: %s not found: libFuzzer needs clang; install it with FUZZ=1 scripts/bootstrap"
+              % args.cxx, file=sys.stderr, flush=True)
+        return 1
     cfg = ["cmake", "-S", os.path.abspath(args.source), "-B", build, "-G", "Ninja",
            # -O1 with line tables only: what libFuzzer's documentation suggests, and about half
            # the compile time of RelWithDebInfo; asserts stay on (no NDEBUG).

@@ -9,8 +9,10 @@
 // ends itself at its own hard deadline, so it never outlives a caller that died.
 //
 // usage: hopscope-keychain read KEY DEADLINE_MS
-// stdout: "ok\n" followed by the secret's bytes, or "error\n" followed by a message in UTF-8
-// (never the secret). Exit 0 after either; 2 on a usage error; 3 when the deadline passed.
+//        hopscope-keychain write KEY DEADLINE_MS   (the secret on stdin, at most 64 KiB)
+// stdout: "ok\n" followed by the secret's bytes (read) or nothing (write), or "error\n"
+// followed by a message in UTF-8 (never the secret). Exit 0 after either; 2 on a usage error;
+// 3 when the deadline passed.
 
 #include <QByteArray>
 #include <QCoreApplication>
@@ -36,8 +38,9 @@ void writeAll(const QByteArray &bytes)
 
 int main(int argc, char *argv[])
 {
-    if (argc != 4 || std::string_view(argv[1]) != "read") {
-        std::fputs("usage: hopscope-keychain read KEY DEADLINE_MS\n", stderr);
+    const bool writing = argc == 4 && std::string_view(argv[1]) == "write";
+    if (argc != 4 || (std::string_view(argv[1]) != "read" && !writing)) {
+        std::fputs("usage: hopscope-keychain read|write KEY DEADLINE_MS\n", stderr);
         return 2;
     }
     bool ok = false;
@@ -55,6 +58,31 @@ int main(int argc, char *argv[])
 
     QCoreApplication app(argc, argv);
     const QString key = QString::fromLocal8Bit(argv[2]);
+    if (writing) {
+        // The secret comes on stdin (never on the command line, where ps would show it); the
+        // deadline thread above bounds this read too.
+        constexpr size_t maxBytes = 64 * 1024;
+        QByteArray secret(qsizetype(maxBytes + 1), '\0');
+        const size_t n = std::fread(secret.data(), 1, maxBytes + 1, stdin);
+        if (n > maxBytes || n == 0) {
+            writeAll(n == 0 ? "error\nno secret on standard input"
+                            : "error\nthe secret is larger than 64 KiB");
+            return 0;
+        }
+        secret.truncate(qsizetype(n));
+        auto *job = new QKeychain::WritePasswordJob(QStringLiteral("hopscope"), &app);
+        job->setAutoDelete(false);
+        job->setKey(key);
+        job->setBinaryData(secret);
+        secret.fill('\0');
+        QObject::connect(job, &QKeychain::Job::finished, &app, [](QKeychain::Job *j) {
+            writeAll(j->error() != QKeychain::NoError ? "error\n" + j->errorString().toUtf8()
+                                                      : QByteArray("ok\n"));
+            QCoreApplication::exit(0);
+        });
+        QTimer::singleShot(0, job, [job] { job->start(); });
+        return QCoreApplication::exec();
+    }
     auto *job = new QKeychain::ReadPasswordJob(QStringLiteral("hopscope"), &app);
     job->setAutoDelete(false);
     job->setKey(key);

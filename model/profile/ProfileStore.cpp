@@ -128,6 +128,11 @@ ProfileLoadResult ProfileStore::load(const QString &path)
 
 bool ProfileStore::save(const ClusterProfile &profile, const QString &path, QString *error)
 {
+    return saveJson(profile.toJson(), path, error);
+}
+
+bool ProfileStore::saveJson(const QJsonObject &root, const QString &path, QString *error)
+{
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly)) {
         if (error) {
@@ -135,7 +140,7 @@ bool ProfileStore::save(const ClusterProfile &profile, const QString &path, QStr
         }
         return false;
     }
-    file.write(QJsonDocument(profile.toJson()).toJson(QJsonDocument::Indented));
+    file.write(QJsonDocument(root).toJson(QJsonDocument::Indented));
     if (!file.commit()) {
         if (error) {
             *error = QStringLiteral("cannot save %1: %2").arg(path, file.errorString());

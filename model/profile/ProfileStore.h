@@ -3,6 +3,7 @@
 #include "ClusterProfile.h"
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 
@@ -44,6 +45,9 @@ public:
     static ProfileLoadResult load(const QString &path);
     static ProfileLoadResult parse(const QByteArray &bytes);
     static bool save(const ClusterProfile &profile, const QString &path, QString *error = nullptr);
+    // The same atomic write for a profile's JSON as it stands (the profile editor saves what the
+    // user wrote, unknown keys and all, also while it still has problems).
+    static bool saveJson(const QJsonObject &root, const QString &path, QString *error = nullptr);
 };
 
 } // namespace hopscope

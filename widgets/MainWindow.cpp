@@ -5,6 +5,7 @@
 #include "DrainDialog.h"
 #include "GraphPane.h"
 #include "GraphRenderer.h"
+#include "ProfileEditor.h"
 #include "RecentProfiles.h"
 #include "TargetTableDock.h"
 #include "TruthMatrixDock.h"
@@ -125,6 +126,14 @@ void MainWindow::createMenus()
     QAction *open = file->addAction(tr("&Open Profile…"), this, &MainWindow::openDialog);
     open->setShortcut(QKeySequence::Open);
     file->addAction(tr("New Profile from &Endpoints…"), this, &MainWindow::openDiscoverDialog);
+    // The profile editor (its own window); a saved profile is (re)opened here.
+    const auto reopen = [this](const QString &saved) { openProfile(saved); };
+    file->addAction(
+            tr("&New Profile…"), this, [reopen, this] { ProfileEditor::open(this, {}, reopen); })
+        ->setObjectName(QStringLiteral("actionNewProfile"));
+    file->addAction(tr("E&dit Profile…"), this,
+            [reopen, this] { ProfileEditor::open(this, m_profilePath, reopen); })
+        ->setObjectName(QStringLiteral("actionEditProfile"));
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     rebuildRecentMenu();
     QAction *exportAction = file->addAction(tr("&Export…"), this, &MainWindow::exportDialog);

@@ -10,7 +10,9 @@
 #include <QComboBox>
 #include <QDirIterator>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QLineEdit>
 #include <QTest>
 
@@ -72,6 +74,45 @@ inline bool typeInto(ProfileEditor &editor, const QString &path, const QString &
         QTest::keyClicks(edit, text);
     }
     return edit->text() == text;
+}
+
+// The profile with unknown keys added at several levels (top, array elements, routes, dns).
+inline QJsonObject withUnknownKeys(QJsonObject root)
+{
+    root.insert(QStringLiteral("x-editor-test"),
+        QJsonObject {
+            { QStringLiteral("nested"), QJsonArray { 1, QStringLiteral("two"), QJsonValue() } } });
+    for (const char *name : { "services", "loadBalancers", "proxies", "edges", "sshHosts" }) {
+        const QString key = QLatin1String(name);
+        if (!root.value(key).isArray()) {
+            continue;
+        }
+        QJsonArray array = root.value(key).toArray();
+        for (qsizetype i = 0; i < array.size(); ++i) {
+            if (!array.at(i).isObject()) {
+                continue;
+            }
+            QJsonObject o = array.at(i).toObject();
+            o.insert(QStringLiteral("x-note"), QStringLiteral("kept %1").arg(i));
+            if (o.value(QStringLiteral("routes")).isArray()) {
+                QJsonArray routes = o.value(QStringLiteral("routes")).toArray();
+                for (qsizetype j = 0; j < routes.size(); ++j) {
+                    QJsonObject r = routes.at(j).toObject();
+                    r.insert(QStringLiteral("x-weight"), 3);
+                    routes[j] = r;
+                }
+                o.insert(QStringLiteral("routes"), routes);
+            }
+            array[i] = o;
+        }
+        root.insert(key, array);
+    }
+    if (root.value(QStringLiteral("dns")).isObject()) {
+        QJsonObject dns = root.value(QStringLiteral("dns")).toObject();
+        dns.insert(QStringLiteral("x-dns"), true);
+        root.insert(QStringLiteral("dns"), dns);
+    }
+    return root;
 }
 
 } // namespace hopscope::editortest

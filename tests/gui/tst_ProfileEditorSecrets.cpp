@@ -11,6 +11,7 @@
 
 #include <QApplication>
 #include <QClipboard>
+#include <QFileInfo>
 #include <QGuiApplication>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -32,6 +33,7 @@ class tst_ProfileEditorSecrets : public QObject
     Q_OBJECT
     QTemporaryDir m_tmp;
     QString m_store;
+    QString m_realHelper; // hopscope-keychain as built (ctest's HOPSCOPE_KEYCHAIN_HELPER)
 
     QString copyOfDemo(const QString &name)
     {
@@ -56,6 +58,7 @@ private Q_SLOTS:
         QVERIFY(m_tmp.isValid());
         m_store = m_tmp.filePath(QStringLiteral("keychain"));
         QVERIFY(QDir().mkpath(m_store));
+        m_realHelper = qEnvironmentVariable("HOPSCOPE_KEYCHAIN_HELPER");
         qputenv("HOPSCOPE_KEYCHAIN_HELPER", HOPSCOPE_TEST_KEYCHAIN_STORE);
         qputenv("HOPSCOPE_TEST_KEYCHAIN_DIR", m_store.toUtf8());
     }
@@ -184,6 +187,37 @@ private Q_SLOTS:
         QVERIFY(!field->statusText().contains(s_secret));
         QCOMPARE(editor.document()->value(s_path), reference);
         QCOMPARE(field->secretEdit()->text(), s_secret);
+        QVERIFY(!editor.document()->isModified());
+    }
+
+    // The real helper's `write` with no secret service (no session bus): QtKeychain's error,
+    // said beside the field within the deadline; the profile keeps its reference.
+    void realHelperWithoutSecretServiceSaysSo()
+    {
+        QVERIFY2(QFileInfo(m_realHelper).isExecutable(), "ctest sets HOPSCOPE_KEYCHAIN_HELPER");
+        const QString path = copyOfDemo(QStringLiteral("real.hopscope.json"));
+        ProfileEditor editor;
+        editor.show();
+        QVERIFY(editor.openFile(path));
+        const QJsonValue reference = editor.document()->value(s_path);
+        ProfileSecretField *field = secretField(editor);
+        field->setKeychainTimeoutMs(8000);
+        QSignalSpy failed(field, &ProfileSecretField::secretFailed);
+        const QByteArray bus = qgetenv("DBUS_SESSION_BUS_ADDRESS");
+        qunsetenv("DBUS_SESSION_BUS_ADDRESS");
+        qputenv("HOPSCOPE_KEYCHAIN_HELPER", m_realHelper.toUtf8());
+        QTest::keyClicks(field->secretEdit(), s_secret);
+        QTest::mouseClick(field->storeButton(), Qt::LeftButton);
+        const bool answered = failed.wait(15000);
+        qputenv("HOPSCOPE_KEYCHAIN_HELPER", HOPSCOPE_TEST_KEYCHAIN_STORE);
+        if (!bus.isEmpty()) {
+            qputenv("DBUS_SESSION_BUS_ADDRESS", bus);
+        }
+        QVERIFY(answered);
+        QVERIFY2(field->statusText().startsWith(QLatin1String("Not stored: ")),
+            qPrintable(field->statusText()));
+        QVERIFY(!field->statusText().contains(s_secret));
+        QCOMPARE(editor.document()->value(s_path), reference);
         QVERIFY(!editor.document()->isModified());
     }
 };

@@ -16,7 +16,12 @@ PollingSource::PollingSource(QString name, QObject *parent)
     connect(&m_timeoutTimer, &QTimer::timeout, this, &PollingSource::onTimeout);
 }
 
-PollingSource::~PollingSource() = default;
+PollingSource::~PollingSource()
+{
+    if (m_scheduler) {
+        m_scheduler->withdraw(this);
+    }
+}
 
 bool PollingSource::isStale(const QDateTime &now, int missedIntervals) const
 {
@@ -55,9 +60,13 @@ void PollingSource::stop()
     m_running = false;
     m_nextTimer.stop();
     m_timeoutTimer.stop();
+    m_waitingSlot = false;
     if (m_inFlight) {
         m_inFlight = false;
         cancelPoll();
+    }
+    if (m_scheduler) {
+        m_scheduler->withdraw(this);
     }
     setStatus(Status::Idle);
 }
@@ -67,21 +76,45 @@ void PollingSource::pollNow()
     if (!m_running) {
         return;
     }
-    if (m_inFlight) {
-        m_pollAgain = true;
-        return;
+    if (m_inFlight || m_waitingSlot) {
+        m_pollAgain = m_inFlight;
+        return; // a poll waiting for its slot will bring fresh data anyway
     }
     scheduleNext(0);
 }
 
 void PollingSource::scheduleNext(int delayMs)
 {
-    m_nextTimer.start(std::max(0, delayMs));
+    m_lastDelayMs = std::max(0, delayMs);
+    m_nextTimer.start(m_lastDelayMs);
 }
 
 void PollingSource::beginPoll()
 {
-    if (!m_running || m_inFlight) {
+    if (!m_running || m_inFlight || m_waitingSlot) {
+        return;
+    }
+    if (!m_scheduler) {
+        startGranted();
+        return;
+    }
+    m_waitingSlot = true;
+    const int ticket = ++m_slotTicket;
+    m_scheduler->acquire(this, [this, ticket] {
+        if (!m_waitingSlot || ticket != m_slotTicket) {
+            return; // stopped (and maybe started again) while it waited: that grant is void
+        }
+        m_waitingSlot = false;
+        startGranted();
+    });
+}
+
+void PollingSource::startGranted()
+{
+    if (!m_running) {
+        if (m_scheduler) {
+            m_scheduler->release(this);
+        }
         return;
     }
     m_inFlight = true;
@@ -111,7 +144,8 @@ void PollingSource::finishPoll()
     m_lastError = {};
     setStatus(Status::Ok);
     endPoll();
-    scheduleNext(m_pollAgain ? 0 : nextIntervalMs());
+    const int next = nextIntervalMs();
+    scheduleNext(m_pollAgain ? 0 : m_scheduler ? m_scheduler->jitteredMs(next) : next);
 }
 
 void PollingSource::failPoll(SourceError error)
@@ -130,13 +164,19 @@ void PollingSource::failPoll(SourceError error)
     setStatus(Status::Failing);
     Q_EMIT errorOccurred(m_lastError);
     endPoll();
-    scheduleNext(m_pollAgain ? 0 : std::max(m_intervalMs, m_backoff.delayMs(m_failures)));
+    scheduleNext(m_pollAgain
+            ? 0
+            : std::max(m_intervalMs,
+                m_backoff.delayMs(m_failures, m_scheduler ? m_scheduler->rng() : nullptr)));
 }
 
 void PollingSource::endPoll()
 {
     m_inFlight = false;
     m_timeoutTimer.stop();
+    if (m_scheduler) {
+        m_scheduler->release(this); // before the signal: a slot never waits on its slots
+    }
     Q_EMIT pollFinished();
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 
 #include "Backoff.h"
+#include "PollScheduler.h"
 #include "SourceError.h"
 
 #include <QDateTime>
 #include <QObject>
+#include <QPointer>
 #include <QTimer>
 
 namespace hopscope {
@@ -12,7 +14,9 @@ namespace hopscope {
 // Base of every polled endpoint (a DNS name set, an Envoy admin URL, a HAProxy socket, ...).
 // Lives on the thread that owns it (the GUI thread in the app); all I/O is asynchronous.
 // A single-shot timer is re-armed only when the previous poll has finished, so two polls are
-// never in flight; each poll has a timeout; failures back off exponentially with jitter.
+// never in flight; each poll has a timeout; failures back off exponentially with jitter. With a
+// PollScheduler a poll first waits for a slot (the timeout starts once it has one) and intervals
+// are jittered.
 // Subclasses implement startPoll() and finish every poll with exactly one finishPoll() or
 // failPoll(); late completions of a poll that already timed out are ignored.
 class PollingSource : public QObject
@@ -55,6 +59,11 @@ public:
     void setTimeoutMs(int ms) { m_timeoutMs = ms; }
     int timeoutMs() const { return m_timeoutMs; }
     void setBackoff(const Backoff &backoff) { m_backoff = backoff; }
+    // Paced by a monitor's scheduler (a slot per poll, jittered intervals); null: on its own.
+    void setScheduler(PollScheduler *scheduler) { m_scheduler = scheduler; }
+    // The delay the next poll was scheduled with (after jitter or backoff), for tests and logs.
+    int lastDelayMs() const { return m_lastDelayMs; }
+    bool isWaitingForSlot() const { return m_waitingSlot; }
 
     void start();   // first poll at once, then every interval
     void stop();    // cancels the poll in flight; no signal after this
@@ -83,6 +92,7 @@ protected:
 
 private:
     void beginPoll();
+    void startGranted();
     void endPoll();
     void onTimeout();
     void setStatus(Status status);
@@ -98,6 +108,10 @@ private:
     bool m_running = false;
     bool m_inFlight = false;
     bool m_pollAgain = false;
+    bool m_waitingSlot = false;
+    int m_slotTicket = 0;
+    int m_lastDelayMs = 0;
+    QPointer<PollScheduler> m_scheduler;
     Backoff m_backoff;
     QTimer m_nextTimer;
     QTimer m_timeoutTimer;

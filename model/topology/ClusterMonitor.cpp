@@ -25,6 +25,10 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
     qRegisterMetaType<Topology>();
     // Admin endpoints are local or inside the VPC: never through a system proxy.
     m_nam->setProxy(QNetworkProxy::NoProxy);
+    m_scheduler
+        = new PollScheduler(PollScheduler::DefaultMaxInFlight, PollScheduler::DefaultJitter, this);
+    m_rebuilds = new FrameCoalescer(
+        m_clock, [this] { rebuild(); }, this);
     // Endpoints with "via" are reached through local forwards of their jump host's session.
     m_tunnels = new TunnelSet(m_profile.sshHosts, this);
     connect(m_tunnels, &TunnelSet::tunnelChanged, this,
@@ -102,12 +106,9 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
         watch(envoy);
     }
 
-    m_rebuildTimer.setSingleShot(true);
-    m_rebuildTimer.setInterval(0);
-    connect(&m_rebuildTimer, &QTimer::timeout, this, &ClusterMonitor::rebuild);
     m_staleTimer.setInterval(std::max(250, m_profile.poll.intervalMs));
     connect(&m_staleTimer, &QTimer::timeout, this, &ClusterMonitor::scheduleRebuild);
-    rebuild(); // the declared picture, "no data yet" everywhere
+    m_rebuilds->runNow(); // the declared picture, "no data yet" everywhere
 }
 
 // A load balancer read from the profile's Prometheus: the same HaproxySnapshot as a direct
@@ -141,6 +142,7 @@ ClusterMonitor::~ClusterMonitor()
 void ClusterMonitor::watch(PollingSource *source)
 {
     source->applyPollSettings(m_profile.poll.intervalMs, m_profile.poll.timeoutMs);
+    source->setScheduler(m_scheduler);
     m_sources.append(source);
     m_pollsFinished.insert(source, 0);
     connect(source, &PollingSource::pollFinished, this, [this, source] {
@@ -273,9 +275,7 @@ void ClusterMonitor::setOpenDrains(QList<DrainMark> drains)
 
 void ClusterMonitor::scheduleRebuild()
 {
-    if (!m_rebuildTimer.isActive()) {
-        m_rebuildTimer.start();
-    }
+    m_rebuilds->request();
 }
 
 SourceState ClusterMonitor::stateOf(const PollingSource *source, bool hasData) const

@@ -2,6 +2,8 @@
 
 #include "core/Clock.h"
 #include "core/EventLog.h"
+#include "core/FrameCoalescer.h"
+#include "core/PollScheduler.h"
 #include "core/PollingSource.h"
 #include "profile/ClusterProfile.h"
 #include "topology/Topology.h"
@@ -24,9 +26,10 @@ class PrometheusSource;
 
 // Watches one cluster profile: owns a polling source per endpoint (DNS discovery, one per load
 // balancer, one per sidecar), keeps each one's latest snapshot, and rebuilds the Topology
-// (TopologyBuilder, pure) whenever a poll ends — coalesced to one rebuild per event-loop turn —
-// and once per interval so that silent sources turn Stale. Errors go to its EventLog. Lives on
-// the GUI thread (or the CLI's main thread); all I/O is asynchronous.
+// (TopologyBuilder, pure) whenever a poll ends — coalesced to one rebuild per frame at most
+// (FrameCoalescer; fewer when rebuilds are expensive) — and once per interval so that silent
+// sources turn Stale. Its PollScheduler caps the polls in flight and jitters the intervals. Errors
+// go to its EventLog. Lives on the GUI thread (or the CLI's main thread); all I/O is asynchronous.
 class ClusterMonitor : public QObject
 {
     Q_OBJECT
@@ -51,6 +54,10 @@ public:
     // The "tls" a source ("mesh:pay-1", "lb:internal-lb") was given, for operations on the same
     // endpoint (an Envoy drain POST); null for http:// endpoints.
     TlsContext *tlsContext(const QString &source) const { return m_tls.value(source); }
+
+    // Paces the sources' polls (cap on polls in flight, jitter) and their rebuilds (issue 15 §3).
+    PollScheduler *scheduler() const { return m_scheduler; }
+    FrameCoalescer *rebuilds() const { return m_rebuilds; }
 
     // Every source has finished (succeeded or failed) at least this many polls.
     int completedRounds() const;
@@ -99,7 +106,8 @@ private:
     QHash<const PollingSource *, PollingSource::Status> m_lastStatus;
     TopologyInputs m_inputs;
     Topology m_topology;
-    QTimer m_rebuildTimer; // zero-delay coalescing
+    PollScheduler *m_scheduler = nullptr;
+    FrameCoalescer *m_rebuilds = nullptr; // at most one rebuild per frame
     QTimer m_staleTimer;   // once per interval
     int m_lastRound = 0;
 };

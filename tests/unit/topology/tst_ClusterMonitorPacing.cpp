@@ -1,0 +1,115 @@
+// ClusterMonitor paces its sources (issue 15 §3). 50 Envoy sidecar sources against a silent
+// loopback peer (accepts, never answers): at most the scheduler's cap of polls is in flight, the
+// rest wait for a slot. Many polls ending in separate event-loop turns within one frame cause one
+// topology rebuild, not one each. Times for the coalescer come from a ManualClock.
+
+#include "topology/ClusterMonitor.h"
+
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+
+#include <memory>
+#include <vector>
+
+using namespace hopscope;
+
+namespace {
+ClusterProfile sidecars(int n, const QList<quint16> &ports)
+{
+    ClusterProfile p;
+    p.name = QStringLiteral("pacing");
+    p.poll.intervalMs = 60'000;
+    p.poll.timeoutMs = 30'000;
+    for (int i = 0; i < n; ++i) {
+        ServiceSpec svc;
+        svc.id = svc.name = QStringLiteral("s%1").arg(i);
+        p.services << svc;
+        ProxySpec px;
+        px.id = QStringLiteral("px%1").arg(i);
+        px.kind = QStringLiteral("envoy");
+        px.admin = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(ports.value(i, 9)));
+        px.service = svc.id;
+        px.task = HostPort { QStringLiteral("127.0.0.1"), quint16(10000 + i) };
+        p.proxies << px;
+    }
+    return p;
+}
+} // namespace
+
+class tst_ClusterMonitorPacing : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void capsPollsInFlightAcrossSources();
+    void pollsEndingWithinAFrameRebuildOnce();
+};
+
+void tst_ClusterMonitorPacing::capsPollsInFlightAcrossSources()
+{
+    // One silent admin endpoint per sidecar: accepts connections, never writes a byte.
+    std::vector<std::unique_ptr<QTcpServer>> peers;
+    QList<quint16> ports;
+    QSet<int> contacted; // the peers that saw a connection
+    QList<QTcpSocket *> held;
+    for (int i = 0; i < 50; ++i) {
+        peers.push_back(std::make_unique<QTcpServer>());
+        QTcpServer *peer = peers.back().get();
+        QVERIFY(peer->listen(QHostAddress::LocalHost));
+        ports << peer->serverPort();
+        connect(peer, &QTcpServer::newConnection, this, [&, peer, i] {
+            while (QTcpSocket *s = peer->nextPendingConnection()) {
+                held.append(s);
+                contacted.insert(i);
+            }
+        });
+    }
+    ClusterMonitor monitor(sidecars(50, ports));
+    PollScheduler *sched = monitor.scheduler();
+    QVERIFY(sched);
+    QVERIFY(sched->maxInFlight() < 50);
+    for (PollingSource *s : monitor.sources()) {
+        QVERIFY(!s->isPolling());
+    }
+    monitor.start();
+    const int cap = sched->maxInFlight();
+    QTRY_COMPARE(sched->inFlight(), cap);
+    QCOMPARE(sched->waiting(), 50 - cap);
+    int polling = 0;
+    int waiting = 0;
+    for (PollingSource *s : monitor.sources()) {
+        polling += s->isPolling();
+        waiting += s->isWaitingForSlot();
+    }
+    QCOMPARE(polling, cap);
+    QCOMPARE(waiting, 50 - cap);
+    // Exactly the sources holding a slot reached their peers; the others did not connect.
+    QTRY_COMPARE(contacted.size(), cap);
+    QCOMPARE(sched->waiting(), 50 - cap);
+    monitor.stop();
+    QCOMPARE(sched->inFlight(), 0);
+    QCOMPARE(sched->waiting(), 0);
+    QCOMPARE(sched->peakInFlight(), cap);
+}
+
+void tst_ClusterMonitorPacing::pollsEndingWithinAFrameRebuildOnce()
+{
+    ManualClock clock;
+    ClusterMonitor monitor(sidecars(50, {}), nullptr, clock);
+    QSignalSpy changed(&monitor, &ClusterMonitor::topologyChanged);
+    monitor.rebuilds()->setFrameMs(5000); // one long "frame" for a busy machine
+    clock.advanceMs(60'000); // quiet since the declared picture
+    // Each source's poll ends in its own event-loop turn (as answers arrive one by one).
+    for (PollingSource *s : monitor.sources()) {
+        Q_EMIT s->pollFinished();
+        QCoreApplication::processEvents();
+    }
+    // The first answer was drawn at once; the 49 others wait for the frame's end, together.
+    QCOMPARE(changed.size(), 1);
+    QVERIFY(monitor.rebuilds()->isPending());
+    QCOMPARE(monitor.rebuilds()->requests(), 50);
+}
+
+QTEST_GUILESS_MAIN(tst_ClusterMonitorPacing)
+#include "tst_ClusterMonitorPacing.moc"

@@ -22,14 +22,12 @@
 #include <QCursor>
 #include <QDir>
 #include <QDockWidget>
-#include <QEvent>
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QJsonDocument>
 #include <QListView>
 #include <QMenu>
 #include <QMessageBox>
-#include <QQuickWidget>
 #include <QSaveFile>
 #include <QSettings>
 
@@ -92,7 +90,6 @@ ClusterPage::ClusterPage(QWidget *parent)
     connect(m_details, &DetailsDock::undrainRequested, this,
         [this](const QString &t) { openDrain(t, true); });
     connect(m_details, &DetailsDock::dismissRequested, this, &ClusterPage::dismissDrain);
-    m_graph->quickWidget()->installEventFilter(this);
 }
 
 ClusterPage::~ClusterPage()
@@ -109,7 +106,6 @@ QList<QDockWidget *> ClusterPage::docks() const
 void ClusterPage::open(const ClusterProfile &profile, const QString &path, bool poll)
 {
     m_profile = profile;
-    m_fitOnResize = true;
     const QFileInfo info(path);
     m_profilePath
         = info.canonicalFilePath().isEmpty() ? info.absoluteFilePath() : info.canonicalFilePath();
@@ -349,26 +345,6 @@ QString ClusterPage::sourceSummary() const
         parts.append(tr("%1 waiting").arg(pending));
     }
     return parts.join(QStringLiteral(" · "));
-}
-
-bool ClusterPage::eventFilter(QObject *watched, QEvent *event)
-{
-    if (watched == m_graph->quickWidget() && m_fitOnResize) {
-        switch (event->type()) {
-        case QEvent::Resize:
-            QMetaObject::invokeMethod(m_graph, &GraphPane::fitToView, Qt::QueuedConnection);
-            break;
-        case QEvent::MouseButtonPress:
-        case QEvent::Wheel:
-        case QEvent::KeyPress:
-        case QEvent::TouchBegin:
-            m_fitOnResize = false;
-            break;
-        default:
-            break;
-        }
-    }
-    return QMainWindow::eventFilter(watched, event);
 }
 
 void ClusterPage::showStatus(const QString &text)

@@ -81,9 +81,6 @@ Q_SIGNALS:
     void statusChanged(const QString &text);
     void sourcesChanged();
 
-protected:
-    bool eventFilter(QObject *watched, QEvent *event) override;
-
 private:
     void showStatus(const QString &text);
     void onTopologyChanged(const Topology &topology);
@@ -104,9 +101,6 @@ private:
     QString m_status;
     QString m_sourceErrors;
     ConfirmFunction m_confirmDismiss;
-    // The graph is framed again whenever its view is resized, until the user touches it: a tab
-    // opened behind another gets its final size only after the first fit ran.
-    bool m_fitOnResize = false;
 };
 
 } // namespace hopscope

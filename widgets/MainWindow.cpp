@@ -1,3 +1,7 @@
+// Over 500 lines: the window's menus (File, View, Cluster, Help: ~120 lines), Open/Recent/drop
+// and the current tab's accessors that the dialogs and the GUI tests use. Each cluster's state
+// and behaviour (sources, graph, docks, drains, export) lives in ClusterPage, the palette in
+// CommandPalette, About in AboutDialog.
 #include "MainWindow.h"
 
 #include "AboutDialog.h"

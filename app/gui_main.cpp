@@ -22,7 +22,8 @@ void describeCommandLine(QCommandLineParser &parser)
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("PROFILE"),
-        QStringLiteral("Cluster profile to open (*.hopscope.json)."), QStringLiteral("[PROFILE]"));
+        QStringLiteral("Cluster profiles to open, each in its own tab (*.hopscope.json)."),
+        QStringLiteral("[PROFILE...]"));
 }
 
 void nameApplication()
@@ -73,8 +74,8 @@ int main(int argc, char *argv[])
     hopscope::MainWindow window;
     window.show();
     const QStringList positional = parser.positionalArguments();
-    if (!positional.isEmpty()) {
-        window.openProfile(positional.first());
+    for (const QString &profile : positional) {
+        window.openProfile(profile);
     }
     return app.exec();
 }

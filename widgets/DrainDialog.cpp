@@ -269,7 +269,7 @@ void DrainDialog::onStepFinished(int index, bool ok, const QString &message)
 
 void DrainDialog::onVerified(int index, const QString &observation)
 {
-    m_progressSteps->addItem(QStringLiteral("✔ %1. verified: %2").arg(index + 1).arg(observation));
+    m_progressSteps->addItem(tr("✔ %1. verified: %2").arg(index + 1).arg(observation));
     m_progressSteps->scrollToBottom();
 }
 

@@ -1,123 +1,123 @@
+// Over 500 lines: the window's menus (File, View, Cluster, Help: ~120 lines), Open/Recent/drop
+// and the current tab's accessors that the dialogs and the GUI tests use. Each cluster's state
+// and behaviour (sources, graph, docks, drains, export) lives in ClusterPage, the palette in
+// CommandPalette, About in AboutDialog.
 #include "MainWindow.h"
 
+#include "AboutDialog.h"
+#include "ClusterPage.h"
+#include "CommandPalette.h"
 #include "DetailsDock.h"
 #include "DiscoverDialog.h"
 #include "DrainDialog.h"
 #include "GraphPane.h"
-#include "GraphRenderer.h"
 #include "ProfileEditor.h"
 #include "RecentProfiles.h"
 #include "TargetTableDock.h"
 #include "TruthMatrixDock.h"
-#include "core/PollingSource.h"
-#include "ops/AuditLog.h"
-#include "ops/DrainDismissal.h"
-#include "ops/OpenDrainMarks.h"
-#include "ops/OpenDrainWatcher.h"
 #include "profile/ProfileStore.h"
-#include "topology/ClusterMonitor.h"
-#include "topology/GraphExport.h"
-#include "topology/GraphTrafficFeed.h"
 #include "topology/ServiceGraphModel.h"
-#include "traffic/TrafficTracker.h"
 
 #include <QAction>
 #include <QApplication>
-#include <QClipboard>
 #include <QCloseEvent>
-#include <QCursor>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QGuiApplication>
-#include <QJsonDocument>
-#include <QKeySequence>
 #include <QLabel>
-#include <QListView>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QSaveFile>
+#include <QMimeData>
+#include <QQuickWidget>
 #include <QSettings>
+#include <QStackedWidget>
 #include <QStatusBar>
+#include <QTabWidget>
+#include <QUrl>
+
+#include <algorithm>
+#include <utility>
 
 namespace hopscope {
 
+namespace {
+
+QString canonical(const QString &path)
+{
+    const QFileInfo info(path);
+    const QString c = info.canonicalFilePath();
+    return c.isEmpty() ? info.absoluteFilePath() : c;
+}
+
+QList<QUrl> localFiles(const QMimeData *mime)
+{
+    QList<QUrl> files;
+    if (mime && mime->hasUrls()) {
+        for (const QUrl &url : mime->urls()) {
+            if (url.isLocalFile()) {
+                files.append(url);
+            }
+        }
+    }
+    return files;
+}
+
+} // namespace
+
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent)
-    , m_model(new ServiceGraphModel(this))
-    , m_graph(new GraphPane(m_model, this))
+    , m_stack(new QStackedWidget(this))
+    , m_placeholder(new QLabel(this))
+    , m_tabs(new QTabWidget(this))
     , m_recent(new RecentProfiles(this))
-    , m_details(new DetailsDock(this))
-    , m_logDock(new QDockWidget(tr("Event Log"), this))
-    , m_logView(new QListView(m_logDock))
-    , m_targets(new TargetTableDock(this))
-    , m_truth(new TruthMatrixDock(this))
     , m_sourcesLabel(new QLabel(this))
     , m_profileLabel(new QLabel(this))
 {
     setWindowTitle(QStringLiteral("hopscope"));
-    setCentralWidget(m_graph);
-    addDockWidget(Qt::RightDockWidgetArea, m_details);
-    m_logDock->setObjectName(QStringLiteral("logDock"));
-    m_logDock->setWidget(m_logView);
-    m_logView->setUniformItemSizes(true);
-    m_logView->setWordWrap(false);
-    addDockWidget(Qt::BottomDockWidgetArea, m_logDock);
-    // The target table and the truth matrix, tabbed with the event log.
-    addDockWidget(Qt::BottomDockWidgetArea, m_targets);
-    addDockWidget(Qt::BottomDockWidgetArea, m_truth);
-    tabifyDockWidget(m_logDock, m_targets);
-    tabifyDockWidget(m_targets, m_truth);
-    m_logDock->raise();
-    m_details->setMinimumWidth(300);
-    resizeDocks({ m_logDock }, { 120 }, Qt::Vertical);
-    resizeDocks({ m_targets }, { 220 }, Qt::Vertical);
-    resizeDocks({ m_details }, { 340 }, Qt::Horizontal);
+    setAcceptDrops(true);
+    m_placeholder->setObjectName(QStringLiteral("noProfile"));
+    m_placeholder->setAlignment(Qt::AlignCenter);
+    m_placeholder->setWordWrap(true);
+    m_placeholder->setText(
+        tr("<p>No cluster profile is open.</p><p>Open one with File → Open "
+           "Profile… (%1), pick one from File → Open Recent, or drop a "
+           "profile file here.</p>")
+            .arg(QKeySequence(QKeySequence::Open).toString(QKeySequence::NativeText)));
+    m_tabs->setObjectName(QStringLiteral("clusterTabs"));
+    m_tabs->setDocumentMode(true);
+    m_tabs->setTabsClosable(true);
+    m_tabs->setMovable(true);
+    m_stack->addWidget(m_placeholder);
+    m_stack->addWidget(m_tabs);
+    setCentralWidget(m_stack);
     statusBar()->addPermanentWidget(m_sourcesLabel);
     statusBar()->addPermanentWidget(m_profileLabel);
     m_profileLabel->setText(tr("no profile"));
     createMenus();
-    connect(m_recent, &RecentProfiles::changed, this, &MainWindow::rebuildRecentMenu);
-    connect(m_graph, &GraphPane::nodeSelected, m_details, &DetailsDock::selectService);
-    connect(m_graph, &GraphPane::taskSelected, m_details, &DetailsDock::selectTarget);
-    // A task selected in the target table or the truth matrix is selected in the other, the
-    // graph and the details dock.
-    for (TargetTableRowDock *dock : { static_cast<TargetTableRowDock *>(m_targets),
-             static_cast<TargetTableRowDock *>(m_truth) }) {
-        connect(m_graph, &GraphPane::taskSelected, dock, &TargetTableRowDock::selectTarget);
-        connect(dock, &TargetTableRowDock::targetSelected, this,
-            [this](const QString &serviceId, const QString &key) {
-                m_details->selectTarget(serviceId, key);
-                m_targets->selectTarget(serviceId, key);
-                m_truth->selectTarget(serviceId, key);
-                TargetTableRowDock::revealInGraph(m_graph, m_model, serviceId);
-            });
-    }
-    connect(m_graph, &GraphPane::taskContextRequested, this,
-        [this](const QString &, const QString &key) { showTaskMenu(key, QCursor::pos()); });
-    connect(
-        m_details, &DetailsDock::drainRequested, this, [this](const QString &t) { openDrain(t); });
-    connect(m_details, &DetailsDock::undrainRequested, this,
-        [this](const QString &t) { openDrain(t, true); });
-    connect(m_details, &DetailsDock::dismissRequested, this, &MainWindow::dismissDrain);
+    // Queued: the change may come from one of the menu's own actions, which a rebuild deletes.
+    connect(m_recent, &RecentProfiles::changed, this, &MainWindow::rebuildRecentMenu,
+        Qt::QueuedConnection);
+    connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::onCurrentTabChanged);
+    connect(m_tabs, &QTabWidget::tabCloseRequested, this, &MainWindow::closeTab);
 
     QSettings settings;
     if (!restoreGeometry(settings.value(QStringLiteral("mainWindow/geometry")).toByteArray())) {
         resize(1200, 760);
     }
-    restoreState(settings.value(QStringLiteral("mainWindow/state")).toByteArray());
-
-    // The widget tree is complete: now the QML may load (docs/QT64.md).
-    m_graph->load();
+    onCurrentTabChanged();
     showStatus(tr("Ready"));
 }
 
 MainWindow::~MainWindow()
 {
-    // Drain dialogs borrow the monitor and the audit log, which die before child widgets do.
-    qDeleteAll(findChildren<DrainDialog *>());
+    // Pages stop their sources (and end their drain dialogs) before the widgets go.
+    disconnect(m_tabs, nullptr, this, nullptr);
+    while (m_tabs->count() > 0) {
+        delete m_tabs->widget(0);
+    }
 }
 
 void MainWindow::createMenus()
@@ -127,76 +127,186 @@ void MainWindow::createMenus()
     open->setShortcut(QKeySequence::Open);
     file->addAction(tr("New Profile from &Endpoints…"), this, &MainWindow::openDiscoverDialog);
     // The profile editor (its own window); a saved profile is (re)opened here.
-    const auto reopen = [this](const QString &saved) { openProfile(saved); };
+    const auto reopen = [this](const QString &saved) { reloadProfile(saved); };
     file->addAction(
             tr("&New Profile…"), this, [reopen, this] { ProfileEditor::open(this, {}, reopen); })
         ->setObjectName(QStringLiteral("actionNewProfile"));
     file->addAction(tr("E&dit Profile…"), this,
-            [reopen, this] { ProfileEditor::open(this, m_profilePath, reopen); })
+            [reopen, this] { ProfileEditor::open(this, currentProfilePath(), reopen); })
         ->setObjectName(QStringLiteral("actionEditProfile"));
     m_recentMenu = file->addMenu(tr("Open &Recent"));
+    m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
+    // Rebuilt as it opens: a file may have gone (or come back) since the list last changed.
+    connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
     rebuildRecentMenu();
     QAction *exportAction = file->addAction(tr("&Export…"), this, &MainWindow::exportDialog);
     exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    QAction *close
+        = file->addAction(tr("&Close Tab"), this, [this] { closeTab(m_tabs->currentIndex()); });
+    close->setObjectName(QStringLiteral("closeTabAction"));
+    QList<QKeySequence> closeKeys = QKeySequence::keyBindings(QKeySequence::Close);
+    if (!closeKeys.contains(QKeySequence(Qt::CTRL | Qt::Key_W))) {
+        closeKeys.prepend(QKeySequence(Qt::CTRL | Qt::Key_W));
+    }
+    close->setShortcuts(closeKeys);
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
     quit->setShortcut(QKeySequence::Quit);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
-    QAction *fit = view->addAction(tr("&Fit to View"), m_graph, &GraphPane::fitToView);
+    m_viewMenu = view;
+    QAction *palette
+        = view->addAction(tr("Command &Palette…"), this, &MainWindow::openCommandPalette);
+    palette->setObjectName(QStringLiteral("commandPaletteAction"));
+    palette->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    QAction *find = view->addAction(tr("&Find Target"), this, &MainWindow::focusTargetFilter);
+    find->setObjectName(QStringLiteral("findAction"));
+    find->setShortcut(QKeySequence::Find);
+    QAction *fit = view->addAction(tr("&Fit to View"), this, [this] {
+        if (GraphPane *g = graphPane()) {
+            g->fitToView();
+        }
+    });
     fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
     QAction *refresh = view->addAction(tr("&Poll Now"), this, [this] {
-        if (m_monitor) {
-            m_monitor->pollNow();
+        if (ClusterPage *p = currentPage()) {
+            p->pollNow();
         }
     });
     refresh->setShortcut(QKeySequence::Refresh);
-    // Health or traffic emphasis of the graph's edges (also switched in the legend strip).
-    QAction *traffic = view->addAction(tr("&Traffic Emphasis"));
-    traffic->setObjectName(QStringLiteral("trafficEmphasisAction"));
-    traffic->setCheckable(true);
-    traffic->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
-    connect(traffic, &QAction::toggled, m_model, &ServiceGraphModel::setTrafficEmphasis);
-    connect(m_model, &ServiceGraphModel::trafficEmphasisChanged, traffic,
-        [this, traffic] { traffic->setChecked(m_model->trafficEmphasis()); });
-    view->addSeparator();
-    view->addAction(m_details->toggleViewAction());
-    view->addAction(m_logDock->toggleViewAction());
-    view->addAction(m_targets->toggleViewAction());
-    view->addAction(m_truth->toggleViewAction());
+    // Health or traffic emphasis of the current tab's edges (also switched in the legend strip).
+    m_trafficAction = view->addAction(tr("&Traffic Emphasis"));
+    m_trafficAction->setObjectName(QStringLiteral("trafficEmphasisAction"));
+    m_trafficAction->setCheckable(true);
+    m_trafficAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
+    connect(m_trafficAction, &QAction::toggled, this, [this](bool on) {
+        if (ServiceGraphModel *m = graphModel()) {
+            m->setTrafficEmphasis(on);
+        }
+    });
+    QAction *next = view->addAction(tr("&Next Tab"), this, [this] {
+        m_tabs->setCurrentIndex((m_tabs->currentIndex() + 1) % std::max(1, m_tabs->count()));
+    });
+    next->setShortcut(QKeySequence::NextChild);
+    QAction *previous = view->addAction(tr("P&revious Tab"), this, [this] {
+        m_tabs->setCurrentIndex(
+            (m_tabs->currentIndex() + m_tabs->count() - 1) % std::max(1, m_tabs->count()));
+    });
+    previous->setShortcut(QKeySequence::PreviousChild);
+    view->addSeparator(); // the current tab's dock toggles follow (onCurrentTabChanged)
 
     QMenu *cluster = menuBar()->addMenu(tr("&Cluster"));
     QAction *drain = cluster->addAction(tr("&Drain Selected Task…"), this, [this] {
-        if (m_details->selectedTarget().isEmpty()) {
+        if (!detailsDock() || detailsDock()->selectedTarget().isEmpty()) {
             showStatus(tr("Select a task in the graph first"));
             return;
         }
-        openDrain(m_details->selectedTarget());
+        openDrain(detailsDock()->selectedTarget());
     });
     drain->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
     cluster->addAction(tr("&Undrain Selected Task…"), this, [this] {
-        if (!m_details->selectedTarget().isEmpty()) {
-            openDrain(m_details->selectedTarget(), true);
+        if (detailsDock() && !detailsDock()->selectedTarget().isEmpty()) {
+            openDrain(detailsDock()->selectedTarget(), true);
         }
     });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About hopscope"), this, [this] {
-        QMessageBox::about(this, tr("About hopscope"),
-            tr("<b>hopscope</b> %1<br>See and operate the networking between your "
-               "services: DNS discovery, load balancers and the service mesh.")
-                .arg(QApplication::applicationVersion()));
-    });
+    help->addAction(tr("&About hopscope"), this, &MainWindow::openAbout);
+}
+
+int MainWindow::pageCount() const
+{
+    return m_tabs->count();
+}
+
+ClusterPage *MainWindow::page(int index) const
+{
+    return qobject_cast<ClusterPage *>(m_tabs->widget(index));
+}
+
+ClusterPage *MainWindow::currentPage() const
+{
+    return qobject_cast<ClusterPage *>(m_tabs->currentWidget());
+}
+
+ClusterPage *MainWindow::pageOf(const QString &path) const
+{
+    const QString wanted = canonical(path);
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        if (canonical(page(i)->profilePath()) == wanted) {
+            return page(i);
+        }
+    }
+    return nullptr;
+}
+
+// clang-format off
+GraphPane *MainWindow::graphPane() const { return currentPage() ? currentPage()->graphPane() : nullptr; }
+ServiceGraphModel *MainWindow::graphModel() const { return currentPage() ? currentPage()->graphModel() : nullptr; }
+ClusterMonitor *MainWindow::monitor() const { return currentPage() ? currentPage()->monitor() : nullptr; }
+DetailsDock *MainWindow::detailsDock() const { return currentPage() ? currentPage()->detailsDock() : nullptr; }
+TargetTableDock *MainWindow::targetTable() const { return currentPage() ? currentPage()->targetTable() : nullptr; }
+TruthMatrixDock *MainWindow::truthMatrix() const { return currentPage() ? currentPage()->truthMatrix() : nullptr; }
+QListView *MainWindow::eventLogView() const { return currentPage() ? currentPage()->eventLogView() : nullptr; }
+TrafficTracker *MainWindow::trafficTracker() const { return currentPage() ? currentPage()->trafficTracker() : nullptr; }
+QString MainWindow::currentProfilePath() const { return currentPage() ? currentPage()->profilePath() : QString(); }
+QString MainWindow::sourceSummary() const { return currentPage() ? currentPage()->sourceSummary() : QString(); }
+// clang-format on
+
+const std::optional<ClusterProfile> &MainWindow::profile() const
+{
+    static const std::optional<ClusterProfile> none;
+    return currentPage() ? currentPage()->profile() : none;
+}
+
+DrainDialog *MainWindow::openDrain(const QString &target, bool undrain)
+{
+    return currentPage() ? currentPage()->openDrain(target, undrain) : nullptr;
+}
+
+QMenu *MainWindow::showTaskMenu(const QString &target, const QPoint &globalPos)
+{
+    return currentPage() ? currentPage()->showTaskMenu(target, globalPos) : nullptr;
+}
+
+void MainWindow::reloadOpenDrains()
+{
+    if (ClusterPage *p = currentPage()) {
+        p->reloadOpenDrains();
+    }
+}
+
+bool MainWindow::dismissDrain(const QString &target)
+{
+    return currentPage() && currentPage()->dismissDrain(target);
+}
+
+void MainWindow::setDismissConfirmation(ConfirmFunction confirm)
+{
+    m_confirmDismiss = std::move(confirm);
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        page(i)->setDismissConfirmation(m_confirmDismiss);
+    }
+}
+
+bool MainWindow::exportGraph(const QString &path, QString *error)
+{
+    if (!currentPage()) {
+        *error = tr("Nothing to export: open a profile first");
+        return false;
+    }
+    return currentPage()->exportGraph(path, error);
 }
 
 void MainWindow::exportDialog()
 {
-    if (!m_profile) {
+    const QString profilePath = currentProfilePath();
+    if (profilePath.isEmpty()) {
         showStatus(tr("Nothing to export: open a profile first"));
         return;
     }
-    const QString base = QFileInfo(m_profilePath).absolutePath() + QLatin1Char('/')
-        + QFileInfo(m_profilePath).completeBaseName().section(QLatin1Char('.'), 0, 0);
+    const QString base = QFileInfo(profilePath).absolutePath() + QLatin1Char('/')
+        + QFileInfo(profilePath).completeBaseName().section(QLatin1Char('.'), 0, 0);
     const QString path
         = QFileDialog::getSaveFileName(this, tr("Export Graph"), base + QStringLiteral(".png"),
             tr("PNG image (*.png);;SVG drawing (*.svg);;Graphviz DOT (*.dot *.gv);;JSON (*.json)"));
@@ -211,44 +321,19 @@ void MainWindow::exportDialog()
     }
 }
 
-bool MainWindow::exportGraph(const QString &path, QString *error)
-{
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    const GraphStyle colours
-        = GraphStyle::forDark(palette().color(QPalette::Window).lightness() < 128);
-    if (suffix == u"png") {
-        return GraphRenderer::savePng(*m_model, path, colours, error);
-    }
-    if (suffix == u"svg") {
-        return GraphRenderer::saveSvg(*m_model, path, colours, error);
-    }
-    QByteArray bytes;
-    if (suffix == u"dot" || suffix == u"gv") {
-        bytes = GraphExport::toDot(*m_model, GraphRenderer::dotLook(colours));
-    } else if (suffix == u"json") {
-        const Topology *topology = m_monitor ? &m_monitor->topology() : nullptr;
-        bytes = QJsonDocument(GraphExport::toJson(*m_model, topology))
-                    .toJson(QJsonDocument::Indented);
-    } else {
-        *error = tr("Unknown export format '%1': use .png, .svg, .dot or .json").arg(suffix);
-        return false;
-    }
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
-        *error = tr("Cannot write %1: %2").arg(QDir::toNativeSeparators(path), file.errorString());
-        return false;
-    }
-    return true;
-}
-
 void MainWindow::rebuildRecentMenu()
 {
     m_recentMenu->clear();
     const QStringList paths = m_recent->paths();
     for (const QString &path : paths) {
-        m_recentMenu->addAction(QFileInfo(path).fileName() + QStringLiteral("  —  ")
-                + QDir::toNativeSeparators(QFileInfo(path).absolutePath()),
-            this, [this, path] { openProfile(path); });
+        const QFileInfo info(path);
+        QString text = info.fileName() + QStringLiteral("  —  ")
+            + QDir::toNativeSeparators(info.absolutePath());
+        if (!info.exists()) {
+            text = tr("%1 (missing)").arg(text);
+        }
+        QAction *a = m_recentMenu->addAction(text, this, [this, path] { openRecent(path); });
+        a->setData(path);
     }
     if (paths.isEmpty()) {
         m_recentMenu->addAction(tr("(none)"))->setEnabled(false);
@@ -258,13 +343,34 @@ void MainWindow::rebuildRecentMenu()
     }
 }
 
+void MainWindow::openRecent(const QString &path)
+{
+    if (QFileInfo::exists(path)) {
+        openProfile(path);
+        return;
+    }
+    const QString question = tr("%1 no longer exists. Remove it from the recent profiles?")
+                                 .arg(QDir::toNativeSeparators(path));
+    const bool remove = m_confirmRecentRemoval
+        ? m_confirmRecentRemoval(question)
+        : QMessageBox::question(this, tr("Profile not found"), question,
+              QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes)
+            == QMessageBox::Yes;
+    if (remove) {
+        m_recent->remove(path);
+        showStatus(tr("Removed %1 from the recent profiles").arg(QFileInfo(path).fileName()));
+    } else {
+        showStatus(tr("%1 not found").arg(QDir::toNativeSeparators(path)));
+    }
+}
+
 void MainWindow::openDialog()
 {
-    const QString start
-        = m_profilePath.isEmpty() ? QDir::homePath() : QFileInfo(m_profilePath).absolutePath();
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Cluster Profile"), start,
+    const QString current = currentProfilePath();
+    const QString start = current.isEmpty() ? QDir::homePath() : QFileInfo(current).absolutePath();
+    const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Open Cluster Profile"), start,
         tr("hopscope profiles (*.hopscope.json);;JSON (*.json);;All files (*)"));
-    if (!path.isEmpty()) {
+    for (const QString &path : paths) {
         openProfile(path);
     }
 }
@@ -274,223 +380,196 @@ DiscoverDialog *MainWindow::openDiscoverDialog()
     auto *dialog = new DiscoverDialog(this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &DiscoverDialog::profileSaved, this,
-        [this](const QString &path) { openProfile(path); });
+        [this](const QString &path) { reloadProfile(path); });
     dialog->show();
     return dialog;
+}
+
+bool MainWindow::loadProfile(const QString &path, bool quiet, ClusterProfile *profile)
+{
+    const ProfileLoadResult result = ProfileStore::load(path);
+    if (result.ok()) {
+        m_lastError.clear();
+        *profile = *result.profile;
+        return true;
+    }
+    QStringList lines;
+    for (const ProfileProblem &p : result.problems) {
+        lines.append(p.toString());
+    }
+    const QString file = QFileInfo(path).fileName();
+    m_lastError = lines.size() == 1
+        ? tr("%1 has 1 problem").arg(file)
+        : tr("%1 has %2 problems").arg(file, QString::number(lines.size()));
+    showStatus(m_lastError);
+    if (!quiet) {
+        QMessageBox box(QMessageBox::Warning, tr("Cannot open profile"),
+            m_lastError + tr("; the open tabs are unchanged."), QMessageBox::Ok, this);
+        box.setDetailedText(lines.join(QLatin1Char('\n')));
+        box.setInformativeText(lines.mid(0, 8).join(QLatin1Char('\n'))
+            + (lines.size() > 8 ? QStringLiteral("\n…") : QString()));
+        box.exec();
+    }
+    return false;
 }
 
 bool MainWindow::openProfile(const QString &path, bool quiet, LivePolling polling)
 {
-    const ProfileLoadResult result = ProfileStore::load(path);
-    if (!result.ok()) {
-        QStringList lines;
-        for (const ProfileProblem &p : result.problems) {
-            lines.append(p.toString());
-        }
-        const QString file = QFileInfo(path).fileName();
-        m_lastError = lines.size() == 1
-            ? tr("%1 has 1 problem").arg(file)
-            : tr("%1 has %2 problems").arg(file, QString::number(lines.size()));
-        showStatus(m_lastError);
-        if (!quiet) {
-            QMessageBox box(QMessageBox::Warning, tr("Cannot open profile"),
-                m_lastError + tr("; the current view is unchanged."), QMessageBox::Ok, this);
-            box.setDetailedText(lines.join(QLatin1Char('\n')));
-            box.setInformativeText(lines.mid(0, 8).join(QLatin1Char('\n'))
-                + (lines.size() > 8 ? QStringLiteral("\n…") : QString()));
-            box.exec();
-        }
+    if (ClusterPage *open = pageOf(path)) {
+        m_lastError.clear();
+        m_tabs->setCurrentWidget(open);
+        showStatus(tr("%1 is already open").arg(QFileInfo(path).fileName()));
+        return true;
+    }
+    ClusterProfile profile;
+    if (!loadProfile(path, quiet, &profile)) {
         return false;
     }
-    m_lastError.clear();
-    m_profile = result.profile;
-    m_profilePath = QFileInfo(path).absoluteFilePath();
-    // Open drain dialogs belong to the old profile's monitor and audit log: end them first.
-    qDeleteAll(findChildren<DrainDialog *>());
-    m_traffic.reset();
-    m_monitor.reset();
-    m_model->setProfile(*m_profile);
-    m_targets->setProfile(*m_profile);
-    m_truth->setProfile(*m_profile);
-    m_details->clearSelection();
-    m_monitor = std::make_unique<ClusterMonitor>(*m_profile);
-    m_traffic = std::make_unique<TrafficTracker>(*m_profile);
-    m_traffic->attach(m_monitor.get());
-    m_details->setTrafficTracker(m_traffic.get());
-    m_targets->setTrafficTracker(m_traffic.get());
-    new GraphTrafficFeed(m_traffic.get(), m_monitor.get(), m_model); // owned by the tracker
-    connect(
-        m_monitor.get(), &ClusterMonitor::topologyChanged, this, &MainWindow::onTopologyChanged);
-    m_logView->setModel(m_monitor->eventLog());
-    connect(m_monitor->eventLog(), &QAbstractItemModel::rowsInserted, m_logView,
-        &QListView::scrollToBottom);
-    m_audit = std::make_unique<AuditLog>(*m_profile);
-    // Drains not undone (from earlier runs, other windows or the CLI) stay visible, and follow
-    // the log as other processes write it; read off the GUI thread.
-    m_openDrains = std::make_unique<OpenDrainWatcher>(m_audit->filePath());
-    connect(m_openDrains.get(), &OpenDrainWatcher::openDrainsRead, this,
-        [this](const QList<OpenDrain> &drains, const QString &error) {
-            if (!m_monitor) {
-                return;
-            }
-            if (!error.isEmpty()) {
-                m_monitor->eventLog()->append(EventLog::Severity::Warning, QStringLiteral("audit"),
-                    tr("open drains not shown: %1").arg(error));
-            }
-            m_monitor->setOpenDrains(drainMarks(drains));
-        });
-    reloadOpenDrains();
-    m_details->setDrainEnabled(!m_profile->observeOnly);
-    m_monitor->eventLog()->append(EventLog::Severity::Info, QStringLiteral("profile"),
-        tr("opened %1 (%2 sources)").arg(m_profilePath).arg(m_monitor->sources().size()));
-    onTopologyChanged(m_monitor->topology());
-    if (polling == LivePolling::On) {
-        m_monitor->start();
-    }
-    m_recent->add(m_profilePath);
-    setWindowTitle(tr("%1 — hopscope").arg(m_profile->name));
-    m_profileLabel->setText(tr("%1 · %2 services · %3 edges%4")
-                                .arg(m_profile->name)
-                                .arg(m_profile->services.size())
-                                .arg(m_profile->edges.size())
-                                .arg(m_profile->observeOnly ? tr(" · observe only") : QString()));
-    showStatus(polling == LivePolling::On
-            ? tr("Opened %1 — polling %2 sources")
-                  .arg(QFileInfo(path).fileName())
-                  .arg(m_monitor->sources().size())
-            : tr("Opened %1 — not polling").arg(QFileInfo(path).fileName()));
+    addPage(profile, path, polling, -1);
     return true;
 }
 
-QMenu *MainWindow::showTaskMenu(const QString &target, const QPoint &globalPos)
+bool MainWindow::reloadProfile(const QString &path)
 {
-    auto *menu = new QMenu(this);
-    menu->setObjectName(QStringLiteral("taskMenu"));
-    menu->setAttribute(Qt::WA_DeleteOnClose);
-    const bool canOperate = m_profile && !m_profile->observeOnly;
-    QAction *drain = menu->addAction(
-        tr("&Drain %1…").arg(target), this, [this, target] { openDrain(target); });
-    QAction *undrain = menu->addAction(
-        tr("&Undrain %1…").arg(target), this, [this, target] { openDrain(target, true); });
-    drain->setEnabled(canOperate);
-    undrain->setEnabled(canOperate);
-    if (!canOperate) {
-        drain->setToolTip(tr("This profile is observe-only"));
+    ClusterPage *old = pageOf(path);
+    if (!old) {
+        return openProfile(path);
     }
-    menu->addSeparator();
-    menu->addAction(
-        tr("&Copy Address"), this, [target] { QGuiApplication::clipboard()->setText(target); });
-    menu->popup(globalPos);
-    return menu;
-}
-
-DrainDialog *MainWindow::openDrain(const QString &target, bool undrain)
-{
-    if (!m_monitor || !m_audit) {
-        return nullptr;
-    }
-    auto *dialog = new DrainDialog(m_monitor.get(), m_audit.get(), target,
-        undrain ? DrainDialog::Mode::Undrain : DrainDialog::Mode::Drain, this);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setTrafficTracker(m_traffic.get()); // the countdown's request rate
-    connect(dialog->controller(), &DrainController::messageChanged, this,
-        [this, target](const QString &m) {
-            m_monitor->eventLog()->append(
-                EventLog::Severity::Info, QStringLiteral("drain ") + target, m);
-        });
-    // Each state the drain reaches is written to the audit log first; OpenDrainWatcher sees those
-    // writes and re-reads the open drains, so nothing is connected here.
-    dialog->show();
-    return dialog;
-}
-
-void MainWindow::reloadOpenDrains()
-{
-    if (m_openDrains) {
-        m_openDrains->refresh();
-    }
-}
-
-bool MainWindow::dismissDrain(const QString &target)
-{
-    if (!m_monitor || !m_audit || !m_profile || m_profile->observeOnly) {
+    ClusterProfile profile;
+    if (!loadProfile(path, false, &profile)) {
         return false;
     }
-    QString message;
-    const auto drain = DrainDismissal::find(*m_audit, target, &message);
-    if (!drain) {
-        if (message.isEmpty()) {
-            message = tr("the audit log shows no open drain of %1").arg(target);
-        }
-        m_monitor->eventLog()->append(
-            EventLog::Severity::Warning, QStringLiteral("dismiss ") + target, message);
-        showStatus(message);
-        reloadOpenDrains();
-        return false;
-    }
-    const QString question = DrainDismissal::confirmationText(*drain);
-    const bool confirmed = m_confirmDismiss
-        ? m_confirmDismiss(question)
-        : QMessageBox::question(this, tr("Dismiss open drain"), question,
-              QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel)
-            == QMessageBox::Yes;
-    if (!confirmed) {
-        return false;
-    }
-    const bool ok = DrainDismissal::dismiss(*m_audit, m_profile->name, target, {}, &message);
-    m_monitor->eventLog()->append(ok ? EventLog::Severity::Info : EventLog::Severity::Warning,
-        QStringLiteral("dismiss ") + target, message);
-    showStatus(message);
-    reloadOpenDrains(); // the dismissed drain leaves the graph
-    return ok;
+    const int index = m_tabs->indexOf(old);
+    closeTab(index);
+    addPage(profile, path, LivePolling::On, index);
+    return true;
 }
 
-void MainWindow::onTopologyChanged(const Topology &topology)
+ClusterPage *MainWindow::addPage(
+    const ClusterProfile &profile, const QString &path, LivePolling polling, int index)
 {
-    m_model->setTopology(topology);
-    m_details->setTopology(topology);
-    m_targets->setTopology(topology, m_traffic ? m_traffic->report(topology) : TrafficReport {});
-    m_truth->setTopology(topology);
-    m_sourcesLabel->setText(sourceSummary());
-    m_sourcesLabel->setToolTip(topology.errors.isEmpty() ? QString() : [&] {
-        QStringList lines;
-        for (const SourceError &e : topology.errors) {
-            lines.append(e.toString());
+    auto *page = new ClusterPage;
+    page->setDismissConfirmation(m_confirmDismiss);
+    // Into its tab first: the graph's QML loads once the widget sits in its final window.
+    index = m_tabs->insertTab(index, page, profile.name);
+    m_tabs->setTabToolTip(index, QDir::toNativeSeparators(QFileInfo(path).absoluteFilePath()));
+    page->graphPane()->load();
+    // A profile file dropped on the graph opens like one dropped anywhere on the window.
+    page->graphPane()->quickWidget()->installEventFilter(this);
+    connect(page, &ClusterPage::statusChanged, this, [this, page](const QString &text) {
+        if (page == currentPage()) {
+            showStatus(text);
         }
-        return lines.join(QLatin1Char('\n'));
-    }());
+    });
+    connect(page, &ClusterPage::sourcesChanged, this, [this, page] {
+        if (page == currentPage()) {
+            updateSourcesLabel();
+        }
+    });
+    connect(page->graphModel(), &ServiceGraphModel::trafficEmphasisChanged, this, [this, page] {
+        if (page == currentPage()) {
+            const QSignalBlocker block(m_trafficAction);
+            m_trafficAction->setChecked(page->graphModel()->trafficEmphasis());
+        }
+    });
+    page->open(profile, path, polling == LivePolling::On);
+    page->restoreLayout();
+    m_recent->add(page->profilePath());
+    m_tabs->setCurrentWidget(page);
+    onCurrentTabChanged(); // also when it was the first tab (already current)
+    return page;
 }
 
-QString MainWindow::sourceSummary() const
+bool MainWindow::closeTab(int index)
 {
-    if (!m_monitor) {
-        return {};
+    ClusterPage *p = page(index);
+    if (!p) {
+        return false;
     }
-    int ok = 0, failing = 0, pending = 0;
-    for (const PollingSource *s : m_monitor->sources()) {
-        switch (s->status()) {
-        case PollingSource::Status::Ok:
-            ++ok;
-            break;
-        case PollingSource::Status::Failing:
-            ++failing;
-            break;
-        default:
-            ++pending;
-            break;
+    const QString name = p->profile() ? p->profile()->name : QString();
+    p->saveLayout();
+    p->stop(); // the sources stop now, not when the event loop deletes the page
+    m_tabs->removeTab(index);
+    p->deleteLater();
+    showStatus(tr("Closed %1").arg(name));
+    return true;
+}
+
+int MainWindow::openUrls(const QList<QUrl> &urls)
+{
+    int opened = 0;
+    for (const QUrl &url : urls) {
+        if (url.isLocalFile() && openProfile(url.toLocalFile())) {
+            ++opened;
         }
     }
-    QStringList parts;
-    if (ok) {
-        parts.append(tr("%1 sources ok").arg(ok));
+    return opened;
+}
+
+void MainWindow::onCurrentTabChanged()
+{
+    ClusterPage *p = currentPage();
+    m_stack->setCurrentWidget(p ? static_cast<QWidget *>(m_tabs) : m_placeholder);
+    for (QAction *a : std::as_const(m_dockActions)) {
+        m_viewMenu->removeAction(a);
     }
-    if (failing) {
-        parts.append(tr("⚠ %1 failing").arg(failing));
+    m_dockActions.clear();
+    if (p) {
+        for (QDockWidget *dock : p->docks()) {
+            m_dockActions.append(dock->toggleViewAction());
+        }
+        m_viewMenu->addActions(m_dockActions);
     }
-    if (pending) {
-        parts.append(tr("%1 waiting").arg(pending));
+    {
+        const QSignalBlocker block(m_trafficAction);
+        m_trafficAction->setChecked(p && p->graphModel()->trafficEmphasis());
     }
-    return parts.join(QStringLiteral(" · "));
+    if (p && p->profile()) {
+        setWindowTitle(tr("%1 — hopscope").arg(p->profile()->name));
+        m_profileLabel->setText(p->profileSummary());
+        showStatus(p->statusText());
+    } else {
+        setWindowTitle(QStringLiteral("hopscope"));
+        m_profileLabel->setText(tr("no profile"));
+    }
+    updateSourcesLabel();
+}
+
+void MainWindow::updateSourcesLabel()
+{
+    ClusterPage *p = currentPage();
+    m_sourcesLabel->setText(p ? p->sourceSummary() : QString());
+    m_sourcesLabel->setToolTip(p ? p->sourceErrors() : QString());
+}
+
+void MainWindow::focusTargetFilter()
+{
+    TargetTableDock *table = targetTable();
+    if (!table) {
+        showStatus(tr("Open a profile first"));
+        return;
+    }
+    table->show();
+    table->raise();
+    table->textFilter()->setFocus(Qt::ShortcutFocusReason);
+    table->textFilter()->selectAll();
+}
+
+CommandPalette *MainWindow::openCommandPalette()
+{
+    if (!m_palette) {
+        m_palette = new CommandPalette(this);
+    }
+    m_palette->popup(menuBar());
+    return m_palette;
+}
+
+AboutDialog *MainWindow::openAbout()
+{
+    auto *about = new AboutDialog(this);
+    about->setAttribute(Qt::WA_DeleteOnClose);
+    about->show();
+    return about;
 }
 
 void MainWindow::showStatus(const QString &text)
@@ -498,11 +577,52 @@ void MainWindow::showStatus(const QString &text)
     statusBar()->showMessage(text);
 }
 
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (!localFiles(event->mimeData()).isEmpty()) {
+        event->acceptProposedAction();
+    }
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    const QList<QUrl> files = localFiles(event->mimeData());
+    if (!files.isEmpty()) {
+        event->acceptProposedAction();
+        openUrls(files);
+    }
+}
+
+bool MainWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    // The graph's QQuickWidget takes drag events for QML; profile files are the window's.
+    switch (event->type()) {
+    case QEvent::DragEnter:
+    case QEvent::DragMove:
+        if (!localFiles(static_cast<QDropEvent *>(event)->mimeData()).isEmpty()) {
+            static_cast<QDropEvent *>(event)->acceptProposedAction();
+            return true;
+        }
+        break;
+    case QEvent::Drop:
+        if (!localFiles(static_cast<QDropEvent *>(event)->mimeData()).isEmpty()) {
+            dropEvent(static_cast<QDropEvent *>(event));
+            return true;
+        }
+        break;
+    default:
+        break;
+    }
+    return QMainWindow::eventFilter(watched, event);
+}
+
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        page(i)->saveLayout();
+    }
     QSettings settings;
     settings.setValue(QStringLiteral("mainWindow/geometry"), saveGeometry());
-    settings.setValue(QStringLiteral("mainWindow/state"), saveState());
     event->accept();
 }
 

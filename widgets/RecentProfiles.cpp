@@ -16,13 +16,7 @@ RecentProfiles::RecentProfiles(QObject *parent)
 
 QStringList RecentProfiles::paths() const
 {
-    QStringList existing;
-    for (const QString &p : QSettings().value(s_key).toStringList()) {
-        if (QFileInfo::exists(p)) {
-            existing.append(p);
-        }
-    }
-    return existing;
+    return QSettings().value(s_key).toStringList();
 }
 
 void RecentProfiles::add(const QString &path)
@@ -36,6 +30,15 @@ void RecentProfiles::add(const QString &path)
     }
     QSettings().setValue(s_key, list);
     Q_EMIT changed();
+}
+
+void RecentProfiles::remove(const QString &path)
+{
+    QStringList list = QSettings().value(s_key).toStringList();
+    if (list.removeAll(path) > 0) {
+        QSettings().setValue(s_key, list);
+        Q_EMIT changed();
+    }
 }
 
 void RecentProfiles::clear()

@@ -5,8 +5,9 @@
 
 namespace hopscope {
 
-// The "Open Recent" list, most recent first, persisted in QSettings; files that no longer
-// exist are dropped when the list is read. GUI thread.
+// The "Open Recent" list, most recent first, persisted in QSettings. A file that no longer exists
+// stays listed (the menu marks it and offers to remove it: it may be on a disk not mounted yet).
+// GUI thread.
 class RecentProfiles : public QObject
 {
     Q_OBJECT
@@ -16,6 +17,7 @@ public:
 
     QStringList paths() const;
     void add(const QString &path);
+    void remove(const QString &path);
     void clear();
 
 Q_SIGNALS:

@@ -75,6 +75,14 @@ Item {
     }
 
     TapHandler {
-        onTapped: box.clicked()
+        // A tap on a task chip is the chip's (taskClicked): the box's handler sees it too, and
+        // selecting the service after the task would show the service in the details.
+        onTapped: (eventPoint, button) => {
+            const p = box.mapFromItem(null, eventPoint.scenePosition.x, eventPoint.scenePosition.y)
+            const hit = box.childAt(p.x, p.y)
+            if (hit && hit.objectName.startsWith("task:"))
+                return
+            box.clicked()
+        }
     }
 }

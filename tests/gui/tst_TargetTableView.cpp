@@ -5,6 +5,7 @@
 #include "DetailsDock.h"
 #include "GraphPane.h"
 #include "GraphStyle.h"
+#include "ClusterPage.h"
 #include "MainWindow.h"
 #include "TargetTableDelegate.h"
 #include "TargetTableDock.h"
@@ -366,7 +367,7 @@ private Q_SLOTS:
                 .isValid(),
             15000);
         w.targetTable()->raise();
-        w.resizeDocks({ w.targetTable() }, { 420 }, Qt::Vertical);
+        w.currentPage()->resizeDocks({ w.targetTable() }, { 420 }, Qt::Vertical);
         QTRY_VERIFY(w.targetTable()->view()->height() > 300);
         save(&w, QStringLiteral("target-table-demo.png"));
 

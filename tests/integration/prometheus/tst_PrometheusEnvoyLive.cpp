@@ -109,7 +109,7 @@ void tst_PrometheusEnvoyLive::sidecarsLiveThroughPrometheus()
     const int n = int(m_profile.proxies.size());
     QTRY_VERIFY_WITH_TIMEOUT(allLive(monitor.topology(), n), 20000);
     const Topology &t = monitor.topology();
-    QVERIFY2(t.errors.isEmpty(), qPrintable(t.errors.first().message));
+    QVERIFY2(t.errors.isEmpty(), t.errors.isEmpty() ? "" : qPrintable(t.errors.first().message));
     for (const ProxySpec &px : m_profile.proxies) {
         const TargetNode *own = t.target(px.service, px.task.toString());
         QVERIFY2(own, qPrintable(px.id));
@@ -124,7 +124,7 @@ void tst_PrometheusEnvoyLive::clustersMatchTheAdminApiByName()
     nam.setProxy(QNetworkProxy::NoProxy);
     const QUrl prometheus(promfixture::prometheusUrl());
     bool sawUnhealthyHost = false;
-    for (auto it = m_envoy.cbegin(); it != m_envoy.cend(); ++it) {
+    for (auto it = m_envoy.constBegin(); it != m_envoy.constEnd(); ++it) {
         const QUrl admin(it->toObject()[u"admin_url"].toString());
         PrometheusSource prom(QStringLiteral("mesh:") + it.key(), PrometheusSource::Target::Envoy,
             prometheus, prometheusenvoy::instanceSelector(admin), &nam);

@@ -178,7 +178,7 @@ DrainPlanInputs DrainPlanInputs::fromMonitor(const ClusterMonitor &monitor)
         auto *rt = qobject_cast<HaproxyRuntimeSource *>(monitor.loadBalancerSource(lb.id));
         if (rt && rt->hasSnapshot()) {
             in.lb.insert(lb.id, rt->snapshot());
-        } else if (!rt) {
+        } else if (!rt && !(lb.fromPrometheus && !in.profile.prometheusUrl.isEmpty())) {
             in.lbWithoutRuntime.insert(lb.id);
         }
     }
@@ -187,6 +187,7 @@ DrainPlanInputs DrainPlanInputs::fromMonitor(const ClusterMonitor &monitor)
             in.sidecars.insert(p.id, s->snapshot());
         }
     }
+    in.readFromPrometheus = monitor.readFromPrometheus();
     return in;
 }
 
@@ -301,6 +302,16 @@ DrainPlan DrainPlanner::plan(const DrainPlanInputs &in, const QString &targetTex
                           .arg(id);
     }
 
+    for (const LoadBalancerSpec &spec : in.profile.loadBalancers) {
+        if (const QString viaProm = in.readFromPrometheus.value(QStringLiteral("lb:") + spec.id);
+            !viaProm.isEmpty()) {
+            plan.notes << QStringLiteral(
+                "load balancer %1 is read from Prometheus (%2): a drain needs its "
+                "runtime API, so it cannot be drained there until that answers")
+                              .arg(spec.id, viaProm);
+        }
+    }
+
     // 3. The target's own sidecar.
     for (const ProxySpec &p : in.profile.proxies) {
         if (p.task.host != hp->host || p.task.port != hp->port) {
@@ -320,6 +331,13 @@ DrainPlan DrainPlanner::plan(const DrainPlanInputs &in, const QString &targetTex
         sc.note = QStringLiteral("on ECS / App Mesh the Envoy container's health check greps /server_info "
                                  "for LIVE: if that container is essential, ECS may stop and replace the "
                                  "task instead of keeping it drained (Istio: the pod goes NotReady)");
+        if (const QString viaProm = in.readFromPrometheus.value(QStringLiteral("mesh:") + p.id);
+            !viaProm.isEmpty()) {
+            plan.notes << QStringLiteral(
+                "sidecar %1 is read from Prometheus (%2): POST /healthcheck/fail "
+                "needs its admin API, which must answer first")
+                              .arg(p.id, viaProm);
+        }
         plan.steps.append(sc);
     }
 

@@ -89,6 +89,9 @@ struct DrainPlanInputs
     QHash<QString, HaproxySnapshot> lb;     // by loadBalancers[].id (runtime API sources only)
     QSet<QString> lbWithoutRuntime;         // load balancers seen only through stats HTTP
     QHash<QString, EnvoyAdminSnapshot> sidecars;
+    // "lb:<id>" / "mesh:<id>" read from Prometheus, and why (no endpoint of its own, or its own
+    // endpoint does not answer): a drain still needs that endpoint, and the plan says so.
+    QHash<QString, QString> readFromPrometheus;
 
     static DrainPlanInputs fromMonitor(const ClusterMonitor &monitor);
 };

@@ -166,6 +166,8 @@ struct ClusterProfile
     QJsonObject prometheusRaw;
     std::optional<TlsSpec> tls; // the top-level "tls": default for every https:// URL
     SecretRef prometheusBearerToken; // prometheus.bearerToken: env:/file:/keychain: reference
+    QString prometheusVia; // prometheus.via: an sshHosts[].id; the url is as that host sees it
+    std::optional<TlsSpec> prometheusTls; // prometheus.tls (else the top-level "tls")
     QJsonObject raw;
 
     // The TLS settings for `url` of an object with `own` "tls": its own, else the default; none

@@ -338,6 +338,10 @@ void readProxies(Reader &r, const QJsonObject &root, ClusterProfile &p)
             }
         }
         px.prometheusSelector = r.string(*po, path, "prometheusSelector", false).value_or(QString());
+        // Without an admin URL of its own, a sidecar is read from the profile's Prometheus.
+        if (!po->contains(QStringLiteral("admin")) && root.contains(QStringLiteral("prometheus"))) {
+            px.fromPrometheus = true;
+        }
         if (const auto url = r.httpUrl(*po, path, "admin", !px.fromPrometheus)) {
             px.admin = *url;
         }
@@ -486,6 +490,8 @@ void readPrometheus(Reader &r, const QJsonObject &root, ClusterProfile &p)
         if (const auto url = r.httpUrl(*prom, QStringLiteral("prometheus"), "url", true)) {
             p.prometheusUrl = *url;
         }
+        p.prometheusVia = readVia(r, *prom, QStringLiteral("prometheus"), p);
+        p.prometheusTls = readTls(r, *prom, QStringLiteral("prometheus"), &p.prometheusUrl);
         if (const auto token = r.string(*prom, QStringLiteral("prometheus"), "bearerToken", false)) {
             QString why;
             if (const auto ref = SecretRef::parse(*token, &why)) {

@@ -40,6 +40,13 @@ QString query(const QString &selector)
         .arg(extra);
 }
 
+QString instanceSelector(const QUrl &admin)
+{
+    const QString host = admin.host().contains(u':') ? u'[' + admin.host() + u']' : admin.host();
+    const int port = admin.port(admin.scheme() == u"https" ? 443 : 80);
+    return QStringLiteral("instance=\"%1:%2\"").arg(host).arg(port);
+}
+
 Parsed<EnvoyAdminSnapshot> snapshot(const PrometheusResponse &response)
 {
     if (!response.success) {

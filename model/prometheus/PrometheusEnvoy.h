@@ -5,6 +5,7 @@
 #include "prometheus/PrometheusResponse.h"
 
 #include <QString>
+#include <QUrl>
 
 namespace hopscope {
 
@@ -19,6 +20,10 @@ namespace prometheusenvoy {
 
 // One instant query; `selector` narrows the series to this sidecar (instance="10.0.3.41:9901").
 QString query(const QString &selector);
+
+// The selector of the series Prometheus scraped from `admin` as a static target:
+// instance="HOST:PORT" (IPv6 hosts in brackets; the scheme's port when the URL has none).
+QString instanceSelector(const QUrl &admin);
 
 // Fails on series from more than one instance and when no envoy_server_state series came back.
 Parsed<EnvoyAdminSnapshot> snapshot(const PrometheusResponse &response);

@@ -161,6 +161,7 @@ Parsed<HaproxySnapshot> snapshot(const PrometheusResponse &response)
             "Prometheus has no haproxy_server_* series for this load balancer (not scraped, "
             "scrape target down, or the selector matches nothing)"));
     }
+    bool upOnly = false; // some state from haproxy_exporter's haproxy_server_up alone
     for (auto b = backends.begin(); b != backends.end(); ++b) {
         HaproxyStatProxy proxy;
         proxy.name = b.key();
@@ -177,10 +178,16 @@ Parsed<HaproxySnapshot> snapshot(const PrometheusResponse &response)
             } else if (s->up) {
                 row.state = *s->up ? HaproxyServerStatus::Up : HaproxyServerStatus::Down;
                 row.status = *s->up ? QStringLiteral("UP") : QStringLiteral("DOWN");
+                upOnly = true;
             }
             proxy.servers.append(row);
         }
         snap.stat.proxies.append(proxy);
+    }
+    if (upOnly) {
+        snap.info.fields.append({ QStringLiteral("prometheus note"),
+            QStringLiteral("haproxy_exporter series: up or down only (DRAIN reads as UP, MAINT as "
+                           "DOWN); use HAProxy's own exporter (promex) for the states") });
     }
     snap.info.name = QStringLiteral("HAProxy via Prometheus");
     // Shown as "answering (HAProxy 2.6.12 via Prometheus)": where the data came from.

@@ -2,6 +2,7 @@
 
 #include "core/HttpFetch.h"
 #include "core/OffThread.h"
+#include "core/TlsContext.h"
 #include "ops/SecretResolver.h"
 #include "prometheus/PrometheusEnvoy.h"
 #include "prometheus/PrometheusHaproxy.h"
@@ -61,6 +62,11 @@ void PrometheusSource::setBearerToken(const SecretRef &ref)
 {
     m_tokenRef = ref;
     m_authorization.clear();
+}
+
+void PrometheusSource::setTls(TlsContext *tls)
+{
+    m_tls = tls;
 }
 
 QUrl PrometheusSource::queryUrl() const
@@ -126,6 +132,7 @@ void PrometheusSource::fetch(quint64 generation)
     auto *f = new HttpFetch(m_nam, this);
     f->setDeadlineMs(timeoutMs());
     f->setMaxReplyBytes(m_maxReplyBytes);
+    f->setTls(m_tls);
     f->setSpareCapacity(qsizetype(simdjson::SIMDJSON_PADDING));
     connect(f, &HttpFetch::finished, this, [this, f, generation](const HttpFetchResult &r) {
         f->deleteLater();

@@ -16,6 +16,7 @@ namespace hopscope {
 
 class HttpFetch;
 class SecretResolver;
+class TlsContext;
 struct HttpFetchResult;
 
 // A load balancer (or an Envoy sidecar) read from Prometheus instead of its own endpoint (fleet
@@ -46,6 +47,9 @@ public:
     ~PrometheusSource() override;
 
     void setBearerToken(const SecretRef &ref);
+    // An https:// Prometheus: the profile's "prometheus.tls" (or the default "tls"); not owned,
+    // and `nam` must be tls->networkAccessManager() (as for the other HTTP sources).
+    void setTls(TlsContext *tls);
     void setMaxReplyBytes(qint64 bytes) { m_maxReplyBytes = bytes; }
     qint64 maxReplyBytes() const { return m_maxReplyBytes; }
     QString query() const { return m_query; }
@@ -81,6 +85,7 @@ private:
     QUrl m_url;
     QString m_query;
     QNetworkAccessManager *m_nam;
+    QPointer<TlsContext> m_tls;
     SecretRef m_tokenRef;
     QByteArray m_authorization; // "Bearer ..." once resolved
     QPointer<SecretResolver> m_resolver;

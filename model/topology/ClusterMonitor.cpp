@@ -5,8 +5,9 @@
 #include "envoy/EnvoyAdminSource.h"
 #include "haproxy/HaproxyRuntimeSource.h"
 #include "haproxy/HaproxyStatsHttpSource.h"
-#include "ssh/TunnelSet.h"
+#include "prometheus/PrometheusFallback.h"
 #include "prometheus/PrometheusSource.h"
+#include "ssh/TunnelSet.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
@@ -78,17 +79,16 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
                 [this, id = lb.id](const HaproxySnapshot &s) { m_inputs.lb.insert(id, s); });
             source = http;
         }
+        if (!lb.fromPrometheus && !m_profile.prometheusUrl.isEmpty()) {
+            addFallback(lb.id, lb.runtime ? QStringLiteral("runtime") : QStringLiteral("stats URL"),
+                source, makePrometheusSource(lb));
+        }
         m_lbSources.insert(lb.id, source);
         watch(source);
     }
     for (const ProxySpec &px : m_profile.proxies) {
         if (px.fromPrometheus && !m_profile.prometheusUrl.isEmpty()) {
-            auto *prom = new PrometheusSource(QStringLiteral("mesh:") + px.id, PrometheusSource::Target::Envoy,
-                m_profile.prometheusUrl, px.prometheusSelector, m_nam.get(), this);
-            prom->setBearerToken(m_profile.prometheusBearerToken);
-            connect(prom, &PrometheusSource::envoySnapshotReady, this,
-                [this, id = px.id](const EnvoyAdminSnapshot &s) { m_inputs.mesh.insert(id, s); });
-            logPartialAnswers(prom);
+            PrometheusSource *prom = makePrometheusSource(px);
             m_promSidecars.insert(px.id, prom);
             watch(prom);
             continue;
@@ -102,6 +102,9 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
         route(envoy, px.via, { quint16(admin.port()) });
         connect(envoy, &EnvoyAdminSource::snapshotReady, this,
             [this, id = px.id](const EnvoyAdminSnapshot &s) { m_inputs.mesh.insert(id, s); });
+        if (!m_profile.prometheusUrl.isEmpty()) {
+            addFallback(px.id, QStringLiteral("admin API"), envoy, makePrometheusSource(px));
+        }
         m_meshSources.insert(px.id, envoy);
         watch(envoy);
     }
@@ -109,29 +112,6 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
     m_staleTimer.setInterval(std::max(250, m_profile.poll.intervalMs));
     connect(&m_staleTimer, &QTimer::timeout, this, &ClusterMonitor::scheduleRebuild);
     m_rebuilds->runNow(); // the declared picture, "no data yet" everywhere
-}
-
-// A load balancer read from the profile's Prometheus: the same HaproxySnapshot as a direct
-// source; a partial answer's warnings go to the event log.
-PollingSource *ClusterMonitor::makePrometheusSource(const LoadBalancerSpec &lb)
-{
-    auto *prom = new PrometheusSource(QStringLiteral("lb:") + lb.id, m_profile.prometheusUrl,
-        lb.prometheusSelector, m_nam.get(), this);
-    prom->setBearerToken(m_profile.prometheusBearerToken);
-    connect(prom, &PrometheusSource::snapshotReady, this,
-        [this, id = lb.id](const HaproxySnapshot &s) { m_inputs.lb.insert(id, s); });
-    logPartialAnswers(prom);
-    return prom;
-}
-
-void ClusterMonitor::logPartialAnswers(PrometheusSource *prom)
-{
-    connect(prom, &PrometheusSource::warningsChanged, this, [this, prom](const QStringList &warnings) {
-        for (const QString &w : warnings) {
-            m_log.append(EventLog::Severity::Warning, prom->name(),
-                QStringLiteral("partial answer from Prometheus: ") + w);
-        }
-    });
 }
 
 ClusterMonitor::~ClusterMonitor()
@@ -146,7 +126,9 @@ void ClusterMonitor::watch(PollingSource *source)
     m_sources.append(source);
     m_pollsFinished.insert(source, 0);
     connect(source, &PollingSource::pollFinished, this, [this, source] {
-        ++m_pollsFinished[source];
+        if (const PrometheusFallback *f = m_fallbacks.value(source); !f || !f->isActive()) {
+            ++m_pollsFinished[source];
+        }
         scheduleRebuild();
     });
     connect(source, &PollingSource::errorOccurred, this, [this](const SourceError &e) { m_log.appendError(e); });
@@ -310,15 +292,18 @@ void ClusterMonitor::rebuild()
         // every name failed, which stateOf() sees through the source's status.
     }
     for (auto it = m_lbSources.cbegin(); it != m_lbSources.cend(); ++it) {
-        m_inputs.lbState.insert(it.key(), stateOf(it.value(), m_inputs.lb.contains(it.key())));
+        m_inputs.lbState.insert(
+            it.key(), stateOf(shownSource(it.value()), m_inputs.lb.contains(it.key())));
     }
     for (auto it = m_meshSources.cbegin(); it != m_meshSources.cend(); ++it) {
-        m_inputs.meshState.insert(it.key(), stateOf(it.value(), m_inputs.mesh.contains(it.key())));
+        m_inputs.meshState.insert(
+            it.key(), stateOf(shownSource(it.value()), m_inputs.mesh.contains(it.key())));
     }
     for (auto it = m_promSidecars.cbegin(); it != m_promSidecars.cend(); ++it) {
         m_inputs.meshState.insert(it.key(), stateOf(it.value(), m_inputs.mesh.contains(it.key())));
     }
     m_topology = TopologyBuilder::build(m_profile, m_inputs);
+    noteFallbacks(m_topology);
     Q_EMIT topologyChanged(m_topology);
     const int rounds = completedRounds();
     if (rounds > m_lastRound) {

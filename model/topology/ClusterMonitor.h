@@ -23,6 +23,7 @@ class EnvoyAdminSource;
 class TunnelSet;
 class TlsContext;
 class PrometheusSource;
+class PrometheusFallback;
 
 // Watches one cluster profile: owns a polling source per endpoint (DNS discovery, one per load
 // balancer, one per sidecar), keeps each one's latest snapshot, and rebuilds the Topology
@@ -58,6 +59,10 @@ public:
     // Paces the sources' polls (cap on polls in flight, jitter) and their rebuilds (issue 15 §3).
     PollScheduler *scheduler() const { return m_scheduler; }
     FrameCoalescer *rebuilds() const { return m_rebuilds; }
+    // The sources read from Prometheus now ("lb:<id>", "mesh:<id>") and why: no endpoint of
+    // their own in the profile, or theirs does not answer (PrometheusFallback). Drains need the
+    // own endpoint; the drain plan says so.
+    QHash<QString, QString> readFromPrometheus() const;
 
     // Every source has finished (succeeded or failed) at least this many polls.
     int completedRounds() const;
@@ -81,7 +86,15 @@ private:
     void watch(PollingSource *source);
     void route(const PollingSource *source, const QString &via, const QList<quint16> &ports);
     TlsContext *tlsFor(const QUrl &url, const std::optional<TlsSpec> &own, const QString &source);
-    PollingSource *makePrometheusSource(const LoadBalancerSpec &lb);
+    PrometheusSource *makePrometheusSource(const LoadBalancerSpec &lb);
+    PrometheusSource *makePrometheusSource(const ProxySpec &px);
+    PrometheusSource *makePrometheusSource(
+        const QString &name, bool envoy, const QString &selector);
+    void addFallback(const QString &id, const QString &endpoint, PollingSource *direct,
+        PrometheusSource *standby);
+    const PollingSource *shownSource(const PollingSource *direct) const;
+    QString fallbackNote(const PollingSource *direct) const;
+    void noteFallbacks(Topology &topology) const;
     void logPartialAnswers(PrometheusSource *prom);
 
     ClusterProfile m_profile;
@@ -99,6 +112,8 @@ private:
     QHash<QString, PollingSource *> m_lbSources;
     QHash<QString, EnvoyAdminSource *> m_meshSources;
     QHash<QString, PollingSource *> m_promSidecars; // proxies read from Prometheus
+    // Direct sources with Prometheus standing in while they fail (profile with prometheus.url).
+    QHash<const PollingSource *, PrometheusFallback *> m_fallbacks;
     QList<PollingSource *> m_sources;
     QList<SourceError> m_warnings;
     QHash<QString, TlsContext *> m_tls;

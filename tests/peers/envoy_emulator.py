@@ -997,37 +997,48 @@ class AdminHandler(_BaseHandler):
         return 200
 
     def h_prom(self, q):
+        """As Envoy's PrometheusStatsFormatter (source/server/admin/prometheus_stats.cc): counters,
+        then gauges, then histograms; each family sorted by its tag-extracted name, one `# TYPE`
+        line, its series, then a blank line; labels always in braces (`{}` when untagged); no
+        Content-Type of its own, so the admin default `text/plain; charset=UTF-8`."""
         try:
             rows, _, hq = self._select_stats(q)
         except re.error as e:
             self.send_body(400, "Invalid re2 regex: %s\n" % e)
             return 400
-        series = {}  # metric -> (type, [(labels, value)])
+        families = {"counter": {}, "gauge": {}}  # type -> metric -> [(labels, value)]
         for n, v, g in rows:
             metric, labels = prom_name(n, self.sc)
-            series.setdefault(metric, ("gauge" if g else "counter", []))[1].append((labels, v))
+            families["gauge" if g else "counter"].setdefault(metric, []).append((labels, v))
         out = []
-        for metric in sorted(series):
-            typ, items = series[metric]
-            out.append("# TYPE %s %s\n" % (metric, typ))
-            for labels, v in items:
-                out.append("%s%s %d\n" % (metric, prom_labels(labels), v))
+        for typ in ("counter", "gauge"):
+            for metric in sorted(families[typ]):
+                out.append("# TYPE %s %s\n" % (metric, typ))
+                for labels, v in sorted(families[typ][metric], key=lambda lv: prom_labels(lv[0])):
+                    out.append("%s{%s} %d\n" % (metric, prom_labels(labels), v))
+                out.append("\n")
+        hists = {}
         for n, (_, count, total, buckets) in hq.items():
             metric, labels = prom_name(n, self.sc)
+            hists.setdefault(metric, []).append((labels, count, total, buckets))
+        for metric in sorted(hists):
             out.append("# TYPE %s histogram\n" % metric)
-            for b, c in zip(PROM_BUCKETS, buckets):
-                out.append("%s_bucket%s %d\n" % (metric, prom_labels(labels + [("le", fmt_num(b))]), c))
-            out.append("%s_bucket%s %d\n" % (metric, prom_labels(labels + [("le", "+Inf")]), count))
-            out.append("%s_sum%s %s\n" % (metric, prom_labels(labels), fmt_num(total)))
-            out.append("%s_count%s %d\n" % (metric, prom_labels(labels), count))
-        self.send_body(200, "".join(out), "text/plain; version=0.0.4; charset=UTF-8")
+            for labels, count, total, buckets in sorted(hists[metric], key=lambda h: prom_labels(h[0])):
+                tags = prom_labels(labels)
+                btags = tags + "," if tags else ""
+                for b, c in zip(PROM_BUCKETS, buckets):
+                    out.append('%s_bucket{%sle="%s"} %d\n' % (metric, btags, fmt_num(b), c))
+                out.append('%s_bucket{%sle="+Inf"} %d\n' % (metric, btags, count))
+                out.append("%s_sum{%s} %s\n" % (metric, tags, fmt_num(total)))
+                out.append("%s_count{%s} %d\n" % (metric, tags, count))
+            out.append("\n")
+        self.send_body(200, "".join(out), "text/plain; charset=UTF-8")
         return 200
 
 
 def prom_labels(labels):
-    if not labels:
-        return ""
-    return "{" + ",".join('%s="%s"' % (k, v.replace("\\", "\\\\").replace('"', '\\"')) for k, v in labels) + "}"
+    """The label pairs without braces (Envoy's formattedTags): k="v",k2="v2"."""
+    return ",".join('%s="%s"' % (k, v.replace("\\", "\\\\").replace('"', '\\"')) for k, v in labels)
 
 
 _RE_CODE = re.compile(r"^(.*?)_(\d)xx$")

@@ -1,20 +1,40 @@
 #!/usr/bin/env python3
-"""A real Prometheus 2.42 scraping a real HAProxy 2.6 promex endpoint, on loopback, per-run ports.
+"""A real Prometheus 2.42 scraping a real HAProxy 2.6 promex endpoint and Envoy sidecars (the
+emulator's /stats/prometheus), on loopback, per-run ports.
 
-  up    --dir DIR [--timeout S]   start HAProxy and Prometheus, wait until Prometheus has scraped
-                                  every server state (query API, not /-/ready: docs/PEERS.md §4)
+  up    --dir DIR [--demo-dir D] [--timeout S]
+                                  start HAProxy, one Envoy emulator sidecar and Prometheus, wait
+                                  until Prometheus has scraped every server state and every
+                                  sidecar's envoy_server_state (query API, not /-/ready:
+                                  docs/PEERS.md §4); with --demo-dir (the running demo harness,
+                                  tests/peers/hopscope_peers.py) it scrapes the demo's sidecars too
   down  --dir DIR                 stop exactly the PIDs this script started
   kill  --dir DIR                 stop Prometheus only (HAProxy keeps running)
   start --dir DIR [--timeout S]   start Prometheus again (same config and data dir) and wait
+  capture-exporter --dir DIR --out FILE [--timeout S]
+                                  with the fixture up: run the community haproxy_exporter
+                                  (Debian prometheus-haproxy-exporter) against the fixture's
+                                  HAProxy, let Prometheus scrape it (config reload), write the
+                                  answer to hopscope's query for its series (job
+                                  "haproxy_exporter") to FILE, then stop it and reload again;
+                                  for tests/data/prometheus/haproxy_exporter_vector.json
 
 The HAProxy (its own, not the demo harness's) has one backend `be_app` with four servers whose
 states Prometheus must carry: app1 UP, app2 DRAIN (set over the runtime socket at start), app3
 DOWN (checks a closed port), app4 MAINT (`disabled`). The UP and DRAIN servers check HAProxy's own
-stats listener, so no extra backend process is needed. Prometheus is configured with a
+stats listener (each on a port of its own, so the servers have distinct addresses when read
+directly over the runtime socket), so no extra backend process is needed. The Envoy emulator
+sidecar `fleet-envoy` (its own, so tests may fail its health check) has one cluster
+`fleet_backend` with a healthy host (HAProxy's stats page) and an unhealthy one (a closed port).
+HAProxy also terminates TLS in front of Prometheus (https://127.0.0.1:PORT, a certificate
+for IP 127.0.0.1 from a per-run CA made by openssl, DIR/tls/ca/ca.pem) for the profile's
+"prometheus.tls". Prometheus is configured with a
 `remote_read` endpoint that fails (HAProxy's stats listener answers 503 there), so every query
 returns a partial response: local data plus a `warnings` entry, as Prometheus 2.42 does for a
 failing secondary store. The profile DIR/prometheus.hopscope.json reads the LB from Prometheus
-only (no runtime socket, `"source": "prometheus"`). Everything else is in DIR/prometheus.json.
+only (no runtime socket, `"source": "prometheus"`); DIR/prometheus-envoy.hopscope.json reads
+every scraped sidecar from Prometheus (`"source": "prometheus"`, selected by instance = admin
+address). Everything else is in DIR/prometheus.json ("envoy": {ID: {admin_url, service, task}}).
 Python standard library only.
 """
 import argparse
@@ -29,6 +49,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hopscope_peers as hp  # noqa: E402  (PortPicker, spawn, stop_pid, haproxy_cli)
+import tls_peer  # noqa: E402  (make_ca, issue, crt_file: a per-run CA with openssl)
 
 DEFAULT_TIMEOUT = 40.0
 EXPECTED = {"app1": "UP", "app2": "DRAIN", "app3": "DOWN", "app4": "MAINT"}
@@ -54,12 +75,24 @@ def plan(d):
         "haproxy": {"cfg": os.path.join(d, "haproxy", "haproxy.cfg"),
                     "socket": os.path.join(d, "haproxy", "admin.sock"),
                     "stats": {"addr": "127.0.0.1", "port": ports.get("127.0.0.1")},
-                    "closed_port": ports.get("127.0.0.1")},
+                    "closed_port": ports.get("127.0.0.1"),
+                    # app1, app2, app4: HAProxy's own stats listener, a port each
+                    "check_ports": {n: ports.get("127.0.0.1") for n in ("app1", "app2", "app4")}},
         "prometheus": {"cfg": os.path.join(d, "prom", "prometheus.yml"),
                        "data": os.path.join(d, "prom", "data"),
                        "addr": "127.0.0.1", "port": ports.get("127.0.0.1")},
         "servers": {},
+        "envoy": {},
     }
+    admin = ports.get("127.0.0.1")
+    st["own_envoy"] = {"id": "fleet-envoy", "config": os.path.join(d, "envoy", "fleet-envoy.json"),
+                       "cluster": "fleet_backend", "admin_port": admin}
+    st["envoy"]["fleet-envoy"] = {"admin_url": "http://127.0.0.1:%d" % admin, "service": "fleet",
+                                  "task": "127.0.0.1:%d" % ports.get("127.0.0.1"), "own": True}
+    st["tls"] = {"dir": os.path.join(d, "tls"), "port": ports.get("127.0.0.1")}
+    st["tls"]["url"] = "https://127.0.0.1:%d" % st["tls"]["port"]
+    st["tls"]["ca"] = os.path.join(st["tls"]["dir"], "ca", "ca.pem")
+    st["tls"]["crt"] = os.path.join(st["tls"]["dir"], "server.crt")
     st["haproxy"]["metrics_url"] = "http://127.0.0.1:%d/metrics" % st["haproxy"]["stats"]["port"]
     st["prometheus"]["url"] = "http://127.0.0.1:%d" % st["prometheus"]["port"]
     st["expected"] = EXPECTED
@@ -70,6 +103,8 @@ def write_haproxy(st):
     h = st["haproxy"]
     os.makedirs(os.path.dirname(h["cfg"]), exist_ok=True)
     stats = "%s:%d" % (h["stats"]["addr"], h["stats"]["port"])
+    checks = {n: "127.0.0.1:%d" % p for n, p in h["check_ports"].items()}
+    t, p = st["tls"], st["prometheus"]
     cfg = """# generated by prometheus_peer.py (recipe: docs/PEERS.md §3, promex §2.8)
 global
     stats socket {sock} mode 600 level admin
@@ -85,24 +120,76 @@ defaults
 
 frontend stats
     bind {stats}
+    bind {app1}
+    bind {app2}
+    bind {app4}
     http-request use-service prometheus-exporter if {{ path /metrics }}
     stats enable
     stats uri /stats
 
 backend be_app
     default-server inter 300ms fall 1 rise 1
-    server app1 {stats} check
-    server app2 {stats} check
+    server app1 {app1} check
+    server app2 {app2} check
     server app3 127.0.0.1:{closed} check
-    server app4 {stats} check disabled
-""".format(sock=h["socket"], stats=stats, closed=h["closed_port"])
+    server app4 {app4} check disabled
+
+# Prometheus over TLS (the certificate of a per-run CA): for "prometheus.tls"
+frontend prometheus_tls
+    bind 127.0.0.1:{tls_port} ssl crt {crt}
+    default_backend prometheus
+
+backend prometheus
+    server prom {prom}
+""".format(sock=h["socket"], stats=stats, closed=h["closed_port"], tls_port=t["port"], crt=t["crt"],
+           prom="%s:%d" % (p["addr"], p["port"]), **checks)
     with open(h["cfg"], "w") as f:
         f.write(cfg)
+
+
+def write_tls(st):
+    """A per-run CA and a server certificate for IP 127.0.0.1, as HAProxy's crt file."""
+    t = st["tls"]
+    os.makedirs(t["dir"], exist_ok=True)
+    ca_dir = tls_peer.make_ca(t["dir"], "ca", "hopscope prometheus test CA %s" % os.urandom(4).hex())
+    tls_peer.issue(t["dir"], ca_dir, "server", "127.0.0.1", "server_ip")
+    tls_peer.crt_file(t["dir"], "server", t["crt"])
+
+
+def write_envoy(st):
+    """The fixture's own sidecar: one cluster, a host that passes its checks and one that fails."""
+    e, h = st["own_envoy"], st["haproxy"]
+    os.makedirs(os.path.dirname(e["config"]), exist_ok=True)
+    hc = {"path": "/stats", "interval_ms": 300, "timeout_ms": 250, "unhealthy_threshold": 1,
+          "healthy_threshold": 1}
+    spec = {
+        "id": e["id"], "node": {"id": e["id"], "cluster": "fleet"}, "drain_time_s": 30,
+        "admin": {"address": "127.0.0.1", "port": e["admin_port"]},
+        "listeners": [],
+        "clusters": [{"name": e["cluster"], "added_via_api": True, "timeout_ms": 2000, "health_check": hc,
+                      "hosts": [{"address": "127.0.0.1", "port": h["check_ports"]["app1"]},
+                                {"address": "127.0.0.1", "port": h["closed_port"]}]}],
+    }
+    hp.write_json(e["config"], spec)
+
+
+def add_demo_sidecars(st, demo_dir):
+    """The demo harness's sidecars (its state.json), scraped at their admin addresses."""
+    with open(os.path.join(demo_dir, "state.json")) as f:
+        demo = json.load(f)
+    for sid, e in demo["envoy"].items():
+        st["envoy"][sid] = {"admin_url": e["admin_url"], "service": e["service"], "task": e["task"],
+                            "own": False}
+
+
+def instance(admin_url):
+    return urllib.parse.urlsplit(admin_url).netloc
 
 
 def write_prometheus(st):
     p, h = st["prometheus"], st["haproxy"]
     os.makedirs(os.path.dirname(p["cfg"]), exist_ok=True)
+    envoys = ", ".join("'%s'" % instance(e["admin_url"]) for e in st["envoy"].values())
     cfg = """# generated by prometheus_peer.py (recipe: docs/PEERS.md §4)
 global:
   scrape_interval: 1s
@@ -112,12 +199,16 @@ scrape_configs:
     metrics_path: /metrics
     static_configs:
       - targets: ['{stats}']
+  - job_name: envoy
+    metrics_path: /stats/prometheus
+    static_configs:
+      - targets: [{envoys}]
 # A secondary store that always fails: queries answer from local data with a warning.
 remote_read:
   - url: http://{stats}/no-remote-read-here
     read_recent: true
     remote_timeout: 1s
-""".format(stats="%s:%d" % (h["stats"]["addr"], h["stats"]["port"]))
+""".format(stats="%s:%d" % (h["stats"]["addr"], h["stats"]["port"]), envoys=envoys)
     with open(p["cfg"], "w") as f:
         f.write(cfg)
 
@@ -139,6 +230,21 @@ def write_profile(st):
     path = os.path.join(st["dir"], "prometheus.hopscope.json")
     hp.write_json(path, profile)
     st["profile"] = path
+    # Every scraped sidecar through Prometheus only; each selected by its admin address.
+    services = sorted({e["service"] for e in st["envoy"].values()})
+    envoy_profile = {
+        "schema": 1,
+        "name": "prometheus-envoy",
+        "poll": {"intervalMs": 1000, "timeoutMs": 1500},
+        "services": [{"id": s, "name": s} for s in services],
+        "proxies": [{"id": sid, "kind": "envoy", "source": "prometheus", "admin": e["admin_url"],
+                     "service": e["service"], "task": e["task"]} for sid, e in sorted(st["envoy"].items())],
+        "edges": [],
+        "prometheus": {"url": st["prometheus"]["url"]},
+    }
+    path = os.path.join(st["dir"], "prometheus-envoy.hopscope.json")
+    hp.write_json(path, envoy_profile)
+    st["envoy_profile"] = path
 
 
 def query(st, promql, timeout=1.0):
@@ -152,6 +258,23 @@ def server_states(st):
     """-> {server: state} from Prometheus (the one-hot series with value 1)."""
     body = query(st, 'haproxy_server_status{proxy="be_app"} == 1')
     return {s["metric"]["server"]: s["metric"]["state"] for s in body["data"]["result"]}
+
+
+def sidecar_states(st):
+    """-> {instance: envoy_server_state} from Prometheus."""
+    body = query(st, 'envoy_server_state{job="envoy"}')
+    return {s["metric"]["instance"]: s["value"][1] for s in body["data"]["result"]}
+
+
+def scraped(st):
+    """-> None when Prometheus has every server state and every sidecar, else what is missing."""
+    states = server_states(st)
+    if states != EXPECTED:
+        return "server states %s" % states
+    sidecars = sidecar_states(st)
+    missing = sorted(instance(e["admin_url"]) for e in st["envoy"].values()
+                     if instance(e["admin_url"]) not in sidecars)
+    return "no envoy_server_state yet for %s" % missing if missing else None
 
 
 def start_prometheus(st, timeout):
@@ -171,8 +294,8 @@ def start_prometheus(st, timeout):
         if not hp.is_ours_and_alive(info["pid"], info["start_time"]):
             raise hp.PeerError(hp.failure_report("prometheus", info, "exited"))
         try:
-            last = server_states(st)
-            if last == EXPECTED:
+            last = scraped(st)
+            if last is None:
                 return
         except (OSError, ValueError, KeyError, urllib.error.URLError) as e:
             last = str(e)
@@ -188,7 +311,14 @@ def cmd_up(args):
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     st = plan(d)
+    if args.demo_dir:
+        add_demo_sidecars(st, os.path.abspath(args.demo_dir))
+    try:
+        write_tls(st)
+    except tls_peer.PeerError as e:
+        raise hp.PeerError(str(e))
     write_haproxy(st)
+    write_envoy(st)
     write_prometheus(st)
     write_profile(st)
     h = st["haproxy"]
@@ -208,9 +338,63 @@ def cmd_up(args):
             raise hp.PeerError(hp.failure_report("haproxy", info, "no runtime socket"))
         time.sleep(0.02)
     hp.haproxy_cli(h["socket"], "set server be_app/app2 state drain")
+    e = st["own_envoy"]
+    emulator = os.path.join(os.path.dirname(os.path.abspath(__file__)), "envoy_emulator.py")
+    _, info = hp.spawn("envoy", {"argv": [sys.executable, emulator, "--config", e["config"]],
+                                 "cwd": os.path.dirname(e["config"]),
+                                 "log": os.path.join(os.path.dirname(e["config"]), "envoy.log"), "group": "envoy"})
+    st["servers"]["envoy"] = info
+    hp.write_json(state_file(d), st)
     start_prometheus(st, max(1.0, deadline - time.monotonic()))
     log("up: prometheus %s scraping %s (%s)" % (st["prometheus"]["url"], h["metrics_url"], EXPECTED))
     print(json.dumps({"prometheus": st["prometheus"]["url"], "profile": st["profile"]}))
+
+
+# prometheushaproxy::query() of model/prometheus/PrometheusHaproxy.cpp, selector job="haproxy_exporter".
+HAPROXY_QUERY = ('{__name__=~"haproxy_server_(status|check_status)"%(sel)s} == 1 or '
+                 '{__name__=~"haproxy_(server_(up|current_sessions|weight|sessions_total|'
+                 'connections_total|http_responses_total)|backend_(active_servers|'
+                 'current_server)|process_build_info)"%(sel)s}')
+
+
+def cmd_capture_exporter(args):
+    d = os.path.abspath(args.dir)
+    st = load(d)
+    h, p = st["haproxy"], st["prometheus"]
+    port = hp.PortPicker().get("127.0.0.1")
+    uri = "http://%s:%d/stats;csv" % (h["stats"]["addr"], h["stats"]["port"])
+    exp_dir = os.path.join(d, "exporter")
+    _, info = hp.spawn("haproxy_exporter", {
+        "argv": ["prometheus-haproxy-exporter", "--haproxy.scrape-uri=" + uri,
+                 "--web.listen-address=127.0.0.1:%d" % port],
+        "cwd": exp_dir, "log": os.path.join(exp_dir, "exporter.log"), "group": "exporter"})
+    with open(p["cfg"]) as f:
+        original = f.read()
+    job = ("  - job_name: haproxy_exporter\n    static_configs:\n      - targets: ['127.0.0.1:%d']\n" % port)
+    try:
+        with open(p["cfg"], "w") as f:
+            f.write(original.replace("scrape_configs:\n", "scrape_configs:\n" + job, 1))
+        urllib.request.urlopen(urllib.request.Request(p["url"] + "/-/reload", data=b""), timeout=5).read()
+        deadline = time.monotonic() + args.timeout
+        want = {"app1", "app2", "app3", "app4"}
+        while True:
+            body = query(st, HAPROXY_QUERY % {"sel": ',job="haproxy_exporter"'})
+            servers = {s["metric"].get("server") for s in body["data"]["result"]
+                       if s["metric"]["__name__"] == "haproxy_server_up"}
+            if want <= servers:
+                break
+            if time.monotonic() > deadline:
+                raise hp.PeerError("exporter series not scraped within %.0f s: %s" % (args.timeout, servers))
+            time.sleep(0.2)
+        with open(args.out, "w") as f:
+            json.dump(body, f, indent=1, sort_keys=True)
+            f.write("\n")
+        log("capture-exporter: wrote %s (%d series)" % (args.out, len(body["data"]["result"])))
+    finally:
+        log("capture-exporter: haproxy_exporter %s" % hp.stop_pid(info["pid"], info["start_time"]))
+        with open(p["cfg"], "w") as f:
+            f.write(original)
+        urllib.request.urlopen(urllib.request.Request(p["url"] + "/-/reload", data=b""), timeout=5).read()
 
 
 def cmd_down(args):
@@ -220,7 +404,7 @@ def cmd_down(args):
     except FileNotFoundError:
         log("down: nothing started in %s" % d)
         return
-    for name in ("prometheus", "haproxy"):
+    for name in ("prometheus", "envoy", "haproxy"):
         info = st["servers"].get(name)
         if info:
             log("down: %s %s" % (name, hp.stop_pid(info["pid"], info["start_time"])))
@@ -245,13 +429,18 @@ def cmd_start(args):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("up", "down", "kill", "start"):
+    for name in ("up", "down", "kill", "start", "capture-exporter"):
         p = sub.add_parser(name)
         p.add_argument("--dir", required=True)
         p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
+        if name == "up":
+            p.add_argument("--demo-dir", help="the running demo harness: scrape its sidecars too")
+        if name == "capture-exporter":
+            p.add_argument("--out", required=True)
     args = ap.parse_args(argv)
     try:
-        {"up": cmd_up, "down": cmd_down, "kill": cmd_kill, "start": cmd_start}[args.cmd](args)
+        {"up": cmd_up, "down": cmd_down, "kill": cmd_kill, "start": cmd_start,
+         "capture-exporter": cmd_capture_exporter}[args.cmd](args)
     except hp.PeerError as e:
         log(str(e))
         return 1

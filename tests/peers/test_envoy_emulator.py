@@ -6,6 +6,7 @@ Every wait polls with a bounded deadline; nothing sleeps for a fixed time to "le
 """
 import http.client
 import json
+import re
 import os
 import random
 import shutil
@@ -351,6 +352,27 @@ class EnvoyEmulatorTest(unittest.TestCase):
         self.assertIn('envoy_cluster_upstream_rq_total{envoy_cluster_name="up"} ', body)
         self.assertIn("# TYPE envoy_cluster_membership_healthy gauge", body)
         self.assertIn('envoy_cluster_upstream_rq_time_bucket{envoy_cluster_name="up",le="+Inf"}', body)
+
+    def test_prometheus_layout_as_envoy(self):
+        """Envoy's PrometheusStatsFormatter: counters, then gauges, then histograms; a blank line
+        after each family; `{}` on untagged series; the admin's default content type."""
+        code, body, headers = self.fx.adm("/stats/prometheus")
+        self.assertEqual(code, 200)
+        self.assertEqual(headers["content-type"], "text/plain; charset=UTF-8")
+        self.assertRegex(body, r"(?m)^envoy_server_state\{\} [0-3]$")
+        self.assertNotRegex(body, r"(?m)^envoy_[a-z_]+ ")  # every series has braces
+        types = re.findall(r"(?m)^# TYPE (\S+) (\S+)$", body)
+        kinds = [t for _, t in types]
+        self.assertEqual(kinds, sorted(kinds, key=["counter", "gauge", "histogram"].index))
+        for typ in ("counter", "gauge", "histogram"):
+            names = [n for n, t in types if t == typ]
+            self.assertEqual(names, sorted(names), typ)
+        self.assertEqual(len(types), len(set(n for n, _ in types)))  # one TYPE line a family
+        # Each family ends with a blank line, so one precedes every TYPE line but the first.
+        self.assertEqual(body.count("\n\n# TYPE "), len(types) - 1)
+        self.assertTrue(body.endswith("\n\n"))
+        self.assertRegex(body, r'(?m)^envoy_http_downstream_rq_xx\{envoy_http_conn_manager_prefix="admin",'
+                               r'envoy_response_code_class="2"\} [1-9]')
 
 
 class EnvoyEmulatorModesTest(unittest.TestCase):

@@ -15,6 +15,8 @@
 #include <QJsonArray>
 #include <QTest>
 
+#include <algorithm>
+
 using namespace hopscope;
 using namespace Qt::StringLiterals;
 
@@ -110,6 +112,7 @@ private Q_SLOTS:
     void oneHotPrecedence_data();
     void oneHotPrecedence();
     void communityExporterNames();
+    void capturedExporterStates();
     void twoInstancesAreRefused();
     void nothingScrapedIsAnError();
     void prometheusErrorIsAnError();
@@ -217,6 +220,50 @@ void tst_PrometheusHaproxy::communityExporterNames()
     QCOMPARE(snap->stat.proxies.first().status, QStringLiteral("UP"));
 }
 
+// The community haproxy_exporter 0.14 (Debian prometheus-haproxy-exporter) scraped by the same
+// Prometheus from the same HAProxy (prometheus_peer.py capture-exporter): backend/server labels,
+// haproxy_server_up 0/1 only, so DRAIN reads as UP and MAINT as DOWN; sessions, weight and the
+// response classes come through.
+void tst_PrometheusHaproxy::capturedExporterStates()
+{
+    const auto r = parsePrometheusResponse(
+        readData(QStringLiteral("prometheus/haproxy_exporter_vector.json")));
+    QVERIFY2(r, qPrintable(r.errorText()));
+    QCOMPARE(r->warnings.size(), 1); // the fixture's failing remote_read
+    const auto snap = prometheushaproxy::snapshot(*r);
+    QVERIFY2(snap, qPrintable(snap.errorText()));
+    const HaproxyStatProxy *be = nullptr;
+    for (const HaproxyStatProxy &p : snap->stat.proxies) {
+        if (p.name == u"be_app") {
+            be = &p;
+        }
+    }
+    QVERIFY(be);
+    QCOMPARE(be->status, QStringLiteral("UP")); // haproxy_backend_current_server 1
+    QCOMPARE(be->servers.size(), 4);
+    const QList<std::pair<QString, HaproxyServerStatus>> expected = {
+        { QStringLiteral("app1"), HaproxyServerStatus::Up },
+        { QStringLiteral("app2"), HaproxyServerStatus::Up }, // DRAIN: the exporter says up 1
+        { QStringLiteral("app3"), HaproxyServerStatus::Down },
+        { QStringLiteral("app4"), HaproxyServerStatus::Down }, // MAINT: up 0
+    };
+    for (const auto &[name, state] : expected) {
+        const HaproxyStatServer *s = server(*snap, name);
+        QVERIFY2(s, qPrintable(name));
+        QCOMPARE(s->state, state);
+        QVERIFY(s->nameOnly);
+        QCOMPARE(s->weight, std::optional<qint64>(1));
+        QCOMPARE(s->scur, std::optional<qint64>(0));
+        QCOMPARE(s->traffic.hrsp5xx, std::optional<qint64>(0));
+        QVERIFY(s->stot.has_value());
+        QCOMPARE(s->checkStatus, QString()); // no check status series in the exporter
+    }
+    // The limit is said where the snapshot's details are shown.
+    QVERIFY(std::any_of(snap->info.fields.cbegin(), snap->info.fields.cend(), [](const auto &f) {
+        return f.first == u"prometheus note" && f.second.contains(u"DRAIN reads as UP");
+    }));
+}
+
 void tst_PrometheusHaproxy::twoInstancesAreRefused()
 {
     const auto snap = prometheushaproxy::snapshot(vector({
@@ -305,6 +352,36 @@ void tst_PrometheusHaproxy::profileSourceKeys()
     QVERIFY(!r.ok());
     QVERIFY(r.problems.first().toString().startsWith(u"prometheus.bearerToken: "));
     QVERIFY(!r.problems.first().toString().contains(u"eyJhbGci"));
+    // prometheus.tls and prometheus.via, as for any HTTP endpoint; a sidecar without "admin" is
+    // read from Prometheus.
+    r = ProfileStore::parse(
+        "{\"schema\": 1, \"name\": \"p\", \"services\": [{\"id\": \"a\", \"name\": \"a\"}], "
+        "\"sshHosts\": [{\"id\": \"jump\", \"host\": \"10.0.0.1\", \"user\": \"ops\", "
+        "\"identity\": \"file:/home/ops/.ssh/id_ed25519\", "
+        "\"hostKey\": \"SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s\"}], "
+        "\"prometheus\": {\"url\": \"https://prom.internal:9090\", \"via\": \"jump\", "
+        "\"tls\": {\"verify\": false}}, "
+        "\"proxies\": [{\"id\": \"pay-1\", \"kind\": \"envoy\", \"service\": \"a\", "
+        "\"task\": \"10.0.3.41:8080\"}]}");
+    QVERIFY2(r.ok(), r.problems.isEmpty() ? "" : qPrintable(r.problems.first().toString()));
+    QCOMPARE(r.profile->prometheusVia, QStringLiteral("jump"));
+    QVERIFY(r.profile->prometheusTls && !r.profile->prometheusTls->verify);
+    QVERIFY(r.profile->proxies.first().fromPrometheus);
+    r = ProfileStore::parse(
+        "{\"schema\": 1, \"name\": \"p\", \"services\": [{\"id\": \"a\", \"name\": \"a\"}], "
+        "\"prometheus\": {\"url\": \"http://127.0.0.1:9\", \"via\": \"nowhere\", "
+        "\"tls\": {\"verify\": false}}}");
+    QVERIFY(!r.ok());
+    QStringList problems;
+    for (const auto &pr : r.problems) {
+        problems << pr.toString();
+    }
+    QVERIFY2(problems.contains(QStringLiteral("prometheus.via: no sshHosts entry with id "
+                                              "\"nowhere\" (the profile declares no sshHosts)")),
+        qPrintable(problems.join(u'\n')));
+    QVERIFY2(problems.contains(QStringLiteral(
+                 "prometheus.tls: is set but http://127.0.0.1:9 is not an https:// URL")),
+        qPrintable(problems.join(u'\n')));
 }
 
 void tst_PrometheusHaproxy::nameOnlyTargetsInTheTopology()

@@ -376,7 +376,7 @@ void tst_GuiFaultsReach::reachFault()
     QVERIFY2(waitUntil([&] { return monitor->topology().errors.isEmpty(); }, IntervalMs),
         qPrintable(u"errors left in the picture: " + sourcesTooltip()));
     // Nothing else was disturbed: the others answered after the fault went on, without errors.
-    for (const PollingSource *s : sources) {
+    for (PollingSource *s : sources) {
         if (!victims.contains(s)) {
             QVERIFY2(s->status() == PollingSource::Status::Ok && s->lastSuccess() > faultOn,
                 qPrintable(s->name() + u" was disturbed: " + s->lastError().toString()));

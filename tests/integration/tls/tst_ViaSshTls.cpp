@@ -202,13 +202,16 @@ PollingSource::Status tst_ViaSshTls::poll(const ClusterProfile &profile, SourceE
     if (!source) {
         return PollingSource::Status::Idle;
     }
-    QTest::qWaitFor(
+    const bool settled = QTest::qWaitFor(
         [&] {
             return source->status() == PollingSource::Status::Ok
                 || source->status() == PollingSource::Status::Failing;
         },
         30000);
     *error = source->lastError();
+    if (!settled) {
+        qWarning("%s neither answered nor failed within 30 s", qPrintable(source->name()));
+    }
     return source->status();
 }
 

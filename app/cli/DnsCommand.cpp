@@ -244,7 +244,8 @@ int runDns(CliContext &ctx)
             QCoreApplication::exit(0);
         });
     }
-    source.start();
+    // Through a fresh tunnel the first queries wait for the SSH handshake, not time out on it.
+    tunnels.whenSettled(profile->dnsVia, &source, [&source] { source.start(); });
     QCoreApplication::exec();
     return exitCode;
 }

@@ -121,6 +121,11 @@ void HttpFetch::dispatch(QNetworkRequest request, const QByteArray &verb)
             return;
         }
         request.setSslConfiguration(m_tls->settings().configuration);
+        // Through a tunnel the URL is the local forward's; the certificate is the profile
+        // host's. QSslSocket sends the verify name as SNI too.
+        if (!m_tls->peerVerifyName().isEmpty()) {
+            request.setPeerVerifyName(m_tls->peerVerifyName());
+        }
     }
     // A GET through get(); a POST without a body through sendCustomRequest, on purpose not
     // post(request, QByteArray()): with outgoing data QtNetwork 6.4 starts the HTTP thread inside
@@ -234,8 +239,9 @@ void HttpFetch::onReplyFinished()
         && m_result.httpStatus == 0) {
         const TlsSettings *tls = m_tls ? &m_tls->settings() : nullptr;
         const QString words = tlsFailureText(m_sslErrors, m_reply->errorString(),
-            m_reply->url().host(), tls ? tls->trustedBy : QStringLiteral("the system CAs"),
-            tls && tls->clientCertificate);
+            m_tls && !m_tls->peerVerifyName().isEmpty() ? m_tls->peerVerifyName()
+                                                        : m_reply->url().host(),
+            tls ? tls->trustedBy : QStringLiteral("the system CAs"), tls && tls->clientCertificate);
         if (!words.isEmpty()) {
             finish(HttpFetchResult::Failure::Transport, words, SourceError::Kind::Auth);
             return;

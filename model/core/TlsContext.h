@@ -54,6 +54,11 @@ public:
     QNetworkAccessManager *networkAccessManager() const;
     // Non-empty when the block turns verification off: the warning its sources show.
     QString warning() const;
+    // The name the server's certificate must carry and the SNI sent, when the URL's host is not
+    // it: an endpoint behind an SSH jump host is fetched from its local forward (127.0.0.1:port)
+    // but is the profile's host. Empty: the URL's host, as usual.
+    void setPeerVerifyName(const QString &name) { m_peerVerifyName = name; }
+    QString peerVerifyName() const { return m_peerVerifyName; }
 
     void load(); // once; later calls do nothing
 
@@ -72,6 +77,7 @@ private:
     void ready();
 
     TlsSpec m_spec;
+    QString m_peerVerifyName;
     State m_state = State::Idle;
     QString m_error;
     TlsSettings m_settings;

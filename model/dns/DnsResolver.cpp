@@ -178,7 +178,8 @@ bool DnsResolver::setServers(const QList<HostPort> &servers, QString *why)
         return fail(QStringLiteral("c-ares rejected servers '%1': %2")
                         .arg(QString::fromUtf8(csv), QString::fromUtf8(ares_strerror(rc))));
     }
-    m_serversText = parts.join(QStringLiteral(", "));
+    m_serversText = m_options.serversLabel.isEmpty() ? parts.join(QStringLiteral(", "))
+                                                     : m_options.serversLabel;
     return true;
 }
 

@@ -40,6 +40,9 @@ public:
         // Every query over TCP (c-ares ARES_FLAG_USEVC): a server reached through an SSH
         // forward, which carries TCP only.
         bool tcpOnly = false;
+        // How results and errors name the servers asked; empty: as set ("127.0.0.1:40123").
+        // Through a tunnel: the servers as the profile says, "10.0.0.2:53 via jump".
+        QString serversLabel;
     };
     using Callback = std::function<void(const DnsResult &)>;
 

@@ -5,6 +5,9 @@
 
 #include <QDateTime>
 
+#include <algorithm>
+#include <memory>
+
 namespace hopscope {
 
 namespace {
@@ -37,12 +40,12 @@ SourceError::Kind kindOf(SshSession::Failure failure)
 
 } // namespace
 
-TunnelSet::TunnelSet(const QList<SshHostSpec> &hosts, QObject *parent)
+TunnelSet::TunnelSet(const QList<SshHostSpec> &hosts, QObject *parent, int reconnectMaxMs)
     : QObject(parent)
 {
     qRegisterMetaType<SshSession::State>();
     for (const SshHostSpec &spec : hosts) {
-        auto *session = new SshSession(hostConfig(spec), this);
+        auto *session = new SshSession(hostConfig(spec, reconnectMaxMs), this);
         m_sessions.insert(spec.id, session);
         connect(session, &SshSession::stateChanged, this,
             [this, via = spec.id](SshSession::State state) { onStateChanged(via, state); });
@@ -61,7 +64,7 @@ TunnelSet::~TunnelSet()
     }
 }
 
-SshHostConfig TunnelSet::hostConfig(const SshHostSpec &spec)
+SshHostConfig TunnelSet::hostConfig(const SshHostSpec &spec, int reconnectMaxMs)
 {
     SshHostConfig c;
     c.id = spec.id;
@@ -72,8 +75,9 @@ SshHostConfig TunnelSet::hostConfig(const SshHostSpec &spec)
         = spec.hostKey.isEmpty() ? QString() : SshHostKey::normalizeFingerprint(spec.hostKey);
     c.knownHostsFile = spec.knownHosts;
     c.identity = spec.agent ? SshIdentity::agent() : SshIdentity::fromSecret(spec.identity);
-    // A monitor wants its sources back soon after the jump host is: retry at most every 15 s.
-    c.reconnectMaxMs = 15'000;
+    // A monitor wants its sources back soon after the jump host is: retry at most every 15 s
+    // (or as often as the caller polls).
+    c.reconnectMaxMs = std::max(c.reconnectBaseMs, reconnectMaxMs);
     return c;
 }
 
@@ -147,6 +151,13 @@ QList<quint16> TunnelSet::reachDns(const QString &via, DnsDiscoveryConfig &confi
         return ports;
     }
     config.resolver.tcpOnly = true;
+    QStringList asTheProfileSays;
+    for (const HostPort &server : std::as_const(config.servers)) {
+        asTheProfileSays.append(server.toString());
+    }
+    // Errors name the server the profile names, not the local forward it is reached through.
+    config.resolver.serversLabel
+        = asTheProfileSays.join(QStringLiteral(", ")) + QStringLiteral(" via ") + via;
     for (HostPort &server : config.servers) {
         server = hostPort(via, server);
         ports.append(server.port);
@@ -189,6 +200,31 @@ SourceError TunnelSet::failure(
         }
     }
     return SourceError {};
+}
+
+void TunnelSet::whenSettled(const QString &via, QObject *context, const std::function<void()> &fn)
+{
+    SshSession *session = m_sessions.value(via);
+    const auto settled = [session] {
+        return !session || session->state() == SshSession::State::Authenticated
+            || session->state() == SshSession::State::Failed;
+    };
+    if (session && session->state() == SshSession::State::Idle) {
+        session->open();
+    }
+    if (settled()) {
+        fn();
+        return;
+    }
+    // Freed with the slot: when it ran, or when `context` or the session went first.
+    const auto once = std::make_shared<QMetaObject::Connection>();
+    *once = connect(
+        session, &SshSession::stateChanged, context, [once, settled, fn](SshSession::State) {
+            if (settled()) {
+                QObject::disconnect(*once);
+                fn();
+            }
+        });
 }
 
 bool TunnelSet::isBlocked(const QString &via) const

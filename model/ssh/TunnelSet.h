@@ -11,6 +11,8 @@
 #include <QString>
 #include <QUrl>
 
+#include <functional>
+
 namespace hopscope {
 
 struct DnsDiscoveryConfig;
@@ -28,11 +30,14 @@ class TunnelSet : public QObject
 {
     Q_OBJECT
 public:
-    explicit TunnelSet(const QList<SshHostSpec> &hosts, QObject *parent = nullptr);
+    // reconnectMaxMs: the longest wait between reconnect attempts of a session that lost its
+    // jump host (a monitor passes about its poll interval: sources answer again soon after).
+    explicit TunnelSet(
+        const QList<SshHostSpec> &hosts, QObject *parent = nullptr, int reconnectMaxMs = 15'000);
     ~TunnelSet() override;
 
     // The session configuration of one `sshHosts[]` entry (the key is read when it connects).
-    static SshHostConfig hostConfig(const SshHostSpec &spec);
+    static SshHostConfig hostConfig(const SshHostSpec &spec, int reconnectMaxMs = 15'000);
 
     bool isEmpty() const { return m_sessions.isEmpty(); }
     SshSession *session(const QString &via) const { return m_sessions.value(via); }
@@ -54,6 +59,11 @@ public:
     // clean connection. Kind None while the tunnel is idle, connecting or up.
     SourceError failure(
         const QString &via, const QString &sourceName, const QList<quint16> &localPorts = {}) const;
+    // Calls `fn` (in `context`) once `via`'s session has settled: authenticated, or failed (its
+    // reason is then what the endpoints behind it show). Opens the session if it is idle; calls
+    // at once when `via` is empty, unknown or settled already. Bounded by the session's connect
+    // deadline. So a first poll through a fresh tunnel is not spent waiting for the handshake.
+    void whenSettled(const QString &via, QObject *context, const std::function<void()> &fn);
     // A blocking failure (host key, authentication, identity): not retried.
     bool isBlocked(const QString &via) const;
     // "connecting", "authenticated", "failed: …" of `via`'s session, for a status line.

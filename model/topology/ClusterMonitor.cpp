@@ -30,14 +30,26 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
         = new PollScheduler(PollScheduler::DefaultMaxInFlight, PollScheduler::DefaultJitter, this);
     m_rebuilds = new FrameCoalescer(
         m_clock, [this] { rebuild(); }, this);
-    // Endpoints with "via" are reached through local forwards of their jump host's session.
-    m_tunnels = new TunnelSet(m_profile.sshHosts, this);
+    // Endpoints with "via" are reached through local forwards of their jump host's session. A
+    // lost jump host is tried again about every half poll interval (1 s to 15 s).
+    m_tunnels = new TunnelSet(
+        m_profile.sshHosts, this, std::clamp(m_profile.poll.intervalMs / 2, 1000, 15'000));
     connect(m_tunnels, &TunnelSet::tunnelChanged, this,
         [this](const QString &via, SshSession::State state, const QString &text) {
             if (state != SshSession::State::Idle) {
                 m_log.append(state == SshSession::State::Failed ? EventLog::Severity::Error
                                                                 : EventLog::Severity::Info,
                     QStringLiteral("ssh:") + via, text);
+            }
+            if (state == SshSession::State::Authenticated && m_staleTimer.isActive()) {
+                // The jump host is back: its failing sources ask now, not after their backoff.
+                for (PollingSource *source : std::as_const(m_sources)) {
+                    const auto r = m_routes.constFind(source);
+                    if (r != m_routes.constEnd() && r->via == via
+                        && source->status() == PollingSource::Status::Failing) {
+                        source->refreshNow();
+                    }
+                }
             }
             scheduleRebuild(); // sources behind a failed tunnel turn stale now
         });
@@ -67,10 +79,10 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
                 [this, id = lb.id](const HaproxySnapshot &s) { m_inputs.lb.insert(id, s); });
             source = rt;
         } else {
-            // Through a tunnel the URL is rewritten to the local forward; TLS then checks the
-            // certificate against 127.0.0.1 (a known limit of "via" with https).
+            // Through a tunnel the URL is rewritten to the local forward; TLS still checks the
+            // certificate against (and sends as SNI) the profile's host.
             const QUrl url = m_tunnels->url(lb.via, lb.statsUrl);
-            TlsContext *tls = tlsFor(lb.statsUrl, lb.tls, name);
+            TlsContext *tls = tlsFor(lb.statsUrl, lb.tls, name, lb.via);
             auto *http = new HaproxyStatsHttpSource(
                 name, url, tls ? tls->networkAccessManager() : m_nam.get(), this);
             http->setTls(tls);
@@ -95,7 +107,7 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
         }
         const QString name = QStringLiteral("mesh:") + px.id;
         const QUrl admin = m_tunnels->url(px.via, px.admin);
-        TlsContext *tls = tlsFor(px.admin, px.tls, name);
+        TlsContext *tls = tlsFor(px.admin, px.tls, name, px.via);
         auto *envoy = new EnvoyAdminSource(
             name, admin, tls ? tls->networkAccessManager() : m_nam.get(), this);
         envoy->setTls(tls);
@@ -154,13 +166,19 @@ void ClusterMonitor::route(
 // The "tls" of one https:// source (its own, else the profile's), or null. Each source gets its
 // own context, so its connections (and client certificate) are never shared with another's.
 TlsContext *ClusterMonitor::tlsFor(
-    const QUrl &url, const std::optional<TlsSpec> &own, const QString &source)
+    const QUrl &url, const std::optional<TlsSpec> &own, const QString &source, const QString &via)
 {
-    const std::optional<TlsSpec> spec = m_profile.tlsFor(url, own);
+    std::optional<TlsSpec> spec = m_profile.tlsFor(url, own);
+    if (!spec && !via.isEmpty() && url.scheme() == u"https") {
+        spec = TlsSpec {}; // the system CAs, but the profile's host name through the tunnel
+    }
     if (!spec) {
         return nullptr;
     }
     auto *tls = new TlsContext(*spec, this);
+    if (!via.isEmpty()) {
+        tls->setPeerVerifyName(url.host());
+    }
     m_tls.insert(source, tls);
     if (const QString warning = tls->warning(); !warning.isEmpty()) {
         m_log.append(EventLog::Severity::Warning, source, warning);
@@ -187,10 +205,21 @@ int ClusterMonitor::completedRounds() const
 
 void ClusterMonitor::start()
 {
+    m_staleTimer.start(); // before the sources: it says "running" to the tunnels' callbacks
     for (PollingSource *s : std::as_const(m_sources)) {
-        s->start();
+        const auto r = m_routes.constFind(s);
+        if (r == m_routes.constEnd()) {
+            s->start();
+            continue;
+        }
+        // Behind a jump host: the first poll waits until the tunnel is up (or failed, then it
+        // fails with the tunnel's reason) instead of timing out on the SSH handshake.
+        m_tunnels->whenSettled(r->via, s, [this, s] {
+            if (m_staleTimer.isActive()) {
+                s->start();
+            }
+        });
     }
-    m_staleTimer.start();
     if (m_sources.isEmpty()) {
         // Nothing to poll: the declared picture is complete at once.
         m_lastRound = 1;

@@ -85,7 +85,8 @@ private:
     SourceState stateOf(const PollingSource *source, bool hasData) const;
     void watch(PollingSource *source);
     void route(const PollingSource *source, const QString &via, const QList<quint16> &ports);
-    TlsContext *tlsFor(const QUrl &url, const std::optional<TlsSpec> &own, const QString &source);
+    TlsContext *tlsFor(const QUrl &url, const std::optional<TlsSpec> &own, const QString &source,
+        const QString &via = QString());
     PrometheusSource *makePrometheusSource(const LoadBalancerSpec &lb);
     PrometheusSource *makePrometheusSource(const ProxySpec &px);
     PrometheusSource *makePrometheusSource(

@@ -46,8 +46,8 @@ PrometheusSource *ClusterMonitor::makePrometheusSource(
 {
     const QUrl url = m_tunnels->url(m_profile.prometheusVia, m_profile.prometheusUrl);
     // Its own TLS context (key: not the direct endpoint's, which drains use).
-    TlsContext *tls = tlsFor(
-        m_profile.prometheusUrl, m_profile.prometheusTls, name + QStringLiteral(" prometheus"));
+    TlsContext *tls = tlsFor(m_profile.prometheusUrl, m_profile.prometheusTls,
+        name + QStringLiteral(" prometheus"), m_profile.prometheusVia);
     auto *prom = new PrometheusSource(name,
         envoy ? PrometheusSource::Target::Envoy : PrometheusSource::Target::Haproxy, url, selector,
         tls ? tls->networkAccessManager() : m_nam.get(), this);

@@ -10,9 +10,11 @@ and a gentle traffic generator on a per-run loopback /24 with per-run free ports
   kill     --dir DIR NAME                      NAME: named, haproxy, web, traffic or a sidecar id
   start    --dir DIR NAME
   nsupdate --dir DIR add|delete NAME TYPE [RDATA] [TTL]
-  via-profile --dir DIR --ssh-dir SSHDIR [--out FILE] [--host-key SHA256:...]
+  via-profile --dir DIR --ssh-dir SSHDIR [--out FILE] [--host-key SHA256:...] [--tls-front FDIR]
                                                the demo profile with every endpoint behind the
-                                               throwaway sshd of tests/peers/ssh_peer.py (issue 12)
+                                               throwaway sshd of tests/peers/ssh_peer.py (issue 12);
+                                               --tls-front: the sidecars' admin through the TLS
+                                               fronts of `tls_peer.py front` (https://localhost)
 
 Everything a test needs is in DIR/state.json; the demo profile is DIR/demo.hopscope.json.
 Recipes and gotchas: docs/PEERS.md (loopback BIND/HAProxy), docs/PROTOCOLS.md §1 (Envoy admin).
@@ -734,7 +736,7 @@ def write_profile(st):
     write_json(st["profile"], profile)
 
 
-def write_via_profile(st, ssh, out, host_key=None):
+def write_via_profile(st, ssh, out, host_key=None, tls_front=None):
     """The demo profile with every endpoint reached through the jump host `ssh` (ssh_peer.py's
     state.json): HAProxy's runtime API as its unix socket on the jump host (direct-streamlocal),
     the Envoy admin ports and BIND (queries and RFC 2136 updates, over TCP) by direct-tcpip."""
@@ -750,6 +752,13 @@ def write_via_profile(st, ssh, out, host_key=None):
         lb["via"] = "jump"
     for px in profile["proxies"]:
         px["via"] = "jump"
+    if tls_front:
+        # Every HTTP endpoint is TLS too: each sidecar's admin through its TLS front, by the name
+        # its certificate carries (the jump host resolves it), trusted through the run's CA.
+        profile["name"] = "demo via ssh + tls (loopback)"
+        profile["tls"] = {"ca": "file:" + tls_front["ca"]}
+        for px in profile["proxies"]:
+            px["admin"] = tls_front["fronts"][px["id"]]["url"]
     write_json(out, profile)
 
 
@@ -758,8 +767,12 @@ def cmd_via_profile(args):
     st = load_state(d)
     with open(os.path.join(os.path.abspath(args.ssh_dir), "state.json")) as f:
         ssh = json.load(f)
-    out = args.out or os.path.join(d, "demo-via-ssh.hopscope.json")
-    write_via_profile(st, ssh, out, args.host_key)
+    tls_front = None
+    if args.tls_front:
+        with open(os.path.join(os.path.abspath(args.tls_front), "state.json")) as f:
+            tls_front = json.load(f)
+    out = args.out or os.path.join(d, "demo-via-ssh%s.hopscope.json" % ("-tls" if tls_front else ""))
+    write_via_profile(st, ssh, out, args.host_key, tls_front)
     log("wrote %s (every endpoint through ssh %s@127.0.0.1:%d)" % (out, ssh["user"], ssh["port"]))
     return 0
 
@@ -1328,6 +1341,7 @@ def build_parser():
     p.add_argument("--ssh-dir", required=True, help="the ssh_peer.py run directory (its state.json)")
     p.add_argument("--out", help="profile path (default DIR/demo-via-ssh.hopscope.json)")
     p.add_argument("--host-key", help="the hostKey to write instead of the server's (tests: a wrong one)")
+    p.add_argument("--tls-front", metavar="FDIR", help="tls_peer.py front's directory: the sidecars' admin over TLS")
     return ap
 
 

@@ -5,7 +5,9 @@ per-run CA made by `openssl`, for the TLS / mTLS / pinning tests (CTest fixture 
 Python 3 stdlib only. Per run, in DIR: a CA ("hopscope test CA <random>") and certificates signed
 by it — the server's for IP 127.0.0.1 (IP SAN), an expired one, a not-yet-valid one, one for
 another name (wrong.example.net) — one from another CA for 127.0.0.1 (unknown issuer), a client
-certificate (clientAuth) and a client certificate from the other CA. EC P-256 keys, PKCS#8 PEM.
+certificate (clientAuth) and a client certificate from the other CA, and one for the name
+`localhost` only (DNS SAN, no IP: for endpoints reached by name through an SSH jump host, whose
+local forward is 127.0.0.1). EC P-256 keys, PKCS#8 PEM.
 One HAProxy process, one frontend per case (all `mode http`, forwarding to the emulator's admin
 port):
 
@@ -16,6 +18,8 @@ port):
   wrongname  ssl crt wrongname.pem
   otherca    ssl crt otherca-server.pem
   swap       ssl crt swap.pem (starts as server.pem; `swap` replaces it at run time)
+  named      ssl crt wrongname.pem crt localhost.pem                localhost.pem only to a client
+                                                                    that sends SNI "localhost"
   stats      ssl crt server.pem, HAProxy's own stats page (/stats;csv) for the stats-URL source
 
   tls_peer.py up    --dir DIR              # start everything, write DIR/state.json
@@ -23,6 +27,12 @@ port):
   tls_peer.py swap  --dir DIR --to NAME    # serve NAME's certificate on the `swap` frontend:
                                            # otherca (untrusted), expired, wrongname or good
   tls_peer.py pin   CERT.pem               # print the SPKI SHA-256 pin of a certificate
+  tls_peer.py front --dir FDIR --tls-dir DIR --peers-dir PDIR
+                         # a second HAProxy: one TLS frontend (localhost.pem of DIR for SNI
+                         # "localhost", else wrongname.pem) in front of
+                         # each Envoy admin port of the demo cluster in PDIR (hopscope_peers.py);
+                         # FDIR/state.json {"fronts": {SIDECAR: {"port", "url"}}, "ca", "pids"};
+                         # `down --dir FDIR` stops it
 
 `swap` goes through HAProxy's runtime API (`set ssl cert swap.pem <<` + `commit ssl cert`): no
 restart, the listener stays up, new handshakes get the new certificate at once. The `swap`
@@ -50,10 +60,11 @@ import urllib.request
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 HERE = os.path.dirname(os.path.abspath(__file__))
 READY_TIMEOUT = 20
-FRONTENDS = ["good", "mtls", "expired", "notyet", "wrongname", "otherca", "swap", "stats"]
+FRONTENDS = ["good", "mtls", "expired", "notyet", "wrongname", "otherca", "swap", "stats", "named"]
 # The certificate each frontend starts with (the HAProxy crt file's source).
 SERVED = {"good": "server", "mtls": "server", "expired": "expired", "notyet": "notyet",
-          "wrongname": "wrongname", "otherca": "otherca-server", "swap": "server", "stats": "server"}
+          "wrongname": "wrongname", "otherca": "otherca-server", "swap": "server", "stats": "server",
+          "named": "localhost"}
 SWAP_TO = {"good": "server", "otherca": "otherca-server", "expired": "expired", "wrongname": "wrongname"}
 
 
@@ -107,6 +118,11 @@ basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
 subjectAltName = DNS:wrong.example.net
+[ server_localhost ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost
 [ client ]
 basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature
@@ -176,6 +192,11 @@ def write_haproxy_cfg(d, st):
              "    server envoy 127.0.0.1:%d" % admin_port]
     for name in FRONTENDS:
         bind = "    bind 127.0.0.1:%d ssl crt %s/crt-%s.pem" % (fr[name]["port"], d, name)
+        if name == "named":
+            # The wrong-name certificate unless the client names "localhost" by SNI: a client
+            # that sends no SNI (or the tunnel's 127.0.0.1) is refused.
+            bind = "    bind 127.0.0.1:%d ssl crt %s/crt-wrongname.pem crt %s/crt-named.pem" % (
+                fr[name]["port"], d, d)
         if name == "mtls":
             bind += " ca-file %s verify required" % st["ca"]
         lines += ["frontend fe_%s" % name, bind]
@@ -269,6 +290,7 @@ def up(d):
     issue(d, ca, "notyet", "127.0.0.1", "server_ip", "20990101000000Z", "20990102000000Z")
     issue(d, ca, "wrongname", "wrong.example.net", "server_wrongname")
     issue(d, other, "otherca-server", "127.0.0.1", "server_ip")
+    issue(d, ca, "localhost", "localhost", "server_localhost")
     issue(d, ca, "client", "hopscope client " + run_id, "client")
     issue(d, other, "other-client", "hopscope stranger " + run_id, "client")
     for name in FRONTENDS:
@@ -287,7 +309,8 @@ def up(d):
     for name in FRONTENDS:
         port = free_port()
         path = "/stats;csv" if name == "stats" else ""
-        st["frontends"][name] = {"port": port, "url": "https://127.0.0.1:%d%s" % (port, path)}
+        host = "localhost" if name == "named" else "127.0.0.1"
+        st["frontends"][name] = {"port": port, "url": "https://%s:%d%s" % (host, port, path)}
     st["envoy_admin"] = "http://127.0.0.1:%d" % st["envoy_admin_port"]
     write_haproxy_cfg(d, st)
     envoy_cfg = write_envoy_cfg(d, st["envoy_admin_port"], free_port())
@@ -379,6 +402,42 @@ def swap(d, to):
     print("swap frontend now serves %s.pem (pin %s)" % (source, spki_pin(os.path.join(d, source + ".pem"))))
 
 
+def front(d, tls_dir, peers_dir):
+    """One HAProxy with a TLS frontend (the `localhost` certificate) per Envoy admin port of the
+    demo cluster: what a sidecar's admin listener behind a TLS terminator looks like."""
+    if os.path.exists(os.path.join(d, "state.json")):
+        down(d)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d, mode=0o700)
+    tls = read_state(tls_dir)
+    with open(os.path.join(peers_dir, "state.json")) as f:
+        demo = json.load(f)
+    crt = os.path.join(d, "crt-localhost.pem")
+    crt_file(tls_dir, "localhost", crt)
+    default = os.path.join(d, "crt-default.pem")  # served without SNI "localhost"
+    crt_file(tls_dir, "wrongname", default)
+    st = {"dir": d, "ca": tls["ca"], "fronts": {}, "pids": {}}
+    lines = ["global", "    pidfile %s/haproxy.pid" % d,
+             "defaults", "    mode http", "    timeout connect 2s", "    timeout client 10s",
+             "    timeout server 10s", "    timeout http-keep-alive 2s"]
+    for sid, e in sorted(demo["envoy"].items()):
+        port = free_port()
+        st["fronts"][sid] = {"port": port, "url": "https://localhost:%d" % port}
+        lines += ["frontend fe_%s" % sid, "    bind 127.0.0.1:%d ssl crt %s crt %s" % (port, default, crt),
+                  "    default_backend be_%s" % sid,
+                  "backend be_%s" % sid, "    server admin %s:%d" % (e["admin"]["addr"], e["admin"]["port"])]
+    cfg = os.path.join(d, "haproxy.cfg")
+    with open(cfg, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    write_state(d, st)
+    log = os.path.join(d, "haproxy.log")
+    st["pids"]["haproxy"] = spawn([HAPROXY, "-db", "-f", cfg], log, d)
+    write_state(d, st)
+    for sid, fr in st["fronts"].items():
+        wait_tcp(fr["port"], st["pids"]["haproxy"], "HAProxy (TLS front of %s)" % sid, log)
+    print("tls fronts up in %s: %s" % (d, ", ".join("%s %d" % (n, f["port"]) for n, f in st["fronts"].items())))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -387,6 +446,10 @@ def main(argv=None):
         p.add_argument("--dir", required=True)
         if name == "swap":
             p.add_argument("--to", required=True, choices=sorted(SWAP_TO))
+    p = sub.add_parser("front")
+    p.add_argument("--dir", required=True)
+    p.add_argument("--tls-dir", required=True)
+    p.add_argument("--peers-dir", required=True)
     p = sub.add_parser("pin")
     p.add_argument("cert")
     args = ap.parse_args(argv)
@@ -400,6 +463,13 @@ def main(argv=None):
                 raise
         elif args.cmd == "down":
             down(os.path.abspath(args.dir))
+        elif args.cmd == "front":
+            d = os.path.abspath(args.dir)
+            try:
+                front(d, os.path.abspath(args.tls_dir), os.path.abspath(args.peers_dir))
+            except BaseException:
+                down(d)
+                raise
         elif args.cmd == "swap":
             swap(os.path.abspath(args.dir), args.to)
         else:

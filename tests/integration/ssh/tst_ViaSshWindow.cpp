@@ -1,7 +1,9 @@
 // The real main window (offscreen) on the demo cluster reached only through the peers_ssh sshd:
 // every service healthy with the tunnel's state in the event log; then a profile with the wrong
-// host key: every service loses its healthy state and the event log names both fingerprints.
-// Both grabbed to test-output/gui/ for a person to look at.
+// host key: every service loses its healthy state and the event log names both fingerprints;
+// then every endpoint behind the jump host AND TLS (the sidecars' admin through the TLS fronts of
+// peers_tls_front, by the name their certificates carry). All grabbed to test-output/gui/ for a
+// person to look at.
 #include "MainWindow.h"
 #include "PeersHarness.h"
 #include "SshPeer.h"
@@ -95,6 +97,45 @@ private Q_SLOTS:
         grab(w, QStringLiteral("main-window-via-ssh.png"));
     }
 
+    void windowThroughTheTunnelAndTls()
+    {
+        const QString front = qEnvironmentVariable("HOPSCOPE_TLS_FRONT_DIR");
+        const QString path = profile(QStringLiteral("via-tls.hopscope.json"), QString(),
+            { QStringLiteral("--tls-front"), front });
+        QVERIFY(!path.isEmpty());
+        MainWindow w;
+        w.resize(1400, 860);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        StallMeter stalls;
+        QVERIFY2(w.openProfile(path, true), qPrintable(w.lastError()));
+        for (const ProxySpec &px : w.monitor()->profile().proxies) {
+            QVERIFY2(px.admin.scheme() == u"https" && px.admin.host() == u"localhost"
+                    && px.via == u"jump",
+                qPrintable(px.admin.toString()));
+        }
+        ServiceGraphModel *model = w.graphModel();
+        for (const char *id : { "servicea", "serviceb", "servicec", "user", "order", "payments" }) {
+            QTRY_COMPARE_WITH_TIMEOUT(
+                health(model, QString::fromLatin1(id)), Health::Healthy, 30000);
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(w.monitor()->topology().errors.isEmpty(), 10000);
+        // Every sidecar answered over TLS: its version is known, it is fresh.
+        const auto sidecarsFresh = [&w] {
+            const QList<SidecarNode> sidecars = w.monitor()->topology().sidecars;
+            return !sidecars.isEmpty()
+                && std::all_of(sidecars.cbegin(), sidecars.cend(), [](const SidecarNode &s) {
+                       return !s.version.isEmpty() && s.health != Health::Stale
+                           && s.health != Health::Unknown;
+                   });
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(sidecarsFresh(), 30000);
+        qInfo("longest GUI-thread stall while the tunnel and TLS opened and every source "
+              "answered: %lld ms",
+            stalls.worstMs());
+        grab(w, QStringLiteral("main-window-via-ssh-tls.png"));
+    }
+
     void wrongHostKeyInTheWindow()
     {
         const QString wrong = m_peer.value("other_host_key_fingerprint");
@@ -126,11 +167,13 @@ private:
             .value<Health>();
     }
 
-    QString profile(const QString &name, const QString &hostKey = QString())
+    QString profile(
+        const QString &name, const QString &hostKey = QString(), const QStringList &more = {})
     {
         const QString out = m_tmp.filePath(name);
         QStringList args { QStringLiteral("--ssh-dir"), m_peer.value("dir"),
             QStringLiteral("--out"), out };
+        args << more;
         if (!hostKey.isEmpty()) {
             args << QStringLiteral("--host-key") << hostKey;
         }

@@ -80,8 +80,7 @@ public:
     QList<int> pairsIn(const QRectF &area) const { return m_pairGrid.query(area); }
     // Whether `pred` holds for an edge indexed in a grid cell meeting `area` (unsorted, an edge
     // may be asked twice; stops at the first): cheaper than edgesIn() for a yes/no.
-    template<typename Pred>
-    bool anyEdgeIn(const QRectF &area, Pred &&pred) const
+    template <typename Pred> bool anyEdgeIn(const QRectF &area, Pred &&pred) const
     {
         if (m_edgeGrid.cells.isEmpty()) {
             return false;

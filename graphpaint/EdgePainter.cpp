@@ -12,73 +12,85 @@
 
 namespace hopscope {
 
-void EdgePainter::paintTrafficBadge(QPainter &p, const GraphScene::Edge &g,
+void EdgePainter::paintTrafficBadge(QPainter &p, const GraphScene &scene, int edge,
     const EdgeTraffic &traffic, const GraphStyle::TrafficLook &look, bool text,
     const GraphStyle &style)
 {
     // The icon (colour is never alone) and, with labels on, "12.3 rps · 0.4 % · p99 38 ms"
     // wrapped between its parts to the edge's reserved room (at most TrafficBadgeLines lines),
-    // centred on the curve's middle where the hop badge is in health emphasis.
+    // centred on the curve's middle where the hop badge is in health emphasis. Laid out once
+    // per traffic change (the scene keeps it), not again by every tile the label meets.
     const GraphFonts &f = GraphFonts::instance();
     const QFontMetricsF fm(f.badge);
     const QFontMetricsF boldFm(f.chipBold);
-    const QRectF room = g.trafficBadge;
+    const GraphScene::Edge &g = scene.edges()[edge];
+    GraphScene::TrafficText &t = scene.trafficText(edge);
     const qreal iconW = boldFm.horizontalAdvance(look.icon) + 4;
-    const qreal inner = room.width() - 12;
-    const QString dot = QStringLiteral(" · ");
-    QStringList lines;
-    if (text) {
-        for (const QString &part : traffic.labelParts()) {
-            const qreal lead = lines.size() == 1 ? iconW : 0; // the icon leads the first line
-            if (!lines.isEmpty()
-                && lead + fm.horizontalAdvance(lines.last() + dot + part) <= inner) {
-                lines.last() += dot + part;
-            } else if (lines.size() < GraphScene::TrafficBadgeLines) {
-                lines.append(part);
-            } else {
-                lines.last() += dot + part; // elided below
+    if (!t.valid || t.text != text || t.icon != look.icon || t.traffic != traffic) {
+        const qreal inner = g.trafficBadge.width() - 12;
+        const QString dot = QStringLiteral(" · ");
+        QStringList lines;
+        if (text) {
+            for (const QString &part : traffic.labelParts()) {
+                const qreal lead = lines.size() == 1 ? iconW : 0; // the icon leads the first line
+                if (!lines.isEmpty()
+                    && lead + fm.horizontalAdvance(lines.last() + dot + part) <= inner) {
+                    lines.last() += dot + part;
+                } else if (lines.size() < GraphScene::TrafficBadgeLines) {
+                    lines.append(part);
+                } else {
+                    lines.last() += dot + part; // elided below
+                }
             }
         }
+        t = GraphScene::TrafficText {};
+        t.valid = true;
+        t.traffic = traffic;
+        t.text = text;
+        t.icon = look.icon;
+        t.width = lines.isEmpty() ? iconW - 4 : 0;
+        for (int i = 0; i < lines.size(); ++i) {
+            const qreal lead = i == 0 ? iconW : 0;
+            const QString line = fm.elidedText(lines[i], Qt::ElideRight, inner - lead);
+            const qreal w = fm.horizontalAdvance(line);
+            QStaticText st(line);
+            st.setTextFormat(Qt::PlainText);
+            st.setPerformanceHint(QStaticText::AggressiveCaching);
+            t.lines.append(st);
+            t.widths.append(w);
+            t.width = std::max(t.width, lead + w);
+        }
+        t.firstWidth = t.lines.isEmpty() ? iconW - 4 : iconW + t.widths[0];
     }
-    qreal width = lines.isEmpty() ? iconW - 4 : 0;
-    for (int i = 0; i < lines.size(); ++i) {
-        const qreal lead = i == 0 ? iconW : 0;
-        lines[i] = fm.elidedText(lines[i], Qt::ElideRight, inner - lead);
-        width = std::max(width, lead + fm.horizontalAdvance(lines[i]));
-    }
+    const QRectF room = g.trafficBadge;
     const qreal lineH = fm.height();
-    const qreal height = std::max<qreal>(1, lines.size()) * lineH + 4;
-    const QRectF pill(
-        room.center().x() - (width + 12) / 2, room.center().y() - height / 2, width + 12, height);
+    const qreal height = std::max<qreal>(1, t.lines.size()) * lineH + 4;
+    const QRectF pill(room.center().x() - (t.width + 12) / 2, room.center().y() - height / 2,
+        t.width + 12, height);
     p.setPen(QPen(look.colour, 1.2));
     p.setBrush(style.box);
     const qreal radius = std::min(pill.height() / 2, lineH / 2 + 2);
     p.drawRoundedRect(pill, radius, radius);
     const qreal baseline = pill.top() + 2 + fm.ascent();
-    const qreal firstW = lines.isEmpty() ? iconW - 4 : iconW + fm.horizontalAdvance(lines[0]);
-    const qreal x = pill.center().x() - firstW / 2;
+    const qreal x = pill.center().x() - t.firstWidth / 2;
     p.setFont(f.chipBold);
     p.setPen(look.colour);
     p.drawText(QPointF(x, baseline), look.icon);
     p.setFont(f.badge);
-    for (int i = 0; i < lines.size(); ++i) {
+    for (int i = 0; i < t.lines.size(); ++i) {
         p.setPen(i == 0 ? style.text : style.muted);
-        const qreal lx
-            = i == 0 ? x + iconW : pill.center().x() - fm.horizontalAdvance(lines[i]) / 2;
-        p.drawText(QPointF(lx, baseline + i * lineH), lines[i]);
+        const qreal lx = i == 0 ? x + iconW : pill.center().x() - t.widths[i] / 2;
+        // Static text is placed by its top left: the line's baseline less the ascent.
+        p.drawStaticText(QPointF(lx, baseline + i * lineH - fm.ascent()), t.lines[i]);
     }
 }
 
 void EdgePainter::paint(QPainter &p, const GraphScene &scene, const QRectF &visible, bool labels,
     const GraphStyle &style)
 {
-    const auto &nodes = scene.model()->nodes();
     const bool emphasis = scene.model()->trafficEmphasis();
     const bool trafficLabels = scene.model()->trafficLabels();
     const auto &segments = scene.model()->segments();
-    // Boxes near the area: an edge passing under a box (not its own ends) is not stroked
-    // there, the box would hide it anyway; it stops a few pixels short of the border.
-    const QList<int> nearNodes = scene.nodesIn(visible.adjusted(-20, -20, 20, 20));
     // Edges: dns solid, lb dashed, mesh dotted (never colour alone), arrow heads, hop badges.
     p.setFont(GraphFonts::instance().badge);
     for (int edge : scene.edgesIn(visible)) {
@@ -119,10 +131,15 @@ void EdgePainter::paint(QPainter &p, const GraphScene &scene, const QRectF &visi
             const int pieces = g.pieces;
             const auto at = [&](qreal t) { return g.at(t); };
             // y(t) is monotonic (the control points share the end points' y), and so is x(t)
-            // when the ends are 80 apart or more: bisect for the t range inside the area.
+            // when the ends are 80 apart or more: bisect for the t range inside the area, to
+            // a piece's precision (the range is widened by a piece on each side below).
+            int steps = 2;
+            while ((1 << (steps - 2)) < pieces) {
+                ++steps;
+            }
             const auto solve = [&](auto coord, qreal target, bool increasing) {
                 qreal lo = 0, hi = 1;
-                for (int k = 0; k < 40; ++k) {
+                for (int k = 0; k < steps; ++k) {
                     const qreal mid = (lo + hi) / 2;
                     ((coord(at(mid)) < target) == increasing ? lo : hi) = mid;
                 }
@@ -154,6 +171,7 @@ void EdgePainter::paint(QPainter &p, const GraphScene &scene, const QRectF &visi
                 i0 -= i0 % GraphScene::Edge::Chunk;
             }
             const int i1 = std::min(pieces, int(std::ceil(t1 * pieces)) + 1);
+            const QBitArray &hiddenPieces = scene.hiddenPieces(edge);
             QPolygonF run;
             qreal length = dashed ? g.chunkPhase.value(i0 / GraphScene::Edge::Chunk) : 0;
             qreal runStart = 0;
@@ -172,9 +190,9 @@ void EdgePainter::paint(QPainter &p, const GraphScene &scene, const QRectF &visi
             for (int i = i0 + 1; t0 < t1 && i <= i1; ++i) {
                 const QPointF next = at(qreal(i) / pieces);
                 const QRectF piece = QRectF(prev, next).normalized().adjusted(-3, -3, 3, 3);
-                const bool hidden = std::any_of(nearNodes.cbegin(), nearNodes.cend(), [&](int row) {
-                    return row != s.from && row != s.to && nodes[row].rect.intersects(piece);
-                });
+                // Under a box that is not one of its ends: not stroked, the box hides it (it
+                // stops a few pixels short of the border).
+                const bool hidden = hiddenPieces.testBit(i - 1);
                 if (dashed && (i - 1) % GraphScene::Edge::Chunk == 0) {
                     flush();
                     length = g.chunkPhase.value((i - 1) / GraphScene::Edge::Chunk);
@@ -217,7 +235,7 @@ void EdgePainter::paint(QPainter &p, const GraphScene &scene, const QRectF &visi
             }
         }
         if (traffic && labels && g.trafficBadge.intersects(visible)) {
-            paintTrafficBadge(p, g, s.traffic, trafficLook, trafficLabels, style);
+            paintTrafficBadge(p, scene, edge, s.traffic, trafficLook, trafficLabels, style);
         }
     }
 }

@@ -22,7 +22,7 @@ public:
         const GraphStyle &style);
 
 private:
-    static void paintTrafficBadge(QPainter &p, const GraphScene::Edge &g,
+    static void paintTrafficBadge(QPainter &p, const GraphScene &scene, int edge,
         const EdgeTraffic &traffic, const GraphStyle::TrafficLook &look, bool text,
         const GraphStyle &style);
 };

@@ -50,6 +50,14 @@ QString tr(const char *text, int n)
 
 } // namespace
 
+qreal GraphPainter::overviewTrafficWidth(double rps)
+{
+    // Device pixels, whole ones (no antialiasing zoomed out): 1 below 10 rps, then one more per
+    // decade, at most OverviewLineReach.
+    const double decades = std::log10(1.0 + std::max(0.0, rps));
+    return std::clamp<qreal>(std::floor(decades), 1, OverviewLineReach);
+}
+
 qreal GraphPainter::nodeReach(qreal scale, const Options &options)
 {
     return scale < options.lodZoom ? overviewPad(scale) : 3.0;
@@ -239,19 +247,40 @@ void GraphPainter::paintOverview(
 {
     // Zoomed out: no antialiasing, no text. Edges aggregated per node pair (thicker when the
     // line stands for several), boxes bordered in the health colour, tasks as dots: healthy
-    // round, others square (colour is not the only signal).
+    // round, others square (colour is not the only signal). In traffic emphasis a measured
+    // pair's line is as wide as its summed request rate says (overviewTrafficWidth) and in
+    // the colour of its error ratio (the detail view's icons and labels say it in words).
     p.setRenderHint(QPainter::Antialiasing, false);
     QColor line = style.line;
     line.setAlphaF(0.55);
     const QPen thin(line, 0); // cosmetic: 1 device pixel at any zoom
     const QPen thick(line, 2.5 / scale);
-    const qreal lineReach = 3 / scale;
+    const qreal lineReach = OverviewLineReach / scale;
+    const bool emphasis = scene.model()->trafficEmphasis();
     for (int index : scene.pairsIn(area.adjusted(-lineReach, -lineReach, lineReach, lineReach))) {
         const GraphScene::Pair &pair = scene.pairs()[index];
         const QRectF box = QRectF(pair.line.p1(), pair.line.p2())
                                .normalized()
-                               .adjusted(-3 / scale, -3 / scale, 3 / scale, 3 / scale);
-        if (box.intersects(area)) {
+                               .adjusted(-lineReach, -lineReach, lineReach, lineReach);
+        if (!box.intersects(area)) {
+            continue;
+        }
+        const EdgeTraffic *traffic = emphasis ? &scene.pairTraffic(index) : nullptr;
+        if (traffic && traffic->known()) {
+            // Whole device pixels as side-by-side 1 px lines, offset across the line's major
+            // axis: the raster engine draws 1 px cosmetic lines directly, where a wider pen
+            // is stroked as a path (milliseconds for the thousands of lines of a tile).
+            const int width = int(overviewTrafficWidth(*traffic->rps));
+            QColor colour = style.trafficLook(GraphStyle::trafficLevel(*traffic)).colour;
+            colour.setAlphaF(0.8);
+            p.setPen(QPen(colour, 0));
+            const QPointF d = pair.line.p2() - pair.line.p1();
+            const QPointF step = std::abs(d.x()) >= std::abs(d.y()) ? QPointF(0, 1 / scale)
+                                                                    : QPointF(1 / scale, 0);
+            for (int k = 0; k < width; ++k) {
+                p.drawLine(pair.line.translated(step * (k - (width - 1) / 2.0)));
+            }
+        } else {
             p.setPen(pair.count > 1 ? thick : thin);
             p.drawLine(pair.line);
         }

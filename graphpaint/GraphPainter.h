@@ -1,5 +1,6 @@
 #pragma once
 
+#include "GraphScene.h"
 #include "GraphStyle.h"
 
 #include <QImage>
@@ -9,8 +10,6 @@
 class QPainter;
 
 namespace hopscope {
-
-class GraphScene;
 
 // Draws the scene: edges (dns solid, lb dashed, mesh dotted; red with ✖ through a down or stale
 // LB) with arrow heads and hop badges, service boxes with their task chips, LB pills, health by
@@ -46,6 +45,12 @@ public:
     // How far the drawing of a node reaches beyond its rectangle at `scale` (its border's
     // antialiasing zoomed in; the overview's border zoomed out): what to repaint on a change.
     static qreal nodeReach(qreal scale, const Options &options);
+
+    // The overview in traffic emphasis: the width of a pair's line in device pixels by its
+    // request rate (GraphScene::pairTraffic).
+    static qreal overviewTrafficWidth(double rps);
+    // How far the overview's widest line reaches from its centre, in device pixels.
+    static constexpr qreal OverviewLineReach = 4;
 
 private:
     static void paintNodes(QPainter &p, const GraphScene &scene, const QRectF &visible, qreal scale,

@@ -55,9 +55,14 @@ void GraphScene::clear()
     m_model = nullptr;
     m_edges.clear();
     m_pairs.clear();
+    m_pairOfSegment.clear();
     m_nodeGrid = {};
     m_edgeGrid = {};
     m_pairGrid = {};
+    m_hidden.clear();
+    m_trafficText.clear();
+    m_pairTraffic.clear();
+    m_pairTrafficKnown.clear();
 }
 
 void GraphScene::rebuild(const ServiceGraphModel &model)
@@ -96,6 +101,7 @@ void GraphScene::rebuild(const ServiceGraphModel &model)
         }
         const quint64 key = (quint64(quint32(s.from)) << 32) | quint32(s.to);
         auto it = pairIndex.find(key);
+        m_pairOfSegment.append(it == pairIndex.end() ? int(m_pairs.size()) : *it);
         if (it == pairIndex.end()) {
             pairIndex.insert(key, int(m_pairs.size()));
             const int pieces = std::max(1, int(QLineF(p1, p2).length() / (m_pairGrid.cell / 4)));
@@ -104,11 +110,79 @@ void GraphScene::rebuild(const ServiceGraphModel &model)
                 const QPointF b = p1 + (p2 - p1) * (qreal(k + 1) / pieces);
                 m_pairGrid.insert(QRectF(a, b).normalized(), int(m_pairs.size()));
             }
-            m_pairs.append({ QLineF(p1, p2), 1 });
+            m_pairs.append({ QLineF(p1, p2), 1, { i } });
         } else {
             ++m_pairs[*it].count;
+            m_pairs[*it].segments.append(i);
         }
     }
+    m_hidden.resize(m_edges.size());
+    m_trafficText.resize(m_edges.size());
+    m_pairTraffic.resize(m_pairs.size());
+    m_pairTrafficKnown.resize(m_pairs.size());
+}
+
+const EdgeTraffic &GraphScene::pairTraffic(int pair) const
+{
+    if (!m_pairTrafficKnown.testBit(pair)) {
+        const auto &segments = m_model->segments();
+        const Pair &p = m_pairs[pair];
+        if (p.segments.size() == 1) {
+            m_pairTraffic[pair] = segments[p.segments.first()].traffic;
+        } else {
+            QList<EdgeTraffic> parts;
+            for (int segment : p.segments) {
+                parts.append(segments[segment].traffic);
+            }
+            m_pairTraffic[pair] = EdgeTraffic::combine(parts); // the measured ones
+        }
+        m_pairTrafficKnown.setBit(pair);
+    }
+    return m_pairTraffic[pair];
+}
+
+void GraphScene::forgetTraffic(const QList<int> &segments)
+{
+    for (int segment : segments) {
+        const int pair = pairOf(segment);
+        if (pair >= 0 && pair < m_pairTrafficKnown.size()) {
+            m_pairTrafficKnown.clearBit(pair);
+        }
+    }
+}
+
+const QBitArray &GraphScene::hiddenPieces(int edge) const
+{
+    QBitArray &bits = m_hidden[edge];
+    const Edge &g = m_edges[edge];
+    if (bits.size() == g.pieces) {
+        return bits;
+    }
+    bits.resize(g.pieces);
+    const auto &nodes = m_model->nodes();
+    const auto &s = m_model->segments()[g.segment];
+    // The same test every tile made for the pieces it strokes (a piece, widened by 3, meets a
+    // box other than the edge's ends), once for the whole edge; the boxes near a stretch of
+    // the curve come from the grid, asked again when the curve leaves that stretch.
+    QRectF nearArea;
+    QList<int> near;
+    QPointF prev = g.at(0);
+    for (int i = 1; i <= g.pieces; ++i) {
+        const QPointF next = g.at(qreal(i) / g.pieces);
+        const QRectF piece = QRectF(prev, next).normalized().adjusted(-3, -3, 3, 3);
+        if (!nearArea.contains(piece)) {
+            nearArea = piece.adjusted(-96, -96, 96, 96);
+            near = nodesIn(nearArea);
+        }
+        const bool hidden = std::any_of(near.cbegin(), near.cend(), [&](int row) {
+            return row != s.from && row != s.to && nodes[row].rect.intersects(piece);
+        });
+        if (hidden) {
+            bits.setBit(i - 1);
+        }
+        prev = next;
+    }
+    return bits;
 }
 
 QList<QRectF> GraphScene::edgeReach(int edge) const

@@ -1,11 +1,15 @@
 #pragma once
 
+#include "topology/EdgeTraffic.h"
+
+#include <QBitArray>
 #include <QLineF>
 #include <QList>
 #include <QPointF>
 #include <QRect>
 #include <QRectF>
 #include <QSizeF>
+#include <QStaticText>
 
 namespace hopscope {
 
@@ -46,6 +50,7 @@ public:
     {
         QLineF line;
         int count = 0;
+        QList<int> segments; // the segments it stands for (their traffic, summed, in the overview)
     };
 
     // The one edge rule: leave the right side of the caller, enter the left side of the callee;
@@ -67,14 +72,61 @@ public:
     const ServiceGraphModel *model() const { return m_model; }
     const QList<Edge> &edges() const { return m_edges; }
     const QList<Pair> &pairs() const { return m_pairs; }
+    int pairOf(int segment) const { return m_pairOfSegment.value(segment, -1); }
     // Indices meeting `area`, ascending (the drawing order), so a patch paints exactly what a
     // whole tile paints.
     QList<int> nodesIn(const QRectF &area) const { return m_nodeGrid.query(area); }
     QList<int> edgesIn(const QRectF &area) const { return m_edgeGrid.query(area); }
     QList<int> pairsIn(const QRectF &area) const { return m_pairGrid.query(area); }
+    // Whether `pred` holds for an edge indexed in a grid cell meeting `area` (unsorted, an edge
+    // may be asked twice; stops at the first): cheaper than edgesIn() for a yes/no.
+    template <typename Pred> bool anyEdgeIn(const QRectF &area, Pred &&pred) const
+    {
+        if (m_edgeGrid.cells.isEmpty()) {
+            return false;
+        }
+        const QRect c = m_edgeGrid.cellsOf(area);
+        for (int y = c.top(); y <= c.bottom(); ++y) {
+            for (int x = c.left(); x <= c.right(); ++x) {
+                for (int edge : m_edgeGrid.cells[y * m_edgeGrid.columns + x]) {
+                    if (pred(edge)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
     // What a restyled edge covers (its curve in pieces, widened by EdgeReach, its badges):
     // what to repaint when its traffic changes.
     QList<QRectF> edgeReach(int edge) const;
+
+    // Caches of what every tile would otherwise compute again (a tile re-rendered after a
+    // traffic change, the neighbouring tiles an edge crosses). Filled while painting, hence
+    // mutable; GUI thread, like the scene. Both are dropped by rebuild().
+    // Bit i: piece i of the edge (from at(i / pieces) to at((i + 1) / pieces)) passes under a
+    // box that is not one of its ends, so it is not stroked (the box hides it). Static
+    // geometry: computed for the whole edge the first time it is drawn.
+    const QBitArray &hiddenPieces(int edge) const;
+    // An edge's traffic label laid out (wrapped between its parts, elided, as static text so a
+    // redraw does not shape it again): valid for the traffic, label switch and icon it was
+    // made for; EdgePainter lays it out again when one of them differs.
+    struct TrafficText
+    {
+        bool valid = false;
+        EdgeTraffic traffic;
+        bool text = false;
+        QString icon;
+        QList<QStaticText> lines;
+        QList<qreal> widths;
+        qreal width = 0; // the widest line, with the icon before the first
+        qreal firstWidth = 0; // icon and first line
+    };
+    TrafficText &trafficText(int edge) const { return m_trafficText[edge]; }
+    // The overview's traffic of a node pair (its segments' summed, EdgeTraffic::combine),
+    // computed once per traffic change (forgetTraffic) instead of for every tile and patch.
+    const EdgeTraffic &pairTraffic(int pair) const;
+    void forgetTraffic(const QList<int> &segments);
 
 private:
     struct Grid
@@ -92,7 +144,12 @@ private:
     const ServiceGraphModel *m_model = nullptr;
     QList<Edge> m_edges;
     QList<Pair> m_pairs;
+    QList<int> m_pairOfSegment; // segment (= edge) index -> its pair
     Grid m_nodeGrid, m_edgeGrid, m_pairGrid;
+    mutable QList<QBitArray> m_hidden; // per edge; empty until first drawn
+    mutable QList<TrafficText> m_trafficText; // per edge
+    mutable QList<EdgeTraffic> m_pairTraffic; // per pair
+    mutable QBitArray m_pairTrafficKnown; // set: m_pairTraffic is the model's current
 };
 
 } // namespace hopscope

@@ -29,12 +29,18 @@ void GraphRenderer::paint(
     GraphPainter::paint(painter, scene, content, scale, style);
 }
 
-GraphExport::HealthLook GraphRenderer::dotLook(const GraphStyle &style)
+GraphExport::DotStyle GraphRenderer::dotLook(const GraphStyle &style)
 {
-    return [style](Health health) {
+    GraphExport::DotStyle dot;
+    dot.node = [style](Health health) {
         const GraphStyle::HealthLook look = style.look(health);
         return GraphExport::DotLook { look.colour.name(), look.hatched };
     };
+    dot.traffic = [style](const EdgeTraffic &traffic) {
+        const GraphStyle::TrafficLook look = style.trafficLook(traffic);
+        return GraphExport::DotTrafficLook { look.colour.name(), look.width, look.icon };
+    };
+    return dot;
 }
 
 QImage GraphRenderer::toImage(

@@ -31,8 +31,9 @@ public:
         const GraphStyle &style, QString *error, qreal scale = 1.0);
     static bool saveSvg(const ServiceGraphModel &model, const QString &path,
         const GraphStyle &style, QString *error);
-    // The DOT export's node colours and dashing from the same style table.
-    static GraphExport::HealthLook dotLook(const GraphStyle &style);
+    // The DOT export's node colours and dashing, and in traffic emphasis its edges' pen width,
+    // colour and icon, from the same style table.
+    static GraphExport::DotStyle dotLook(const GraphStyle &style);
 };
 
 } // namespace hopscope

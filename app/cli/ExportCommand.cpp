@@ -6,6 +6,7 @@
 #include "topology/ClusterMonitor.h"
 #include "topology/GraphExport.h"
 #include "topology/ServiceGraphModel.h"
+#include "traffic/TrafficJson.h"
 #include "traffic/TrafficTracker.h"
 
 #ifdef HOPSCOPE_HAVE_RENDER
@@ -26,7 +27,8 @@ void printUsage(QTextStream &to)
           "  Polls every source of the profile N times and writes the whole service graph, laid\n"
           "  out as the GUI lays it out: a PNG or SVG picture, Graphviz DOT, or JSON (the "
           "snapshot\n"
-          "  contract plus a \"layout\" object).\n"
+          "  contract plus a \"layout\" object; with polls, the traffic keys of `snapshot --json`,\n"
+          "  and every layout segment's traffic).\n"
           "  --emphasis    how PNG/SVG draw edges, as the GUI's View → Traffic Emphasis: traffic\n"
           "                (width by requests/s, colour and icon by error ratio, a label) or\n"
           "                health. Default: traffic with --polls 2 or more (rates need two\n"
@@ -129,6 +131,7 @@ int runExport(CliContext &ctx)
     ServiceGraphModel model;
     model.setProfile(*profile);
     std::optional<Topology> topology;
+    std::optional<TrafficReport> report;
     if (emphasis.isEmpty()) {
         emphasis = options.polls >= 2 ? QStringLiteral("traffic") : QStringLiteral("health");
     } else if (emphasis == u"traffic" && options.polls < 2) {
@@ -144,7 +147,8 @@ int runExport(CliContext &ctx)
         topology = monitor.topology();
         topology->errors.append(unfinished);
         model.setTopology(*topology);
-        model.setTraffic(traffic.report(*topology));
+        report = traffic.report(*topology);
+        model.setTraffic(*report);
     }
     model.setTrafficEmphasis(emphasis == u"traffic");
 
@@ -157,9 +161,11 @@ int runExport(CliContext &ctx)
         ok = writeFile(output, GraphExport::toDot(model), &error);
 #endif
     } else if (format == u"json") {
-        ok = writeFile(output,
-                       QJsonDocument(GraphExport::toJson(model, topology ? &*topology : nullptr)).toJson(QJsonDocument::Indented),
-                       &error);
+        QJsonObject doc = GraphExport::toJson(model, topology ? &*topology : nullptr);
+        if (report) {
+            TrafficJson::addTo(doc, *report); // edges[].traffic, targets[].traffic: as `snapshot --json`
+        }
+        ok = writeFile(output, QJsonDocument(doc).toJson(QJsonDocument::Indented), &error);
     }
 #ifdef HOPSCOPE_HAVE_RENDER
     const GraphStyle palette = GraphStyle::forDark(dark);

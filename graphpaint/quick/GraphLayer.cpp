@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <tuple>
 
 using hopscope::GraphPainter;
@@ -23,6 +24,15 @@ using hopscope::GraphStyle;
 using hopscope::ServiceGraphModel;
 
 namespace {
+
+// The calling thread's CPU time (for HOPSCOPE_PAINT_TRACE: on a shared machine wall time
+// says little).
+qint64 threadNs()
+{
+    timespec ts {};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
 
 constexpr int MaxTiles = 240; // 256x256 RGB32: 60 MB at most
 constexpr int MaxLevels = 6;
@@ -122,6 +132,7 @@ void GraphLayer::invalidateAll()
 {
     m_tiles.clear();
     m_staleTiles.clear();
+    m_staleParts.clear();
     m_pending.clear();
     m_levels.clear();
     m_geometryDirty = true;
@@ -136,6 +147,29 @@ void GraphLayer::rebuildGeometry()
         m_scene.rebuild(*m_model);
     } else {
         m_scene.clear();
+    }
+    resetOverviewKeys();
+}
+
+quint32 GraphLayer::overviewKey(int pair) const
+{
+    if (!m_model || !m_model->trafficEmphasis()) {
+        return 0;
+    }
+    const hopscope::EdgeTraffic &traffic = m_scene.pairTraffic(pair);
+    if (!traffic.known()) {
+        return 0;
+    }
+    return 1 + quint32(GraphStyle::trafficLevel(traffic))
+        + 16 * quint32(GraphPainter::overviewTrafficWidth(*traffic.rps));
+}
+
+void GraphLayer::resetOverviewKeys()
+{
+    m_overviewKeysStale = false;
+    m_overviewKeys.resize(m_scene.pairs().size());
+    for (int i = 0; i < m_overviewKeys.size(); ++i) {
+        m_overviewKeys[i] = overviewKey(i);
     }
 }
 
@@ -172,6 +206,7 @@ void GraphLayer::paint(QPainter *painter)
     ++m_frame;
     QElapsedTimer budget;
     budget.start();
+    const qint64 cpu0 = threadNs();
     painter->fillRect(QRectF(0, 0, width(), height()), m_style.background);
     if (!m_model || m_model->contentSize().isEmpty() || m_viewport.isEmpty()) {
         m_complete = true;
@@ -185,6 +220,9 @@ void GraphLayer::paint(QPainter *painter)
     const qreal scale = m_renderScale * dpr; // content -> device pixels
     const int levelId = levelFor(scale);
     m_currentLevel = levelId;
+    if (m_overviewKeysStale && scale < m_options.lodZoom) {
+        resetOverviewKeys(); // the overview tiles rendered from now on show this traffic
+    }
     const Level level = *std::find_if(
         m_levels.cbegin(), m_levels.cend(), [levelId](const Level &l) { return l.id == levelId; });
     const QSizeF content = m_model->contentSize();
@@ -228,25 +266,37 @@ void GraphLayer::paint(QPainter *painter)
         }
     }
     m_pending.clear();
-    // Tiles whose edges' traffic changed: rendered again while the frame's budget lasts, the
+    const qint64 patchedNs = threadNs() - cpu0;
+    // Tiles whose edges' traffic changed: rendered again part by part while the frame's budget
+    // lasts, at least one part per frame (so the frame after a poll shows its traffic); the
     // rest in the next frames (they show the previous poll's traffic meanwhile).
+    const int staleBudget = m_trafficFresh ? FirstTrafficFrameBudgetMs : m_frameBudgetMs;
+    m_trafficFresh = false;
     bool staleLeft = false;
-    for (auto stale = m_staleTiles.begin(); stale != m_staleTiles.end();) {
-        auto it = m_tiles.find(*stale);
-        const bool shown = stale->level == levelId && stale->x >= tx0 && stale->x <= tx1
-            && stale->y >= ty0 && stale->y <= ty1;
+    int partsDone = 0;
+    for (auto stale = m_staleParts.begin(); stale != m_staleParts.end();) {
+        const TileKey key = stale->first;
+        auto it = m_tiles.find(key);
+        const bool shown
+            = key.level == levelId && key.x >= tx0 && key.x <= tx1 && key.y >= ty0 && key.y <= ty1;
         if (it == m_tiles.end() || !shown) {
             if (it != m_tiles.end()) {
                 m_tiles.erase(it); // off screen now: rendered again when needed
             }
-            stale = m_staleTiles.erase(stale);
-        } else if (budget.elapsed() < m_frameBudgetMs) {
-            it->image = renderTile(level, stale->x, stale->y);
-            stale = m_staleTiles.erase(stale);
+            stale = m_staleParts.erase(stale);
+        } else if (partsDone == 0 || budget.elapsed() < staleBudget) {
+            repaintRegion(it->image, level, key.x, key.y, stale->second);
+            ++partsDone;
+            stale = m_staleParts.erase(stale);
         } else {
             staleLeft = true;
             ++stale;
         }
+    }
+    const qint64 stalesNs = threadNs() - cpu0;
+    m_staleTiles.clear();
+    for (const auto &part : std::as_const(m_staleParts)) {
+        m_staleTiles.insert(part.first);
     }
 
     painter->save();
@@ -318,6 +368,12 @@ void GraphLayer::paint(QPainter *painter)
     }
     painter->restore();
     complete = complete && !staleLeft;
+    static const bool trace = qEnvironmentVariableIsSet("HOPSCOPE_PAINT_TRACE");
+    if (trace) {
+        qInfo("GraphLayer::paint %.2f ms: patches %.2f ms, %d stale parts %.2f ms (%lld left)",
+            (threadNs() - cpu0) / 1e6, patchedNs / 1e6, partsDone, (stalesNs - patchedNs) / 1e6,
+            qint64(m_staleParts.size()));
+    }
     m_complete = complete;
     if (!complete && !m_followUp) {
         // Render the rest in the next frames, a budget's worth each.
@@ -440,8 +496,10 @@ void GraphLayer::onRowsChanged(const QModelIndex &from, const QModelIndex &to)
 
 void GraphLayer::repaintAll()
 {
+    resetOverviewKeys();
     m_tiles.clear();
     m_staleTiles.clear();
+    m_staleParts.clear();
     m_pending.clear();
     m_levels.clear();
     m_complete = false;
@@ -450,12 +508,38 @@ void GraphLayer::repaintAll()
 
 void GraphLayer::onTrafficChanged(const QList<int> &segments)
 {
-    if (!m_model || !m_model->trafficEmphasis() || m_tiles.isEmpty()) {
+    const qint64 cpu0 = threadNs();
+    if (!m_model) {
+        return;
+    }
+    m_scene.forgetTraffic(segments); // the overview's per-pair sums
+    if (!m_model->trafficEmphasis()) {
         return;
     }
     if (m_geometryDirty) {
         rebuildGeometry();
         return; // every tile is rendered again anyway
+    }
+    if (m_tiles.isEmpty()) {
+        m_overviewKeysStale = true; // what the next tiles show
+        return;
+    }
+    // The overview's tiles of zooms not on screen: dropped (rendered again when needed); the
+    // keys of what the overview shows are then taken again before the next overview tile.
+    const auto current = std::find_if(m_levels.cbegin(), m_levels.cend(),
+        [this](const Level &l) { return l.id == m_currentLevel; });
+    const bool overviewShown = current != m_levels.cend() && current->scale < m_options.lodZoom;
+    QSet<int> dropped;
+    for (const Level &level : std::as_const(m_levels)) {
+        if (level.scale < m_options.lodZoom && level.id != m_currentLevel) {
+            dropped.insert(level.id);
+        }
+    }
+    if (!dropped.isEmpty()) {
+        m_tiles.removeIf([&](const auto &it) { return dropped.contains(it.key().level); });
+    }
+    if (!overviewShown) {
+        m_overviewKeysStale = true;
     }
     // Edges of the scene by segment (the scene keeps one edge per segment, in order).
     // What the cached detail tiles cover: an edge wholly outside it touches none of them (most
@@ -472,7 +556,104 @@ void GraphLayer::onTrafficChanged(const QList<int> &segments)
     }
     QSet<TileKey> touched;
     bool visible = false;
+    // The overview draws a pair's summed traffic as a line's width and colour: its tiles only
+    // where what a pair shows changed.
+    QSet<int> pairs;
     for (int segment : segments) {
+        const int pair = m_scene.pairOf(segment);
+        if (overviewShown && pair >= 0 && pair < m_overviewKeys.size()) {
+            pairs.insert(pair);
+        }
+    }
+    if (overviewShown && m_overviewKeysStale) {
+        // What the shown overview tiles were drawn with is not known: all of them again.
+        for (auto it = m_tiles.cbegin(); it != m_tiles.cend(); ++it) {
+            if (it.key().level == m_currentLevel) {
+                touched.insert(it.key());
+            }
+        }
+        visible = true;
+        resetOverviewKeys();
+    }
+    if (!overviewShown || m_overviewKeysStale) {
+        pairs.clear();
+    }
+    for (int pair : std::as_const(pairs)) {
+        const quint32 key = overviewKey(pair);
+        if (key == m_overviewKeys[pair]) {
+            continue;
+        }
+        m_overviewKeys[pair] = key;
+        const QLineF line = m_scene.pairs()[pair].line;
+        for (const Level &level : std::as_const(m_levels)) {
+            if (level.id != m_currentLevel) {
+                continue;
+            }
+            const qreal reach = GraphPainter::OverviewLineReach / level.scale;
+            const QRectF r
+                = QRectF(line.p1(), line.p2()).normalized().adjusted(-reach, -reach, reach, reach);
+            visible = visible || r.intersects(m_viewport);
+            // Along the line, a tile's width at a time (not its bounding box: it is diagonal).
+            const qreal step = TileSize / level.scale / 2;
+            const int pieces = std::max(1, int(std::ceil(line.length() / step)));
+            for (int k = 0; k < pieces; ++k) {
+                const QPointF a = line.pointAt(qreal(k) / pieces);
+                const QPointF b = line.pointAt(qreal(k + 1) / pieces);
+                const QRectF piece
+                    = QRectF(a, b).normalized().adjusted(-reach, -reach, reach, reach);
+                const int x0 = int(std::floor(piece.left() * level.scale / TileSize));
+                const int y0 = int(std::floor(piece.top() * level.scale / TileSize));
+                const int x1 = int(std::floor(piece.right() * level.scale / TileSize));
+                const int y1 = int(std::floor(piece.bottom() * level.scale / TileSize));
+                for (int ty = y0; ty <= y1; ++ty) {
+                    for (int tx = x0; tx <= x1; ++tx) {
+                        touched.insert({ level.id, tx, ty });
+                    }
+                }
+            }
+        }
+    }
+    if (segments.size() > TileCentricChanges) {
+        // Many edges changed (every edge, every poll, in the benchmark): asked per cached
+        // detail tile (a few dozen) whether a changed edge reaches it, instead of walking the
+        // reach of thousands of edges.
+        QBitArray changed(m_scene.edges().size());
+        for (int segment : segments) {
+            if (segment >= 0 && segment < changed.size()) {
+                changed.setBit(segment);
+            }
+        }
+        for (auto it = m_tiles.cbegin(); it != m_tiles.cend(); ++it) {
+            const auto level = std::find_if(m_levels.cbegin(), m_levels.cend(),
+                [&](const Level &l) { return l.id == it.key().level; });
+            if (level == m_levels.cend() || level->scale < m_options.lodZoom) {
+                continue;
+            }
+            const QRectF r(it.key().x * TileSize / level->scale,
+                it.key().y * TileSize / level->scale, TileSize / level->scale,
+                TileSize / level->scale);
+            const bool reached = m_scene.anyEdgeIn(r, [&](int edge) {
+                if (!changed.testBit(edge)) {
+                    return false;
+                }
+                const hopscope::GraphScene::Edge &g = m_scene.edges()[edge];
+                if (!g.bounds.united(g.trafficBadge).united(g.badge).intersects(r)) {
+                    return false;
+                }
+                const QList<QRectF> reach = m_scene.edgeReach(edge);
+                return std::any_of(reach.cbegin(), reach.cend(),
+                    [&](const QRectF &piece) { return piece.intersects(r); });
+            });
+            if (reached) {
+                touched.insert(it.key());
+                visible = visible || r.intersects(m_viewport);
+            }
+        }
+    }
+    for (int segment : segments) {
+        if (segments.size() > TileCentricChanges) {
+            break;
+        }
         if (segment < 0 || segment >= m_scene.edges().size()) {
             continue;
         }
@@ -484,7 +665,7 @@ void GraphLayer::onTrafficChanged(const QList<int> &segments)
             visible = visible || r.intersects(m_viewport);
             for (const Level &level : std::as_const(m_levels)) {
                 if (level.scale < m_options.lodZoom) {
-                    continue; // the overview draws no traffic
+                    continue; // the overview: below, by pair
                 }
                 const int x0 = int(std::floor(r.left() * level.scale / TileSize));
                 const int y0 = int(std::floor(r.top() * level.scale / TileSize));
@@ -498,6 +679,7 @@ void GraphLayer::onTrafficChanged(const QList<int> &segments)
             }
         }
     }
+    QList<TileKey> newlyStale;
     for (const TileKey &key : std::as_const(touched)) {
         auto it = m_tiles.find(key);
         if (it == m_tiles.end()) {
@@ -505,14 +687,34 @@ void GraphLayer::onTrafficChanged(const QList<int> &segments)
         }
         if (it->used == m_frame && key.level == m_currentLevel) {
             // On screen: the whole tile again (many edges cross a tile; one render of it is
-            // cheaper than a patch per edge), within the frame budget: until then the tile
-            // shows the previous poll's traffic (`complete` stays false).
+            // cheaper than a patch per edge), in parts within the frame budget: until then
+            // the tile shows the previous poll's traffic (`complete` stays false).
             m_staleTiles.insert(key);
+            newlyStale.append(key); // all its parts again, also those done since the last poll
         } else {
             m_tiles.erase(it); // off screen or another zoom: rendered again when needed
         }
     }
+    const QSet<TileKey> again(newlyStale.cbegin(), newlyStale.cend());
+    m_staleParts.removeIf([&](const QPair<TileKey, QRect> &p) { return again.contains(p.first); });
+    // In screen order, top left first, each tile's parts row by row.
+    std::sort(newlyStale.begin(), newlyStale.end(), [](const TileKey &a, const TileKey &b) {
+        return std::make_pair(a.y, a.x) < std::make_pair(b.y, b.x);
+    });
+    constexpr int part = TileSize / StaleSplit;
+    for (const TileKey &key : std::as_const(newlyStale)) {
+        for (int py = 0; py < StaleSplit; ++py) {
+            for (int px = 0; px < StaleSplit; ++px) {
+                m_staleParts.append({ key, QRect(px * part, py * part, part, part) });
+            }
+        }
+    }
+    if (qEnvironmentVariableIsSet("HOPSCOPE_PAINT_TRACE")) {
+        qInfo("GraphLayer::onTrafficChanged %.2f ms: %lld segments, %lld tiles stale",
+            (threadNs() - cpu0) / 1e6, qint64(segments.size()), qint64(newlyStale.size()));
+    }
     if (visible) {
+        m_trafficFresh = !newlyStale.isEmpty();
         m_complete = false;
         update();
     }

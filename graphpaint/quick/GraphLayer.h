@@ -109,6 +109,10 @@ private:
     void onRowsChanged(const QModelIndex &from, const QModelIndex &to);
     void onTrafficChanged(const QList<int> &segments);
     void repaintAll(); // new pixels, same geometry
+    // What the overview shows of a pair's traffic (level and width), to repaint overview tiles
+    // only where that changed.
+    quint32 overviewKey(int pair) const;
+    void resetOverviewKeys();
     void invalidateAll();
     void rebuildGeometry();
     void evict();
@@ -127,7 +131,18 @@ private:
     int m_currentLevel = -1; // the level the last frame showed
     QHash<TileKey, Tile> m_tiles;
     QHash<TileKey, QList<QRect>> m_pending; // device rectangles to repaint at the next frame
-    QSet<TileKey> m_staleTiles; // on screen, to render again (traffic changed), within budget
+    // On screen, to render again after a traffic change: each tile in StaleSplit x StaleSplit
+    // parts (device rectangles), so a frame with little time left still shows the new traffic
+    // in one part. In screen order; m_staleTiles holds their tiles.
+    static constexpr int StaleSplit = 4;
+    // More changed edges than this: the tiles are asked which changed edge reaches them.
+    static constexpr int TileCentricChanges = 64;
+    QList<QPair<TileKey, QRect>> m_staleParts;
+    QSet<TileKey> m_staleTiles;
+    // The frame right after a traffic change also carries the model update and the health
+    // patches: its stale parts get this budget (at least one part is always rendered).
+    static constexpr int FirstTrafficFrameBudgetMs = 3;
+    bool m_trafficFresh = false;
     quint64 m_frame = 0;
     // What the last frame showed: a change inside it updates only its part of the item.
     QRectF m_shownViewport;
@@ -139,4 +154,6 @@ private:
     // Derived from the layout, rebuilt when the geometry changes.
     bool m_geometryDirty = true;
     hopscope::GraphScene m_scene;
+    QList<quint32> m_overviewKeys; // per pair, what the cached overview tiles show
+    bool m_overviewKeysStale = false; // no overview tile cached since the traffic changed
 };

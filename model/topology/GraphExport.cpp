@@ -5,7 +5,38 @@
 
 #include <QJsonArray>
 
+#include <cmath>
+
 namespace hopscope {
+
+namespace {
+
+// As TrafficJson rounds them (3 decimals, ratios 4), null when unknown.
+QJsonValue number(const std::optional<double> &v, int decimals = 3)
+{
+    if (!v || !std::isfinite(*v)) {
+        return QJsonValue(QJsonValue::Null);
+    }
+    const double scale = std::pow(10.0, decimals);
+    return QJsonValue(std::round(*v * scale) / scale);
+}
+
+} // namespace
+
+QJsonValue GraphExport::trafficToJson(const EdgeTraffic &t)
+{
+    if (!t.measured) {
+        return QJsonValue(QJsonValue::Null);
+    }
+    return QJsonObject { { QStringLiteral("rps"), number(t.rps) },
+        { QStringLiteral("errorRatio"), number(t.errorRatio, 4) },
+        { QStringLiteral("latencyMs"),
+            QJsonObject { { QStringLiteral("avg"), number(t.avgMs) },
+                { QStringLiteral("p50"), number(t.p50Ms) },
+                { QStringLiteral("p99"), number(t.p99Ms) },
+                { QStringLiteral("max"), number(t.maxMs) } } },
+        { QStringLiteral("status"), trafficStatusName(t.status) } };
+}
 
 QByteArray GraphExport::dotQuote(const QString &text)
 {
@@ -28,8 +59,9 @@ QByteArray GraphExport::dotQuote(const QString &text)
     return out;
 }
 
-QByteArray GraphExport::toDot(const ServiceGraphModel &model, const HealthLook &nodeLook)
+QByteArray GraphExport::toDot(const ServiceGraphModel &model, const DotStyle &dotStyle)
 {
+    const HealthLook &nodeLook = dotStyle.node;
     QByteArray dot;
     dot += "digraph "
         + dotQuote(model.profileName().isEmpty() ? QStringLiteral("hopscope") : model.profileName())
@@ -57,8 +89,22 @@ QByteArray GraphExport::toDot(const ServiceGraphModel &model, const HealthLook &
     for (const ServiceGraphModel::EdgeSegment &s : model.segments()) {
         const char *style
             = s.pattern == u"lb" ? "dashed" : (s.pattern == u"mesh" ? "dotted" : "solid");
+        QString label = s.label;
+        QByteArray trafficAttributes;
+        if (model.trafficEmphasis() && s.traffic.measured) {
+            const DotTrafficLook look
+                = dotStyle.traffic ? dotStyle.traffic(s.traffic) : DotTrafficLook {};
+            const QString text = s.traffic.label();
+            label += (label.isEmpty() ? QString() : QStringLiteral("\n"))
+                + (look.icon.isEmpty() ? text : look.icon + QLatin1Char(' ') + text);
+            if (dotStyle.traffic) {
+                trafficAttributes = ", penwidth=" + QByteArray::number(look.penWidth, 'f', 2)
+                    + (look.colour.isEmpty() ? QByteArray()
+                                             : ", color=\"" + look.colour.toUtf8() + '"');
+            }
+        }
         dot += "  " + dotQuote(nodes[s.from].id) + " -> " + dotQuote(nodes[s.to].id)
-            + " [label=" + dotQuote(s.label) + ", style=" + style + "];\n";
+            + " [label=" + dotQuote(label) + ", style=" + style + trafficAttributes + "];\n";
     }
     dot += "}\n";
     return dot;
@@ -91,12 +137,14 @@ QJsonObject GraphExport::toJson(const ServiceGraphModel &model, const Topology *
     for (const ServiceGraphModel::EdgeSegment &s : model.segments()) {
         segments.append(QJsonObject { { QStringLiteral("from"), model.nodes()[s.from].id },
             { QStringLiteral("to"), model.nodes()[s.to].id }, { QStringLiteral("label"), s.label },
-            { QStringLiteral("pattern"), s.pattern }, { QStringLiteral("edge"), s.sourceEdge } });
+            { QStringLiteral("pattern"), s.pattern }, { QStringLiteral("edge"), s.sourceEdge },
+            { QStringLiteral("traffic"), trafficToJson(s.traffic) } });
     }
     root.insert(QStringLiteral("layout"),
         QJsonObject { { QStringLiteral("width"), model.contentSize().width() },
             { QStringLiteral("height"), model.contentSize().height() },
-            { QStringLiteral("nodes"), nodes }, { QStringLiteral("segments"), segments } });
+            { QStringLiteral("nodes"), nodes }, { QStringLiteral("segments"), segments },
+            { QStringLiteral("trafficEmphasis"), model.trafficEmphasis() } });
     return root;
 }
 

@@ -6,7 +6,9 @@
 // beside this file: a QML box per visible node and one QML Shape per edge). Method and numbers:
 // RESULTS.md.
 
+#include "GraphPainter.h"
 #include "GraphScene.h"
+#include "GraphStyle.h"
 #include "topology/ServiceGraphModel.h"
 #include "traffic/TrafficTracker.h"
 
@@ -149,6 +151,10 @@ struct Result
     double trafficPollToFrameOverviewMs = 0;
     double trafficCompleteFrames = 0;
     double setTrafficMs = 0; // the model alone
+    // One 256 px tile of the detail view rendered alone (GraphPainter::render), over the tiles
+    // of the detail viewport: health emphasis, and traffic emphasis right after new traffic
+    // (what a stale tile costs). Median and max.
+    double tileHealthMedian = 0, tileHealthMax = 0, tileTrafficMedian = 0, tileTrafficMax = 0;
     QList<double> panDetail, panOverview, zoom;
     QList<double> zoomSweep;  // zooming in from fit, every frame at a zoom never seen before
     int settleFrames = 0;     // frames after the sweep until every tile is exact
@@ -255,10 +261,12 @@ public:
         grab(&view, "detail");
         if (!m_baseline) {
             // Traffic emphasis: every edge's rate and error ratio change each poll.
+            tileCosts(root, &r.tileHealthMedian, &r.tileHealthMax, -1);
             m_model.setTrafficEmphasis(true);
             m_model.setTraffic(trafficReport(0));
             waitFrame(&view);
             settle(&view, root);
+            tileCosts(root, &r.tileTrafficMedian, &r.tileTrafficMax, 7);
             trafficPolls(&view, root, 3, &r.trafficPollToFrameDetailMs, &r.trafficPollToCompleteDetailMs,
                          &r.trafficCompleteFrames);
             settle(&view, root);
@@ -384,6 +392,38 @@ private:
         return threadCpuMs() - cpu;
     }
 
+    // Renders every tile of the current viewport at zoom 1 once (after new traffic when
+    // trafficSeed >= 0, as a stale tile is) and gives the median and max GUI-thread CPU per tile.
+    void tileCosts(QQuickItem *root, double *med, double *max, int trafficSeed)
+    {
+        GraphScene scene;
+        scene.rebuild(m_model);
+        const QRectF vp = root->property("viewport").toRectF();
+        const GraphStyle style = GraphStyle::light();
+        const GraphPainter::Options options;
+        constexpr int T = GraphPainter::TileSize;
+        const auto renderAll = [&](QList<double> *times) {
+            for (int ty = int(vp.top()) / T; ty <= int(vp.bottom()) / T; ++ty) {
+                for (int tx = int(vp.left()) / T; tx <= int(vp.right()) / T; ++tx) {
+                    const double cpu = threadCpuMs();
+                    const QImage tile = GraphPainter::render(scene, QRect(tx * T, ty * T, T, T), 1.0, style, options);
+                    if (times) {
+                        times->append(threadCpuMs() - cpu);
+                    }
+                    Q_UNUSED(tile)
+                }
+            }
+        };
+        renderAll(nullptr); // what the layer's tiles have seen once already
+        if (trafficSeed >= 0) {
+            m_model.setTraffic(trafficReport(trafficSeed));
+        }
+        QList<double> times;
+        renderAll(&times);
+        *med = median(times);
+        *max = times.isEmpty() ? 0 : *std::max_element(times.cbegin(), times.cend());
+    }
+
     // Traffic for every edge of the profile, different for every seed: 0.1 to 5,000 rps (log
     // uniform), error ratios 0 to 10 % (some over each threshold), p99 5 to 500 ms.
     TrafficReport trafficReport(int seed) const
@@ -480,6 +520,9 @@ void print(const char *name, const Result &r)
                     "%.1f ms, to complete %.1f ms over %.0f frames | poll->frame overview %.1f ms\n",
                     name, r.setTrafficMs, r.trafficPollToFrameDetailMs, r.trafficPollToCompleteDetailMs, r.trafficCompleteFrames,
                     r.trafficPollToFrameOverviewMs);
+        std::printf("%-9s one detail tile (256 px, zoom 1) rendered alone: health median %.2f ms max %.2f ms | traffic, "
+                    "after new traffic, median %.2f ms max %.2f ms\n",
+                    name, r.tileHealthMedian, r.tileHealthMax, r.tileTrafficMedian, r.tileTrafficMax);
     }
 }
 

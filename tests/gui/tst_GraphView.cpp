@@ -6,6 +6,7 @@
 #include "GraphStyle.h"
 #include "MainWindow.h"
 #include "topology/ServiceGraphModel.h"
+#include "traffic/TrafficTracker.h"
 
 #include <QDir>
 #include <QFontMetricsF>
@@ -296,6 +297,64 @@ private Q_SLOTS:
         }
         QTRY_VERIFY(painted(win.root));
         grab(win, QStringLiteral("graph-view-zoomed.png"));
+    }
+
+    // Issue 14: zoomed out (the overview) traffic emphasis draws a measured pair's line in
+    // its error-ratio colour, wider by its rate; in health emphasis the same line is the thin
+    // grey one.
+    void overviewShowsTraffic()
+    {
+        Window win;
+        open(win);
+        ServiceGraphModel *model = win.w.graphModel();
+        const EdgeSpec *spec = nullptr;
+        for (const EdgeSpec &e : std::as_const(m_profile.edges)) {
+            if (e.via == EdgeSpec::Via::Mesh) {
+                spec = &e;
+                break;
+            }
+        }
+        QVERIFY2(spec, "the demo-like profile has a mesh edge");
+        EdgeNode e;
+        e.from = spec->from;
+        e.to = spec->to;
+        e.via = spec->viaText();
+        TrafficAggregate a;
+        a.measured = true;
+        a.point.status = TrafficStatus::Ok;
+        a.point.rps = 5000;
+        a.point.errorsPerS = 1000;
+        a.point.errorRatio = 0.2;
+        TrafficReport report;
+        report.edges.insert(TrafficTracker::edgeKey(e), a);
+        model->setTraffic(report);
+        win.root->setProperty("zoom", 0.3); // below the level of detail (0.45)
+        QMetaObject::invokeMethod(win.root, "panBy", Q_ARG(QVariant, -100000), Q_ARG(QVariant, -100000));
+        QTRY_VERIFY(painted(win.root));
+        // The overview's lines are drawn at 80 % opacity over the background.
+        const QColor down = GraphStyle::light().healthColour(Health::Down);
+        const QColor bg = GraphStyle::light().background;
+        const QColor red(int(down.red() * 0.8 + bg.red() * 0.2), int(down.green() * 0.8 + bg.green() * 0.2),
+                         int(down.blue() * 0.8 + bg.blue() * 0.2));
+        const auto redOnLine = [&](const QImage &image) {
+            const QRect fromRect = layoutRectInWindow(win, spec->from);
+            const QRect toRect = layoutRectInWindow(win, spec->to);
+            const QPointF p1(fromRect.right(), fromRect.center().y());
+            const QPointF p2(toRect.left(), toRect.center().y());
+            int n = 0;
+            for (int i = 20; i <= 80; ++i) {
+                const QPoint at = (p1 + (p2 - p1) * (i / 100.0)).toPoint();
+                n += countNear(image, QRect(at - QPoint(3, 3), QSize(7, 7)), red, 24) > 0;
+            }
+            return n;
+        };
+        const int health = redOnLine(grab(win, QStringLiteral("overview-health.png")));
+        model->setTrafficEmphasis(true);
+        QTRY_VERIFY(painted(win.root));
+        const int traffic = redOnLine(grab(win, QStringLiteral("overview-traffic.png")));
+        qInfo("red along the mesh pair's line: health %d, traffic %d of 61 points", health, traffic);
+        QCOMPARE(health, 0);
+        QVERIFY(traffic > 40);
     }
 
     void darkPaletteIsReadable()

@@ -1,6 +1,7 @@
 #include "GraphFixture.h"
 #include "topology/GraphExport.h"
 #include "topology/ServiceGraphModel.h"
+#include "traffic/TrafficTracker.h"
 
 #include <QAbstractItemModelTester>
 #include <QJsonArray>
@@ -91,6 +92,124 @@ private Q_SLOTS:
         const QJsonObject bare = GraphExport::toJson(model);
         QVERIFY(!bare.contains(QStringLiteral("services")));
         QCOMPARE(bare[QStringLiteral("layout")].toObject()[QStringLiteral("nodes")].toArray().size(), model.rowCount());
+    }
+
+    // Issue 14: the DOT and JSON exports carry what the model knows of traffic. One measured
+    // edge at 800 rps with 0.1 % errors, one whose rate is not known yet; the rest not measured.
+    void exportsCarryTraffic()
+    {
+        ServiceGraphModel model;
+        model.setProfile(m_profile);
+        model.setTopology(topologyOf(m_profile, demoTargets()));
+        QString busyKey, unknownKey;
+        for (const EdgeSpec &spec : std::as_const(m_profile.edges)) {
+            if (spec.via == EdgeSpec::Via::Dns) {
+                continue;
+            }
+            EdgeNode e;
+            e.from = spec.from;
+            e.to = spec.to;
+            e.via = spec.viaText();
+            (busyKey.isEmpty() ? busyKey : unknownKey) = TrafficTracker::edgeKey(e);
+            if (!unknownKey.isEmpty()) {
+                break;
+            }
+        }
+        QVERIFY(!busyKey.isEmpty() && !unknownKey.isEmpty());
+        TrafficReport report;
+        TrafficAggregate busy;
+        busy.measured = true;
+        busy.point.status = TrafficStatus::Ok;
+        busy.point.rps = 800;
+        busy.point.errorsPerS = 0.8;
+        busy.point.errorRatio = 0.001;
+        busy.point.p99Ms = 38;
+        report.edges.insert(busyKey, busy);
+        TrafficAggregate unknown;
+        unknown.measured = true;
+        unknown.point.status = TrafficStatus::FirstPoll;
+        report.edges.insert(unknownKey, unknown);
+        model.setTraffic(report);
+        int busySegment = -1, unknownSegment = -1;
+        for (int i = 0; i < model.segments().size(); ++i) {
+            if (model.segments()[i].trafficKeys.contains(busyKey)) {
+                busySegment = i;
+            } else if (model.segments()[i].trafficKeys.contains(unknownKey)) {
+                unknownSegment = i;
+            }
+        }
+        QVERIFY(busySegment >= 0 && unknownSegment >= 0);
+
+        // JSON: every layout segment has "traffic": the measured one its numbers, the unknown
+        // one nulls (never 0), the others null.
+        const QJsonArray segments = GraphExport::toJson(model)[QStringLiteral("layout")]
+                                        .toObject()[QStringLiteral("segments")]
+                                        .toArray();
+        QCOMPARE(segments.size(), model.segments().size());
+        for (int i = 0; i < segments.size(); ++i) {
+            const QJsonObject seg = segments[i].toObject();
+            QVERIFY2(seg.contains(QStringLiteral("traffic")), qPrintable(QString::number(i)));
+            const QJsonValue traffic = seg[QStringLiteral("traffic")];
+            if (i == busySegment) {
+                QCOMPARE(traffic[QStringLiteral("rps")].toDouble(), 800.0);
+                QCOMPARE(traffic[QStringLiteral("errorRatio")].toDouble(), 0.001);
+                QCOMPARE(traffic[QStringLiteral("latencyMs")][QStringLiteral("p99")].toDouble(), 38.0);
+                QVERIFY(traffic[QStringLiteral("latencyMs")][QStringLiteral("avg")].isNull());
+                QCOMPARE(traffic[QStringLiteral("status")].toString(), QStringLiteral("ok"));
+            } else if (i == unknownSegment) {
+                QVERIFY(traffic.isObject());
+                QVERIFY(traffic[QStringLiteral("rps")].isNull());
+                QVERIFY(traffic[QStringLiteral("errorRatio")].isNull());
+                QCOMPARE(traffic[QStringLiteral("status")].toString(), QStringLiteral("first-poll"));
+            } else if (!model.segments()[i].traffic.measured) {
+                QVERIFY(traffic.isNull());
+            }
+        }
+
+        // DOT: in health emphasis the labels are the hop labels only; in traffic emphasis the
+        // measured edges get the traffic label, and with a style their pen width and colour.
+        const auto edgeLine = [&](const QByteArray &dot, int segment) {
+            const ServiceGraphModel::EdgeSegment &s = model.segments()[segment];
+            const QByteArray head = GraphExport::dotQuote(model.nodes()[s.from].id) + " -> "
+                + GraphExport::dotQuote(model.nodes()[s.to].id) + " [";
+            for (const QByteArray &line : dot.split('\n')) {
+                if (line.trimmed().startsWith(head)) {
+                    return line;
+                }
+            }
+            return QByteArray();
+        };
+        GraphExport::DotStyle style;
+        style.traffic = [](const EdgeTraffic &t) {
+            return GraphExport::DotTrafficLook { QStringLiteral("#123456"), t.known() ? *t.rps / 100 : 1.5,
+                                                 QStringLiteral("✔") };
+        };
+        const QByteArray health = GraphExport::toDot(model, style);
+        QVERIFY(!edgeLine(health, busySegment).isEmpty());
+        QVERIFY(!health.contains("penwidth"));
+        QVERIFY(!health.contains("rps"));
+        model.setTrafficEmphasis(true);
+        const QByteArray traffic = GraphExport::toDot(model, style);
+        const QByteArray busyLine = edgeLine(traffic, busySegment);
+        QVERIFY2(busyLine.contains("penwidth=8.00"), busyLine.constData());
+        QVERIFY2(busyLine.contains("color=\"#123456\""), busyLine.constData());
+        QVERIFY2(busyLine.contains("\xe2\x9c\x94 800 rps"), busyLine.constData());
+        const QByteArray unknownLine = edgeLine(traffic, unknownSegment);
+        QVERIFY2(unknownLine.contains("no rate yet"), unknownLine.constData());
+        // Without a style (a build without the renderer): the label, no width.
+        const QByteArray bare = GraphExport::toDot(model);
+        QVERIFY(edgeLine(bare, busySegment).contains("800 rps"));
+        QVERIFY(!bare.contains("penwidth"));
+        const QString dotTool = QStandardPaths::findExecutable(QStringLiteral("dot"));
+        QVERIFY2(!dotTool.isEmpty(), "graphviz 'dot' is not installed (scripts/bootstrap installs it)");
+        QProcess p;
+        p.start(dotTool, {QStringLiteral("-Tsvg")});
+        QVERIFY(p.waitForStarted());
+        p.write(traffic);
+        p.closeWriteChannel();
+        QVERIFY(p.waitForFinished(30000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        QVERIFY(p.readAllStandardOutput().contains("stroke-width=\"8\""));
     }
 
     // Item 6: a new target grows its box in place; nothing outside its column moves, and in its

@@ -131,10 +131,14 @@ FoldedHealth HealthFolder::fold(const QList<Observation> &observations)
     }
     const QString all = (parts + staleParts).join(QStringLiteral("; "));
 
-    // Sources that contradict each other about whether the target is in rotation.
+    // Sources that contradict each other about whether the target is in rotation: a balancer
+    // or sidecar routing to what DNS dropped (a running ECS task does not route).
+    const auto routes = [](const Observation *o) {
+        return o->source.startsWith(u"lb:") || o->source.startsWith(u"mesh:");
+    };
     for (const Observation *o : std::as_const(freshCheckers)) {
         const QString who = o->source.mid(o->source.indexOf(u':') + 1);
-        if (dns && dns->removedFromDns && isServing(o->health)) {
+        if (routes(o) && dns && dns->removedFromDns && isServing(o->health)) {
             result.health = Health::Conflict;
             result.reason = QStringLiteral("%1 still routes to this target, which DNS stopped listing at %2 "
                                            "(clients may hold it until %3)")
@@ -159,6 +163,9 @@ FoldedHealth HealthFolder::fold(const QList<Observation> &observations)
     QList<const Observation *> deciding = freshCheckers;
     if (deciding.isEmpty() && dns) {
         deciding.append(dns);
+    } else if (dns && dns->removedFromDns && !dns->checked
+        && std::none_of(deciding.cbegin(), deciding.cend(), routes)) {
+        deciding.append(dns); // leaving DNS while it runs: draining, not healthy
     }
     if (deciding.isEmpty() && present) {
         deciding.append(present);

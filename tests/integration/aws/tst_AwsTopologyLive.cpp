@@ -138,9 +138,9 @@ AwsResult tst_AwsTopologyLive::call(const AwsCall &c)
     std::optional<AwsResult> result;
     QObject owner;
     session->call(&owner, c, 10'000, [&result](const AwsResult &r) { result = r; });
-    QTest::qWaitFor([&result] { return result.has_value(); }, s_waitMs);
+    const bool answered = QTest::qWaitFor([&result] { return result.has_value(); }, s_waitMs);
     session->deleteLater();
-    if (!result) {
+    if (!answered || !result) {
         AwsResult none;
         none.what = c.describe();
         none.error.kind = AwsError::Kind::Timeout;
@@ -229,8 +229,10 @@ void tst_AwsTopologyLive::monitorShowsEveryAwsSource()
                 }
                 const Observation *o = observation(target, u"ecs:" + service);
                 QVERIFY2(o, qPrintable(service + u' ' + key + u'\n' + all));
-                QVERIFY2(target->reason.contains(QStringLiteral("ecs %1/%2: RUNNING")
-                                                     .arg(cluster[u"name"].toString(), service)),
+                QVERIFY2(target->reason.contains(
+                             QStringLiteral("ecs %1/%2: %3")
+                                 .arg(cluster[u"name"].toString(), service,
+                                     task[u"lastStatus"].toString(QStringLiteral("RUNNING")))),
                     qPrintable(target->reason));
                 ++tasks;
             }
@@ -396,7 +398,7 @@ void tst_AwsTopologyLive::snapshotCommandShowsTheCluster()
     }
     const QJsonObject lb = snap[u"loadBalancers"][0].toObject();
     QCOMPARE(lb[u"id"].toString(), m_profile.loadBalancers.at(0).id);
-    QVERIFY2(!lb[u"routes"].toArray().isEmpty(), qPrintable(QJsonDocument(lb).toJson()));
+    QVERIFY2(!lb[u"routes"].toArray().isEmpty(), QJsonDocument(lb).toJson().constData());
 }
 
 QTEST_GUILESS_MAIN(tst_AwsTopologyLive)

@@ -1,4 +1,4 @@
-// Just over 500 lines: one reader per AWS reply hopscope uses (Cloud Map, ELBv2, ECS) and the
+// Over 500 lines: one reader per AWS reply hopscope uses (Cloud Map, ELBv2, ECS) and the
 // capped XML tree they share, kept together so their error paths read alike.
 #include "aws/AwsReplies.h"
 
@@ -278,6 +278,31 @@ Parsed<QMap<QString, QString>> AwsReplies::instancesHealthStatus(const QByteArra
                 QStringLiteral("is not a string") };
         }
         out.insert(it.key(), it->toString());
+    }
+    return out;
+}
+
+Parsed<QList<QMap<QString, QString>>> AwsReplies::queryMembers(
+    const QByteArray &xml, const QString &action, const QString &list)
+{
+    const Parsed<XmlNode> root = parseXml(xml);
+    if (!root) {
+        return root.error();
+    }
+    const Parsed<const XmlNode *> result = queryResult(*root, action);
+    if (!result) {
+        return result.error();
+    }
+    QList<QMap<QString, QString>> out;
+    const XmlNode *members = (*result)->child(list);
+    for (const XmlNode *m : members ? members->members() : QList<const XmlNode *>()) {
+        QMap<QString, QString> record;
+        for (const XmlNode &c : m->children) {
+            if (c.children.empty()) {
+                record.insert(c.name, c.text);
+            }
+        }
+        out.append(record);
     }
     return out;
 }

@@ -84,6 +84,13 @@ struct AwsReplies
     static Parsed<int> deregistrationDelaySeconds(const QByteArray &xml);
 
     static Parsed<QStringList> listTasks(const QByteArray &json); // taskArns
+
+    // A Query reply's list as flat records: for <ActionResult><list><member>…, each member's
+    // leaf children by name ("LoadBalancerArn" -> "arn:…"); nested lists are left out. For the
+    // describe calls discovery makes once (DescribeLoadBalancers, DescribeListeners,
+    // DescribeTargetGroups), where no typed reader is worth its lines.
+    static Parsed<QList<QMap<QString, QString>>> queryMembers(
+        const QByteArray &xml, const QString &action, const QString &list);
     static Parsed<QList<EcsTask>> describeTasks(const QByteArray &json);
 
     static constexpr int MaxXmlDepth = 32;

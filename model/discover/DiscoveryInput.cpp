@@ -135,10 +135,13 @@ QString DiscoveryRequest::incomplete() const
 {
     if (isEmpty()) {
         return QStringLiteral(
-            "name at least one endpoint: --haproxy, --haproxy-stats, --envoy or --dns");
+            "name at least one endpoint: --haproxy, --haproxy-stats, --envoy, --dns or --aws-*");
     }
     if (!dnsNames.isEmpty() && !dnsServer) {
         return QStringLiteral("--dns needs --dns-server IP:PORT (the server to ask)");
+    }
+    if (aws.count() > 0 && aws.region.isEmpty()) {
+        return QStringLiteral("--aws-* needs a region: --aws-region NAME (or AWS_REGION)");
     }
     return QString();
 }

@@ -15,6 +15,24 @@
 
 namespace hopscope {
 
+// --aws-cloudmap / --aws-elbv2 / --aws-ecs (issue 16): what to read through the AWS API, and
+// how to reach it (the profile's "aws" keys; credentials as a source, never keys).
+struct AwsDiscoveryRequest
+{
+    QString cloudMapNamespace; // --aws-cloudmap NAMESPACE
+    QString elbv2; // --aws-elbv2 LB_ARN_OR_NAME
+    QString ecsCluster; // --aws-ecs CLUSTER
+    QString region; // --aws-region (else AWS_REGION / AWS_DEFAULT_REGION)
+    QString credentials = QStringLiteral("default"); // --aws-credentials default|profile:NAME
+    QUrl endpointUrl; // --aws-endpoint-url
+
+    int count() const
+    {
+        return int(!cloudMapNamespace.isEmpty()) + int(!elbv2.isEmpty())
+            + int(!ecsCluster.isEmpty());
+    }
+};
+
 // What `profile discover` (and File → New Profile from Endpoints…) is asked to look at, as the
 // user typed it, checked by parse(): endpoints in their profile syntax, DNS names with an
 // optional type and port.
@@ -36,17 +54,19 @@ struct DiscoveryRequest
     QList<QUrl> envoyAdmins; // --envoy http(s)://HOST:PORT
     QList<DnsName> dnsNames; // --dns NAME[:A|AAAA|SRV[:PORT]]
     std::optional<HostPort> dnsServer; // --dns-server IP:PORT (needed with --dns)
+    AwsDiscoveryRequest aws;
     int timeoutMs = DefaultTimeoutMs; // hard stop for the whole gathering
 
     bool isEmpty() const
     {
         return haproxyRuntimes.isEmpty() && haproxyStatsUrls.isEmpty() && envoyAdmins.isEmpty()
-            && dnsNames.isEmpty();
+            && dnsNames.isEmpty() && aws.count() == 0;
     }
     int endpointCount() const
     {
         return int(haproxyRuntimes.size() + haproxyStatsUrls.size() + envoyAdmins.size()
-            + dnsNames.size());
+                   + dnsNames.size())
+            + aws.count();
     }
 
     // Each adds one value as typed; false with a message naming the option and the value.
@@ -87,6 +107,27 @@ struct DiscoveredDnsName
     QString error; // the server did not answer (timeout, network, SERVFAIL): nothing decided
 };
 
+// What the AWS API said (AwsDiscovery), as address:port keys per name.
+struct DiscoveredAws
+{
+    struct Group
+    {
+        QString name; // a Cloud Map service, an ECS service, a target group
+        QString arn; // target groups
+        QStringList keys; // "10.0.1.11:8080" (ECS tasks without a port: the address)
+    };
+    AwsDiscoveryRequest request;
+    QList<Group> cloudMap; // the namespace's services
+    QString cloudMapError;
+    QString loadBalancerName;
+    QString listenerArn; // the first listener
+    QStringList otherListeners; // "HTTPS:443 arn:…"
+    QList<Group> targetGroups;
+    QString elbv2Error;
+    QList<Group> ecs; // the cluster's services (from its running tasks' groups)
+    QString ecsError;
+};
+
 // Everything the builder works from: plain values, gathered by DiscoveryRun or made up by tests.
 struct DiscoveryInput
 {
@@ -95,6 +136,7 @@ struct DiscoveryInput
     QList<DiscoveredHaproxy> haproxies;
     QList<DiscoveredEnvoy> envoys;
     QList<DiscoveredDnsName> dnsNames;
+    std::optional<DiscoveredAws> aws;
 };
 
 } // namespace hopscope

@@ -1,6 +1,7 @@
 #include "DiscoveryRun.h"
 
 #include "core/OffThread.h"
+#include "discover/AwsDiscovery.h"
 #include "dns/DnsResolver.h"
 #include "envoy/EnvoyAdminSource.h"
 #include "haproxy/HaproxyRuntimeSource.h"
@@ -59,6 +60,7 @@ void DiscoveryRun::start(const DiscoveryRequest &request)
     startHaproxies(request, pollTimeoutMs);
     startEnvoys(request, pollTimeoutMs);
     startDns(request);
+    startAws(request, pollTimeoutMs);
     if (m_total == 0) {
         complete();
     }
@@ -214,6 +216,25 @@ void DiscoveryRun::lookup(int index, DnsRecordType type)
     });
 }
 
+// --aws-* (issue 16): one AwsDiscovery for all three; each part counts as one endpoint.
+void DiscoveryRun::startAws(const DiscoveryRequest &request, int pollTimeoutMs)
+{
+    if (request.aws.count() == 0) {
+        return;
+    }
+    auto *aws = new AwsDiscovery(this);
+    m_aws = aws;
+    const quint64 generation = m_generation;
+    connect(aws, &AwsDiscovery::partDone, this, [this, aws, generation](const QString &what) {
+        if (generation != m_generation || !m_running) {
+            return;
+        }
+        m_input.aws = aws->result();
+        itemDone(what);
+    });
+    aws->start(request.aws, pollTimeoutMs);
+}
+
 void DiscoveryRun::itemDone(const QString &what)
 {
     ++m_done;
@@ -229,6 +250,9 @@ void DiscoveryRun::onDeadline()
         return;
     }
     const QString why = QStringLiteral("no answer within %1 ms (the hard stop)").arg(m_timeoutMs);
+    if (m_aws) {
+        m_input.aws = m_aws->resultSoFar(why);
+    }
     for (int i = 0; i < m_input.haproxies.size(); ++i) {
         if (!m_haproxyDone[i]) {
             m_haproxyDone[i] = true;
@@ -260,6 +284,11 @@ void DiscoveryRun::stopAll()
         }
     }
     m_sources.clear();
+    if (m_aws) {
+        m_aws->disconnect(this);
+        m_aws->deleteLater(); // its requests go with it
+        m_aws = nullptr;
+    }
     if (m_resolver) {
         m_resolver->cancelAll();
         m_resolver.release()->deleteLater(); // may be inside its own callback

@@ -14,6 +14,7 @@ class QNetworkAccessManager;
 
 namespace hopscope {
 
+class AwsDiscovery;
 class DnsResolver;
 class PollingSource;
 
@@ -48,6 +49,7 @@ private:
     void startHaproxies(const DiscoveryRequest &request, int pollTimeoutMs);
     void startEnvoys(const DiscoveryRequest &request, int pollTimeoutMs);
     void startDns(const DiscoveryRequest &request);
+    void startAws(const DiscoveryRequest &request, int pollTimeoutMs);
     void lookup(int index, DnsRecordType type);
     void itemDone(const QString &what);
     void onDeadline();
@@ -61,6 +63,7 @@ private:
     QList<bool> m_dnsDone;
     std::unique_ptr<QNetworkAccessManager> m_nam;
     std::unique_ptr<DnsResolver> m_resolver;
+    QPointer<AwsDiscovery> m_aws;
     QTimer m_deadline;
     int m_timeoutMs = 0;
     int m_total = 0;

@@ -3,6 +3,8 @@
 
 #include "ProfileDiscovery.h"
 
+#include "discover/AwsDiscovery.h"
+
 #include "discover/DiscoveryNames.h"
 
 #include <QHash>
@@ -701,7 +703,11 @@ private:
 
 DiscoveryResult ProfileDiscovery::build(const DiscoveryInput &input)
 {
-    return Builder(input).run();
+    DiscoveryResult result = Builder(input).run();
+    if (input.aws) {
+        AwsDiscovery::apply(*input.aws, result); // issue 16: the AWS keys (AwsDiscovery.cpp)
+    }
+    return result;
 }
 
 QString DiscoveryResult::reportText() const

@@ -69,7 +69,9 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
     for (const LoadBalancerSpec &lb : m_profile.loadBalancers) {
         const QString name = QStringLiteral("lb:") + lb.id;
         PollingSource *source = nullptr;
-        if (lb.fromPrometheus && !m_profile.prometheusUrl.isEmpty()) {
+        if (lb.isElbv2()) {
+            source = makeElbv2Source(lb); // ClusterMonitorAws.cpp
+        } else if (lb.fromPrometheus && !m_profile.prometheusUrl.isEmpty()) {
             source = makePrometheusSource(lb);
         } else if (lb.runtime) {
             const RuntimeEndpoint endpoint = m_tunnels->runtime(lb.via, *lb.runtime);
@@ -120,6 +122,7 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
         m_meshSources.insert(px.id, envoy);
         watch(envoy);
     }
+    makeAwsServiceSources(); // ClusterMonitorAws.cpp
 
     m_staleTimer.setInterval(std::max(250, m_profile.poll.intervalMs));
     connect(&m_staleTimer, &QTimer::timeout, this, &ClusterMonitor::scheduleRebuild);
@@ -331,6 +334,7 @@ void ClusterMonitor::rebuild()
     for (auto it = m_promSidecars.cbegin(); it != m_promSidecars.cend(); ++it) {
         m_inputs.meshState.insert(it.key(), stateOf(it.value(), m_inputs.mesh.contains(it.key())));
     }
+    updateAwsStates();
     m_topology = TopologyBuilder::build(m_profile, m_inputs);
     noteFallbacks(m_topology);
     Q_EMIT topologyChanged(m_topology);

@@ -103,31 +103,42 @@ FoldedHealth HealthFolder::fold(const QList<Observation> &observations)
     // DNS only says a target is registered; load balancers and sidecars health-check it. A
     // listing is therefore weak evidence: it stands alone only when no checker knows the target.
     const auto isChecker = [](const Observation &o) {
-        return o.source.startsWith(u"lb:") || o.source.startsWith(u"mesh:");
+        return o.source.startsWith(u"lb:") || o.source.startsWith(u"mesh:") || o.checked;
     };
     QList<const Observation *> freshCheckers;
     QList<const Observation *> staleCheckers;
     const Observation *dns = nullptr;
+    const Observation *present = nullptr; // fresh, neither a check nor a listing: ECS "RUNNING"
     QStringList parts;
     QStringList staleParts;
     for (const Observation &o : observations) {
+        const QString &name = o.label.isEmpty() ? o.source : o.label;
         if (o.stale) {
-            staleParts.append(o.source + QStringLiteral(": ") + o.text + QStringLiteral(" (stale)"));
+            staleParts.append(name + QStringLiteral(": ") + o.text + QStringLiteral(" (stale)"));
         } else {
-            parts.append(o.source + QStringLiteral(": ") + o.text);
+            parts.append(name + QStringLiteral(": ") + o.text);
         }
         if (isChecker(o)) {
             (o.stale ? staleCheckers : freshCheckers).append(&o);
-        } else if (o.source == u"dns" && !o.stale) {
+        }
+        // DNS, or a discovery source that answers DNS (Cloud Map): what clients are handed.
+        const bool listing = o.source == u"dns" || o.listedInDns || o.removedFromDns;
+        if (listing && !o.stale && (!isChecker(o) || o.checked)) {
             dns = &o;
+        } else if (!listing && !isChecker(o) && !o.stale && o.source != u"dns") {
+            present = &o;
         }
     }
     const QString all = (parts + staleParts).join(QStringLiteral("; "));
 
-    // Sources that contradict each other about whether the target is in rotation.
+    // Sources that contradict each other about whether the target is in rotation: a balancer
+    // or sidecar routing to what DNS dropped (a running ECS task does not route).
+    const auto routes = [](const Observation *o) {
+        return o->source.startsWith(u"lb:") || o->source.startsWith(u"mesh:");
+    };
     for (const Observation *o : std::as_const(freshCheckers)) {
         const QString who = o->source.mid(o->source.indexOf(u':') + 1);
-        if (dns && dns->removedFromDns && isServing(o->health)) {
+        if (routes(o) && dns && dns->removedFromDns && isServing(o->health)) {
             result.health = Health::Conflict;
             result.reason = QStringLiteral("%1 still routes to this target, which DNS stopped listing at %2 "
                                            "(clients may hold it until %3)")
@@ -152,6 +163,12 @@ FoldedHealth HealthFolder::fold(const QList<Observation> &observations)
     QList<const Observation *> deciding = freshCheckers;
     if (deciding.isEmpty() && dns) {
         deciding.append(dns);
+    } else if (dns && dns->removedFromDns && !dns->checked
+        && std::none_of(deciding.cbegin(), deciding.cend(), routes)) {
+        deciding.append(dns); // leaving DNS while it runs: draining, not healthy
+    }
+    if (deciding.isEmpty() && present) {
+        deciding.append(present);
     }
     if (deciding.isEmpty()) {
         result.health = Health::Stale;

@@ -777,6 +777,74 @@ def cmd_via_profile(args):
     return 0
 
 
+def write_aws_profile(aws_dir, out):
+    """The --aws demo profile (issue 16): the AWS API emulator (aws_emulator.py up --dir AWS_DIR)
+    as the cluster. Services from its Cloud Map DNS namespaces (with the ECS service of the same
+    name when there is one, and ECS-only services), each ELBv2 load balancer with its first
+    listener and the target groups named like a service, and edges through the ALB. The key pair
+    goes into two 0600 files the profile names with file: references, never into the profile."""
+    with open(os.path.join(aws_dir, "aws.json")) as f:
+        info = json.load(f)
+    with open(info["state"]) as f:
+        state = json.load(f)
+    refs = {}
+    for key, fname in (("accessKeyId", "aws-access-key-id"), ("secretAccessKey", "aws-secret-access-key")):
+        path = os.path.join(aws_dir, fname)
+        fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(info[key] + "\n")
+        os.replace(path + ".tmp", path)
+        refs[key] = "file:" + path
+    ecs = {}  # service name -> cluster
+    for c in state.get("ecs", {}).get("clusters", []):
+        for svc in c.get("services", []):
+            ecs.setdefault(svc["name"], c["name"])
+    services = []
+    for ns in state.get("cloudMap", {}).get("namespaces", []):
+        if not ns.get("type", "").startswith("DNS"):
+            continue
+        for svc in ns.get("services", []):
+            s = {"id": svc["name"], "name": svc["name"],
+                 "cloudMap": {"namespace": ns["name"], "service": svc["name"]}}
+            if svc["name"] in ecs:
+                s["ecs"] = {"cluster": ecs.pop(svc["name"]), "service": svc["name"]}
+            services.append(s)
+    for name, cluster in ecs.items():
+        services.append({"id": name, "name": name, "ecs": {"cluster": cluster, "service": name}})
+    ids = {s["id"] for s in services}
+    lbs, edges = [], []
+    elbv2 = state.get("elbv2", {})
+    for lb in elbv2.get("loadBalancers", []):
+        groups = [{"arn": tg["arn"], "service": tg["name"]} for tg in elbv2.get("targetGroups", [])
+                  if tg["name"] in ids]
+        entry = {"id": lb["name"], "kind": "elbv2", "targetGroups": groups}
+        if lb.get("listeners"):
+            entry["listenerArn"] = lb["listeners"][0]["arn"]
+        lbs.append(entry)
+        callers = [i for i in ("users",) if i in ids] or [s["id"] for s in services[:1]]
+        for caller in callers:
+            for g in groups:
+                if g["service"] != caller:
+                    edges.append({"from": caller, "to": g["service"], "via": "lb:" + lb["name"]})
+    if "orders" in ids and "payments" in ids:
+        edges.append({"from": "orders", "to": "payments", "via": "dns"})
+    profile = {"schema": 1, "name": "aws demo (emulator)", "observeOnly": False,
+               "poll": {"intervalMs": 2000, "timeoutMs": 1500},
+               "aws": {"region": info["region"], "credentials": refs, "endpointUrl": info["url"]},
+               "services": services, "loadBalancers": lbs, "edges": edges}
+    write_json(out, profile)
+    return profile
+
+
+def cmd_aws_profile(args):
+    d = os.path.abspath(args.aws_dir)
+    out = args.out or os.path.join(d, "aws-demo.hopscope.json")
+    p = write_aws_profile(d, out)
+    log("wrote %s (%d services, %d load balancers; AWS API at %s)"
+        % (out, len(p["services"]), len(p["loadBalancers"]), p["aws"]["endpointUrl"]))
+    return 0
+
+
 # ------------------------------------------------------------------------------------------
 # Servers: how to start each one and how to tell it is ready (by protocol)
 # ------------------------------------------------------------------------------------------
@@ -1342,6 +1410,9 @@ def build_parser():
     p.add_argument("--out", help="profile path (default DIR/demo-via-ssh.hopscope.json)")
     p.add_argument("--host-key", help="the hostKey to write instead of the server's (tests: a wrong one)")
     p.add_argument("--tls-front", metavar="FDIR", help="tls_peer.py front's directory: the sidecars' admin over TLS")
+    p = sub.add_parser("aws-profile", help="write the --aws demo profile for a running aws_emulator.py")
+    p.add_argument("--aws-dir", required=True, help="the aws_emulator.py up --dir directory (its aws.json)")
+    p.add_argument("--out", help="profile path (default AWS_DIR/aws-demo.hopscope.json)")
     return ap
 
 
@@ -1349,7 +1420,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     fn = {"up": cmd_up, "down": cmd_down, "run": cmd_run, "status": cmd_status, "backend": cmd_backend,
           "kill": cmd_kill, "start": cmd_start, "nsupdate": cmd_nsupdate,
-          "via-profile": cmd_via_profile}[args.cmd]
+          "via-profile": cmd_via_profile, "aws-profile": cmd_aws_profile}[args.cmd]
     try:
         return fn(args)
     except PeerError as e:

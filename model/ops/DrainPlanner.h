@@ -1,9 +1,11 @@
 #pragma once
 
+#include "aws/AwsSources.h"
 #include "dns/DnsTypes.h"
 #include "dns/DnsUpdater.h"
 #include "envoy/EnvoySnapshot.h"
 #include "haproxy/HaproxySnapshot.h"
+#include "ops/AwsDrainStep.h"
 #include "profile/ClusterProfile.h"
 #include "topology/Topology.h"
 
@@ -20,7 +22,8 @@ namespace hopscope {
 
 class ClusterMonitor;
 
-enum class DrainStepKind { DnsRemove, LbDrain, SidecarFail };
+// CloudMapDrain, Elbv2Deregister: the AWS layers (issue 16; fields in DrainStep::aws).
+enum class DrainStepKind { DnsRemove, LbDrain, SidecarFail, CloudMapDrain, Elbv2Deregister };
 enum class DrainForce { No, LastHealthy };
 
 // One layer's action in a drain plan (and, inverted, in its undo).
@@ -42,6 +45,8 @@ struct DrainStep
     QString sidecar;
     QUrl adminUrl;
     QString sidecarStateBefore;
+    // CloudMapDrain, Elbv2Deregister (loadBalancer names the ELBv2 load balancer)
+    AwsDrainFields aws;
 
     static QString kindName(DrainStepKind kind); // "dns-remove", "lb-drain", "sidecar-fail"
     static std::optional<DrainStepKind> kindFromName(const QString &name);
@@ -89,6 +94,9 @@ struct DrainPlanInputs
     QHash<QString, HaproxySnapshot> lb;     // by loadBalancers[].id (runtime API sources only)
     QSet<QString> lbWithoutRuntime;         // load balancers seen only through stats HTTP
     QHash<QString, EnvoyAdminSnapshot> sidecars;
+    QList<CloudMapSnapshot> cloudMap; // AWS sources with a snapshot, in the monitor's order
+    QList<Elbv2Snapshot> elbv2;
+    QStringList awsUnread; // AWS sources without one: "elbv2 internal-alb: <why>"
 
     static DrainPlanInputs fromMonitor(const ClusterMonitor &monitor);
 };

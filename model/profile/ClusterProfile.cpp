@@ -84,6 +84,69 @@ QJsonArray toArray(const QList<T> &items, Fn &&fn)
     }
     return array;
 }
+
+// The AWS keys (issue 16) in their documented form.
+QJsonObject awsToJson(const AwsSpec &aws)
+{
+    QJsonObject a = aws.raw;
+    a[QStringLiteral("region")] = aws.region;
+    if (aws.usesKeyReferences()) {
+        QJsonObject c;
+        c[QStringLiteral("accessKeyId")] = aws.accessKeyId->toString();
+        if (aws.secretAccessKey) {
+            c[QStringLiteral("secretAccessKey")] = aws.secretAccessKey->toString();
+        }
+        if (aws.sessionToken) {
+            c[QStringLiteral("sessionToken")] = aws.sessionToken->toString();
+        }
+        a[QStringLiteral("credentials")] = c;
+    } else {
+        a[QStringLiteral("credentials")]
+            = aws.credentials.isEmpty() ? QStringLiteral("default") : aws.credentials;
+    }
+    if (!aws.endpointUrl.isEmpty()) {
+        a[QStringLiteral("endpointUrl")] = aws.endpointUrl.toString();
+    } else {
+        a.remove(QStringLiteral("endpointUrl"));
+    }
+    return a;
+}
+
+void awsServiceToJson(const ServiceSpec &s, QJsonObject &so)
+{
+    if (s.cloudMap) {
+        QJsonObject c = s.cloudMap->raw;
+        c[QStringLiteral("namespace")] = s.cloudMap->namespaceName;
+        c[QStringLiteral("service")] = s.cloudMap->service;
+        so[QStringLiteral("cloudMap")] = c;
+    } else {
+        so.remove(QStringLiteral("cloudMap"));
+    }
+    if (s.ecs) {
+        QJsonObject e = s.ecs->raw;
+        e[QStringLiteral("cluster")] = s.ecs->cluster;
+        e[QStringLiteral("service")] = s.ecs->service;
+        so[QStringLiteral("ecs")] = e;
+    } else {
+        so.remove(QStringLiteral("ecs"));
+    }
+}
+
+void elbv2ToJson(const LoadBalancerSpec &lb, QJsonObject &lo)
+{
+    if (!lb.listenerArn.isEmpty()) {
+        lo[QStringLiteral("listenerArn")] = lb.listenerArn;
+    } else {
+        lo.remove(QStringLiteral("listenerArn"));
+    }
+    lo[QStringLiteral("targetGroups")] = toArray(lb.targetGroups, [](const TargetGroupSpec &tg) {
+        QJsonObject t = tg.raw;
+        t[QStringLiteral("arn")] = tg.arn;
+        t[QStringLiteral("service")] = tg.service;
+        return t;
+    });
+}
+
 } // namespace
 
 QJsonObject ClusterProfile::toJson() const
@@ -130,6 +193,7 @@ QJsonObject ClusterProfile::toJson() const
         } else {
             so.remove(QStringLiteral("dns"));
         }
+        awsServiceToJson(s, so);
         return so;
     });
 
@@ -138,6 +202,10 @@ QJsonObject ClusterProfile::toJson() const
             QJsonObject lo = lb.raw;
             lo[QStringLiteral("id")] = lb.id;
             lo[QStringLiteral("kind")] = lb.kind;
+            if (lb.isElbv2()) {
+                elbv2ToJson(lb, lo);
+                return lo;
+            }
             if (lb.runtime) {
                 lo[QStringLiteral("runtime")] = lb.runtime->toString();
             }
@@ -219,6 +287,12 @@ QJsonObject ClusterProfile::toJson() const
             }
             return ho;
         });
+    }
+
+    if (aws) {
+        o[QStringLiteral("aws")] = awsToJson(*aws);
+    } else {
+        o.remove(QStringLiteral("aws"));
     }
 
     if (!prometheusUrl.isEmpty()) {

@@ -27,11 +27,29 @@ struct ServiceDnsSpec
     QJsonObject raw;
 };
 
+// services[].cloudMap (issue 16): the Cloud Map service whose instances are the service's tasks.
+struct ServiceCloudMapSpec
+{
+    QString namespaceName; // "namespace": "corp.internal"
+    QString service; // the Cloud Map service's name in that namespace
+    QJsonObject raw;
+};
+
+// services[].ecs (issue 16): the ECS service whose tasks are the service's tasks.
+struct ServiceEcsSpec
+{
+    QString cluster; // name or ARN
+    QString service;
+    QJsonObject raw;
+};
+
 struct ServiceSpec
 {
     QString id;
     QString name;
     std::optional<ServiceDnsSpec> dns;
+    std::optional<ServiceCloudMapSpec> cloudMap;
+    std::optional<ServiceEcsSpec> ecs;
     QJsonObject raw;
 };
 
@@ -57,10 +75,23 @@ struct TlsSpec
     QJsonObject raw;
 };
 
+// loadBalancers[].targetGroups[] of an "elbv2" load balancer: its targets belong to `service`.
+struct TargetGroupSpec
+{
+    QString arn;
+    QString service;
+    QJsonObject raw;
+};
+
 struct LoadBalancerSpec
 {
     QString id;
-    QString kind; // "haproxy"
+    QString kind; // "haproxy" | "elbv2" (an ALB/NLB read through the AWS API)
+    // kind "elbv2": the listener whose rules (DescribeRules) become route labels (optional),
+    // and the target groups whose health (DescribeTargetHealth) is read.
+    QString listenerArn;
+    QList<TargetGroupSpec> targetGroups;
+    bool isElbv2() const { return kind == u"elbv2"; }
     std::optional<RuntimeEndpoint> runtime;
     QUrl statsUrl;
     QList<RouteSpec> routes;
@@ -133,6 +164,22 @@ struct SshHostSpec
     QJsonObject raw;
 };
 
+// The top-level "aws" (issue 16): how the AWS API is reached. Credentials never appear in the
+// profile: "default" (the standard chain), "profile:NAME" (~/.aws files), or an object of
+// secret references for the key pair (env:/file:/keychain:).
+struct AwsSpec
+{
+    QString region; // "eu-west-1"
+    QString credentials; // "default" | "profile:NAME"; empty when the key pair is referenced
+    std::optional<SecretRef> accessKeyId;
+    std::optional<SecretRef> secretAccessKey;
+    std::optional<SecretRef> sessionToken;
+    QUrl endpointUrl; // empty: the regional endpoints
+    QJsonObject raw;
+
+    bool usesKeyReferences() const { return accessKeyId.has_value(); }
+};
+
 struct PollSpec
 {
     int intervalMs = 2000;
@@ -166,6 +213,7 @@ struct ClusterProfile
     QJsonObject prometheusRaw;
     std::optional<TlsSpec> tls; // the top-level "tls": default for every https:// URL
     SecretRef prometheusBearerToken; // prometheus.bearerToken: env:/file:/keychain: reference
+    std::optional<AwsSpec> aws; // "aws": Cloud Map, ELBv2 and ECS are read through the AWS API
     QJsonObject raw;
 
     // The TLS settings for `url` of an object with `own` "tls": its own, else the default; none

@@ -215,19 +215,24 @@ public:
         }
     }
 
-    // The "id" (unique within its array) and "kind" (one supported value) of a load balancer
-    // or proxy entry.
+    // The "id" (unique within its array) and "kind" (one of the supported values) of a load
+    // balancer or proxy entry.
     void idAndKind(const QJsonObject &o, const QString &path, QHash<QString, QString> &seen,
-                   const char *what, QStringView supported, QString *id, QString *kind)
+        const char *what, std::initializer_list<QStringView> supported, QString *id, QString *kind)
     {
         if (const auto value = string(o, path, "id", true)) {
             *id = *value;
             checkUnique(seen, *value, key(path, "id"));
         }
         if (const auto value = string(o, path, "kind", true)) {
-            if (*value != supported) {
-                problem(key(path, "kind"), QStringLiteral("\"%1\" is not a supported %2; use \"%3\"")
-                                               .arg(*value, QLatin1String(what), supported));
+            QStringList names;
+            for (QStringView s : supported) {
+                names << u'"' + s.toString() + u'"';
+            }
+            if (!names.contains(u'"' + *value + u'"')) {
+                problem(key(path, "kind"),
+                    QStringLiteral("\"%1\" is not a supported %2; use %3")
+                        .arg(*value, QLatin1String(what), names.join(QStringLiteral(" or "))));
             }
             *kind = *value;
         }

@@ -189,6 +189,7 @@ void readServices(Reader &r, const QJsonObject &root, ClusterProfile &p)
                 s.dns = d;
             }
         }
+        readServiceAws(r, *so, path, s);
         p.services.append(s);
     }
 }
@@ -242,8 +243,13 @@ void readLoadBalancers(Reader &r, const QJsonObject &root, ClusterProfile &p)
         }
         LoadBalancerSpec lb;
         lb.raw = *lo;
+        r.idAndKind(*lo, path, seen, "load balancer", { u"haproxy", u"elbv2" }, &lb.id, &lb.kind);
+        if (lb.isElbv2()) { // ProfileSectionsAws.cpp
+            readElbv2(r, *lo, path, p, lb);
+            p.loadBalancers.append(lb);
+            continue;
+        }
         lb.via = readVia(r, *lo, path, p);
-        r.idAndKind(*lo, path, seen, "load balancer", u"haproxy", &lb.id, &lb.kind);
         if (const auto runtime = r.string(*lo, path, "runtime", false)) {
             QString why;
             lb.runtime = RuntimeEndpoint::parse(*runtime, &why);
@@ -325,7 +331,7 @@ void readProxies(Reader &r, const QJsonObject &root, ClusterProfile &p)
         ProxySpec px;
         px.raw = *po;
         px.via = readVia(r, *po, path, p);
-        r.idAndKind(*po, path, seen, "proxy", u"envoy", &px.id, &px.kind);
+        r.idAndKind(*po, path, seen, "proxy", { u"envoy" }, &px.id, &px.kind);
         if (const auto source = r.string(*po, path, "source", false)) {
             if (*source != u"prometheus" && *source != u"direct") {
                 r.problem(Reader::key(path, "source"),

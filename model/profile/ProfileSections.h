@@ -24,5 +24,12 @@ void readPrometheus(Reader &r, const QJsonObject &root, ClusterProfile &p);
 // the "via" of one object: the id, with a problem at PATH.via when no sshHosts entry has it.
 void readSshHosts(Reader &r, const QJsonObject &root, ClusterProfile &p);
 QString readVia(Reader &r, const QJsonObject &o, const QString &path, const ClusterProfile &p);
+// ProfileSectionsAws.cpp (issue 16): services[].cloudMap/.ecs of one service, the keys of one
+// "elbv2" load balancer, and the top-level "aws" (read after services and load balancers: it
+// is required when they use it, and their ARNs must be in its region).
+void readServiceAws(Reader &r, const QJsonObject &so, const QString &path, ServiceSpec &s);
+void readElbv2(Reader &r, const QJsonObject &lo, const QString &path, const ClusterProfile &p,
+    LoadBalancerSpec &lb);
+void readAws(Reader &r, const QJsonObject &root, ClusterProfile &p);
 
 } // namespace hopscope::profileread

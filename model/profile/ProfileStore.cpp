@@ -93,6 +93,7 @@ ProfileLoadResult ProfileStore::parse(const QByteArray &bytes)
     readEdges(r, root, p);
     readDnsUpdate(r, root, p);
     readPrometheus(r, root, p);
+    readAws(r, root, p); // after services and load balancers (ProfileSectionsAws.cpp)
     p.tls = readTls(r, root, {}, nullptr);
 
     result.problems = r.problems;

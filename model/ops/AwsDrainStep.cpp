@@ -194,7 +194,7 @@ void AwsDrainPlanning::addElbv2Steps(
 void AwsDrainPlanning::addUnreadNotes(const DrainPlanInputs &in, DrainPlan &plan)
 {
     for (const QString &why : in.awsUnread) {
-        plan.notes << QStringLiteral("not planned on (no answer yet): %1").arg(why);
+        plan.notes << QStringLiteral("no snapshot to plan on from %1").arg(why);
     }
 }
 

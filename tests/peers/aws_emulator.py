@@ -32,8 +32,8 @@ Control endpoints (unsigned, loopback test harness only; JSON in and out):
         400 ThrottlingException / Throttling, 429 TooManyRequestsException / Throttling or 503
         ServiceUnavailable (code overridable, e.g. RequestLimitExceeded).
   POST /_emulator/clock  {"offsetSeconds": S}  -> the emulator's "now" (skew check, Date header).
-  POST /_emulator/drop   {"count": N, "service": S, "op": optional}  -> the next N successful signed
-        calls of S (and op) are carried out and their reply is lost (connection closed).
+  POST /_emulator/drop   {"count": N, "service": S, "op": optional}  -> the next N signed calls of S
+        (and op) are carried out (or refused) and their reply is lost (connection closed).
   GET  /_emulator/state  -> Cloud Map services/instances/health and ELBv2 targets as now.
   GET  /_emulator/stats  -> {"calls": {"<service>.<op>": n}, "rejected": {"signature": n, ...},
         "throttled": n}.
@@ -406,13 +406,20 @@ def main(argv=None):
 
 # --- drain-layer additions (issue 16 section 3): lost replies ------------------------------------
 # POST /_emulator/drop {"count": N, "service": "servicediscovery"|"ecs"|"elasticloadbalancing",
-#       "op": optional operation} -> the next N signed calls of that service (and operation) that
-#       succeed are CARRIED OUT, then the connection is closed without a reply: the client cannot
+#       "op": optional operation} -> the next N signed calls of that service (and operation) are
+#       CARRIED OUT (or refused), then the connection is closed without a reply: the client cannot
 #       tell whether the call happened and must read the state back. {"count": 0} clears it.
-#       (HTTP clients may resend a request once on a closed connection: give N >= 3.)
+#       (HTTP clients may resend a request once on a closed connection: give N >= 3; the resend
+#       of a call that was carried out may be refused, e.g. InstanceNotFound, and is lost too.)
 _plain_send = Handler._send
 _plain_count = Handler._count
 _plain_control = Handler._control
+_plain_post = Handler.do_POST
+
+
+def _post_forgetting_the_last_op(self):
+    self._op_key = None  # a keep-alive connection's previous call is not this one
+    _plain_post(self)
 
 
 def _count_and_remember(self, key):
@@ -422,7 +429,7 @@ def _count_and_remember(self, key):
 
 def _send_or_drop(self, status, body, ctype, request_id):
     drop, key = getattr(self.emu, "drop", None), getattr(self, "_op_key", None)
-    if (status == 200 and drop and drop["count"] > 0 and key and not self.path.startswith("/_emulator/")
+    if (drop and drop["count"] > 0 and key and not self.path.startswith("/_emulator/")
             and key.split(".", 1)[0] == drop["service"] and drop.get("op") in (None, "", key.split(".", 1)[1])):
         drop["count"] -= 1
         self.emu.stats["dropped"] = self.emu.stats.get("dropped", 0) + 1
@@ -450,6 +457,7 @@ def _control_with_drop(self, body):
         return _plain_send(self, 200, json.dumps(self.emu.drop), "application/json", rid)
 
 
+Handler.do_POST = _post_forgetting_the_last_op
 Handler._count = _count_and_remember
 Handler._send = _send_or_drop
 Handler._control = _control_with_drop

@@ -262,7 +262,11 @@ bool tst_AwsDrain::runDrain(DrainController &ctl, const QString &target, QString
     QSignalSpy failed(&ctl, &DrainController::failed);
     QSignalSpy timedOut(&ctl, &DrainController::timedOut);
     ctl.execute();
-    QTRY_VERIFY_WITH_TIMEOUT(safe.size() + failed.size() + timedOut.size() > 0, 90'000);
+    if (!QTest::qWaitFor(
+            [&] { return safe.size() + failed.size() + timedOut.size() > 0; }, 90'000)) {
+        *why = QStringLiteral("no outcome within 90 s: ") + ctl.lastMessage();
+        return false;
+    }
     *why = ctl.lastMessage();
     return safe.size() == 1;
 }

@@ -2,6 +2,7 @@
 
 #include "core/BoundedFile.h"
 #include "core/OffThread.h"
+#include "ops/SecretResolver.h"
 
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -156,7 +157,9 @@ void AwsCredentialChain::start()
     QMetaObject::invokeMethod(
         this,
         [this] {
-            if (m_spec == u"default") {
+            if (m_refs) {
+                resolveReference(0, {});
+            } else if (m_spec == u"default") {
                 const QByteArray id = m_env.value(QStringLiteral("AWS_ACCESS_KEY_ID")).toUtf8();
                 const QByteArray secret
                     = m_env.value(QStringLiteral("AWS_SECRET_ACCESS_KEY")).toUtf8();
@@ -192,6 +195,43 @@ void AwsCredentialChain::start()
             }
         },
         Qt::QueuedConnection);
+}
+
+// The key pair's references, one after the other: the access key id, the secret, the token.
+void AwsCredentialChain::resolveReference(int index, AwsCredentials partial)
+{
+    static const char *const names[] = { "accessKeyId", "secretAccessKey", "sessionToken" };
+    const SecretRef *ref = index == 0        ? &m_refs->accessKeyId
+        : index == 1                         ? &m_refs->secretAccessKey
+        : index == 2 && m_refs->sessionToken ? &*m_refs->sessionToken
+                                             : nullptr;
+    if (!ref) {
+        m_done = true;
+        Q_EMIT resolved(partial, QStringLiteral("secret references"), {});
+        return;
+    }
+    const QString what = QStringLiteral("aws.credentials.%1 (%2)")
+                             .arg(QLatin1String(names[index]), ref->toString());
+    auto *resolver = new SecretResolver(this);
+    connect(resolver, &SecretResolver::resolved, this,
+        [this, resolver, index, partial, what](const QByteArray &secret) mutable {
+            resolver->deleteLater();
+            const QByteArray value = secret.trimmed();
+            if (value.isEmpty()) {
+                fail(what + QStringLiteral(" is empty"));
+                return;
+            }
+            (index == 0          ? partial.accessKeyId
+                    : index == 1 ? partial.secretAccessKey
+                                 : partial.sessionToken)
+                = value;
+            resolveReference(index + 1, partial);
+        });
+    connect(resolver, &SecretResolver::failed, this, [this, resolver, what](const QString &why) {
+        resolver->deleteLater();
+        fail(what + QStringLiteral(": ") + why);
+    });
+    resolver->resolve(*ref);
 }
 
 void AwsCredentialChain::fromFiles(const QString &profile)

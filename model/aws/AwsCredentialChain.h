@@ -2,6 +2,7 @@
 
 #include "aws/SigV4.h"
 #include "core/Clock.h"
+#include "profile/Endpoint.h"
 
 #include <QDateTime>
 #include <QMap>
@@ -26,6 +27,14 @@ AwsIniSections parseAwsIni(const QByteArray &text, bool configFile);
 std::optional<AwsCredentials> parseCredentialProcessOutput(
     const QByteArray &json, const QDateTime &now, QDateTime *expiration, QString *error);
 
+// aws.credentials given as secret references (env:, file:, keychain:) for the key pair.
+struct AwsKeyReferences
+{
+    SecretRef accessKeyId;
+    SecretRef secretAccessKey;
+    std::optional<SecretRef> sessionToken;
+};
+
 // Finds AWS credentials the way the AWS CLI and SDKs do (docs/PROTOCOLS-2.md §6), for a
 // profile's "aws.credentials": "default" is the standard chain — AWS_ACCESS_KEY_ID /
 // AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, then the profile named by AWS_PROFILE (or
@@ -45,6 +54,8 @@ public:
     ~AwsCredentialChain() override;
 
     void setTimeoutMs(int ms) { m_timeoutMs = ms; }
+    // Read the key pair through these references (SecretResolver) instead of the chain.
+    void setKeyReferences(const AwsKeyReferences &refs) { m_refs = refs; }
     void setMaxOutputBytes(qint64 bytes) { m_maxOutput = bytes; }
     void start();
 
@@ -63,6 +74,7 @@ private:
         const QString &credentialsPath, const QString &configPath);
     void runProcess(const QString &profile, const QString &command);
     void fail(const QString &why);
+    void resolveReference(int index, AwsCredentials partial);
     QString homePath(const QString &envName, const QString &defaultRelative) const;
 
     QString m_spec;
@@ -76,6 +88,7 @@ private:
     QByteArray m_stderr;
     QString m_processWhat;
     bool m_done = false;
+    std::optional<AwsKeyReferences> m_refs;
 };
 
 } // namespace hopscope

@@ -2,6 +2,7 @@
 
 #include "aws/AwsCredentialChain.h"
 #include "aws/AwsRequest.h"
+#include "profile/ClusterProfile.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
@@ -28,6 +29,27 @@ AwsSession::AwsSession(AwsEndpoint endpoint, QString credentialsSpec,
 }
 
 AwsSession::~AwsSession() = default;
+
+AwsSession *AwsSession::fromProfile(
+    const AwsSpec &spec, QObject *parent, QProcessEnvironment environment, const Clock &clock)
+{
+    AwsEndpoint endpoint;
+    endpoint.region = spec.region.toLatin1();
+    if (!spec.endpointUrl.isEmpty()) {
+        endpoint.url = spec.endpointUrl;
+        if (endpoint.url.path().isEmpty()) {
+            endpoint.url.setPath(QStringLiteral("/")); // AWS's APIs are POST /
+        }
+    }
+    auto *session = new AwsSession(endpoint,
+        spec.credentials.isEmpty() ? QStringLiteral("default") : spec.credentials,
+        std::move(environment), parent, clock);
+    if (spec.usesKeyReferences() && spec.secretAccessKey) {
+        session->setKeyReferences(
+            AwsKeyReferences { *spec.accessKeyId, *spec.secretAccessKey, spec.sessionToken });
+    }
+    return session;
+}
 
 void AwsSession::setCredentials(const AwsCredentials &credentials, const QString &from)
 {
@@ -106,6 +128,9 @@ void AwsSession::resolve()
         return; // already running: the queue is served when it ends
     }
     m_chain = new AwsCredentialChain(m_spec, m_env, this, m_clock);
+    if (m_refs) {
+        m_chain->setKeyReferences(*m_refs);
+    }
     connect(m_chain, &AwsCredentialChain::resolved, this,
         [this](const AwsCredentials &c, const QString &from, const QDateTime &expiration) {
             m_credentials = c;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "aws/AwsCall.h"
+#include "aws/AwsCredentialChain.h"
 #include "aws/SigV4.h"
 #include "core/Clock.h"
 
@@ -15,8 +16,8 @@ class QNetworkAccessManager;
 
 namespace hopscope {
 
-class AwsCredentialChain;
 class AwsRequest;
+struct AwsSpec;
 struct AwsResult;
 
 // What every AWS source and drain layer of one profile shares: the endpoint (region, optional
@@ -33,6 +34,12 @@ public:
         QProcessEnvironment environment = QProcessEnvironment::systemEnvironment(),
         QObject *parent = nullptr, const Clock &clock = Clock::system());
     ~AwsSession() override;
+
+    // The session of a profile's "aws": its region and endpointUrl, and its credentials
+    // ("default", "profile:NAME" or the key pair's secret references).
+    static AwsSession *fromProfile(const AwsSpec &spec, QObject *parent = nullptr,
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment(),
+        const Clock &clock = Clock::system());
 
     const AwsEndpoint &endpoint() const { return m_endpoint; }
     const Clock &clock() const { return m_clock; }
@@ -55,6 +62,8 @@ public:
 
     // Credentials to use without the chain (tests, the CLI's --aws-* flags): kept until replaced.
     void setCredentials(const AwsCredentials &credentials, const QString &from);
+    // Credentials read through these secret references (aws.credentials as an object).
+    void setKeyReferences(const AwsKeyReferences &refs) { m_refs = refs; }
 
 private:
     struct Waiting
@@ -78,6 +87,7 @@ private:
     QDateTime m_expiration; // invalid: long-term keys
     QString m_from;
     QPointer<AwsCredentialChain> m_chain;
+    std::optional<AwsKeyReferences> m_refs;
     QList<Waiting> m_waiting;
 };
 

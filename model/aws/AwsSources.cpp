@@ -6,6 +6,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 
 namespace hopscope {
 
@@ -276,6 +277,29 @@ void CloudMapSource::readService()
         });
 }
 
+// What the last complete view listed and this one does not: removed now, held by DNS clients
+// for the TTL (services without DNS records have none: nothing is held).
+void CloudMapSource::keepRemoved(const QList<CloudMapInstance> &now, const QDateTime &at)
+{
+    QSet<QString> listed;
+    for (const CloudMapInstance &i : now) {
+        listed.insert(i.id);
+    }
+    QList<CloudMapRemovedInstance> removed;
+    for (const CloudMapRemovedInstance &r : std::as_const(m_snapshot.removed)) {
+        if (!listed.contains(r.instance.id) && r.holdUntil > at) {
+            removed.append(r);
+        }
+    }
+    const int ttl = m_building.dnsTtl.value_or(0);
+    for (const CloudMapInstance &i : std::as_const(m_snapshot.instances)) {
+        if (!listed.contains(i.id) && ttl > 0) {
+            removed.append(CloudMapRemovedInstance { i, at, at.addSecs(ttl) });
+        }
+    }
+    m_building.removed = removed;
+}
+
 void CloudMapSource::discover()
 {
     step(AwsCall::cloudMap("DiscoverInstances",
@@ -289,8 +313,9 @@ void CloudMapSource::discover()
                 failParse(QStringLiteral("servicediscovery DiscoverInstances"), list.errorText());
                 return;
             }
-            m_building.instances = *list;
             m_building.fetchedAt = m_session->clock().now();
+            keepRemoved(*list, m_building.fetchedAt);
+            m_building.instances = *list;
             m_snapshot = m_building;
             if (m_pollScope) {
                 m_pollScope->deleteLater();

@@ -78,6 +78,15 @@ private:
 
 // --- Cloud Map --------------------------------------------------------------------------------
 
+// An instance that left DiscoverInstances (deregistered): DNS clients may hold its record for
+// the service's TTL, so it is kept, as removed, until then.
+struct CloudMapRemovedInstance
+{
+    CloudMapInstance instance;
+    QDateTime removedAt;
+    QDateTime holdUntil; // removedAt + the DNS TTL
+};
+
 struct CloudMapSnapshot
 {
     QString namespaceName;
@@ -86,6 +95,7 @@ struct CloudMapSnapshot
     std::optional<int> dnsTtl;
     bool customHealth = false;
     QList<CloudMapInstance> instances; // every instance, whatever its health (HealthStatus ALL)
+    QList<CloudMapRemovedInstance> removed; // gone from the list, still within the DNS TTL
     QDateTime fetchedAt;
 };
 
@@ -115,6 +125,7 @@ private:
     void resolveService(const QString &namespaceId);
     void readService();
     void discover();
+    void keepRemoved(const QList<CloudMapInstance> &now, const QDateTime &at);
     void fail(const AwsResult &result);
     void failParse(const QString &what, const QString &error);
 

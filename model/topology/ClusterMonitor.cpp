@@ -52,7 +52,9 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
     for (const LoadBalancerSpec &lb : m_profile.loadBalancers) {
         const QString name = QStringLiteral("lb:") + lb.id;
         PollingSource *source = nullptr;
-        if (lb.fromPrometheus && !m_profile.prometheusUrl.isEmpty()) {
+        if (lb.isElbv2()) {
+            source = makeElbv2Source(lb); // ClusterMonitorAws.cpp
+        } else if (lb.fromPrometheus && !m_profile.prometheusUrl.isEmpty()) {
             source = makePrometheusSource(lb);
         } else if (lb.runtime) {
             const RuntimeEndpoint endpoint = m_tunnels->runtime(lb.via, *lb.runtime);
@@ -101,6 +103,7 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
         m_meshSources.insert(px.id, envoy);
         watch(envoy);
     }
+    makeAwsServiceSources(); // ClusterMonitorAws.cpp
 
     m_rebuildTimer.setSingleShot(true);
     m_rebuildTimer.setInterval(0);
@@ -318,6 +321,7 @@ void ClusterMonitor::rebuild()
     for (auto it = m_promSidecars.cbegin(); it != m_promSidecars.cend(); ++it) {
         m_inputs.meshState.insert(it.key(), stateOf(it.value(), m_inputs.mesh.contains(it.key())));
     }
+    updateAwsStates();
     m_topology = TopologyBuilder::build(m_profile, m_inputs);
     Q_EMIT topologyChanged(m_topology);
     const int rounds = completedRounds();

@@ -16,6 +16,7 @@ class QNetworkAccessManager;
 
 namespace hopscope {
 
+class AwsSession;
 class DnsDiscoverySource;
 class EnvoyAdminSource;
 class TunnelSet;
@@ -45,6 +46,9 @@ public:
     // The SSH tunnels of the profile's sshHosts (empty without): sources with "via" reach their
     // endpoints through it; the drain layers reach theirs through it too.
     TunnelSet *tunnels() const { return m_tunnels; }
+    // The profile's "aws" session (null without): the AWS sources' and drain layers' one set of
+    // credentials and endpoint (ClusterMonitorAws.cpp).
+    AwsSession *awsSession() const { return m_aws; }
 
     // What each source must show besides its errors: "tls" with "verify": false.
     QList<SourceError> warnings() const { return m_warnings; }
@@ -76,6 +80,11 @@ private:
     TlsContext *tlsFor(const QUrl &url, const std::optional<TlsSpec> &own, const QString &source);
     PollingSource *makePrometheusSource(const LoadBalancerSpec &lb);
     void logPartialAnswers(PrometheusSource *prom);
+    // ClusterMonitorAws.cpp (issue 16): an "elbv2" load balancer's source; the Cloud Map and
+    // ECS sources of the services; their states before each rebuild.
+    PollingSource *makeElbv2Source(const LoadBalancerSpec &lb);
+    void makeAwsServiceSources();
+    void updateAwsStates();
 
     ClusterProfile m_profile;
     const Clock &m_clock;
@@ -92,6 +101,9 @@ private:
     QHash<QString, PollingSource *> m_lbSources;
     QHash<QString, EnvoyAdminSource *> m_meshSources;
     QHash<QString, PollingSource *> m_promSidecars; // proxies read from Prometheus
+    AwsSession *m_aws = nullptr;
+    QHash<QString, PollingSource *> m_cloudMapSources; // by services[].id
+    QHash<QString, PollingSource *> m_ecsSources; // by services[].id
     QList<PollingSource *> m_sources;
     QList<SourceError> m_warnings;
     QHash<QString, TlsContext *> m_tls;

@@ -103,23 +103,30 @@ FoldedHealth HealthFolder::fold(const QList<Observation> &observations)
     // DNS only says a target is registered; load balancers and sidecars health-check it. A
     // listing is therefore weak evidence: it stands alone only when no checker knows the target.
     const auto isChecker = [](const Observation &o) {
-        return o.source.startsWith(u"lb:") || o.source.startsWith(u"mesh:");
+        return o.source.startsWith(u"lb:") || o.source.startsWith(u"mesh:") || o.checked;
     };
     QList<const Observation *> freshCheckers;
     QList<const Observation *> staleCheckers;
     const Observation *dns = nullptr;
+    const Observation *present = nullptr; // fresh, neither a check nor a listing: ECS "RUNNING"
     QStringList parts;
     QStringList staleParts;
     for (const Observation &o : observations) {
+        const QString &name = o.label.isEmpty() ? o.source : o.label;
         if (o.stale) {
-            staleParts.append(o.source + QStringLiteral(": ") + o.text + QStringLiteral(" (stale)"));
+            staleParts.append(name + QStringLiteral(": ") + o.text + QStringLiteral(" (stale)"));
         } else {
-            parts.append(o.source + QStringLiteral(": ") + o.text);
+            parts.append(name + QStringLiteral(": ") + o.text);
         }
         if (isChecker(o)) {
             (o.stale ? staleCheckers : freshCheckers).append(&o);
-        } else if (o.source == u"dns" && !o.stale) {
+        }
+        // DNS, or a discovery source that answers DNS (Cloud Map): what clients are handed.
+        const bool listing = o.source == u"dns" || o.listedInDns || o.removedFromDns;
+        if (listing && !o.stale && (!isChecker(o) || o.checked)) {
             dns = &o;
+        } else if (!listing && !isChecker(o) && !o.stale && o.source != u"dns") {
+            present = &o;
         }
     }
     const QString all = (parts + staleParts).join(QStringLiteral("; "));
@@ -152,6 +159,9 @@ FoldedHealth HealthFolder::fold(const QList<Observation> &observations)
     QList<const Observation *> deciding = freshCheckers;
     if (deciding.isEmpty() && dns) {
         deciding.append(dns);
+    }
+    if (deciding.isEmpty() && present) {
+        deciding.append(present);
     }
     if (deciding.isEmpty()) {
         result.health = Health::Stale;

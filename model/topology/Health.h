@@ -40,6 +40,11 @@ struct Observation
     bool removedFromDns = false; // dns: the record left the answer set; clients may still hold it
     QDateTime dnsRemovedAt;
     QDateTime dnsHoldUntil;
+    // How reasons name the source, when not by `source`: "elbv2 internal-alb" (issue 16).
+    QString label;
+    // A discovery source (listing, like DNS) whose health is also a check's verdict: Cloud Map
+    // with a health check. Counted as a checker as well as a listing.
+    bool checked = false;
 };
 
 struct FoldedHealth

@@ -2,6 +2,8 @@
 // fold, edges); splitting it would scatter that order. Open drains live in OpenDrains.
 #include "TopologyBuilder.h"
 
+#include "topology/AwsTopology.h"
+
 #include <QHostAddress>
 #include <QMap>
 #include <QSet>
@@ -250,6 +252,14 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
     t.builtAt = in.now;
     TargetTable table;
     QHash<QString, QString> dnsErrors;
+    // The AWS sources fold through this view of the table (AwsTopology.cpp).
+    const AwsTopology::TargetSink aws { [&table](const QString &service, const QString &key,
+                                            const QString &address, quint16 port) -> TargetNode & {
+                                           return table.at(service, key, address, port);
+                                       },
+        [&table](const QString &service, const std::function<void(TargetNode &)> &fn) {
+            table.forEach(service, fn);
+        } };
 
     // 1. DNS: the tasks each service name resolves to, and those it stopped resolving to.
     if (in.dns) {
@@ -304,6 +314,9 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
         }
     }
 
+    // 1b. Cloud Map: the instances each service's Cloud Map service lists (like DNS, with health).
+    AwsTopology::foldCloudMap(profile, in, aws);
+
     // 2. Load balancers: every server with an address is matched to a service, through the
     //    profile's routes (backend -> service) or by address:port to a target DNS found.
     //    Membership from an LB that has not answered (or whose answer is old) is unknown, not
@@ -316,12 +329,16 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
         for (const RouteSpec &r : lb.routes) {
             members.insert(r.service);
         }
+        for (const TargetGroupSpec &g : lb.targetGroups) {
+            members.insert(g.service);
+        }
         for (const EdgeSpec &e : profile.edges) {
             if (e.via == EdgeSpec::Via::LoadBalancer && e.loadBalancer == lb.id) {
                 members.insert(e.to);
             }
         }
-        const bool answered = state.hasData && in.lb.contains(lb.id);
+        const bool haveSnapshot = lb.isElbv2() ? in.elbv2.contains(lb.id) : in.lb.contains(lb.id);
+        const bool answered = state.hasData && haveSnapshot;
         if (!answered || state.stale) {
             const QString gap = lb.id
                 + (answered ? QStringLiteral(" stale")
@@ -339,7 +356,7 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
             node.routes.append(r.pathPrefix + QStringLiteral("* → ") + r.service);
         }
         const auto snap = in.lb.constFind(lb.id);
-        if (!state.hasData || snap == in.lb.constEnd()) {
+        if (!answered) {
             node.health = state.error.isError() ? Health::Down : Health::Unknown;
             node.reason = state.error.isError() ? QStringLiteral("unreachable: ") + state.error.message
                                                 : QStringLiteral("no data yet");
@@ -355,6 +372,8 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
                     target.observations.append(o);
                 });
             }
+        } else if (lb.isElbv2()) {
+            AwsTopology::foldElbv2(lb, in.elbv2.value(lb.id), state, aws, node);
         } else {
             node.version = snap->info.version;
             node.health = state.stale ? Health::Stale : Health::Healthy;
@@ -409,6 +428,10 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
     }
 
     table.mergeNameOnly();
+
+    // 2b. ECS: each service's tasks, by their ENI address (after the LBs, so that a task without
+    //     network bindings joins the targets they found at its address).
+    AwsTopology::foldEcs(profile, in, aws);
 
     // 3. Mesh: each sidecar reports on its own task (server state, local app health) and, as a
     //    caller, on the upstream hosts it sends to.
@@ -624,6 +647,9 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
                         edge.routes.append(r.pathPrefix + QLatin1Char('*'));
                     }
                 }
+                if (lb->isElbv2()) {
+                    edge.routes += AwsTopology::ruleLabels(*lb, in.elbv2.value(lb->id).rules, e.to);
+                }
             }
             edge.hairpin = meshServices.contains(e.from) && meshServices.contains(e.to);
             for (const LoadBalancerNode &lb : std::as_const(t.loadBalancers)) {
@@ -651,6 +677,7 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
             t.errors.append(in.meshState.value(px.id).error);
         }
     }
+    t.errors += AwsTopology::errors(profile, in);
     return t;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "aws/AwsSources.h"
+#include "aws/EcsSource.h"
 #include "dns/DnsTypes.h"
 #include "envoy/EnvoySnapshot.h"
 #include "haproxy/HaproxySnapshot.h"
@@ -33,6 +35,12 @@ struct TopologyInputs
     QHash<QString, EnvoyAdminSnapshot> mesh;   // by proxies[].id
     QHash<QString, SourceState> meshState;
     QList<DrainMark> drains; // open drains from the audit log
+    // AWS (issue 16; folded in AwsTopology.cpp). ELBv2 load balancers' states are in lbState.
+    QHash<QString, Elbv2Snapshot> elbv2; // by loadBalancers[].id (kind "elbv2")
+    QHash<QString, CloudMapSnapshot> cloudMap; // by services[].id
+    QHash<QString, SourceState> cloudMapState;
+    QHash<QString, EcsSnapshot> ecs; // by services[].id
+    QHash<QString, SourceState> ecsState;
 };
 
 // Merges the profile with the sources' snapshots into a Topology: services and their targets

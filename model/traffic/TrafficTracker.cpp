@@ -67,8 +67,8 @@ void TrafficTracker::attach(ClusterMonitor *monitor)
     };
     for (const LoadBalancerSpec &lb : m_profile.loadBalancers) {
         PollingSource *source = monitor->loadBalancerSource(lb.id);
-        if (!source) {
-            continue;
+        if (!source || lb.isElbv2()) {
+            continue; // ELBv2's counters are in CloudWatch, which hopscope does not read
         }
         auto answered = follow(source, s_lb + lb.id);
         const auto take = [this, answered, id = lb.id](const HaproxySnapshot &s) {

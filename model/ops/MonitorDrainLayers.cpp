@@ -1,6 +1,5 @@
 #include "ops/MonitorDrainLayers.h"
 
-#include "aws/AwsSession.h"
 #include "dns/DnsDiscoverySource.h"
 #include "envoy/EnvoyAdminSource.h"
 #include "haproxy/HaproxyRuntimeSource.h"
@@ -104,10 +103,10 @@ std::unique_ptr<DrainLayer> MonitorDrainLayers::create(const DrainStep &step, co
         // The profile's one AwsSession (credentials found once), which the monitor's AWS
         // sources use too; none: the layer refuses in words.
         return std::make_unique<CloudMapDrainLayer>(
-            step, m_monitor ? m_monitor->findChild<AwsSession *>() : nullptr, m_clock);
+            step, m_monitor ? m_monitor->awsSession() : nullptr, m_clock);
     case DrainStepKind::Elbv2Deregister:
         return std::make_unique<Elbv2DrainLayer>(
-            step, m_monitor ? m_monitor->findChild<AwsSession *>() : nullptr, m_clock);
+            step, m_monitor ? m_monitor->awsSession() : nullptr, m_clock);
     }
     Q_UNREACHABLE();
     return nullptr;

@@ -176,6 +176,19 @@ QString AuditLog::clusterIdentity(const ClusterProfile &profile)
             parts << QStringLiteral("lb-stats=")
                     + lb.statsUrl.adjusted(QUrl::NormalizePathSegments).toString().toLower();
         }
+        // ELBv2 target groups: their ARNs name region and account (issue 16).
+        for (const TargetGroupSpec &tg : lb.targetGroups) {
+            parts << QStringLiteral("elbv2-tg=") + tg.arn.toLower();
+        }
+    }
+    // Cloud Map services: namespace names repeat across accounts, so with the AWS endpoint.
+    for (const ServiceSpec &svc : profile.services) {
+        if (svc.cloudMap && profile.aws) {
+            parts << QStringLiteral("cloudmap=%1|%2|%3/%4")
+                         .arg(profile.aws->region.toLower(),
+                             profile.aws->endpointUrl.toString().toLower(),
+                             svc.cloudMap->namespaceName.toLower(), svc.cloudMap->service);
+        }
     }
     for (const ProxySpec &px : profile.proxies) {
         if (px.admin.isValid()) {

@@ -91,7 +91,8 @@ public:
     static QString pathForProfile(const ClusterProfile &profile);
     // The cluster's identity: the first 16 hex digits of the SHA-256 of its canonical endpoints
     // (DNS servers, the dnsUpdate server and zone, load balancers' runtime and stats endpoints,
-    // proxies' admin URLs; lower-cased, sorted). Same endpoints, same log, whatever the name.
+    // proxies' admin URLs, ELBv2 target group ARNs, Cloud Map services with the AWS region and
+    // endpoint; lower-cased, sorted). Same endpoints, same log, whatever the name.
     static QString clusterIdentity(const ClusterProfile &profile);
     // The pre-identity log file of a profile name (sanitised into a file name): read only.
     static QString legacyPathForProfile(const QString &profileName);

@@ -233,6 +233,10 @@ QString AuditReader::stepKey(const DrainStep &step)
         return QStringLiteral("lb|%1|%2").arg(step.loadBalancer, step.backend);
     case DrainStepKind::SidecarFail:
         return QStringLiteral("sidecar|%1").arg(step.sidecar);
+    case DrainStepKind::CloudMapDrain:
+        return QStringLiteral("cloudmap|%1|%2").arg(step.aws.serviceId, step.aws.instanceId);
+    case DrainStepKind::Elbv2Deregister:
+        return QStringLiteral("elbv2|%1|%2").arg(step.aws.targetGroupArn, step.aws.targetText());
     }
     return {};
 }

@@ -7,6 +7,8 @@
 
 #include <QJsonArray>
 
+#include <algorithm>
+
 namespace hopscope {
 
 namespace {
@@ -34,13 +36,16 @@ QString DrainStep::kindName(DrainStepKind kind)
     case DrainStepKind::DnsRemove: return QStringLiteral("dns-remove");
     case DrainStepKind::LbDrain: return QStringLiteral("lb-drain");
     case DrainStepKind::SidecarFail: return QStringLiteral("sidecar-fail");
+    case DrainStepKind::CloudMapDrain: return QStringLiteral("cloudmap-drain");
+    case DrainStepKind::Elbv2Deregister: return QStringLiteral("elbv2-deregister");
     }
     return {};
 }
 
 std::optional<DrainStepKind> DrainStep::kindFromName(const QString &name)
 {
-    for (DrainStepKind k : {DrainStepKind::DnsRemove, DrainStepKind::LbDrain, DrainStepKind::SidecarFail}) {
+    for (DrainStepKind k : {DrainStepKind::DnsRemove, DrainStepKind::LbDrain, DrainStepKind::SidecarFail,
+             DrainStepKind::CloudMapDrain, DrainStepKind::Elbv2Deregister}) {
         if (kindName(k) == name) {
             return k;
         }
@@ -76,6 +81,13 @@ QJsonObject DrainStep::toJson() const
         o.insert(QStringLiteral("admin"), adminUrl.toString());
         o.insert(QStringLiteral("stateBefore"), sidecarStateBefore);
         break;
+    case DrainStepKind::CloudMapDrain:
+        o.insert(QStringLiteral("cloudMap"), aws.cloudMapJson());
+        break;
+    case DrainStepKind::Elbv2Deregister:
+        o.insert(QStringLiteral("loadBalancer"), loadBalancer);
+        o.insert(QStringLiteral("elbv2"), aws.elbv2Json());
+        break;
     }
     return o;
 }
@@ -104,6 +116,7 @@ std::optional<DrainStep> DrainStep::fromJson(const QJsonObject &o)
     s.sidecar = o.value(QStringLiteral("sidecar")).toString();
     s.adminUrl = QUrl(o.value(QStringLiteral("admin")).toString());
     s.sidecarStateBefore = o.value(QStringLiteral("stateBefore")).toString();
+    s.aws = AwsDrainFields::fromStepJson(o);
     return s;
 }
 
@@ -188,6 +201,24 @@ DrainPlanInputs DrainPlanInputs::fromMonitor(const ClusterMonitor &monitor)
         }
     }
     in.readFromPrometheus = monitor.readFromPrometheus();
+    // AWS: whichever Cloud Map and ELBv2 sources the monitor runs (an ELBv2 load balancer has no
+    // runtime API: it is drained through DeregisterTargets, not "read through its stats page").
+    for (PollingSource *src : monitor.sources()) {
+        if (const auto *cm = qobject_cast<const CloudMapSource *>(src)) {
+            if (cm->snapshot().fetchedAt.isValid()) {
+                in.cloudMap.append(cm->snapshot());
+            } else {
+                in.awsUnread << QStringLiteral("%1: %2").arg(cm->name(), cm->lastError().message);
+            }
+        } else if (const auto *lb = qobject_cast<const Elbv2Source *>(src)) {
+            in.lbWithoutRuntime.remove(lb->snapshot().loadBalancerId);
+            if (lb->snapshot().fetchedAt.isValid()) {
+                in.elbv2.append(lb->snapshot());
+            } else {
+                in.awsUnread << QStringLiteral("%1: %2").arg(lb->name(), lb->lastError().message);
+            }
+        }
+    }
     return in;
 }
 
@@ -252,6 +283,9 @@ DrainPlan DrainPlanner::plan(const DrainPlanInputs &in, const QString &targetTex
         }
     }
 
+    // 1b. Cloud Map: what DiscoverInstances and Cloud Map's DNS records hand out.
+    AwsDrainPlanning::addCloudMapSteps(in, *hp, plan, maxTtl);
+
     // 2. Load balancers: every HAProxy server (any backend) with that address:port, in the
     // profile's order (not the hash's) so the plan and its audit read the same every time.
     for (const LoadBalancerSpec &spec : in.profile.loadBalancers) {
@@ -292,6 +326,9 @@ DrainPlan DrainPlanner::plan(const DrainPlanInputs &in, const QString &targetTex
             }
         }
     }
+    // 2b. ELBv2 target groups (DeregisterTargets; the target drains for the group's delay).
+    AwsDrainPlanning::addElbv2Steps(in, *hp, plan, maxTtl);
+    AwsDrainPlanning::addUnreadNotes(in, plan);
     for (const LoadBalancerSpec &spec : in.profile.loadBalancers) {
         if (!in.lbWithoutRuntime.contains(spec.id)) {
             continue;
@@ -376,6 +413,14 @@ DrainPlan DrainPlanner::plan(const DrainPlanInputs &in, const QString &targetTex
                          "sidecar connections reach 0")
               .arg(maxTtl)
         : QStringLiteral("safe once LB sessions and sidecar connections reach 0");
+    if (std::any_of(plan.steps.cbegin(), plan.steps.cend(), [](const DrainStep &s) {
+            return s.kind == DrainStepKind::CloudMapDrain || s.kind == DrainStepKind::Elbv2Deregister;
+        })) {
+        plan.expectedText = QStringLiteral("safe once the DNS stale windows (TTL) and ELBv2 deregistration "
+                                           "delays have passed (up to %1 s after the change), ELBv2 no longer "
+                                           "lists the target, and LB sessions and sidecar connections reach 0")
+                                .arg(maxTtl);
+    }
 
     if (in.profile.observeOnly) {
         plan.refusal = QStringLiteral("profile '%1' is observe-only: hopscope changes nothing in it")

@@ -1,9 +1,11 @@
 #pragma once
 
+#include "aws/AwsSources.h"
 #include "dns/DnsTypes.h"
 #include "dns/DnsUpdater.h"
 #include "envoy/EnvoySnapshot.h"
 #include "haproxy/HaproxySnapshot.h"
+#include "ops/AwsDrainStep.h"
 #include "profile/ClusterProfile.h"
 #include "topology/Topology.h"
 
@@ -20,7 +22,8 @@ namespace hopscope {
 
 class ClusterMonitor;
 
-enum class DrainStepKind { DnsRemove, LbDrain, SidecarFail };
+// CloudMapDrain, Elbv2Deregister: the AWS layers (issue 16; fields in DrainStep::aws).
+enum class DrainStepKind { DnsRemove, LbDrain, SidecarFail, CloudMapDrain, Elbv2Deregister };
 enum class DrainForce { No, LastHealthy };
 
 // One layer's action in a drain plan (and, inverted, in its undo).
@@ -42,6 +45,8 @@ struct DrainStep
     QString sidecar;
     QUrl adminUrl;
     QString sidecarStateBefore;
+    // CloudMapDrain, Elbv2Deregister (loadBalancer names the ELBv2 load balancer)
+    AwsDrainFields aws;
 
     static QString kindName(DrainStepKind kind); // "dns-remove", "lb-drain", "sidecar-fail"
     static std::optional<DrainStepKind> kindFromName(const QString &name);
@@ -92,6 +97,9 @@ struct DrainPlanInputs
     // "lb:<id>" / "mesh:<id>" read from Prometheus, and why (no endpoint of its own, or its own
     // endpoint does not answer): a drain still needs that endpoint, and the plan says so.
     QHash<QString, QString> readFromPrometheus;
+    QList<CloudMapSnapshot> cloudMap; // AWS sources with a snapshot, in the monitor's order
+    QList<Elbv2Snapshot> elbv2;
+    QStringList awsUnread; // AWS sources without one: "elbv2 internal-alb: <why>"
 
     static DrainPlanInputs fromMonitor(const ClusterMonitor &monitor);
 };

@@ -3,7 +3,9 @@
 #include "dns/DnsDiscoverySource.h"
 #include "envoy/EnvoyAdminSource.h"
 #include "haproxy/HaproxyRuntimeSource.h"
+#include "ops/CloudMapDrainLayer.h"
 #include "ops/DnsDrainLayer.h"
+#include "ops/Elbv2DrainLayer.h"
 #include "ops/EnvoyDrainLayer.h"
 #include "ops/HaproxyDrainLayer.h"
 #include "ssh/TunnelSet.h"
@@ -97,6 +99,14 @@ std::unique_ptr<DrainLayer> MonitorDrainLayers::create(const DrainStep &step, co
         }
         return layer;
     }
+    case DrainStepKind::CloudMapDrain:
+        // The profile's one AwsSession (credentials found once), which the monitor's AWS
+        // sources use too; none: the layer refuses in words.
+        return std::make_unique<CloudMapDrainLayer>(
+            step, m_monitor ? m_monitor->awsSession() : nullptr, m_clock);
+    case DrainStepKind::Elbv2Deregister:
+        return std::make_unique<Elbv2DrainLayer>(
+            step, m_monitor ? m_monitor->awsSession() : nullptr, m_clock);
     }
     Q_UNREACHABLE();
     return nullptr;

@@ -11,7 +11,8 @@ class ClusterMonitor;
 
 // The real DrainLayerFactory: plans on a ClusterMonitor's latest snapshots (borrowed), polls its
 // sources afresh on demand and builds the DNS (RFC 2136), HAProxy runtime and Envoy sidecar
-// layers over the monitor's sources and the profile's dnsUpdate section.
+// layers over the monitor's sources and the profile's dnsUpdate section, and the ELBv2 and Cloud
+// Map layers over the monitor's AwsSession (the AWS sources share it).
 class MonitorDrainLayers : public DrainLayerFactory
 {
     Q_OBJECT

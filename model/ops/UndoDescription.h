@@ -26,6 +26,20 @@ inline QString undoDescription(const DrainStep &step)
     case DrainStepKind::SidecarFail:
         return QStringLiteral("undo sidecar healthcheck fail: %1: POST /healthcheck/ok")
             .arg(step.sidecar);
+    case DrainStepKind::CloudMapDrain:
+        if (step.aws.customHealth) {
+            return QStringLiteral("undo Cloud Map health: %1/%2: UpdateInstanceCustomHealthStatus "
+                                  "%3 HEALTHY")
+                .arg(step.aws.namespaceName, step.aws.serviceName, step.aws.instanceId);
+        }
+        return QStringLiteral("undo Cloud Map deregistration: %1/%2: RegisterInstance %3 with its "
+                              "%4 attribute(s) from the audit log")
+            .arg(step.aws.namespaceName, step.aws.serviceName, step.aws.instanceId)
+            .arg(step.aws.attributes.size());
+    case DrainStepKind::Elbv2Deregister:
+        return QStringLiteral("undo load balancer deregistration: %1: RegisterTargets %2 into "
+                              "target group %3")
+            .arg(step.loadBalancer, step.aws.targetText(), step.aws.targetGroupName());
     }
     return QStringLiteral("undo: ") + step.description;
 }

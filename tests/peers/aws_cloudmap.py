@@ -240,3 +240,17 @@ class CloudMap:
         return {"services": {s["id"]: {"name": s["name"], "revision": s["revision"],
                                        "instances": {i["id"]: {"health": i["health"], "attributes": i["attributes"]}
                                                      for i in s["instances"]}} for s in self._services()}}
+
+
+# --- drain-layer additions (issue 16 section 3) -------------------------------------------------
+def _get_instance(self, req):
+    """GetInstance: the instance's id and attributes (what hopscope keeps before DeregisterInstance)."""
+    svc = self._service(req.get("ServiceId"))
+    if not isinstance(req.get("InstanceId"), str) or not req["InstanceId"]:
+        raise JsonError("InvalidInput", "InstanceId is required")
+    inst = self._instance(svc, req["InstanceId"])
+    return {"ResourceOwner": self.account, "Instance": {"Id": inst["id"], "Attributes": dict(inst["attributes"])}}
+
+
+CloudMap.GetInstance = _get_instance
+CloudMap.OPERATIONS = CloudMap.OPERATIONS + ("GetInstance",)

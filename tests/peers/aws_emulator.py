@@ -10,6 +10,7 @@ JavaScript v3 (tests/peers/aws-oracle, CTest `aws_oracle_sdk`):
     (aws_cloudmap.py): ListNamespaces ListServices GetService DiscoverInstances
     DiscoverInstancesRevision GetInstancesHealthStatus ListInstances
     UpdateInstanceCustomHealthStatus DeregisterInstance RegisterInstance GetOperation.
+    (Drain layers: also GetInstance, in aws_cloudmap.py's additions.)
   * ECS, `X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Op>`, JSON 1.1 (aws_ecs.py):
     ListTasks DescribeTasks (awsvpc tasks: ENI address, last/desired/health status, stop reason).
   * ELBv2, `POST /` form body `Action=...&Version=2015-12-01`, XML replies (aws_elbv2.py):
@@ -31,6 +32,8 @@ Control endpoints (unsigned, loopback test harness only; JSON in and out):
         400 ThrottlingException / Throttling, 429 TooManyRequestsException / Throttling or 503
         ServiceUnavailable (code overridable, e.g. RequestLimitExceeded).
   POST /_emulator/clock  {"offsetSeconds": S}  -> the emulator's "now" (skew check, Date header).
+  POST /_emulator/drop   {"count": N, "service": S, "op": optional}  -> the next N signed calls of S
+        (and op) are carried out (or refused) and their reply is lost (connection closed).
   GET  /_emulator/state  -> Cloud Map services/instances/health and ELBv2 targets as now.
   GET  /_emulator/stats  -> {"calls": {"<service>.<op>": n}, "rejected": {"signature": n, ...},
         "throttled": n}.
@@ -400,6 +403,64 @@ def main(argv=None):
     args = ap.parse_args(argv)
     return {"serve": serve, "up": up, "down": down, "fault": fault}[args.cmd](args)
 
+
+# --- drain-layer additions (issue 16 section 3): lost replies ------------------------------------
+# POST /_emulator/drop {"count": N, "service": "servicediscovery"|"ecs"|"elasticloadbalancing",
+#       "op": optional operation} -> the next N signed calls of that service (and operation) are
+#       CARRIED OUT (or refused), then the connection is closed without a reply: the client cannot
+#       tell whether the call happened and must read the state back. {"count": 0} clears it.
+#       (HTTP clients may resend a request once on a closed connection: give N >= 3; the resend
+#       of a call that was carried out may be refused, e.g. InstanceNotFound, and is lost too.)
+_plain_send = Handler._send
+_plain_count = Handler._count
+_plain_control = Handler._control
+_plain_post = Handler.do_POST
+
+
+def _post_forgetting_the_last_op(self):
+    self._op_key = None  # a keep-alive connection's previous call is not this one
+    _plain_post(self)
+
+
+def _count_and_remember(self, key):
+    self._op_key = key
+    _plain_count(self, key)
+
+
+def _send_or_drop(self, status, body, ctype, request_id):
+    drop, key = getattr(self.emu, "drop", None), getattr(self, "_op_key", None)
+    if (drop and drop["count"] > 0 and key and not self.path.startswith("/_emulator/")
+            and key.split(".", 1)[0] == drop["service"] and drop.get("op") in (None, "", key.split(".", 1)[1])):
+        drop["count"] -= 1
+        self.emu.stats["dropped"] = self.emu.stats.get("dropped", 0) + 1
+        log("%s carried out; reply dropped, connection closed" % key)
+        self.close_connection = True
+        return
+    _plain_send(self, status, body, ctype, request_id)
+
+
+def _control_with_drop(self, body):
+    if self.path.split("?")[0] != "/_emulator/drop" or self.command != "POST":
+        return _plain_control(self, body)
+    rid = str(uuid.uuid4())
+    try:
+        req = json.loads(body.decode("utf-8") or "{}")
+    except (ValueError, UnicodeDecodeError):
+        return _plain_send(self, 400, '{"error":"body is not JSON"}', "application/json", rid)
+    n = req.get("count")
+    if not isinstance(n, int) or n < 0 or (n > 0 and req.get("service") not in ("servicediscovery", "ecs",
+                                                                             "elasticloadbalancing")):
+        return _plain_send(self, 400, '{"error":"count must be an int >= 0 and service a known one"}',
+                           "application/json", rid)
+    with self.emu.lock:
+        self.emu.drop = {"count": n, "service": req.get("service"), "op": req.get("op")}
+        return _plain_send(self, 200, json.dumps(self.emu.drop), "application/json", rid)
+
+
+Handler.do_POST = _post_forgetting_the_last_op
+Handler._count = _count_and_remember
+Handler._send = _send_or_drop
+Handler._control = _control_with_drop
 
 if __name__ == "__main__":
     sys.exit(main())

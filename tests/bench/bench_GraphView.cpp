@@ -45,7 +45,10 @@ ClusterProfile generatedProfile()
     ClusterProfile p;
     p.name = QStringLiteral("generated 2000/10000/5000");
     for (int i = 0; i < Services; ++i) {
-        p.services.append({QStringLiteral("s%1").arg(i), QStringLiteral("service-%1").arg(i), std::nullopt, {}});
+        ServiceSpec service;
+        service.id = QStringLiteral("s%1").arg(i);
+        service.name = QStringLiteral("service-%1").arg(i);
+        p.services.append(service);
     }
     for (int l = 0; l < 4; ++l) {
         LoadBalancerSpec lb;

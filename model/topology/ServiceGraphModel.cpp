@@ -48,6 +48,10 @@ void ServiceGraphModel::setProfile(const ClusterProfile &profile)
     // services are remembered by id, so reopening the same profile keeps them collapsed.
     beginResetModel();
     m_profileName = profile.name;
+    m_lbProduct.clear();
+    for (const LoadBalancerSpec &lb : profile.loadBalancers) {
+        m_lbProduct.insert(lb.id, lb.isElbv2() ? QStringLiteral("ELBv2") : QStringLiteral("HAProxy"));
+    }
     m_nodes.clear();
     m_segments.clear();
     m_rowById.clear();
@@ -220,8 +224,11 @@ void ServiceGraphModel::setTopology(const Topology &topology)
             for (const LoadBalancerNode &lb : topology.loadBalancers) {
                 if (lb.id == lbId) {
                     health = lb.health;
-                    subtitle = lb.health == Health::Unknown ? QStringLiteral("load balancer · no data yet")
-                                                            : QStringLiteral("HAProxy ") + lb.version;
+                    subtitle = lb.health == Health::Unknown
+                        ? QStringLiteral("load balancer · no data yet")
+                        : QString(m_lbProduct.value(lb.id, QStringLiteral("load balancer"))
+                            + u' ' + lb.version)
+                              .trimmed();
                     reason = lb.reason;
                 }
             }

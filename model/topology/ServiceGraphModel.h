@@ -169,6 +169,7 @@ private:
     QList<int> restackRows(); // the rows whose rectangle moved or resized
 
     QString m_profileName;
+    QHash<QString, QString> m_lbProduct; // load balancer id -> "HAProxy" / "ELBv2" (its subtitle)
     QHash<QString, int> m_rowById;
     QList<size_t> m_taskHash; // per row: hash of what the chips show, to skip unchanged services
     QSet<QString> m_collapsed;

@@ -77,6 +77,10 @@ private Q_SLOTS:
         const QString lb = QStringLiteral("lb:") + w.profile()->loadBalancers.at(0).id;
         QTRY_VERIFY2_WITH_TIMEOUT(findItem(quick->rootObject(), lb), qPrintable(lb), 10'000);
         QVERIFY(!monitor->topology().loadBalancers.at(0).routes.isEmpty());
+        // The ALB's box names what it is (not "HAProxy", as every load balancer once read).
+        const QString lbSubtitle
+            = model->data(model->index(model->rowOf(lb)), ServiceGraphModel::SubtitleRole).toString();
+        QVERIFY2(lbSubtitle.startsWith(QStringLiteral("ELBv2")), qPrintable(lbSubtitle));
         QTRY_VERIFY_WITH_TIMEOUT(findItem(quick->rootObject(), QStringLiteral("graphLayer"))
                 && findItem(quick->rootObject(), QStringLiteral("graphLayer"))
                        ->property("complete")

@@ -187,6 +187,18 @@ private Q_SLOTS:
         QVERIFY(logMentions(dead, QStringLiteral("dead.hopscope.json")));
         QCOMPARE(viewMenuAction(w, QStringLiteral("Event Log")),
             dead->eventLogDock()->toggleViewAction());
+        // Opened behind the demo's tab, its graph is framed once shown; the grab waits for the
+        // frame that shows it (an earlier grab caught the hidden view's last, unfitted frame).
+        QQuickItem *deadGraph = dead->graphPane()->quickWidget()->rootObject();
+        QTRY_VERIFY(deadGraph->property("fitted").toBool());
+        const QSizeF deadContent = dead->graphModel()->contentSize();
+        QVERIFY2(deadContent.width() * deadGraph->property("zoom").toReal()
+                <= dead->graphPane()->quickWidget()->width() + 1,
+            qPrintable(QStringLiteral("%1 px of graph at zoom %2 in a %3 px view")
+                    .arg(deadContent.width())
+                    .arg(deadGraph->property("zoom").toReal())
+                    .arg(dead->graphPane()->quickWidget()->width())));
+        QTRY_VERIFY(painted(deadGraph));
         save(&w, QStringLiteral("cluster-tabs-dead.png"));
 
         w.tabs()->setCurrentIndex(0);

@@ -378,8 +378,8 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("option");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("help") << QStringLiteral("--help") << QStringLiteral("[PROFILE]");
-        QTest::newRow("h") << QStringLiteral("-h") << QStringLiteral("Cluster profile to open");
+        QTest::newRow("help") << QStringLiteral("--help") << QStringLiteral("[PROFILE...]");
+        QTest::newRow("h") << QStringLiteral("-h") << QStringLiteral("Cluster profiles to open");
         QTest::newRow("version") << QStringLiteral("--version") << QStringLiteral("hopscope ");
     }
     void guiHelpAndVersionNeedNoDisplay()

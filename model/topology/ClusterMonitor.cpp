@@ -194,7 +194,7 @@ TlsContext *ClusterMonitor::tlsFor(
     return tls;
 }
 
-int ClusterMonitor::completedRounds() const
+int ClusterMonitor::pollRounds() const
 {
     if (m_sources.isEmpty()) {
         return m_lastRound;
@@ -338,7 +338,7 @@ void ClusterMonitor::rebuild()
     m_topology = TopologyBuilder::build(m_profile, m_inputs);
     noteFallbacks(m_topology);
     Q_EMIT topologyChanged(m_topology);
-    const int rounds = completedRounds();
+    const int rounds = pollRounds();
     if (rounds > m_lastRound) {
         m_lastRound = rounds;
         Q_EMIT roundCompleted(rounds);

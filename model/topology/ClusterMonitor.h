@@ -68,8 +68,9 @@ public:
     // own endpoint; the drain plan says so.
     QHash<QString, QString> readFromPrometheus() const;
 
-    // Every source has finished (succeeded or failed) at least this many polls.
-    int completedRounds() const;
+    // Every source has finished (succeeded or failed) at least this many polls, and the
+    // topology holds their answers (rebuilds are coalesced: a poll can finish a frame before).
+    int completedRounds() const { return m_lastRound; }
 
     void start();
     void stop();
@@ -86,6 +87,7 @@ Q_SIGNALS:
 private:
     void scheduleRebuild();
     void rebuild();
+    int pollRounds() const; // rounds every source has finished polling (maybe not rebuilt yet)
     SourceState stateOf(const PollingSource *source, bool hasData) const;
     void watch(PollingSource *source);
     void route(const PollingSource *source, const QString &via, const QList<quint16> &ports);

@@ -109,8 +109,10 @@ void TrafficTracker::maybeSample(const Topology &topology)
     // reset would never reach the history.
     const QDateTime now = m_clock.now();
     const qint64 interval = m_profile.poll.intervalMs;
+    // Polls come up to PollScheduler's jitter (20 %) early: a throttle above 0.8 of the interval
+    // would drop every other jittered poll's sample.
     if (m_eventPending || !m_lastSample.isValid()
-        || m_lastSample.msecsTo(now) >= interval * 9 / 10) {
+        || m_lastSample.msecsTo(now) >= interval * 3 / 4) {
         m_eventPending = false;
         m_lastSample = now;
         sample(topology);

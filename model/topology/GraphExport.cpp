@@ -2,6 +2,7 @@
 
 #include "topology/ServiceGraphModel.h"
 #include "topology/TopologyJson.h"
+#include "traffic/TrafficJson.h"
 
 #include <QJsonArray>
 
@@ -9,32 +10,18 @@
 
 namespace hopscope {
 
-namespace {
-
-// As TrafficJson rounds them (3 decimals, ratios 4), null when unknown.
-QJsonValue number(const std::optional<double> &v, int decimals = 3)
-{
-    if (!v || !std::isfinite(*v)) {
-        return QJsonValue(QJsonValue::Null);
-    }
-    const double scale = std::pow(10.0, decimals);
-    return QJsonValue(std::round(*v * scale) / scale);
-}
-
-} // namespace
-
 QJsonValue GraphExport::trafficToJson(const EdgeTraffic &t)
 {
     if (!t.measured) {
         return QJsonValue(QJsonValue::Null);
     }
-    return QJsonObject { { QStringLiteral("rps"), number(t.rps) },
-        { QStringLiteral("errorRatio"), number(t.errorRatio, 4) },
+    return QJsonObject { { QStringLiteral("rps"), TrafficJson::number(t.rps) },
+        { QStringLiteral("errorRatio"), TrafficJson::number(t.errorRatio, 4) },
         { QStringLiteral("latencyMs"),
-            QJsonObject { { QStringLiteral("avg"), number(t.avgMs) },
-                { QStringLiteral("p50"), number(t.p50Ms) },
-                { QStringLiteral("p99"), number(t.p99Ms) },
-                { QStringLiteral("max"), number(t.maxMs) } } },
+            QJsonObject { { QStringLiteral("avg"), TrafficJson::number(t.avgMs) },
+                { QStringLiteral("p50"), TrafficJson::number(t.p50Ms) },
+                { QStringLiteral("p99"), TrafficJson::number(t.p99Ms) },
+                { QStringLiteral("max"), TrafficJson::number(t.maxMs) } } },
         { QStringLiteral("status"), trafficStatusName(t.status) } };
 }
 

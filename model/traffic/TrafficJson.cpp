@@ -6,10 +6,7 @@
 
 namespace hopscope {
 
-namespace {
-
-// Rounded to what a reader can use (3 decimals; ratios 4), null when unknown.
-QJsonValue number(const std::optional<double> &v, int decimals = 3)
+QJsonValue TrafficJson::number(const std::optional<double> &v, int decimals)
 {
     if (!v || !std::isfinite(*v)) {
         return QJsonValue(QJsonValue::Null);
@@ -17,8 +14,6 @@ QJsonValue number(const std::optional<double> &v, int decimals = 3)
     const double scale = std::pow(10.0, decimals);
     return QJsonValue(std::round(*v * scale) / scale);
 }
-
-} // namespace
 
 QJsonValue TrafficJson::edgeToJson(const TrafficAggregate &a)
 {

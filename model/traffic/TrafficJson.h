@@ -18,6 +18,9 @@ public:
     static void addTo(QJsonObject &topologyJson, const TrafficReport &report);
     static QJsonValue edgeToJson(const TrafficAggregate &a);
     static QJsonValue targetToJson(const TrafficAggregate &a);
+    // A traffic number as the JSON contract writes it: rounded to what a reader can use
+    // (3 decimals; ratios 4), null when unknown or not finite.
+    static QJsonValue number(const std::optional<double> &v, int decimals = 3);
 };
 
 } // namespace hopscope

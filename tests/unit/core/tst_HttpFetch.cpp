@@ -335,7 +335,8 @@ void tst_HttpFetch::capAbortsAnEndlessBodyOfAPostWithABody()
     QCOMPARE(r.failure, HttpFetchResult::Failure::TooLarge);
     QCOMPARE(r.reason, QStringLiteral("reply larger than 65536 bytes"));
     QVERIFY2(elapsed < 2000, qPrintable(QString::number(elapsed))); // at the cap
-    QTRY_COMPARE(peer.disconnects, 1);
+    // The peer sees the close (it took 7.5 s once on a loaded CI machine).
+    QTRY_COMPARE_WITH_TIMEOUT(peer.disconnects, 1, 20000);
 }
 
 void tst_HttpFetch::statusMapsToOneKind_data()

@@ -10,23 +10,11 @@
 
 namespace hopscope {
 
-namespace {
-
-// The source's own timeout ends the poll; the request's deadline is just inside it, so its words
-// (throttled, refused, ...) are what the operator reads.
-int deadlineWithin(int timeoutMs)
-{
-    return std::max(500, timeoutMs - 100);
-}
-
-} // namespace
-
 // --- ELBv2 ------------------------------------------------------------------------------------
 
 Elbv2Source::Elbv2Source(AwsSession *session, QString loadBalancerId, QString listenerArn,
     QList<Elbv2TargetGroupSpec> groups, QObject *parent)
-    : PollingSource(QStringLiteral("elbv2 %1").arg(loadBalancerId), parent)
-    , m_session(session)
+    : AwsPollingSource(QStringLiteral("elbv2 %1").arg(loadBalancerId), session, parent)
     , m_listenerArn(std::move(listenerArn))
 {
     qRegisterMetaType<Elbv2Snapshot>();
@@ -36,35 +24,21 @@ Elbv2Source::Elbv2Source(AwsSession *session, QString loadBalancerId, QString li
     }
 }
 
-Elbv2Source::~Elbv2Source()
-{
-    cancelPoll();
-}
-
 void Elbv2Source::cancelPoll()
 {
-    delete m_pollScope; // the requests in flight and their callbacks go with it
-    m_pollScope = nullptr;
+    AwsPollingSource::cancelPoll();
     m_outstanding = 0;
 }
 
-void Elbv2Source::startPoll()
+void Elbv2Source::makeCalls()
 {
-    if (!m_session) {
-        failPoll(makeError(SourceError::Kind::Internal, QStringLiteral("no AWS session")));
-        return;
-    }
-    if (m_pollScope) {
-        m_pollScope->deleteLater(); // what a failed poll left
-    }
-    m_pollScope = new QObject(this);
     m_firstError.clear();
     m_outstanding = 0;
     const bool rules = !m_listenerArn.isEmpty() && m_polls % 10 == 0;
     ++m_polls;
     for (qsizetype i = 0; i < m_building.groups.size(); ++i) {
         const QByteArray arn = m_building.groups[i].spec.arn.toUtf8();
-        call(AwsCall::elbv2("DescribeTargetHealth", { { "TargetGroupArn", arn } }),
+        gather(AwsCall::elbv2("DescribeTargetHealth", { { "TargetGroupArn", arn } }),
             [this, i](const AwsResult &r) {
                 QList<Elbv2TargetHealth> all;
                 for (const QByteArray &page : r.pages) {
@@ -79,7 +53,7 @@ void Elbv2Source::startPoll()
                 return QString();
             });
         if (!m_building.groups[i].deregistrationDelayS) {
-            call(AwsCall::elbv2("DescribeTargetGroupAttributes", { { "TargetGroupArn", arn } }),
+            gather(AwsCall::elbv2("DescribeTargetGroupAttributes", { { "TargetGroupArn", arn } }),
                 [this, i](const AwsResult &r) {
                     const auto d = AwsReplies::deregistrationDelaySeconds(r.pages.value(0));
                     if (!d) {
@@ -92,7 +66,7 @@ void Elbv2Source::startPoll()
         }
     }
     if (rules) {
-        call(AwsCall::elbv2("DescribeRules", { { "ListenerArn", m_listenerArn.toUtf8() } }),
+        gather(AwsCall::elbv2("DescribeRules", { { "ListenerArn", m_listenerArn.toUtf8() } }),
             [this](const AwsResult &r) {
                 QList<Elbv2Rule> all;
                 for (const QByteArray &page : r.pages) {
@@ -112,11 +86,10 @@ void Elbv2Source::startPoll()
     }
 }
 
-void Elbv2Source::call(const AwsCall &c, std::function<QString(const AwsResult &)> take)
+void Elbv2Source::gather(const AwsCall &c, std::function<QString(const AwsResult &)> take)
 {
     ++m_outstanding;
-    QObject *scope = m_pollScope;
-    m_session->call(scope, c, deadlineWithin(timeoutMs()), [this, take](const AwsResult &result) {
+    call(c, [this, take](const AwsResult &result) {
         if (!result.ok()) {
             oneDone(result.errorText(), result.error.sourceKind());
             return;
@@ -135,57 +108,33 @@ void Elbv2Source::oneDone(const QString &error, SourceError::Kind kind)
         return;
     }
     if (!m_firstError.isEmpty()) {
-        if (m_pollScope) {
-            m_pollScope->deleteLater();
-            m_pollScope = nullptr;
-        }
-        failPoll(makeError(m_firstErrorKind, m_firstError));
+        failWith(m_firstErrorKind, m_firstError);
         return;
     }
-    if (!m_pollScope) {
-        return;
-    }
-    m_pollScope->deleteLater();
-    m_pollScope = nullptr;
-    m_building.fetchedAt = m_session->clock().now();
+    completePoll();
+}
+
+void Elbv2Source::publish(const QDateTime &fetchedAt)
+{
+    m_building.fetchedAt = fetchedAt;
     m_snapshot = m_building;
     Q_EMIT snapshotReady(m_snapshot);
-    finishPoll();
 }
 
 // --- Cloud Map --------------------------------------------------------------------------------
 
 CloudMapSource::CloudMapSource(
     AwsSession *session, QString namespaceName, QString serviceName, QObject *parent)
-    : PollingSource(QStringLiteral("cloudmap %1/%2").arg(namespaceName, serviceName), parent)
-    , m_session(session)
+    : AwsPollingSource(
+        QStringLiteral("cloudmap %1/%2").arg(namespaceName, serviceName), session, parent)
 {
     qRegisterMetaType<CloudMapSnapshot>();
     m_building.namespaceName = m_snapshot.namespaceName = std::move(namespaceName);
     m_building.serviceName = m_snapshot.serviceName = std::move(serviceName);
 }
 
-CloudMapSource::~CloudMapSource()
+void CloudMapSource::makeCalls()
 {
-    cancelPoll();
-}
-
-void CloudMapSource::cancelPoll()
-{
-    delete m_pollScope;
-    m_pollScope = nullptr;
-}
-
-void CloudMapSource::startPoll()
-{
-    if (!m_session) {
-        failPoll(makeError(SourceError::Kind::Internal, QStringLiteral("no AWS session")));
-        return;
-    }
-    if (m_pollScope) {
-        m_pollScope->deleteLater(); // what a failed poll left
-    }
-    m_pollScope = new QObject(this);
     if (m_resolved) {
         discover();
     } else {
@@ -193,26 +142,9 @@ void CloudMapSource::startPoll()
     }
 }
 
-void CloudMapSource::step(const AwsCall &c, std::function<void(const AwsResult &)> next)
-{
-    m_session->call(
-        m_pollScope, c, deadlineWithin(timeoutMs()), [this, next](const AwsResult &result) {
-            if (!result.ok()) {
-                fail(result);
-                return;
-            }
-            next(result);
-        });
-}
-
-void CloudMapSource::fail(const AwsResult &result)
-{
-    failPoll(makeError(result.error.sourceKind(), result.errorText()));
-}
-
 void CloudMapSource::failParse(const QString &what, const QString &error)
 {
-    failPoll(makeError(SourceError::Kind::Malformed, what + QStringLiteral(": ") + error));
+    failWith(SourceError::Kind::Malformed, what + QStringLiteral(": ") + error);
 }
 
 void CloudMapSource::resolveNamespace()
@@ -231,9 +163,9 @@ void CloudMapSource::resolveNamespace()
                     }
                 }
             }
-            failPoll(makeError(SourceError::Kind::NotFound,
+            failWith(SourceError::Kind::NotFound,
                 QStringLiteral("servicediscovery ListNamespaces: no namespace named %1")
-                    .arg(m_building.namespaceName)));
+                    .arg(m_building.namespaceName));
         });
 }
 
@@ -254,9 +186,9 @@ void CloudMapSource::resolveService(const QString &namespaceId)
                     }
                 }
             }
-            failPoll(makeError(SourceError::Kind::NotFound,
+            failWith(SourceError::Kind::NotFound,
                 QStringLiteral("servicediscovery ListServices: no service %1 in namespace %2")
-                    .arg(m_building.serviceName, m_building.namespaceName)));
+                    .arg(m_building.serviceName, m_building.namespaceName));
         });
 }
 
@@ -313,17 +245,18 @@ void CloudMapSource::discover()
                 failParse(QStringLiteral("servicediscovery DiscoverInstances"), list.errorText());
                 return;
             }
-            m_building.fetchedAt = m_session->clock().now();
-            keepRemoved(*list, m_building.fetchedAt);
+            const QDateTime at = now();
+            keepRemoved(*list, at);
             m_building.instances = *list;
-            m_snapshot = m_building;
-            if (m_pollScope) {
-                m_pollScope->deleteLater();
-                m_pollScope = nullptr;
-            }
-            Q_EMIT snapshotReady(m_snapshot);
-            finishPoll();
+            completePoll(at);
         });
+}
+
+void CloudMapSource::publish(const QDateTime &fetchedAt)
+{
+    m_building.fetchedAt = fetchedAt;
+    m_snapshot = m_building;
+    Q_EMIT snapshotReady(m_snapshot);
 }
 
 } // namespace hopscope

@@ -1,7 +1,7 @@
 #pragma once
 
+#include "aws/AwsPollingSource.h"
 #include "aws/AwsReplies.h"
-#include "core/PollingSource.h"
 
 #include <QDateTime>
 #include <QMetaType>
@@ -44,13 +44,12 @@ struct Elbv2Snapshot
 // each group's deregistration delay once, the listener's rules (DescribeRules) on the first poll
 // and every tenth after. A poll whose calls do not all succeed fails as a whole, with the first
 // failure's words (a partial view would show a missing group's targets as gone).
-class Elbv2Source : public PollingSource
+class Elbv2Source : public AwsPollingSource
 {
     Q_OBJECT
 public:
     Elbv2Source(AwsSession *session, QString loadBalancerId, QString listenerArn,
         QList<Elbv2TargetGroupSpec> groups, QObject *parent = nullptr);
-    ~Elbv2Source() override;
 
     const Elbv2Snapshot &snapshot() const { return m_snapshot; }
 
@@ -58,14 +57,15 @@ Q_SIGNALS:
     void snapshotReady(const hopscope::Elbv2Snapshot &snapshot);
 
 protected:
-    void startPoll() override;
+    void makeCalls() override;
+    void publish(const QDateTime &fetchedAt) override;
     void cancelPoll() override;
 
 private:
-    void call(const AwsCall &call, std::function<QString(const AwsResult &)> take);
+    // One of the poll's parallel calls; `take` folds its reply and returns why it cannot.
+    void gather(const AwsCall &call, std::function<QString(const AwsResult &)> take);
     void oneDone(const QString &error, SourceError::Kind kind);
 
-    QPointer<AwsSession> m_session;
     QString m_listenerArn;
     Elbv2Snapshot m_snapshot; // the last complete one
     Elbv2Snapshot m_building;
@@ -73,7 +73,6 @@ private:
     int m_outstanding = 0;
     QString m_firstError;
     SourceError::Kind m_firstErrorKind = SourceError::Kind::None;
-    QObject *m_pollScope = nullptr; // parent of the poll's requests; deleted on cancel
 };
 
 // --- Cloud Map --------------------------------------------------------------------------------
@@ -102,13 +101,12 @@ struct CloudMapSnapshot
 // One Cloud Map service of the profile: its namespace and service ids and configuration
 // (GetService: DNS TTL, custom health) resolved on the first poll, then DiscoverInstances with
 // HealthStatus ALL every poll, so an UNHEALTHY instance is seen as such, not as gone.
-class CloudMapSource : public PollingSource
+class CloudMapSource : public AwsPollingSource
 {
     Q_OBJECT
 public:
     CloudMapSource(
         AwsSession *session, QString namespaceName, QString serviceName, QObject *parent = nullptr);
-    ~CloudMapSource() override;
 
     const CloudMapSnapshot &snapshot() const { return m_snapshot; }
 
@@ -116,24 +114,20 @@ Q_SIGNALS:
     void snapshotReady(const hopscope::CloudMapSnapshot &snapshot);
 
 protected:
-    void startPoll() override;
-    void cancelPoll() override;
+    void makeCalls() override;
+    void publish(const QDateTime &fetchedAt) override;
 
 private:
-    void step(const AwsCall &call, std::function<void(const AwsResult &)> next);
     void resolveNamespace();
     void resolveService(const QString &namespaceId);
     void readService();
     void discover();
     void keepRemoved(const QList<CloudMapInstance> &now, const QDateTime &at);
-    void fail(const AwsResult &result);
     void failParse(const QString &what, const QString &error);
 
-    QPointer<AwsSession> m_session;
     CloudMapSnapshot m_snapshot; // the last complete one
     CloudMapSnapshot m_building;
     bool m_resolved = false;
-    QObject *m_pollScope = nullptr;
 };
 
 } // namespace hopscope

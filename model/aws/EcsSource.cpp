@@ -13,60 +13,25 @@ const char *const s_desired[] = { "RUNNING", "STOPPED" };
 } // namespace
 
 EcsSource::EcsSource(AwsSession *session, QString cluster, QString service, QObject *parent)
-    : PollingSource(QStringLiteral("ecs %1/%2").arg(cluster, service), parent)
-    , m_session(session)
+    : AwsPollingSource(QStringLiteral("ecs %1/%2").arg(cluster, service), session, parent)
 {
     qRegisterMetaType<EcsSnapshot>();
     m_snapshot.cluster = m_building.cluster = std::move(cluster);
     m_snapshot.service = m_building.service = std::move(service);
 }
 
-EcsSource::~EcsSource()
+void EcsSource::makeCalls()
 {
-    cancelPoll();
-}
-
-void EcsSource::cancelPoll()
-{
-    delete m_pollScope; // the request in flight and its callback go with it
-    m_pollScope = nullptr;
-}
-
-void EcsSource::startPoll()
-{
-    if (!m_session) {
-        failPoll(makeError(SourceError::Kind::Internal, QStringLiteral("no AWS session")));
-        return;
-    }
-    if (m_pollScope) {
-        m_pollScope->deleteLater(); // what a failed poll left
-    }
-    m_pollScope = new QObject(this);
     m_arns.clear();
     m_building.tasks.clear();
     list(0);
 }
 
-void EcsSource::step(const AwsCall &c, std::function<void(const AwsResult &)> next)
+void EcsSource::publish(const QDateTime &fetchedAt)
 {
-    // The source's own timeout ends the poll; each call's deadline is just inside it.
-    const int deadline = std::max(500, timeoutMs() - 100);
-    m_session->call(m_pollScope, c, deadline, [this, next](const AwsResult &result) {
-        if (!result.ok()) {
-            failWith(result.error.sourceKind(), result.errorText());
-            return;
-        }
-        next(result);
-    });
-}
-
-void EcsSource::failWith(SourceError::Kind kind, const QString &words)
-{
-    if (m_pollScope) {
-        m_pollScope->deleteLater();
-        m_pollScope = nullptr;
-    }
-    failPoll(makeError(kind, words));
+    m_building.fetchedAt = fetchedAt;
+    m_snapshot = m_building;
+    Q_EMIT snapshotReady(m_snapshot);
 }
 
 void EcsSource::list(int statusIndex)
@@ -102,14 +67,7 @@ void EcsSource::list(int statusIndex)
 void EcsSource::describe(qsizetype from)
 {
     if (from >= m_arns.size()) {
-        if (m_pollScope) {
-            m_pollScope->deleteLater();
-            m_pollScope = nullptr;
-        }
-        m_building.fetchedAt = m_session->clock().now();
-        m_snapshot = m_building;
-        Q_EMIT snapshotReady(m_snapshot);
-        finishPoll();
+        completePoll();
         return;
     }
     QJsonArray batch;

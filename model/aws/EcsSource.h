@@ -1,7 +1,7 @@
 #pragma once
 
+#include "aws/AwsPollingSource.h"
 #include "aws/AwsReplies.h"
-#include "core/PollingSource.h"
 
 #include <QDateTime>
 #include <QMetaType>
@@ -28,12 +28,11 @@ struct EcsSnapshot
 // desired status RUNNING and then STOPPED (pages followed), then DescribeTasks on those ARNs in
 // batches of 100 (the API's limit). A poll whose calls do not all succeed fails as a whole with
 // the first failure's words, so a half-read service never shows its other tasks as gone.
-class EcsSource : public PollingSource
+class EcsSource : public AwsPollingSource
 {
     Q_OBJECT
 public:
     EcsSource(AwsSession *session, QString cluster, QString service, QObject *parent = nullptr);
-    ~EcsSource() override;
 
     const EcsSnapshot &snapshot() const { return m_snapshot; }
 
@@ -43,20 +42,16 @@ Q_SIGNALS:
     void snapshotReady(const hopscope::EcsSnapshot &snapshot);
 
 protected:
-    void startPoll() override;
-    void cancelPoll() override;
+    void makeCalls() override;
+    void publish(const QDateTime &fetchedAt) override;
 
 private:
-    void step(const AwsCall &call, std::function<void(const AwsResult &)> next);
     void list(int statusIndex);
     void describe(qsizetype from);
-    void failWith(SourceError::Kind kind, const QString &words);
 
-    QPointer<AwsSession> m_session;
     EcsSnapshot m_snapshot; // the last complete one
     EcsSnapshot m_building;
     QStringList m_arns;
-    QObject *m_pollScope = nullptr;
 };
 
 } // namespace hopscope

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ops/KeychainHelperProcess.h"
+
 #include <QByteArray>
 #include <QObject>
 #include <QString>
@@ -8,9 +10,9 @@ namespace hopscope {
 
 // Stores one secret in the system keychain (QtKeychain, service "hopscope") under an entry id,
 // for the profile editor: the profile then holds only "keychain:ID". Like SecretResolver it
-// never touches the keychain in this process: it starts the helper hopscope-keychain
-// (SecretResolver::keychainHelperPath) as `write ID DEADLINE_MS`, hands it the secret on stdin
-// and kills it at the deadline. Lives on its owner's (GUI) thread, which it never blocks;
+// never touches the keychain in this process: it runs the helper hopscope-keychain
+// (KeychainHelperProcess) as `write ID DEADLINE_MS`, hands it the secret on stdin and kills it
+// at the deadline. Lives on its owner's (GUI) thread, which it never blocks;
 // emits stored() or failed() exactly once per store(). Messages never contain the secret.
 class KeychainWriter : public QObject
 {
@@ -30,6 +32,7 @@ Q_SIGNALS:
 
 private:
     void finish(const QString &id, const QString &error);
+    QString answerError(const KeychainHelperProcess::Result &result, const QString &id) const;
 
     int m_timeoutMs = 5000;
     bool m_pending = false;

@@ -1,12 +1,9 @@
 #include "ops/SecretResolver.h"
 
 #include "core/BoundedFile.h"
+#include "ops/KeychainHelperProcess.h"
 
 #include <QCoreApplication>
-#include <QDir>
-#include <QFileInfo>
-#include <QProcess>
-#include <QStandardPaths>
 #include <QTimer>
 
 namespace hopscope {
@@ -14,17 +11,6 @@ namespace hopscope {
 SecretResolver::SecretResolver(QObject *parent)
     : QObject(parent)
 { }
-
-QString SecretResolver::keychainHelperPath()
-{
-    const QString overridden = qEnvironmentVariable("HOPSCOPE_KEYCHAIN_HELPER");
-    if (!overridden.isEmpty()) {
-        return QFileInfo(overridden).isExecutable() ? overridden : QString();
-    }
-    const QString here = QCoreApplication::applicationDirPath();
-    return QStandardPaths::findExecutable(QStringLiteral("hopscope-keychain"),
-        { here, QDir::cleanPath(here + QStringLiteral("/../libexec")) });
-}
 
 void SecretResolver::finish(const QByteArray &secret, const QString &error)
 {
@@ -102,80 +88,48 @@ void SecretResolver::resolveFromKeychain(const QString &id, quint64 generation)
         });
         return;
     }
-    auto *helper = new QProcess(this);
-    auto *out = new QByteArray;
-    auto *timer = new QTimer(helper);
-    timer->setSingleShot(true);
-    helper->setProgram(helperPath);
-    // The helper's own deadline comes later than ours: it is only there for the case where this
-    // process dies and nobody kills the helper.
-    helper->setArguments({ QStringLiteral("read"), id, QString::number(m_timeoutMs + 5000) });
-    helper->setStandardInputFile(QProcess::nullDevice());
-    helper->setStandardErrorFile(QProcess::nullDevice());
-    // Everything the helper owns goes when it has ended (finished, or never started).
-    auto dispose = [helper, out] {
-        delete out;
-        helper->deleteLater();
-    };
-    connect(helper, &QProcess::readyReadStandardOutput, this, [helper, out] {
-        out->append(helper->read(maxSecretBytes + 64 - out->size()));
-        if (out->size() >= maxSecretBytes + 64 && helper->state() != QProcess::NotRunning) {
-            helper->kill(); // keychainAnswer() says "too large" when it finishes
-        }
-    });
-    connect(helper, &QProcess::finished, this, [this, helper, out, generation, id, dispose] {
-        if (generation == m_generation) {
-            out->append(helper->read(maxSecretBytes + 64 - out->size()));
+    // The answer is "ok\n" and the secret: a little over the secret's cap is "too large".
+    auto *helper = new KeychainHelperProcess(
+        helperPath, QStringLiteral("read"), id, m_timeoutMs, maxSecretBytes + 64, this);
+    connect(helper, &KeychainHelperProcess::ended, this,
+        [this, generation, id, helperPath](const KeychainHelperProcess::Result &result) {
+            if (generation != m_generation) {
+                return;
+            }
             QByteArray secret;
-            const QString error = keychainAnswer(helper, *out, id, &secret);
+            const QString error = keychainAnswer(result, id, helperPath, &secret);
             finish(secret, error);
-        }
-        out->fill('\0');
-        dispose();
-    });
-    connect(helper, &QProcess::errorOccurred, this,
-        [this, helper, generation, id, dispose, helperPath](QProcess::ProcessError e) {
-            if (e != QProcess::FailedToStart) {
-                return; // finished() follows
-            }
-            if (generation == m_generation) {
-                finish({},
-                    QStringLiteral("cannot read keychain entry '%1': cannot start %2: %3")
-                        .arg(id, helperPath, helper->errorString()));
-            }
-            dispose();
         });
-    connect(timer, &QTimer::timeout, this, [this, helper, generation, id] {
-        if (generation != m_generation) {
-            return;
-        }
-        helper->kill(); // finished() then disposes of it; its answer is no longer wanted
-        finish({},
-            QStringLiteral("the keychain did not answer for '%1' within %2 s (is a secret "
-                           "service running in this session, and does its D-Bus session "
-                           "bus answer?); the keychain helper was stopped")
-                .arg(id)
-                .arg(m_timeoutMs / 1000.0));
-    });
-    timer->start(m_timeoutMs);
-    helper->start(QIODevice::ReadOnly);
+    helper->start();
 }
 
-QString SecretResolver::keychainAnswer(
-    QProcess *helper, const QByteArray &out, const QString &id, QByteArray *secret) const
+QString SecretResolver::keychainAnswer(const KeychainHelperProcess::Result &result,
+    const QString &id, const QString &helperPath, QByteArray *secret) const
 {
+    using End = KeychainHelperProcess::End;
+    if (result.end == End::FailedToStart) {
+        return QStringLiteral("cannot read keychain entry '%1': cannot start %2: %3")
+            .arg(id, helperPath, result.startError);
+    }
+    if (result.end == End::TimedOut) {
+        return QStringLiteral("the keychain did not answer for '%1' within %2 s (is a secret "
+                              "service running in this session, and does its D-Bus session "
+                              "bus answer?); the keychain helper was stopped")
+            .arg(id)
+            .arg(m_timeoutMs / 1000.0);
+    }
+    const QByteArray &out = result.out;
     const QString entry
         = QStringLiteral("keychain entry '%1' (service %2)").arg(id, keychainService());
-    if (out.size() >= maxSecretBytes + 64) {
+    if (result.outCapped) {
         return entry + QStringLiteral(": larger than %1 bytes; refusing it").arg(maxSecretBytes);
     }
-    if (helper->exitStatus() != QProcess::NormalExit) {
+    if (result.end != End::Exited) {
         return entry + QStringLiteral(": the keychain helper crashed");
     }
-    if (helper->exitCode() != 0) {
+    if (result.exitCode != 0) {
         return entry
-            + QStringLiteral(": the keychain helper failed (exit status %1)")
-                  .arg(helper->exitCode());
+            + QStringLiteral(": the keychain helper failed (exit status %1)").arg(result.exitCode);
     }
     if (out.startsWith("ok\n")) {
         *secret = out.mid(3).trimmed();

@@ -1,12 +1,11 @@
 #pragma once
 
+#include "ops/KeychainHelperProcess.h"
 #include "profile/Endpoint.h"
 
 #include <QByteArray>
 #include <QObject>
 #include <QString>
-
-class QProcess;
 
 namespace hopscope {
 
@@ -26,12 +25,11 @@ public:
     explicit SecretResolver(QObject *parent = nullptr);
 
     void setKeychainTimeoutMs(int ms) { m_timeoutMs = ms; }
-    static QString keychainService() { return QStringLiteral("hopscope"); }
+    static QString keychainService() { return KeychainHelperProcess::service(); }
     static constexpr qint64 maxSecretBytes = 64 * 1024;
 
-    // Where the keychain helper is: $HOPSCOPE_KEYCHAIN_HELPER if set, else hopscope-keychain next
-    // to this executable or in ../libexec from it. Empty when none exists.
-    static QString keychainHelperPath();
+    // Where the keychain helper is (KeychainHelperProcess::helperPath()).
+    static QString keychainHelperPath() { return KeychainHelperProcess::helperPath(); }
 
     // Starts resolving; a second call while one is pending is refused with failed().
     void resolve(const SecretRef &ref);
@@ -44,8 +42,8 @@ Q_SIGNALS:
 private:
     void finish(const QByteArray &secret, const QString &error);
     void resolveFromKeychain(const QString &id, quint64 generation);
-    QString keychainAnswer(
-        QProcess *helper, const QByteArray &out, const QString &id, QByteArray *secret) const;
+    QString keychainAnswer(const KeychainHelperProcess::Result &result, const QString &id,
+        const QString &helperPath, QByteArray *secret) const;
 
     int m_timeoutMs = 5000;
     bool m_pending = false;

@@ -1,7 +1,8 @@
-// Over 500 lines: the window's menus (File, View, Cluster, Help: ~120 lines), Open/Recent/drop
-// and the current tab's accessors that the dialogs and the GUI tests use. Each cluster's state
-// and behaviour (sources, graph, docks, drains, export) lives in ClusterPage, the palette in
-// CommandPalette, About in AboutDialog.
+// The window: its tabs (one ClusterPage per open profile), opening, reloading and closing
+// profiles, the status bar that follows the current tab, drops, and the current tab's accessors
+// that the dialogs and the GUI tests use. The menus and Open Recent are in MainWindowMenus.cpp;
+// each cluster's state and behaviour (sources, graph, docks, drains, export) lives in ClusterPage,
+// the palette in CommandPalette, About in AboutDialog.
 #include "MainWindow.h"
 
 #include "AboutDialog.h"
@@ -11,7 +12,6 @@
 #include "DiscoverDialog.h"
 #include "DrainDialog.h"
 #include "GraphPane.h"
-#include "ProfileEditor.h"
 #include "RecentProfiles.h"
 #include "TargetTableDock.h"
 #include "TruthMatrixDock.h"
@@ -19,7 +19,6 @@
 #include "topology/ServiceGraphModel.h"
 
 #include <QAction>
-#include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
@@ -38,7 +37,6 @@
 #include <QTabWidget>
 #include <QUrl>
 
-#include <algorithm>
 #include <utility>
 
 namespace hopscope {
@@ -118,100 +116,6 @@ MainWindow::~MainWindow()
     while (m_tabs->count() > 0) {
         delete m_tabs->widget(0);
     }
-}
-
-void MainWindow::createMenus()
-{
-    QMenu *file = menuBar()->addMenu(tr("&File"));
-    QAction *open = file->addAction(tr("&Open Profile…"), this, &MainWindow::openDialog);
-    open->setShortcut(QKeySequence::Open);
-    file->addAction(tr("New Profile from &Endpoints…"), this, &MainWindow::openDiscoverDialog);
-    // The profile editor (its own window); a saved profile is (re)opened here.
-    const auto reopen = [this](const QString &saved) { reloadProfile(saved); };
-    file->addAction(
-            tr("&New Profile…"), this, [reopen, this] { ProfileEditor::open(this, {}, reopen); })
-        ->setObjectName(QStringLiteral("actionNewProfile"));
-    file->addAction(tr("E&dit Profile…"), this,
-            [reopen, this] { ProfileEditor::open(this, currentProfilePath(), reopen); })
-        ->setObjectName(QStringLiteral("actionEditProfile"));
-    m_recentMenu = file->addMenu(tr("Open &Recent"));
-    m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
-    // Rebuilt as it opens: a file may have gone (or come back) since the list last changed.
-    connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
-    rebuildRecentMenu();
-    QAction *exportAction = file->addAction(tr("&Export…"), this, &MainWindow::exportDialog);
-    exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
-    QAction *close
-        = file->addAction(tr("&Close Tab"), this, [this] { closeTab(m_tabs->currentIndex()); });
-    close->setObjectName(QStringLiteral("closeTabAction"));
-    QList<QKeySequence> closeKeys = QKeySequence::keyBindings(QKeySequence::Close);
-    if (!closeKeys.contains(QKeySequence(Qt::CTRL | Qt::Key_W))) {
-        closeKeys.prepend(QKeySequence(Qt::CTRL | Qt::Key_W));
-    }
-    close->setShortcuts(closeKeys);
-    file->addSeparator();
-    QAction *quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
-    quit->setShortcut(QKeySequence::Quit);
-
-    QMenu *view = menuBar()->addMenu(tr("&View"));
-    m_viewMenu = view;
-    QAction *palette
-        = view->addAction(tr("Command &Palette…"), this, &MainWindow::openCommandPalette);
-    palette->setObjectName(QStringLiteral("commandPaletteAction"));
-    palette->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
-    QAction *find = view->addAction(tr("&Find Target"), this, &MainWindow::focusTargetFilter);
-    find->setObjectName(QStringLiteral("findAction"));
-    find->setShortcut(QKeySequence::Find);
-    QAction *fit = view->addAction(tr("&Fit to View"), this, [this] {
-        if (GraphPane *g = graphPane()) {
-            g->fitToView();
-        }
-    });
-    fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
-    QAction *refresh = view->addAction(tr("&Poll Now"), this, [this] {
-        if (ClusterPage *p = currentPage()) {
-            p->pollNow();
-        }
-    });
-    refresh->setShortcut(QKeySequence::Refresh);
-    // Health or traffic emphasis of the current tab's edges (also switched in the legend strip).
-    m_trafficAction = view->addAction(tr("&Traffic Emphasis"));
-    m_trafficAction->setObjectName(QStringLiteral("trafficEmphasisAction"));
-    m_trafficAction->setCheckable(true);
-    m_trafficAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
-    connect(m_trafficAction, &QAction::toggled, this, [this](bool on) {
-        if (ServiceGraphModel *m = graphModel()) {
-            m->setTrafficEmphasis(on);
-        }
-    });
-    QAction *next = view->addAction(tr("&Next Tab"), this, [this] {
-        m_tabs->setCurrentIndex((m_tabs->currentIndex() + 1) % std::max(1, m_tabs->count()));
-    });
-    next->setShortcut(QKeySequence::NextChild);
-    QAction *previous = view->addAction(tr("P&revious Tab"), this, [this] {
-        m_tabs->setCurrentIndex(
-            (m_tabs->currentIndex() + m_tabs->count() - 1) % std::max(1, m_tabs->count()));
-    });
-    previous->setShortcut(QKeySequence::PreviousChild);
-    view->addSeparator(); // the current tab's dock toggles follow (onCurrentTabChanged)
-
-    QMenu *cluster = menuBar()->addMenu(tr("&Cluster"));
-    QAction *drain = cluster->addAction(tr("&Drain Selected Task…"), this, [this] {
-        if (!detailsDock() || detailsDock()->selectedTarget().isEmpty()) {
-            showStatus(tr("Select a task in the graph first"));
-            return;
-        }
-        openDrain(detailsDock()->selectedTarget());
-    });
-    drain->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
-    cluster->addAction(tr("&Undrain Selected Task…"), this, [this] {
-        if (detailsDock() && !detailsDock()->selectedTarget().isEmpty()) {
-            openDrain(detailsDock()->selectedTarget(), true);
-        }
-    });
-
-    QMenu *help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About hopscope"), this, &MainWindow::openAbout);
 }
 
 int MainWindow::pageCount() const
@@ -318,49 +222,6 @@ void MainWindow::exportDialog()
         showStatus(tr("Exported %1").arg(QDir::toNativeSeparators(path)));
     } else {
         QMessageBox::warning(this, tr("Export failed"), error);
-    }
-}
-
-void MainWindow::rebuildRecentMenu()
-{
-    m_recentMenu->clear();
-    const QStringList paths = m_recent->paths();
-    for (const QString &path : paths) {
-        const QFileInfo info(path);
-        QString text = info.fileName() + QStringLiteral("  —  ")
-            + QDir::toNativeSeparators(info.absolutePath());
-        if (!info.exists()) {
-            text = tr("%1 (missing)").arg(text);
-        }
-        QAction *a = m_recentMenu->addAction(text, this, [this, path] { openRecent(path); });
-        a->setData(path);
-    }
-    if (paths.isEmpty()) {
-        m_recentMenu->addAction(tr("(none)"))->setEnabled(false);
-    } else {
-        m_recentMenu->addSeparator();
-        m_recentMenu->addAction(tr("Clear List"), m_recent, &RecentProfiles::clear);
-    }
-}
-
-void MainWindow::openRecent(const QString &path)
-{
-    if (QFileInfo::exists(path)) {
-        openProfile(path);
-        return;
-    }
-    const QString question = tr("%1 no longer exists. Remove it from the recent profiles?")
-                                 .arg(QDir::toNativeSeparators(path));
-    const bool remove = m_confirmRecentRemoval
-        ? m_confirmRecentRemoval(question)
-        : QMessageBox::question(this, tr("Profile not found"), question,
-              QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes)
-            == QMessageBox::Yes;
-    if (remove) {
-        m_recent->remove(path);
-        showStatus(tr("Removed %1 from the recent profiles").arg(QFileInfo(path).fileName()));
-    } else {
-        showStatus(tr("%1 not found").arg(QDir::toNativeSeparators(path)));
     }
 }
 

@@ -257,23 +257,29 @@ void GraphPainter::paintOverview(
     const QPen thick(line, 2.5 / scale);
     const qreal lineReach = OverviewLineReach / scale;
     const bool emphasis = scene.model()->trafficEmphasis();
-    for (int index : scene.pairsIn(area.adjusted(-lineReach, -lineReach, lineReach, lineReach))) {
-        const GraphScene::Pair &pair = scene.pairs()[index];
-        const QRectF box = QRectF(pair.line.p1(), pair.line.p2())
-                               .normalized()
-                               .adjusted(-lineReach, -lineReach, lineReach, lineReach);
-        if (!box.intersects(area)) {
-            continue;
+    // One pen per traffic level, made once per paint (not per line).
+    QList<QPen> trafficPens;
+    if (emphasis) {
+        for (GraphStyle::TrafficLevel level : GraphStyle::trafficLevels()) {
+            const auto i = qsizetype(level);
+            trafficPens.resize(std::max(trafficPens.size(), i + 1));
+            QColor colour = style.trafficLook(level).colour;
+            colour.setAlphaF(0.8);
+            trafficPens[i] = QPen(colour, 0);
         }
+    }
+    // Only the lines that pass near the area (a patch of one box meets a few of the hundreds
+    // of lines its grid cells hold); in ascending order, so overlapping lines blend as in a
+    // whole tile.
+    for (int index : scene.pairsNear(area, lineReach)) {
+        const GraphScene::Pair &pair = scene.pairs()[index];
         const EdgeTraffic *traffic = emphasis ? &scene.pairTraffic(index) : nullptr;
         if (traffic && traffic->known()) {
             // Whole device pixels as side-by-side 1 px lines, offset across the line's major
             // axis: the raster engine draws 1 px cosmetic lines directly, where a wider pen
             // is stroked as a path (milliseconds for the thousands of lines of a tile).
             const int width = int(overviewTrafficWidth(*traffic->rps));
-            QColor colour = style.trafficLook(GraphStyle::trafficLevel(*traffic)).colour;
-            colour.setAlphaF(0.8);
-            p.setPen(QPen(colour, 0));
+            p.setPen(trafficPens.value(qsizetype(GraphStyle::trafficLevel(*traffic))));
             const QPointF d = pair.line.p2() - pair.line.p1();
             const QPointF step = std::abs(d.x()) >= std::abs(d.y()) ? QPointF(0, 1 / scale)
                                                                     : QPointF(1 / scale, 0);
@@ -285,6 +291,12 @@ void GraphPainter::paintOverview(
             p.drawLine(pair.line);
         }
     }
+    paintOverviewNodes(p, scene, area, scale, style);
+}
+
+void GraphPainter::paintOverviewNodes(
+    QPainter &p, const GraphScene &scene, const QRectF &area, qreal scale, const GraphStyle &style)
+{
     const qreal pad = overviewPad(scale);
     const QRectF reach = area.adjusted(-pad, -pad, pad, pad);
     const auto &nodes = scene.model()->nodes();
@@ -333,6 +345,24 @@ void GraphPainter::paintOverview(
             }
         }
     }
+}
+
+void GraphPainter::patchOverviewNodes(QImage &tile, const QPoint &tileOrigin, const QRect &device,
+    const GraphScene &scene, qreal scale, const GraphStyle &style)
+{
+    if (scene.isEmpty()) {
+        return;
+    }
+    // The tile's own transform (as render() sets it for the whole tile), so every fill lands
+    // on the pixels a fresh tile puts it on; the rectangle clip only cuts whole pixels.
+    QPainter p(&tile);
+    p.setClipRect(device);
+    p.translate(-tileOrigin.x(), -tileOrigin.y());
+    p.scale(scale, scale);
+    const QRect whole = device.translated(tileOrigin);
+    const QRectF area(
+        whole.left() / scale, whole.top() / scale, whole.width() / scale, whole.height() / scale);
+    paintOverviewNodes(p, scene, area, scale, style);
 }
 
 } // namespace hopscope

@@ -52,11 +52,23 @@ public:
     // How far the overview's widest line reaches from its centre, in device pixels.
     static constexpr qreal OverviewLineReach = 4;
 
+    // The overview after a change of node health (or of a node's task chips, same geometry):
+    // only the boxes and dots meeting `device` (pixels of `tile`, whose top left is
+    // `tileOrigin` in pixels of the whole picture at `scale`) are drawn again, clipped to it,
+    // over the tile. Exact, without drawing the lines again: the overview's boxes and dots are
+    // opaque unantialiased fills drawn after every line, so within their pixels the lines never
+    // show, and every box reaching `device` is drawn again in the tile's order. Not for a change
+    // of lines (traffic, geometry): those need render().
+    static void patchOverviewNodes(QImage &tile, const QPoint &tileOrigin, const QRect &device,
+        const GraphScene &scene, qreal scale, const GraphStyle &style);
+
 private:
     static void paintNodes(QPainter &p, const GraphScene &scene, const QRectF &visible, qreal scale,
         const GraphStyle &style);
     static void paintOverview(QPainter &p, const GraphScene &scene, const QRectF &area, qreal scale,
         const GraphStyle &style);
+    static void paintOverviewNodes(QPainter &p, const GraphScene &scene, const QRectF &area,
+        qreal scale, const GraphStyle &style);
 };
 
 } // namespace hopscope

@@ -151,6 +151,51 @@ void GraphScene::forgetTraffic(const QList<int> &segments)
     }
 }
 
+bool GraphScene::lineMeets(const QLineF &line, const QRectF &rect)
+{
+    // Clip the parameter range [t0, t1] of p1 + t * d against each of the four sides.
+    const qreal dx = line.dx();
+    const qreal dy = line.dy();
+    qreal t0 = 0;
+    qreal t1 = 1;
+    const auto clip = [&](qreal p, qreal q) {
+        if (p == 0) {
+            return q >= 0; // parallel to this side: inside or not
+        }
+        const qreal t = q / p;
+        if (p < 0) {
+            t0 = std::max(t0, t);
+        } else {
+            t1 = std::min(t1, t);
+        }
+        return t0 <= t1;
+    };
+    return clip(-dx, line.x1() - rect.left()) && clip(dx, rect.right() - line.x1())
+        && clip(-dy, line.y1() - rect.top()) && clip(dy, rect.bottom() - line.y1());
+}
+
+QList<int> GraphScene::pairsNear(const QRectF &area, qreal reach) const
+{
+    QList<int> out;
+    if (m_pairGrid.cells.isEmpty()) {
+        return out;
+    }
+    const QRectF r = area.adjusted(-reach, -reach, reach, reach);
+    const QRect c = m_pairGrid.cellsOf(r);
+    for (int y = c.top(); y <= c.bottom(); ++y) {
+        for (int x = c.left(); x <= c.right(); ++x) {
+            for (int pair : m_pairGrid.cells[y * m_pairGrid.columns + x]) {
+                if (lineMeets(m_pairs[pair].line, r)) {
+                    out.append(pair);
+                }
+            }
+        }
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
 const QBitArray &GraphScene::hiddenPieces(int edge) const
 {
     QBitArray &bits = m_hidden[edge];

@@ -78,6 +78,12 @@ public:
     QList<int> nodesIn(const QRectF &area) const { return m_nodeGrid.query(area); }
     QList<int> edgesIn(const QRectF &area) const { return m_edgeGrid.query(area); }
     QList<int> pairsIn(const QRectF &area) const { return m_pairGrid.query(area); }
+    // The pairs whose line comes within `reach` of `area` (the segment itself, not its bounding
+    // box: a diagonal line's box meets many areas the line does not), ascending. A small patch
+    // of the overview draws a few lines instead of the hundreds the grid cells hold.
+    QList<int> pairsNear(const QRectF &area, qreal reach) const;
+    // Whether the segment `line` meets `rect` (Liang-Barsky).
+    static bool lineMeets(const QLineF &line, const QRectF &rect);
     // Whether `pred` holds for an edge indexed in a grid cell meeting `area` (unsorted, an edge
     // may be asked twice; stops at the first): cheaper than edgesIn() for a yes/no.
     template <typename Pred> bool anyEdgeIn(const QRectF &area, Pred &&pred) const

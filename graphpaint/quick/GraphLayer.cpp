@@ -261,8 +261,18 @@ void GraphLayer::paint(QPainter *painter)
                 < std::make_tuple(r.top(), r.left(), r.width(), r.height());
         });
         rects.erase(std::unique(rects.begin(), rects.end()), rects.end());
+        // Zoomed out, a changed box is drawn again over the tile alone (its opaque fills cover
+        // the lines below it): no line is drawn again, where a patch of the whole picture
+        // draws the hundreds that cross a box at the overview's scale (~0.15 ms a box).
+        const bool overview = levelOf->scale < m_options.lodZoom;
         for (const QRect &r : std::as_const(rects)) {
-            repaintRegion(it->image, *levelOf, pending.key().x, pending.key().y, r);
+            if (overview) {
+                GraphPainter::patchOverviewNodes(it->image,
+                    QPoint(pending.key().x * TileSize, pending.key().y * TileSize), r, m_scene,
+                    levelOf->scale, m_style);
+            } else {
+                repaintRegion(it->image, *levelOf, pending.key().x, pending.key().y, r);
+            }
         }
     }
     m_pending.clear();

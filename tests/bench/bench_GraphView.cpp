@@ -279,6 +279,8 @@ public:
             settle(&view, root);
             double unused = 0, unusedFrames = 0;
             trafficPolls(&view, root, 4, &r.trafficPollToFrameOverviewMs, &unused, &unusedFrames);
+            settle(&view, root);
+            grab(&view, "fit-traffic");
             QList<double> model;
             for (int i = 0; i < 5; ++i) {
                 const TrafficReport report = trafficReport(50 + i);

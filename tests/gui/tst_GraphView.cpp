@@ -26,6 +26,8 @@
 #include <QXmlStreamReader>
 #include <QtQml/qqmlextensionplugin.h>
 
+#include <cmath>
+
 #include "QuickItems.h"
 
 Q_IMPORT_QML_PLUGIN(Hopscope_ViewsPlugin)
@@ -528,6 +530,97 @@ private Q_SLOTS:
         QVERIFY(countNear(exported, lb, GraphStyle::light().healthColour(Health::Down), 40) > 20);
     }
 
+    void overviewPatchIsWhatTheExportShows_data()
+    {
+        QTest::addColumn<qreal>("zoom");
+        QTest::newRow("0.3") << 0.3;
+        // So far out that a box's 1 px border reaches into its neighbour's: the patch must
+        // draw the neighbours again too, in the tile's order.
+        QTest::newRow("0.04") << 0.04;
+    }
+
+    // Zoomed out with traffic emphasis (lines of every width and colour), a health change
+    // patches the overview's tiles by filling the changed boxes again over them, without the
+    // lines under them: the screen after that patch is still the export's pixels, everywhere.
+    void overviewPatchIsWhatTheExportShows()
+    {
+        QFETCH(qreal, zoom);
+        Window win;
+        open(win);
+        ServiceGraphModel *model = win.w.graphModel();
+        TrafficReport report;
+        int i = 0;
+        for (const EdgeSpec &spec : std::as_const(m_profile.edges)) {
+            EdgeNode e;
+            e.from = spec.from;
+            e.to = spec.to;
+            e.via = spec.viaText();
+            TrafficAggregate a;
+            a.measured = true;
+            a.point.status = TrafficStatus::Ok;
+            a.point.rps = std::pow(10.0, i % 5); // 1 to 10,000 rps: lines 1 to 4 px wide
+            a.point.errorRatio = (i % 3) * 0.05; // 0, 5, 10 %: every colour
+            a.point.errorsPerS = *a.point.rps * *a.point.errorRatio;
+            report.edges.insert(TrafficTracker::edgeKey(e), a);
+            ++i;
+        }
+        model->setTraffic(report);
+        model->setTrafficEmphasis(true);
+        win.root->setProperty("zoom", zoom);
+        QMetaObject::invokeMethod(
+            win.root, "panBy", Q_ARG(QVariant, -100000), Q_ARG(QVariant, -100000));
+        QTRY_VERIFY(painted(win.root));
+        QQuickItem *layer = findItem(win.root, QStringLiteral("graphLayer"));
+        const qreal scale = layer->property("renderScale").toReal();
+        QVERIFY2(scale < 0.45, "the overview");
+        const QString tag = QString::number(zoom);
+        QImage exported;
+        QPoint offset;
+        const auto differing = [&](const QString &name) {
+            const QImage screen
+                = win.quick->grabFramebuffer().convertToFormat(QImage::Format_RGB32);
+            screen.save(m_outDir + QStringLiteral("/overview-screen-%1-%2.png").arg(tag, name));
+            exported = GraphRenderer::toImage(*model, GraphStyle::light(), scale);
+            exported.save(m_outDir + QStringLiteral("/overview-export-%1-%2.png").arg(tag, name));
+            const QRectF viewport = layer->property("viewport").toRectF();
+            const QPoint origin(qRound(viewport.left() * scale), qRound(viewport.top() * scale));
+            const QRectF scene
+                = layer->mapRectToScene(QRectF(0, 0, layer->width(), layer->height()));
+            const QRect onScreen(QPoint(qCeil(scene.left()), qCeil(scene.top())),
+                QPoint(qFloor(scene.right()) - 1, qFloor(scene.bottom()) - 1));
+            offset = onScreen.topLeft() - origin;
+            const QRect compared
+                = QRect(offset, exported.size()).intersected(onScreen).intersected(screen.rect());
+            if (compared.width() < exported.width() - 2
+                || compared.height() < exported.height() - 2) {
+                return -1; // the whole graph is on screen at these zooms
+            }
+            int count = 0;
+            for (int y = compared.top(); y <= compared.bottom(); ++y) {
+                for (int x = compared.left(); x <= compared.right(); ++x) {
+                    count += screen.pixel(x, y) != exported.pixel(QPoint(x, y) - offset);
+                }
+            }
+            return count;
+        };
+        QCOMPARE(differing(QStringLiteral("fresh")), 0);
+        // Two tasks down: their boxes' borders and dots turn red on screen, by a patch.
+        const QImage before = win.quick->grabFramebuffer();
+        auto targets = demoTargets();
+        targets[QStringLiteral("serviceb")][1].second = Health::Down;
+        targets[QStringLiteral("user")][0].second = Health::Down;
+        model->setTopology(topologyOf(m_profile, targets));
+        QTRY_VERIFY(win.quick->grabFramebuffer() != before && painted(win.root));
+        QCOMPARE(differing(QStringLiteral("patched")), 0);
+        const QRect b = QRectF(
+            model->nodes()[model->rowOf(QStringLiteral("serviceb"))].rect.topLeft() * scale,
+            model->nodes()[model->rowOf(QStringLiteral("serviceb"))].rect.size() * scale)
+                            .toAlignedRect();
+        QVERIFY(countNear(exported, b.adjusted(-1, -1, 1, 1),
+                    GraphStyle::light().healthColour(Health::Down), 10)
+            > 0);
+    }
+
     // Readable at a glance: at 100 % every font the graph draws with is at least the platform's
     // smallest readable font and never under 9 pt (12 px at 96 dpi), chips and badges included;
     // the legend folds away and the graph's area never lies under it.
@@ -536,8 +629,8 @@ private Q_SLOTS:
         const GraphFonts &f = GraphFonts::instance();
         const int minimum = qCeil(9.0 * 96 / 72);
         qInfo("smallest label: %d px", f.smallPx);
-        for (const QFont *font : {&f.title, &f.subtitle, &f.detail, &f.chip, &f.chipBold, &f.chipItalic, &f.toggle, &f.lbTitle,
-                                  &f.lbSub, &f.badge}) {
+        for (const QFont *font : { &f.title, &f.subtitle, &f.detail, &f.chip, &f.chipBold,
+                 &f.chipItalic, &f.toggle, &f.lbTitle, &f.lbSub, &f.badge }) {
             QVERIFY2(font->pixelSize() >= minimum, qPrintable(QString::number(font->pixelSize())));
         }
         // The chip holds its label.

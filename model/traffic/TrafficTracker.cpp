@@ -97,8 +97,23 @@ void TrafficTracker::attach(ClusterMonitor *monitor)
                 addEnvoy(id, s, s.fetchedAt.isValid() ? s.fetchedAt : m_clock.now());
             });
     }
-    connect(this, &TrafficTracker::updated, monitor,
+    // A burst of source events (500 sidecars timing out one by one) samples at most once per
+    // MinEventGapMs: the picture is the same one until the monitor's next rebuild anyway, and the
+    // events of the burst are all in the one sample taken when the gap ends.
+    m_eventTimer.setSingleShot(true);
+    connect(&m_eventTimer, &QTimer::timeout, monitor,
         [this, monitor] { maybeSample(monitor->topology()); });
+    connect(this, &TrafficTracker::updated, monitor, [this, monitor] {
+        const qint64 since
+            = m_lastSample.isValid() ? m_lastSample.msecsTo(m_clock.now()) : MinEventGapMs;
+        if (m_eventPending && since >= 0 && since < MinEventGapMs) {
+            if (!m_eventTimer.isActive()) {
+                m_eventTimer.start(int(MinEventGapMs - since));
+            }
+            return;
+        }
+        maybeSample(monitor->topology());
+    });
 }
 
 void TrafficTracker::maybeSample(const Topology &topology)

@@ -168,6 +168,18 @@ int runOne(const QString &profile, const QString &label, int seconds, const QStr
         }
     }
     const double rssComplete = statusMb("VmRSS");
+    // Sources failing at the complete graph, and one reason per kind (say why targets are unknown).
+    int failing = 0;
+    QJsonObject reasons;
+    for (const PollingSource *s : monitor->sources()) {
+        if (s->status() == PollingSource::Status::Failing) {
+            ++failing;
+            const QString kind = s->name().section(QLatin1Char(':'), 0, 0);
+            if (!reasons.contains(kind)) {
+                reasons.insert(kind, s->lastError().message);
+            }
+        }
+    }
 
     // Polling with churn.
     QProcess churner;
@@ -229,6 +241,8 @@ int runOne(const QString &profile, const QString &label, int seconds, const QStr
         { QStringLiteral("services"), int(monitor->topology().services.size()) },
         { QStringLiteral("targets"), targets },
         { QStringLiteral("unknownAtComplete"), unknown },
+        { QStringLiteral("failingAtComplete"), failing },
+        { QStringLiteral("failingReasons"), reasons },
         { QStringLiteral("openStartMs"), openStart },
         { QStringLiteral("openEndMs"), openEnd },
         { QStringLiteral("firstFrameMs"), firstFrame },

@@ -49,14 +49,24 @@ TargetTableRowDock::TargetTableRowDock(const QString &title, TargetRowModel *mod
     applyPalette();
 
     // Columns follow their contents (the visible rows) until the operator resizes one; a new
-    // profile starts over.
+    // profile starts over. One update of the rows sends many signals (a run of inserts, a run of
+    // changes, ...): they ask for one fit, done when the event loop next turns, and only while
+    // the table is shown (a hidden QTableView measures every row: 10,000 of them in a fleet).
+    m_view->horizontalHeader()->setResizeContentsPrecision(0); // the rows in view, not 1,000
+    m_fitTimer.setSingleShot(true);
+    m_fitTimer.setInterval(0);
+    connect(&m_fitTimer, &QTimer::timeout, this, [this] {
+        if (!m_userSized) {
+            fitColumns();
+        }
+    });
     connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
         m_userSized = false;
-        fitColumns();
+        requestFit();
     });
     const auto refit = [this] {
         if (!m_userSized) {
-            fitColumns();
+            requestFit();
         }
     };
     connect(m_model, &QAbstractItemModel::rowsInserted, this, refit);
@@ -78,8 +88,26 @@ TargetTableRowDock::TargetTableRowDock(const QString &title, TargetRowModel *mod
     });
 }
 
+void TargetTableRowDock::requestFit()
+{
+    m_fitPending = true;
+    if (isVisible()) {
+        m_fitTimer.start();
+    }
+}
+
+void TargetTableRowDock::showEvent(QShowEvent *event)
+{
+    QDockWidget::showEvent(event);
+    if (m_fitPending) {
+        m_fitTimer.start();
+    }
+}
+
 void TargetTableRowDock::fitColumns()
 {
+    m_fitPending = false;
+    m_fitTimer.stop();
     const QScopedValueRollback<bool> fitting(m_fitting, true);
     m_view->resizeColumnsToContents();
     QHeaderView *header = m_view->horizontalHeader();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QDockWidget>
+#include <QTimer>
 
 class QTableView;
 class QVBoxLayout;
@@ -27,8 +28,12 @@ public:
     TargetTableFilter *filter() const { return m_filter; }
     TargetTableDelegate *delegate() const { return m_delegate; }
     // Columns as wide as their contents (the visible rows), the long ones (reasons, DNS names)
-    // at most MaxColumnWidth (elided; the tooltip has the whole text).
+    // at most MaxColumnWidth (elided; the tooltip has the whole text). Now; model changes ask
+    // for it through requestFit().
     void fitColumns();
+    // fitColumns() once the event loop turns (many requests, one fit), or when next shown.
+    void requestFit();
+    bool isFitPending() const { return m_fitPending; }
     static constexpr int MaxColumnWidth = 420;
     // The selected task: "serviceId/addr:port" parts, empty when none.
     QString selectedService() const;
@@ -51,6 +56,7 @@ protected:
     // Where subclasses put their filter controls, above the table.
     QVBoxLayout *filterLayout() const { return m_layout; }
     void changeEvent(QEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
     void applyPalette();
@@ -63,6 +69,8 @@ private:
     bool m_syncing = false;
     bool m_fitting = false;
     bool m_userSized = false; // the operator resized a column: fitColumns() only on request
+    bool m_fitPending = false; // the rows changed since the last fit
+    QTimer m_fitTimer;
 };
 
 } // namespace hopscope

@@ -64,6 +64,9 @@ void ClusterMonitor::addFallback(
     const QString &id, const QString &endpoint, PollingSource *direct, PrometheusSource *standby)
 {
     standby->applyPollSettings(m_profile.poll.intervalMs, m_profile.poll.timeoutMs);
+    // Its polls take slots like every other source's: 500 failing sidecars must not send 500
+    // queries to Prometheus at once past the cap.
+    standby->setScheduler(m_scheduler);
     auto *fallback = new PrometheusFallback(id, endpoint, direct, standby, this);
     m_fallbacks.insert(direct, fallback);
     connect(standby, &PollingSource::pollFinished, this, [this, direct] {

@@ -13,6 +13,14 @@ QString numberText(const std::optional<qint64> &n)
 
 } // namespace
 
+const TargetTableModel::Cell &TargetTableModel::Row::cell(int source) const
+{
+    static const Cell empty;
+    const auto it = std::lower_bound(cells.cbegin(), cells.cend(), source,
+        [](const std::pair<int, Cell> &c, int i) { return c.first < i; });
+    return it != cells.cend() && it->first == source ? it->second : empty;
+}
+
 bool TargetTableModel::Row::operator==(const Row &o) const
 {
     return id == o.id && serviceName == o.serviceName && fqdn == o.fqdn && health == o.health
@@ -28,6 +36,10 @@ void TargetTableModel::setProfile(const ClusterProfile &profile)
 {
     beginResetModel();
     m_sources = sourcesOf(profile);
+    m_sourceIndex.clear();
+    for (int i = int(m_sources.size()) - 1; i >= 0; --i) {
+        m_sourceIndex.insert(m_sources[i], i); // the first of equal names, as indexOf()
+    }
     m_rows.clear();
     m_serviceOrder.clear();
     for (int i = 0; i < int(profile.services.size()); ++i) {
@@ -41,6 +53,7 @@ void TargetTableModel::clear()
 {
     beginResetModel();
     m_sources.clear();
+    m_sourceIndex.clear();
     m_rows.clear();
     m_serviceOrder.clear();
     indexIds({});
@@ -49,7 +62,7 @@ void TargetTableModel::clear()
 
 int TargetTableModel::sourceColumn(const QString &source) const
 {
-    const int i = int(m_sources.indexOf(source));
+    const int i = m_sourceIndex.value(source, -1);
     return i < 0 ? -1 : FirstSourceColumn + i;
 }
 
@@ -77,13 +90,17 @@ void TargetTableModel::setTopology(const Topology &topology, const TrafficReport
             if (rate.measured) {
                 row.rps = rate.point.rps;
             }
-            row.cells.resize(m_sources.size());
             for (const Observation &o : t.observations) {
-                const int i = int(m_sources.indexOf(o.source));
+                const int i = m_sourceIndex.value(o.source, -1);
                 if (i < 0) {
                     continue;
                 }
-                Cell &cell = row.cells[i];
+                auto at = std::lower_bound(row.cells.begin(), row.cells.end(), i,
+                    [](const std::pair<int, Cell> &c, int k) { return c.first < k; });
+                if (at == row.cells.end() || at->first != i) {
+                    at = row.cells.insert(at, { i, Cell {} });
+                }
+                Cell &cell = at->second;
                 const Health h = o.stale ? Health::Stale : o.health;
                 const QString text = o.stale ? o.text + tr(" (stale)") : o.text;
                 if (!cell.present) {
@@ -144,7 +161,7 @@ QVariant TargetTableModel::sortValue(const Row &row, int column) const
     if (column == reasonColumn()) {
         return row.reason.toLower();
     }
-    const Cell &cell = row.cells[column - FirstSourceColumn];
+    const Cell &cell = row.cell(column - FirstSourceColumn);
     return cell.present ? severity(cell.health) : -1;
 }
 
@@ -175,12 +192,12 @@ QVariant TargetTableModel::data(const QModelIndex &index, int role) const
         if (column == HealthColumn) {
             return QVariant::fromValue(row.health);
         }
-        if (isSource && row.cells[column - FirstSourceColumn].present) {
-            return QVariant::fromValue(row.cells[column - FirstSourceColumn].health);
+        if (isSource && row.cell(column - FirstSourceColumn).present) {
+            return QVariant::fromValue(row.cell(column - FirstSourceColumn).health);
         }
         return {};
     case StaleRole:
-        return isSource && row.cells[column - FirstSourceColumn].stale;
+        return isSource && row.cell(column - FirstSourceColumn).stale;
     case Qt::TextAlignmentRole:
         if (column >= RateColumn && column <= TtlColumn) {
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);
@@ -188,7 +205,7 @@ QVariant TargetTableModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::ToolTipRole:
         if (isSource) {
-            const Cell &cell = row.cells[column - FirstSourceColumn];
+            const Cell &cell = row.cell(column - FirstSourceColumn);
             return cell.present ? QString(sourceKind(m_sources[column - FirstSourceColumn])
                        + QStringLiteral(": ") + cell.text)
                                 : tr("%1 does not report this target")
@@ -226,7 +243,7 @@ QVariant TargetTableModel::data(const QModelIndex &index, int role) const
     if (column == reasonColumn()) {
         return row.reason;
     }
-    const Cell &cell = row.cells[column - FirstSourceColumn];
+    const Cell &cell = row.cell(column - FirstSourceColumn);
     return cell.present ? QString(healthIcon(cell.health) + QLatin1Char(' ') + cell.text)
                         : QString();
 }

@@ -74,7 +74,10 @@ public:
         std::optional<qint64> sessions;
         std::optional<qint64> connections;
         std::optional<quint32> ttl;
-        QList<Cell> cells; // per source
+        // The sources that said something, by source index, sorted; the others are empty (a
+        // fleet has 500 source columns and a target is seen by two or three of them).
+        QList<std::pair<int, Cell>> cells;
+        const Cell &cell(int source) const;
         bool operator==(const Row &o) const;
     };
     const QList<Row> &rows() const { return m_rows; }
@@ -83,6 +86,7 @@ private:
     QVariant sortValue(const Row &row, int column) const;
 
     QStringList m_sources;
+    QHash<QString, int> m_sourceIndex;
     QHash<QString, int> m_serviceOrder;
     QList<Row> m_rows;
 };

@@ -136,9 +136,54 @@ TruthMatrixModel::Relevance TruthMatrixModel::relevance(
     return r;
 }
 
-TruthMatrixModel::Row TruthMatrixModel::judge(const ServiceNode &service, const TargetNode &target,
-    const QStringList &sources, const Relevance &relevance)
+const TruthMatrixModel::Cell &TruthMatrixModel::Row::cell(int index) const
 {
+    static const Cell empty;
+    const auto it = std::lower_bound(cells.cbegin(), cells.cend(), index,
+        [](const std::pair<int, Cell> &c, int i) { return c.first < i; });
+    return it != cells.cend() && it->first == index ? it->second : empty;
+}
+
+QHash<QString, int> TruthMatrixModel::indexOf(const QStringList &sources)
+{
+    QHash<QString, int> index;
+    for (int i = int(sources.size()) - 1; i >= 0; --i) {
+        index.insert(sources[i], i);
+    }
+    return index;
+}
+
+TruthMatrixModel::Row TruthMatrixModel::judge(const ServiceNode &service, const TargetNode &target,
+    const QStringList &sources, const Relevance &relevance, const QHash<QString, int> *sourceIndex)
+{
+    QHash<QString, int> ownIndex;
+    if (!sourceIndex) {
+        ownIndex = indexOf(sources);
+        sourceIndex = &ownIndex;
+    }
+    // Only the sources that can say something about this target (an observation, or relevant to
+    // its service) give a cell or a phrase; the others are not applicable. In column order.
+    QList<int> candidates;
+    const auto consider = [&](const QString &source) {
+        const int i = sourceIndex->value(source, -1);
+        if (i >= 0) {
+            candidates.append(i);
+        }
+    };
+    for (const Observation &o : target.observations) {
+        consider(o.source);
+    }
+    for (const QString &source : relevance.sources) {
+        consider(source);
+    }
+    for (auto it = relevance.ownSidecarTask.cbegin(); it != relevance.ownSidecarTask.cend(); ++it) {
+        if (it.value() == target.key) {
+            consider(it.key());
+        }
+    }
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+
     Row row;
     row.id = rowId(service.id, target.key);
     row.serviceId = service.id;
@@ -148,7 +193,8 @@ TruthMatrixModel::Row TruthMatrixModel::judge(const ServiceNode &service, const 
 
     QStringList inPhrases, outPhrases, unknownPhrases;
     bool checkMentioned = false; // an out-of-rotation phrase already names the failed check
-    for (const QString &source : sources) {
+    for (const int index : std::as_const(candidates)) {
+        const QString &source = sources[index];
         Cell cell;
         const bool isDns = source == u"dns";
         const bool isLb = source.startsWith(u"lb:");
@@ -186,7 +232,9 @@ TruthMatrixModel::Row TruthMatrixModel::judge(const ServiceNode &service, const 
             cell.says = Says::Absent;
             cell.text = isDns ? tr("not in the answer") : (isLb ? tr("no server") : tr("no host"));
         }
-        row.cells.append(cell);
+        if (!(cell == Cell {})) {
+            row.cells.append({ index, cell });
+        }
 
         switch (cell.says) {
         case Says::InRotation:
@@ -254,7 +302,9 @@ TruthMatrixModel::Row TruthMatrixModel::judge(const ServiceNode &service, const 
     } else if (!pending.isEmpty()) {
         check = { Says::Unknown, Health::Unknown, pending.join(QStringLiteral(", ")) };
     }
-    row.cells.append(check);
+    if (!(check == Cell {})) {
+        row.cells.append({ int(sources.size()), check });
+    }
 
     const bool checkFails = check.says == Says::OutOfRotation;
     row.disagreement = (!inPhrases.isEmpty() && (!outPhrases.isEmpty() || checkFails))
@@ -288,6 +338,7 @@ void TruthMatrixModel::setProfile(const ClusterProfile &profile)
     beginResetModel();
     m_profile = profile;
     m_sources = sourcesOf(profile);
+    m_sourceIndex = indexOf(m_sources);
     m_rows.clear();
     m_serviceOrder.clear();
     for (int i = 0; i < int(profile.services.size()); ++i) {
@@ -310,7 +361,7 @@ void TruthMatrixModel::setTopology(const Topology &topology)
         const int order = m_serviceOrder.value(service.id, int(m_serviceOrder.size()) + s);
         const Relevance rel = relevance(m_profile, service);
         for (const TargetNode &t : service.targets) {
-            sorted.append({ { order, t.key }, judge(service, t, m_sources, rel) });
+            sorted.append({ { order, t.key }, judge(service, t, m_sources, rel, &m_sourceIndex) });
         }
     }
     std::stable_sort(sorted.begin(), sorted.end(),
@@ -325,7 +376,7 @@ void TruthMatrixModel::setTopology(const Topology &topology)
 
 int TruthMatrixModel::sourceColumn(const QString &source) const
 {
-    const int i = int(m_sources.indexOf(source));
+    const int i = m_sourceIndex.value(source, -1);
     return i < 0 ? -1 : FirstSourceColumn + i;
 }
 
@@ -342,7 +393,7 @@ int TruthMatrixModel::columnCount(const QModelIndex &parent) const
 const TruthMatrixModel::Cell *TruthMatrixModel::cellAt(const Row &row, int column) const
 {
     if (column >= FirstSourceColumn && column <= checkColumn()) {
-        return &row.cells[column - FirstSourceColumn];
+        return &row.cell(column - FirstSourceColumn);
     }
     return nullptr;
 }

@@ -50,7 +50,10 @@ public:
         QString serviceName;
         QString key;
         Health health = Health::Unknown; // folded, from the topology
-        QList<Cell> cells; // per source, then the active check
+        // Per source index, then the active check at sources.size(): only the cells that say
+        // something, sorted (a fleet has 500 source columns; a target concerns a few).
+        QList<std::pair<int, Cell>> cells;
+        const Cell &cell(int index) const;
         bool disagreement = false;
         QString why;
         bool operator==(const Row &o) const
@@ -75,8 +78,11 @@ public:
     void clear();
 
     // Pure: the row of one target. `sources` as sourcesOf(); the last cell is the active check.
+    // sourceIndex: sources by name (the first of equal names), built here when null.
     static Row judge(const ServiceNode &service, const TargetNode &target,
-        const QStringList &sources, const Relevance &relevance);
+        const QStringList &sources, const Relevance &relevance,
+        const QHash<QString, int> *sourceIndex = nullptr);
+    static QHash<QString, int> indexOf(const QStringList &sources);
     static Relevance relevance(const ClusterProfile &profile, const ServiceNode &service);
 
     const QStringList &sources() const { return m_sources; }
@@ -98,6 +104,7 @@ private:
     const Cell *cellAt(const Row &row, int column) const;
 
     ClusterProfile m_profile;
+    QHash<QString, int> m_sourceIndex;
     QStringList m_sources;
     QHash<QString, int> m_serviceOrder;
     QList<Row> m_rows;

@@ -9,6 +9,7 @@
 #include <QSet>
 
 #include <algorithm>
+#include <climits>
 
 namespace hopscope {
 
@@ -96,8 +97,23 @@ void TrafficTracker::attach(ClusterMonitor *monitor)
                 addEnvoy(id, s, s.fetchedAt.isValid() ? s.fetchedAt : m_clock.now());
             });
     }
-    connect(this, &TrafficTracker::updated, monitor,
+    // A burst of source events (500 sidecars timing out one by one) samples at most once per
+    // MinEventGapMs: the picture is the same one until the monitor's next rebuild anyway, and the
+    // events of the burst are all in the one sample taken when the gap ends.
+    m_eventTimer.setSingleShot(true);
+    connect(&m_eventTimer, &QTimer::timeout, monitor,
         [this, monitor] { maybeSample(monitor->topology()); });
+    connect(this, &TrafficTracker::updated, monitor, [this, monitor] {
+        const qint64 since
+            = m_lastSample.isValid() ? m_lastSample.msecsTo(m_clock.now()) : MinEventGapMs;
+        if (m_eventPending && since >= 0 && since < MinEventGapMs) {
+            if (!m_eventTimer.isActive()) {
+                m_eventTimer.start(int(MinEventGapMs - since));
+            }
+            return;
+        }
+        maybeSample(monitor->topology());
+    });
 }
 
 void TrafficTracker::maybeSample(const Topology &topology)
@@ -264,11 +280,43 @@ TrafficAggregate TrafficTracker::aggregate(const QList<std::pair<QString, QStrin
 
 TrafficReport TrafficTracker::report(const Topology &topology) const
 {
+    // Indexed once per report, so a fleet (10,000 targets, 500 sidecars, 2,500 edges) costs
+    // O(targets + entities) instead of targets x sources: the services by id, the proxies by
+    // service (profile order), each "addr:port" and each ingress address with the sources that
+    // name it (in m_sources' order, as a loop over m_sources would meet them).
     TrafficReport r;
     QSet<QString> allTargets;
+    QHash<QString, const ServiceNode *> serviceById;
     for (const ServiceNode &s : topology.services) {
+        if (!serviceById.contains(s.id)) {
+            serviceById.insert(s.id, &s);
+        }
         for (const TargetNode &t : s.targets) {
             allTargets.insert(t.key);
+        }
+    }
+    QHash<QString, QList<const ProxySpec *>> proxiesOf;
+    QHash<QString, QString> ingressOf; // service id + '\n' + task "addr:port" -> task address
+    QSet<QString> ingressIps;
+    for (const ProxySpec &px : m_profile.proxies) {
+        proxiesOf[px.service].append(&px);
+        ingressOf.insert(px.service + QLatin1Char('\n') + px.task.toString(), px.task.host);
+        ingressIps.insert(px.task.host);
+    }
+    using Named = QList<std::pair<int, const QStringList *>>; // (source ordinal, entity keys)
+    QList<QString> sourceKeys;
+    QHash<QString, Named> byAddressPort;
+    QHash<QString, Named> byIngress;
+    for (auto d = m_sources.cbegin(); d != m_sources.cend(); ++d) {
+        const int ordinal = int(sourceKeys.size());
+        sourceKeys.append(d.key());
+        for (auto it = d->byAddressPort.cbegin(); it != d->byAddressPort.cend(); ++it) {
+            byAddressPort[it.key()].append({ ordinal, &it.value() });
+        }
+        for (auto it = d->byAddress.cbegin(); it != d->byAddress.cend(); ++it) {
+            if (ingressIps.contains(it.key())) {
+                byIngress[it.key()].append({ ordinal, &it.value() });
+            }
         }
     }
     for (const EdgeNode &e : topology.edges) {
@@ -287,7 +335,7 @@ TrafficReport TrafficTracker::report(const Topology &topology) const
         } else if (e.via == u"mesh") {
             // The caller's sidecars; in each, the upstream clusters whose hosts are the callee's
             // tasks (by address:port) or its sidecars' ingress (by the task's IP).
-            const ServiceNode *callee = topology.service(e.to);
+            const ServiceNode *callee = serviceById.value(e.to);
             QSet<QString> calleeKeys;
             QSet<QString> calleeIps;
             if (callee) {
@@ -295,16 +343,11 @@ TrafficReport TrafficTracker::report(const Topology &topology) const
                     calleeKeys.insert(t.key);
                 }
             }
-            for (const ProxySpec &px : m_profile.proxies) {
-                if (px.service == e.to) {
-                    calleeIps.insert(px.task.host);
-                }
+            for (const ProxySpec *px : proxiesOf.value(e.to)) {
+                calleeIps.insert(px->task.host);
             }
-            for (const ProxySpec &px : m_profile.proxies) {
-                if (px.service != e.from) {
-                    continue;
-                }
-                const QString source = s_mesh + px.id;
+            for (const ProxySpec *px : proxiesOf.value(e.from)) {
+                const QString source = s_mesh + px->id;
                 const auto d = m_sources.constFind(source);
                 if (d == m_sources.cend() || d->answers == 0 || d->failing) {
                     entities.append({ source, QString() }); // measured there, not known now
@@ -332,32 +375,44 @@ TrafficReport TrafficTracker::report(const Topology &topology) const
         }
         r.edges.insert(edgeKey(e), aggregate(entities));
     }
+    static const Named none;
     for (const ServiceNode &s : topology.services) {
         for (const TargetNode &t : s.targets) {
             QList<std::pair<QString, QString>> entities;
             // Consul style: callers' sidecars send to this task's sidecar ingress (its IP,
             // another port); that host stands for the task when it is no task of its own.
-            QString ingressIp;
-            for (const ProxySpec &px : m_profile.proxies) {
-                if (px.service == s.id && px.task.toString() == t.key) {
-                    ingressIp = px.task.host;
-                }
-            }
-            for (auto d = m_sources.cbegin(); d != m_sources.cend(); ++d) {
-                if (d.key() == s_mesh + t.sidecar) {
-                    continue; // the task's own sidecar: its local app, not a caller
-                }
-                QStringList keys = d->byAddressPort.value(t.key);
-                if (!ingressIp.isEmpty()) {
-                    for (const QString &k : d->byAddress.value(ingressIp)) {
-                        const QString ap = addressPortOf(k);
-                        if (ap != t.key && !allTargets.contains(ap)) {
-                            keys.append(k);
+            const QString ingressIp = ingressOf.value(s.id + QLatin1Char('\n') + t.key);
+            const QString ownSidecar = s_mesh + t.sidecar; // its local app, not a caller
+            const auto named = byAddressPort.constFind(t.key);
+            const Named &direct = named == byAddressPort.cend() ? none : *named;
+            const auto in = ingressIp.isEmpty() ? byIngress.cend() : byIngress.constFind(ingressIp);
+            const Named &ingress = in == byIngress.cend() ? none : *in;
+            // Both lists are in source order: walk them together, source by source.
+            qsizetype i = 0;
+            qsizetype j = 0;
+            while (i < direct.size() || j < ingress.size()) {
+                const int next = std::min(i < direct.size() ? direct[i].first : INT_MAX,
+                    j < ingress.size() ? ingress[j].first : INT_MAX);
+                const QString &source = sourceKeys[next];
+                const bool own = source == ownSidecar;
+                if (i < direct.size() && direct[i].first == next) {
+                    if (!own) {
+                        for (const QString &k : *direct[i].second) {
+                            entities.append({ source, k });
                         }
                     }
+                    ++i;
                 }
-                for (const QString &k : std::as_const(keys)) {
-                    entities.append({ d.key(), k });
+                if (j < ingress.size() && ingress[j].first == next) {
+                    if (!own) {
+                        for (const QString &k : *ingress[j].second) {
+                            const QString ap = addressPortOf(k);
+                            if (ap != t.key && !allTargets.contains(ap)) {
+                                entities.append({ source, k });
+                            }
+                        }
+                    }
+                    ++j;
                 }
             }
             r.targets.insert(targetKey(s.id, t.key), aggregate(entities));

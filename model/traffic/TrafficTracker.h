@@ -10,6 +10,7 @@
 #include <QHash>
 #include <QObject>
 #include <QStringList>
+#include <QTimer>
 
 namespace hopscope {
 
@@ -90,6 +91,8 @@ private:
     TrafficHistory m_history;
     QDateTime m_lastSample;
     bool m_eventPending = false;
+    static constexpr qint64 MinEventGapMs = 250; // between samples taken for source events
+    QTimer m_eventTimer;
 };
 
 } // namespace hopscope

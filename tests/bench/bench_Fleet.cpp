@@ -114,6 +114,17 @@ int runOne(const QString &profile, const QString &label, int seconds, const QStr
     MainWindow w;
     w.resize(1600, 1000);
     w.show();
+    const double openStart = monotonicMs() - t0;
+    const double openCpu0 = threadCpuMs();
+    if (!w.openProfile(profile, true)) {
+        std::fprintf(
+            stderr, "cannot open %s: %s\n", qPrintable(profile), qPrintable(w.lastError()));
+        return 1;
+    }
+    const double openEnd = monotonicMs() - t0;
+    const double openCpu = threadCpuMs() - openCpu0;
+    // The graph exists once the profile's tab does; its first frame renders after openProfile
+    // returned (the event loop runs below), so nothing is missed by connecting here.
     QQuickWindow *quick = w.graphPane()->quickWidget()->quickWindow();
     int frames = 0;
     double lastFrameMs = 0;
@@ -124,18 +135,11 @@ int runOne(const QString &profile, const QString &label, int seconds, const QStr
             lastFrameMs = monotonicMs();
         },
         Qt::DirectConnection);
-
-    const double openStart = monotonicMs() - t0;
-    if (!w.openProfile(profile, true)) {
-        std::fprintf(
-            stderr, "cannot open %s: %s\n", qPrintable(profile), qPrintable(w.lastError()));
-        return 1;
-    }
-    const double openEnd = monotonicMs() - t0;
     ClusterMonitor *monitor = w.monitor();
     const int framesAtOpen = frames;
     waitUntil([&] { return frames > framesAtOpen; }, 60'000);
     const double firstFrame = lastFrameMs - t0;
+    const double firstFrameCpu = threadCpuMs() - openCpu0;
     std::fprintf(stderr, "%s: opened at %.0f ms, first frame at %.0f ms\n", qPrintable(label),
         openEnd, firstFrame);
 
@@ -164,6 +168,18 @@ int runOne(const QString &profile, const QString &label, int seconds, const QStr
         }
     }
     const double rssComplete = statusMb("VmRSS");
+    // Sources failing at the complete graph, and one reason per kind (say why targets are unknown).
+    int failing = 0;
+    QJsonObject reasons;
+    for (const PollingSource *s : monitor->sources()) {
+        if (s->status() == PollingSource::Status::Failing) {
+            ++failing;
+            const QString kind = s->name().section(QLatin1Char(':'), 0, 0);
+            if (!reasons.contains(kind)) {
+                reasons.insert(kind, s->lastError().message);
+            }
+        }
+    }
 
     // Polling with churn.
     QProcess churner;
@@ -225,9 +241,13 @@ int runOne(const QString &profile, const QString &label, int seconds, const QStr
         { QStringLiteral("services"), int(monitor->topology().services.size()) },
         { QStringLiteral("targets"), targets },
         { QStringLiteral("unknownAtComplete"), unknown },
+        { QStringLiteral("failingAtComplete"), failing },
+        { QStringLiteral("failingReasons"), reasons },
         { QStringLiteral("openStartMs"), openStart },
         { QStringLiteral("openEndMs"), openEnd },
         { QStringLiteral("firstFrameMs"), firstFrame },
+        { QStringLiteral("openCpuMs"), openCpu },
+        { QStringLiteral("firstFrameCpuMs"), firstFrameCpu },
         { QStringLiteral("completeMs"), complete },
         { QStringLiteral("roundAtMs"), roundAt - t0 },
         { QStringLiteral("rssCompleteMb"), rssComplete },

@@ -248,6 +248,31 @@ private Q_SLOTS:
 
     // Captured answers: HAProxy has user1 DOWN (L7STS) while DNS lists it; the order sidecar's
     // active check fails payments .61. Both rows tinted and explained; the filter keeps them.
+    // Fitting columns measures rows: a hidden dock does not fit on every update (a hidden
+    // QTableView measures every row, 10,000 in a fleet) but once it is shown; the updates of one
+    // event-loop turn cause one fit.
+    void hiddenTableFitsWhenShown()
+    {
+        TruthMatrixDock dock;
+        dock.resize(2100, 360);
+        dock.setProfile(truthProfile());
+        TruthInputs in;
+        QHeaderView *header = dock.view()->horizontalHeader();
+        const int why = dock.model()->whyColumn();
+        const int before = header->sectionSize(why - 1);
+        dock.setTopology(in.build());
+        QVERIFY(dock.isFitPending());
+        QCoreApplication::processEvents();
+        QVERIFY(dock.isFitPending()); // hidden: nothing measured
+        QCOMPARE(header->sectionSize(why - 1), before);
+        dock.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dock));
+        QTRY_VERIFY(!dock.isFitPending());
+        QVERIFY(header->sectionSize(why - 1) != before); // fitted to the check texts
+        dock.setTopology(in.build()); // the same rows: nothing changed, nothing to fit
+        QVERIFY(!dock.isFitPending());
+    }
+
     void truthMatrixShowsTheDisagreement()
     {
         TruthMatrixDock dock;

@@ -5,6 +5,8 @@
 
 #include "topology/ClusterMonitor.h"
 
+#include "prometheus/PrometheusSource.h"
+
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -44,6 +46,7 @@ class tst_ClusterMonitorPacing : public QObject
 private Q_SLOTS:
     void capsPollsInFlightAcrossSources();
     void pollsEndingWithinAFrameRebuildOnce();
+    void prometheusStandbysTakeSlots();
 };
 
 void tst_ClusterMonitorPacing::capsPollsInFlightAcrossSources()
@@ -109,6 +112,49 @@ void tst_ClusterMonitorPacing::pollsEndingWithinAFrameRebuildOnce()
     QCOMPARE(changed.size(), 1);
     QVERIFY(monitor.rebuilds()->isPending());
     QCOMPARE(monitor.rebuilds()->requests(), 50);
+}
+
+void tst_ClusterMonitorPacing::prometheusStandbysTakeSlots()
+{
+    // Every sidecar's admin API refuses (a closed port), so each direct source fails at once and
+    // its PrometheusFallback starts the standby; Prometheus accepts and never answers. The
+    // standbys' queries go through the same scheduler: at most the cap in flight, the rest wait.
+    QTcpServer closed;
+    QVERIFY(closed.listen(QHostAddress::LocalHost));
+    const quint16 closedPort = closed.serverPort();
+    closed.close();
+    QTcpServer prometheus;
+    QVERIFY(prometheus.listen(QHostAddress::LocalHost));
+    QList<QTcpSocket *> held;
+    connect(&prometheus, &QTcpServer::newConnection, this, [&] {
+        while (QTcpSocket *s = prometheus.nextPendingConnection()) {
+            held.append(s);
+        }
+    });
+    ClusterProfile p = sidecars(50, QList<quint16>(50, closedPort));
+    p.prometheusUrl = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(prometheus.serverPort()));
+    ClusterMonitor monitor(p);
+    PollScheduler *sched = monitor.scheduler();
+    const int cap = sched->maxInFlight();
+    QVERIFY(cap < 50);
+    monitor.start();
+    // The 50 direct polls fail (refused) and each starts its standby; once all 50 standbys run,
+    // the cap's worth hold slots (Prometheus never answers) and the others wait for one.
+    const QList<PrometheusSource *> standbys = monitor.findChildren<PrometheusSource *>();
+    QCOMPARE(standbys.size(), 50);
+    const auto count = [&](bool polling) {
+        int n = 0;
+        for (const PrometheusSource *s : standbys) {
+            n += polling ? s->isPolling() : s->isWaitingForSlot();
+        }
+        return n;
+    };
+    QTRY_COMPARE(count(true) + count(false), 50);
+    QTRY_COMPARE(count(true), cap); // a direct retry may hold a slot for a moment
+    QCOMPARE(count(false), 50 - cap);
+    QVERIFY(sched->inFlight() <= cap);
+    monitor.stop();
+    QCOMPARE(sched->inFlight(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_ClusterMonitorPacing)

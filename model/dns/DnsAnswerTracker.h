@@ -22,6 +22,9 @@ public:
     QDateTime nextQueryAt(int minMs, int maxMs) const;
 
     DnsServiceState state(const QDateTime &now) const; // prunes removed targets past holdUntil
+    // The last query failed (or answered negatively): why. Kind None before the first answer
+    // and while the last one was good.
+    const SourceError &lastError() const { return m_state.error; }
     const QString &id() const { return m_state.id; }
 
 private:

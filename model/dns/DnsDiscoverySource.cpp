@@ -83,9 +83,17 @@ void DnsDiscoverySource::startPoll()
         }
     }
     m_requeryAll = false;
+    if (due.isEmpty() && everyNameFailing()) {
+        // Failing, and a poll came before any name was due (pollNow(), a timer a little early):
+        // ask them all again rather than report the failure of an earlier poll once more (which
+        // would back off further) or call the source ok for having asked nothing.
+        for (int i = 0; i < int(m_trackers.size()); ++i) {
+            due.append(i);
+        }
+    }
     if (due.isEmpty()) {
         publish();
-        finishPoll();
+        conclude();
         return;
     }
     m_pending = int(due.size());
@@ -142,22 +150,38 @@ void DnsDiscoverySource::onResult(int index, const DnsResult &result)
     }
     m_inFlight.clear();
     publish();
-    if (!m_pollErrors.isEmpty() && m_pollErrors.size() == int(m_config.names.size())) {
-        // Every name failed: the source itself is failing (and backs off).
-        SourceError e = m_pollErrors.first();
-        if (m_pollErrors.size() > 1) {
-            e.message += QStringLiteral(" (and %1 more names)").arg(m_pollErrors.size() - 1);
+    conclude();
+}
+
+// Names are re-asked on their own TTLs, so once their schedules drift apart a poll asks only
+// some of them (or none, after pollNow()). The source is failing while every name's LAST answer
+// is an error, whichever poll asked it: a poll whose one due name failed while the others failed
+// before (a dead server or tunnel) must not read "ok", nor may a poll that asked nothing.
+bool DnsDiscoverySource::everyNameFailing() const
+{
+    return !m_trackers.empty()
+        && std::all_of(m_trackers.cbegin(), m_trackers.cend(),
+            [](const DnsAnswerTracker &t) { return t.lastError().isError(); });
+}
+
+void DnsDiscoverySource::conclude()
+{
+    if (!everyNameFailing()) {
+        for (const SourceError &e : std::as_const(m_pollErrors)) {
+            Q_EMIT errorOccurred(e);
         }
-        for (int i = 1; i < m_pollErrors.size(); ++i) {
-            Q_EMIT errorOccurred(m_pollErrors[i]);
-        }
-        failPoll(e);
+        finishPoll();
         return;
     }
-    for (const SourceError &e : std::as_const(m_pollErrors)) {
-        Q_EMIT errorOccurred(e);
+    // Every name is failing: the source itself is failing (and backs off).
+    SourceError e = m_pollErrors.isEmpty() ? m_trackers.front().lastError() : m_pollErrors.first();
+    if (m_trackers.size() > 1) {
+        e.message += QStringLiteral(" (and %1 more names)").arg(m_trackers.size() - 1);
     }
-    finishPoll();
+    for (int i = 1; i < m_pollErrors.size(); ++i) {
+        Q_EMIT errorOccurred(m_pollErrors[i]);
+    }
+    failPoll(e);
 }
 
 void DnsDiscoverySource::publish()

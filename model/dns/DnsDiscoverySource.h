@@ -75,6 +75,8 @@ protected:
 private:
     void onResult(int index, const DnsResult &result);
     void publish();
+    void conclude(); // finishes the poll: failing when every name's last answer failed
+    bool everyNameFailing() const;
 
     DnsDiscoveryConfig m_config;
     bool m_requeryAll = false;

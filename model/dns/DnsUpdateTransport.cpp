@@ -69,13 +69,13 @@ void DnsUpdateTransport::sendUdp()
         if (err == QAbstractSocket::ConnectionRefusedError) {
             finish();
             Q_EMIT failed(SourceError::Kind::Refused,
-                QStringLiteral("nothing answers DNS on %1 (connection refused)")
-                    .arg(m_server.toString()),
+                QStringLiteral("nothing answers DNS on %1 (connection refused)").arg(serverLabel()),
                 m_udpNote, m_transport);
         } else if (err == QAbstractSocket::HostNotFoundError) {
             finish();
             Q_EMIT failed(SourceError::Kind::Network,
-                QStringLiteral("cannot resolve the DNS update server %1").arg(m_server.host),
+                QStringLiteral("cannot resolve the DNS update server %1")
+                    .arg(m_serverLabel.isEmpty() ? m_server.host : m_serverLabel),
                 m_udpNote, m_transport);
         } else {
             m_udpNote = m_udp->errorString();
@@ -141,7 +141,7 @@ void DnsUpdateTransport::sendTcp()
         finish();
         Q_EMIT failed(SourceError::Kind::Network,
             QStringLiteral("DNS update over TCP to %1 failed: %2%3")
-                .arg(m_server.toString(), why, sent ? s_mayHaveApplied : QString()),
+                .arg(serverLabel(), why, sent ? s_mayHaveApplied : QString()),
             m_udpNote, m_transport);
     });
     m_timer->start(int(std::max<qint64>(1, m_deadline.remainingTime()))); // the rest of the budget
@@ -176,7 +176,7 @@ void DnsUpdateTransport::timedOut()
     Q_EMIT failed(SourceError::Kind::Timeout,
         QStringLiteral("no complete reply within %1 ms from %2 (over %3)%4")
             .arg(m_timeoutMs)
-            .arg(m_server.toString(), m_transport, m_written ? s_mayHaveApplied : QString()),
+            .arg(serverLabel(), m_transport, m_written ? s_mayHaveApplied : QString()),
         m_udpNote, m_transport);
 }
 

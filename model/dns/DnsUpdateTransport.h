@@ -31,6 +31,13 @@ public:
     void send(const QByteArray &wire); // once per object
     // TCP from the start (a server reached through an SSH forward, which carries TCP only).
     void setTcpOnly(bool tcpOnly) { m_tcpOnly = tcpOnly; }
+    // How messages name the server: through a forward, the profile's server and its jump host
+    // ("10.0.0.2:53 via jump"), not the local address the bytes go to. Default: the server.
+    void setServerLabel(const QString &label) { m_serverLabel = label; }
+    QString serverLabel() const
+    {
+        return m_serverLabel.isEmpty() ? m_server.toString() : m_serverLabel;
+    }
 
 Q_SIGNALS:
     void answered(const QByteArray &wire, const QString &transport);
@@ -48,6 +55,7 @@ private:
     void finish();
 
     HostPort m_server;
+    QString m_serverLabel;
     int m_timeoutMs;
     QByteArray m_wire;
     quint16 m_messageId = 0;

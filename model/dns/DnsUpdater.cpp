@@ -61,6 +61,7 @@ quint64 DnsUpdater::start(DnsUpdateOperation op, const QList<DnsUpdateRecord> &r
         [this, id](SourceError::Kind kind, const QString &why, const QString &detail,
             const QString &transport) { fail(id, kind, why, detail, transport); });
     x.transport->setTcpOnly(m_tcpOnly);
+    x.transport->setServerLabel(m_serverLabel);
     x.transport->send(message->wire);
     return id;
 }
@@ -75,7 +76,7 @@ void DnsUpdater::onAnswer(quint64 id, const QByteArray &wire, const QString &tra
         = DnsUpdateAnswer::read(wire, it->messageId, m_key, it->requestMac, m_clock->now());
     r.transport = transport;
     if (!r.ok) {
-        r.error.source = QStringLiteral("dns-update %1").arg(m_server.toString());
+        r.error.source = QStringLiteral("dns-update %1").arg(serverLabel());
         r.error.when = m_clock->now();
     }
     complete(id, r);
@@ -90,7 +91,7 @@ void DnsUpdater::fail(quint64 id, SourceError::Kind kind, const QString &message
     r.error.kind = kind;
     r.error.message = message;
     r.error.detail = detail;
-    r.error.source = QStringLiteral("dns-update %1").arg(m_server.toString());
+    r.error.source = QStringLiteral("dns-update %1").arg(serverLabel());
     r.error.when = m_clock->now();
     complete(id, r);
 }

@@ -33,6 +33,12 @@ public:
 
     void setTimeoutMs(int ms) { m_timeoutMs = ms; }
     void setTcpOnly(bool tcpOnly) { m_tcpOnly = tcpOnly; } // see DnsUpdateTransport
+    // How results name the server (see DnsUpdateTransport::setServerLabel).
+    void setServerLabel(const QString &label) { m_serverLabel = label; }
+    QString serverLabel() const
+    {
+        return m_serverLabel.isEmpty() ? m_server.toString() : m_serverLabel;
+    }
     HostPort server() const { return m_server; }
     QString zone() const { return m_zone; }
 
@@ -60,6 +66,7 @@ private:
     void complete(quint64 id, DnsUpdateResult result);
 
     HostPort m_server;
+    QString m_serverLabel;
     QString m_zone;
     DnsTsigKey m_key;
     const Clock *m_clock;

@@ -111,6 +111,9 @@ void DnsDrainLayer::send(Direction d)
     m_updater = new DnsUpdater(m_reach.isValid() ? m_reach : m_spec->server, m_spec->zone,
         DnsTsigKey { m_spec->tsigKey.name, m_spec->tsigKey.algorithm, m_secret }, this);
     m_updater->setTcpOnly(m_reach.isValid());
+    if (m_reach.isValid()) {
+        m_updater->setServerLabel(m_reachLabel);
+    }
     m_secret.fill('\0');
     m_secret.clear();
     const bool undo = d == Direction::Undo;
@@ -118,8 +121,13 @@ void DnsDrainLayer::send(Direction d)
         if (!r.ok) {
             // An answer with an error rcode: the server did not apply it. No answer: the UPDATE
             // may have been applied and the reply lost.
+            QString why = r.message;
+            if (const QString tunnel = r.rcode < 0 && m_tunnelWhy ? m_tunnelWhy() : QString();
+                !tunnel.isEmpty()) {
+                why += QStringLiteral(" (%1)").arg(tunnel);
+            }
             Q_EMIT sent({ r.rcode >= 0 ? LayerReply::Kind::Refused : LayerReply::Kind::NoAnswer,
-                QStringLiteral("DNS update: %1").arg(r.message), {}, {} });
+                QStringLiteral("DNS update: %1").arg(why), {}, {} });
             return;
         }
         QJsonArray recs;

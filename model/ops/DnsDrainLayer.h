@@ -6,6 +6,7 @@
 
 #include <QPointer>
 
+#include <functional>
 #include <optional>
 
 namespace hopscope {
@@ -30,7 +31,16 @@ public:
 
     // Send the UPDATE to `server` over TCP only, instead of the profile's server: its local
     // forward through the SSH jump host of the dnsUpdate section (TunnelSet).
-    void setReach(const HostPort &server) { m_reach = server; }
+    // Through a forward: `label` is how errors name the server ("10.0.0.2:53 via jump"), and
+    // `tunnelWhy` says why the tunnel failed (the jump host refused the channel, the session is
+    // down; empty: no known reason), added to an UPDATE that got no answer.
+    void setReach(
+        const HostPort &server, const QString &label = {}, std::function<QString()> tunnelWhy = {})
+    {
+        m_reach = server;
+        m_reachLabel = label;
+        m_tunnelWhy = std::move(tunnelWhy);
+    }
 
     QString undoText() const override;
     void prepare(Direction d) override;
@@ -47,6 +57,8 @@ private:
     QPointer<SecretResolver> m_secrets;
     QPointer<DnsUpdater> m_updater;
     HostPort m_reach; // empty: the profile's server, UDP then TCP
+    QString m_reachLabel;
+    std::function<QString()> m_tunnelWhy;
     QByteArray m_secret; // between prepare() and send() only
     QDateTime m_removedAt;
     int m_ttl = 0;

@@ -75,8 +75,13 @@ std::unique_ptr<DrainLayer> MonitorDrainLayers::create(const DrainStep &step, co
         // Behind a jump host: the UPDATE goes over TCP through the monitor's tunnel.
         if (m_monitor && m_monitor->profile().dnsUpdate
             && !m_monitor->profile().dnsUpdateVia().isEmpty()) {
-            layer->setReach(m_monitor->tunnels()->hostPort(
-                m_monitor->profile().dnsUpdateVia(), m_monitor->profile().dnsUpdate->server));
+            const QString via = m_monitor->profile().dnsUpdateVia();
+            const HostPort &server = m_monitor->profile().dnsUpdate->server;
+            const HostPort local = m_monitor->tunnels()->hostPort(via, server);
+            layer->setReach(local, TunnelSet::describe(via, { server.toString() }),
+                [tunnels = QPointer<TunnelSet>(m_monitor->tunnels()), via, port = local.port] {
+                    return tunnels ? tunnels->failure(via, QString(), { port }).message : QString();
+                });
         }
         return layer;
     }

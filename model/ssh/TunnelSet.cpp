@@ -144,6 +144,11 @@ HostPort TunnelSet::hostPort(const QString &via, const HostPort &hp)
     return forward(via, SshForwardTarget::tcp(hp.host, hp.port));
 }
 
+QString TunnelSet::describe(const QString &via, const QStringList &asTheProfileSays)
+{
+    return asTheProfileSays.join(QStringLiteral(", ")) + QStringLiteral(" via ") + via;
+}
+
 QList<quint16> TunnelSet::reachDns(const QString &via, DnsDiscoveryConfig &config)
 {
     QList<quint16> ports;
@@ -156,8 +161,7 @@ QList<quint16> TunnelSet::reachDns(const QString &via, DnsDiscoveryConfig &confi
         asTheProfileSays.append(server.toString());
     }
     // Errors name the server the profile names, not the local forward it is reached through.
-    config.resolver.serversLabel
-        = asTheProfileSays.join(QStringLiteral(", ")) + QStringLiteral(" via ") + via;
+    config.resolver.serversLabel = describe(via, asTheProfileSays);
     for (HostPort &server : config.servers) {
         server = hostPort(via, server);
         ports.append(server.port);

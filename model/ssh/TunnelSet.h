@@ -49,6 +49,9 @@ public:
     RuntimeEndpoint runtime(const QString &via, const RuntimeEndpoint &endpoint);
     QUrl url(const QString &via, const QUrl &url);
     HostPort hostPort(const QString &via, const HostPort &hp);
+    // How messages name endpoints reached through `via`: as the profile does, with the jump
+    // host ("10.0.0.2:53 via jump"), never the local forward the bytes go to.
+    static QString describe(const QString &via, const QStringList &asTheProfileSays);
     // DNS discovery behind `via`: every server through its forward, queries over TCP only (a
     // forward carries TCP). Returns the local ports; nothing changes when `via` is empty.
     QList<quint16> reachDns(const QString &via, DnsDiscoveryConfig &config);

@@ -50,6 +50,12 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
                         source->refreshNow();
                     }
                 }
+            } else if (state == SshSession::State::Failed && m_staleTimer.isActive() && m_dns
+                && m_profile.dnsVia == via && m_dns->status() == PollingSource::Status::Ok) {
+                // The jump host is gone. The other sources fail at their next poll (within an
+                // interval); DNS re-asks a name only when its TTL runs out (up to maxIntervalMs),
+                // so it asks every name now and fails with the tunnel's reason at once.
+                m_dns->refreshNow();
             }
             scheduleRebuild(); // sources behind a failed tunnel turn stale now
         });

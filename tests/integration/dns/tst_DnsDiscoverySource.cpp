@@ -1,10 +1,13 @@
 // DnsDiscoverySource against the real harness BIND: nsupdate adds and removes records mid-test
 // and the source sees each change within one TTL; deleting every record gives NXDOMAIN with the
 // SOA's negative window and keeps the last answer as stale; a silent server does the same.
+// The source as a whole fails while every name's last answer failed, even when the names were
+// asked in different polls (their TTLs differ) or a poll came before any was due.
 
 #include "DnsTestBed.h"
 #include "dns/DnsDiscoverySource.h"
 
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTest>
 #include <QUdpSocket>
@@ -18,6 +21,7 @@ class tst_DnsDiscoverySource : public QObject
 private Q_SLOTS:
     void initTestCase();
     void liveChangesWithinOneTtl();
+    void failingWhileEveryNameFails();
 
 private:
     DnsTestBed m_bed;
@@ -104,6 +108,77 @@ void tst_DnsDiscoverySource::liveChangesWithinOneTtl()
                              ttl * 1000 + 3000);
     QCOMPARE(records(), QStringList{QStringLiteral("127.0.0.103:8000 stale")});
     QVERIFY(m_bed.nsupdate({QStringLiteral("update delete %1. A").arg(name)}));
+}
+
+// Two names on different TTLs are asked in different polls; the server goes silent. Each poll
+// then asks one name, which fails: once both have failed the source is failing (it read "ok"
+// forever before: only a poll in which every name failed counted), and a poll that asks nothing
+// (pollNow() before any name is due) asks them again and keeps it failing. Back on the server,
+// it answers again.
+void tst_DnsDiscoverySource::failingWhileEveryNameFails()
+{
+    const QString fast = m_bed.fqdn(QStringLiteral("fast.") + m_bed.label);
+    const QString slow = m_bed.fqdn(QStringLiteral("slow.") + m_bed.label);
+    QString why;
+    QVERIFY2(m_bed.nsupdate({ QStringLiteral("update add %1. 1 IN A 127.0.0.111").arg(fast),
+                                QStringLiteral("update add %1. 4 IN A 127.0.0.112").arg(slow) },
+                 &why),
+        qPrintable(why));
+    const auto cleanup = qScopeGuard([&] {
+        m_bed.nsupdate({ QStringLiteral("update delete %1. A").arg(fast),
+            QStringLiteral("update delete %1. A").arg(slow) });
+    });
+
+    DnsDiscoveryConfig c;
+    c.servers = { m_bed.server };
+    c.names = { { QStringLiteral("fast"), fast, DnsRecordType::A, 8000 },
+        { QStringLiteral("slow"), slow, DnsRecordType::A, 8000 } };
+    // "fast" is re-asked every 2.5 s (its TTL 1 s, raised to the minimum), "slow" every 4 s:
+    // after the first poll they are never due together again within this test.
+    c.minIntervalMs = 2500;
+    c.maxIntervalMs = 30'000;
+    c.resolver.timeoutMs = 300;
+    c.resolver.tries = 2;
+    DnsDiscoverySource src(c);
+    QSignalSpy polls(&src, &DnsDiscoverySource::pollFinished);
+    src.start();
+    QTRY_COMPARE_WITH_TIMEOUT(src.status(), PollingSource::Status::Ok, 5000);
+    for (const QString &id : { QStringLiteral("fast"), QStringLiteral("slow") }) {
+        const DnsServiceState *s = src.snapshot().service(id);
+        QVERIFY(s && s->records.size() == 1 && !s->error.isError());
+    }
+
+    QUdpSocket hole; // bound and never read: every query times out
+    QVERIFY(hole.bind(QHostAddress::LocalHost, 0));
+    QVERIFY(src.setServers({ HostPort { QStringLiteral("127.0.0.1"), hole.localPort() } }));
+    const auto failed = [&](const QString &id) {
+        const DnsServiceState *s = src.snapshot().service(id);
+        return s && s->error.kind == SourceError::Kind::Timeout;
+    };
+    // "fast" fails first, alone: "slow" still has a good answer, the source is not failing.
+    QTRY_VERIFY_WITH_TIMEOUT(failed(QStringLiteral("fast")), 5000);
+    QVERIFY(!failed(QStringLiteral("slow")));
+    QCOMPARE(src.status(), PollingSource::Status::Ok);
+    // Then "slow", in a poll of its own: now every name fails, and so does the source.
+    QTRY_VERIFY_WITH_TIMEOUT(failed(QStringLiteral("slow")), 6000);
+    QTRY_COMPARE_WITH_TIMEOUT(src.status(), PollingSource::Status::Failing, 1000);
+    QVERIFY2(src.lastError().message.contains(QStringLiteral("(and 1 more names)")),
+        qPrintable(src.lastError().toString()));
+
+    // A poll before any name is due (each was asked less than the minimum interval ago): it
+    // asks them again rather than call the source ok for having asked nothing.
+    QTRY_VERIFY(!src.isPolling());
+    const QDateTime asked = src.snapshot().service(QStringLiteral("fast"))->lastQueried;
+    const int before = int(polls.size());
+    src.pollNow();
+    QTRY_VERIFY_WITH_TIMEOUT(polls.size() > before, 5000);
+    QCOMPARE(src.status(), PollingSource::Status::Failing);
+    QVERIFY(src.snapshot().service(QStringLiteral("fast"))->lastQueried > asked);
+
+    // The server answers again: asked now, the source is ok.
+    QVERIFY(src.setServers({ m_bed.server }));
+    src.requeryAll();
+    QTRY_COMPARE_WITH_TIMEOUT(src.status(), PollingSource::Status::Ok, 5000);
 }
 
 QTEST_GUILESS_MAIN(tst_DnsDiscoverySource)

@@ -23,6 +23,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -111,6 +112,7 @@ private Q_SLOTS:
     void drainAndUndrainThroughJumpHostAndTls();
     void firstPollWaitsForTheTunnel();
     void dnsErrorsNameTheServerAsTheProfileSays();
+    void dnsDrainErrorsNameTheJumpHostAndTheServer();
 
 private:
     // One sidecar, "https://localhost:<port of the tls peer's frontend>" behind the jump host.
@@ -456,6 +458,51 @@ void tst_ViaSshTls::dnsErrorsNameTheServerAsTheProfileSays()
     QVERIFY2(e.message.contains(server), qPrintable(e.toString()));
     QVERIFY2(
         !e.toString().contains(QStringLiteral(":%1").arg(local.first())), qPrintable(e.toString()));
+}
+
+// The RFC 2136 server of a drain behind the jump host does not answer (a closed port there): the
+// drain's error names the server as the profile does ("…:port via jump") and says why the tunnel
+// failed in the jump host's words (it refused the channel; the jump host's address), never the
+// local forward the UPDATE went to. Nothing changes: the DNS step is the first and fails.
+void tst_ViaSshTls::dnsDrainErrorsNameTheJumpHostAndTheServer()
+{
+    quint16 closed = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        closed = probe.serverPort();
+    }
+    QJsonObject p = readJson(m_profile);
+    QJsonObject update = p[QStringLiteral("dnsUpdate")].toObject();
+    QVERIFY(!update.isEmpty());
+    update.insert(QStringLiteral("server"), QStringLiteral("127.0.0.1:%1").arg(closed));
+    p.insert(QStringLiteral("dnsUpdate"), update);
+    const QString profile = m_tmp.filePath(QStringLiteral("closed-update.json"));
+    {
+        QFile f(profile);
+        QVERIFY(f.open(QIODevice::WriteOnly) && f.write(QJsonDocument(p).toJson()) > 0);
+    }
+    const QString key = m_demo.tasks(QStringLiteral("serviceb")).value(0);
+    QVERIFY(!key.isEmpty());
+    const Run d = cli({ QStringLiteral("drain"), profile, key, QStringLiteral("--yes"),
+                          QStringLiteral("--json") },
+        m_tmp.filePath(QStringLiteral("audit-closed")));
+    QCOMPARE(d.code, 1);
+    const QString message = QJsonDocument::fromJson(d.out.toUtf8())
+                                .object()
+                                .value(QStringLiteral("message"))
+                                .toString();
+    const QString server = QStringLiteral("127.0.0.1:%1 via jump").arg(closed);
+    QVERIFY2(message.contains(u"DNS update over TCP to " + server), qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("the jump host refused the channel"))
+            && message.contains(QStringLiteral("127.0.0.1:%1").arg(m_ssh.port())),
+        qPrintable(message));
+    // Every address:port in it is the profile's server or the jump host, none a local forward.
+    static const QRegularExpression address(QStringLiteral("127\\.0\\.0\\.1:(\\d+)"));
+    for (auto it = address.globalMatch(message); it.hasNext();) {
+        const quint16 port = it.next().captured(1).toUShort();
+        QVERIFY2(port == closed || port == m_ssh.port(), qPrintable(message));
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_ViaSshTls)

@@ -50,8 +50,14 @@ requests (TCP connections that sent bytes + datagrams), matched, faulted, held, 
 (matched requests that reached the server), answered (matched requests the server answered),
 delivered (matched requests whose reply reached the client), last_request (first 200 bytes),
 sent (octets a faulted reply wrote to clients: stall, trickle, garbage, huge).
+forwarded, answered, delivered and sent count only the faults of the route's current setting: a
+fault that matched before the last "set" (a delayed reply still on its way, a held request released
+later) still does what it was set to do, but ticks none of them: it ticks stale instead (once
+per event). So a test that sets a route and waits for a counter never wakes on an earlier case's
+late reply (a delayed reply written, after its client was killed, into a socket the kernel still
+accepts writes on, was counted as delivered: tst_DrainFaults killed its next CLI too early).
 
-Python 3 standard library only. One file of ~580 lines on purpose: tests start it as a single
+Python 3 standard library only. One file of ~700 lines on purpose: tests start it as a single
 script (python3 fault_proxy.py serve ...), and the three protocols share the mode logic.
 """
 import argparse
@@ -95,6 +101,7 @@ class Fault:
         self.size = int(cfg.get("size", 0))
         self.chunked = bool(cfg.get("chunked", False))
         self.at = time.monotonic()
+        self.generation = -1  # the route's setting it matched under (Route.classify)
         self.release = threading.Event()
         self.forward = False
 
@@ -106,12 +113,21 @@ class Route:
         self.cfg = {"mode": "pass"}
         self.generation = 0
         self.counters = dict(connections=0, datagrams=0, requests=0, matched=0, faulted=0, held=0,
-                             forwarded=0, answered=0, delivered=0, last_request="", sent=0)
+                             forwarded=0, answered=0, delivered=0, last_request="", sent=0,
+                             stale=0)
         self.holds = []
 
     def count(self, key, n=1):
         with self.lock:
             self.counters[key] += n
+
+    def count_fault(self, fault, key, n=1):
+        """Counts what a fault did, unless the route was set again since it matched."""
+        with self.lock:
+            if fault.generation == self.generation:
+                self.counters[key] += n
+            else:
+                self.counters["stale"] += 1
 
     def configure(self, cmd):
         mode = cmd.get("mode", "pass")
@@ -143,6 +159,7 @@ class Route:
                 cfg["times"] = times - 1
             self.counters["faulted"] += 1
             f = Fault(cfg)
+            f.generation = self.generation
             f.matched = True
             if f.mode == "hold":
                 self.counters["held"] += 1
@@ -262,7 +279,7 @@ class TcpConnection:
                 self.upstream.sendall(data)
                 if self.fault is not None and self.fault.matched:
                     self.fault.matched = False
-                    r.count("forwarded")
+                    r.count_fault(self.fault, "forwarded")
             self.upstream.shutdown(socket.SHUT_WR)
         except OSError:
             close_quietly(self.upstream)
@@ -278,7 +295,7 @@ class TcpConnection:
                 f = self.fault
                 if data and f is not None and not self.answered_counted:
                     self.answered_counted = True
-                    r.count("answered")
+                    r.count_fault(f, "answered")
                 if not data:
                     break
                 if f is None or f.mode in ("pass", "hold"):
@@ -338,7 +355,7 @@ class TcpConnection:
                     head = data[:max(0, f.bytes)]
                 up.start()
                 self.client.sendall(head)
-                r.count("sent", len(head))
+                r.count_fault(f, "sent", len(head))
                 self.client_gone.wait()
             elif f.mode == "trickle":
                 rate = max(1, f.rate or 1)
@@ -365,7 +382,7 @@ class TcpConnection:
                         del pending[:per]
                     if piece:
                         self.client.sendall(piece)
-                        r.count("sent", len(piece))
+                        r.count_fault(f, "sent", len(piece))
                     self.client_gone.wait(pause)
             elif f.mode == "garbage":
                 up.start()
@@ -377,7 +394,7 @@ class TcpConnection:
                 else:
                     reply = body
                 self.client.sendall(reply)
-                r.count("sent", len(reply))
+                r.count_fault(f, "sent", len(reply))
                 # One garbage reply per connection: a keep-alive client must not send its next
                 # request into this one (it would get no reply).
                 self.client.shutdown(socket.SHUT_WR)
@@ -396,7 +413,7 @@ class TcpConnection:
                     n = min(left, len(piece))
                     self.client.sendall(b"%x\r\n%s\r\n" % (n, piece[:n]) if chunked else piece[:n])
                     left -= n
-                    r.count("sent", n)
+                    r.count_fault(f, "sent", n)
                 if chunked:
                     self.client.sendall(b"0\r\n\r\n")
                 self.client.shutdown(socket.SHUT_WR)
@@ -409,7 +426,7 @@ class TcpConnection:
     def count_delivered(self):
         if not self.delivered_counted:
             self.delivered_counted = True
-            self.route.count("delivered")
+            self.route.count_fault(self.fault, "delivered")
 
     def drain_upstream(self):
         try:
@@ -456,7 +473,7 @@ class UdpRelay:
             try:
                 up["sock"].send(data)
                 if f is not None:
-                    r.count("forwarded")
+                    r.count_fault(f, "forwarded")
             except OSError:
                 pass
 
@@ -465,7 +482,7 @@ class UdpRelay:
         if f.forward:
             try:
                 up["sock"].send(data)
-                self.route.count("forwarded")
+                self.route.count_fault(f, "forwarded")
             except OSError:
                 pass
 
@@ -491,7 +508,7 @@ class UdpRelay:
                 return
             f = up["fault"]
             if f is not None:
-                r.count("answered")
+                r.count_fault(f, "answered")
             if f is None or f.mode in ("pass", "hold"):
                 self.send(data, addr, f)
                 continue
@@ -506,7 +523,7 @@ class UdpRelay:
         try:
             self.sock.sendto(data, addr)
             if f is not None:
-                self.route.count("delivered")
+                self.route.count_fault(f, "delivered")
         except OSError:
             pass
 

@@ -380,6 +380,27 @@ class FaultProxyTest(unittest.TestCase):
             self.assertEqual(f.read(2), b"\xff\xff")  # announces the largest message...
             self.assertEqual(len(f.read(300)), 300)  # ...and trickles it, never completing
 
+    def test_a_late_reply_under_an_earlier_setting_ticks_no_counter(self):
+        """A reply delayed under one setting and written after its client has gone (the kernel
+        takes the write) must not count as delivered under the next setting: tst_DrainFaults
+        waited for "delivered" and killed its next CLI on an earlier case's late reply."""
+        def late(route, send):
+            self.ctl(cmd="set", route=route, mode="delay", ms=300)
+            answered = self.stats(route)["answered"]
+            s = send()
+            self.wait_counter(route, "answered", answered + 1)
+            s.close()  # the client dies before its reply comes
+            self.ctl(cmd="set", route=route, mode="delay", ms=0)  # the next case's counting
+            before = self.stats(route)
+            wait_for(lambda: self.stats(route)["delivered"] > before["delivered"]
+                     or self.stats(route).get("stale", 0) > before.get("stale", 0),
+                     "the late %s reply to be written" % route)
+            self.assertEqual(self.stats(route)["delivered"], before["delivered"],
+                             "%s: a late reply of the earlier setting was counted" % route)
+
+        late("line", lambda: self.line_request("set server a/b state drain"))
+        late("dns", lambda: self.udp(b"\x12\x3aupdate"))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,5 +1,7 @@
 #include "haproxy/HaproxyRuntimeClient.h"
 
+#include <algorithm>
+
 #include <QLocalSocket>
 #include <QTcpSocket>
 #include <QTimer>
@@ -258,10 +260,16 @@ void HaproxyRuntimeClient::finish(quint64 id, SourceError error)
                     .arg(req->commands.value(0)),
                 QString::fromUtf8(first.left(200)));
         } else if (reply.outputs.isEmpty()) {
+            // Only a change can "have been applied": a batch of reads ('show …') just lost its
+            // answer.
+            const bool readsOnly = std::all_of(req->commands.cbegin(), req->commands.cend(),
+                [](const QString &c) { return c.trimmed().startsWith(u"show "); });
             error = makeError(SourceError::Kind::Network,
-                QStringLiteral("the connection closed before any reply: '%1' may or may not have "
-                               "been applied")
-                    .arg(req->commands.value(0)));
+                readsOnly ? QStringLiteral("the connection closed before any reply to '%1'")
+                                .arg(req->commands.value(0))
+                          : QStringLiteral("the connection closed before any reply: '%1' may or "
+                                           "may not have been applied")
+                                .arg(req->commands.value(0)));
         } else if (reply.outputs.size() < req->commands.size()) {
             error = makeError(SourceError::Kind::Malformed,
                 QStringLiteral("the connection closed after %1 of %2 replies")

@@ -22,6 +22,8 @@
 #include <QTest>
 #include <QUrl>
 
+#include <optional>
+
 using namespace hopscope;
 
 namespace {
@@ -78,6 +80,7 @@ private Q_SLOTS:
     void dnsUpdate();
     void haproxyCommand_data();
     void haproxyCommand();
+    void haproxyReadLosingItsReplyClaimsNoChange();
     void envoyOperation_data();
     void envoyOperation();
     void envoyPoll_data();
@@ -266,6 +269,23 @@ void tst_BoundedReplies::haproxyCommand()
         qPrintable(QStringLiteral("RSS grew by %1 KiB").arg(rssKiB() - rss)));
     // HAProxy executed the command and answered; the proxy kept the answer from us.
     QTRY_VERIFY(m_proxy.counter(QStringLiteral("haproxy"), QStringLiteral("answered")) > answered);
+}
+
+// A read ('show stat') whose reply is lost says so, without the "may or may not have been
+// applied" of a change: an operator must not read a poll's failure as a possible change.
+void tst_BoundedReplies::haproxyReadLosingItsReplyClaimsNoChange()
+{
+    QVERIFY(m_proxy.set(QStringLiteral("haproxy"), QStringLiteral("drop"),
+        opts({ { QStringLiteral("close"), true } })));
+    HaproxyRuntimeClient lb(
+        *RuntimeEndpoint::parse(QString(u"tcp:" + m_proxy.hostPort(QStringLiteral("haproxy")))));
+    lb.setTimeoutMs(s_deadlineMs);
+    std::optional<HaproxyRuntimeReply> reply;
+    lb.send({ QStringLiteral("show stat") }, [&reply](const HaproxyRuntimeReply &r) { reply = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(reply.has_value(), s_deadlineMs + s_slackMs);
+    QVERIFY(reply->error.isError());
+    QCOMPARE(reply->error.message,
+        QStringLiteral("the connection closed before any reply to 'show stat'"));
 }
 
 void tst_BoundedReplies::envoyOperation_data()

@@ -78,10 +78,20 @@ class Servers:
         self.line.seen = []
         self.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HttpHandler)
         self.http.seen = []
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind(("127.0.0.1", 0))
         self.udp_seen = []
-        self.dns_tcp = socketserver.ThreadingTCPServer(("127.0.0.1", self.udp.getsockname()[1]), DnsTcpHandler)
+        # DNS answers on UDP and TCP of one port: a free UDP port's TCP twin may be taken by
+        # another process, so pick again (bounded) until both bind.
+        for attempt in range(100):
+            self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.udp.bind(("127.0.0.1", 0))
+            try:
+                self.dns_tcp = socketserver.ThreadingTCPServer(("127.0.0.1", self.udp.getsockname()[1]),
+                                                               DnsTcpHandler)
+                break
+            except OSError:
+                self.udp.close()
+                if attempt == 99:
+                    raise
         for srv in (self.line, self.http, self.dns_tcp):
             srv.daemon_threads = True
             threading.Thread(target=srv.serve_forever, daemon=True).start()

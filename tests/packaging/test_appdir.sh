@@ -12,12 +12,12 @@ mkdir -p "$(dirname "$WORK")"
 "$ROOT/packaging/appimage/build-appimage.sh" "$BUILD" "$WORK" > "$WORK.log" 2>&1 || { cat "$WORK.log"; exit 1; }
 APPDIR="$WORK/AppDir"
 test -x "$APPDIR/AppRun" && test -f "$APPDIR/hopscope.desktop" && test -s "$WORK/hopscope.squashfs"
-# Every ELF finds its libraries inside the AppDir first.
-if ldd "$APPDIR/usr/bin/hopscope" | grep -q "not found"; then
-  ldd "$APPDIR/usr/bin/hopscope" | grep "not found"; exit 1
-fi
-ldd "$APPDIR/usr/bin/hopscope" | grep -q "libQt6Core.so.6 => $APPDIR/usr/bin/../lib/" \
-  || { echo "Qt is not taken from the AppDir"; ldd "$APPDIR/usr/bin/hopscope" | grep Qt6Core; exit 1; }
+# Every ELF finds its libraries inside the AppDir first. (ldd's output is kept, not piped into
+# `grep -q`: grep quits at the first match, ldd then dies of SIGPIPE and pipefail fails the test.)
+LDD="$(ldd "$APPDIR/usr/bin/hopscope")"
+if grep "not found" <<<"$LDD"; then exit 1; fi
+grep -qF "libQt6Core.so.6 => $APPDIR/usr/bin/../lib/" <<<"$LDD" \
+  || { echo "Qt is not taken from the AppDir"; grep Qt6Core <<<"$LDD"; exit 1; }
 
 PROFILE="$ROOT/tests/data/profiles/valid/demo-like.hopscope.json"
 unshare -m bash -s "$APPDIR" "$PROFILE" <<'INNER'

@@ -13,8 +13,11 @@ printf 'MZ' > "$WORK/payload/platforms/qwindows.dll"
 MSI="$WORK/hopscope-0.1.0.msi"
 files="$(msiinfo export "$MSI" File)"
 for f in hopscope.exe hopscope-cli.exe qwindows.dll; do
-  echo "$files" | grep -q "$f" || { echo "MSI lacks $f"; exit 1; }
+  grep -qF "$f" <<<"$files" || { echo "MSI lacks $f"; exit 1; }
 done
-msiinfo export "$MSI" Shortcut | grep -q "\[INSTALLDIR\]hopscope.exe" || { echo "no Start menu shortcut"; exit 1; }
-msiinfo export "$MSI" Registry | grep -q "hopscope.profile" || { echo "no .hopscope.json association"; exit 1; }
+# Outputs are kept, not piped into `grep -q` (an early match kills the writer by SIGPIPE; pipefail).
+shortcuts="$(msiinfo export "$MSI" Shortcut)"
+registry="$(msiinfo export "$MSI" Registry)"
+grep -qF "[INSTALLDIR]hopscope.exe" <<<"$shortcuts" || { echo "no Start menu shortcut"; exit 1; }
+grep -qF "hopscope.profile" <<<"$registry" || { echo "no .hopscope.json association"; exit 1; }
 echo "1 passed, 0 failed"

@@ -1,4 +1,5 @@
 #include "AwsCredentialChain.h"
+#include "core/BoundedRead.h"
 
 #include "core/BoundedFile.h"
 #include "core/OffThread.h"
@@ -340,7 +341,7 @@ void AwsCredentialChain::runProcess(const QString &profile, const QString &comma
     m_process = p;
     p->setProcessEnvironment(m_env);
     connect(p, &QProcess::readyReadStandardOutput, this, [this, p] {
-        m_stdout += p->read(m_maxOutput + 1 - m_stdout.size());
+        m_stdout += readAvailable(*p, m_maxOutput + 1 - m_stdout.size());
         if (m_stdout.size() > m_maxOutput) {
             p->kill();
             fail(m_processWhat

@@ -1,4 +1,5 @@
 #include "dns/DnsUpdateTransport.h"
+#include "core/BoundedRead.h"
 
 #include <QNetworkDatagram>
 #include <QTcpSocket>
@@ -154,7 +155,7 @@ void DnsUpdateTransport::onTcpReadyRead()
         return;
     }
     // Never more than one framed message: a peer that keeps sending cannot grow the buffer.
-    m_tcpBuffer += m_tcp->read(s_tcpFrameMax - m_tcpBuffer.size());
+    m_tcpBuffer += readAvailable(*m_tcp, s_tcpFrameMax - m_tcpBuffer.size());
     if (m_tcpBuffer.size() < 2) {
         return;
     }

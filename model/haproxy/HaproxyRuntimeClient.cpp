@@ -1,4 +1,5 @@
 #include "haproxy/HaproxyRuntimeClient.h"
+#include "core/BoundedRead.h"
 
 #include <algorithm>
 
@@ -194,7 +195,7 @@ void HaproxyRuntimeClient::onReadyRead(quint64 id)
         if (room < 0) {
             break;
         }
-        req->buffer += req->socket->read(std::min<qint64>(room + 1, 1 << 20));
+        req->buffer += readAvailable(*req->socket, std::min<qint64>(room + 1, 1 << 20));
         if (req->buffer.size() > req->maxBytes) {
             finish(id,
                 makeError(SourceError::Kind::TooLarge,

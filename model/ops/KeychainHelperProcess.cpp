@@ -1,4 +1,5 @@
 #include "ops/KeychainHelperProcess.h"
+#include "core/BoundedRead.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -81,7 +82,7 @@ void KeychainHelperProcess::start(const QByteArray &input)
 
 void KeychainHelperProcess::readCapped()
 {
-    m_result.out.append(m_process->read(m_maxOutBytes - m_result.out.size()));
+    m_result.out.append(readAvailable(*m_process, m_maxOutBytes - m_result.out.size()));
     m_result.outCapped = m_result.out.size() >= m_maxOutBytes;
 }
 

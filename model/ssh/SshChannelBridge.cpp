@@ -1,4 +1,5 @@
 #include "SshChannelBridge.h"
+#include "core/BoundedRead.h"
 
 #include "SshSession.h"
 
@@ -135,7 +136,7 @@ bool SshChannelBridge::socketToChannel()
 {
     const qint64 room = m_byteCap - m_toChannel.size();
     if (room > 0 && m_socket->bytesAvailable() > 0) {
-        m_toChannel += m_socket->read(room);
+        m_toChannel += readAvailable(*m_socket, room);
     }
     bool wrote = false;
     while (!m_toChannel.isEmpty()) {

@@ -84,6 +84,9 @@ public:
         const QHash<QString, int> *sourceIndex = nullptr);
     static QHash<QString, int> indexOf(const QStringList &sources);
     static Relevance relevance(const ClusterProfile &profile, const ServiceNode &service);
+    // The profile's part of relevance() for every service id, and relevance() from it.
+    static QHash<QString, Relevance> profileRelevance(const ClusterProfile &profile);
+    static Relevance relevance(const Relevance &fromProfile, const ServiceNode &service);
 
     const QStringList &sources() const { return m_sources; }
     int sourceColumn(const QString &source) const;
@@ -103,8 +106,8 @@ public:
 private:
     const Cell *cellAt(const Row &row, int column) const;
 
-    ClusterProfile m_profile;
     QHash<QString, int> m_sourceIndex;
+    QHash<QString, Relevance> m_relevance; // profileRelevance() of the profile set
     QStringList m_sources;
     QHash<QString, int> m_serviceOrder;
     QList<Row> m_rows;

@@ -41,6 +41,7 @@ TargetTableDock::TargetTableDock(QWidget *parent)
 
 void TargetTableDock::setProfile(const ClusterProfile &profile)
 {
+    discardPendingUpdate();
     m_model->setProfile(profile);
 }
 
@@ -58,7 +59,7 @@ void TargetTableDock::setTrafficTracker(TrafficTracker *tracker)
 
 void TargetTableDock::setTopology(const Topology &topology, const TrafficReport &traffic)
 {
-    m_model->setTopology(topology, traffic);
+    updateWhenShown([this, topology, traffic] { m_model->setTopology(topology, traffic); });
 }
 
 } // namespace hopscope

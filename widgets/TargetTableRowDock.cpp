@@ -14,6 +14,8 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <utility>
+
 namespace hopscope {
 
 TargetTableRowDock::TargetTableRowDock(const QString &title, TargetRowModel *model, QWidget *parent)
@@ -26,6 +28,12 @@ TargetTableRowDock::TargetTableRowDock(const QString &title, TargetRowModel *mod
 {
     m_model->setParent(this);
     m_filter->setSourceModel(m_model);
+    // A dock behind another tab stays "visible" (moved out of sight); raising its tab says so.
+    connect(this, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        if (visible) {
+            applyPendingUpdate();
+        }
+    });
     auto *body = new QWidget(this);
     body->setLayout(m_layout);
     m_layout->setContentsMargins(4, 4, 4, 4);
@@ -96,9 +104,29 @@ void TargetTableRowDock::requestFit()
     }
 }
 
+void TargetTableRowDock::updateWhenShown(std::function<void()> update)
+{
+    // Behind another tab a dock stays visible, moved out of sight: its visible region is empty.
+    if (window()->isVisible() && (!isVisible() || visibleRegion().isEmpty())) {
+        m_pendingUpdate = std::move(update);
+        return;
+    }
+    m_pendingUpdate = nullptr;
+    update();
+}
+
+void TargetTableRowDock::applyPendingUpdate()
+{
+    if (m_pendingUpdate) {
+        const std::function<void()> update = std::exchange(m_pendingUpdate, nullptr);
+        update();
+    }
+}
+
 void TargetTableRowDock::showEvent(QShowEvent *event)
 {
     QDockWidget::showEvent(event);
+    applyPendingUpdate();
     if (m_fitPending) {
         m_fitTimer.start();
     }
@@ -132,6 +160,7 @@ QString TargetTableRowDock::selectedKey() const
 
 void TargetTableRowDock::selectTarget(const QString &serviceId, const QString &key)
 {
+    applyPendingUpdate(); // the task may be in an update kept while hidden
     if (serviceId == selectedService() && key == selectedKey()) {
         return;
     }

@@ -37,14 +37,17 @@ TruthMatrixDock::TruthMatrixDock(QWidget *parent)
 
 void TruthMatrixDock::setProfile(const ClusterProfile &profile)
 {
+    discardPendingUpdate();
     m_model->setProfile(profile);
     updateSummary();
 }
 
 void TruthMatrixDock::setTopology(const Topology &topology)
 {
-    m_model->setTopology(topology);
-    updateSummary();
+    updateWhenShown([this, topology] {
+        m_model->setTopology(topology);
+        updateSummary();
+    });
 }
 
 QString TruthMatrixDock::summary() const

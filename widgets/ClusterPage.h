@@ -10,6 +10,7 @@
 
 class QDockWidget;
 class QListView;
+class QTimer;
 class QMenu;
 
 namespace hopscope {
@@ -90,6 +91,7 @@ private:
     DetailsDock *m_details;
     QDockWidget *m_logDock;
     QListView *m_logView;
+    QTimer *m_logFollow; // coalesces the log's scrolls to its newest entry
     TargetTableDock *m_targets;
     TruthMatrixDock *m_truth;
     std::unique_ptr<ClusterMonitor> m_monitor;

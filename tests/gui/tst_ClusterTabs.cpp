@@ -6,6 +6,7 @@
 #include "QuickItems.h"
 #include "RecentProfiles.h"
 #include "TruthMatrixDock.h"
+#include "core/EventLog.h"
 #include "topology/ClusterMonitor.h"
 #include "topology/ServiceGraphModel.h"
 
@@ -168,6 +169,18 @@ private Q_SLOTS:
         QCOMPARE(w.eventLogView(), demo->eventLogView());
         QVERIFY(demo->eventLogView()->isVisible());
         QVERIFY(!dead->eventLogView()->isVisible());
+        // The log follows its newest entry, even when many arrive at once (scrolls coalesced).
+        QListView *log = demo->eventLogView();
+        for (int i = 0; i < 200; ++i) {
+            demo->monitor()->eventLog()->append(EventLog::Severity::Info, QStringLiteral("test"),
+                QStringLiteral("burst entry %1").arg(i));
+        }
+        const auto newestShown = [log] {
+            const QModelIndex last = log->model()->index(log->model()->rowCount() - 1, 0);
+            return last.data().toString().contains(QStringLiteral("burst entry 199"))
+                && log->viewport()->rect().intersects(log->visualRect(last));
+        };
+        QTRY_VERIFY(newestShown());
         QVERIFY(logMentions(demo, QFileInfo(m_peers.profilePath()).fileName()));
         QVERIFY(!logMentions(demo, QStringLiteral("dead.hopscope.json")));
         QCOMPARE(viewMenuAction(w, QStringLiteral("Event Log")),

@@ -98,6 +98,34 @@ QStringList queries(const QString &selector)
     };
 }
 
+QString freshnessQuery(const QString &selector)
+{
+    const QString extra = selector.trimmed();
+    return extra.isEmpty() ? QStringLiteral("timestamp(up)")
+                           : QStringLiteral("timestamp(up{%1})").arg(extra);
+}
+
+QString freshnessFingerprint(const PrometheusResponse &response)
+{
+    if (!response.success || response.resultType != PrometheusResponse::ResultType::Vector) {
+        return {};
+    }
+    QStringList parts;
+    for (const PrometheusSeries &s : response.series) {
+        const PrometheusSeries::Point *p = s.last();
+        if (!p) {
+            return {};
+        }
+        QString part;
+        for (const auto &[key, value] : s.labels) {
+            part += key + u'=' + value + u',';
+        }
+        parts.append(part + u'@' + p->text);
+    }
+    parts.sort();
+    return parts.join(u'\n');
+}
+
 Parsed<HaproxySnapshot> snapshot(const PrometheusResponse &response)
 {
     if (!response.success) {

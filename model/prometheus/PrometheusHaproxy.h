@@ -29,6 +29,15 @@ namespace prometheushaproxy {
 // Prometheus knows (which must then be exactly one).
 QStringList queries(const QString &selector);
 
+// A small query telling when Prometheus last scraped the targets the selector matches
+// (`timestamp(up{selector})`: one series per scrape target), and the fingerprint of its answer:
+// the same fingerprint as at the last full read means no scrape has landed since, so the answers
+// of queries() would be the same again and need not be asked (a promex scrape of 10,000 servers
+// every 15-30 s, polled every 5 s: most polls). Empty (unknown: read everything) when the answer
+// has no series (a selector with labels `up` lacks), failed, or is not a vector.
+QString freshnessQuery(const QString &selector);
+QString freshnessFingerprint(const PrometheusResponse &response);
+
 // Folds the answers of queries() (merged into one response: mergePrometheusResponses) into a
 // snapshot. Fails (naming what) on series from more than one HAProxy instance (the selector must
 // narrow them) and on an answer with no HAProxy server series.

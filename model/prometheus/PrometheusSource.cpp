@@ -48,6 +48,7 @@ PrometheusSource::PrometheusSource(QString name, Target target, QUrl url, QStrin
     , m_url(std::move(url))
     , m_queries(target == Target::Envoy ? QStringList { prometheusenvoy::query(selector) }
                                         : prometheushaproxy::queries(selector))
+    , m_freshnessQuery(prometheushaproxy::freshnessQuery(selector))
     , m_nam(nam)
 {
     qRegisterMetaType<HaproxySnapshot>();
@@ -121,6 +122,38 @@ void PrometheusSource::startPoll()
 
 void PrometheusSource::fetch(quint64 generation)
 {
+    if (m_target == Target::Envoy || !m_haveSnapshot || m_fingerprint.isEmpty()) {
+        fetchAll(generation);
+        return;
+    }
+    // Has Prometheus scraped since the last full read? If not, its answers are the same again.
+    HttpFetch *f = postQuery(m_freshnessQuery, FreshnessMaxReplyBytes);
+    connect(f, &HttpFetch::finished, this, [this, f, generation](const HttpFetchResult &r) {
+        f->deleteLater();
+        m_fetches.removeAll(f);
+        if (generation != m_generation) {
+            return;
+        }
+        QString fingerprint;
+        if (r.ok()) {
+            if (const Parsed<PrometheusResponse> parsed = parsePrometheusResponse(r.body)) {
+                fingerprint = prometheushaproxy::freshnessFingerprint(*parsed);
+            }
+        }
+        if (!fingerprint.isEmpty() && fingerprint == m_fingerprint) {
+            ++m_reusedPolls;
+            Q_EMIT snapshotReady(m_snapshot);
+            finishPoll();
+            return;
+        }
+        m_pendingFingerprint = fingerprint; // empty (unknown): the next poll reads everything
+        fetchAll(generation);
+    });
+}
+
+void PrometheusSource::fetchAll(quint64 generation)
+{
+    m_fingerprint.clear(); // until this read succeeds
     m_bodies = QList<QByteArray>(m_queries.size());
     m_nextQuery = 0;
     m_answered = 0;
@@ -129,9 +162,8 @@ void PrometheusSource::fetch(quint64 generation)
     }
 }
 
-void PrometheusSource::fetchNext(quint64 generation)
+HttpFetch *PrometheusSource::postQuery(const QString &query, qint64 maxReplyBytes)
 {
-    const int index = m_nextQuery++;
     QNetworkRequest request(queryUrl());
     request.setHeader(
         QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/x-www-form-urlencoded"));
@@ -140,7 +172,7 @@ void PrometheusSource::fetchNext(quint64 generation)
         request.setRawHeader("Authorization", m_authorization);
     }
     QUrlQuery form;
-    form.addQueryItem(QStringLiteral("query"), m_queries.at(index));
+    form.addQueryItem(QStringLiteral("query"), query);
     // The server gives up a little before we do, so a slow query comes back as its own
     // `timeout` error rather than as our deadline.
     form.addQueryItem(
@@ -148,16 +180,23 @@ void PrometheusSource::fetchNext(quint64 generation)
     const QByteArray body = form.query(QUrl::FullyEncoded).toUtf8();
     auto *f = new HttpFetch(m_nam, this);
     f->setDeadlineMs(timeoutMs());
-    f->setMaxReplyBytes(m_maxReplyBytes);
+    f->setMaxReplyBytes(maxReplyBytes);
     f->setTls(m_tls);
     f->setSpareCapacity(qsizetype(simdjson::SIMDJSON_PADDING));
+    m_fetches.append(f);
+    f->post(request, body);
+    return f;
+}
+
+void PrometheusSource::fetchNext(quint64 generation)
+{
+    const int index = m_nextQuery++;
+    HttpFetch *f = postQuery(m_queries.at(index), m_maxReplyBytes);
     connect(f, &HttpFetch::finished, this, [this, f, index, generation](const HttpFetchResult &r) {
         f->deleteLater();
         m_fetches.removeAll(f);
         onFetched(r, index, generation);
     });
-    m_fetches.append(f);
-    f->post(request, body);
 }
 
 void PrometheusSource::abortFetches()
@@ -297,6 +336,8 @@ void PrometheusSource::onParsed(const Outcome &out, quint64 generation)
         return;
     }
     m_snapshot = out.snapshot.value();
+    m_haveSnapshot = true;
+    m_fingerprint = m_pendingFingerprint;
     for (const QString &w : out.warnings) {
         m_snapshot.info.fields.append({ QStringLiteral("prometheus warning"), w });
     }

@@ -30,6 +30,9 @@ struct HttpFetchResult;
 // answer with `warnings` is a partial answer: the data is used and the warnings are reported
 // (warningsChanged(), the snapshot's info fields, the event log). An optional bearer token is a
 // secret reference, resolved once by SecretResolver and never shown.
+// A load balancer's poll first asks prometheushaproxy::freshnessQuery() (one series per scrape
+// target): when Prometheus has not scraped since the last full read, the last snapshot is
+// emitted again without asking the fleet queries (they would answer the same).
 // The poll timeout of a Prometheus source is at least its poll interval (applyPollSettings): one
 // query over a fleet legitimately takes longer than one proxy's admin answer, and polls never
 // overlap, so waiting up to an interval costs Prometheus nothing more, while a cut query is no
@@ -45,6 +48,7 @@ public:
     // once only interleave (and QNetworkAccessManager opens at most 6 connections per host,
     // shared with every other source).
     static constexpr int MaxQueriesInFlight = 3;
+    static constexpr qint64 FreshnessMaxReplyBytes = 1024 * 1024;
     enum class Target { Haproxy, Envoy };
 
     // url: the Prometheus base URL (any path prefix kept: http://host/prometheus);
@@ -66,6 +70,9 @@ public:
     void setMaxReplyBytes(qint64 bytes) { m_maxReplyBytes = bytes; }
     qint64 maxReplyBytes() const { return m_maxReplyBytes; }
     QStringList queries() const { return m_queries; }
+    QString freshnessQuery() const { return m_freshnessQuery; }
+    // Polls answered from the last full read because Prometheus had not scraped since.
+    int reusedPolls() const { return m_reusedPolls; }
     QUrl queryUrl() const;
     const HaproxySnapshot &snapshot() const { return m_snapshot; }
     const EnvoyAdminSnapshot &envoySnapshot() const { return m_envoySnapshot; }
@@ -90,7 +97,9 @@ private:
     };
 
     void fetch(quint64 generation);
+    void fetchAll(quint64 generation);
     void fetchNext(quint64 generation);
+    HttpFetch *postQuery(const QString &query, qint64 maxReplyBytes);
     void onFetched(const HttpFetchResult &result, int index, quint64 generation);
     void abortFetches();
     QString where() const;
@@ -102,6 +111,11 @@ private:
     Target m_target = Target::Haproxy;
     QUrl m_url;
     QStringList m_queries;
+    QString m_freshnessQuery;
+    QString m_fingerprint; // freshness of the last full read; empty: read everything next poll
+    QString m_pendingFingerprint; // freshness seen before the full read in flight
+    bool m_haveSnapshot = false;
+    int m_reusedPolls = 0;
     QNetworkAccessManager *m_nam;
     QPointer<TlsContext> m_tls;
     SecretRef m_tokenRef;

@@ -114,6 +114,7 @@ private Q_SLOTS:
     void queriesAreSmallAndCoverEveryName();
     void mergedAnswersMakeOneSnapshot();
     void prometheusTimeoutIsAtLeastTheInterval();
+    void freshnessFingerprint();
     void oneHotPrecedence_data();
     void oneHotPrecedence();
     void communityExporterNames();
@@ -558,6 +559,34 @@ void tst_PrometheusHaproxy::nameOnlyTargetMergesWithAnAddressedOne()
     QCOMPARE(merged->observations.size(), 2); // lb:direct and lb:edge
     QCOMPARE(merged->health, Health::Down);
     QCOMPARE(merged->lbServer, QStringLiteral("be_app/app3"));
+}
+
+// The freshness check: when Prometheus last scraped what the selector matches; equal fingerprints
+// only for the same targets scraped at the same times; unknown (empty) when nothing says.
+void tst_PrometheusHaproxy::freshnessFingerprint()
+{
+    QCOMPARE(prometheushaproxy::freshnessQuery(QStringLiteral("job=\"lb\"")),
+        QStringLiteral("timestamp(up{job=\"lb\"})"));
+    QCOMPARE(prometheushaproxy::freshnessQuery({}), QStringLiteral("timestamp(up)"));
+    const auto at = [](const char *a, const char *b) {
+        QList<S> series { { "", { { "instance", "lb:8404" }, { "job", "lb" } }, a } };
+        if (b) {
+            series.append({ "", { { "instance", "lb2:8404" }, { "job", "lb" } }, b });
+        }
+        return vector(series);
+    };
+    const QString first = prometheushaproxy::freshnessFingerprint(at("1796061034.758", nullptr));
+    QVERIFY(!first.isEmpty());
+    QCOMPARE(prometheushaproxy::freshnessFingerprint(at("1796061034.758", nullptr)), first);
+    QVERIFY(prometheushaproxy::freshnessFingerprint(at("1796061049.758", nullptr)) != first);
+    const QString two = prometheushaproxy::freshnessFingerprint(at("1796061034.758", "17.5"));
+    QVERIFY(two != first); // a second target (or one gone): read again
+    QVERIFY(prometheushaproxy::freshnessFingerprint(vector({})).isEmpty()); // nothing scraped
+    PrometheusResponse failed;
+    QVERIFY(prometheushaproxy::freshnessFingerprint(failed).isEmpty());
+    PrometheusResponse scalar = at("1", nullptr);
+    scalar.resultType = PrometheusResponse::ResultType::Scalar;
+    QVERIFY(prometheushaproxy::freshnessFingerprint(scalar).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_PrometheusHaproxy)

@@ -68,7 +68,7 @@ void PrometheusSource::setBearerToken(const SecretRef &ref)
 
 void PrometheusSource::applyPollSettings(int intervalMs, int timeoutMs)
 {
-    PollingSource::applyPollSettings(intervalMs, std::max(timeoutMs, intervalMs));
+    PollingSource::applyPollSettings(intervalMs, std::max(timeoutMs, 2 * intervalMs));
 }
 
 void PrometheusSource::setTls(TlsContext *tls)

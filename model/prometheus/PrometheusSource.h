@@ -33,11 +33,13 @@ struct HttpFetchResult;
 // A load balancer's poll first asks prometheushaproxy::freshnessQuery() (one series per scrape
 // target): when Prometheus has not scraped since the last full read, the last snapshot is
 // emitted again without asking the fleet queries (they would answer the same).
-// The poll timeout of a Prometheus source is at least its poll interval (applyPollSettings): one
-// query over a fleet legitimately takes longer than one proxy's admin answer, and polls never
-// overlap, so waiting up to an interval costs Prometheus nothing more, while a cut query is no
-// data at all. Prometheus is asked to give up a little earlier (`timeout`), so a slow query comes
-// back as its own timeout error.
+// The poll timeout of a Prometheus source is at least two poll intervals (applyPollSettings): the
+// profile's timeout bounds one proxy's admin answer, while a query over a fleet legitimately takes
+// longer (measured: 10,000 servers' states took a busy 2-core Prometheus 4-6 s, so the first
+// read never finished within 4 s and the graph never had the data). Polls never overlap, so a
+// longer wait asks Prometheus nothing more, and an answer within two intervals still comes before
+// the source turns stale (three missed intervals). Prometheus is asked to give up a little
+// earlier (`timeout`), so a slow query comes back as its own timeout error.
 class PrometheusSource : public PollingSource
 {
     Q_OBJECT
@@ -64,7 +66,7 @@ public:
     // An https:// Prometheus: the profile's "prometheus.tls" (or the default "tls"); not owned,
     // and `nam` must be tls->networkAccessManager() (as for the other HTTP sources).
     void setTls(TlsContext *tls);
-    // Timeout at least the interval (see above).
+    // Timeout at least two intervals (see above).
     void applyPollSettings(int intervalMs, int timeoutMs) override;
     // Per answer (each query's reply is capped on its own).
     void setMaxReplyBytes(qint64 bytes) { m_maxReplyBytes = bytes; }

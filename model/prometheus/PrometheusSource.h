@@ -35,11 +35,11 @@ struct HttpFetchResult;
 // emitted again without asking the fleet queries (they would answer the same).
 // The poll timeout of a Prometheus source is at least two poll intervals (applyPollSettings): the
 // profile's timeout bounds one proxy's admin answer, while a query over a fleet legitimately takes
-// longer (measured: 10,000 servers' states took a busy 2-core Prometheus 4-6 s, so the first
-// read never finished within 4 s and the graph never had the data). Polls never overlap, so a
-// longer wait asks Prometheus nothing more, and an answer within two intervals still comes before
-// the source turns stale (three missed intervals). Prometheus is asked to give up a little
-// earlier (`timeout`), so a slow query comes back as its own timeout error.
+// longer (measured on the scale fixture's 2 busy cores: 1-10 s for the states of 10,000
+// servers, so with 4 s the first read never finished and the graph never had the data). Polls never
+// overlap, so a longer wait asks Prometheus nothing more, and an answer within two intervals still
+// comes before the source turns stale (three missed intervals). Prometheus is asked to give up a
+// little earlier (`timeout`), so a slow query comes back as its own timeout error.
 class PrometheusSource : public PollingSource
 {
     Q_OBJECT

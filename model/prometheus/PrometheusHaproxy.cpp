@@ -69,16 +69,61 @@ void setCode(HaproxyTrafficCounters &t, const QString &code, std::optional<qint6
 
 } // namespace
 
-QString query(const QString &selector)
+QStringList queries(const QString &selector)
 {
-    const QString extra
-        = selector.trimmed().isEmpty() ? QString() : QString(u',' + selector.trimmed());
-    // One-hot state series only where they are 1 (a fifth of the series); the rest as they are.
-    return QStringLiteral("{__name__=~\"haproxy_server_(status|check_status)\"%1} == 1 or "
-                          "{__name__=~\"haproxy_(server_(up|current_sessions|weight|sessions_total|"
-                          "connections_total|http_responses_total)|backend_(active_servers|"
-                          "current_server)|process_build_info)\"%1}")
-        .arg(extra);
+    const QString extra = selector.trimmed();
+    // `metric{extra}` (no braces when there is nothing to add) and `{__name__=~"re",extra}`.
+    const auto one = [&](const QString &metric) {
+        return extra.isEmpty() ? metric : QString(metric + u'{' + extra + u'}');
+    };
+    const auto some = [&](const QString &regex) {
+        return QStringLiteral("{__name__=~\"%1\"%2}")
+            .arg(regex, extra.isEmpty() ? QString() : QString(u',' + extra));
+    };
+    return {
+        // promex one-hot states: only the state each server is in (one series per server).
+        one(QStringLiteral("haproxy_server_status")) + QStringLiteral(" == 1"),
+        one(QStringLiteral("haproxy_server_check_status")) + QStringLiteral(" == 1"),
+        // haproxy_exporter's up/down rides with the sessions gauge (same size, same cost).
+        some(QStringLiteral("haproxy_server_(current_sessions|up)")),
+        one(QStringLiteral("haproxy_server_weight")),
+        // promex counts sessions, haproxy_exporter connections.
+        some(QStringLiteral("haproxy_server_(sessions|connections)_total")),
+        // Of the response codes only 5xx is read (errors); requests come from sessions_total.
+        extra.isEmpty()
+            ? QStringLiteral("haproxy_server_http_responses_total{code=\"5xx\"}")
+            : QStringLiteral("haproxy_server_http_responses_total{code=\"5xx\",%1}").arg(extra),
+        some(QStringLiteral(
+            "haproxy_backend_(active_servers|current_server)|haproxy_process_build_info")),
+    };
+}
+
+QString freshnessQuery(const QString &selector)
+{
+    const QString extra = selector.trimmed();
+    return extra.isEmpty() ? QStringLiteral("timestamp(up)")
+                           : QStringLiteral("timestamp(up{%1})").arg(extra);
+}
+
+QString freshnessFingerprint(const PrometheusResponse &response)
+{
+    if (!response.success || response.resultType != PrometheusResponse::ResultType::Vector) {
+        return {};
+    }
+    QStringList parts;
+    for (const PrometheusSeries &s : response.series) {
+        const PrometheusSeries::Point *p = s.last();
+        if (!p) {
+            return {};
+        }
+        QString part;
+        for (const auto &[key, value] : s.labels) {
+            part += key + u'=' + value + u',';
+        }
+        parts.append(part + u'@' + p->text);
+    }
+    parts.sort();
+    return parts.join(u'\n');
 }
 
 Parsed<HaproxySnapshot> snapshot(const PrometheusResponse &response)

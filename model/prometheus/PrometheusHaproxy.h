@@ -5,6 +5,7 @@
 #include "prometheus/PrometheusResponse.h"
 
 #include <QString>
+#include <QStringList>
 
 namespace hopscope {
 
@@ -16,13 +17,30 @@ namespace hopscope {
 // Servers come out nameOnly: Prometheus labels carry no address.
 namespace prometheushaproxy {
 
-// One instant query for everything a poll needs. `selector` is extra label matchers written as
-// in PromQL (`job="haproxy",instance="10.0.0.5:8404"`), ANDed into every series selector; empty:
-// every HAProxy Prometheus knows (which must then be exactly one).
-QString query(const QString &selector);
+// The instant queries of one poll: small ones, one metric family each, that Prometheus evaluates
+// apart (PrometheusSource sends them concurrently, a few at a time) instead of one `__name__=~`
+// regex `or`-ed over everything, which at 10,000 servers took Prometheus 2.42 longer than any
+// poll timeout (measured against the scale fixture: tests/bench/RESULTS.md). Each
+// asks only for what the snapshot reads: the one-hot state series where they are 1 (`== 1`:
+// one series per server instead of one per state), http_responses_total of code="5xx" only (the
+// traffic rates read 5xx and sessions_total), both exporters' names (promex and the community
+// haproxy_exporter). `selector` is extra label matchers written as in PromQL
+// (`job="haproxy",instance="10.0.0.5:8404"`), ANDed into every selector; empty: every HAProxy
+// Prometheus knows (which must then be exactly one).
+QStringList queries(const QString &selector);
 
-// Folds the answer of query() into a snapshot. Fails (naming what) on series from more than one
-// HAProxy instance (the selector must narrow them) and on an answer with no HAProxy server series.
+// A small query telling when Prometheus last scraped the targets the selector matches
+// (`timestamp(up{selector})`: one series per scrape target), and the fingerprint of its answer:
+// the same fingerprint as at the last full read means no scrape has landed since, so the answers
+// of queries() would be the same again and need not be asked (a promex scrape of 10,000 servers
+// every 15-30 s, polled every 5 s: most polls). Empty (unknown: read everything) when the answer
+// has no series (a selector with labels `up` lacks), failed, or is not a vector.
+QString freshnessQuery(const QString &selector);
+QString freshnessFingerprint(const PrometheusResponse &response);
+
+// Folds the answers of queries() (merged into one response: mergePrometheusResponses) into a
+// snapshot. Fails (naming what) on series from more than one HAProxy instance (the selector must
+// narrow them) and on an answer with no HAProxy server series.
 Parsed<HaproxySnapshot> snapshot(const PrometheusResponse &response);
 
 } // namespace prometheushaproxy

@@ -254,6 +254,45 @@ QString PrometheusResponse::errorInWords() const
             error.isEmpty() ? QStringLiteral("no message") : error.left(300));
 }
 
+PrometheusResponse mergePrometheusResponses(QList<PrometheusResponse> answers)
+{
+    PrometheusResponse merged;
+    merged.success = true;
+    const auto addOnce = [](QStringList &to, const QStringList &from) {
+        for (const QString &s : from) {
+            if (!to.contains(s)) {
+                to.append(s);
+            }
+        }
+    };
+    bool typed = false;
+    for (PrometheusResponse &a : answers) {
+        addOnce(merged.warnings, a.warnings);
+        addOnce(merged.infos, a.infos);
+        if (!merged.success) {
+            continue; // the first failure is kept; the rest only add their warnings
+        }
+        if (!a.success) {
+            merged.success = false;
+            merged.errorType = a.errorType;
+            merged.error = a.error;
+            merged.series.clear();
+            continue;
+        }
+        if (!typed && a.resultType != PrometheusResponse::ResultType::Vector) {
+            merged.resultType = a.resultType;
+            merged.scalar = a.scalar;
+            typed = true;
+        }
+        if (merged.series.isEmpty()) {
+            merged.series = std::move(a.series);
+        } else {
+            merged.series.append(std::move(a.series));
+        }
+    }
+    return merged;
+}
+
 Parsed<PrometheusResponse> parsePrometheusResponse(const QByteArray &body, qsizetype maxSeries)
 {
     if (body.trimmed().isEmpty()) {

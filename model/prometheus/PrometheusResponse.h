@@ -59,6 +59,13 @@ struct PrometheusResponse
 Parsed<PrometheusResponse> parsePrometheusResponse(
     const QByteArray &body, qsizetype maxSeries = 2'000'000);
 
+// The answers of several instant queries of one poll as one response: the first that failed if
+// any did (with every answer's warnings), else their series in query order, warnings and infos
+// once each (every answer of a Prometheus whose remote_read fails carries the same warning), and
+// the result type of the first answer that is not a vector if one is not (so a reader expecting
+// vectors says so). No answers: a successful empty vector.
+PrometheusResponse mergePrometheusResponses(QList<PrometheusResponse> answers);
+
 // A sample string as Prometheus renders it: a Go float ("1", "1e+06", "0.5"), "NaN", "+Inf",
 // "-Inf". nullopt for anything else.
 std::optional<double> parsePrometheusSample(QStringView text);

@@ -11,6 +11,7 @@
 #include <QUrlQuery>
 
 #include <algorithm>
+#include <utility>
 
 #include <simdjson.h>
 
@@ -45,8 +46,9 @@ PrometheusSource::PrometheusSource(QString name, Target target, QUrl url, QStrin
     : PollingSource(std::move(name), parent)
     , m_target(target)
     , m_url(std::move(url))
-    , m_query(target == Target::Envoy ? prometheusenvoy::query(selector)
-                                      : prometheushaproxy::query(selector))
+    , m_queries(target == Target::Envoy ? QStringList { prometheusenvoy::query(selector) }
+                                        : prometheushaproxy::queries(selector))
+    , m_freshnessQuery(prometheushaproxy::freshnessQuery(selector))
     , m_nam(nam)
 {
     qRegisterMetaType<HaproxySnapshot>();
@@ -62,6 +64,11 @@ void PrometheusSource::setBearerToken(const SecretRef &ref)
 {
     m_tokenRef = ref;
     m_authorization.clear();
+}
+
+void PrometheusSource::applyPollSettings(int intervalMs, int timeoutMs)
+{
+    PollingSource::applyPollSettings(intervalMs, std::max(timeoutMs, 2 * intervalMs));
 }
 
 void PrometheusSource::setTls(TlsContext *tls)
@@ -115,6 +122,48 @@ void PrometheusSource::startPoll()
 
 void PrometheusSource::fetch(quint64 generation)
 {
+    if (m_target == Target::Envoy || !m_haveSnapshot || m_fingerprint.isEmpty()) {
+        fetchAll(generation);
+        return;
+    }
+    // Has Prometheus scraped since the last full read? If not, its answers are the same again.
+    HttpFetch *f = postQuery(m_freshnessQuery, FreshnessMaxReplyBytes);
+    connect(f, &HttpFetch::finished, this, [this, f, generation](const HttpFetchResult &r) {
+        f->deleteLater();
+        m_fetches.removeAll(f);
+        if (generation != m_generation) {
+            return;
+        }
+        QString fingerprint;
+        if (r.ok()) {
+            if (const Parsed<PrometheusResponse> parsed = parsePrometheusResponse(r.body)) {
+                fingerprint = prometheushaproxy::freshnessFingerprint(*parsed);
+            }
+        }
+        if (!fingerprint.isEmpty() && fingerprint == m_fingerprint) {
+            ++m_reusedPolls;
+            Q_EMIT snapshotReady(m_snapshot);
+            finishPoll();
+            return;
+        }
+        m_pendingFingerprint = fingerprint; // empty (unknown): the next poll reads everything
+        fetchAll(generation);
+    });
+}
+
+void PrometheusSource::fetchAll(quint64 generation)
+{
+    m_fingerprint.clear(); // until this read succeeds
+    m_bodies = QList<QByteArray>(m_queries.size());
+    m_nextQuery = 0;
+    m_answered = 0;
+    while (m_nextQuery < m_queries.size() && m_fetches.size() < MaxQueriesInFlight) {
+        fetchNext(generation);
+    }
+}
+
+HttpFetch *PrometheusSource::postQuery(const QString &query, qint64 maxReplyBytes)
+{
     QNetworkRequest request(queryUrl());
     request.setHeader(
         QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/x-www-form-urlencoded"));
@@ -123,7 +172,7 @@ void PrometheusSource::fetch(quint64 generation)
         request.setRawHeader("Authorization", m_authorization);
     }
     QUrlQuery form;
-    form.addQueryItem(QStringLiteral("query"), m_query);
+    form.addQueryItem(QStringLiteral("query"), query);
     // The server gives up a little before we do, so a slow query comes back as its own
     // `timeout` error rather than as our deadline.
     form.addQueryItem(
@@ -131,40 +180,71 @@ void PrometheusSource::fetch(quint64 generation)
     const QByteArray body = form.query(QUrl::FullyEncoded).toUtf8();
     auto *f = new HttpFetch(m_nam, this);
     f->setDeadlineMs(timeoutMs());
-    f->setMaxReplyBytes(m_maxReplyBytes);
+    f->setMaxReplyBytes(maxReplyBytes);
     f->setTls(m_tls);
     f->setSpareCapacity(qsizetype(simdjson::SIMDJSON_PADDING));
-    connect(f, &HttpFetch::finished, this, [this, f, generation](const HttpFetchResult &r) {
-        f->deleteLater();
-        onFetched(r, generation);
-    });
-    m_fetch = f;
+    m_fetches.append(f);
     f->post(request, body);
+    return f;
+}
+
+void PrometheusSource::fetchNext(quint64 generation)
+{
+    const int index = m_nextQuery++;
+    HttpFetch *f = postQuery(m_queries.at(index), m_maxReplyBytes);
+    connect(f, &HttpFetch::finished, this, [this, f, index, generation](const HttpFetchResult &r) {
+        f->deleteLater();
+        m_fetches.removeAll(f);
+        onFetched(r, index, generation);
+    });
+}
+
+void PrometheusSource::abortFetches()
+{
+    const QList<QPointer<HttpFetch>> fetches = std::exchange(m_fetches, {});
+    for (const QPointer<HttpFetch> &f : fetches) {
+        if (f) {
+            f->abort();
+            f->deleteLater();
+        }
+    }
+    m_bodies.clear();
 }
 
 void PrometheusSource::cancelPoll()
 {
     ++m_generation;
-    if (m_fetch) {
-        m_fetch->abort();
-        m_fetch->deleteLater();
-        m_fetch = nullptr;
-    }
+    abortFetches();
     if (m_resolver) {
         m_resolver->deleteLater();
         m_resolver = nullptr;
     }
 }
 
-void PrometheusSource::onFetched(const HttpFetchResult &result, quint64 generation)
+QString PrometheusSource::where() const
+{
+    return QStringLiteral("POST %1").arg(queryUrl().toDisplayString(QUrl::RemoveUserInfo));
+}
+
+// When a poll asks several queries, which one failed: " (query 3 of 7: haproxy_server_weight)".
+QString PrometheusSource::queryNote(int index) const
+{
+    if (index < 0 || m_queries.size() < 2) {
+        return {};
+    }
+    return QStringLiteral(" (query %1 of %2: %3)")
+        .arg(index + 1)
+        .arg(m_queries.size())
+        .arg(m_queries.at(index).left(160));
+}
+
+void PrometheusSource::onFetched(const HttpFetchResult &result, int index, quint64 generation)
 {
     if (generation != m_generation) {
         return;
     }
-    m_fetch = nullptr;
-    const QString where
-        = QStringLiteral("POST %1").arg(queryUrl().toDisplayString(QUrl::RemoveUserInfo));
     if (!result.ok()) {
+        abortFetches(); // one failed query fails the poll: the others are not waited for
         if (result.failure == HttpFetchResult::Failure::HttpStatus) {
             // Prometheus's errors come as 4xx/5xx with its JSON envelope; proxies send other
             // bodies.
@@ -172,38 +252,63 @@ void PrometheusSource::onFetched(const HttpFetchResult &result, quint64 generati
             if (parsed && !parsed->success) {
                 setWarnings(parsed->warnings);
                 failPoll(makeError(kindOf(parsed->errorType),
-                    QStringLiteral("%1: %2").arg(where, parsed->errorInWords()),
+                    QStringLiteral("%1: %2").arg(where(), parsed->errorInWords())
+                        + queryNote(index),
                     QStringLiteral("HTTP %1").arg(result.httpStatus)));
                 return;
             }
         }
-        failPoll(makeError(result.kind, QStringLiteral("%1: %2").arg(where, result.reason),
+        failPoll(makeError(result.kind,
+            QStringLiteral("%1: %2").arg(where(), result.reason) + queryNote(index),
             result.failure == HttpFetchResult::Failure::HttpStatus
                 ? QString::fromUtf8(result.body.left(200)).trimmed()
                 : QString()));
         return;
     }
-    const QByteArray body = result.body;
+    m_bodies[index] = result.body;
+    ++m_answered;
+    if (m_nextQuery < m_queries.size()) {
+        fetchNext(generation);
+    }
+    if (m_answered < m_queries.size()) {
+        return;
+    }
+    const QList<QByteArray> bodies = std::exchange(m_bodies, {});
     runOffThread(
         this,
-        [body, envoy = m_target == Target::Envoy] {
+        [bodies, envoy = m_target == Target::Envoy, notes = queryNotes()] {
             Outcome out;
-            const Parsed<PrometheusResponse> parsed = parsePrometheusResponse(body);
-            if (!parsed) {
-                out.snapshot
-                    = Parsed<HaproxySnapshot>(parsed.error().within(QStringLiteral("answer")));
-                out.envoy = Parsed<EnvoyAdminSnapshot>(out.snapshot.error());
-                return out;
+            QList<PrometheusResponse> answers;
+            answers.reserve(bodies.size());
+            for (qsizetype i = 0; i < bodies.size(); ++i) {
+                Parsed<PrometheusResponse> parsed = parsePrometheusResponse(bodies.at(i));
+                if (!parsed) {
+                    out.snapshot = Parsed<HaproxySnapshot>(
+                        parsed.error().within(QStringLiteral("answer") + notes.value(i)));
+                    out.envoy = Parsed<EnvoyAdminSnapshot>(out.snapshot.error());
+                    return out;
+                }
+                answers.append(std::move(parsed.value()));
             }
-            out.warnings = parsed->warnings;
+            const PrometheusResponse merged = mergePrometheusResponses(std::move(answers));
+            out.warnings = merged.warnings;
             if (envoy) {
-                out.envoy = prometheusenvoy::snapshot(*parsed);
+                out.envoy = prometheusenvoy::snapshot(merged);
             } else {
-                out.snapshot = prometheushaproxy::snapshot(*parsed);
+                out.snapshot = prometheushaproxy::snapshot(merged);
             }
             return out;
         },
         [this, generation](const Outcome &out) { onParsed(out, generation); });
+}
+
+QStringList PrometheusSource::queryNotes() const
+{
+    QStringList notes;
+    for (int i = 0; i < m_queries.size(); ++i) {
+        notes.append(queryNote(i));
+    }
+    return notes;
 }
 
 void PrometheusSource::onParsed(const Outcome &out, quint64 generation)
@@ -212,8 +317,7 @@ void PrometheusSource::onParsed(const Outcome &out, quint64 generation)
         return;
     }
     setWarnings(out.warnings);
-    const QString where
-        = QStringLiteral("POST %1").arg(queryUrl().toDisplayString(QUrl::RemoveUserInfo));
+    const QString where = this->where();
     if (m_target == Target::Envoy) {
         if (!out.envoy) {
             failPoll(makeError(SourceError::Kind::Malformed,
@@ -232,6 +336,8 @@ void PrometheusSource::onParsed(const Outcome &out, quint64 generation)
         return;
     }
     m_snapshot = out.snapshot.value();
+    m_haveSnapshot = true;
+    m_fingerprint = m_pendingFingerprint;
     for (const QString &w : out.warnings) {
         m_snapshot.info.fields.append({ QStringLiteral("prometheus warning"), w });
     }

@@ -20,21 +20,37 @@ class TlsContext;
 struct HttpFetchResult;
 
 // A load balancer (or an Envoy sidecar) read from Prometheus instead of its own endpoint (fleet
-// mode): one instant
-// query per poll, `POST <url>/api/v1/query` with a form body (docs/PROTOCOLS.md §5.1), through
-// HttpFetch (deadline = the poll timeout, capped at maxReplyBytes()); the answer is parsed off the
-// GUI thread (simdjson) and mapped onto the HaproxySnapshot the direct sources produce
+// mode). A poll is a few instant queries (prometheushaproxy::queries: one metric family each; a
+// sidecar: one), each `POST <url>/api/v1/query` with a form body (docs/PROTOCOLS.md §5.1) through
+// HttpFetch (deadline = the poll timeout, capped at maxReplyBytes()), at most MaxQueriesInFlight
+// at once; when all have answered they are parsed off the GUI thread (simdjson), merged
+// (mergePrometheusResponses) and mapped onto the HaproxySnapshot the direct sources produce
 // (prometheushaproxy::snapshot; a sidecar: prometheusenvoy::snapshot). Prometheus's own errors
-// (bad_data, execution, timeout, ...) fail the poll in plain words; a 2xx answer with `warnings` is
-// a partial answer: the data is used and the warnings are reported (warningsChanged(), the
-// snapshot's info fields, the event log). An optional bearer token is a secret reference, resolved
-// once by SecretResolver and never shown.
+// (bad_data, execution, timeout, ...) fail the poll in plain words, naming the query; a 2xx
+// answer with `warnings` is a partial answer: the data is used and the warnings are reported
+// (warningsChanged(), the snapshot's info fields, the event log). An optional bearer token is a
+// secret reference, resolved once by SecretResolver and never shown.
+// A load balancer's poll first asks prometheushaproxy::freshnessQuery() (one series per scrape
+// target): when Prometheus has not scraped since the last full read, the last snapshot is
+// emitted again without asking the fleet queries (they would answer the same).
+// The poll timeout of a Prometheus source is at least two poll intervals (applyPollSettings): the
+// profile's timeout bounds one proxy's admin answer, while a query over a fleet legitimately takes
+// longer (measured on the scale fixture's 2 busy cores: 1-10 s for the states of 10,000
+// servers, so with 4 s the first read never finished and the graph never had the data). Polls never
+// overlap, so a longer wait asks Prometheus nothing more, and an answer within two intervals still
+// comes before the source turns stale (three missed intervals). Prometheus is asked to give up a
+// little earlier (`timeout`), so a slow query comes back as its own timeout error.
 class PrometheusSource : public PollingSource
 {
     Q_OBJECT
 
 public:
     static constexpr qint64 DefaultMaxReplyBytes = qint64(64) * 1024 * 1024;
+    // Queries of one poll in flight at once: Prometheus evaluates each query on one core; more at
+    // once only interleave (and QNetworkAccessManager opens at most 6 connections per host,
+    // shared with every other source).
+    static constexpr int MaxQueriesInFlight = 3;
+    static constexpr qint64 FreshnessMaxReplyBytes = 1024 * 1024;
     enum class Target { Haproxy, Envoy };
 
     // url: the Prometheus base URL (any path prefix kept: http://host/prometheus);
@@ -50,9 +66,15 @@ public:
     // An https:// Prometheus: the profile's "prometheus.tls" (or the default "tls"); not owned,
     // and `nam` must be tls->networkAccessManager() (as for the other HTTP sources).
     void setTls(TlsContext *tls);
+    // Timeout at least two intervals (see above).
+    void applyPollSettings(int intervalMs, int timeoutMs) override;
+    // Per answer (each query's reply is capped on its own).
     void setMaxReplyBytes(qint64 bytes) { m_maxReplyBytes = bytes; }
     qint64 maxReplyBytes() const { return m_maxReplyBytes; }
-    QString query() const { return m_query; }
+    QStringList queries() const { return m_queries; }
+    QString freshnessQuery() const { return m_freshnessQuery; }
+    // Polls answered from the last full read because Prometheus had not scraped since.
+    int reusedPolls() const { return m_reusedPolls; }
     QUrl queryUrl() const;
     const HaproxySnapshot &snapshot() const { return m_snapshot; }
     const EnvoyAdminSnapshot &envoySnapshot() const { return m_envoySnapshot; }
@@ -77,20 +99,35 @@ private:
     };
 
     void fetch(quint64 generation);
-    void onFetched(const HttpFetchResult &result, quint64 generation);
+    void fetchAll(quint64 generation);
+    void fetchNext(quint64 generation);
+    HttpFetch *postQuery(const QString &query, qint64 maxReplyBytes);
+    void onFetched(const HttpFetchResult &result, int index, quint64 generation);
+    void abortFetches();
+    QString where() const;
+    QString queryNote(int index) const;
+    QStringList queryNotes() const;
     void onParsed(const Outcome &outcome, quint64 generation);
     void setWarnings(const QStringList &warnings);
 
     Target m_target = Target::Haproxy;
     QUrl m_url;
-    QString m_query;
+    QStringList m_queries;
+    QString m_freshnessQuery;
+    QString m_fingerprint; // freshness of the last full read; empty: read everything next poll
+    QString m_pendingFingerprint; // freshness seen before the full read in flight
+    bool m_haveSnapshot = false;
+    int m_reusedPolls = 0;
     QNetworkAccessManager *m_nam;
     QPointer<TlsContext> m_tls;
     SecretRef m_tokenRef;
     QByteArray m_authorization; // "Bearer ..." once resolved
     QPointer<SecretResolver> m_resolver;
     qint64 m_maxReplyBytes = DefaultMaxReplyBytes;
-    QPointer<HttpFetch> m_fetch;
+    QList<QPointer<HttpFetch>> m_fetches; // in flight
+    QList<QByteArray> m_bodies; // this poll's answers, by query
+    int m_nextQuery = 0;
+    int m_answered = 0;
     quint64 m_generation = 0;
     HaproxySnapshot m_snapshot;
     EnvoyAdminSnapshot m_envoySnapshot;

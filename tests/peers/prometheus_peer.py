@@ -350,7 +350,8 @@ def cmd_up(args):
     print(json.dumps({"prometheus": st["prometheus"]["url"], "profile": st["profile"]}))
 
 
-# prometheushaproxy::query() of model/prometheus/PrometheusHaproxy.cpp, selector job="haproxy_exporter".
+# What prometheushaproxy::queries() of model/prometheus/PrometheusHaproxy.cpp ask, as one query (every
+# response code; the captured answer feeds the parser tests), selector job="haproxy_exporter".
 HAPROXY_QUERY = ('{__name__=~"haproxy_server_(status|check_status)"%(sel)s} == 1 or '
                  '{__name__=~"haproxy_(server_(up|current_sessions|weight|sessions_total|'
                  'connections_total|http_responses_total)|backend_(active_servers|'

@@ -2,12 +2,14 @@
 // direct sources produce, then through TopologyBuilder / TopologyJson: the captured promex answer
 // (tests/data/prometheus, a real Prometheus 2.42 scraping HAProxy 2.6 with app1 UP, app2 DRAIN,
 // app3 DOWN, app4 MAINT), one-hot precedence, the community haproxy_exporter names, two
-// instances refused, NaN gauges unknown; servers known by name only become targets with address
+// instances refused, NaN gauges unknown; the small queries a poll sends and their answers merged
+// into one snapshot; servers known by name only become targets with address
 // "" / port 0 / "server", and fold into the target another source placed at an address.
 
 #include "profile/ProfileStore.h"
 #include "prometheus/PrometheusHaproxy.h"
 #include "prometheus/PrometheusResponse.h"
+#include "prometheus/PrometheusSource.h"
 #include "topology/TopologyBuilder.h"
 #include "topology/TopologyJson.h"
 
@@ -109,6 +111,10 @@ class tst_PrometheusHaproxy : public QObject
 private Q_SLOTS:
     void capturedPromexStates();
     void queryCarriesTheSelector();
+    void queriesAreSmallAndCoverEveryName();
+    void mergedAnswersMakeOneSnapshot();
+    void prometheusTimeoutIsAtLeastTheInterval();
+    void freshnessFingerprint();
     void oneHotPrecedence_data();
     void oneHotPrecedence();
     void communityExporterNames();
@@ -164,10 +170,106 @@ void tst_PrometheusHaproxy::capturedPromexStates()
 
 void tst_PrometheusHaproxy::queryCarriesTheSelector()
 {
-    const QString q = prometheushaproxy::query(QStringLiteral("job=\"lb\""));
-    QCOMPARE(q.count(QStringLiteral(",job=\"lb\"}")), 2);
-    QVERIFY(q.contains(u"haproxy_server_(status|check_status)"));
-    QVERIFY(!prometheushaproxy::query({}).contains(u",}"));
+    const QStringList qs = prometheushaproxy::queries(QStringLiteral("job=\"lb\""));
+    QVERIFY(qs.size() > 1);
+    for (const QString &q : qs) {
+        QCOMPARE(q.count(QStringLiteral("job=\"lb\"}")), 1);
+    }
+    for (const QString &q : prometheushaproxy::queries({})) {
+        QVERIFY2(!q.contains(u",}") && !q.contains(u"{}") && !q.contains(u"job"), qPrintable(q));
+    }
+}
+
+// What a poll asks Prometheus: each metric family in a query of its own (no `or` of everything:
+// at 10,000 servers that one query outlasted any poll timeout), one-hot states only where they
+// are 1, and of http_responses_total only code="5xx", but every name the snapshot reads (promex
+// and haproxy_exporter) still asked for.
+void tst_PrometheusHaproxy::queriesAreSmallAndCoverEveryName()
+{
+    const QStringList qs = prometheushaproxy::queries(QStringLiteral("job=\"lb\""));
+    for (const QString &q : qs) {
+        QVERIFY2(!q.contains(u" or "), qPrintable(q));
+    }
+    const auto asking = [&](const QString &name) {
+        return std::count_if(
+            qs.cbegin(), qs.cend(), [&](const QString &q) { return q.contains(name); });
+    };
+    QVERIFY(qs.contains(u"haproxy_server_status{job=\"lb\"} == 1"_s));
+    QVERIFY(qs.contains(u"haproxy_server_check_status{job=\"lb\"} == 1"_s));
+    QVERIFY(qs.contains(u"haproxy_server_http_responses_total{code=\"5xx\",job=\"lb\"}"_s));
+    QCOMPARE(asking(u"http_responses_total"_s), 1);
+    for (const char *part : { "current_sessions", "server_(current_sessions|up)", "weight",
+             "sessions", "connections", "active_servers", "current_server", "build_info" }) {
+        QVERIFY2(asking(QString::fromLatin1(part)) >= 1, part);
+    }
+}
+
+// The answers of those queries, merged, make the same snapshot the one big answer made.
+void tst_PrometheusHaproxy::mergedAnswersMakeOneSnapshot()
+{
+    const auto lbl = [](const char *server, const char *state) {
+        return QList<std::pair<const char *, const char *>> { { "instance", "lb:8404" },
+            { "proxy", "be" }, { "server", server }, { "state", state } };
+    };
+    const auto plain = [](const char *server) {
+        return QList<std::pair<const char *, const char *>> { { "instance", "lb:8404" },
+            { "proxy", "be" }, { "server", server } };
+    };
+    PrometheusResponse status = vector({ { "haproxy_server_status", lbl("a", "UP"), "1" },
+        { "haproxy_server_status", lbl("b", "DRAIN"), "1" } });
+    status.warnings = QStringList { QStringLiteral("remote_read: 503") };
+    PrometheusResponse check = vector({ { "haproxy_server_check_status", lbl("a", "L7OK"), "1" } });
+    check.warnings = QStringList { QStringLiteral("remote_read: 503") };
+    const PrometheusResponse sessions
+        = vector({ { "haproxy_server_current_sessions", plain("a"), "7" },
+            { "haproxy_server_current_sessions", plain("b"), "0" } });
+    const PrometheusResponse errors = vector({ { "haproxy_server_http_responses_total",
+        { { "instance", "lb:8404" }, { "proxy", "be" }, { "server", "a" }, { "code", "5xx" } },
+        "42" } });
+    const PrometheusResponse backends = vector({ { "haproxy_backend_active_servers",
+        { { "instance", "lb:8404" }, { "proxy", "be" } }, "1" } });
+    const PrometheusResponse merged
+        = mergePrometheusResponses({ status, check, sessions, errors, backends });
+    QCOMPARE(merged.warnings, QStringList { QStringLiteral("remote_read: 503") });
+    const auto snap = prometheushaproxy::snapshot(merged);
+    QVERIFY2(snap, qPrintable(snap.errorText()));
+    QCOMPARE(snap->stat.proxies.size(), 1);
+    QCOMPARE(snap->stat.proxies.first().status, QStringLiteral("UP"));
+    const HaproxyStatServer *a = server(*snap, QStringLiteral("a"));
+    const HaproxyStatServer *b = server(*snap, QStringLiteral("b"));
+    QVERIFY(a && b);
+    QCOMPARE(a->state, HaproxyServerStatus::Up);
+    QCOMPARE(a->checkStatus, QStringLiteral("L7OK"));
+    QCOMPARE(a->scur, std::optional<qint64>(7));
+    QCOMPARE(a->traffic.hrsp5xx, std::optional<qint64>(42));
+    QCOMPARE(b->state, HaproxyServerStatus::Drain);
+    QCOMPARE(b->scur, std::optional<qint64>(0));
+    QVERIFY(!b->traffic.hrsp5xx); // not asked back: unknown, not zero
+
+    // One failed query fails the whole: its error, not a snapshot of the rest.
+    PrometheusResponse failed;
+    failed.errorType = QStringLiteral("timeout");
+    failed.error = QStringLiteral("query timed out in expression evaluation");
+    const PrometheusResponse withFailure = mergePrometheusResponses({ status, failed, sessions });
+    QVERIFY(!withFailure.success);
+    QVERIFY(withFailure.series.isEmpty());
+    const auto none = prometheushaproxy::snapshot(withFailure);
+    QVERIFY(!none);
+    QVERIFY2(none.errorText().contains(u"query timed out in expression evaluation"),
+        qPrintable(none.errorText()));
+}
+
+// A Prometheus source waits up to two poll intervals (not less than the profile's timeout).
+void tst_PrometheusHaproxy::prometheusTimeoutIsAtLeastTheInterval()
+{
+    PrometheusSource s(
+        QStringLiteral("lb:x"), QUrl(QStringLiteral("http://127.0.0.1:9")), {}, nullptr);
+    s.applyPollSettings(5000, 4000);
+    QCOMPARE(s.intervalMs(), 5000);
+    QCOMPARE(s.timeoutMs(), 10000);
+    s.applyPollSettings(1000, 3000);
+    QCOMPARE(s.timeoutMs(), 3000);
+    QCOMPARE(s.queries(), prometheushaproxy::queries({}));
 }
 
 void tst_PrometheusHaproxy::oneHotPrecedence_data()
@@ -457,6 +559,34 @@ void tst_PrometheusHaproxy::nameOnlyTargetMergesWithAnAddressedOne()
     QCOMPARE(merged->observations.size(), 2); // lb:direct and lb:edge
     QCOMPARE(merged->health, Health::Down);
     QCOMPARE(merged->lbServer, QStringLiteral("be_app/app3"));
+}
+
+// The freshness check: when Prometheus last scraped what the selector matches; equal fingerprints
+// only for the same targets scraped at the same times; unknown (empty) when nothing says.
+void tst_PrometheusHaproxy::freshnessFingerprint()
+{
+    QCOMPARE(prometheushaproxy::freshnessQuery(QStringLiteral("job=\"lb\"")),
+        QStringLiteral("timestamp(up{job=\"lb\"})"));
+    QCOMPARE(prometheushaproxy::freshnessQuery({}), QStringLiteral("timestamp(up)"));
+    const auto at = [](const char *a, const char *b) {
+        QList<S> series { { "", { { "instance", "lb:8404" }, { "job", "lb" } }, a } };
+        if (b) {
+            series.append({ "", { { "instance", "lb2:8404" }, { "job", "lb" } }, b });
+        }
+        return vector(series);
+    };
+    const QString first = prometheushaproxy::freshnessFingerprint(at("1796061034.758", nullptr));
+    QVERIFY(!first.isEmpty());
+    QCOMPARE(prometheushaproxy::freshnessFingerprint(at("1796061034.758", nullptr)), first);
+    QVERIFY(prometheushaproxy::freshnessFingerprint(at("1796061049.758", nullptr)) != first);
+    const QString two = prometheushaproxy::freshnessFingerprint(at("1796061034.758", "17.5"));
+    QVERIFY(two != first); // a second target (or one gone): read again
+    QVERIFY(prometheushaproxy::freshnessFingerprint(vector({})).isEmpty()); // nothing scraped
+    PrometheusResponse failed;
+    QVERIFY(prometheushaproxy::freshnessFingerprint(failed).isEmpty());
+    PrometheusResponse scalar = at("1", nullptr);
+    scalar.resultType = PrometheusResponse::ResultType::Scalar;
+    QVERIFY(prometheushaproxy::freshnessFingerprint(scalar).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_PrometheusHaproxy)

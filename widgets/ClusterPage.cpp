@@ -126,9 +126,10 @@ void ClusterPage::open(const ClusterProfile &profile, const QString &path, bool 
     m_traffic->attach(m_monitor.get());
     m_details->setTrafficTracker(m_traffic.get());
     m_targets->setTrafficTracker(m_traffic.get());
-    new GraphTrafficFeed(m_traffic.get(), m_monitor.get(), m_model); // owned by the tracker
     connect(
         m_monitor.get(), &ClusterMonitor::topologyChanged, this, &ClusterPage::onTopologyChanged);
+    // After onTopologyChanged's connection: the traffic lands on the rebuilt graph.
+    new GraphTrafficFeed(m_traffic.get(), m_monitor.get(), m_model); // owned by the tracker
     m_logView->setModel(m_monitor->eventLog());
     connect(m_monitor->eventLog(), &QAbstractItemModel::rowsInserted, m_logFollow, [this] {
         if (!m_logFollow->isActive()) {
@@ -316,7 +317,8 @@ void ClusterPage::onTopologyChanged(const Topology &topology)
 {
     m_model->setTopology(topology);
     m_details->setTopology(topology);
-    m_targets->setTopology(topology, m_traffic ? m_traffic->report(topology) : TrafficReport {});
+    // The tracker's one report for this rebuild, shared with the graph and the history.
+    m_targets->setTopology(topology, m_traffic ? *m_traffic->currentReport() : TrafficReport {});
     m_truth->setTopology(topology);
     QStringList lines;
     for (const SourceError &e : topology.errors) {

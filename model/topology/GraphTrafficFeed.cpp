@@ -7,27 +7,19 @@
 namespace hopscope {
 
 GraphTrafficFeed::GraphTrafficFeed(
-    TrafficTracker *tracker, ClusterMonitor *monitor, ServiceGraphModel *model, int coalesceMs)
+    TrafficTracker *tracker, ClusterMonitor *monitor, ServiceGraphModel *model)
     : QObject(tracker)
     , m_tracker(tracker)
     , m_monitor(monitor)
     , m_model(model)
 {
-    m_timer.setSingleShot(true);
-    m_timer.setInterval(coalesceMs);
-    connect(&m_timer, &QTimer::timeout, this, &GraphTrafficFeed::flush);
-    connect(tracker, &TrafficTracker::updated, this, [this] {
-        if (!m_timer.isActive()) {
-            m_timer.start();
-        }
-    });
+    connect(monitor, &ClusterMonitor::topologyChanged, this, &GraphTrafficFeed::flush);
 }
 
 void GraphTrafficFeed::flush()
 {
-    m_timer.stop();
     if (m_monitor && m_model) {
-        m_model->setTraffic(m_tracker->report(m_monitor->topology()));
+        m_model->setTraffic(*m_tracker->currentReport());
     }
 }
 

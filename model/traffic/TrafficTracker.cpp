@@ -43,18 +43,24 @@ TrafficTracker::TrafficTracker(ClusterProfile profile, QObject *parent, const Cl
     , m_history(TrafficHistory::capacityFor(m_profile.poll.intervalMs))
 { }
 
+// Built with QStringBuilder (one allocation): a fleet report makes one per task (10,000), where
+// arg() parsed the pattern and allocated per placeholder.
 QString TrafficTracker::edgeKey(const EdgeNode &edge)
 {
-    return QStringLiteral("edge:%1>%2@%3").arg(edge.from, edge.to, edge.via);
+    return u"edge:" + edge.from + u'>' + edge.to + u'@' + edge.via;
 }
 
 QString TrafficTracker::targetKey(const QString &serviceId, const QString &targetKey)
 {
-    return QStringLiteral("task:%1/%2").arg(serviceId, targetKey);
+    return u"task:" + serviceId + u'/' + targetKey;
 }
 
 void TrafficTracker::attach(ClusterMonitor *monitor)
 {
+    m_monitor = monitor;
+    // Before the views connect theirs (ClusterPage attaches first): a view that reads
+    // currentReport() in its slot sees this rebuild's generation.
+    connect(monitor, &ClusterMonitor::topologyChanged, this, &TrafficTracker::onTopologyChanged);
     const auto follow = [this](PollingSource *source, const QString &name) {
         // A poll that ends without an answer is a missing poll.
         auto answered = std::make_shared<bool>(false);
@@ -99,11 +105,16 @@ void TrafficTracker::attach(ClusterMonitor *monitor)
     }
     // A burst of source events (500 sidecars timing out one by one) samples at most once per
     // MinEventGapMs: the picture is the same one until the monitor's next rebuild anyway, and the
-    // events of the burst are all in the one sample taken when the gap ends.
+    // events of the burst are all in the one sample taken when the gap ends. A round's sample is
+    // taken at the rebuild the answer causes, from the report the views share; only a throttled
+    // event's sample (its rebuild may have run already) reads currentReport() from the timer.
     m_eventTimer.setSingleShot(true);
-    connect(&m_eventTimer, &QTimer::timeout, monitor,
-        [this, monitor] { maybeSample(monitor->topology()); });
-    connect(this, &TrafficTracker::updated, monitor, [this, monitor] {
+    connect(&m_eventTimer, &QTimer::timeout, monitor, [this] {
+        if (sampleDue()) {
+            takeSample(*currentReport());
+        }
+    });
+    connect(this, &TrafficTracker::updated, monitor, [this] {
         const qint64 since
             = m_lastSample.isValid() ? m_lastSample.msecsTo(m_clock.now()) : MinEventGapMs;
         if (m_eventPending && since >= 0 && since < MinEventGapMs) {
@@ -112,11 +123,42 @@ void TrafficTracker::attach(ClusterMonitor *monitor)
             }
             return;
         }
-        maybeSample(monitor->topology());
+        if (sampleDue()) {
+            m_sampleAtRebuild = true;
+        }
     });
 }
 
+void TrafficTracker::onTopologyChanged()
+{
+    ++m_topologyGeneration;
+    if (m_sampleAtRebuild) {
+        takeSample(*currentReport());
+    }
+}
+
+std::shared_ptr<const TrafficReport> TrafficTracker::currentReport()
+{
+    if (!m_monitor) {
+        static const auto empty = std::make_shared<const TrafficReport>();
+        return empty;
+    }
+    if (!m_report || m_reportTopology != m_topologyGeneration || m_reportTraffic != m_generation) {
+        m_report = std::make_shared<const TrafficReport>(report(m_monitor->topology()));
+        m_reportTopology = m_topologyGeneration;
+        m_reportTraffic = m_generation;
+    }
+    return m_report;
+}
+
 void TrafficTracker::maybeSample(const Topology &topology)
+{
+    if (sampleDue()) {
+        takeSample(report(topology));
+    }
+}
+
+bool TrafficTracker::sampleDue()
 {
     // One history sample per poll interval, taken after an answer (a round of every source can
     // take a DNS TTL when the profile has DNS names, too coarse for a rate's history). A restart
@@ -131,8 +173,9 @@ void TrafficTracker::maybeSample(const Topology &topology)
         || m_lastSample.msecsTo(now) >= interval * 3 / 4) {
         m_eventPending = false;
         m_lastSample = now;
-        sample(topology);
+        return true;
     }
+    return false;
 }
 
 void TrafficTracker::addHaproxy(
@@ -168,6 +211,7 @@ void TrafficTracker::add(const QString &source, TrafficCounterSet set)
         }
     }
     m_eventPending |= restarted;
+    ++m_generation;
     d.last = std::move(set);
     ++d.answers;
     d.failing = false;
@@ -179,6 +223,7 @@ void TrafficTracker::pollFailed(const QString &source)
     SourceData &d = m_sources[source];
     m_eventPending |= !d.failing;
     d.failing = true;
+    ++m_generation;
     Q_EMIT updated(source);
 }
 
@@ -199,14 +244,14 @@ TrafficPoint TrafficTracker::entity(const QString &source, const QString &entity
     return d->points.value(entityKey, p);
 }
 
-TrafficAggregate TrafficTracker::aggregate(const QList<std::pair<QString, QString>> &entities) const
+TrafficAggregate TrafficTracker::aggregate(const Entities &entities) const
 {
     TrafficAggregate a;
     a.measured = !entities.isEmpty();
     if (!a.measured) {
         return a;
     }
-    QList<TrafficPoint> points;
+    QVarLengthArray<TrafficPoint, 4> points;
     for (const auto &[source, key] : entities) {
         if (!a.from.contains(source)) {
             a.from.append(source);
@@ -284,6 +329,7 @@ TrafficReport TrafficTracker::report(const Topology &topology) const
     // O(targets + entities) instead of targets x sources: the services by id, the proxies by
     // service (profile order), each "addr:port" and each ingress address with the sources that
     // name it (in m_sources' order, as a loop over m_sources would meet them).
+    ++m_reportsComputed;
     TrafficReport r;
     QSet<QString> allTargets;
     QHash<QString, const ServiceNode *> serviceById;
@@ -296,11 +342,11 @@ TrafficReport TrafficTracker::report(const Topology &topology) const
         }
     }
     QHash<QString, QList<const ProxySpec *>> proxiesOf;
-    QHash<QString, QString> ingressOf; // service id + '\n' + task "addr:port" -> task address
+    QHash<QString, QHash<QString, QString>> ingressOf; // service id -> task "addr:port" -> address
     QSet<QString> ingressIps;
     for (const ProxySpec &px : m_profile.proxies) {
         proxiesOf[px.service].append(&px);
-        ingressOf.insert(px.service + QLatin1Char('\n') + px.task.toString(), px.task.host);
+        ingressOf[px.service].insert(px.task.toString(), px.task.host);
         ingressIps.insert(px.task.host);
     }
     using Named = QList<std::pair<int, const QStringList *>>; // (source ordinal, entity keys)
@@ -319,8 +365,9 @@ TrafficReport TrafficTracker::report(const Topology &topology) const
             }
         }
     }
+    r.edges.reserve(topology.edges.size());
     for (const EdgeNode &e : topology.edges) {
-        QList<std::pair<QString, QString>> entities;
+        Entities entities;
         if (e.via.startsWith(s_lb)) {
             const QString id = e.via.mid(s_lb.size());
             if (const LoadBalancerSpec *lb = m_profile.loadBalancer(id)) {
@@ -376,12 +423,17 @@ TrafficReport TrafficTracker::report(const Topology &topology) const
         r.edges.insert(edgeKey(e), aggregate(entities));
     }
     static const Named none;
+    static const QHash<QString, QString> noIngress;
+    r.targets.reserve(allTargets.size());
     for (const ServiceNode &s : topology.services) {
+        const auto ingressOfService = ingressOf.constFind(s.id);
+        const QHash<QString, QString> &ingressTasks
+            = ingressOfService == ingressOf.cend() ? noIngress : *ingressOfService;
         for (const TargetNode &t : s.targets) {
-            QList<std::pair<QString, QString>> entities;
+            Entities entities;
             // Consul style: callers' sidecars send to this task's sidecar ingress (its IP,
             // another port); that host stands for the task when it is no task of its own.
-            const QString ingressIp = ingressOf.value(s.id + QLatin1Char('\n') + t.key);
+            const QString ingressIp = ingressTasks.value(t.key);
             const QString ownSidecar = s_mesh + t.sidecar; // its local app, not a caller
             const auto named = byAddressPort.constFind(t.key);
             const Named &direct = named == byAddressPort.cend() ? none : *named;
@@ -423,7 +475,12 @@ TrafficReport TrafficTracker::report(const Topology &topology) const
 
 void TrafficTracker::sample(const Topology &topology)
 {
-    const TrafficReport r = report(topology);
+    takeSample(report(topology));
+}
+
+void TrafficTracker::takeSample(const TrafficReport &r)
+{
+    m_sampleAtRebuild = false;
     QHash<QString, TrafficPoint> points;
     for (auto it = r.edges.cbegin(); it != r.edges.cend(); ++it) {
         if (it->measured) {

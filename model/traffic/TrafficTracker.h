@@ -9,8 +9,12 @@
 
 #include <QHash>
 #include <QObject>
+#include <QPointer>
 #include <QStringList>
 #include <QTimer>
+#include <QVarLengthArray>
+
+#include <memory>
 
 namespace hopscope {
 
@@ -35,6 +39,13 @@ struct TrafficReport
 // answer of every HAProxy and Envoy source, turns successive answers into per-entity rates
 // (TrafficRate), maps entities onto the topology's edges and tasks (report()), and keeps a
 // TrafficHistory of both, one sample per poll interval. Lives on the monitor's thread.
+//
+// Attached to a monitor, it computes one report per (topology rebuild, traffic change) and shares
+// it: the target table, the graph (GraphTrafficFeed) and the history all read currentReport(),
+// keyed on two generation counters (the monitor's rebuilds it counted, the answers it took), not
+// on content. Every answer or missing poll is followed by a rebuild (ClusterMonitor schedules
+// one on every pollFinished), so the history's sample waits for that rebuild and reads the
+// report the views read: at 10,000 targets x 500 sidecars one report costs tens of ms.
 class TrafficTracker : public QObject
 {
     Q_OBJECT
@@ -55,7 +66,13 @@ public:
     int answers(const QString &source) const { return m_sources.value(source).answers; }
     TrafficPoint entity(const QString &source, const QString &entityKey) const;
 
-    TrafficReport report(const Topology &topology) const;
+    TrafficReport report(const Topology &topology) const; // computed now, not shared
+    // The report over the attached monitor's current topology and the latest answers: computed
+    // when the topology was rebuilt or an answer came since the last one, else the same object.
+    // Empty when not attached.
+    std::shared_ptr<const TrafficReport> currentReport();
+    quint64 generation() const { return m_generation; } // +1 per answer or missing poll
+    int reportsComputed() const { return m_reportsComputed; } // report()s so far (tests, bench)
     void sample(const Topology &topology); // one history round
     // What attach() calls on every update: a history round once per poll interval, or at once
     // when a source restarted (counter reset) or stopped answering since the last round.
@@ -83,7 +100,11 @@ private:
     };
 
     void add(const QString &source, TrafficCounterSet set);
-    TrafficAggregate aggregate(const QList<std::pair<QString, QString>> &entities) const;
+    bool sampleDue(); // maybeSample's rule; true: the slot is taken (m_lastSample is now)
+    void onTopologyChanged();
+    void takeSample(const TrafficReport &r);
+    using Entities = QVarLengthArray<std::pair<QString, QString>, 4>; // (source, entity key)
+    TrafficAggregate aggregate(const Entities &entities) const;
 
     ClusterProfile m_profile;
     const Clock &m_clock;
@@ -93,6 +114,15 @@ private:
     bool m_eventPending = false;
     static constexpr qint64 MinEventGapMs = 250; // between samples taken for source events
     QTimer m_eventTimer;
+    bool m_sampleAtRebuild = false; // an answer took the round: sample at the rebuild it causes
+
+    QPointer<ClusterMonitor> m_monitor;
+    quint64 m_generation = 0;
+    quint64 m_topologyGeneration = 0; // the monitor's topologyChanged signals seen
+    quint64 m_reportTopology = 0; // the generations m_report was computed at
+    quint64 m_reportTraffic = 0;
+    std::shared_ptr<const TrafficReport> m_report;
+    mutable int m_reportsComputed = 0;
 };
 
 } // namespace hopscope

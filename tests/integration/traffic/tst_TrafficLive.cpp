@@ -2,6 +2,8 @@
 
 #include "profile/ProfileStore.h"
 #include "topology/ClusterMonitor.h"
+#include "topology/GraphTrafficFeed.h"
+#include "topology/ServiceGraphModel.h"
 #include "traffic/TrafficTracker.h"
 
 #include <QJsonArray>
@@ -190,6 +192,72 @@ private Q_SLOTS:
             QVERIFY(!s.rps || (*s.rps >= 0 && *s.rps <= s_rate));
         }
         QVERIFY2(nullReset, qPrintable(describe(lb)));
+    }
+
+    // The GUI thread computes one traffic report per topology rebuild at most, and the graph,
+    // the target table and the history read that one (round 21's fleet profile: up to three per
+    // rebuild plus one per 250 ms burst of answers, 22 % of the GUI thread at 10,000 targets).
+    // Wired as ClusterPage wires it: the tracker attached first, then the views' topologyChanged
+    // (graph model, table), then the graph's feed.
+    void oneReportPerRebuildSharedByGraphTableAndHistory()
+    {
+        ClusterMonitor monitor(*m_profile);
+        TrafficTracker traffic(*m_profile);
+        traffic.attach(&monitor);
+        ServiceGraphModel graph;
+        graph.setProfile(*m_profile);
+        int rebuilds = 0;
+        int tableMisses = 0; // the table's report was not the graph's for the same rebuild
+        const TrafficReport *tableReport = nullptr;
+        connect(&monitor, &ClusterMonitor::topologyChanged, this, [&](const Topology &t) {
+            ++rebuilds;
+            graph.setTopology(t);
+            tableReport = traffic.currentReport().get(); // what ClusterPage hands the table
+        });
+        new GraphTrafficFeed(&traffic, &monitor, &graph); // owned by the tracker
+        connect(&monitor, &ClusterMonitor::topologyChanged, this,
+            [&] { tableMisses += traffic.currentReport().get() != tableReport; });
+        // Each history sample is one of the shared reports: reading it again computes nothing,
+        // and the sampled window is the one the report holds.
+        int samples = 0;
+        int sampleMisses = 0;
+        const QString userEdge = edge(monitor.topology(), QStringLiteral("user"));
+        QVERIFY(!userEdge.isEmpty());
+        connect(&traffic, &TrafficTracker::sampled, this, [&] {
+            ++samples;
+            const int computed = traffic.reportsComputed();
+            const TrafficReport &r = *traffic.currentReport();
+            const QList<TrafficHistory::Sample> h = traffic.history().series(userEdge);
+            const TrafficAggregate a = r.edges.value(userEdge);
+            sampleMisses += traffic.reportsComputed() != computed || h.isEmpty()
+                || h.last().status != a.point.status
+                || h.last().rps.has_value() != a.point.rps.has_value()
+                || (a.point.rps && *h.last().rps != double(float(*a.point.rps))); // kept as float
+        });
+        const auto userRateShown = [&] {
+            for (const auto &s : graph.segments()) {
+                if (s.trafficKeys.contains(userEdge) && s.traffic.known()) {
+                    return true;
+                }
+            }
+            return false;
+        };
+        int rounds = 0;
+        connect(&monitor, &ClusterMonitor::roundCompleted, this, [&](int n) { rounds = n; });
+        monitor.start();
+        // Three rounds with a rate on the graph: every source answered several times.
+        QTRY_VERIFY_WITH_TIMEOUT(rounds >= 3 && userRateShown(), 60000);
+        monitor.stop();
+        qInfo("%d rebuilds, %d reports, %d history samples", rebuilds, traffic.reportsComputed(),
+            samples);
+        QVERIFY(rebuilds >= 3);
+        QVERIFY(samples >= 2);
+        QVERIFY2(traffic.reportsComputed() <= rebuilds,
+            qPrintable(QStringLiteral("%1 reports for %2 rebuilds")
+                           .arg(traffic.reportsComputed())
+                           .arg(rebuilds)));
+        QCOMPARE(tableMisses, 0);
+        QCOMPARE(sampleMisses, 0);
     }
 
     void snapshotJsonCarriesTrafficAfterTwoPolls()

@@ -19,6 +19,7 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -95,12 +96,25 @@ double quantile(QList<double> v, double q)
 }
 
 // Waits (running the event loop) until pred() or the deadline; no fixed sleeps.
+// Waits in an event loop, checking every 50 ms. (Not processEvents(WaitForMoreEvents, 50): the
+// overload with a time limit drops WaitForMoreEvents and returns at once when nothing is queued,
+// so the wait spun the GUI thread and rounds up to 21 counted that spin as "GUI thread busy".)
 template <typename Pred> bool waitUntil(Pred pred, double timeoutMs)
 {
-    const double end = monotonicMs() + timeoutMs;
-    while (!pred() && monotonicMs() < end) {
-        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+    if (pred()) {
+        return true;
     }
+    const double end = monotonicMs() + timeoutMs;
+    QEventLoop loop;
+    QTimer check;
+    check.setInterval(50);
+    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
+        if (pred() || monotonicMs() >= end) {
+            loop.quit();
+        }
+    });
+    check.start();
+    loop.exec();
     return pred();
 }
 

@@ -120,6 +120,11 @@ void TargetTableRowDock::applyPendingUpdate()
     if (m_pendingUpdate) {
         const std::function<void()> update = std::exchange(m_pendingUpdate, nullptr);
         update();
+        // Fitted before the first paint of the new rows, not a turn later (columns would show
+        // at their header's width for a frame).
+        if (m_fitPending && !m_userSized && isVisible() && !visibleRegion().isEmpty()) {
+            fitColumns();
+        }
     }
 }
 

@@ -434,6 +434,11 @@ private Q_SLOTS:
             w.graphModel()->rowOf(QStringLiteral("user")));
         QCOMPARE(w.targetTable()->selectedKey(), victim);
         QVERIFY(w.truthMatrix()->summary().contains(QStringLiteral("1 of")));
+        // Raised after its rows arrived behind the tab: fitted to them, not to the header.
+        QTRY_VERIFY(!w.truthMatrix()->isFitPending());
+        QTableView *matrixView = w.truthMatrix()->view();
+        QVERIFY(matrixView->columnWidth(matrix->whyColumn())
+            > matrixView->fontMetrics().horizontalAdvance(QStringLiteral("The sources agree")));
         save(&w, QStringLiteral("truth-matrix-demo-backend-down.png"));
         QTest::mouseClick(w.truthMatrix()->onlyDisagreements(), Qt::LeftButton);
         QTRY_COMPARE(w.truthMatrix()->view()->model()->rowCount(), 1);

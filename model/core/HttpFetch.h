@@ -104,6 +104,7 @@ private:
     QMetaObject::Connection m_tlsWait;
     QList<QSslError> m_sslErrors;
     bool m_pinChecked = false;
+    bool m_lengthKnown = false; // a Content-Length within the cap came with the headers
     quint64 m_sendId = 0;
     std::optional<QByteArray> m_body; // the request's, for a POST with a body
     int m_deadlineMs = 5000;

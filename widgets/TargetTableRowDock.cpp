@@ -106,8 +106,9 @@ void TargetTableRowDock::requestFit()
 
 void TargetTableRowDock::updateWhenShown(std::function<void()> update)
 {
-    // Behind another tab a dock stays visible, moved out of sight: its visible region is empty.
-    if (window()->isVisible() && (!isVisible() || visibleRegion().isEmpty())) {
+    // Behind another tab a dock stays visible, moved out of sight: its visible region is empty
+    // (as is a hidden widget's).
+    if (window()->isVisible() && visibleRegion().isEmpty()) {
         m_pendingUpdate = std::move(update);
         return;
     }
@@ -122,7 +123,7 @@ void TargetTableRowDock::applyPendingUpdate()
         update();
         // Fitted before the first paint of the new rows, not a turn later (columns would show
         // at their header's width for a frame).
-        if (m_fitPending && !m_userSized && isVisible() && !visibleRegion().isEmpty()) {
+        if (m_fitPending && !m_userSized && !visibleRegion().isEmpty()) {
             fitColumns();
         }
     }

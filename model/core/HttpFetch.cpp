@@ -1,4 +1,5 @@
 #include "core/HttpFetch.h"
+#include "core/BoundedRead.h"
 
 #include "core/HttpStatus.h"
 #include "core/TlsCertificateText.h"
@@ -225,8 +226,8 @@ void HttpFetch::onReadyRead()
         // Envoy reply an mmap + munmap of the whole cap. Without one (chunked), the cap as
         // before: read piece by piece, a fast 2 GB chunked body stalled the GUI thread
         // 145-184 ms before the cap was reached (tst_GuiFaults), read whole it stays < 10 ms.
-        const qint64 want = m_lengthKnown ? std::min(room, m_reply->bytesAvailable()) : room;
-        m_result.body += m_reply->read(std::max<qint64>(1, want));
+        m_result.body += m_lengthKnown ? readAvailable(*m_reply, room)
+                                       : m_reply->read(std::max<qint64>(1, room));
         if (m_result.body.size() > m_maxReplyBytes) {
             finish(HttpFetchResult::Failure::TooLarge,
                 QStringLiteral("reply larger than %1 bytes").arg(m_maxReplyBytes));

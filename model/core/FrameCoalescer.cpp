@@ -1,8 +1,7 @@
 #include "FrameCoalescer.h"
 
-#include <QElapsedTimer>
-
 #include <algorithm>
+#include <utility>
 
 namespace hopscope {
 
@@ -11,6 +10,7 @@ FrameCoalescer::FrameCoalescer(const Clock &clock, std::function<void()> work, Q
     , m_clock(clock)
     , m_work(std::move(work))
 {
+    m_elapsed.start();
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &FrameCoalescer::run);
 }
@@ -20,10 +20,18 @@ void FrameCoalescer::setMaxShare(double share)
     m_maxShare = std::clamp(share, 0.01, 1.0);
 }
 
+void FrameCoalescer::setPoolShare(double share)
+{
+    m_poolShare = std::clamp(share, 0.01, 1.0);
+}
+
 int FrameCoalescer::gapMs() const
 {
     const qint64 byCost = qint64(double(m_lastCostMs) / m_maxShare);
-    return int(std::min<qint64>(m_maxGapMs, std::max<qint64>(m_frameMs, byCost)));
+    // The pool's time already passed before the gap starts (at the job's end): a 300 ms job at
+    // 0.5 waits 300 ms more, one job per 600 ms.
+    const qint64 byPool = qint64(double(m_lastPoolMs) * (1.0 / m_poolShare - 1.0));
+    return int(std::min<qint64>(m_maxGapMs, std::max({ qint64(m_frameMs), byCost, byPool })));
 }
 
 int FrameCoalescer::delayMs() const
@@ -41,6 +49,10 @@ int FrameCoalescer::delayMs() const
 void FrameCoalescer::request()
 {
     ++m_requests;
+    if (m_running) {
+        m_again = true; // one more run once the job is back
+        return;
+    }
     if (!m_timer.isActive()) {
         m_timer.start(delayMs());
     }
@@ -54,17 +66,60 @@ void FrameCoalescer::runNow()
 
 void FrameCoalescer::run()
 {
+    if (m_running) {
+        m_again = true; // runNow() while a job is out: once more after it
+        return;
+    }
     // The cost is measured on both clocks: the injected one (tests advance it inside the work)
     // and the monotonic one (the real cost; a wall clock can jump).
     const QDateTime before = m_clock.now();
-    QElapsedTimer elapsed;
-    elapsed.start();
+    const qint64 t0 = m_elapsed.elapsed();
     Q_EMIT aboutToRun();
+    if (m_async) {
+        m_running = true;
+        m_work();
+        m_startedAt = before;
+        m_startCostMs = std::max<qint64>(
+            m_elapsed.elapsed() - t0, std::max<qint64>(0, before.msecsTo(m_clock.now())));
+        Q_EMIT started();
+        return;
+    }
     m_work();
+    m_startCostMs = 0;
+    ranAfter(before, t0);
+}
+
+void FrameCoalescer::resume()
+{
+    m_resumedAt = m_clock.now();
+    m_resumedElapsed = m_elapsed.elapsed();
+    Q_EMIT resumed();
+}
+
+void FrameCoalescer::finish(qint64 poolMs)
+{
+    if (!m_running) {
+        return;
+    }
+    m_running = false;
+    m_lastPoolMs = std::max<qint64>(0, poolMs);
+    if (!m_resumedAt.isValid()) {
+        resume();
+    }
+    ranAfter(m_resumedAt, m_resumedElapsed);
+    m_resumedAt = {};
+    if (std::exchange(m_again, false) && !m_timer.isActive()) {
+        m_timer.start(delayMs());
+    }
+}
+
+void FrameCoalescer::ranAfter(const QDateTime &before, qint64 elapsedAt)
+{
     ++m_runs;
     m_lastRun = m_clock.now();
-    m_lastCostMs
-        = std::max<qint64>(elapsed.elapsed(), std::max<qint64>(0, before.msecsTo(m_lastRun)));
+    m_lastCostMs = m_startCostMs
+        + std::max<qint64>(m_elapsed.elapsed() - elapsedAt,
+            std::max<qint64>(0, before.msecsTo(m_lastRun)));
     Q_EMIT ran(m_lastCostMs);
 }
 

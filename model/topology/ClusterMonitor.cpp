@@ -1,5 +1,6 @@
 #include "ClusterMonitor.h"
 
+#include "core/OffThread.h"
 #include "core/TlsContext.h"
 #include "dns/DnsDiscoverySource.h"
 #include "envoy/EnvoyAdminSource.h"
@@ -10,7 +11,9 @@
 #include "ssh/TunnelSet.h"
 
 #include <QNetworkAccessManager>
+#include <QElapsedTimer>
 #include <QNetworkProxy>
+#include <QThreadPool>
 
 #include <algorithm>
 #include <limits>
@@ -30,6 +33,7 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
         = new PollScheduler(PollScheduler::DefaultMaxInFlight, PollScheduler::DefaultJitter, this);
     m_rebuilds = new FrameCoalescer(
         m_clock, [this] { rebuild(); }, this);
+    m_rebuilds->setAsync(true); // the build runs on the pool (rebuild())
     // Endpoints with "via" are reached through local forwards of their jump host's session. A
     // lost jump host is tried again about every half poll interval (1 s to 15 s).
     m_tunnels = new TunnelSet(
@@ -132,7 +136,11 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
 
     m_staleTimer.setInterval(std::max(250, m_profile.poll.intervalMs));
     connect(&m_staleTimer, &QTimer::timeout, this, &ClusterMonitor::scheduleRebuild);
-    m_rebuilds->runNow(); // the declared picture, "no data yet" everywhere
+    // The declared picture, "no data yet" everywhere: built here, so that topology() is whole as
+    // soon as the monitor exists (the views draw it before the first answer).
+    updateInputStates();
+    m_topology = TopologyBuilder::build(m_profile, m_inputs);
+    noteFallbacks(m_topology);
 }
 
 ClusterMonitor::~ClusterMonitor()
@@ -321,7 +329,7 @@ SourceState ClusterMonitor::stateOf(const PollingSource *source, bool hasData) c
     return st;
 }
 
-void ClusterMonitor::rebuild()
+void ClusterMonitor::updateInputStates()
 {
     m_inputs.now = m_clock.now();
     if (m_dns) {
@@ -341,10 +349,52 @@ void ClusterMonitor::rebuild()
         m_inputs.meshState.insert(it.key(), stateOf(it.value(), m_inputs.mesh.contains(it.key())));
     }
     updateAwsStates();
-    m_topology = TopologyBuilder::build(m_profile, m_inputs);
+}
+
+namespace {
+struct Built
+{
+    Topology topology;
+    qint64 poolMs = 0;
+};
+} // namespace
+
+// The coalescer's work: the sources' states are read here, on the GUI thread (cheap: one entry
+// per source); the build itself (hundreds of ms at 10,000 targets) runs on the pool over copies
+// of the profile and the inputs (implicitly shared: copying them is a reference count, and a
+// snapshot arriving meanwhile detaches the GUI thread's copy, never the pool's). The coalescer
+// runs one build at a time and one more after it when answers came meanwhile.
+void ClusterMonitor::rebuild()
+{
+    updateInputStates();
+    // Rounds counted now: the topology applied below holds exactly the answers seen so far.
+    const int rounds = pollRounds();
+    runOffThread(
+        this,
+        [profile = m_profile, inputs = m_inputs] {
+            QElapsedTimer timer;
+            timer.start();
+            Built built { TopologyBuilder::build(profile, inputs), 0 };
+            built.poolMs = timer.elapsed();
+            return built;
+        },
+        [this, rounds](Built built) {
+            m_rebuilds->resume();
+            apply(std::move(built.topology), rounds);
+            m_rebuilds->finish(built.poolMs);
+        });
+}
+
+void ClusterMonitor::apply(Topology topology, int rounds)
+{
+    Topology previous = std::exchange(m_topology, std::move(topology));
     noteFallbacks(m_topology);
     Q_EMIT topologyChanged(m_topology);
-    const int rounds = pollRounds();
+    // The views have taken the new picture and let go of the previous one: its last copy is
+    // here, and freeing 10,000 targets' strings is the pool's work, not the GUI thread's.
+    QThreadPool::globalInstance()->start([previous = std::move(previous)]() mutable {
+        const Topology gone = std::move(previous);
+    });
     if (rounds > m_lastRound) {
         m_lastRound = rounds;
         Q_EMIT roundCompleted(rounds);

@@ -28,9 +28,9 @@ class PrometheusFallback;
 
 // Watches one cluster profile: owns a polling source per endpoint (DNS discovery, one per load
 // balancer, one per sidecar), keeps each one's latest snapshot, and rebuilds the Topology
-// (TopologyBuilder, pure) whenever a poll ends — coalesced to one rebuild per frame at most
-// (FrameCoalescer; fewer when rebuilds are expensive) — and once per interval so that silent
-// sources turn Stale. Its PollScheduler caps the polls in flight and jitters the intervals. Errors
+// (TopologyBuilder, pure, on the thread pool) whenever a poll ends — coalesced to one rebuild per
+// frame at most (FrameCoalescer; fewer when rebuilds are expensive), one build at a time — and
+// once per interval so that silent sources turn Stale. topologyChanged comes on this thread. Its PollScheduler caps the polls in flight and jitters the intervals. Errors
 // go to its EventLog. Lives on the GUI thread (or the CLI's main thread); all I/O is asynchronous.
 class ClusterMonitor : public QObject
 {
@@ -86,7 +86,9 @@ Q_SIGNALS:
 
 private:
     void scheduleRebuild();
-    void rebuild();
+    void rebuild(); // starts a build on the pool; apply() takes its result
+    void updateInputStates();
+    void apply(Topology topology, int rounds);
     int pollRounds() const; // rounds every source has finished polling (maybe not rebuilt yet)
     SourceState stateOf(const PollingSource *source, bool hasData) const;
     void watch(PollingSource *source);

@@ -57,6 +57,8 @@ private Q_SLOTS:
     void manyRequestsOneRun();
     void requestsWithinAFrameWaitForItsEnd();
     void expensiveWorkWidensTheGap();
+    void asynchronousWorkRunsOneJobAtATime();
+    void poolTimeWidensTheGap();
 };
 
 void tst_PollScheduler::jitterShortensWithinBounds()
@@ -259,6 +261,59 @@ void tst_PollScheduler::expensiveWorkWidensTheGap()
     QCOMPARE(c.delayMs(), c.gapMs() - 100);
     c.setMaxGapMs(300);
     QCOMPARE(c.gapMs(), 300);
+}
+
+void tst_PollScheduler::asynchronousWorkRunsOneJobAtATime()
+{
+    ManualClock clock;
+    int starts = 0;
+    FrameCoalescer c(clock, [&] { ++starts; }); // starts a job; the test plays its completion
+    c.setAsync(true);
+    c.setFrameMs(16);
+    QSignalSpy started(&c, &FrameCoalescer::started);
+    c.request();
+    QTRY_COMPARE(starts, 1);
+    QCOMPARE(started.size(), 1);
+    QVERIFY(c.isRunning());
+    QCOMPARE(c.runs(), 0); // a run ends when its job is back, not when it was handed out
+    for (int i = 0; i < 100; ++i) {
+        c.request();
+        QCoreApplication::processEvents(); // separate event-loop turns, as answers arrive
+    }
+    QCOMPARE(starts, 1); // never a second job while one is out
+    QVERIFY(c.isPending());
+    clock.advanceMs(5); // the job's time on the pool
+    c.resume();
+    clock.advanceMs(3); // applying its result here
+    c.finish(40);
+    QCOMPARE(c.runs(), 1);
+    QVERIFY(!c.isRunning());
+    QVERIFY(c.lastCostMs() >= 3); // the apply is this thread's cost; the pool's time is not
+    QVERIFY(c.lastCostMs() < 5);
+    QCOMPARE(c.lastPoolMs(), 40);
+    QTRY_COMPARE(starts, 2); // one more job for the 100 requests, with the latest inputs
+    c.finish(0);
+    QCOMPARE(c.runs(), 2);
+    QVERIFY(!c.isPending());
+    c.finish(0); // a completion without a job out changes nothing
+    QCOMPARE(c.runs(), 2);
+}
+
+void tst_PollScheduler::poolTimeWidensTheGap()
+{
+    ManualClock clock;
+    FrameCoalescer c(clock, [] { });
+    c.setAsync(true);
+    c.setFrameMs(16);
+    c.setPoolShare(0.25);
+    c.runNow();
+    QVERIFY(c.isRunning());
+    c.finish(300);
+    // The job held a pool thread 300 ms: at most a quarter of it, so 900 ms more before the next.
+    QCOMPARE(c.gapMs(), 900);
+    QCOMPARE(c.delayMs(), 900);
+    c.setMaxGapMs(500);
+    QCOMPARE(c.gapMs(), 500);
 }
 
 QTEST_GUILESS_MAIN(tst_PollScheduler)

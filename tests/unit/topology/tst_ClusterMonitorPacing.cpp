@@ -7,10 +7,14 @@
 
 #include "prometheus/PrometheusSource.h"
 
+#include <QScopeGuard>
+#include <QSemaphore>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
+#include <QThreadPool>
+#include <QTimer>
 
 #include <memory>
 #include <vector>
@@ -47,6 +51,7 @@ private Q_SLOTS:
     void capsPollsInFlightAcrossSources();
     void pollsEndingWithinAFrameRebuildOnce();
     void prometheusStandbysTakeSlots();
+    void buildsOnThePoolNotTheGuiThread();
 };
 
 void tst_ClusterMonitorPacing::capsPollsInFlightAcrossSources()
@@ -108,8 +113,9 @@ void tst_ClusterMonitorPacing::pollsEndingWithinAFrameRebuildOnce()
         Q_EMIT s->pollFinished();
         QCoreApplication::processEvents();
     }
-    // The first answer was drawn at once; the 49 others wait for the frame's end, together.
-    QCOMPARE(changed.size(), 1);
+    // The first answer was drawn at once (its build on the pool); the 49 others wait for the
+    // build and the frame's end, together.
+    QTRY_COMPARE(changed.size(), 1);
     QVERIFY(monitor.rebuilds()->isPending());
     QCOMPARE(monitor.rebuilds()->requests(), 50);
 }
@@ -155,6 +161,48 @@ void tst_ClusterMonitorPacing::prometheusStandbysTakeSlots()
     QVERIFY(sched->inFlight() <= cap);
     monitor.stop();
     QCOMPARE(sched->inFlight(), 0);
+}
+
+void tst_ClusterMonitorPacing::buildsOnThePoolNotTheGuiThread()
+{
+    // Every thread of the global pool is held, so a build handed to the pool cannot run. The GUI
+    // thread must stay free meanwhile (its events run), the picture stays the last one, and the
+    // build's result arrives once the pool is free. A build on the GUI thread (the rebuild of
+    // rounds 15-22) delivers topologyChanged although the pool is held.
+    ClusterMonitor monitor(sidecars(20, {}));
+    QSignalSpy changed(&monitor, &ClusterMonitor::topologyChanged);
+    QThreadPool *pool = QThreadPool::globalInstance();
+    const int threads = pool->maxThreadCount();
+    auto holding = std::make_shared<QSemaphore>();
+    auto release = std::make_shared<QSemaphore>();
+    auto freePool = qScopeGuard([&] { release->release(threads); });
+    for (int i = 0; i < threads; ++i) {
+        pool->start([holding, release] {
+            holding->release();
+            release->acquire();
+        });
+    }
+    QVERIFY(holding->tryAcquire(threads, 10'000)); // every pool thread is held now
+    Q_EMIT monitor.sources().first()->pollFinished();
+    QTRY_VERIFY(monitor.rebuilds()->isRunning());
+    bool turned = false;
+    QTimer::singleShot(0, this, [&] { turned = true; });
+    QTRY_VERIFY(turned); // the GUI thread runs its events while the build waits for the pool
+    QCOMPARE(changed.size(), 0);
+    // More answers while the build is out: one more build after it, not one each.
+    for (PollingSource *s : monitor.sources()) {
+        Q_EMIT s->pollFinished();
+        QCoreApplication::processEvents();
+    }
+    QCOMPARE(changed.size(), 0);
+    QVERIFY(monitor.rebuilds()->isPending());
+    freePool.dismiss();
+    release->release(threads);
+    QTRY_COMPARE(changed.size(), 2);
+    QTRY_VERIFY(!monitor.rebuilds()->isPending() && !monitor.rebuilds()->isRunning());
+    QCOMPARE(changed.size(), 2);
+    QCOMPARE(monitor.rebuilds()->runs(), 2);
+    QCOMPARE(monitor.topology().services.size(), 20); // the whole picture, from the pool
 }
 
 QTEST_GUILESS_MAIN(tst_ClusterMonitorPacing)

@@ -17,7 +17,8 @@ struct HttpFetchResult;
 class TlsContext;
 
 // Polls one Envoy admin endpoint: GET /clusters?format=json (text /clusters when JSON is not
-// served), /server_info, /ready and /stats?format=json&filter=... in one poll, each through an
+// served), /server_info and /stats?format=json&filter=... in one poll (what /ready would say is
+// server_info's state, docs/PROTOCOLS.md §1.6), each through an
 // HttpFetch (deadline = the poll timeout; a reply above maxReplyBytes() is refused at the cap).
 // Lives on the GUI thread; the bodies are parsed off it with runOffThread. Emits snapshotReady()
 // after each successful poll.
@@ -69,7 +70,6 @@ private:
     std::vector<std::unique_ptr<Fetch>> m_fetches;
     Fetch *m_clusters = nullptr;
     Fetch *m_serverInfo = nullptr;
-    Fetch *m_ready = nullptr;
     Fetch *m_stats = nullptr;
     bool m_textFallback = false;
     bool m_hasSnapshot = false;

@@ -195,7 +195,9 @@ struct EnvoyAdminSnapshot
     QDateTime fetchedAt;
     EnvoyClusters clusters;
     EnvoyServerInfo serverInfo;
-    int readyHttpStatus = 0; // 200 LIVE, 503 otherwise; 0 when /ready is not served (< 1.11)
+    // What /ready answers: 200 LIVE, 503 otherwise; 0 when the state is not known. The admin
+    // source takes it from server_info's state (the same thing, one request less).
+    int readyHttpStatus = 0;
     QString readyBody; // "LIVE"
     std::optional<EnvoyStats> stats; // nullopt when /stats could not be read
 };

@@ -351,7 +351,7 @@ void tst_GuiFaults::faultStaysInItsSource_data()
     const QString sidecar = QStringLiteral("mesh:payments-1-envoy");
     const QString proxied = QStringLiteral("proxied");
     const QString envoy = QStringLiteral("envoy");
-    // The sidecar source GETs /clusters, /server_info, /ready and /stats per poll: every
+    // The sidecar source GETs /clusters, /server_info and /stats per poll: every
     // /clusters gets the fault while it is on, the rest pass.
     const auto once = [](QJsonObject o = {}) {
         o.insert(QStringLiteral("match"), QStringLiteral("GET /clusters"));

@@ -128,8 +128,14 @@ void ClusterPage::open(const ClusterProfile &profile, const QString &path, bool 
     m_targets->setTrafficTracker(m_traffic.get());
     connect(
         m_monitor.get(), &ClusterMonitor::topologyChanged, this, &ClusterPage::onTopologyChanged);
-    // After onTopologyChanged's connection: the traffic lands on the rebuilt graph.
-    new GraphTrafficFeed(m_traffic.get(), m_monitor.get(), m_model); // owned by the tracker
+    new GraphTrafficFeed(m_traffic.get(), m_model); // owned by the tracker
+    // The table takes each traffic report with the topology it was computed over (off the GUI
+    // thread, one after every rebuild): rows and rates always match, and the rows are built once
+    // per report, not once per rebuild and again per report. They follow the graph by one report.
+    connect(m_traffic.get(), &TrafficTracker::reportReady, this,
+        [this](const Topology &topology, const std::shared_ptr<const TrafficReport> &report) {
+            m_targets->setTopology(topology, *report);
+        });
     m_logView->setModel(m_monitor->eventLog());
     connect(m_monitor->eventLog(), &QAbstractItemModel::rowsInserted, m_logFollow, [this] {
         if (!m_logFollow->isActive()) {
@@ -317,8 +323,7 @@ void ClusterPage::onTopologyChanged(const Topology &topology)
 {
     m_model->setTopology(topology);
     m_details->setTopology(topology);
-    // The tracker's one report for this rebuild, shared with the graph and the history.
-    m_targets->setTopology(topology, m_traffic ? *m_traffic->currentReport() : TrafficReport {});
+    // The target table follows with the rebuild's traffic report (open()).
     m_truth->setTopology(topology);
     QStringList lines;
     for (const SourceError &e : topology.errors) {

@@ -1,25 +1,22 @@
 #include "topology/GraphTrafficFeed.h"
 
-#include "topology/ClusterMonitor.h"
 #include "topology/ServiceGraphModel.h"
 #include "traffic/TrafficTracker.h"
 
 namespace hopscope {
 
-GraphTrafficFeed::GraphTrafficFeed(
-    TrafficTracker *tracker, ClusterMonitor *monitor, ServiceGraphModel *model)
+GraphTrafficFeed::GraphTrafficFeed(TrafficTracker *tracker, ServiceGraphModel *model)
     : QObject(tracker)
-    , m_tracker(tracker)
-    , m_monitor(monitor)
     , m_model(model)
 {
-    connect(monitor, &ClusterMonitor::topologyChanged, this, &GraphTrafficFeed::flush);
+    connect(tracker, &TrafficTracker::reportReady, this, &GraphTrafficFeed::apply);
 }
 
-void GraphTrafficFeed::flush()
+// The graph shows its own (latest) topology: the report's edge keys hold one report behind at most.
+void GraphTrafficFeed::apply(const Topology &, const std::shared_ptr<const TrafficReport> &report)
 {
-    if (m_monitor && m_model) {
-        m_model->setTraffic(*m_tracker->currentReport());
+    if (m_model && report) {
+        m_model->setTraffic(*report);
     }
 }
 

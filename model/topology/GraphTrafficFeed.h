@@ -3,29 +3,30 @@
 #include <QObject>
 #include <QPointer>
 
+#include <memory>
+
 namespace hopscope {
 
-class ClusterMonitor;
 class ServiceGraphModel;
 class TrafficTracker;
+struct Topology;
+struct TrafficReport;
 
-// Hands the graph model the tracker's traffic per edge, once per topology rebuild: every answer
-// or missing poll makes the monitor rebuild (coalesced to at most one per frame, fewer when a
-// rebuild is expensive), and the feed then applies the tracker's currentReport(), the one report
-// the target table and the history read for that rebuild. Construct it after the graph model's
-// own topologyChanged connection, so the traffic lands on the rebuilt segments. Parented to the
-// tracker: it lives as long as the tracker does. GUI thread.
+// Hands the graph model the tracker's traffic per edge as each report is ready: the tracker
+// computes one off the GUI thread after every topology rebuild (coalesced: at most one in flight,
+// one more run after it), and the feed applies it, the same report the target table and the
+// history take. The graph's segments come from the profile, not from the topology, so a rebuild
+// keeps the traffic shown until the next report replaces it. Parented to the tracker: it lives as
+// long as the tracker does. GUI thread.
 class GraphTrafficFeed : public QObject
 {
     Q_OBJECT
 public:
-    GraphTrafficFeed(TrafficTracker *tracker, ClusterMonitor *monitor, ServiceGraphModel *model);
-
-    void flush(); // the tracker's current report into the model now
+    GraphTrafficFeed(TrafficTracker *tracker, ServiceGraphModel *model);
 
 private:
-    TrafficTracker *m_tracker;
-    QPointer<ClusterMonitor> m_monitor;
+    void apply(const Topology &topology, const std::shared_ptr<const TrafficReport> &report);
+
     QPointer<ServiceGraphModel> m_model;
 };
 

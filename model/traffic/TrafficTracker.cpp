@@ -1,15 +1,13 @@
 #include "traffic/TrafficTracker.h"
 
+#include "core/OffThread.h"
 #include "envoy/EnvoyAdminSource.h"
 #include "haproxy/HaproxyRuntimeSource.h"
 #include "haproxy/HaproxyStatsHttpSource.h"
 #include "prometheus/PrometheusSource.h"
 #include "topology/ClusterMonitor.h"
 
-#include <QSet>
-
-#include <algorithm>
-#include <climits>
+#include <QThread>
 
 namespace hopscope {
 
@@ -18,49 +16,19 @@ namespace {
 const QString s_lb = QStringLiteral("lb:");
 const QString s_mesh = QStringLiteral("mesh:");
 
-// "server/<backend>/<addr:port>" or "host/<cluster>/<addr:port>" -> "addr:port". Backend and
-// cluster names hold no '/' in practice; the address is what follows the last one.
-QString addressPortOf(const QString &entityKey)
-{
-    return entityKey.section(u'/', -1);
-}
-
-QString hostOf(const QString &addressPort)
-{
-    QString host = addressPort.left(addressPort.lastIndexOf(u':'));
-    if (host.startsWith(u'[') && host.endsWith(u']')) {
-        host = host.mid(1, host.size() - 2);
-    }
-    return host;
-}
-
 } // namespace
 
 TrafficTracker::TrafficTracker(ClusterProfile profile, QObject *parent, const Clock &clock)
     : QObject(parent)
-    , m_profile(std::move(profile))
+    , m_builder(std::make_shared<const TrafficReportBuilder>(std::move(profile)))
+    , m_profile(m_builder->profile())
     , m_clock(clock)
     , m_history(TrafficHistory::capacityFor(m_profile.poll.intervalMs))
 { }
 
-// Built with QStringBuilder (one allocation): a fleet report makes one per task (10,000), where
-// arg() parsed the pattern and allocated per placeholder.
-QString TrafficTracker::edgeKey(const EdgeNode &edge)
-{
-    return u"edge:" + edge.from + u'>' + edge.to + u'@' + edge.via;
-}
-
-QString TrafficTracker::targetKey(const QString &serviceId, const QString &targetKey)
-{
-    return u"task:" + serviceId + u'/' + targetKey;
-}
-
 void TrafficTracker::attach(ClusterMonitor *monitor)
 {
-    m_monitor = monitor;
-    // Before the views connect theirs (ClusterPage attaches first): a view that reads
-    // currentReport() in its slot sees this rebuild's generation.
-    connect(monitor, &ClusterMonitor::topologyChanged, this, &TrafficTracker::onTopologyChanged);
+    connect(monitor, &ClusterMonitor::topologyChanged, this, &TrafficTracker::requestReport);
     const auto follow = [this](PollingSource *source, const QString &name) {
         // A poll that ends without an answer is a missing poll.
         auto answered = std::make_shared<bool>(false);
@@ -106,12 +74,13 @@ void TrafficTracker::attach(ClusterMonitor *monitor)
     // A burst of source events (500 sidecars timing out one by one) samples at most once per
     // MinEventGapMs: the picture is the same one until the monitor's next rebuild anyway, and the
     // events of the burst are all in the one sample taken when the gap ends. A round's sample is
-    // taken at the rebuild the answer causes, from the report the views share; only a throttled
-    // event's sample (its rebuild may have run already) reads currentReport() from the timer.
+    // taken from the first report that includes the answer (the one of the rebuild it causes),
+    // the report the views get; a throttled event's sample takes the latest report when that one
+    // is current already (its rebuild's report came), else the next one.
     m_eventTimer.setSingleShot(true);
     connect(&m_eventTimer, &QTimer::timeout, monitor, [this] {
         if (sampleDue()) {
-            takeSample(*currentReport());
+            sampleLatest();
         }
     });
     connect(this, &TrafficTracker::updated, monitor, [this] {
@@ -124,37 +93,102 @@ void TrafficTracker::attach(ClusterMonitor *monitor)
             return;
         }
         if (sampleDue()) {
-            m_sampleAtRebuild = true;
+            m_sampleAt = m_generation;
         }
     });
 }
 
-void TrafficTracker::onTopologyChanged()
+void TrafficTracker::requestReport(const Topology &topology)
 {
-    ++m_topologyGeneration;
-    if (m_sampleAtRebuild) {
-        takeSample(*currentReport());
+    if (!m_reportRunning) {
+        startReport(topology);
+        return;
+    }
+    if (m_nextTopology) {
+        m_skipped.append(std::move(*m_nextTopology));
+    }
+    m_nextTopology = topology; // one more run when this one ends, over the latest
+}
+
+void TrafficTracker::startReport(Topology topology)
+{
+    m_reportRunning = true;
+    const quint64 traffic = m_generation;
+    // Copies: the topology and the sources' data are implicitly shared (a reference count each;
+    // the next answer detaches m_sources from the job's copy), the builder is immutable. What the
+    // tracker dropped since the last job (the report before the latest, topologies replaced
+    // before their run) goes along and is released on the pool, as are the job's own copies.
+    runOffThread(
+        this,
+        [builder = m_builder, topology = std::move(topology), sources = m_sources,
+            retired = std::exchange(m_retired, {}), skipped = std::exchange(m_skipped, {}),
+            own = thread()]() mutable {
+            retired = {};
+            skipped = {};
+            Computed c;
+            auto report = std::make_shared<TrafficReport>(builder->build(topology, sources));
+            c.points = pointsOf(*report);
+            c.report = std::move(report);
+            c.topology = std::move(topology);
+            c.onOwnThread = QThread::currentThread() == own;
+            return c;
+        },
+        [this, traffic](Computed c) { reportDone(std::move(c), traffic); });
+}
+
+void TrafficTracker::reportDone(Computed computed, quint64 traffic)
+{
+    m_reportRunning = false;
+    ++m_reportsComputed;
+    m_reportsOnOwnThread += computed.onOwnThread ? 1 : 0;
+    m_retired = std::exchange(m_latest, std::move(computed));
+    m_reportTraffic = traffic;
+    if (m_sampleAt != 0 && traffic >= m_sampleAt) {
+        takeSample(m_latest.points);
+    }
+    if (m_nextTopology) {
+        // Before the views take this one: the pool works while they do.
+        Topology next = std::move(*m_nextTopology);
+        m_nextTopology.reset();
+        startReport(std::move(next));
+    }
+    // With the topology it was computed over. A view that pairs it with a newer topology (the
+    // graph: its own rebuilt one; that one's report is the run just started) shows this report's
+    // numbers, keyed by edge and task, until the next report comes; never another key's.
+    const Topology topology = m_latest.topology;
+    const std::shared_ptr<const TrafficReport> report = m_latest.report;
+    Q_EMIT reportReady(topology, report);
+}
+
+void TrafficTracker::sampleLatest()
+{
+    if (!reportPending() && m_latest.report && m_reportTraffic == m_generation) {
+        takeSample(m_latest.points);
+    } else {
+        m_sampleAt = m_generation; // every event is followed by a rebuild, and so by a report
     }
 }
 
-std::shared_ptr<const TrafficReport> TrafficTracker::currentReport()
+std::shared_ptr<const TrafficReport> TrafficTracker::latestReport() const
 {
-    if (!m_monitor) {
-        static const auto empty = std::make_shared<const TrafficReport>();
-        return empty;
-    }
-    if (!m_report || m_reportTopology != m_topologyGeneration || m_reportTraffic != m_generation) {
-        m_report = std::make_shared<const TrafficReport>(report(m_monitor->topology()));
-        m_reportTopology = m_topologyGeneration;
-        m_reportTraffic = m_generation;
-    }
-    return m_report;
+    static const auto empty = std::make_shared<const TrafficReport>();
+    return m_latest.report ? m_latest.report : empty;
+}
+
+TrafficReport TrafficTracker::report(const Topology &topology) const
+{
+    return m_builder->build(topology, m_sources);
+}
+
+TrafficPoint TrafficTracker::entity(const QString &source, const QString &entityKey) const
+{
+    return TrafficReportBuilder::entity(m_sources, source, entityKey);
 }
 
 void TrafficTracker::maybeSample(const Topology &topology)
 {
     if (sampleDue()) {
-        takeSample(report(topology));
+        takeSample(pointsOf(report(topology)));
     }
 }
 
@@ -192,7 +226,7 @@ void TrafficTracker::addEnvoy(
 
 void TrafficTracker::add(const QString &source, TrafficCounterSet set)
 {
-    SourceData &d = m_sources[source];
+    TrafficSourceData &d = m_sources[source];
     const bool first = d.answers == 0;
     const bool restarted = !first && TrafficRate::restarted(d.last, set);
     d.points.clear();
@@ -205,9 +239,9 @@ void TrafficTracker::add(const QString &source, TrafficCounterSet set)
             : TrafficRate::between(*prev, d.last.at, *it, set.at, restarted);
         d.points.insert(it.key(), p);
         if (it.key().startsWith(u"server/") || it.key().startsWith(u"host/")) {
-            const QString ap = addressPortOf(it.key());
+            const QString ap = TrafficReportBuilder::addressPortOf(it.key());
             d.byAddressPort[ap].append(it.key());
-            d.byAddress[hostOf(ap)].append(it.key());
+            d.byAddress[TrafficReportBuilder::hostOf(ap)].append(it.key());
         }
     }
     m_eventPending |= restarted;
@@ -220,278 +254,35 @@ void TrafficTracker::add(const QString &source, TrafficCounterSet set)
 
 void TrafficTracker::pollFailed(const QString &source)
 {
-    SourceData &d = m_sources[source];
+    TrafficSourceData &d = m_sources[source];
     m_eventPending |= !d.failing;
     d.failing = true;
     ++m_generation;
     Q_EMIT updated(source);
 }
 
-TrafficPoint TrafficTracker::entity(const QString &source, const QString &entityKey) const
-{
-    const auto d = m_sources.constFind(source);
-    TrafficPoint p;
-    if (d == m_sources.cend() || d->answers == 0) {
-        p.status = d != m_sources.cend() && d->failing ? TrafficStatus::MissingPoll
-                                                       : TrafficStatus::FirstPoll;
-        return p;
-    }
-    if (d->failing) {
-        p.status = TrafficStatus::MissingPoll;
-        p.at = d->last.at;
-        return p;
-    }
-    return d->points.value(entityKey, p);
-}
-
-TrafficAggregate TrafficTracker::aggregate(const Entities &entities) const
-{
-    TrafficAggregate a;
-    a.measured = !entities.isEmpty();
-    if (!a.measured) {
-        return a;
-    }
-    QVarLengthArray<TrafficPoint, 4> points;
-    for (const auto &[source, key] : entities) {
-        if (!a.from.contains(source)) {
-            a.from.append(source);
-        }
-        points.append(entity(source, key));
-    }
-    TrafficPoint &out = a.point;
-    out.status = TrafficStatus::Ok;
-    for (const TrafficPoint &p : points) {
-        if (trafficStatusRank(p.status) < trafficStatusRank(out.status)) {
-            out.status = p.status;
-        }
-        out.at = std::max(out.at, p.at);
-        out.windowS = std::max(out.windowS, p.windowS);
-    }
-    if (out.status == TrafficStatus::MissingPoll) {
-        return a; // something on the way is not answering: nothing current is known
-    }
-    const auto sumOf = [&](auto member) -> std::optional<double> {
-        std::optional<double> total = 0.0;
-        for (const TrafficPoint &p : points) {
-            const std::optional<double> &v = p.*member;
-            if (!v) {
-                return std::nullopt; // a part unknown: the sum is unknown, not smaller
-            }
-            *total += *v;
-        }
-        return total;
-    };
-    out.activeConnections = sumOf(&TrafficPoint::activeConnections);
-    if (out.status == TrafficStatus::Ok) {
-        out.rps = sumOf(&TrafficPoint::rps);
-        out.errorsPerS = sumOf(&TrafficPoint::errorsPerS);
-        if (out.rps && out.errorsPerS && *out.rps > 0) {
-            out.errorRatio = std::min(1.0, *out.errorsPerS / *out.rps);
-        }
-    } else {
-        out.windowS = 0;
-    }
-    // Latencies: one part as it is; several weighted by their request rate (avg, p50) or the
-    // largest (p99, max: an upper bound).
-    const auto weighted = [&](auto member) -> std::optional<double> {
-        double sum = 0;
-        double weight = 0;
-        for (const TrafficPoint &p : points) {
-            const std::optional<double> &v = p.*member;
-            if (v) {
-                const double w = points.size() == 1 ? 1.0 : p.rps.value_or(0);
-                sum += *v * w;
-                weight += w;
-            }
-        }
-        return weight > 0 ? std::optional<double>(sum / weight) : std::nullopt;
-    };
-    const auto largest = [&](auto member) -> std::optional<double> {
-        std::optional<double> m;
-        for (const TrafficPoint &p : points) {
-            const std::optional<double> &v = p.*member;
-            if (v) {
-                m = std::max(m.value_or(*v), *v);
-            }
-        }
-        return m;
-    };
-    out.avgMs = weighted(&TrafficPoint::avgMs);
-    out.p50Ms = weighted(&TrafficPoint::p50Ms);
-    out.p99Ms = largest(&TrafficPoint::p99Ms);
-    out.maxMs = largest(&TrafficPoint::maxMs);
-    return a;
-}
-
-TrafficReport TrafficTracker::report(const Topology &topology) const
-{
-    // Indexed once per report, so a fleet (10,000 targets, 500 sidecars, 2,500 edges) costs
-    // O(targets + entities) instead of targets x sources: the services by id, the proxies by
-    // service (profile order), each "addr:port" and each ingress address with the sources that
-    // name it (in m_sources' order, as a loop over m_sources would meet them).
-    ++m_reportsComputed;
-    TrafficReport r;
-    QSet<QString> allTargets;
-    QHash<QString, const ServiceNode *> serviceById;
-    for (const ServiceNode &s : topology.services) {
-        if (!serviceById.contains(s.id)) {
-            serviceById.insert(s.id, &s);
-        }
-        for (const TargetNode &t : s.targets) {
-            allTargets.insert(t.key);
-        }
-    }
-    QHash<QString, QList<const ProxySpec *>> proxiesOf;
-    QHash<QString, QHash<QString, QString>> ingressOf; // service id -> task "addr:port" -> address
-    QSet<QString> ingressIps;
-    for (const ProxySpec &px : m_profile.proxies) {
-        proxiesOf[px.service].append(&px);
-        ingressOf[px.service].insert(px.task.toString(), px.task.host);
-        ingressIps.insert(px.task.host);
-    }
-    using Named = QList<std::pair<int, const QStringList *>>; // (source ordinal, entity keys)
-    QList<QString> sourceKeys;
-    QHash<QString, Named> byAddressPort;
-    QHash<QString, Named> byIngress;
-    for (auto d = m_sources.cbegin(); d != m_sources.cend(); ++d) {
-        const int ordinal = int(sourceKeys.size());
-        sourceKeys.append(d.key());
-        for (auto it = d->byAddressPort.cbegin(); it != d->byAddressPort.cend(); ++it) {
-            byAddressPort[it.key()].append({ ordinal, &it.value() });
-        }
-        for (auto it = d->byAddress.cbegin(); it != d->byAddress.cend(); ++it) {
-            if (ingressIps.contains(it.key())) {
-                byIngress[it.key()].append({ ordinal, &it.value() });
-            }
-        }
-    }
-    r.edges.reserve(topology.edges.size());
-    for (const EdgeNode &e : topology.edges) {
-        Entities entities;
-        if (e.via.startsWith(s_lb)) {
-            const QString id = e.via.mid(s_lb.size());
-            if (const LoadBalancerSpec *lb = m_profile.loadBalancer(id)) {
-                QStringList backends;
-                for (const RouteSpec &route : lb->routes) {
-                    if (route.service == e.to && !backends.contains(route.backend)) {
-                        backends.append(route.backend);
-                        entities.append({ e.via, TrafficCounterSet::backendKey(route.backend) });
-                    }
-                }
-            }
-        } else if (e.via == u"mesh") {
-            // The caller's sidecars; in each, the upstream clusters whose hosts are the callee's
-            // tasks (by address:port) or its sidecars' ingress (by the task's IP).
-            const ServiceNode *callee = serviceById.value(e.to);
-            QSet<QString> calleeKeys;
-            QSet<QString> calleeIps;
-            if (callee) {
-                for (const TargetNode &t : callee->targets) {
-                    calleeKeys.insert(t.key);
-                }
-            }
-            for (const ProxySpec *px : proxiesOf.value(e.to)) {
-                calleeIps.insert(px->task.host);
-            }
-            for (const ProxySpec *px : proxiesOf.value(e.from)) {
-                const QString source = s_mesh + px->id;
-                const auto d = m_sources.constFind(source);
-                if (d == m_sources.cend() || d->answers == 0 || d->failing) {
-                    entities.append({ source, QString() }); // measured there, not known now
-                    continue;
-                }
-                QSet<QString> clusters;
-                for (auto it = d->byAddressPort.cbegin(); it != d->byAddressPort.cend(); ++it) {
-                    const bool toCallee = calleeKeys.contains(it.key())
-                        || (!allTargets.contains(it.key()) && calleeIps.contains(hostOf(it.key())));
-                    if (!toCallee) {
-                        continue;
-                    }
-                    for (const QString &k : it.value()) {
-                        if (k.startsWith(u"host/")) {
-                            clusters.insert(k.section(u'/', 1, -2));
-                        }
-                    }
-                }
-                QStringList sorted(clusters.cbegin(), clusters.cend());
-                sorted.sort();
-                for (const QString &c : std::as_const(sorted)) {
-                    entities.append({ source, TrafficCounterSet::clusterKey(c) });
-                }
-            }
-        }
-        r.edges.insert(edgeKey(e), aggregate(entities));
-    }
-    static const Named none;
-    static const QHash<QString, QString> noIngress;
-    r.targets.reserve(allTargets.size());
-    for (const ServiceNode &s : topology.services) {
-        const auto ingressOfService = ingressOf.constFind(s.id);
-        const QHash<QString, QString> &ingressTasks
-            = ingressOfService == ingressOf.cend() ? noIngress : *ingressOfService;
-        for (const TargetNode &t : s.targets) {
-            Entities entities;
-            // Consul style: callers' sidecars send to this task's sidecar ingress (its IP,
-            // another port); that host stands for the task when it is no task of its own.
-            const QString ingressIp = ingressTasks.value(t.key);
-            const QString ownSidecar = s_mesh + t.sidecar; // its local app, not a caller
-            const auto named = byAddressPort.constFind(t.key);
-            const Named &direct = named == byAddressPort.cend() ? none : *named;
-            const auto in = ingressIp.isEmpty() ? byIngress.cend() : byIngress.constFind(ingressIp);
-            const Named &ingress = in == byIngress.cend() ? none : *in;
-            // Both lists are in source order: walk them together, source by source.
-            qsizetype i = 0;
-            qsizetype j = 0;
-            while (i < direct.size() || j < ingress.size()) {
-                const int next = std::min(i < direct.size() ? direct[i].first : INT_MAX,
-                    j < ingress.size() ? ingress[j].first : INT_MAX);
-                const QString &source = sourceKeys[next];
-                const bool own = source == ownSidecar;
-                if (i < direct.size() && direct[i].first == next) {
-                    if (!own) {
-                        for (const QString &k : *direct[i].second) {
-                            entities.append({ source, k });
-                        }
-                    }
-                    ++i;
-                }
-                if (j < ingress.size() && ingress[j].first == next) {
-                    if (!own) {
-                        for (const QString &k : *ingress[j].second) {
-                            const QString ap = addressPortOf(k);
-                            if (ap != t.key && !allTargets.contains(ap)) {
-                                entities.append({ source, k });
-                            }
-                        }
-                    }
-                    ++j;
-                }
-            }
-            r.targets.insert(targetKey(s.id, t.key), aggregate(entities));
-        }
-    }
-    return r;
-}
-
 void TrafficTracker::sample(const Topology &topology)
 {
-    takeSample(report(topology));
+    takeSample(pointsOf(report(topology)));
 }
 
-void TrafficTracker::takeSample(const TrafficReport &r)
+QHash<QString, TrafficPoint> TrafficTracker::pointsOf(const TrafficReport &r)
 {
-    m_sampleAtRebuild = false;
     QHash<QString, TrafficPoint> points;
-    for (auto it = r.edges.cbegin(); it != r.edges.cend(); ++it) {
-        if (it->measured) {
-            points.insert(it.key(), it->point);
+    points.reserve(r.edges.size() + r.targets.size());
+    for (const auto *part : { &r.edges, &r.targets }) {
+        for (auto it = part->cbegin(); it != part->cend(); ++it) {
+            if (it->measured) {
+                points.insert(it.key(), it->point);
+            }
         }
     }
-    for (auto it = r.targets.cbegin(); it != r.targets.cend(); ++it) {
-        if (it->measured) {
-            points.insert(it.key(), it->point);
-        }
-    }
+    return points;
+}
+
+void TrafficTracker::takeSample(const QHash<QString, TrafficPoint> &points)
+{
+    m_sampleAt = 0;
     m_history.append(m_clock.now(), points);
     Q_EMIT sampled();
 }

@@ -6,46 +6,36 @@
 #include "traffic/TrafficCounters.h"
 #include "traffic/TrafficHistory.h"
 #include "traffic/TrafficRate.h"
+#include "traffic/TrafficReport.h"
+#include "traffic/TrafficReportBuilder.h"
 
 #include <QHash>
 #include <QObject>
-#include <QPointer>
 #include <QStringList>
 #include <QTimer>
-#include <QVarLengthArray>
 
 #include <memory>
+#include <optional>
 
 namespace hopscope {
 
 class ClusterMonitor;
 
-// Traffic of one edge or one task: the sum of the entities the proxies report for it.
-struct TrafficAggregate
-{
-    bool measured = false; // some proxy on the way reports it (false: a dns edge, an unseen task)
-    QStringList from; // "lb:<id>", "mesh:<id>"
-    TrafficPoint point;
-};
-
-struct TrafficReport
-{
-    QHash<QString, TrafficAggregate> edges; // by edgeKey()
-    QHash<QString, TrafficAggregate> targets; // by targetKey()
-};
-
 // Rates from the proxies' own counters. Fed the same snapshots ClusterMonitor receives (attach()
 // connects to its sources' public signals; nothing in ClusterMonitor changes), it keeps the last
 // answer of every HAProxy and Envoy source, turns successive answers into per-entity rates
-// (TrafficRate), maps entities onto the topology's edges and tasks (report()), and keeps a
-// TrafficHistory of both, one sample per poll interval. Lives on the monitor's thread.
+// (TrafficRate), maps entities onto the topology's edges and tasks (TrafficReportBuilder), and
+// keeps a TrafficHistory of both, one sample per poll interval. Lives on the monitor's thread.
 //
-// Attached to a monitor, it computes one report per (topology rebuild, traffic change) and shares
-// it: the target table, the graph (GraphTrafficFeed) and the history all read currentReport(),
-// keyed on two generation counters (the monitor's rebuilds it counted, the answers it took), not
-// on content. Every answer or missing poll is followed by a rebuild (ClusterMonitor schedules
-// one on every pollFinished), so the history's sample waits for that rebuild and reads the
-// report the views read: at 10,000 targets x 500 sidecars one report costs tens of ms.
+// Attached to a monitor, it computes the report off that thread: every topology rebuild requests
+// one, computed on the thread pool (runOffThread) over copies of the topology and of the sources'
+// data (implicitly shared: a reference count each), at most one job in flight; requests that come
+// while one runs make one more run after it, over the latest topology and answers. Every answer or
+// missing poll is followed by a rebuild (ClusterMonitor schedules one on every pollFinished), so
+// the report that follows the last rebuild of a quiet spell is the one of the latest topology and
+// the latest answers. reportReady() hands it to the graph (GraphTrafficFeed), the target table and
+// the history's sample: one report per rebuild at most, never computed on the GUI thread (at
+// 10,000 targets x 500 sidecars one costs tens of ms).
 class TrafficTracker : public QObject
 {
     Q_OBJECT
@@ -66,63 +56,91 @@ public:
     int answers(const QString &source) const { return m_sources.value(source).answers; }
     TrafficPoint entity(const QString &source, const QString &entityKey) const;
 
-    TrafficReport report(const Topology &topology) const; // computed now, not shared
-    // The report over the attached monitor's current topology and the latest answers: computed
-    // when the topology was rebuilt or an answer came since the last one, else the same object.
-    // Empty when not attached.
-    std::shared_ptr<const TrafficReport> currentReport();
+    // Computed now on the calling thread, not shared (the CLI, tests).
+    TrafficReport report(const Topology &topology) const;
+    // What attach() calls on every topology rebuild: a report over `topology` and the answers
+    // taken so far, computed on the thread pool and delivered by reportReady(). While one runs,
+    // requests make one more run after it, over the latest topology requested.
+    void requestReport(const Topology &topology);
+    // The last report reportReady() delivered (empty before the first). It
+    // may be one job behind the monitor's topology: keys are edge and task keys, so a view that
+    // pairs it with a newer topology shows the previous numbers until the next reportReady().
+    std::shared_ptr<const TrafficReport> latestReport() const;
+    bool reportPending() const { return m_reportRunning || m_nextTopology.has_value(); }
     quint64 generation() const { return m_generation; } // +1 per answer or missing poll
-    int reportsComputed() const { return m_reportsComputed; } // report()s so far (tests, bench)
+    // Reports computed for the attached monitor, and how many of those ran on this object's own
+    // thread (none: they run on the pool). Tests and the bench.
+    int reportsComputed() const { return m_reportsComputed; }
+    int reportsComputedOnOwnThread() const { return m_reportsOnOwnThread; }
+    // Synchronous history rounds over report(topology) (tests); attached, the history is sampled
+    // from the reports reportReady() delivers.
     void sample(const Topology &topology); // one history round
     // What attach() calls on every update: a history round once per poll interval, or at once
     // when a source restarted (counter reset) or stopped answering since the last round.
     void maybeSample(const Topology &topology);
     const TrafficHistory &history() const { return m_history; }
 
-    static QString edgeKey(const EdgeNode &edge); // "edge:from>to@via"
-    static QString targetKey(
-        const QString &serviceId, const QString &targetKey); // "task:svc/addr:port"
+    static QString edgeKey(const EdgeNode &edge) // "edge:from>to@via"
+    {
+        return TrafficReportBuilder::edgeKey(edge);
+    }
+    static QString targetKey(const QString &serviceId, const QString &targetKey)
+    {
+        return TrafficReportBuilder::targetKey(serviceId, targetKey); // "task:svc/addr:port"
+    }
 
 Q_SIGNALS:
     void updated(const QString &source);
     void sampled(); // history() took a round (views of the history redraw)
+    // A report and the topology it was computed over (a rebuild's, with the answers taken when
+    // its job started); after the history's sample of it, if one was due. On this object's
+    // thread. Views that show both take the topology from here: numbers and rows always match.
+    void reportReady(const hopscope::Topology &topology,
+        const std::shared_ptr<const hopscope::TrafficReport> &report);
 
 private:
-    struct SourceData
+    // What a report job hands back: the topology and the report over it, the history's points of
+    // it (measured edges and tasks), and whether it ran on the tracker's thread.
+    struct Computed
     {
-        TrafficCounterSet last;
-        QHash<QString, TrafficPoint> points; // by entity key
-        int answers = 0;
-        bool failing = false;
-        // server/… and host/… entities by the "addr:port" they name, and by "addr" alone.
-        QHash<QString, QStringList> byAddressPort;
-        QHash<QString, QStringList> byAddress;
+        Topology topology;
+        std::shared_ptr<const TrafficReport> report;
+        QHash<QString, TrafficPoint> points;
+        bool onOwnThread = false;
     };
 
     void add(const QString &source, TrafficCounterSet set);
     bool sampleDue(); // maybeSample's rule; true: the slot is taken (m_lastSample is now)
-    void onTopologyChanged();
-    void takeSample(const TrafficReport &r);
-    using Entities = QVarLengthArray<std::pair<QString, QString>, 4>; // (source, entity key)
-    TrafficAggregate aggregate(const Entities &entities) const;
+    void startReport(Topology topology);
+    void reportDone(Computed computed, quint64 traffic);
+    void sampleLatest(); // the event timer's round: from the latest report when it is current
+    static QHash<QString, TrafficPoint> pointsOf(const TrafficReport &r);
+    void takeSample(const QHash<QString, TrafficPoint> &points);
 
-    ClusterProfile m_profile;
+    std::shared_ptr<const TrafficReportBuilder> m_builder;
+    const ClusterProfile &m_profile; // the builder's
     const Clock &m_clock;
-    QHash<QString, SourceData> m_sources;
+    TrafficSources m_sources;
     TrafficHistory m_history;
     QDateTime m_lastSample;
     bool m_eventPending = false;
     static constexpr qint64 MinEventGapMs = 250; // between samples taken for source events
     QTimer m_eventTimer;
-    bool m_sampleAtRebuild = false; // an answer took the round: sample at the rebuild it causes
+    // An answer took the history's round: sample the first report that includes generation
+    // m_sampleAt (0: none due).
+    quint64 m_sampleAt = 0;
 
-    QPointer<ClusterMonitor> m_monitor;
     quint64 m_generation = 0;
-    quint64 m_topologyGeneration = 0; // the monitor's topologyChanged signals seen
-    quint64 m_reportTopology = 0; // the generations m_report was computed at
-    quint64 m_reportTraffic = 0;
-    std::shared_ptr<const TrafficReport> m_report;
-    mutable int m_reportsComputed = 0;
+    bool m_reportRunning = false; // a job is on the pool
+    std::optional<Topology> m_nextTopology; // requested while it ran: one more run after it
+    // Topologies requested and replaced before their run: released by the next job, off this
+    // thread (the monitor has moved on; these copies may be the last references).
+    QList<Topology> m_skipped;
+    quint64 m_reportTraffic = 0; // the generation m_latest includes
+    Computed m_latest;
+    Computed m_retired; // the one before: released by the next job, off this thread
+    int m_reportsComputed = 0;
+    int m_reportsOnOwnThread = 0;
 };
 
 } // namespace hopscope

@@ -15,9 +15,11 @@ class QNetworkAccessManager;
 namespace hopscope {
 
 class HttpFetch;
+class PrometheusEnvoyBatch;
 class SecretResolver;
 class TlsContext;
 struct HttpFetchResult;
+struct PrometheusEnvoyAnswer;
 
 // A load balancer (or an Envoy sidecar) read from Prometheus instead of its own endpoint (fleet
 // mode). A poll is a few instant queries (prometheushaproxy::queries: one metric family each; a
@@ -81,6 +83,17 @@ public:
     // The warnings of the last answer (empty: complete answer).
     QStringList warnings() const { return m_warnings; }
 
+    // A sidecar asked through one shared query round (PrometheusEnvoyBatch, not owned; `value`:
+    // its selector's label value) instead of its own query. Envoy targets only.
+    void setBatch(PrometheusEnvoyBatch *batch, const QString &value);
+    // For the batch: a POST of `query` to this source's Prometheus with its credentials, TLS,
+    // deadline (the poll timeout) and `maxReplyBytes`, owned by `parent`.
+    HttpFetch *newQueryFetch(const QString &query, qint64 maxReplyBytes, QObject *parent) const;
+    // The batch's answer for the poll of `generation` (ignored when that poll is over).
+    void takeBatchAnswer(const PrometheusEnvoyAnswer &answer, quint64 generation);
+    // Prometheus's errorType as a SourceError kind.
+    static SourceError::Kind errorKind(const QString &errorType);
+
 Q_SIGNALS:
     void snapshotReady(const hopscope::HaproxySnapshot &snapshot);
     void envoySnapshotReady(const hopscope::EnvoyAdminSnapshot &snapshot);
@@ -132,6 +145,7 @@ private:
     HaproxySnapshot m_snapshot;
     EnvoyAdminSnapshot m_envoySnapshot;
     QStringList m_warnings;
+    QPointer<PrometheusEnvoyBatch> m_batch;
 };
 
 } // namespace hopscope

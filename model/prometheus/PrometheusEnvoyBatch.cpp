@@ -86,8 +86,8 @@ PrometheusEnvoyBatch::~PrometheusEnvoyBatch()
 std::optional<std::pair<QString, QString>> PrometheusEnvoyBatch::splitSelector(
     const QString &selector)
 {
-    static const QRegularExpression one(QStringLiteral(
-        R"re(^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\["\\])*)"\s*$)re"));
+    static const QRegularExpression one(
+        QStringLiteral(R"re(^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\["\\])*)"\s*$)re"));
     const QRegularExpressionMatch m = one.match(selector);
     if (!m.hasMatch() || m.captured(1) == u"__name__") {
         return std::nullopt;
@@ -128,11 +128,17 @@ void PrometheusEnvoyBatch::request(PrometheusSource *member, quint64 generation)
         && m_last.started.isValid() && m_last.started.elapsed() < member->intervalMs();
     if (fresh) {
         // Answered from the last round, after this call (a poll never ends inside startPoll).
+        // A round finished meanwhile is newer still: it answers if it covers the sidecar.
         QMetaObject::invokeMethod(
             this,
-            [this, member = QPointer<PrometheusSource>(member), generation, id = m_last.id] {
-                if (member && m_last.id == id) {
+            [this, member = QPointer<PrometheusSource>(member), generation] {
+                if (!member) {
+                    return;
+                }
+                if (m_last.values.contains(m_members.value(member))) {
                     deliver(m_last, member, generation);
+                } else {
+                    request(member, generation);
                 }
             },
             Qt::QueuedConnection);

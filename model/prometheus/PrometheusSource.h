@@ -35,6 +35,9 @@ struct PrometheusEnvoyAnswer;
 // A load balancer's poll first asks prometheushaproxy::freshnessQuery() (one series per scrape
 // target): when Prometheus has not scraped since the last full read, the last snapshot is
 // emitted again without asking the fleet queries (they would answer the same).
+// A sidecar selected by one label (the default instance="HOST:PORT") is asked through a
+// PrometheusEnvoyBatch shared by the monitor's sidecars (setBatch): one query round for all of
+// them, split per sidecar; this source keeps its own poll schedule, status and errors.
 // The poll timeout of a Prometheus source is at least two poll intervals (applyPollSettings): the
 // profile's timeout bounds one proxy's admin answer, while a query over a fleet legitimately takes
 // longer (measured on the scale fixture's 2 busy cores: 1-10 s for the states of 10,000

@@ -79,8 +79,8 @@ void PrometheusSource::takeBatchAnswer(const PrometheusEnvoyAnswer &answer, quin
     }
     if (answer.failed) {
         setWarnings(answer.warnings);
-        failPoll(makeError(answer.kind, QStringLiteral("%1: %2").arg(where(), answer.text),
-            answer.detail));
+        failPoll(makeError(
+            answer.kind, QStringLiteral("%1: %2").arg(where(), answer.text), answer.detail));
         return;
     }
     Outcome out;

@@ -5,6 +5,7 @@
 #include "core/TlsContext.h"
 #include "ops/SecretResolver.h"
 #include "prometheus/PrometheusEnvoy.h"
+#include "prometheus/PrometheusEnvoyBatch.h"
 #include "prometheus/PrometheusHaproxy.h"
 #include "prometheus/PrometheusResponse.h"
 
@@ -17,9 +18,7 @@
 
 namespace hopscope {
 
-namespace {
-
-SourceError::Kind kindOf(const QString &errorType)
+SourceError::Kind PrometheusSource::errorKind(const QString &errorType)
 {
     if (errorType == u"bad_data") {
         return SourceError::Kind::Config; // the profile's selector (or this client) is wrong
@@ -32,8 +31,6 @@ SourceError::Kind kindOf(const QString &errorType)
     }
     return SourceError::Kind::Refused; // execution, unavailable, internal
 }
-
-} // namespace
 
 PrometheusSource::PrometheusSource(
     QString name, QUrl url, QString selector, QNetworkAccessManager *nam, QObject *parent)
@@ -58,6 +55,38 @@ PrometheusSource::PrometheusSource(QString name, Target target, QUrl url, QStrin
 PrometheusSource::~PrometheusSource()
 {
     cancelPoll();
+    if (m_batch) {
+        m_batch->remove(this);
+    }
+}
+
+void PrometheusSource::setBatch(PrometheusEnvoyBatch *batch, const QString &value)
+{
+    Q_ASSERT(m_target == Target::Envoy);
+    if (m_batch) {
+        m_batch->remove(this);
+    }
+    m_batch = batch;
+    if (batch) {
+        batch->add(this, value);
+    }
+}
+
+void PrometheusSource::takeBatchAnswer(const PrometheusEnvoyAnswer &answer, quint64 generation)
+{
+    if (generation != m_generation) {
+        return;
+    }
+    if (answer.failed) {
+        setWarnings(answer.warnings);
+        failPoll(makeError(
+            answer.kind, QStringLiteral("%1: %2").arg(where(), answer.text), answer.detail));
+        return;
+    }
+    Outcome out;
+    out.envoy = answer.envoy;
+    out.warnings = answer.warnings;
+    onParsed(out, generation);
 }
 
 void PrometheusSource::setBearerToken(const SecretRef &ref)
@@ -122,6 +151,10 @@ void PrometheusSource::startPoll()
 
 void PrometheusSource::fetch(quint64 generation)
 {
+    if (m_batch) {
+        m_batch->request(this, generation);
+        return;
+    }
     if (m_target == Target::Envoy || !m_haveSnapshot || m_fingerprint.isEmpty()) {
         fetchAll(generation);
         return;
@@ -164,6 +197,14 @@ void PrometheusSource::fetchAll(quint64 generation)
 
 HttpFetch *PrometheusSource::postQuery(const QString &query, qint64 maxReplyBytes)
 {
+    HttpFetch *f = newQueryFetch(query, maxReplyBytes, this);
+    m_fetches.append(f);
+    return f;
+}
+
+HttpFetch *PrometheusSource::newQueryFetch(
+    const QString &query, qint64 maxReplyBytes, QObject *parent) const
+{
     QNetworkRequest request(queryUrl());
     request.setHeader(
         QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/x-www-form-urlencoded"));
@@ -178,12 +219,11 @@ HttpFetch *PrometheusSource::postQuery(const QString &query, qint64 maxReplyByte
     form.addQueryItem(
         QStringLiteral("timeout"), QStringLiteral("%1ms").arg(std::max(100, timeoutMs() * 4 / 5)));
     const QByteArray body = form.query(QUrl::FullyEncoded).toUtf8();
-    auto *f = new HttpFetch(m_nam, this);
+    auto *f = new HttpFetch(m_nam, parent);
     f->setDeadlineMs(timeoutMs());
     f->setMaxReplyBytes(maxReplyBytes);
     f->setTls(m_tls);
     f->setSpareCapacity(qsizetype(simdjson::SIMDJSON_PADDING));
-    m_fetches.append(f);
     f->post(request, body);
     return f;
 }
@@ -251,7 +291,7 @@ void PrometheusSource::onFetched(const HttpFetchResult &result, int index, quint
             const Parsed<PrometheusResponse> parsed = parsePrometheusResponse(result.body);
             if (parsed && !parsed->success) {
                 setWarnings(parsed->warnings);
-                failPoll(makeError(kindOf(parsed->errorType),
+                failPoll(makeError(errorKind(parsed->errorType),
                     QStringLiteral("%1: %2").arg(where(), parsed->errorInWords())
                         + queryNote(index),
                     QStringLiteral("HTTP %1").arg(result.httpStatus)));

@@ -15,9 +15,11 @@ class QNetworkAccessManager;
 namespace hopscope {
 
 class HttpFetch;
+class PrometheusEnvoyBatch;
 class SecretResolver;
 class TlsContext;
 struct HttpFetchResult;
+struct PrometheusEnvoyAnswer;
 
 // A load balancer (or an Envoy sidecar) read from Prometheus instead of its own endpoint (fleet
 // mode). A poll is a few instant queries (prometheushaproxy::queries: one metric family each; a
@@ -33,6 +35,9 @@ struct HttpFetchResult;
 // A load balancer's poll first asks prometheushaproxy::freshnessQuery() (one series per scrape
 // target): when Prometheus has not scraped since the last full read, the last snapshot is
 // emitted again without asking the fleet queries (they would answer the same).
+// A sidecar selected by one label (the default instance="HOST:PORT") is asked through a
+// PrometheusEnvoyBatch shared by the monitor's sidecars (setBatch): one query round for all of
+// them, split per sidecar; this source keeps its own poll schedule, status and errors.
 // The poll timeout of a Prometheus source is at least two poll intervals (applyPollSettings): the
 // profile's timeout bounds one proxy's admin answer, while a query over a fleet legitimately takes
 // longer (measured on the scale fixture's 2 busy cores: 1-10 s for the states of 10,000
@@ -80,6 +85,17 @@ public:
     const EnvoyAdminSnapshot &envoySnapshot() const { return m_envoySnapshot; }
     // The warnings of the last answer (empty: complete answer).
     QStringList warnings() const { return m_warnings; }
+
+    // A sidecar asked through one shared query round (PrometheusEnvoyBatch, not owned; `value`:
+    // its selector's label value) instead of its own query. Envoy targets only.
+    void setBatch(PrometheusEnvoyBatch *batch, const QString &value);
+    // For the batch: a POST of `query` to this source's Prometheus with its credentials, TLS,
+    // deadline (the poll timeout) and `maxReplyBytes`, owned by `parent`.
+    HttpFetch *newQueryFetch(const QString &query, qint64 maxReplyBytes, QObject *parent) const;
+    // The batch's answer for the poll of `generation` (ignored when that poll is over).
+    void takeBatchAnswer(const PrometheusEnvoyAnswer &answer, quint64 generation);
+    // Prometheus's errorType as a SourceError kind.
+    static SourceError::Kind errorKind(const QString &errorType);
 
 Q_SIGNALS:
     void snapshotReady(const hopscope::HaproxySnapshot &snapshot);
@@ -132,6 +148,7 @@ private:
     HaproxySnapshot m_snapshot;
     EnvoyAdminSnapshot m_envoySnapshot;
     QStringList m_warnings;
+    QPointer<PrometheusEnvoyBatch> m_batch;
 };
 
 } // namespace hopscope

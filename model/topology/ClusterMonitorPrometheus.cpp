@@ -8,6 +8,7 @@
 #include "core/TlsContext.h"
 #include "envoy/EnvoyAdminSource.h"
 #include "prometheus/PrometheusEnvoy.h"
+#include "prometheus/PrometheusEnvoyBatch.h"
 #include "prometheus/PrometheusFallback.h"
 #include "prometheus/PrometheusSource.h"
 #include "ssh/TunnelSet.h"
@@ -28,13 +29,23 @@ PrometheusSource *ClusterMonitor::makePrometheusSource(const LoadBalancerSpec &l
 }
 
 // A sidecar read from Prometheus: without a selector, the series Prometheus scraped from its
-// admin address (the instance label of a static target).
+// admin address (the instance label of a static target). Sidecars selected by one label
+// (instance="...", pod="...") share one query round per interval (PrometheusEnvoyBatch, one per
+// label: a child of the monitor named after it, found again by that name), each still its own
+// source with its own state.
 PrometheusSource *ClusterMonitor::makePrometheusSource(const ProxySpec &px)
 {
     const QString selector = px.prometheusSelector.isEmpty() && !px.admin.isEmpty()
         ? prometheusenvoy::instanceSelector(px.admin)
         : px.prometheusSelector;
     PrometheusSource *prom = makePrometheusSource(QStringLiteral("mesh:") + px.id, true, selector);
+    if (const auto one = PrometheusEnvoyBatch::splitSelector(selector)) {
+        auto *batch = findChild<PrometheusEnvoyBatch *>(one->first, Qt::FindDirectChildrenOnly);
+        if (!batch) {
+            batch = new PrometheusEnvoyBatch(one->first, this);
+        }
+        prom->setBatch(batch, one->second);
+    }
     connect(prom, &PrometheusSource::envoySnapshotReady, this,
         [this, id = px.id](const EnvoyAdminSnapshot &s) { m_inputs.mesh.insert(id, s); });
     return prom;

@@ -5,6 +5,7 @@
 
 #include "profile/ProfileStore.h"
 #include "prometheus/PrometheusEnvoy.h"
+#include "prometheus/PrometheusEnvoyBatch.h"
 #include "prometheus/PrometheusResponse.h"
 #include "topology/TopologyBuilder.h"
 
@@ -106,6 +107,7 @@ private Q_SLOTS:
     void twoInstancesAreRefused();
     void nothingScrapedIsAnError();
     void queryCarriesTheSelector();
+    void batchSplitsOneLabelSelectors();
 };
 
 void tst_PrometheusEnvoy::liveSidecar()
@@ -180,6 +182,29 @@ void tst_PrometheusEnvoy::queryCarriesTheSelector()
     const QString q = prometheusenvoy::query(QStringLiteral("instance=\"x:9901\""));
     QCOMPARE(q.count(QStringLiteral(",instance=\"x:9901\"}")), 2);
     QVERIFY(q.contains(u"envoy_response_code_class=\"5\""));
+}
+
+// Sidecars selected by one equality matcher share a query round (PrometheusEnvoyBatch); any
+// other selector asks on its own. The round's regex matches the values literally.
+void tst_PrometheusEnvoy::batchSplitsOneLabelSelectors()
+{
+    const QUrl admin(QStringLiteral("http://10.0.3.41:9901"));
+    const auto one = PrometheusEnvoyBatch::splitSelector(prometheusenvoy::instanceSelector(admin));
+    QVERIFY(one);
+    QCOMPARE(one->first, QStringLiteral("instance"));
+    QCOMPARE(one->second, admin.authority());
+    const auto quoted = PrometheusEnvoyBatch::splitSelector(QStringLiteral(R"( pod = "a\"b\\c" )"));
+    QVERIFY(quoted);
+    QCOMPARE(quoted->second, QStringLiteral(R"(a"b\c)"));
+    for (const char *other : { R"(job="envoy",instance="a:1")", R"(instance=~"a.*")",
+             R"(instance!="a")", R"(__name__="x")", "", R"(pod="a\nb")" }) {
+        QVERIFY2(!PrometheusEnvoyBatch::splitSelector(QString::fromLatin1(other)), other);
+    }
+    const QString q = PrometheusEnvoyBatch::query(
+        QStringLiteral("instance"), { QStringLiteral("10.0.0.2:80"), QStringLiteral("a+b") });
+    // Sorted, dots and pluses escaped for RE2, the backslashes escaped again for PromQL.
+    QVERIFY2(q.contains(QStringLiteral(R"(instance=~"10\\.0\\.0\\.2:80|a\\+b")")), qPrintable(q));
+    QCOMPARE(q.count(QStringLiteral("instance=~")), 2); // both halves of the query
 }
 
 QTEST_GUILESS_MAIN(tst_PrometheusEnvoy)

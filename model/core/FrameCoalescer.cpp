@@ -78,7 +78,6 @@ void FrameCoalescer::run()
     if (m_async) {
         m_running = true;
         m_work();
-        m_startedAt = before;
         m_startCostMs = std::max<qint64>(
             m_elapsed.elapsed() - t0, std::max<qint64>(0, before.msecsTo(m_clock.now())));
         Q_EMIT started();

@@ -80,7 +80,6 @@ private:
     bool m_async = false;
     bool m_running = false; // an asynchronous job is out
     bool m_again = false; // requested while it was out
-    QDateTime m_startedAt; // its start, on the injected clock
     qint64 m_startCostMs = 0; // what starting it cost here
     QDateTime m_resumedAt;
     qint64 m_resumedElapsed = 0;

@@ -1,5 +1,6 @@
 #include "DnsResolver.h"
 
+#include <QScopeGuard>
 #include <QSocketNotifier>
 
 #include <ares.h>
@@ -219,6 +220,13 @@ void DnsResolver::cancelAll()
     for (auto &entry : m_ops) {
         entry.second.cancelled = true;
     }
+    // What waits for the window is never sent.
+    for (const QueuedQuery &q : std::exchange(m_queue, {})) {
+        const auto it = m_ops.find(q.opId);
+        if (it != m_ops.end()) {
+            complete(it->second);
+        }
+    }
     if (m_channel) {
         ++m_aresDepth;
         ares_cancel(m_channel);
@@ -229,13 +237,51 @@ void DnsResolver::cancelAll()
 
 void DnsResolver::sendQuery(quint64 opId, const QString &name, DnsRecordType type, bool followUp)
 {
-    auto *ctx = new QueryContext { this, opId, name, type, followUp };
-    const QByteArray n = name.toUtf8();
+    QueuedQuery query { opId, name, type, followUp };
+    if (m_options.maxOutstanding > 0
+        && (m_outstanding >= m_options.maxOutstanding || !m_queue.empty())) {
+        m_queue.push_back(std::move(query)); // in order: nothing overtakes what waits
+        return;
+    }
+    sendNow(query);
+}
+
+void DnsResolver::sendNow(const QueuedQuery &query)
+{
+    auto *ctx = new QueryContext { this, query.opId, query.name, query.type, query.followUp };
+    const QByteArray n = query.name.toUtf8();
     ++m_queriesSent;
+    ++m_outstanding;
+    m_peakOutstanding = std::max(m_peakOutstanding, m_outstanding);
     ++m_aresDepth;
-    ares_query(m_channel, n.constData(), 1 /* C_IN */, qtype(type), &answerCallback, ctx);
+    ares_query(m_channel, n.constData(), 1 /* C_IN */, qtype(query.type), &answerCallback, ctx);
     --m_aresDepth;
     afterAres();
+}
+
+void DnsResolver::sendQueued()
+{
+    // c-ares may answer a query inside ares_query (a synchronous failure), whose handler calls
+    // this again: the outer loop goes on instead, so the stack does not grow with the queue.
+    if (m_filling) {
+        return;
+    }
+    m_filling = true;
+    const auto done = qScopeGuard([this] { m_filling = false; });
+    while (!m_queue.empty() && m_channel && !m_destroying
+        && (m_options.maxOutstanding <= 0 || m_outstanding < m_options.maxOutstanding)) {
+        const QueuedQuery query = std::move(m_queue.front());
+        m_queue.pop_front();
+        const auto it = m_ops.find(query.opId);
+        if (it == m_ops.end()) {
+            continue;
+        }
+        if (it->second.cancelled) {
+            complete(it->second); // dropped unsent; deliver() forgets it without a callback
+            continue;
+        }
+        sendNow(query);
+    }
 }
 
 void DnsResolver::socketState(qintptr fd, bool readable, bool writable)
@@ -318,6 +364,14 @@ void DnsResolver::rearmTimer()
 void DnsResolver::handleAnswer(QueryContext *ctx, int status, const unsigned char *abuf, int alen)
 {
     std::unique_ptr<QueryContext> guard(ctx);
+    --m_outstanding;
+    // The window's next query goes after this answer is handled (a follow-up it asks queues
+    // behind the waiting ones): see the end of this function.
+    struct Refill
+    {
+        DnsResolver *resolver;
+        ~Refill() { resolver->sendQueued(); }
+    } refill { this };
     const auto it = m_ops.find(ctx->opId);
     if (m_destroying || it == m_ops.end()) {
         return;

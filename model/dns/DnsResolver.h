@@ -9,6 +9,7 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <deque>
 #include <functional>
 #include <unordered_map>
 
@@ -43,6 +44,10 @@ public:
         // How results and errors name the servers asked; empty: as set ("127.0.0.1:40123").
         // Through a tunnel: the servers as the profile says, "10.0.0.2:53 via jump".
         QString serversLabel;
+        // DNS queries out at once (dnsperf's -q); more wait here, in order, and go as answers
+        // come back. 2,000 names sent together overflow the UDP socket's receive buffer (the
+        // kernel drops answers: RcvbufErrors) and every dropped one waits a whole try; 0: no cap.
+        int maxOutstanding = 100;
     };
     using Callback = std::function<void(const DnsResult &)>;
 
@@ -63,6 +68,9 @@ public:
     void cancelAll();
     int pendingCount() const { return int(m_ops.size()); }
     quint64 queriesSent() const { return m_queriesSent; } // DNS queries, follow-ups included
+    int outstandingQueries() const { return m_outstanding; } // sent, not yet answered
+    int peakOutstanding() const { return m_peakOutstanding; }
+    int queuedQueries() const { return int(m_queue.size()); } // waiting for the window
 
 private:
     struct Notifiers
@@ -93,7 +101,16 @@ public: // called from the c-ares C callbacks only
 private:
     void init(const Options &options);
     void process(qintptr readFd, qintptr writeFd);
+    struct QueuedQuery
+    {
+        quint64 opId;
+        QString name;
+        DnsRecordType type;
+        bool followUp;
+    };
     void sendQuery(quint64 opId, const QString &name, DnsRecordType type, bool followUp);
+    void sendNow(const QueuedQuery &query);
+    void sendQueued(); // fills the window from the queue
     void handleMain(Op &op, const DnsParsedAnswer &parsed);
     void handleFollowUp(
         Op &op, const QString &target, DnsRecordType type, const DnsParsedAnswer &parsed);
@@ -110,6 +127,10 @@ private:
     QTimer m_timer;
     std::unordered_map<quint64, Op> m_ops;
     QList<quint64> m_completed;
+    std::deque<QueuedQuery> m_queue;
+    int m_outstanding = 0;
+    int m_peakOutstanding = 0;
+    bool m_filling = false;
     quint64 m_nextId = 1;
     quint64 m_queriesSent = 0;
     int m_aresDepth = 0;

@@ -1,5 +1,6 @@
 // DnsResolver against the real harness BIND: every layout, CNAME chains, SRV without glue,
-// TCP fallback, NXDOMAIN with the SOA negative TTL, REFUSED, and a server that never answers.
+// TCP fallback, NXDOMAIN with the SOA negative TTL, REFUSED, a server that never answers, and the
+// window on queries in flight (follow-ups included).
 
 #include "DnsTestBed.h"
 #include "dns/DnsResolver.h"
@@ -29,6 +30,8 @@ private Q_SLOTS:
     void srvTargetWithoutAddressIsReported();
     void destroyWithQueriesPending();
     void cancelledLookupNeverCallsBack();
+    void windowCapsQueriesInFlight();
+    void cancelAllDropsQueuedQueries();
 
 private:
     DnsResult resolve(DnsResolver &r, const QString &name, DnsRecordType type, bool *ok);
@@ -310,6 +313,81 @@ void tst_DnsResolver::cancelledLookupNeverCallsBack()
     QTRY_VERIFY_WITH_TIMEOUT(otherDone, 10000);
     QTRY_COMPARE_WITH_TIMEOUT(r.pendingCount(), 0, 10000);
     QVERIFY(!cancelledCalled);
+}
+
+void tst_DnsResolver::windowCapsQueriesInFlight()
+{
+    // SRV names whose targets need follow-up queries, and plain A names: 40 lookups, at most 3
+    // DNS queries out at once, every answer the same as asked alone.
+    const QList<QPair<QString, DnsRecordType>> names {
+        { m_bed.fqdn(QStringLiteral("_x._tcp.noglue")), DnsRecordType::SRV },
+        { m_bed.fqdn(QStringLiteral("hop1.chain")), DnsRecordType::A },
+        { m_bed.fqdn(QStringLiteral("_v6._tcp.noglue")), DnsRecordType::SRV },
+        { m_bed.fqdn(QStringLiteral("web.service")), DnsRecordType::SRV },
+    };
+    QHash<QString, QStringList> alone;
+    {
+        DnsResolver single;
+        QVERIFY(single.setServers({ m_bed.server }));
+        for (const auto &[name, type] : names) {
+            bool ok = false;
+            const DnsResult res = resolve(single, name, type, &ok);
+            QVERIFY(ok);
+            QVERIFY2(res.isOk(), qPrintable(name + u' ' + res.detail));
+            alone.insert(name, render(res));
+        }
+    }
+    DnsResolver::Options o;
+    o.maxOutstanding = 3;
+    DnsResolver r(o);
+    QVERIFY(r.setServers({ m_bed.server }));
+    QHash<QString, int> answered;
+    QStringList wrong;
+    for (int i = 0; i < 40; ++i) {
+        const auto &[name, type] = names[i % names.size()];
+        r.lookup(name, type, this, [&, name = name](const DnsResult &res) {
+            ++answered[name];
+            if (!res.isOk() || render(res) != alone.value(name)) {
+                wrong << name + u' ' + DnsResult::statusName(res.status) + u' ' + res.detail;
+            }
+        });
+    }
+    QCOMPARE(r.outstandingQueries(), 3);
+    QCOMPARE(r.queuedQueries(), 37);
+    QTRY_COMPARE_WITH_TIMEOUT(r.pendingCount(), 0, 15000);
+    QVERIFY2(wrong.isEmpty(), qPrintable(wrong.join(u'\n')));
+    for (const auto &[name, type] : names) {
+        QCOMPARE(answered.value(name), 10);
+    }
+    QCOMPARE(r.peakOutstanding(), 3);
+    QCOMPARE(r.outstandingQueries(), 0);
+    QCOMPARE(r.queuedQueries(), 0);
+    QVERIFY(r.queriesSent() > 40); // the SRV follow-ups went through the window too
+}
+
+void tst_DnsResolver::cancelAllDropsQueuedQueries()
+{
+    DnsResolver::Options o;
+    o.maxOutstanding = 2;
+    DnsResolver r(o);
+    QVERIFY(r.setServers({ m_bed.server }));
+    int called = 0;
+    for (int i = 0; i < 12; ++i) {
+        r.lookup(m_bed.fqdn(QStringLiteral("serviceb")), DnsRecordType::A, this,
+            [&](const DnsResult &) { ++called; });
+    }
+    QCOMPARE(r.queuedQueries(), 10);
+    r.cancelAll();
+    QCOMPARE(r.queuedQueries(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(r.pendingCount(), 0, 10000);
+    QCOMPARE(r.queriesSent(), quint64(2)); // the queued ten never left
+    QCOMPARE(called, 0);
+    // The resolver still works, the window free again.
+    bool ok = false;
+    const DnsResult res = resolve(r, m_bed.fqdn(QStringLiteral("serviceb")), DnsRecordType::A, &ok);
+    QVERIFY(ok);
+    QVERIFY2(res.isOk(), qPrintable(res.detail));
+    QCOMPARE(r.outstandingQueries(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_DnsResolver)

@@ -150,6 +150,51 @@ int runOne(const QString &profile, const QString &label, int seconds, const QStr
         },
         Qt::DirectConnection);
     ClusterMonitor *monitor = w.monitor();
+    // HOPSCOPE_BENCH_TRACE=1: a timeline of rebuilds, frames and rounds on stderr (diagnostics).
+    if (qEnvironmentVariableIsSet("HOPSCOPE_BENCH_TRACE")) {
+        auto trace = [t0](const char *what) {
+            std::fprintf(stderr, "trace %8.0f ms  %8.1f cpu  %s\n", monotonicMs() - t0,
+                threadCpuMs(), what);
+        };
+        FrameCoalescer *c = monitor->rebuilds();
+        QObject::connect(c, &FrameCoalescer::aboutToRun, c, [trace] { trace("rebuild start"); });
+        QObject::connect(c, &FrameCoalescer::resumed, c, [trace] { trace("rebuild apply"); });
+        QObject::connect(c, &FrameCoalescer::ran, c, [trace] { trace("rebuild done"); });
+        auto firsts = std::make_shared<QMap<double, QString>>();
+        for (PollingSource *s : monitor->sources()) {
+            if (!s->name().startsWith(QLatin1String("mesh:"))) {
+                QObject::connect(s, &PollingSource::pollStarted, s, [s, trace] {
+                    trace(qPrintable(s->name() + QLatin1String(" poll started")));
+                });
+                QObject::connect(s, &PollingSource::pollFinished, s, [s, trace] {
+                    trace(qPrintable(s->name() + QLatin1String(" poll finished")));
+                });
+            }
+            QObject::connect(s, &PollingSource::pollFinished, s, [s, firsts, t0] {
+                if (!firsts->values().contains(s->name())) {
+                    firsts->insert(monotonicMs() - t0, s->name());
+                }
+            });
+        }
+        QObject::connect(monitor, &ClusterMonitor::roundCompleted, monitor, [trace, firsts](int) {
+            trace("round completed");
+            QMap<int, int> buckets;
+            for (auto it = firsts->cbegin(); it != firsts->cend(); ++it) {
+                ++buckets[int(it.key() / 500) * 500];
+            }
+            for (auto it = buckets.cbegin(); it != buckets.cend(); ++it) {
+                std::fprintf(stderr, "first answers from %d ms: %d\n", it.key(), it.value());
+            }
+            auto it = firsts->cend();
+            for (int i = 0; i < 5 && it != firsts->cbegin(); ++i) {
+                --it;
+                std::fprintf(stderr, "  late: %s at %.0f\n", qPrintable(it.value()), it.key());
+            }
+        });
+        QObject::connect(
+            quick, &QQuickWindow::afterRendering, quick, [trace] { trace("frame"); },
+            Qt::DirectConnection);
+    }
     const int framesAtOpen = frames;
     waitUntil([&] { return frames > framesAtOpen; }, 60'000);
     const double firstFrame = lastFrameMs - t0;

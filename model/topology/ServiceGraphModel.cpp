@@ -180,7 +180,7 @@ void ServiceGraphModel::setTopology(const Topology &topology)
     for (const ServiceNode &s : topology.services) {
         services.insert(s.id, &s);
     }
-    const bool edgesFailChanged = updateEdgeHealth(topology.edges);
+    const QList<int> restyled = updateEdgeHealth(topology.edges);
     bool resized = false;
     QList<QPair<int, QList<int>>> changes;
     for (int row = 0; row < m_nodes.size(); ++row) {
@@ -268,10 +268,10 @@ void ServiceGraphModel::setTopology(const Topology &topology)
     }
     emitCoalesced(changes);
     if (resized) {
-            Q_EMIT geometryChanged();
+        Q_EMIT geometryChanged();
         Q_EMIT contentSizeChanged();
-    } else if (edgesFailChanged) {
-            Q_EMIT geometryChanged(); // the painted view drops its tiles: strokes and badges change
+    } else if (!restyled.isEmpty()) {
+        Q_EMIT edgesRestyled(restyled); // repainted where those edges are, nothing else
     }
 }
 
@@ -323,28 +323,28 @@ void ServiceGraphModel::setTrafficLabels(bool on)
     }
 }
 
-bool ServiceGraphModel::updateEdgeHealth(const QList<EdgeNode> &edges)
+QList<int> ServiceGraphModel::updateEdgeHealth(const QList<EdgeNode> &edges)
 {
     QHash<QString, const EdgeNode *> byId;
     for (const EdgeNode &e : edges) {
         byId.insert(e.from + QLatin1Char('>') + e.to, &e);
     }
-    bool changed = false;
-    for (EdgeSegment &s : m_segments) {
+    QList<int> changed;
+    for (int i = 0; i < m_segments.size(); ++i) {
+        EdgeSegment &s = m_segments[i];
         const EdgeNode *e = byId.value(s.sourceEdge);
         const bool fails = e && (e->health == Health::Down || e->health == Health::Stale);
         const Health failing = fails ? e->health : Health::Healthy;
-        const QString reason = fails ? e->reason : QString();
-        if (failing != s.failing || reason != s.failReason) {
+        s.failReason = fails ? e->reason : QString(); // (changes with every poll of a dead LB)
+        if (failing != s.failing) {
             s.failing = failing;
-            s.failReason = reason;
             s.label = fails && !s.baseLabel.isEmpty()
                 ? healthIcon(e->health) + QLatin1Char(' ') + s.baseLabel
                 : s.baseLabel;
-            changed = true;
+            changed.append(i);
         }
     }
-    return changed; // the badges' sizes and the strokes change: a repaint of every edge
+    return changed;
 }
 
 void ServiceGraphModel::emitCoalesced(const QList<QPair<int, QList<int>>> &changes)

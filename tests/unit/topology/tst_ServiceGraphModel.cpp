@@ -74,8 +74,18 @@ private Q_SLOTS:
             t.edges.append(n);
         }
         QSignalSpy geometry(&model, &ServiceGraphModel::geometryChanged);
+        QSignalSpy restyled(&model, &ServiceGraphModel::edgesRestyled);
         model.setTopology(t);
-        QCOMPARE(geometry.size(), 1); // the painted view redraws its edges
+        // Nothing moved: the painted view repaints only those edges, not the whole graph.
+        QCOMPARE(geometry.size(), 0);
+        QCOMPARE(restyled.size(), 1);
+        QList<int> expected;
+        for (int i = 0; i < model.segments().size(); ++i) {
+            if (model.segments()[i].fails()) {
+                expected.append(i);
+            }
+        }
+        QCOMPARE(restyled.first().first().value<QList<int>>(), expected);
         QStringList failing;
         for (const auto &s : model.segments()) {
             if (s.fails()) {
@@ -93,11 +103,28 @@ private Q_SLOTS:
                 QStringLiteral("lb:internal-lb->user [✖ /api/user/*] down"),
                 QStringLiteral("serviceb->lb:internal-lb [✖ 2 hops · internal-lb] down"),
             }));
+        // Another poll of the dead LB, with a new reason (how long it has been down): the
+        // reason is kept, nothing is drawn differently, so nothing is repainted.
+        for (EdgeNode &e : t.edges) {
+            if (e.health == Health::Down) {
+                e.reason = QStringLiteral("internal-lb: unreachable for 12 s");
+            }
+        }
+        model.setTopology(t);
+        QCOMPARE(restyled.size(), 1);
+        QCOMPARE(geometry.size(), 0);
+        for (int i : std::as_const(expected)) {
+            QCOMPARE(model.segments()[i].failReason,
+                QStringLiteral("internal-lb: unreachable for 12 s"));
+        }
         // The LB answers again: the marks go, the labels are the plain ones.
         for (EdgeNode &e : t.edges) {
             e.health = e.via.startsWith(u"lb:") ? Health::Healthy : Health::Unknown;
         }
         model.setTopology(t);
+        QCOMPARE(restyled.size(), 2);
+        QCOMPARE(restyled.last().first().value<QList<int>>(), expected);
+        QCOMPARE(geometry.size(), 0);
         for (const auto &s : model.segments()) {
             QVERIFY(!s.fails());
             QVERIFY2(!s.label.startsWith(healthIcon(Health::Down)), qPrintable(s.label));

@@ -178,7 +178,6 @@ private:
     QString m_profileName;
     QHash<QString, QString> m_lbProduct; // load balancer id -> "HAProxy" / "ELBv2" (its subtitle)
     QHash<QString, int> m_rowById;
-    QList<size_t> m_taskHash; // per row: hash of what the chips show, to skip unchanged services
     QSet<QString> m_collapsed;
     QList<QList<int>> m_columns; // rows per layer, top to bottom, from the last full layout
     QList<qreal> m_columnTop;

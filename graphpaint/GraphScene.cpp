@@ -50,6 +50,45 @@ GraphScene::Edge GraphScene::curve(const QPointF &p1, const QPointF &p2, bool da
     return e;
 }
 
+QRectF GraphScene::badgeRect(
+    const QFontMetricsF &fm, const QPointF &p1, const QPointF &p2, const QString &label)
+{
+    // The curve is point-symmetric about the middle of its end points: the badge goes there.
+    const QSizeF size(fm.horizontalAdvance(label) + 12, fm.height() + 4);
+    return QRectF((p1 + p2) / 2 - QPointF(size.width() / 2, size.height() / 2), size);
+}
+
+void GraphScene::restyleEdges(const QList<int> &edges)
+{
+    if (!m_model || m_edgeGrid.cells.isEmpty()) {
+        return;
+    }
+    const auto &segments = m_model->segments();
+    const QFontMetricsF badgeFm(GraphFonts::instance().badge);
+    for (int edge : edges) {
+        if (edge < 0 || edge >= m_edges.size() || m_edges[edge].segment >= segments.size()) {
+            continue;
+        }
+        Edge &g = m_edges[edge];
+        const QRectF badge = badgeRect(badgeFm, g.p1, g.p2, segments[g.segment].label);
+        if (badge == g.badge) {
+            continue;
+        }
+        g.badge = badge;
+        // Into the cells the wider badge reaches now (the cells of a narrower one keep the edge:
+        // a cell may list an edge that no longer meets it, never miss one that does).
+        const QRect c = m_edgeGrid.cellsOf(badge);
+        for (int y = c.top(); y <= c.bottom(); ++y) {
+            for (int x = c.left(); x <= c.right(); ++x) {
+                QList<int> &list = m_edgeGrid.cells[y * m_edgeGrid.columns + x];
+                if (!list.contains(edge)) {
+                    list.append(edge); // (queries sort what they collect)
+                }
+            }
+        }
+    }
+}
+
 void GraphScene::clear()
 {
     m_model = nullptr;
@@ -87,9 +126,7 @@ void GraphScene::rebuild(const ServiceGraphModel &model)
         endpoints(nodes[s.from].rect, nodes[s.to].rect, &p1, &p2);
         Edge g = curve(p1, p2, s.pattern != u"dns");
         g.segment = i;
-        // The curve is point-symmetric about the middle of its end points: the badge goes there.
-        const QSizeF size(badgeFm.horizontalAdvance(s.label) + 12, badgeFm.height() + 4);
-        g.badge = QRectF((p1 + p2) / 2 - QPointF(size.width() / 2, size.height() / 2), size);
+        g.badge = badgeRect(badgeFm, p1, p2, s.label);
         const qreal trafficHeight = TrafficBadgeLines * badgeFm.height() + 6;
         g.trafficBadge = QRectF((p1 + p2) / 2 - QPointF(TrafficBadgeWidth / 2, trafficHeight / 2),
             QSizeF(TrafficBadgeWidth, trafficHeight));

@@ -11,16 +11,19 @@
 #include <QSizeF>
 #include <QStaticText>
 
+class QFontMetricsF;
+
 namespace hopscope {
 
 class ServiceGraphModel;
 
-// The graph's geometry, computed once from the model's layout (again only when the layout or an
-// edge's badge changes): every edge's curve, arrow direction, bounds and hop badge, the edges
-// aggregated per node pair for the overview, and a uniform grid over the content saying which
-// nodes, edges and pairs meet each cell, so a tile looks only at what is near it. Boxes, task
-// chips and LB pills are the model's nodes as they are. Gui only (the badge's size is measured
-// with the graph's font). GraphPainter draws it; GraphLayer and GraphRenderer hold one.
+// The graph's geometry, computed once from the model's layout (again only when the layout
+// changes; a restyled edge's badge is measured again alone): every edge's curve, arrow
+// direction, bounds and hop badge, the edges aggregated per node pair for the overview, and a
+// uniform grid over the content saying which nodes, edges and pairs meet each cell, so a tile
+// looks only at what is near it. Boxes, task chips and LB pills are the model's nodes as they
+// are. Gui only (the badge's size is measured with the graph's font). GraphPainter draws it;
+// GraphLayer and GraphRenderer hold one.
 class GraphScene
 {
 public:
@@ -67,6 +70,10 @@ public:
 
     void rebuild(const ServiceGraphModel &model);
     void clear();
+    // The model's segments `edges` are drawn differently (ServiceGraphModel::edgesRestyled):
+    // their hop badges are measured again from their labels (a ✖ widens one) and indexed where
+    // they now reach. Curves, pairs and the other edges stay as they are.
+    void restyleEdges(const QList<int> &edges);
     bool isEmpty() const { return m_model == nullptr; }
 
     const ServiceGraphModel *model() const { return m_model; }
@@ -135,6 +142,9 @@ public:
     void forgetTraffic(const QList<int> &segments);
 
 private:
+    static QRectF badgeRect(
+        const QFontMetricsF &fm, const QPointF &p1, const QPointF &p2, const QString &label);
+
     struct Grid
     {
         qreal cell = 512;

@@ -63,6 +63,8 @@ void GraphLayer::setGraphModel(QObject *model)
     m_model = graph;
     if (m_model) {
         connect(m_model, &ServiceGraphModel::geometryChanged, this, &GraphLayer::invalidateAll);
+        // A failing LB on an edge's way: its stroke and badge, where they are drawn.
+        connect(m_model, &ServiceGraphModel::edgesRestyled, this, &GraphLayer::onEdgesRestyled);
         connect(m_model, &QAbstractItemModel::modelReset, this, &GraphLayer::invalidateAll);
         connect(m_model, &QAbstractItemModel::dataChanged, this,
             [this](const QModelIndex &from, const QModelIndex &to, const QList<int> &roles) {
@@ -255,6 +257,7 @@ void GraphLayer::paint(QPainter *painter)
         }
         // (Merging neighbouring rectangles was tried: zoomed out they chain into large areas
         // that cost more to repaint than the small ones.)
+        ++m_repaintedTiles;
         QList<QRect> rects = pending.value();
         std::sort(rects.begin(), rects.end(), [](const QRect &l, const QRect &r) {
             return std::make_tuple(l.top(), l.left(), l.width(), l.height())
@@ -284,6 +287,7 @@ void GraphLayer::paint(QPainter *painter)
     m_trafficFresh = false;
     bool staleLeft = false;
     int partsDone = 0;
+    QSet<TileKey> staleDone;
     for (auto stale = m_staleParts.begin(); stale != m_staleParts.end();) {
         const TileKey key = stale->first;
         auto it = m_tiles.find(key);
@@ -297,12 +301,14 @@ void GraphLayer::paint(QPainter *painter)
         } else if (partsDone == 0 || budget.elapsed() < staleBudget) {
             repaintRegion(it->image, level, key.x, key.y, stale->second);
             ++partsDone;
+            staleDone.insert(key);
             stale = m_staleParts.erase(stale);
         } else {
             staleLeft = true;
             ++stale;
         }
     }
+    m_repaintedTiles += int(staleDone.size());
     const qint64 stalesNs = threadNs() - cpu0;
     m_staleTiles.clear();
     for (const auto &part : std::as_const(m_staleParts)) {
@@ -371,6 +377,7 @@ void GraphLayer::paint(QPainter *painter)
                     continue;
                 }
                 it = m_tiles.insert(key, { renderTile(level, tx, ty), 0 });
+                ++m_repaintedTiles;
             }
             it->used = m_frame;
             painter->drawImage(at, it->image);
@@ -427,12 +434,16 @@ void GraphLayer::repaintRegion(
     QImage &image, const Level &level, int tx, int ty, const QRect &device)
 {
     // Rendered unclipped into a scratch image and copied in: a clipped painter takes other
-    // raster paths, whose rounding differs by a unit here and there from a fresh tile.
-    const QImage patch = GraphPainter::render(
-        m_scene, device.translated(tx * TileSize, ty * TileSize), level.scale, m_style, m_options);
+    // raster paths, whose rounding differs by a unit here and there from a fresh tile. The
+    // scratch image's own border clips too (a badge or a curve cut by it is antialiased a unit
+    // differently there): it is rendered with a margin, and only the inside is copied.
+    constexpr int margin = 4;
+    const QImage patch = GraphPainter::render(m_scene,
+        device.translated(tx * TileSize, ty * TileSize).adjusted(-margin, -margin, margin, margin),
+        level.scale, m_style, m_options);
     QPainter p(&image);
     p.setCompositionMode(QPainter::CompositionMode_Source);
-    p.drawImage(device.topLeft(), patch);
+    p.drawImage(device.topLeft(), patch, QRect(QPoint(margin, margin), device.size()));
 }
 
 void GraphLayer::onRowsChanged(const QModelIndex &from, const QModelIndex &to)
@@ -444,63 +455,107 @@ void GraphLayer::onRowsChanged(const QModelIndex &from, const QModelIndex &to)
         rebuildGeometry();
     }
     bool visible = false;
-    // Where the last frame put content on the item: a change there repaints only its part of
-    // the item (the rest of the item's picture is kept), unless the view moved since.
-    const bool sameView
-        = m_shownViewport == m_viewport && qFuzzyCompare(m_shownScale, m_renderScale);
     QRect itemDirty;
     // Repaint in place only the changed boxes (and what overlaps them) in every cached tile.
     for (int row = from.row(); row <= to.row(); ++row) {
-        const QRectF rect = m_model->nodeRect(row);
-        if (rect.intersects(m_viewport)) {
-            visible = true;
-            const qreal pad = GraphPainter::nodeReach(m_shownDeviceScale, m_options);
-            const QRectF dirty = rect.adjusted(-pad, -pad, pad, pad);
-            itemDirty
-                |= QRectF((dirty.left() * m_shownDeviceScale - m_shownOrigin.x()) / m_shownDpr,
-                    (dirty.top() * m_shownDeviceScale - m_shownOrigin.y()) / m_shownDpr,
-                    dirty.width() * m_shownDeviceScale / m_shownDpr,
-                    dirty.height() * m_shownDeviceScale / m_shownDpr)
-                       .toAlignedRect()
-                       .adjusted(-1, -1, 1, 1);
+        visible = markDirty(m_model->nodeRect(row), true, &itemDirty) || visible;
+    }
+    scheduleDirty(visible, itemDirty);
+}
+
+void GraphLayer::onEdgesRestyled(const QList<int> &segments)
+{
+    if (!m_model || m_geometryDirty) {
+        return; // the scene is built from the model as it is at the next frame
+    }
+    // Where the edges were drawn (the old badges) and where they are drawn now: the curves do
+    // not move, a badge widens or narrows with its ✖. The overview does not draw failures.
+    QList<QRectF> reach;
+    for (int segment : segments) {
+        if (segment >= 0 && segment < m_scene.edges().size()) {
+            reach += m_scene.edgeReach(segment);
         }
-        for (const Level &level : std::as_const(m_levels)) {
-            const qreal pad = GraphPainter::nodeReach(level.scale, m_options);
-            const QRectF dirty = rect.adjusted(-pad, -pad, pad, pad);
-            const int x0 = int(std::floor(dirty.left() * level.scale / TileSize));
-            const int y0 = int(std::floor(dirty.top() * level.scale / TileSize));
-            const int x1 = int(std::floor(dirty.right() * level.scale / TileSize));
-            const int y1 = int(std::floor(dirty.bottom() * level.scale / TileSize));
-            for (int ty = y0; ty <= y1; ++ty) {
-                for (int tx = x0; tx <= x1; ++tx) {
-                    auto it = m_tiles.find({ level.id, tx, ty });
-                    if (it == m_tiles.end()) {
-                        continue;
+    }
+    m_scene.restyleEdges(segments);
+    if (m_tiles.isEmpty()) {
+        return;
+    }
+    for (int segment : segments) {
+        if (segment >= 0 && segment < m_scene.edges().size()) {
+            reach.append(m_scene.edges()[segment].badge);
+        }
+    }
+    bool visible = false;
+    QRect itemDirty;
+    for (const QRectF &r : std::as_const(reach)) {
+        visible = markDirty(r, false, &itemDirty) || visible;
+    }
+    scheduleDirty(visible, itemDirty);
+}
+
+bool GraphLayer::markDirty(const QRectF &rect, bool overview, QRect *itemDirty)
+{
+    bool visible = false;
+    if (rect.intersects(m_viewport)) {
+        visible = true;
+        const qreal pad = GraphPainter::nodeReach(m_shownDeviceScale, m_options);
+        const QRectF dirty = rect.adjusted(-pad, -pad, pad, pad);
+        *itemDirty |= QRectF((dirty.left() * m_shownDeviceScale - m_shownOrigin.x()) / m_shownDpr,
+            (dirty.top() * m_shownDeviceScale - m_shownOrigin.y()) / m_shownDpr,
+            dirty.width() * m_shownDeviceScale / m_shownDpr,
+            dirty.height() * m_shownDeviceScale / m_shownDpr)
+                          .toAlignedRect()
+                          .adjusted(-1, -1, 1, 1);
+    }
+    for (const Level &level : std::as_const(m_levels)) {
+        if (!overview && level.scale < m_options.lodZoom) {
+            continue;
+        }
+        const qreal pad = GraphPainter::nodeReach(level.scale, m_options);
+        const QRectF dirty = rect.adjusted(-pad, -pad, pad, pad);
+        const int x0 = int(std::floor(dirty.left() * level.scale / TileSize));
+        const int y0 = int(std::floor(dirty.top() * level.scale / TileSize));
+        const int x1 = int(std::floor(dirty.right() * level.scale / TileSize));
+        const int y1 = int(std::floor(dirty.bottom() * level.scale / TileSize));
+        for (int ty = y0; ty <= y1; ++ty) {
+            for (int tx = x0; tx <= x1; ++tx) {
+                auto it = m_tiles.find({ level.id, tx, ty });
+                if (it == m_tiles.end()) {
+                    continue;
+                }
+                if (it->used == m_frame && level.id == m_currentLevel) {
+                    // Repainted at the next frame, merged with the other changes in this tile.
+                    const QRect device = QRectF(dirty.left() * level.scale - tx * TileSize,
+                        dirty.top() * level.scale - ty * TileSize, dirty.width() * level.scale,
+                        dirty.height() * level.scale)
+                                             .toAlignedRect()
+                                             .intersected(it->image.rect());
+                    if (!device.isEmpty()) {
+                        m_pending[it.key()].append(device);
                     }
-                    if (it->used == m_frame && level.id == m_currentLevel) {
-                        // Repainted at the next frame, merged with the other changes in this tile.
-                        const QRect device = QRectF(dirty.left() * level.scale - tx * TileSize,
-                            dirty.top() * level.scale - ty * TileSize, dirty.width() * level.scale,
-                            dirty.height() * level.scale)
-                                                 .toAlignedRect()
-                                                 .intersected(it->image.rect());
-                        if (!device.isEmpty()) {
-                            m_pending[it.key()].append(device);
-                        }
-                    } else {
-                        m_tiles.erase(it); // off screen or another zoom: rendered again when needed
-                    }
+                } else {
+                    m_tiles.erase(it); // off screen or another zoom: rendered again when needed
                 }
             }
         }
     }
-    if (visible) {
-        m_complete = false;
-        if (sameView && m_staleTiles.isEmpty()) {
-            update(itemDirty);
-        } else {
-            update();
-        }
+    return visible;
+}
+
+void GraphLayer::scheduleDirty(bool visible, const QRect &itemDirty)
+{
+    if (!visible) {
+        return;
+    }
+    m_complete = false;
+    // Where the last frame put content on the item: a change there repaints only its part of
+    // the item (the rest of the item's picture is kept), unless the view moved since.
+    const bool sameView
+        = m_shownViewport == m_viewport && qFuzzyCompare(m_shownScale, m_renderScale);
+    if (sameView && m_staleTiles.isEmpty()) {
+        update(itemDirty);
+    } else {
+        update();
     }
 }
 

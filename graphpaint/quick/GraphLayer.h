@@ -20,9 +20,9 @@ class ServiceGraphModel;
 // LB pills; zoomed out, the level-of-detail overview) from cached tiles drawn by GraphPainter, so
 // QML keeps only invisible hit areas. Tiles are rendered with QPainter at the current zoom and kept
 // across frames: a pan frame blits them, a poll repaints in place only the changed rows'
-// rectangles, a zoom reuses the tiles of an earlier zoom scaled while the new ones are rendered
-// within a per-frame time budget (`complete` says when the picture is exact). GUI thread; emits
-// painted().
+// rectangles and the restyled edges' curves and badges, a zoom reuses the tiles of an earlier zoom
+// scaled while the new ones are rendered within a per-frame time budget (`complete` says when the
+// picture is exact). GUI thread; emits painted().
 class GraphLayer : public QQuickPaintedItem
 {
     Q_OBJECT
@@ -44,6 +44,9 @@ class GraphLayer : public QQuickPaintedItem
     // True when the last frame showed every visible tile at the current zoom.
     Q_PROPERTY(bool complete READ complete NOTIFY painted)
     Q_PROPERTY(int cachedTiles READ cachedTiles NOTIFY painted)
+    // Tiles drawn since the layer was made, whole or in part (a patch of a changed box or
+    // edge counts its tile once a frame): what changes cost.
+    Q_PROPERTY(int repaintedTiles READ repaintedTiles NOTIFY painted)
 
 public:
     explicit GraphLayer(QQuickItem *parent = nullptr);
@@ -64,6 +67,7 @@ public:
     void setRenderScale(qreal scale);
     bool complete() const { return m_complete; }
     int cachedTiles() const { return int(m_tiles.size()); }
+    int repaintedTiles() const { return m_repaintedTiles; }
 
     void paint(QPainter *painter) override;
 
@@ -107,6 +111,14 @@ private:
     // Paints the device rectangle `device` of a tile again (after a health change).
     void repaintRegion(QImage &image, const Level &level, int tx, int ty, const QRect &device);
     void onRowsChanged(const QModelIndex &from, const QModelIndex &to);
+    void onEdgesRestyled(const QList<int> &segments);
+    // Marks the content rectangle `rect`, grown by what the painter draws beyond it at each
+    // zoom, to be drawn again in every cached tile it meets (at the detail zooms only unless
+    // `overview`): tiles on screen get a patch at the next frame, the others are dropped.
+    // Returns whether it meets the viewport; `itemDirty` grows by its part of the item.
+    bool markDirty(const QRectF &rect, bool overview, QRect *itemDirty);
+    // After marking: the next frame, for the part of the item that changed if nothing moved.
+    void scheduleDirty(bool visible, const QRect &itemDirty);
     void onTrafficChanged(const QList<int> &segments);
     void repaintAll(); // new pixels, same geometry
     // What the overview shows of a pair's traffic (level and width), to repaint overview tiles
@@ -144,6 +156,7 @@ private:
     static constexpr int FirstTrafficFrameBudgetMs = 3;
     bool m_trafficFresh = false;
     quint64 m_frame = 0;
+    int m_repaintedTiles = 0;
     // What the last frame showed: a change inside it updates only its part of the item.
     QRectF m_shownViewport;
     qreal m_shownScale = 0;

@@ -31,7 +31,6 @@ void ServiceGraphModel::clear()
     m_nodes.clear();
     m_segments.clear();
     m_rowById.clear();
-    m_taskHash.clear();
     m_columns.clear();
     m_columnTop.clear();
     m_contentSize = {};
@@ -132,7 +131,6 @@ void ServiceGraphModel::setProfile(const ClusterProfile &profile)
             m_segments.last().trafficKeys.append(trafficKey);
         }
     }
-    m_taskHash = QList<size_t>(m_nodes.size(), 0);
     relayout();
     endResetModel();
     Q_EMIT geometryChanged();
@@ -163,13 +161,17 @@ QString ServiceGraphModel::nodeHealthName(Health h)
 }
 
 namespace {
-size_t tasksHash(const ServiceNode &s)
+// Whether the chips show these targets as they are. Compared field by field rather than
+// hashed: hashing every target's key and reason was most of a poll's apply at 10,000 targets,
+// where a comparison of unchanged strings stops at their sizes or a short memcmp.
+bool chipsShow(const QList<TaskChip> &chips, const QList<TargetNode> &targets)
 {
-    size_t h = qHash(s.targets.size());
-    for (const TargetNode &t : s.targets) {
-        h = qHashMulti(h, t.key, int(t.health), t.reason, t.sidecar.isEmpty(), t.openDrain);
-    }
-    return h;
+    return chips.size() == targets.size()
+        && std::equal(chips.cbegin(), chips.cend(), targets.cbegin(),
+            [](const TaskChip &c, const TargetNode &t) {
+                return c.health == t.health && c.openDrain == t.openDrain
+                    && c.sidecar == !t.sidecar.isEmpty() && c.key == t.key && c.reason == t.reason;
+            });
 }
 } // namespace
 
@@ -180,7 +182,7 @@ void ServiceGraphModel::setTopology(const Topology &topology)
     for (const ServiceNode &s : topology.services) {
         services.insert(s.id, &s);
     }
-    const bool edgesFailChanged = updateEdgeHealth(topology.edges);
+    const QList<int> restyled = updateEdgeHealth(topology.edges);
     bool resized = false;
     QList<QPair<int, QList<int>>> changes;
     for (int row = 0; row < m_nodes.size(); ++row) {
@@ -195,10 +197,10 @@ void ServiceGraphModel::setTopology(const Topology &topology)
             }
             health = s->health;
             subtitle = s->summary;
-            reason = s->dnsError.isEmpty() ? s->summary : s->summary + QStringLiteral(" — DNS: ") + s->dnsError;
+            reason = s->dnsError.isEmpty() ? s->summary
+                                           : s->summary + QStringLiteral(" — DNS: ") + s->dnsError;
             // Chips are rebuilt only for services whose targets changed: most do not per poll.
-            const size_t hash = tasksHash(*s);
-            if (hash != m_taskHash[row] || node.tasks.size() != s->targets.size()) {
+            if (!chipsShow(node.tasks, s->targets)) {
                 QList<TaskChip> tasks;
                 tasks.reserve(s->targets.size());
                 const QRectF box(QPointF(0, 0), node.rect.size());
@@ -206,7 +208,6 @@ void ServiceGraphModel::setTopology(const Topology &topology)
                     tasks.append({ t.key, t.key, t.health, t.reason, !t.sidecar.isEmpty(),
                         t.openDrain, taskRect(box, int(tasks.size())) });
                 }
-                m_taskHash[row] = hash;
                 if (tasks != node.tasks) {
                     const bool countChanged = tasks.size() != node.tasks.size();
                     node.tasks = tasks;
@@ -268,10 +269,10 @@ void ServiceGraphModel::setTopology(const Topology &topology)
     }
     emitCoalesced(changes);
     if (resized) {
-            Q_EMIT geometryChanged();
+        Q_EMIT geometryChanged();
         Q_EMIT contentSizeChanged();
-    } else if (edgesFailChanged) {
-            Q_EMIT geometryChanged(); // the painted view drops its tiles: strokes and badges change
+    } else if (!restyled.isEmpty()) {
+        Q_EMIT edgesRestyled(restyled); // repainted where those edges are, nothing else
     }
 }
 
@@ -323,28 +324,28 @@ void ServiceGraphModel::setTrafficLabels(bool on)
     }
 }
 
-bool ServiceGraphModel::updateEdgeHealth(const QList<EdgeNode> &edges)
+QList<int> ServiceGraphModel::updateEdgeHealth(const QList<EdgeNode> &edges)
 {
     QHash<QString, const EdgeNode *> byId;
     for (const EdgeNode &e : edges) {
         byId.insert(e.from + QLatin1Char('>') + e.to, &e);
     }
-    bool changed = false;
-    for (EdgeSegment &s : m_segments) {
+    QList<int> changed;
+    for (int i = 0; i < m_segments.size(); ++i) {
+        EdgeSegment &s = m_segments[i];
         const EdgeNode *e = byId.value(s.sourceEdge);
         const bool fails = e && (e->health == Health::Down || e->health == Health::Stale);
         const Health failing = fails ? e->health : Health::Healthy;
-        const QString reason = fails ? e->reason : QString();
-        if (failing != s.failing || reason != s.failReason) {
+        s.failReason = fails ? e->reason : QString(); // (changes with every poll of a dead LB)
+        if (failing != s.failing) {
             s.failing = failing;
-            s.failReason = reason;
             s.label = fails && !s.baseLabel.isEmpty()
                 ? healthIcon(e->health) + QLatin1Char(' ') + s.baseLabel
                 : s.baseLabel;
-            changed = true;
+            changed.append(i);
         }
     }
-    return changed; // the badges' sizes and the strokes change: a repaint of every edge
+    return changed;
 }
 
 void ServiceGraphModel::emitCoalesced(const QList<QPair<int, QList<int>>> &changes)

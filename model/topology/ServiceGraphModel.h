@@ -155,6 +155,11 @@ Q_SIGNALS:
     void contentSizeChanged(); // (not layoutChanged: that name belongs to QAbstractItemModel)
     // The nodes' rectangles changed (a restack or a relayout); edges are redrawn from them.
     void geometryChanged();
+    // Segments (segments() indices, ascending) drawn differently after a poll: a down or stale
+    // LB on their way appeared, went or changed (stroke colour and width, the ✖ in the badge,
+    // hence the badge's width). Nothing moved: the view repaints only where they are drawn.
+    // Not emitted with geometryChanged (that redraws everything anyway).
+    void edgesRestyled(const QList<int> &segments);
     void profileChanged();
     // Segments (segments() indices) whose traffic changed, ascending.
     void trafficChanged(const QList<int> &segments);
@@ -162,7 +167,9 @@ Q_SIGNALS:
 
 private:
     qreal nodeHeight(const Node &node) const;
-    bool updateEdgeHealth(const QList<EdgeNode> &edges); // true when a segment's failure changed
+    // Takes each segment's failure from its profile edge; returns the segments whose drawing
+    // changed (a reason alone is not drawn).
+    QList<int> updateEdgeHealth(const QList<EdgeNode> &edges);
     // Emits dataChanged once per run of adjacent changed rows, with the union of their roles:
     // a Repeater scans its delegates on every dataChanged, so per-row signals do not scale.
     void emitCoalesced(const QList<QPair<int, QList<int>>> &changes);
@@ -171,7 +178,6 @@ private:
     QString m_profileName;
     QHash<QString, QString> m_lbProduct; // load balancer id -> "HAProxy" / "ELBv2" (its subtitle)
     QHash<QString, int> m_rowById;
-    QList<size_t> m_taskHash; // per row: hash of what the chips show, to skip unchanged services
     QSet<QString> m_collapsed;
     QList<QList<int>> m_columns; // rows per layer, top to bottom, from the last full layout
     QList<qreal> m_columnTop;

@@ -1,3 +1,4 @@
+#include "GraphFixture.h"
 #include "profile/ProfileStore.h"
 #include "topology/ServiceGraphModel.h"
 
@@ -74,8 +75,18 @@ private Q_SLOTS:
             t.edges.append(n);
         }
         QSignalSpy geometry(&model, &ServiceGraphModel::geometryChanged);
+        QSignalSpy restyled(&model, &ServiceGraphModel::edgesRestyled);
         model.setTopology(t);
-        QCOMPARE(geometry.size(), 1); // the painted view redraws its edges
+        // Nothing moved: the painted view repaints only those edges, not the whole graph.
+        QCOMPARE(geometry.size(), 0);
+        QCOMPARE(restyled.size(), 1);
+        QList<int> expected;
+        for (int i = 0; i < model.segments().size(); ++i) {
+            if (model.segments()[i].fails()) {
+                expected.append(i);
+            }
+        }
+        QCOMPARE(restyled.first().first().value<QList<int>>(), expected);
         QStringList failing;
         for (const auto &s : model.segments()) {
             if (s.fails()) {
@@ -93,15 +104,92 @@ private Q_SLOTS:
                 QStringLiteral("lb:internal-lb->user [✖ /api/user/*] down"),
                 QStringLiteral("serviceb->lb:internal-lb [✖ 2 hops · internal-lb] down"),
             }));
+        // Another poll of the dead LB, with a new reason (how long it has been down): the
+        // reason is kept, nothing is drawn differently, so nothing is repainted.
+        for (EdgeNode &e : t.edges) {
+            if (e.health == Health::Down) {
+                e.reason = QStringLiteral("internal-lb: unreachable for 12 s");
+            }
+        }
+        model.setTopology(t);
+        QCOMPARE(restyled.size(), 1);
+        QCOMPARE(geometry.size(), 0);
+        for (int i : std::as_const(expected)) {
+            QCOMPARE(model.segments()[i].failReason,
+                QStringLiteral("internal-lb: unreachable for 12 s"));
+        }
         // The LB answers again: the marks go, the labels are the plain ones.
         for (EdgeNode &e : t.edges) {
             e.health = e.via.startsWith(u"lb:") ? Health::Healthy : Health::Unknown;
         }
         model.setTopology(t);
+        QCOMPARE(restyled.size(), 2);
+        QCOMPARE(restyled.last().first().value<QList<int>>(), expected);
+        QCOMPARE(geometry.size(), 0);
         for (const auto &s : model.segments()) {
             QVERIFY(!s.fails());
             QVERIFY2(!s.label.startsWith(healthIcon(Health::Down)), qPrintable(s.label));
         }
+    }
+
+    // A poll updates the chips of the services whose targets changed in anything a chip shows
+    // (health, reason, sidecar, open drain), only those, and nothing when nothing changed.
+    void aPollUpdatesOnlyTheChipsThatChanged()
+    {
+        using hopscope::testing::demoLikeProfile;
+        using hopscope::testing::demoTargets;
+        using hopscope::testing::topologyOf;
+        const ClusterProfile profile = demoLikeProfile();
+        ServiceGraphModel model;
+        QAbstractItemModelTester tester(&model);
+        model.setProfile(profile);
+        Topology t = topologyOf(profile, demoTargets());
+        model.setTopology(t);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        const auto tasksChangedRows = [&] {
+            QList<int> rows;
+            for (const QList<QVariant> &args : std::as_const(changed)) {
+                if (args[2].value<QList<int>>().contains(ServiceGraphModel::TasksRole)) {
+                    for (int r = args[0].toModelIndex().row(); r <= args[1].toModelIndex().row();
+                         ++r) {
+                        rows.append(r);
+                    }
+                }
+            }
+            changed.clear();
+            return rows;
+        };
+        model.setTopology(t); // the same picture again
+        QCOMPARE(changed.size(), 0);
+        const auto target = [&](const QString &service, int i) -> TargetNode & {
+            for (ServiceNode &s : t.services) {
+                if (s.id == service) {
+                    return s.targets[i];
+                }
+            }
+            qFatal("no such service");
+        };
+        const int rowB = model.rowOf(QStringLiteral("serviceb"));
+        const int rowC = model.rowOf(QStringLiteral("servicec"));
+        const auto chip = [&](int row, int i) { return model.nodes()[row].tasks[i]; };
+        target(QStringLiteral("serviceb"), 1).reason = QStringLiteral("L7 check timed out");
+        model.setTopology(t);
+        QCOMPARE(tasksChangedRows(), QList<int> { rowB });
+        QCOMPARE(chip(rowB, 1).reason, QStringLiteral("L7 check timed out"));
+        target(QStringLiteral("servicec"), 0).sidecar = QStringLiteral("servicec-envoy");
+        model.setTopology(t);
+        QCOMPARE(tasksChangedRows(), QList<int> { rowC });
+        QVERIFY(chip(rowC, 0).sidecar);
+        target(QStringLiteral("serviceb"), 0).openDrain = true;
+        model.setTopology(t);
+        QCOMPARE(tasksChangedRows(), QList<int> { rowB });
+        QVERIFY(chip(rowB, 0).openDrain);
+        target(QStringLiteral("serviceb"), 0).health = Health::Draining;
+        model.setTopology(t);
+        QCOMPARE(tasksChangedRows(), QList<int> { rowB });
+        QCOMPARE(chip(rowB, 0).health, Health::Draining);
+        model.setTopology(t);
+        QCOMPARE(changed.size(), 0);
     }
 };
 

@@ -92,6 +92,7 @@ private Q_SLOTS:
     void statesComeThroughPrometheus();
     void snapshotJsonShowsServersByName();
     void serversNamedAsDnsKnowsThemMergeWithDns();
+    void pollsWithoutANewScrapeReuseTheLastRead();
     void partialAnswerWarningsReported();
     void badDataQueryReportedInPlainWords();
     void missingBearerTokenIsAnAuthError();
@@ -230,6 +231,24 @@ void tst_PrometheusLive::serversNamedAsDnsKnowsThemMergeWithDns()
     }
     // Both rules were exercised (a concurrent drain takes out one name, not a whole service).
     QCOMPARE(mergedIn.size(), 2);
+}
+
+// Polled faster than Prometheus scrapes (every 1 s), most polls find the same scrape as the last
+// full read (timestamp(up{selector})) and re-emit it instead of asking the fleet queries again.
+void tst_PrometheusLive::pollsWithoutANewScrapeReuseTheLastRead()
+{
+    const ClusterProfile p = fixtureProfile();
+    PrometheusSource source(QStringLiteral("lb:edge-lb"), p.prometheusUrl,
+        p.loadBalancers.first().prometheusSelector, m_nam.get());
+    source.applyPollSettings(150, 3000);
+    QSignalSpy snapshots(&source, &PrometheusSource::snapshotReady);
+    source.start();
+    QTRY_VERIFY_WITH_TIMEOUT(snapshots.size() >= 12, 20000);
+    source.stop();
+    QVERIFY2(source.reusedPolls() > 0, "every poll asked the fleet queries again");
+    QVERIFY(source.reusedPolls() < snapshots.size()); // new scrapes were read in full
+    const auto last = snapshots.last().first().value<HaproxySnapshot>();
+    QVERIFY(!last.stat.proxies.isEmpty());
 }
 
 void tst_PrometheusLive::partialAnswerWarningsReported()

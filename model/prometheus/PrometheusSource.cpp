@@ -155,11 +155,13 @@ void PrometheusSource::fetch(quint64 generation)
         m_batch->request(this, generation);
         return;
     }
-    if (m_target == Target::Envoy || !m_haveSnapshot || m_fingerprint.isEmpty()) {
+    if (m_target == Target::Envoy) {
         fetchAll(generation);
         return;
     }
     // Has Prometheus scraped since the last full read? If not, its answers are the same again.
+    // Asked before every full read too: the fingerprint it records is what the next poll
+    // compares with (without it no poll was ever answered from the last read).
     HttpFetch *f = postQuery(m_freshnessQuery, FreshnessMaxReplyBytes);
     connect(f, &HttpFetch::finished, this, [this, f, generation](const HttpFetchResult &r) {
         f->deleteLater();
@@ -173,7 +175,7 @@ void PrometheusSource::fetch(quint64 generation)
                 fingerprint = prometheushaproxy::freshnessFingerprint(*parsed);
             }
         }
-        if (!fingerprint.isEmpty() && fingerprint == m_fingerprint) {
+        if (m_haveSnapshot && !fingerprint.isEmpty() && fingerprint == m_fingerprint) {
             ++m_reusedPolls;
             Q_EMIT snapshotReady(m_snapshot);
             finishPoll();

@@ -3,6 +3,7 @@
 #include "TopologyBuilder.h"
 
 #include "topology/AwsTopology.h"
+#include "topology/NameOnlyMatch.h"
 
 #include <QHostAddress>
 #include <QMap>
@@ -77,26 +78,25 @@ public:
     // index, not a scan: it is asked once per LB server and per sidecar host on every rebuild.
     QString serviceWithKey(const QString &key) const { return m_serviceOfKey.value(key); }
     QList<TargetNode> take(const QString &serviceId) { return m_table.take(serviceId).values(); }
-    // Name-only targets whose server another source placed at an address fold into that target.
+    // Name-only targets (a server known as "<backend>/<server>" through Prometheus) fold into the
+    // target of the same service that another source placed at an address (nameOnlyMatches).
     void mergeNameOnly()
     {
         for (auto &byKey : m_table) {
-            QHash<QString, QString> addressedByServer; // "be/srv" -> key of a target with an address
-            for (const TargetNode &t : std::as_const(byKey)) {
-                if (!t.address.isEmpty() && !t.lbServer.isEmpty()) {
-                    addressedByServer.insert(t.lbServer, t.key);
-                }
-            }
+            const QHash<QString, QString> into = nameOnlyMatches(byKey);
             for (auto it = byKey.begin(); it != byKey.end();) {
-                const QString into = it->address.isEmpty() ? addressedByServer.value(it->lbServer) : QString();
-                if (into.isEmpty()) {
+                const QString key = it->address.isEmpty() ? into.value(it->key) : QString();
+                if (key.isEmpty()) {
                     ++it;
                     continue;
                 }
-                TargetNode &target = byKey[into];
+                TargetNode &target = byKey[key];
                 target.observations.append(it->observations);
                 if (it->lbSessions && !target.lbSessions) {
                     target.lbSessions = it->lbSessions;
+                }
+                if (target.lbServer.isEmpty()) {
+                    target.lbServer = it->lbServer;
                 }
                 it = byKey.erase(it);
             }
@@ -427,8 +427,6 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
         t.loadBalancers.append(node);
     }
 
-    table.mergeNameOnly();
-
     // 2b. ECS: each service's tasks, by their ENI address (after the LBs, so that a task without
     //     network bindings joins the targets they found at its address).
     AwsTopology::foldEcs(profile, in, aws);
@@ -548,6 +546,10 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
         own.observations.append(o);
         t.sidecars.append(side);
     }
+
+    // 3b. Servers known by name only (through Prometheus) merge with the target DNS, the ECS
+    //     tasks or a sidecar placed at an address (NameOnlyMatch.h).
+    table.mergeNameOnly();
 
     // 4. Fold each target, then each service.
     for (const ServiceSpec &spec : profile.services) {

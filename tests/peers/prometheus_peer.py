@@ -34,7 +34,12 @@ returns a partial response: local data plus a `warnings` entry, as Prometheus 2.
 failing secondary store. The profile DIR/prometheus.hopscope.json reads the LB from Prometheus
 only (no runtime socket, `"source": "prometheus"`); DIR/prometheus-envoy.hopscope.json reads
 every scraped sidecar from Prometheus (`"source": "prometheus"`, selected by instance = admin
-address). Everything else is in DIR/prometheus.json ("envoy": {ID: {admin_url, service, task}}).
+address). With --demo-dir the HAProxy also has backends be_serviceb and be_servicea over the demo's
+serviceB (A records) and serviceA (SRV) tasks, their servers named as DNS knows them (serviceB's
+by ADDRESS:PORT, one of them `disabled`; serviceA's by the SRV host's first label, a-1, a-2), and
+DIR/prometheus-dns.hopscope.json reads them from Prometheus with the demo's DNS: the servers
+known by name only must merge with DNS's targets (model/topology/NameOnlyMatch.h).
+Everything else is in DIR/prometheus.json ("envoy": {ID: {admin_url, service, task}}).
 Python standard library only.
 """
 import argparse
@@ -143,6 +148,7 @@ backend prometheus
     server prom {prom}
 """.format(sock=h["socket"], stats=stats, closed=h["closed_port"], tls_port=t["port"], crt=t["crt"],
            prom="%s:%d" % (p["addr"], p["port"]), **checks)
+    cfg += dns_merge_backends(st)
     with open(h["cfg"], "w") as f:
         f.write(cfg)
 
@@ -180,6 +186,30 @@ def add_demo_sidecars(st, demo_dir):
     for sid, e in demo["envoy"].items():
         st["envoy"][sid] = {"admin_url": e["admin_url"], "service": e["service"], "task": e["task"],
                             "own": False}
+
+
+def add_demo_dns(st, demo_dir):
+    """The demo's DNS server and its serviceB / serviceA tasks, for the name-merge backends."""
+    with open(os.path.join(demo_dir, "state.json")) as f:
+        demo = json.load(f)
+    st["dns_merge"] = {"dns": "%s:%d" % (demo["dns"]["addr"], demo["dns"]["port"]),
+                       "services": {sid: demo["services"][sid] for sid in ("serviceb", "servicea")}}
+
+
+def dns_merge_backends(st):
+    """HAProxy config of be_serviceb (servers named ADDRESS:PORT, the second in MAINT) and
+    be_servicea (servers named by their SRV host's first label). No checks: UP unless disabled."""
+    if "dns_merge" not in st:
+        return ""
+    svc = st["dns_merge"]["services"]
+    lines = ["backend be_serviceb"]
+    for i, t in enumerate(svc["serviceb"]["tasks"]):
+        addr = "%s:%d" % (t["addr"], t["port"])
+        lines.append("    server %s %s%s" % (addr, addr, " disabled" if i == 1 else ""))
+    lines.append("backend be_servicea")
+    for t in svc["servicea"]["tasks"]:
+        lines.append("    server %s %s:%d" % (t["host"].split(".")[0], t["addr"], t["port"]))
+    return "\n".join(lines) + "\n"
 
 
 def instance(admin_url):
@@ -245,6 +275,26 @@ def write_profile(st):
     path = os.path.join(st["dir"], "prometheus-envoy.hopscope.json")
     hp.write_json(path, envoy_profile)
     st["envoy_profile"] = path
+    if "dns_merge" in st:
+        svc = st["dns_merge"]["services"]
+        dns_profile = {
+            "schema": 1,
+            "name": "prometheus-dns",
+            "poll": {"intervalMs": 1000, "timeoutMs": 1500},
+            "dns": {"servers": [st["dns_merge"]["dns"]]},
+            "services": [{"id": sid, "name": sid, "dns": svc[sid]["dns"]} for sid in ("serviceb", "servicea")],
+            "loadBalancers": [{
+                "id": "edge-lb", "kind": "haproxy", "source": "prometheus",
+                "prometheusSelector": 'job="haproxy"',
+                "routes": [{"pathPrefix": "/b/", "backend": "be_serviceb", "service": "serviceb"},
+                           {"pathPrefix": "/a/", "backend": "be_servicea", "service": "servicea"}],
+            }],
+            "edges": [],
+            "prometheus": {"url": st["prometheus"]["url"]},
+        }
+        path = os.path.join(st["dir"], "prometheus-dns.hopscope.json")
+        hp.write_json(path, dns_profile)
+        st["dns_profile"] = path
 
 
 def query(st, promql, timeout=1.0):
@@ -313,6 +363,7 @@ def cmd_up(args):
     st = plan(d)
     if args.demo_dir:
         add_demo_sidecars(st, os.path.abspath(args.demo_dir))
+        add_demo_dns(st, os.path.abspath(args.demo_dir))
     try:
         write_tls(st)
     except tls_peer.PeerError as e:

@@ -10,7 +10,8 @@
 
 What `up` starts (per-run ports; nothing fixed; every process is ours and recorded):
   * one real HAProxy 2.6: 500 backends x 20 servers = 10,000 servers, each on its own loopback
-    address (127.B.0-39.x) and one shared port P. Per backend: 2 servers checked against a real
+    address (127.B.0-39.x) and one shared port P, named "ADDRESS:P" (so a server read through
+    Prometheus matches its DNS address). Per backend: 2 servers checked against a real
     backend (a small Python HTTP server on 0.0.0.0:P answers every address), 1 checked against a
     closed port (DOWN), 1 `disabled` (MAINT), 1 `weight 0` (shows DRAIN), 15 without checks (UP).
     Checks use `inter 20s` with spread-checks, ~75 checks/s in all: cheap on 2 cores.
@@ -107,6 +108,15 @@ def plan(d, targets):
     return st
 
 
+def server_name(st, i, j):
+    """HAProxy's name for server j of backend i: its address and port, as generated configs name
+    servers (consul-template's `server {{.Address}}:{{.Port}} ...`). Prometheus labels carry no
+    addresses: the name is what lets hopscope match a server read through Prometheus with the
+    address DNS lists for it (model/topology/NameOnlyMatch.h). Opaque names (s00..s19) could not
+    be matched by any rule: 10,000 servers showed as 10,000 DNS targets + 10,000 name-only ones."""
+    return "%s:%d" % (server_addr(st, i * SERVERS + j), st["port"])
+
+
 def server_kind(j):
     """What server j (0..19) of every backend is: check, down, maint, drain or plain."""
     return {0: "check", 1: "check", 17: "drain", 18: "maint", 19: "down"}.get(j, "plain")
@@ -141,17 +151,18 @@ def write_haproxy(st):
         lines.append("    default-server inter 20s fastinter 5s downinter 20s fall 2 rise 1")
         for j in range(SERVERS):
             addr = server_addr(st, i * SERVERS + j)
+            name = server_name(st, i, j)
             kind = server_kind(j)
             if kind == "check":
-                lines.append("    server s%02d %s:%d check" % (j, addr, st["port"]))
+                lines.append("    server %s %s:%d check" % (name, addr, st["port"]))
             elif kind == "down":
-                lines.append("    server s%02d %s:%d check" % (j, addr, st["closed_port"]))
+                lines.append("    server %s %s:%d check" % (name, addr, st["closed_port"]))
             elif kind == "maint":
-                lines.append("    server s%02d %s:%d disabled" % (j, addr, st["port"]))
+                lines.append("    server %s %s:%d disabled" % (name, addr, st["port"]))
             elif kind == "drain":
-                lines.append("    server s%02d %s:%d weight 0" % (j, addr, st["port"]))
+                lines.append("    server %s %s:%d weight 0" % (name, addr, st["port"]))
             else:
-                lines.append("    server s%02d %s:%d" % (j, addr, st["port"]))
+                lines.append("    server %s %s:%d" % (name, addr, st["port"]))
         lines.append("")
     with open(h["cfg"], "w") as f:
         f.write("\n".join(lines))
@@ -426,7 +437,8 @@ def cmd_churn(args):
     the half set the time before comes back (so the number changing each round is the fraction)."""
     st = load(os.path.abspath(args.dir))
     rng = random.Random()
-    plain = ["be_%04d/s%02d" % (i, j) for i in range(BACKENDS) for j in range(SERVERS) if server_kind(j) == "plain"]
+    plain = ["be_%04d/%s" % (i, server_name(st, i, j)) for i in range(BACKENDS) for j in range(SERVERS)
+             if server_kind(j) == "plain"]
     per_round = max(1, int(BACKENDS * SERVERS * args.fraction / 2))
     down = []
     stop = [False]

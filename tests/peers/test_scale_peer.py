@@ -41,7 +41,17 @@ class GeneratedFleet(unittest.TestCase):
         with open(self.st["haproxy"]["cfg"]) as f:
             text = f.read()
         self.assertEqual(text.count("\nbackend be_"), sp.BACKENDS)
-        self.assertEqual(text.count("    server s"), sp.BACKENDS * sp.SERVERS)
+        servers = [l.split()[1:3] for l in text.splitlines() if l.startswith("    server ")]
+        self.assertEqual(len(servers), sp.BACKENDS * sp.SERVERS)
+        # Named by address:port (what lets a server read through Prometheus meet its DNS target):
+        # the address in the name is the one in the zone, the port the profile's.
+        with open(self.st["dns"]["zone_file"]) as f:
+            zone = {l.split()[-1] for l in f if " IN A " in l}
+        for name, addr in servers:
+            host, port = name.split(":")
+            self.assertIn(host, zone, name)
+            self.assertEqual(int(port), self.st["port"], name)
+            self.assertEqual(addr.split(":")[0], host, name)
         self.assertEqual(text.count(" disabled\n"), sp.BACKENDS)
 
     def test_zone_loads_with_2000_names(self):

@@ -5,6 +5,8 @@
 // failing remote_read makes every answer partial, and its warning reaches the event log; a
 // selector Prometheus cannot parse comes back as bad_data in plain words; Prometheus killed, the
 // load balancer and its targets turn stale with the reason, and recover when it is back.
+// Servers named as DNS knows them (the demo's serviceB by ADDRESS:PORT, serviceA by its SRV
+// host) merge with the targets the demo's BIND lists: one target each, both sources on it.
 
 #include "core/EventLog.h"
 #include "profile/ProfileStore.h"
@@ -20,6 +22,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
 #include <QProcess>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTest>
 #include <algorithm>
@@ -88,6 +91,8 @@ private Q_SLOTS:
     void init();
     void statesComeThroughPrometheus();
     void snapshotJsonShowsServersByName();
+    void serversNamedAsDnsKnowsThemMergeWithDns();
+    void pollsWithoutANewScrapeReuseTheLastRead();
     void partialAnswerWarningsReported();
     void badDataQueryReportedInPlainWords();
     void missingBearerTokenIsAnAuthError();
@@ -157,6 +162,93 @@ void tst_PrometheusLive::snapshotJsonShowsServersByName()
     QCOMPARE(healthByServer.value(QStringLiteral("be_app/app2")), healthName(Health::Drained));
     QCOMPARE(healthByServer.value(QStringLiteral("be_app/app3")), healthName(Health::Down));
     QCOMPARE(healthByServer.value(QStringLiteral("be_app/app4")), healthName(Health::Maintenance));
+}
+
+// The contract: a server known by name only is a target with "address": "", "port": 0
+// and "server" until DNS supplies its address, then they merge. Checked per server against what
+// the demo's BIND lists at the time (other tests may drain a name meanwhile): a server whose
+// address (or SRV host) DNS lists is that DNS target, with the load balancer's state on it, and
+// no name-only twin is left.
+void tst_PrometheusLive::serversNamedAsDnsKnowsThemMergeWithDns()
+{
+    const QJsonObject st = peerState();
+    const QString profile = st[u"dns_profile"].toString();
+    QVERIFY2(!profile.isEmpty(), "no prometheus-dns profile: the fixture ran without --demo-dir");
+    QProcess cli;
+    cli.start(qEnvironmentVariable("HOPSCOPE_CLI"),
+        { QStringLiteral("snapshot"), profile, QStringLiteral("--json"),
+            QStringLiteral("--timeout"), QStringLiteral("20") });
+    QVERIFY(cli.waitForFinished(30000));
+    const QByteArray out = cli.readAllStandardOutput();
+    const QJsonObject json = QJsonDocument::fromJson(out).object();
+    QVERIFY2(!json.isEmpty(), out.left(400).constData());
+    QVERIFY2(json[u"errors"].toArray().isEmpty(),
+        QJsonDocument(json[u"errors"].toArray()).toJson().constData());
+    QHash<QString, QJsonObject> targets; // "service key" -> target
+    for (const QJsonValue &s : json[u"services"].toArray()) {
+        for (const QJsonValue &t : s[u"targets"].toArray()) {
+            targets.insert(s[u"id"].toString() + u' ' + t[u"key"].toString(), t.toObject());
+        }
+    }
+    const QJsonObject services = st[u"dns_merge"][u"services"].toObject();
+    // serviceB: servers named ADDRESS:PORT (the second `disabled`); serviceA: by SRV host label.
+    struct Server
+    {
+        QString service, backend, name, key;
+        bool maint;
+    };
+    QList<Server> servers;
+    const QJsonArray b = services[u"serviceb"][u"tasks"].toArray();
+    for (int i = 0; i < b.size(); ++i) {
+        const QString key
+            = QStringLiteral("%1:%2").arg(b[i][u"addr"].toString()).arg(b[i][u"port"].toInt());
+        servers.append(
+            { QStringLiteral("serviceb"), QStringLiteral("be_serviceb"), key, key, i == 1 });
+    }
+    for (const QJsonValue &t : services[u"servicea"][u"tasks"].toArray()) {
+        servers.append({ QStringLiteral("servicea"), QStringLiteral("be_servicea"),
+            t[u"host"].toString().section(u'.', 0, 0),
+            QStringLiteral("%1:%2").arg(t[u"addr"].toString()).arg(t[u"port"].toInt()), false });
+    }
+    QSet<QString> mergedIn;
+    for (const Server &s : servers) {
+        const QString server = s.backend + u'/' + s.name;
+        const QJsonObject dns = targets.value(s.service + u' ' + s.key);
+        const bool listed = dns[u"sources"][u"dns"][u"listed"].toBool();
+        const bool twin = targets.contains(s.service + u' ' + server);
+        if (!listed) {
+            QVERIFY2(twin, qPrintable(server + QStringLiteral(": neither merged nor name-only")));
+            continue;
+        }
+        QVERIFY2(
+            !twin, qPrintable(server + QStringLiteral(" left as a name-only twin of ") + s.key));
+        const QJsonObject lb = dns[u"sources"][u"lb"][u"edge-lb"].toObject();
+        QVERIFY2(!lb.isEmpty(), qPrintable(s.key + QStringLiteral(" has no lb:edge-lb source")));
+        QCOMPARE(
+            lb[u"health"].toString(), healthName(s.maint ? Health::Maintenance : Health::Healthy));
+        QCOMPARE(dns[u"address"].toString(), s.key.section(u':', 0, 0));
+        mergedIn.insert(s.service);
+    }
+    // Both rules were exercised (a concurrent drain takes out one name, not a whole service).
+    QCOMPARE(mergedIn.size(), 2);
+}
+
+// Polled faster than Prometheus scrapes (every 1 s), most polls find the same scrape as the last
+// full read (timestamp(up{selector})) and re-emit it instead of asking the fleet queries again.
+void tst_PrometheusLive::pollsWithoutANewScrapeReuseTheLastRead()
+{
+    const ClusterProfile p = fixtureProfile();
+    PrometheusSource source(QStringLiteral("lb:edge-lb"), p.prometheusUrl,
+        p.loadBalancers.first().prometheusSelector, m_nam.get());
+    source.applyPollSettings(150, 3000);
+    QSignalSpy snapshots(&source, &PrometheusSource::snapshotReady);
+    source.start();
+    QTRY_VERIFY_WITH_TIMEOUT(snapshots.size() >= 12, 20000);
+    source.stop();
+    QVERIFY2(source.reusedPolls() > 0, "every poll asked the fleet queries again");
+    QVERIFY(source.reusedPolls() < snapshots.size()); // new scrapes were read in full
+    const auto last = snapshots.last().first().value<HaproxySnapshot>();
+    QVERIFY(!last.stat.proxies.isEmpty());
 }
 
 void tst_PrometheusLive::partialAnswerWarningsReported()

@@ -1,6 +1,7 @@
 #include "envoy/EnvoyAdminSource.h"
 
 #include "core/HttpFetch.h"
+#include "core/HttpWorker.h"
 #include "core/OffThread.h"
 #include "core/TlsContext.h"
 #include "envoy/EnvoyClustersParser.h"
@@ -19,7 +20,8 @@ namespace hopscope {
 // One GET of a poll: the fetch while it runs, then what it produced.
 struct EnvoyAdminSource::Fetch
 {
-    QPointer<HttpFetch> fetch;
+    QPointer<HttpFetch> fetch; // on this thread
+    quint64 workerId = 0; // or on the HttpWorker's
     bool done = false;
     HttpFetchResult result;
 };
@@ -43,6 +45,11 @@ void EnvoyAdminSource::setTls(TlsContext *tls)
     m_tls = tls;
 }
 
+void EnvoyAdminSource::setHttpWorker(HttpWorker *worker)
+{
+    m_worker = worker;
+}
+
 EnvoyAdminSource::~EnvoyAdminSource()
 {
     abortAll();
@@ -58,13 +65,20 @@ EnvoyAdminSource::Fetch *EnvoyAdminSource::get(const QString &path, const QStrin
     }
     Fetch *f = fetch.get();
     m_fetches.push_back(std::move(fetch));
+    const quint64 generation = m_generation;
+    if (m_worker && url.scheme() == u"http") {
+        const HttpWorker::Options options { timeoutMs(), m_maxBytes,
+            qsizetype(simdjson::SIMDJSON_PADDING) };
+        f->workerId = m_worker->get(this, QNetworkRequest(url), options,
+            [this, f, generation](const HttpFetchResult &r) { onFetched(f, r, generation); });
+        return f;
+    }
     auto *http = new HttpFetch(m_nam, this);
     http->setDeadlineMs(timeoutMs());
     http->setMaxReplyBytes(m_maxBytes);
     http->setTls(m_tls);
     // simdjson reads SIMDJSON_PADDING bytes past the end: keep them, so the parser needs no copy.
     http->setSpareCapacity(qsizetype(simdjson::SIMDJSON_PADDING));
-    const quint64 generation = m_generation;
     connect(
         http, &HttpFetch::finished, this, [this, f, http, generation](const HttpFetchResult &r) {
             http->deleteLater();
@@ -83,6 +97,7 @@ void EnvoyAdminSource::onFetched(Fetch *fetch, const HttpFetchResult &result, qu
     fetch->result = result;
     fetch->done = true;
     fetch->fetch = nullptr;
+    fetch->workerId = 0;
     onFetchFinished();
 }
 
@@ -118,6 +133,9 @@ void EnvoyAdminSource::abortAll()
         if (f->fetch) {
             f->fetch->abort();
             f->fetch->deleteLater();
+        }
+        if (f->workerId && m_worker) {
+            m_worker->cancel(f->workerId);
         }
     }
     m_fetches.clear();

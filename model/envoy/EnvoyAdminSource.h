@@ -14,14 +14,15 @@ class QNetworkAccessManager;
 namespace hopscope {
 
 struct HttpFetchResult;
+class HttpWorker;
 class TlsContext;
 
 // Polls one Envoy admin endpoint: GET /clusters?format=json (text /clusters when JSON is not
 // served), /server_info and /stats?format=json&filter=... in one poll (what /ready would say is
 // server_info's state, docs/PROTOCOLS.md §1.6), each through an
-// HttpFetch (deadline = the poll timeout; a reply above maxReplyBytes() is refused at the cap).
-// Lives on the GUI thread; the bodies are parsed off it with runOffThread. Emits snapshotReady()
-// after each successful poll.
+// HttpFetch (deadline = the poll timeout; a reply above maxReplyBytes() is refused at the cap),
+// on an HttpWorker's thread when it has one. Lives on the GUI thread; the bodies are parsed off
+// it with runOffThread. Emits snapshotReady() after each successful poll.
 class EnvoyAdminSource : public PollingSource
 {
     Q_OBJECT
@@ -39,6 +40,9 @@ public:
     qint64 maxReplyBytes() const { return m_maxBytes; }
     void setStatsEnabled(bool enabled) { m_statsEnabled = enabled; }
     void setTls(TlsContext *tls); // the profile's "tls" for an https:// URL
+    // Plain http:// requests then run on `worker`'s thread (HttpWorker: same deadline and cap),
+    // not on this source's; https:// keeps its own HttpFetch and TLS settings.
+    void setHttpWorker(HttpWorker *worker);
 
     bool hasSnapshot() const { return m_hasSnapshot; }
     EnvoyAdminSnapshot snapshot() const { return m_snapshot; }
@@ -64,6 +68,7 @@ private:
     QPointer<QNetworkAccessManager> m_nam;
     std::unique_ptr<QNetworkAccessManager> m_ownNam;
     QPointer<TlsContext> m_tls;
+    QPointer<HttpWorker> m_worker;
     qint64 m_maxBytes = DefaultMaxReplyBytes;
     bool m_statsEnabled = true;
     quint64 m_generation = 0;

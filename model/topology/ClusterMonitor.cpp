@@ -1,5 +1,6 @@
 #include "ClusterMonitor.h"
 
+#include "core/HttpWorker.h"
 #include "core/OffThread.h"
 #include "core/TlsContext.h"
 #include "dns/DnsDiscoverySource.h"
@@ -123,6 +124,10 @@ ClusterMonitor::ClusterMonitor(ClusterProfile profile, QObject *parent, const Cl
         auto *envoy = new EnvoyAdminSource(
             name, admin, tls ? tls->networkAccessManager() : m_nam.get(), this);
         envoy->setTls(tls);
+        if (!m_http) {
+            m_http = new HttpWorker(this);
+        }
+        envoy->setHttpWorker(m_http);
         route(envoy, px.via, { quint16(admin.port()) });
         connect(envoy, &EnvoyAdminSource::snapshotReady, this,
             [this, id = px.id](const EnvoyAdminSnapshot &s) { m_inputs.mesh.insert(id, s); });

@@ -1,5 +1,6 @@
 #include "EnvoyTestData.h"
 
+#include "core/HttpWorker.h"
 #include "envoy/EnvoyAdminSource.h"
 
 #include <QSignalSpy>
@@ -86,21 +87,39 @@ class tst_EnvoyAdminSourceScripted : public QObject
 private Q_SLOTS:
     void oldEnvoyFallsBackToText_data();
     void oldEnvoyFallsBackToText();
+    void chunkedBodyOverCapIsRefused_data() { onEitherThread(); }
     void chunkedBodyOverCapIsRefused();
+    void malformedBodyFailsThePoll_data() { onEitherThread(); }
     void malformedBodyFailsThePoll();
+
+private:
+    // Each case twice: the requests on the source's own thread, and on an HttpWorker's (as
+    // ClusterMonitor runs them).
+    static void onEitherThread()
+    {
+        QTest::addColumn<bool>("onWorker");
+        QTest::newRow("own-thread") << false;
+        QTest::newRow("http-worker") << true;
+    }
 };
 
 void tst_EnvoyAdminSourceScripted::oldEnvoyFallsBackToText_data()
 {
     QTest::addColumn<int>("jsonStatus"); // what /clusters?format=json answers
-    QTest::newRow("format-json-unknown-404-then-text") << 404;
-    QTest::newRow("format-json-rejected-400-then-text") << 400;
-    QTest::newRow("format-json-ignored-text-served") << 200;
+    QTest::addColumn<bool>("onWorker");
+    for (const bool onWorker : { false, true }) {
+        const char *where = onWorker ? "http-worker" : "own-thread";
+        QTest::addRow("format-json-unknown-404-then-text/%s", where) << 404 << onWorker;
+        QTest::addRow("format-json-rejected-400-then-text/%s", where) << 400 << onWorker;
+        QTest::addRow("format-json-ignored-text-served/%s", where) << 200 << onWorker;
+    }
 }
 
 void tst_EnvoyAdminSourceScripted::oldEnvoyFallsBackToText()
 {
     QFETCH(int, jsonStatus);
+    QFETCH(bool, onWorker);
+    HttpWorker worker;
     ScriptedAdmin peer;
     const QByteArray text = envoyTestData(QStringLiteral("envoy_clusters.txt"));
     peer.routes.insert("/clusters?format=json",
@@ -109,6 +128,7 @@ void tst_EnvoyAdminSourceScripted::oldEnvoyFallsBackToText()
     peer.routes.insert(
         "/server_info", { 200, envoyTestData(QStringLiteral("envoy_server_info.json")), false });
     EnvoyAdminSource source(QStringLiteral("old"), peer.url());
+    source.setHttpWorker(onWorker ? &worker : nullptr);
     QSignalSpy spy(&source, &EnvoyAdminSource::snapshotReady);
     source.start();
     QVERIFY2(spy.wait(5000), qPrintable(source.lastError().toString()));
@@ -123,10 +143,14 @@ void tst_EnvoyAdminSourceScripted::oldEnvoyFallsBackToText()
     QVERIFY(!s.stats.has_value()); // /stats?format=json answered 404
     QCOMPARE(s.serverInfo.state, EnvoyServerInfo::State::Live);
     QCOMPARE(peer.requests.contains("/clusters"), jsonStatus != 200);
+    // Every request went where it was meant to (the worker counts what it ran).
+    QCOMPARE(worker.finishedOnWorker(), onWorker ? quint64(peer.requests.size()) : quint64(0));
 }
 
 void tst_EnvoyAdminSourceScripted::chunkedBodyOverCapIsRefused()
 {
+    QFETCH(bool, onWorker);
+    HttpWorker worker;
     ScriptedAdmin peer;
     QByteArray huge(3 * 1024 * 1024, ' ');
     huge.prepend("{\"cluster_statuses\":[]");
@@ -135,6 +159,7 @@ void tst_EnvoyAdminSourceScripted::chunkedBodyOverCapIsRefused()
     peer.routes.insert(
         "/server_info", { 200, envoyTestData(QStringLiteral("envoy_server_info.json")), false });
     EnvoyAdminSource source(QStringLiteral("chunked"), peer.url());
+    source.setHttpWorker(onWorker ? &worker : nullptr);
     source.setMaxReplyBytes(1024 * 1024);
     QSignalSpy errors(&source, &EnvoyAdminSource::errorOccurred);
     source.start();
@@ -148,12 +173,15 @@ void tst_EnvoyAdminSourceScripted::chunkedBodyOverCapIsRefused()
 
 void tst_EnvoyAdminSourceScripted::malformedBodyFailsThePoll()
 {
+    QFETCH(bool, onWorker);
+    HttpWorker worker;
     ScriptedAdmin peer;
     const QByteArray json = envoyTestData(QStringLiteral("envoy_clusters.json"));
     peer.routes.insert("/clusters?format=json", { 200, json.left(json.size() / 2), false });
     peer.routes.insert(
         "/server_info", { 200, envoyTestData(QStringLiteral("envoy_server_info.json")), false });
     EnvoyAdminSource source(QStringLiteral("cut"), peer.url());
+    source.setHttpWorker(onWorker ? &worker : nullptr);
     QSignalSpy errors(&source, &EnvoyAdminSource::errorOccurred);
     source.start();
     QVERIFY(errors.wait(5000));

@@ -15,6 +15,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 namespace hopscope {
 
 // One GET of a poll: the fetch while it runs, then what it produced.
@@ -22,6 +24,8 @@ struct EnvoyAdminSource::Fetch
 {
     QPointer<HttpFetch> fetch; // on this thread
     quint64 workerId = 0; // or on the HttpWorker's
+    QUrl url;
+    bool started = false; // sent (the poll's requests go one after the other)
     bool done = false;
     HttpFetchResult result;
 };
@@ -58,20 +62,35 @@ EnvoyAdminSource::~EnvoyAdminSource()
 EnvoyAdminSource::Fetch *EnvoyAdminSource::get(const QString &path, const QString &query)
 {
     auto fetch = std::make_unique<Fetch>();
-    QUrl url = m_adminUrl;
-    url.setPath(path);
+    fetch->url = m_adminUrl;
+    fetch->url.setPath(path);
     if (!query.isEmpty()) {
-        url.setQuery(query);
+        fetch->url.setQuery(query);
     }
     Fetch *f = fetch.get();
     m_fetches.push_back(std::move(fetch));
+    // One request at a time: QtNetwork opens a connection per concurrent request to a host (up
+    // to 6), and kept alive they stay: 3 sockets (and their 16 KiB read buffers) per sidecar,
+    // 1,500 at 500 sidecars. In turn they share one.
+    const bool busy = std::any_of(m_fetches.cbegin(), m_fetches.cend(),
+        [](const std::unique_ptr<Fetch> &other) { return other->started && !other->done; });
+    if (!busy) {
+        send(f);
+    }
+    return f;
+}
+
+void EnvoyAdminSource::send(Fetch *f)
+{
+    f->started = true;
+    const QUrl &url = f->url;
     const quint64 generation = m_generation;
     if (m_worker && url.scheme() == u"http") {
         const HttpWorker::Options options { timeoutMs(), m_maxBytes,
             qsizetype(simdjson::SIMDJSON_PADDING) };
         f->workerId = m_worker->get(this, QNetworkRequest(url), options,
             [this, f, generation](const HttpFetchResult &r) { onFetched(f, r, generation); });
-        return f;
+        return;
     }
     auto *http = new HttpFetch(m_nam, this);
     http->setDeadlineMs(timeoutMs());
@@ -86,7 +105,6 @@ EnvoyAdminSource::Fetch *EnvoyAdminSource::get(const QString &path, const QStrin
         });
     f->fetch = http;
     http->get(QNetworkRequest(url));
-    return f;
 }
 
 void EnvoyAdminSource::onFetched(Fetch *fetch, const HttpFetchResult &result, quint64 generation)
@@ -98,6 +116,12 @@ void EnvoyAdminSource::onFetched(Fetch *fetch, const HttpFetchResult &result, qu
     fetch->done = true;
     fetch->fetch = nullptr;
     fetch->workerId = 0;
+    for (const auto &next : m_fetches) {
+        if (!next->started) {
+            send(next.get());
+            return;
+        }
+    }
     onFetchFinished();
 }
 

@@ -19,9 +19,10 @@ class TlsContext;
 
 // Polls one Envoy admin endpoint: GET /clusters?format=json (text /clusters when JSON is not
 // served), /server_info and /stats?format=json&filter=... in one poll (what /ready would say is
-// server_info's state, docs/PROTOCOLS.md §1.6), each through an
-// HttpFetch (deadline = the poll timeout; a reply above maxReplyBytes() is refused at the cap),
-// on an HttpWorker's thread when it has one. Lives on the GUI thread; the bodies are parsed off
+// server_info's state, docs/PROTOCOLS.md §1.6), one after the other on one kept-alive
+// connection, each through an HttpFetch (deadline = the poll timeout, which also bounds the
+// whole poll; a reply above maxReplyBytes() is refused at the cap), on an HttpWorker's thread
+// when it has one. Lives on the GUI thread; the bodies are parsed off
 // it with runOffThread. Emits snapshotReady() after each successful poll.
 class EnvoyAdminSource : public PollingSource
 {
@@ -58,6 +59,7 @@ private:
     struct Fetch;
 
     Fetch *get(const QString &path, const QString &query);
+    void send(Fetch *fetch);
     void onFetched(Fetch *fetch, const HttpFetchResult &result, quint64 generation);
     void onFetchFinished();
     void startParse();

@@ -33,6 +33,7 @@
 #include <QtQml/qqmlextensionplugin.h>
 
 #include <algorithm>
+#include <malloc.h>
 #include <cstdio>
 #include <ctime>
 
@@ -290,6 +291,24 @@ int runOne(const QString &profile, const QString &label, int seconds, const QStr
             }
         });
     }
+    // HOPSCOPE_BENCH_STALLS=1: event-loop stalls, the longest the GUI thread went without running
+    // a 5 ms timer (a frame or a rebuild's apply shows here as ~its CPU time; a lock wait or a
+    // blocking call longer). Off by default: its 200 wake-ups a second count as GUI busy.
+    double lastTick = monotonicMs();
+    double maxStall = 0;
+    int stalls50 = 0;
+    QTimer probe;
+    probe.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&probe, &QTimer::timeout, &probe, [&] {
+        const double now = monotonicMs();
+        const double stall = now - lastTick - 5;
+        maxStall = std::max(maxStall, stall);
+        stalls50 += stall > 50;
+        lastTick = now;
+    });
+    if (qEnvironmentVariableIntValue("HOPSCOPE_BENCH_STALLS") == 1) {
+        probe.start(5);
+    }
     const double cpu0 = threadCpuMs();
     const double pcpu0 = processCpuMs();
     const double wall0 = monotonicMs();
@@ -300,6 +319,7 @@ int runOne(const QString &profile, const QString &label, int seconds, const QStr
     const double busy = (threadCpuMs() - cpu0) / wall;
     const double processBusy = (processCpuMs() - pcpu0) / wall;
     const QString loadAfter = loadAvg();
+    const struct mallinfo2 heap = mallinfo2();
     if (churner.state() != QProcess::NotRunning) {
         churner.terminate();
         churner.waitForFinished(10'000);
@@ -322,6 +342,12 @@ int runOne(const QString &profile, const QString &label, int seconds, const QStr
         { QStringLiteral("rssCompleteMb"), rssComplete },
         { QStringLiteral("rssMb"), statusMb("VmRSS") },
         { QStringLiteral("rssPeakMb"), statusMb("VmHWM") },
+        { QStringLiteral("rssAnonMb"), statusMb("RssAnon") }, // heap, stacks, images
+        { QStringLiteral("rssFileMb"), statusMb("RssFile") }, // mapped libraries and fonts
+        // Where the RSS is (glibc): the heap the process uses, what malloc keeps free, mmapped.
+        { QStringLiteral("heapInUseMb"), heap.uordblks / 1048576.0 },
+        { QStringLiteral("heapFreeMb"), heap.fordblks / 1048576.0 },
+        { QStringLiteral("heapMmapMb"), heap.hblkhd / 1048576.0 },
         { QStringLiteral("seconds"), wall / 1000.0 },
         { QStringLiteral("pollRounds"), rounds - rounds0 },
         { QStringLiteral("guiBusy"), busy },
@@ -331,6 +357,8 @@ int runOne(const QString &profile, const QString &label, int seconds, const QStr
         { QStringLiteral("frameCpuMedianMs"), quantile(frameCpu, 0.5) },
         { QStringLiteral("frameCpuP95Ms"), quantile(frameCpu, 0.95) },
         { QStringLiteral("frameCpuMaxMs"), quantile(frameCpu, 1.0) },
+        { QStringLiteral("stallMaxMs"), probe.isActive() ? maxStall : -1 },
+        { QStringLiteral("stallsOver50Ms"), probe.isActive() ? stalls50 : -1 },
         { QStringLiteral("frameWallMedianMs"), quantile(frameWall, 0.5) },
         { QStringLiteral("rebuildCpuMedianMs"), quantile(rebuildCpu, 0.5) },
         { QStringLiteral("queryRounds"), int(queryMs.size()) },

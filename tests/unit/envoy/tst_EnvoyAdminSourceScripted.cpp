@@ -30,6 +30,7 @@ public:
         m_server.listen(QHostAddress::LocalHost);
         QObject::connect(&m_server, &QTcpServer::newConnection, this, [this] {
             while (QTcpSocket *s = m_server.nextPendingConnection()) {
+                ++connections;
                 QObject::connect(s, &QTcpSocket::readyRead, this, [this, s] { serve(s); });
                 QObject::connect(s, &QTcpSocket::disconnected, s, &QObject::deleteLater);
             }
@@ -42,6 +43,7 @@ public:
     }
     QHash<QByteArray, Reply> routes;
     QList<QByteArray> requests;
+    int connections = 0; // accepted
 
 private:
     void serve(QTcpSocket *s)
@@ -91,6 +93,8 @@ private Q_SLOTS:
     void chunkedBodyOverCapIsRefused();
     void malformedBodyFailsThePoll_data() { onEitherThread(); }
     void malformedBodyFailsThePoll();
+    void pollsShareOneConnection_data() { onEitherThread(); }
+    void pollsShareOneConnection();
 
 private:
     // Each case twice: the requests on the source's own thread, and on an HttpWorker's (as
@@ -190,6 +194,33 @@ void tst_EnvoyAdminSourceScripted::malformedBodyFailsThePoll()
         qPrintable(source.lastError().toString()));
     QVERIFY(!source.hasSnapshot());
     QCOMPARE(source.status(), PollingSource::Status::Failing);
+}
+
+// A poll's requests go one after the other on one kept-alive connection, and the next poll
+// reuses it: 500 sidecars are 500 sockets, not 1,500 (QtNetwork opens one per concurrent request).
+void tst_EnvoyAdminSourceScripted::pollsShareOneConnection()
+{
+    QFETCH(bool, onWorker);
+    HttpWorker worker;
+    ScriptedAdmin peer;
+    peer.routes.insert(
+        "/clusters?format=json", { 200, envoyTestData(QStringLiteral("envoy_clusters.json")), false });
+    peer.routes.insert(
+        "/server_info", { 200, envoyTestData(QStringLiteral("envoy_server_info.json")), false });
+    EnvoyAdminSource source(QStringLiteral("one"), peer.url());
+    source.setHttpWorker(onWorker ? &worker : nullptr);
+    QSignalSpy spy(&source, &EnvoyAdminSource::snapshotReady);
+    source.start();
+    QVERIFY2(spy.wait(5000), qPrintable(source.lastError().toString()));
+    QCOMPARE(peer.requests.size(), 3); // clusters, server_info, stats (404 here: optional)
+    QVERIFY(peer.requests[0].startsWith("/clusters?format=json"));
+    QCOMPARE(peer.requests[1], QByteArray("/server_info"));
+    QVERIFY(peer.requests[2].startsWith("/stats?format=json"));
+    QCOMPARE(peer.connections, 1);
+    source.refreshNow();
+    QVERIFY2(spy.wait(5000), qPrintable(source.lastError().toString()));
+    QCOMPARE(peer.requests.size(), 6);
+    QCOMPARE(peer.connections, 1);
 }
 
 QTEST_GUILESS_MAIN(tst_EnvoyAdminSourceScripted)

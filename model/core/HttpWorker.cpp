@@ -19,60 +19,96 @@ public:
     {
     }
 
-    void start(quint64 id, const QNetworkRequest &request, const HttpWorker::Options &options)
+    void start(quint64 id, const QList<QNetworkRequest> &requests,
+        const HttpWorker::Options &options)
     {
         if (!m_nam) {
             m_nam = new QNetworkAccessManager(this);
             // Admin endpoints are local or inside the VPC: never through a system proxy.
             m_nam->setProxy(QNetworkProxy::NoProxy);
         }
-        auto *fetch = new HttpFetch(m_nam, this);
-        fetch->setDeadlineMs(options.deadlineMs);
-        fetch->setMaxReplyBytes(options.maxReplyBytes);
-        fetch->setSpareCapacity(options.spareCapacity);
-        m_fetches.insert(id, fetch);
-        ++m_running;
-        connect(fetch, &HttpFetch::finished, this, [this, id, fetch](const HttpFetchResult &r) {
-            m_fetches.remove(id);
-            fetch->deleteLater();
-            --m_running;
-            ++m_finished;
-            Q_EMIT fetched(id, r);
-        });
-        fetch->get(request);
+        Sequence &seq = m_sequences[id];
+        seq.requests = requests;
+        seq.options = options;
+        next(id, seq);
     }
 
     void cancel(quint64 id)
     {
-        if (HttpFetch *fetch = m_fetches.take(id)) {
-            --m_running;
-            delete fetch; // aborts the reply: no finished()
+        const auto it = m_sequences.find(id);
+        if (it == m_sequences.end()) {
+            return;
         }
+        if (it->fetch) {
+            --m_running;
+            delete it->fetch; // aborts the reply: no finished()
+        }
+        m_sequences.erase(it);
     }
 
     ~Host() override
     {
-        for (HttpFetch *fetch : std::as_const(m_fetches)) {
-            delete fetch;
+        for (const Sequence &seq : std::as_const(m_sequences)) {
+            if (seq.fetch) {
+                --m_running;
+                delete seq.fetch;
+            }
         }
-        m_running -= int(m_fetches.size());
-        m_fetches.clear();
     }
 
 Q_SIGNALS:
-    void fetched(quint64 id, const hopscope::HttpFetchResult &result);
+    void fetched(quint64 id, const QList<hopscope::HttpFetchResult> &results);
 
 private:
+    struct Sequence
+    {
+        QList<QNetworkRequest> requests;
+        HttpWorker::Options options;
+        QList<HttpFetchResult> results;
+        HttpFetch *fetch = nullptr; // the one in flight
+    };
+
+    // Sends the sequence's next request, or reports the whole sequence.
+    void next(quint64 id, Sequence &seq)
+    {
+        if (seq.results.size() == seq.requests.size()) {
+            const QList<HttpFetchResult> results = std::move(seq.results);
+            m_sequences.remove(id);
+            Q_EMIT fetched(id, results);
+            return;
+        }
+        auto *fetch = new HttpFetch(m_nam, this);
+        fetch->setDeadlineMs(seq.options.deadlineMs);
+        fetch->setMaxReplyBytes(seq.options.maxReplyBytes);
+        fetch->setSpareCapacity(seq.options.spareCapacity);
+        seq.fetch = fetch;
+        ++m_running;
+        connect(fetch, &HttpFetch::finished, this, [this, id, fetch](const HttpFetchResult &r) {
+            fetch->deleteLater();
+            --m_running;
+            ++m_finished;
+            const auto it = m_sequences.find(id);
+            if (it == m_sequences.end()) {
+                return;
+            }
+            it->fetch = nullptr;
+            it->results.append(r);
+            next(id, *it);
+        });
+        fetch->get(seq.requests.at(seq.results.size()));
+    }
+
     std::atomic<int> &m_running;
     std::atomic<quint64> &m_finished;
     QNetworkAccessManager *m_nam = nullptr;
-    QHash<quint64, HttpFetch *> m_fetches;
+    QHash<quint64, Sequence> m_sequences;
 };
 
 HttpWorker::HttpWorker(QObject *parent)
     : QObject(parent)
 {
     qRegisterMetaType<HttpFetchResult>();
+    qRegisterMetaType<QList<HttpFetchResult>>();
     m_thread.setObjectName(QStringLiteral("hopscope-http"));
     m_host = new Host(m_running, m_finished);
     m_host->moveToThread(&m_thread);
@@ -95,11 +131,19 @@ HttpWorker::~HttpWorker()
 quint64 HttpWorker::get(
     QObject *context, const QNetworkRequest &request, const Options &options, Done done)
 {
+    return getAll(context, { request }, options,
+        [done = std::move(done)](const QList<HttpFetchResult> &results) { done(results.first()); });
+}
+
+quint64 HttpWorker::getAll(QObject *context, const QList<QNetworkRequest> &requests,
+    const Options &options, DoneAll doneAll)
+{
     Q_ASSERT(context && context->thread() == thread());
+    Q_ASSERT(!requests.isEmpty());
     const quint64 id = ++m_nextId;
-    m_pending.insert(id, Pending { context, std::move(done) });
+    m_pending.insert(id, Pending { context, std::move(doneAll) });
     QMetaObject::invokeMethod(
-        m_host, [host = m_host, id, request, options] { host->start(id, request, options); },
+        m_host, [host = m_host, id, requests, options] { host->start(id, requests, options); },
         Qt::QueuedConnection);
     return id;
 }
@@ -113,7 +157,7 @@ void HttpWorker::cancel(quint64 id)
         m_host, [host = m_host, id] { host->cancel(id); }, Qt::QueuedConnection);
 }
 
-void HttpWorker::onFetched(quint64 id, const HttpFetchResult &result)
+void HttpWorker::onFetched(quint64 id, const QList<HttpFetchResult> &results)
 {
     const auto it = m_pending.find(id);
     if (it == m_pending.end()) {
@@ -122,7 +166,7 @@ void HttpWorker::onFetched(quint64 id, const HttpFetchResult &result)
     Pending p = std::move(it.value());
     m_pending.erase(it);
     if (p.context) {
-        p.done(result);
+        p.done(results);
     }
 }
 

@@ -15,7 +15,6 @@
 
 #include <simdjson.h>
 
-#include <algorithm>
 
 namespace hopscope {
 
@@ -59,7 +58,7 @@ EnvoyAdminSource::~EnvoyAdminSource()
     abortAll();
 }
 
-EnvoyAdminSource::Fetch *EnvoyAdminSource::get(const QString &path, const QString &query)
+EnvoyAdminSource::Fetch *EnvoyAdminSource::add(const QString &path, const QString &query)
 {
     auto fetch = std::make_unique<Fetch>();
     fetch->url = m_adminUrl;
@@ -69,29 +68,61 @@ EnvoyAdminSource::Fetch *EnvoyAdminSource::get(const QString &path, const QStrin
     }
     Fetch *f = fetch.get();
     m_fetches.push_back(std::move(fetch));
-    // One request at a time: QtNetwork opens a connection per concurrent request to a host (up
-    // to 6), and kept alive they stay: 3 sockets (and their 16 KiB read buffers) per sidecar,
-    // 1,500 at 500 sidecars. In turn they share one.
-    const bool busy = std::any_of(m_fetches.cbegin(), m_fetches.cend(),
-        [](const std::unique_ptr<Fetch> &other) { return other->started && !other->done; });
-    if (!busy) {
-        send(f);
-    }
     return f;
 }
 
-void EnvoyAdminSource::send(Fetch *f)
+// A poll's requests go one after the other: QtNetwork opens a connection per concurrent request
+// to a host (up to 6), and kept alive they stay: 3 sockets (and their 16 KiB read buffers) per
+// sidecar, 1,500 at 500 sidecars. In turn they share one.
+void EnvoyAdminSource::sendPending()
 {
-    f->started = true;
-    const QUrl &url = f->url;
     const quint64 generation = m_generation;
-    if (m_worker && url.scheme() == u"http") {
+    if (m_worker && m_adminUrl.scheme() == u"http") {
+        // All of them as one sequence on the worker: one queued call back for the lot.
+        std::vector<Fetch *> batch;
+        QList<QNetworkRequest> requests;
+        for (const auto &f : m_fetches) {
+            if (!f->started) {
+                f->started = true;
+                batch.push_back(f.get());
+                requests.append(QNetworkRequest(f->url));
+            }
+        }
+        if (batch.empty()) {
+            return;
+        }
         const HttpWorker::Options options { timeoutMs(), m_maxBytes,
             qsizetype(simdjson::SIMDJSON_PADDING) };
-        f->workerId = m_worker->get(this, QNetworkRequest(url), options,
-            [this, f, generation](const HttpFetchResult &r) { onFetched(f, r, generation); });
+        const quint64 id = m_worker->getAll(this, requests, options,
+            [this, batch, generation](const QList<HttpFetchResult> &results) {
+                if (generation != m_generation) {
+                    return;
+                }
+                for (size_t i = 0; i < batch.size(); ++i) {
+                    batch[i]->result = results.at(qsizetype(i));
+                    batch[i]->done = true;
+                    batch[i]->workerId = 0;
+                }
+                onFetchFinished();
+            });
+        for (Fetch *f : batch) {
+            f->workerId = id;
+        }
         return;
     }
+    Fetch *f = nullptr;
+    for (const auto &other : m_fetches) {
+        if (other->started && !other->done) {
+            return; // the next goes when this one is done
+        }
+        if (!other->started && !f) {
+            f = other.get();
+        }
+    }
+    if (!f) {
+        return;
+    }
+    f->started = true;
     auto *http = new HttpFetch(m_nam, this);
     http->setDeadlineMs(timeoutMs());
     http->setMaxReplyBytes(m_maxBytes);
@@ -104,7 +135,7 @@ void EnvoyAdminSource::send(Fetch *f)
             onFetched(f, r, generation);
         });
     f->fetch = http;
-    http->get(QNetworkRequest(url));
+    http->get(QNetworkRequest(f->url));
 }
 
 void EnvoyAdminSource::onFetched(Fetch *fetch, const HttpFetchResult &result, quint64 generation)
@@ -115,10 +146,9 @@ void EnvoyAdminSource::onFetched(Fetch *fetch, const HttpFetchResult &result, qu
     fetch->result = result;
     fetch->done = true;
     fetch->fetch = nullptr;
-    fetch->workerId = 0;
     for (const auto &next : m_fetches) {
         if (!next->started) {
-            send(next.get());
+            sendPending();
             return;
         }
     }
@@ -130,8 +160,8 @@ void EnvoyAdminSource::startPoll()
     abortAll();
     ++m_generation;
     m_textFallback = false;
-    m_clusters = get(QStringLiteral("/clusters"), QStringLiteral("format=json"));
-    m_serverInfo = get(QStringLiteral("/server_info"), {});
+    m_clusters = add(QStringLiteral("/clusters"), QStringLiteral("format=json"));
+    m_serverInfo = add(QStringLiteral("/server_info"), {});
     // No GET /ready: it answers the state server_info carries (docs/PROTOCOLS.md §1.6: the
     // state's name, 200 when LIVE, 503 otherwise), and at 500 sidecars every request costs the
     // GUI thread (QNetworkAccessManager's request and reply objects): 3 requests a poll, not 4.
@@ -141,8 +171,9 @@ void EnvoyAdminSource::startPoll()
         query.addQueryItem(QStringLiteral("format"), QStringLiteral("json"));
         query.addQueryItem(QStringLiteral("filter"),
             QString::fromLatin1(QUrl::toPercentEncoding(EnvoyStatsParser::pollFilter())));
-        m_stats = get(QStringLiteral("/stats"), query.toString(QUrl::FullyEncoded));
+        m_stats = add(QStringLiteral("/stats"), query.toString(QUrl::FullyEncoded));
     }
+    sendPending();
 }
 
 void EnvoyAdminSource::cancelPoll()
@@ -159,7 +190,7 @@ void EnvoyAdminSource::abortAll()
             f->fetch->deleteLater();
         }
         if (f->workerId && m_worker) {
-            m_worker->cancel(f->workerId);
+            m_worker->cancel(f->workerId); // the poll's sequence (again for each: ignored)
         }
     }
     m_fetches.clear();
@@ -187,7 +218,8 @@ void EnvoyAdminSource::onFetchFinished()
     const int clustersStatus = m_clusters->result.httpStatus;
     if (!m_textFallback && (clustersStatus == 400 || clustersStatus == 404)) {
         m_textFallback = true;
-        m_clusters = get(QStringLiteral("/clusters"), {});
+        m_clusters = add(QStringLiteral("/clusters"), {});
+        sendPending();
         return;
     }
     for (Fetch *f : { m_clusters, m_serverInfo }) {

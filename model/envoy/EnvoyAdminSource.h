@@ -58,8 +58,8 @@ protected:
 private:
     struct Fetch;
 
-    Fetch *get(const QString &path, const QString &query);
-    void send(Fetch *fetch);
+    Fetch *add(const QString &path, const QString &query); // sent by sendPending()
+    void sendPending();
     void onFetched(Fetch *fetch, const HttpFetchResult &result, quint64 generation);
     void onFetchFinished();
     void startParse();

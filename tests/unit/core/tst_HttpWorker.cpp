@@ -52,6 +52,7 @@ public:
     }
 
     std::atomic<int> requests { 0 }; // complete request heads received
+    std::atomic<int> connections { 0 }; // accepted
     std::atomic<int> disconnects { 0 }; // connections the client closed
 
 protected:
@@ -62,6 +63,7 @@ protected:
         m_port = server.serverPort();
         QObject::connect(&server, &QTcpServer::newConnection, &server, [this, &server] {
             while (QTcpSocket *socket = server.nextPendingConnection()) {
+                ++connections;
                 serve(socket);
             }
         });
@@ -83,12 +85,13 @@ private:
             if (!head->contains("\r\n\r\n")) {
                 return;
             }
+            const QByteArray path = head->split(' ').value(1);
             head->clear();
             ++requests;
             switch (m_mode) {
-            case Mode::Ok:
-                socket->write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-                              "Content-Length: 5\r\n\r\nhello");
+            case Mode::Ok: // "hello" and the path asked
+                socket->write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "
+                    + QByteArray::number(5 + path.size()) + "\r\n\r\nhello" + path);
                 break;
             case Mode::HugeLength:
                 socket->write("HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\nabc");
@@ -146,6 +149,7 @@ class tst_HttpWorker : public QObject
 
 private Q_SLOTS:
     void requestRunsWithoutThisThread();
+    void sequenceGoesInOrderOnOneConnection();
     void deadlineCutsATricklingReply();
     void contentLengthAboveTheCapIsRefused();
     void cancelClosesTheConnectionAndDeliversNothing();
@@ -170,10 +174,37 @@ void tst_HttpWorker::requestRunsWithoutThisThread()
     QCOMPARE(got.thread, QThread::currentThread());
     QVERIFY2(got.result.ok(), qPrintable(got.result.reason));
     QCOMPARE(got.result.httpStatus, 200);
-    QCOMPARE(got.result.body, QByteArray("hello"));
+    QCOMPARE(got.result.body, QByteArray("hello/clusters"));
     QCOMPARE(got.result.what, QStringLiteral("GET /clusters"));
     QCOMPARE(worker.pending(), 0);
     QCOMPARE(worker.runningOnWorker(), 0);
+}
+
+void tst_HttpWorker::sequenceGoesInOrderOnOneConnection()
+{
+    ThreadedPeer peer(ThreadedPeer::Mode::Ok);
+    HttpWorker worker;
+    QObject context;
+    int calls = 0;
+    QList<HttpFetchResult> results;
+    worker.getAll(&context,
+        { QNetworkRequest(peer.url(QStringLiteral("/clusters"))),
+            QNetworkRequest(peer.url(QStringLiteral("/server_info"))),
+            QNetworkRequest(peer.url(QStringLiteral("/stats"))) },
+        { 5000, 1024, 0 },
+        [&](const QList<HttpFetchResult> &r) {
+            ++calls;
+            results = r;
+        });
+    QTRY_COMPARE_WITH_TIMEOUT(calls, 1, 5000);
+    QCOMPARE(results.size(), 3);
+    QCOMPARE(results[0].body, QByteArray("hello/clusters"));
+    QCOMPARE(results[1].body, QByteArray("hello/server_info"));
+    QCOMPARE(results[2].body, QByteArray("hello/stats"));
+    QCOMPARE(peer.requests.load(), 3);
+    QCOMPARE(peer.connections.load(), 1); // one after the other: one kept-alive connection
+    QCOMPARE(worker.finishedOnWorker(), quint64(3));
+    QCOMPARE(worker.pending(), 0);
 }
 
 void tst_HttpWorker::deadlineCutsATricklingReply()

@@ -4,6 +4,7 @@
 #include "Version.h"
 #include "cli/Commands.h"
 #include "cli/TerminalSafeDevice.h"
+#include "core/ProcessLimits.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -75,6 +76,7 @@ void printUsage(QTextStream &s)
 
 int main(int argc, char *argv[])
 {
+    hopscope::raiseOpenFileLimit(); // a fleet's kept-alive admin connections (ProcessLimits.h)
     // Rendering PNG/SVG needs fonts, i.e. a QGuiApplication; headless by default (offscreen).
     std::unique_ptr<QCoreApplication> appHolder;
 #ifdef HOPSCOPE_HAVE_RENDER

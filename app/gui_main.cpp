@@ -3,6 +3,7 @@
 
 #include "MainWindow.h"
 #include "Version.h"
+#include "core/ProcessLimits.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -63,6 +64,7 @@ int main(int argc, char *argv[])
         return 0;
     }
 
+    hopscope::raiseOpenFileLimit(); // a fleet's kept-alive admin connections (ProcessLimits.h)
     QApplication app(argc, argv);
     nameApplication();
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/Hopscope/Views/icons/hopscope.svg")));

@@ -15,6 +15,7 @@
 
 #include "GraphPane.h"
 #include "MainWindow.h"
+#include "core/ProcessLimits.h"
 #include "topology/ClusterMonitor.h"
 
 #include <QApplication>
@@ -407,6 +408,7 @@ int main(int argc, char *argv[])
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
         qputenv("QT_QPA_PLATFORM", "offscreen");
     }
+    hopscope::raiseOpenFileLimit(); // as the app does
     QApplication app(argc, argv);
     const QStringList args = app.arguments();
     const auto value = [&](const QString &name, const QString &fallback = {}) {

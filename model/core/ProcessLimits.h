@@ -1,0 +1,16 @@
+#pragma once
+
+#include <QtGlobal>
+
+namespace hopscope {
+
+// Raises the process's soft limit on open files to its hard limit (at most `cap`). A fleet keeps
+// one kept-alive connection per Envoy admin endpoint, and a desktop session's default soft limit
+// is 1,024 (systemd's DefaultLimitNOFILE=1024:524288): 500 sidecars plus the load balancers', DNS
+// and SSH sockets, fonts and files come close, and past it every new connection fails with "Too
+// many open files". Safe here because nothing in hopscope waits with select() (FD_SETSIZE):
+// QtNetwork, c-ares (through QSocketNotifier), libssh and D-Bus poll. Never lowers a limit.
+// Returns the soft limit in force afterwards, -1 when it cannot be read (not POSIX).
+qint64 raiseOpenFileLimit(qint64 cap = 65'536);
+
+} // namespace hopscope

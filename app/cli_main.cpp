@@ -77,6 +77,7 @@ void printUsage(QTextStream &s)
 int main(int argc, char *argv[])
 {
     hopscope::raiseOpenFileLimit(); // a fleet's kept-alive admin connections (ProcessLimits.h)
+    hopscope::tuneMalloc();
     // Rendering PNG/SVG needs fonts, i.e. a QGuiApplication; headless by default (offscreen).
     std::unique_ptr<QCoreApplication> appHolder;
 #ifdef HOPSCOPE_HAVE_RENDER

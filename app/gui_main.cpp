@@ -65,6 +65,7 @@ int main(int argc, char *argv[])
     }
 
     hopscope::raiseOpenFileLimit(); // a fleet's kept-alive admin connections (ProcessLimits.h)
+    hopscope::tuneMalloc();
     QApplication app(argc, argv);
     nameApplication();
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/Hopscope/Views/icons/hopscope.svg")));

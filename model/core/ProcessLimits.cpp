@@ -4,6 +4,10 @@
 #include <sys/resource.h>
 #endif
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 
 namespace hopscope {
@@ -28,6 +32,15 @@ qint64 raiseOpenFileLimit(qint64 cap)
 #else
     Q_UNUSED(cap);
     return -1; // Windows: no per-process descriptor limit of this kind (sockets are handles)
+#endif
+}
+
+void tuneMalloc()
+{
+#if defined(__GLIBC__)
+    constexpr int threshold = 128 * 1024;
+    mallopt(M_MMAP_THRESHOLD, threshold); // setting it turns the dynamic threshold off
+    mallopt(M_TRIM_THRESHOLD, threshold);
 #endif
 }
 

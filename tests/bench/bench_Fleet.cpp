@@ -409,6 +409,7 @@ int main(int argc, char *argv[])
         qputenv("QT_QPA_PLATFORM", "offscreen");
     }
     hopscope::raiseOpenFileLimit(); // as the app does
+    hopscope::tuneMalloc();
     QApplication app(argc, argv);
     const QStringList args = app.arguments();
     const auto value = [&](const QString &name, const QString &fallback = {}) {

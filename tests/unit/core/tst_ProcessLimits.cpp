@@ -1,14 +1,19 @@
 // raiseOpenFileLimit (model/core/ProcessLimits): a desktop session's soft limit on open files
 // (1,024 by default) is raised to the hard limit, capped, and never lowered; past the old limit
-// descriptors can really be opened.
+// descriptors can really be opened. tuneMalloc: after a big block was freed, a MiB-sized block
+// is still mmapped (glibc's dynamic threshold would have put it in the heap).
 
 #include "core/ProcessLimits.h"
 
 #include <QTest>
 
 #include <sys/resource.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <unistd.h>
 
+#include <cstdlib>
 #include <vector>
 
 using namespace hopscope;
@@ -38,6 +43,7 @@ class tst_ProcessLimits : public QObject
 private Q_SLOTS:
     void raisesALowSoftLimitToTheCap();
     void neverLowersALimit();
+    void bigBlocksStayMmappedAfterTuning();
 };
 
 void tst_ProcessLimits::raisesALowSoftLimitToTheCap()
@@ -78,6 +84,32 @@ void tst_ProcessLimits::neverLowersALimit()
     QVERIFY(setSoft(high));
     QCOMPARE(raiseOpenFileLimit(1024), qint64(high));
     QCOMPARE(current().rlim_cur, high);
+}
+
+void tst_ProcessLimits::bigBlocksStayMmappedAfterTuning()
+{
+#if !defined(__GLIBC__)
+    QSKIP("glibc only: tuneMalloc is a no-op elsewhere");
+#else
+    const auto mmappedBlocks = [] { return mallinfo2().hblks; };
+    const auto bigFreeThen = [&](size_t bytes) {
+        // Freeing an mmapped 8 MiB block raises glibc's dynamic threshold above 8 MiB...
+        void *big = std::malloc(8 << 20);
+        static_cast<char *>(big)[0] = 1;
+        std::free(big);
+        // ... so that, untuned, this one comes from the heap (hblks unchanged).
+        const size_t before = mmappedBlocks();
+        void *block = std::malloc(bytes);
+        static_cast<char *>(block)[0] = 1;
+        const size_t after = mmappedBlocks();
+        std::free(block);
+        return after - before;
+    };
+    QCOMPARE(bigFreeThen(1 << 20), size_t(0)); // glibc's default: in the heap
+    tuneMalloc();
+    // Larger than the hole the first one left in the heap (a hole that fits is used either way).
+    QCOMPARE(bigFreeThen(3 << 20), size_t(1)); // tuned: mmapped, and unmapped when freed
+#endif
 }
 
 QTEST_GUILESS_MAIN(tst_ProcessLimits)

@@ -1,7 +1,8 @@
 // PrometheusSource and ClusterMonitor against a real Prometheus 2.42 that scrapes a real HAProxy
 // 2.6's promex endpoint (fixture peers_prometheus, tests/peers/prometheus_peer.py). The profile
 // has no runtime socket nor stats URL for the load balancer, only `"source": "prometheus"`:
-// app1 UP, app2 DRAIN, app3 DOWN and app4 MAINT come through Prometheus alone; the fixture's
+// app1 UP, app2 DRAIN, app3 DOWN, app4 MAINT and app5 drained by `weight 0` (UP to HAProxy and
+// promex, no traffic: drained, as when read directly) come through Prometheus alone; the fixture's
 // failing remote_read makes every answer partial, and its warning reaches the event log; a
 // selector Prometheus cannot parse comes back as bad_data in plain words; Prometheus killed, the
 // load balancer and its targets turn stale with the reason, and recover when it is back.
@@ -77,7 +78,8 @@ bool statesAsExpected(const Topology &t)
     return healthOf(t, QStringLiteral("be_app/app1")) == Health::Healthy
         && healthOf(t, QStringLiteral("be_app/app2")) == Health::Drained
         && healthOf(t, QStringLiteral("be_app/app3")) == Health::Down
-        && healthOf(t, QStringLiteral("be_app/app4")) == Health::Maintenance;
+        && healthOf(t, QStringLiteral("be_app/app4")) == Health::Maintenance
+        && healthOf(t, QStringLiteral("be_app/app5")) == Health::Drained;
 }
 
 } // namespace
@@ -129,7 +131,7 @@ void tst_PrometheusLive::statesComeThroughPrometheus()
     monitor.start();
     QTRY_VERIFY_WITH_TIMEOUT(statesAsExpected(monitor.topology()), 20000);
     const Topology &t = monitor.topology();
-    QCOMPARE(t.service(QStringLiteral("app"))->targets.size(), 4);
+    QCOMPARE(t.service(QStringLiteral("app"))->targets.size(), 5);
     QCOMPARE(t.loadBalancers.first().health, Health::Healthy);
     QVERIFY2(t.loadBalancers.first().reason.contains(u"via Prometheus"),
         qPrintable(t.loadBalancers.first().reason));
@@ -137,6 +139,8 @@ void tst_PrometheusLive::statesComeThroughPrometheus()
     const TargetNode *down = t.target(QStringLiteral("app"), QStringLiteral("be_app/app3"));
     QVERIFY2(
         down->reason.contains(u"L4CON"), qPrintable(down->reason)); // the check status came too
+    const TargetNode *weightZero = t.target(QStringLiteral("app"), QStringLiteral("be_app/app5"));
+    QVERIFY2(weightZero->reason.contains(u"UP L4OK (weight 0)"), qPrintable(weightZero->reason));
 }
 
 void tst_PrometheusLive::snapshotJsonShowsServersByName()
@@ -150,7 +154,7 @@ void tst_PrometheusLive::snapshotJsonShowsServersByName()
     const QJsonObject json = QJsonDocument::fromJson(out).object();
     QVERIFY2(!json.isEmpty(), out.left(400).constData());
     const QJsonArray targets = json[u"services"].toArray().first()[u"targets"].toArray();
-    QCOMPARE(targets.size(), 4);
+    QCOMPARE(targets.size(), 5);
     QHash<QString, QString> healthByServer;
     for (const QJsonValue &v : targets) {
         const QJsonObject t = v.toObject();
@@ -162,6 +166,7 @@ void tst_PrometheusLive::snapshotJsonShowsServersByName()
     QCOMPARE(healthByServer.value(QStringLiteral("be_app/app2")), healthName(Health::Drained));
     QCOMPARE(healthByServer.value(QStringLiteral("be_app/app3")), healthName(Health::Down));
     QCOMPARE(healthByServer.value(QStringLiteral("be_app/app4")), healthName(Health::Maintenance));
+    QCOMPARE(healthByServer.value(QStringLiteral("be_app/app5")), healthName(Health::Drained));
 }
 
 // The contract: a server known by name only is a target with "address": "", "port": 0

@@ -126,6 +126,7 @@ private Q_SLOTS:
     void profileSourceKeys();
     void nameOnlyTargetsInTheTopology();
     void nameOnlyTargetMergesWithAnAddressedOne();
+    void weightZeroIsDrained();
 };
 
 void tst_PrometheusHaproxy::capturedPromexStates()
@@ -587,6 +588,49 @@ void tst_PrometheusHaproxy::freshnessFingerprint()
     PrometheusResponse scalar = at("1", nullptr);
     scalar.resultType = PrometheusResponse::ResultType::Scalar;
     QVERIFY(prometheushaproxy::freshnessFingerprint(scalar).isEmpty());
+}
+
+// A server at weight 0 (captured: a real Prometheus 2.42 scraping HAProxy 2.6.12 with app5
+// `check weight 0`, tests/peers/prometheus_peer.py capture-promex): promex says state="UP" (and
+// L4OK) with haproxy_server_weight 0, and leaves it out of haproxy_backend_active_servers (1:
+// app1). No traffic goes to it: drained, as when the same HAProxy is read directly
+// (tst_TopologyBuilder::targetHealth "lb-up-weight-0-idle"), never healthy.
+void tst_PrometheusHaproxy::weightZeroIsDrained()
+{
+    const auto r = parsePrometheusResponse(
+        readData(QStringLiteral("prometheus/haproxy_promex_weight0_vector.json")));
+    QVERIFY2(r, qPrintable(r.errorText()));
+    const auto snap = prometheushaproxy::snapshot(*r);
+    QVERIFY2(snap, qPrintable(snap.errorText()));
+    const HaproxyStatServer *app5 = server(*snap, QStringLiteral("app5"));
+    QVERIFY(app5);
+    QCOMPARE(app5->state, HaproxyServerStatus::Up);
+    QCOMPARE(app5->checkStatus, QStringLiteral("L4OK"));
+    QCOMPARE(app5->weight, std::optional<qint64>(0));
+    QCOMPARE(app5->scur, std::optional<qint64>(0));
+    QCOMPARE(server(*snap, QStringLiteral("app1"))->weight, std::optional<qint64>(1));
+
+    TopologyInputs in;
+    in.now = QDateTime::currentDateTimeUtc();
+    in.lb.insert(QStringLiteral("edge"), *snap);
+    in.lbState.insert(QStringLiteral("edge"), fresh());
+    const Topology t = TopologyBuilder::build(profile(false), in);
+    const QList<std::pair<QString, Health>> expected = {
+        { QStringLiteral("be_app/app1"), Health::Healthy },
+        { QStringLiteral("be_app/app2"), Health::Drained },
+        { QStringLiteral("be_app/app3"), Health::Down },
+        { QStringLiteral("be_app/app4"), Health::Maintenance },
+        { QStringLiteral("be_app/app5"), Health::Drained },
+    };
+    QCOMPARE(t.service(QStringLiteral("app"))->targets.size(), expected.size());
+    for (const auto &[key, health] : expected) {
+        const TargetNode *n = t.target(QStringLiteral("app"), key);
+        QVERIFY2(n, qPrintable(key));
+        QVERIFY2(n->health == health, qPrintable(key + u' ' + healthName(n->health)));
+    }
+    const TargetNode *n = t.target(QStringLiteral("app"), QStringLiteral("be_app/app5"));
+    QVERIFY2(n->reason.contains(u"UP L4OK (weight 0) 0 sessions"), qPrintable(n->reason));
+    QCOMPARE(t.service(QStringLiteral("app"))->healthyCount, 1);
 }
 
 QTEST_GUILESS_MAIN(tst_PrometheusHaproxy)

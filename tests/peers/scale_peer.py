@@ -246,7 +246,7 @@ scrape_configs:
       - targets: ['127.0.0.1:{stats}']
     metric_relabel_configs:
       - source_labels: [__name__]
-        regex: 'haproxy_server_(status|check_status|current_sessions|weight|sessions_total|http_responses_total)|haproxy_backend_active_servers'
+        regex: 'haproxy_server_(status|check_status|current_sessions|weight|sessions_total|http_responses_total)|haproxy_backend_(active|backup)_servers'
         action: keep
   - job_name: envoy
     metrics_path: /stats/prometheus

@@ -354,8 +354,8 @@ Parsed<HaproxySnapshot> snapshot(const PrometheusResponse &response)
                         : QStringLiteral("%1 (no active server count)").arg(b.name));
             }
         }
-        for (const ServerRows &r : std::as_const(b.servers)) {
-            HaproxyStatServer row = r.row;
+        for (ServerRows &r : b.servers) {
+            HaproxyStatServer row = std::move(r.row);
             row.nameOnly = true;
             if (r.states) {
                 row.state = strongest(r.states, &row.status);

@@ -1,7 +1,9 @@
 #include "prometheus/PrometheusHaproxy.h"
 
-#include <QMap>
+#include <QHash>
 #include <QSet>
+
+#include <algorithm>
 
 #include <cmath>
 
@@ -24,20 +26,47 @@ bool isOne(const PrometheusSeries &s)
     return p && p->value == 1.0;
 }
 
-// promex state labels, strongest first: MAINT over DRAIN over NOLB over DOWN over UP.
-HaproxyServerStatus strongest(const QSet<QString> &states, QString *name)
+// promex states at 1, as bits; strongest first: MAINT over DRAIN over NOLB over DOWN over UP.
+enum StateBit : quint8 { Maint = 1, Drain = 2, NoLb = 4, Down = 8, Up = 16, Other = 32 };
+
+quint8 stateBit(QStringView state)
 {
-    static const std::pair<const char16_t *, HaproxyServerStatus> order[] = {
-        { u"MAINT", HaproxyServerStatus::Maint },
-        { u"DRAIN", HaproxyServerStatus::Drain },
-        { u"NOLB", HaproxyServerStatus::NoLb },
-        { u"DOWN", HaproxyServerStatus::Down },
-        { u"UP", HaproxyServerStatus::Up },
+    if (state == u"UP") {
+        return Up;
+    }
+    if (state == u"DOWN") {
+        return Down;
+    }
+    if (state == u"MAINT") {
+        return Maint;
+    }
+    if (state == u"DRAIN") {
+        return Drain;
+    }
+    if (state == u"NOLB") {
+        return NoLb;
+    }
+    return Other;
+}
+
+HaproxyServerStatus strongest(quint8 states, QString *name)
+{
+    static const struct
+    {
+        StateBit bit;
+        HaproxyServerStatus status;
+        const char16_t *label;
+    } order[] = {
+        { Maint, HaproxyServerStatus::Maint, u"MAINT" },
+        { Drain, HaproxyServerStatus::Drain, u"DRAIN" },
+        { NoLb, HaproxyServerStatus::NoLb, u"NOLB" },
+        { Down, HaproxyServerStatus::Down, u"DOWN" },
+        { Up, HaproxyServerStatus::Up, u"UP" },
     };
-    for (const auto &[label, status] : order) {
-        if (states.contains(QString::fromUtf16(label))) {
-            *name = QString::fromUtf16(label);
-            return status;
+    for (const auto &o : order) {
+        if (states & o.bit) {
+            *name = QString::fromUtf16(o.label);
+            return o.status;
         }
     }
     return HaproxyServerStatus::Unknown;
@@ -46,8 +75,29 @@ HaproxyServerStatus strongest(const QSet<QString> &states, QString *name)
 struct ServerRows
 {
     HaproxyStatServer row;
-    QSet<QString> states; // promex one-hot states at 1
+    quint8 states = 0; // promex one-hot states at 1 (StateBit)
     std::optional<bool> up; // haproxy_exporter
+};
+
+struct BackendRows
+{
+    QString name;
+    QList<ServerRows> servers;
+    QHash<QString, qsizetype> index; // server name -> servers[]
+    std::optional<qint64> active; // haproxy_backend_active_servers / _current_server
+    std::optional<qint64> backup; // haproxy_backend_backup_servers
+
+    ServerRows &server(const QString &serverName)
+    {
+        const auto it = index.constFind(serverName);
+        if (it != index.cend()) {
+            return servers[*it];
+        }
+        index.insert(serverName, servers.size());
+        servers.append(ServerRows());
+        servers.last().row.name = serverName;
+        return servers.last();
+    }
 };
 
 void setCode(HaproxyTrafficCounters &t, const QString &code, std::optional<qint64> v)
@@ -81,8 +131,12 @@ QStringList queries(const QString &selector)
             .arg(regex, extra.isEmpty() ? QString() : QString(u',' + extra));
     };
     return {
-        // promex one-hot states: only the state each server is in (one series per server).
-        one(QStringLiteral("haproxy_server_status")) + QStringLiteral(" == 1"),
+        // promex one-hot states: only the states other than UP that servers are in (a few
+        // series; at 50,000 servers the UP ones were 50,000 series to evaluate, encode and
+        // parse each round). A server in none of them is UP if its backend's count confirms it
+        // (snapshot()).
+        extra.isEmpty() ? QStringLiteral("haproxy_server_status{state!=\"UP\"} == 1")
+                        : QStringLiteral("haproxy_server_status{state!=\"UP\",%1} == 1").arg(extra),
         one(QStringLiteral("haproxy_server_check_status")) + QStringLiteral(" == 1"),
         // haproxy_exporter's up/down rides with the sessions gauge (same size, same cost).
         some(QStringLiteral("haproxy_server_(current_sessions|up)")),
@@ -93,8 +147,8 @@ QStringList queries(const QString &selector)
         extra.isEmpty()
             ? QStringLiteral("haproxy_server_http_responses_total{code=\"5xx\"}")
             : QStringLiteral("haproxy_server_http_responses_total{code=\"5xx\",%1}").arg(extra),
-        some(QStringLiteral(
-            "haproxy_backend_(active_servers|current_server)|haproxy_process_build_info")),
+        some(QStringLiteral("haproxy_backend_(active_servers|backup_servers|current_server)|"
+                            "haproxy_process_build_info")),
     };
 }
 
@@ -126,6 +180,24 @@ QString freshnessFingerprint(const PrometheusResponse &response)
     return parts.join(u'\n');
 }
 
+QString roundTime(const PrometheusResponse &freshness)
+{
+    if (!freshness.success || freshness.resultType != PrometheusResponse::ResultType::Vector) {
+        return {};
+    }
+    const PrometheusSeries::Point *oldest = nullptr;
+    for (const PrometheusSeries &s : freshness.series) {
+        const PrometheusSeries::Point *p = s.last();
+        if (!p || !std::isfinite(p->value) || p->value <= 0) {
+            return {};
+        }
+        if (!oldest || p->value < oldest->value) {
+            oldest = p;
+        }
+    }
+    return oldest ? oldest->text : QString();
+}
+
 Parsed<HaproxySnapshot> snapshot(const PrometheusResponse &response)
 {
     if (!response.success) {
@@ -136,15 +208,40 @@ Parsed<HaproxySnapshot> snapshot(const PrometheusResponse &response)
             QStringLiteral("expected an instant vector, got a %1")
                 .arg(PrometheusResponse::resultTypeName(response.resultType)));
     }
-    QMap<QString, QMap<QString, ServerRows>> backends; // backend -> server -> rows
-    QMap<QString, std::optional<qint64>> activeServers; // backend -> active servers
+    // 50,000 servers: hashes, the last backend remembered (series come grouped by backend), one
+    // sort at the end (the order of names, as before).
+    QList<BackendRows> backends;
+    QHash<QString, qsizetype> backendIndex;
+    qsizetype last = -1;
+    const auto backendRows = [&](const QString &name) -> BackendRows & {
+        if (last >= 0 && backends.at(last).name == name) {
+            return backends[last];
+        }
+        const auto it = backendIndex.constFind(name);
+        if (it != backendIndex.cend()) {
+            last = *it;
+        } else {
+            last = backends.size();
+            backendIndex.insert(name, last);
+            backends.append(BackendRows());
+            backends.last().name = name;
+        }
+        return backends[last];
+    };
     QSet<QString> instances;
+    QString lastInstance;
+    const auto seen = [&](const QString &instance) {
+        if (instances.isEmpty() || instance != lastInstance) {
+            instances.insert(instance);
+            lastInstance = instance;
+        }
+    };
     HaproxySnapshot snap;
     for (const PrometheusSeries &s : response.series) {
         const QString instance = s.label(u"instance");
         if (s.name == u"haproxy_process_build_info") {
             snap.info.version = s.label(u"version");
-            instances.insert(instance);
+            seen(instance);
             continue;
         }
         QString backend = s.label(u"proxy");
@@ -154,22 +251,25 @@ Parsed<HaproxySnapshot> snapshot(const PrometheusResponse &response)
         if (backend.isEmpty()) {
             continue;
         }
-        instances.insert(instance);
+        seen(instance);
         if (s.name == u"haproxy_backend_active_servers"
             || s.name == u"haproxy_backend_current_server") {
-            activeServers.insert(backend, whole(s));
+            backendRows(backend).active = whole(s);
+            continue;
+        }
+        if (s.name == u"haproxy_backend_backup_servers") {
+            backendRows(backend).backup = whole(s);
             continue;
         }
         const QString server = s.label(u"server");
         if (server.isEmpty() || !s.name.startsWith(u"haproxy_server_")) {
             continue;
         }
-        ServerRows &r = backends[backend][server];
-        r.row.name = server;
+        ServerRows &r = backendRows(backend).server(server);
         const QStringView metric = QStringView(s.name).mid(15); // after "haproxy_server_"
         if (metric == u"status") {
             if (isOne(s)) {
-                r.states.insert(s.label(u"state"));
+                r.states |= stateBit(s.label(u"state"));
             }
         } else if (metric == u"check_status") {
             if (isOne(s)) {
@@ -201,38 +301,87 @@ Parsed<HaproxySnapshot> snapshot(const PrometheusResponse &response)
                 .arg(names.size())
                 .arg(names.mid(0, 4).join(QStringLiteral(", "))));
     }
+    // Backends named only by their active-server count have no server to show.
+    backends.erase(std::remove_if(backends.begin(), backends.end(),
+                       [](const BackendRows &b) { return b.servers.isEmpty(); }),
+        backends.end());
     if (backends.isEmpty()) {
         return Parsed<HaproxySnapshot>::failure(QStringLiteral(
             "Prometheus has no haproxy_server_* series for this load balancer (not scraped, "
             "scrape target down, or the selector matches nothing)"));
     }
+    std::sort(backends.begin(), backends.end(),
+        [](const BackendRows &a, const BackendRows &b) { return a.name < b.name; });
     bool upOnly = false; // some state from haproxy_exporter's haproxy_server_up alone
-    for (auto b = backends.begin(); b != backends.end(); ++b) {
+    QStringList unconfirmed; // backends whose servers in no state series were not confirmed UP
+    qsizetype unconfirmedBackends = 0;
+    for (BackendRows &b : backends) {
+        std::sort(b.servers.begin(), b.servers.end(),
+            [](const ServerRows &x, const ServerRows &y) { return x.row.name < y.row.name; });
         HaproxyStatProxy proxy;
-        proxy.name = b.key();
+        proxy.name = b.name;
         proxy.type = HaproxyStatProxy::Type::Backend;
-        if (const auto active = activeServers.value(b.key())) {
-            proxy.status = *active > 0 ? QStringLiteral("UP") : QStringLiteral("DOWN");
-            proxy.state = *active > 0 ? HaproxyServerStatus::Up : HaproxyServerStatus::Down;
+        if (b.active) {
+            proxy.status = *b.active > 0 ? QStringLiteral("UP") : QStringLiteral("DOWN");
+            proxy.state = *b.active > 0 ? HaproxyServerStatus::Up : HaproxyServerStatus::Down;
         }
-        for (auto s = b->begin(); s != b->end(); ++s) {
-            HaproxyStatServer row = s->row;
-            row.nameOnly = true;
-            if (!s->states.isEmpty()) {
-                row.state = strongest(s->states, &row.status);
-            } else if (s->up) {
-                row.state = *s->up ? HaproxyServerStatus::Up : HaproxyServerStatus::Down;
-                row.status = *s->up ? QStringLiteral("UP") : QStringLiteral("DOWN");
-                upOnly = true;
+        proxy.servers.reserve(b.servers.size());
+        // Servers in no state series: UP when queries() asked only the other states (servers
+        // are named by their sessions gauge) -- if the backend's own count says so. HAProxy
+        // counts "active UP servers with a non-zero weight" (promex's HELP), backups apart: the
+        // explicit UP servers and these, at a weight other than 0, must make that count.
+        // Otherwise (the count absent, or it disagrees: a state series missing, scrapes mixed)
+        // they stay unknown, never healthy.
+        qint64 counted = 0;
+        qsizetype unseen = 0;
+        for (const ServerRows &r : std::as_const(b.servers)) {
+            const bool up = r.states ? (r.states & ~Up) == 0 : r.up.value_or(true);
+            if (!r.states && !r.up) {
+                ++unseen;
             }
-            proxy.servers.append(row);
+            if (up && r.row.weight != qint64(0)) {
+                ++counted;
+            }
         }
-        snap.stat.proxies.append(proxy);
+        const bool confirmed = b.active && counted == *b.active + b.backup.value_or(0);
+        if (unseen > 0 && !confirmed) {
+            if (++unconfirmedBackends <= 3) {
+                unconfirmed.append(b.active
+                        ? QStringLiteral("%1 (%2 running at a weight, %3 counted active)")
+                              .arg(b.name)
+                              .arg(counted)
+                              .arg(*b.active + b.backup.value_or(0))
+                        : QStringLiteral("%1 (no active server count)").arg(b.name));
+            }
+        }
+        for (ServerRows &r : b.servers) {
+            HaproxyStatServer row = std::move(r.row);
+            row.nameOnly = true;
+            if (r.states) {
+                row.state = strongest(r.states, &row.status);
+            } else if (r.up) {
+                row.state = *r.up ? HaproxyServerStatus::Up : HaproxyServerStatus::Down;
+                row.status = *r.up ? QStringLiteral("UP") : QStringLiteral("DOWN");
+                upOnly = true;
+            } else if (confirmed) {
+                row.state = HaproxyServerStatus::Up;
+                row.status = QStringLiteral("UP");
+            }
+            proxy.servers.append(std::move(row));
+        }
+        snap.stat.proxies.append(std::move(proxy));
     }
     if (upOnly) {
         snap.info.fields.append({ QStringLiteral("prometheus note"),
             QStringLiteral("haproxy_exporter series: up or down only (DRAIN reads as UP, MAINT as "
                            "DOWN); use HAProxy's own exporter (promex) for the states") });
+    }
+    if (unconfirmedBackends > 0) {
+        snap.info.fields.append({ QStringLiteral("prometheus note"),
+            QStringLiteral("%1 backend(s) with servers in no state series that their active "
+                           "server count does not confirm as UP, shown unknown: %2")
+                .arg(unconfirmedBackends)
+                .arg(unconfirmed.join(QStringLiteral("; "))) });
     }
     snap.info.name = QStringLiteral("HAProxy via Prometheus");
     // Shown as "answering (HAProxy 2.6.12 via Prometheus)": where the data came from.

@@ -26,7 +26,10 @@ namespace prometheushaproxy {
 // traffic rates read 5xx and sessions_total), both exporters' names (promex and the community
 // haproxy_exporter). `selector` is extra label matchers written as in PromQL
 // (`job="haproxy",instance="10.0.0.5:8404"`), ANDed into every selector; empty: every HAProxy
-// Prometheus knows (which must then be exactly one).
+// Prometheus knows (which must then be exactly one). Of the one-hot states only those other
+// than UP are asked (`state!="UP"`): a server named by its sessions gauge and in none of them
+// is UP when its backend's haproxy_backend_active_servers (+ _backup_servers) confirms the
+// count (snapshot()), unknown otherwise.
 QStringList queries(const QString &selector);
 
 // A small query telling when Prometheus last scraped the targets the selector matches
@@ -37,10 +40,20 @@ QStringList queries(const QString &selector);
 // has no series (a selector with labels `up` lacks), failed, or is not a vector.
 QString freshnessQuery(const QString &selector);
 QString freshnessFingerprint(const PrometheusResponse &response);
+// The evaluation time for the queries of a round, from the freshness answer: the oldest of the
+// targets' last scrape timestamps, as Prometheus wrote it ("1764559000.123"). Every query of the
+// round evaluated at that instant sees the same scrape, so the states, the sessions and the
+// backends' counts checked against each other come from one scrape, even when a new one lands
+// between two queries. Empty (evaluate at Prometheus's now) when unknown.
+QString roundTime(const PrometheusResponse &freshness);
 
 // Folds the answers of queries() (merged into one response: mergePrometheusResponses) into a
 // snapshot. Fails (naming what) on series from more than one HAProxy instance (the selector must
-// narrow them) and on an answer with no HAProxy server series.
+// narrow them) and on an answer with no HAProxy server series. A server with no state series is
+// UP only when its backend's count of active UP servers at a weight other than 0 (+ backups)
+// equals its explicit UP servers plus these (at a weight other than 0); otherwise unknown, with
+// a "prometheus note" naming the backends. Answers with every state (`== 1` over all of them, as
+// earlier versions asked) fold to the same snapshot.
 Parsed<HaproxySnapshot> snapshot(const PrometheusResponse &response);
 
 } // namespace prometheushaproxy

@@ -18,10 +18,41 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 using simdjson::dom::object;
 
+// Label names and values, metric names and sample texts repeat from one series to the next (the
+// same instance, job, metric and state; the 20 servers of one backend): a series takes the
+// previous one's QString (implicitly shared) when the bytes are the same instead of allocating
+// it again, which at 50,000 series per answer was most of the parse. The views point into the
+// DOM of this parse only (a Walk lives for one parse).
+struct Reused
+{
+    std::string_view bytes;
+    QString text;
+    bool set = false;
+
+    const QString &get(std::string_view s)
+    {
+        if (!set || s != bytes) {
+            bytes = s;
+            text = fromUtf8(s);
+            set = true;
+        }
+        return text;
+    }
+};
+
+struct SampleCache
+{
+    Reused text;
+    double value = 0; // parsed from text.text
+};
+
 struct Walk
 {
     ParseError error;
     bool failed = false;
+    Reused name;
+    QList<std::pair<Reused, Reused>> labels; // by position in the series' "metric" object
+    SampleCache sample;
 
     bool fail(const QString &where, const QString &what)
     {
@@ -72,15 +103,18 @@ bool stringList(element e, const QString &where, QStringList *out, Walk &w)
     return true;
 }
 
-// [<unix time>, "<sample>"]; numeric == false for a string result.
-bool point(element e, const QString &where, bool numeric, PrometheusSeries::Point *out, Walk &w)
+// [<unix time>, "<sample>"]; numeric == false for a string result. `where` is built only when
+// something is wrong (a function: at 50,000 series the paths themselves cost).
+template<typename Where>
+bool point(element e, const Where &where, bool numeric, PrometheusSeries::Point *out, Walk &w,
+    SampleCache *cache = nullptr)
 {
     if (!e.is_array()) {
-        return w.fail(where, QStringLiteral("expected [time, \"value\"], got ") + typeName(e));
+        return w.fail(where(), QStringLiteral("expected [time, \"value\"], got ") + typeName(e));
     }
     const array a = e.get_array().value_unsafe();
     if (a.size() != 2) {
-        return w.fail(where,
+        return w.fail(where(),
             QStringLiteral("expected [time, \"value\"], got %1 elements").arg(qsizetype(a.size())));
     }
     const element t = a.at(0).value_unsafe();
@@ -88,85 +122,107 @@ bool point(element e, const QString &where, bool numeric, PrometheusSeries::Poin
     if (t.is_double() || t.is_int64() || t.is_uint64()) {
         out->time = t.get_double().value_unsafe();
     } else {
-        return w.fail(where + QStringLiteral("[0]"),
+        return w.fail(where() + QStringLiteral("[0]"),
             QStringLiteral("expected a unix time, got ") + typeName(t));
     }
     if (!v.is_string()) {
         // Prometheus always renders samples as strings; a bare number is not its format.
-        return w.fail(where + QStringLiteral("[1]"),
+        return w.fail(where() + QStringLiteral("[1]"),
             QStringLiteral("expected the sample as a string, got ") + typeName(v));
     }
-    out->text = fromUtf8(v.get_string().value_unsafe());
+    const std::string_view raw = v.get_string().value_unsafe();
+    if (numeric && cache && cache->text.set && raw == cache->text.bytes) {
+        out->text = cache->text.text; // the previous series' sample: same text, same value
+        out->value = cache->value;
+        return true;
+    }
+    out->text = fromUtf8(raw);
     if (numeric) {
         const auto value = parsePrometheusSample(out->text);
         if (!value) {
-            return w.fail(where + QStringLiteral("[1]"),
+            return w.fail(where() + QStringLiteral("[1]"),
                 QStringLiteral("\"%1\" is not a number, NaN or ±Inf").arg(out->text.left(40)));
         }
         out->value = *value;
+        if (cache) {
+            cache->text.bytes = raw;
+            cache->text.text = out->text;
+            cache->text.set = true;
+            cache->value = *value;
+        }
     } else {
         out->value = std::numeric_limits<double>::quiet_NaN();
     }
     return true;
 }
 
-bool series(element e, const QString &where, bool matrix, PrometheusSeries *out, Walk &w)
+bool series(element e, qsizetype index, bool matrix, PrometheusSeries *out, Walk &w)
 {
+    const auto where = [index] { return QStringLiteral("data.result[%1]").arg(index); };
     if (!e.is_object()) {
-        return w.fail(where, QStringLiteral("expected an object, got ") + typeName(e));
+        return w.fail(where(), QStringLiteral("expected an object, got ") + typeName(e));
     }
     const object o = e.get_object().value_unsafe();
     element metric;
     if (o["metric"].get(metric) != simdjson::SUCCESS) {
-        return w.fail(where, QStringLiteral("has no \"metric\""));
+        return w.fail(where(), QStringLiteral("has no \"metric\""));
     }
     if (!metric.is_object()) {
-        return w.fail(where + QStringLiteral(".metric"),
+        return w.fail(where() + QStringLiteral(".metric"),
             QStringLiteral("expected an object, got ") + typeName(metric));
     }
     const object labels = metric.get_object().value_unsafe();
+    qsizetype position = 0;
     for (auto field : labels) {
         if (!field.value.is_string()) {
-            return w.fail(where + QStringLiteral(".metric.") + fromUtf8(field.key).left(60),
+            return w.fail(where() + QStringLiteral(".metric.") + fromUtf8(field.key).left(60),
                 QStringLiteral("expected a string, got ") + typeName(field.value));
         }
-        const QString value = fromUtf8(field.value.get_string().value_unsafe());
+        const std::string_view value = field.value.get_string().value_unsafe();
         if (field.key == "__name__") {
-            out->name = value;
-        } else {
-            out->labels.append({ fromUtf8(field.key), value });
+            out->name = w.name.get(value);
+            continue;
         }
+        if (position == w.labels.size()) {
+            w.labels.append(std::pair<Reused, Reused>());
+        }
+        auto &[key, text] = w.labels[position++];
+        out->labels.append({ key.get(field.key), text.get(value) });
     }
     element points;
     if (!matrix) {
         if (o["value"].get(points) == simdjson::SUCCESS) {
             PrometheusSeries::Point p;
-            if (!point(points, where + QStringLiteral(".value"), true, &p, w)) {
+            if (!point(
+                    points, [&]() -> QString { return where() + QStringLiteral(".value"); }, true, &p, w,
+                    &w.sample)) {
                 return false;
             }
             out->points.append(p);
         } else if (o["histogram"].get(points) != simdjson::SUCCESS) {
-            return w.fail(where, QStringLiteral("has neither \"value\" nor \"histogram\""));
+            return w.fail(where(), QStringLiteral("has neither \"value\" nor \"histogram\""));
         } // a native histogram sample: kept as a series without points (not read here)
         return true;
     }
     if (o["values"].get(points) == simdjson::SUCCESS) {
         if (!points.is_array()) {
-            return w.fail(where + QStringLiteral(".values"),
+            return w.fail(where() + QStringLiteral(".values"),
                 QStringLiteral("expected an array, got ") + typeName(points));
         }
         qsizetype i = 0;
         const array list = points.get_array().value_unsafe();
         for (element pe : list) {
             PrometheusSeries::Point p;
-            if (!point(pe, QStringLiteral("%1.values[%2]").arg(where).arg(i), true, &p, w)) {
+            if (!point(
+                    pe, [&]() -> QString { return QStringLiteral("%1.values[%2]").arg(where()).arg(i); }, true,
+                    &p, w)) {
                 return false;
             }
             out->points.append(p);
             ++i;
         }
     } else if (o["histograms"].get(points) != simdjson::SUCCESS) {
-        return w.fail(where, QStringLiteral("has neither \"values\" nor \"histograms\""));
+        return w.fail(where(), QStringLiteral("has neither \"values\" nor \"histograms\""));
     }
     return true;
 }
@@ -372,7 +428,8 @@ Parsed<PrometheusResponse> parsePrometheusResponse(const QByteArray &body, qsize
     if (r.resultType == PrometheusResponse::ResultType::Scalar
         || r.resultType == PrometheusResponse::ResultType::String) {
         PrometheusSeries::Point p;
-        if (!point(result, QStringLiteral("data.result"),
+        if (!point(
+                result, [] { return QStringLiteral("data.result"); },
                 r.resultType == PrometheusResponse::ResultType::Scalar, &p, w)) {
             return w.error;
         }
@@ -397,7 +454,7 @@ Parsed<PrometheusResponse> parsePrometheusResponse(const QByteArray &body, qsize
     const bool matrix = r.resultType == PrometheusResponse::ResultType::Matrix;
     for (element item : items) {
         PrometheusSeries s;
-        if (!series(item, QStringLiteral("data.result[%1]").arg(i), matrix, &s, w)) {
+        if (!series(item, i, matrix, &s, w)) {
             return w.error;
         }
         r.series.append(std::move(s));

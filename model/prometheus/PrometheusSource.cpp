@@ -170,9 +170,11 @@ void PrometheusSource::fetch(quint64 generation)
             return;
         }
         QString fingerprint;
+        QString time;
         if (r.ok()) {
             if (const Parsed<PrometheusResponse> parsed = parsePrometheusResponse(r.body)) {
                 fingerprint = prometheushaproxy::freshnessFingerprint(*parsed);
+                time = prometheushaproxy::roundTime(*parsed);
             }
         }
         if (m_haveSnapshot && !fingerprint.isEmpty() && fingerprint == m_fingerprint) {
@@ -182,6 +184,7 @@ void PrometheusSource::fetch(quint64 generation)
             return;
         }
         m_pendingFingerprint = fingerprint; // empty (unknown): the next poll reads everything
+        m_roundTime = time;
         fetchAll(generation);
     });
 }
@@ -197,15 +200,16 @@ void PrometheusSource::fetchAll(quint64 generation)
     }
 }
 
-HttpFetch *PrometheusSource::postQuery(const QString &query, qint64 maxReplyBytes)
+HttpFetch *PrometheusSource::postQuery(
+    const QString &query, qint64 maxReplyBytes, const QString &time)
 {
-    HttpFetch *f = newQueryFetch(query, maxReplyBytes, this);
+    HttpFetch *f = newQueryFetch(query, maxReplyBytes, this, time);
     m_fetches.append(f);
     return f;
 }
 
 HttpFetch *PrometheusSource::newQueryFetch(
-    const QString &query, qint64 maxReplyBytes, QObject *parent) const
+    const QString &query, qint64 maxReplyBytes, QObject *parent, const QString &time) const
 {
     QNetworkRequest request(queryUrl());
     request.setHeader(
@@ -216,6 +220,9 @@ HttpFetch *PrometheusSource::newQueryFetch(
     }
     QUrlQuery form;
     form.addQueryItem(QStringLiteral("query"), query);
+    if (!time.isEmpty()) {
+        form.addQueryItem(QStringLiteral("time"), time);
+    }
     // The server gives up a little before we do, so a slow query comes back as its own
     // `timeout` error rather than as our deadline.
     form.addQueryItem(
@@ -233,7 +240,8 @@ HttpFetch *PrometheusSource::newQueryFetch(
 void PrometheusSource::fetchNext(quint64 generation)
 {
     const int index = m_nextQuery++;
-    HttpFetch *f = postQuery(m_queries.at(index), m_maxReplyBytes);
+    HttpFetch *f = postQuery(
+        m_queries.at(index), m_maxReplyBytes, m_target == Target::Haproxy ? m_roundTime : QString());
     connect(f, &HttpFetch::finished, this, [this, f, index, generation](const HttpFetchResult &r) {
         f->deleteLater();
         m_fetches.removeAll(f);

@@ -34,7 +34,8 @@ struct PrometheusEnvoyAnswer;
 // secret reference, resolved once by SecretResolver and never shown.
 // A load balancer's poll first asks prometheushaproxy::freshnessQuery() (one series per scrape
 // target): when Prometheus has not scraped since the last full read, the last snapshot is
-// emitted again without asking the fleet queries (they would answer the same).
+// emitted again without asking the fleet queries (they would answer the same); otherwise they
+// are all evaluated at the scrape time it gives (prometheushaproxy::roundTime: one scrape).
 // A sidecar selected by one label (the default instance="HOST:PORT") is asked through a
 // PrometheusEnvoyBatch shared by the monitor's sidecars (setBatch): one query round for all of
 // them, split per sidecar; this source keeps its own poll schedule, status and errors.
@@ -90,8 +91,13 @@ public:
     // its selector's label value) instead of its own query. Envoy targets only.
     void setBatch(PrometheusEnvoyBatch *batch, const QString &value);
     // For the batch: a POST of `query` to this source's Prometheus with its credentials, TLS,
-    // deadline (the poll timeout) and `maxReplyBytes`, owned by `parent`.
-    HttpFetch *newQueryFetch(const QString &query, qint64 maxReplyBytes, QObject *parent) const;
+    // deadline (the poll timeout) and `maxReplyBytes`, owned by `parent`; evaluated at `time`
+    // (Prometheus's time parameter) when not empty.
+    HttpFetch *newQueryFetch(const QString &query, qint64 maxReplyBytes, QObject *parent,
+        const QString &time = {}) const;
+    // The evaluation time of the last full read's queries (prometheushaproxy::roundTime; empty:
+    // Prometheus's now).
+    QString roundTime() const { return m_roundTime; }
     // The batch's answer for the poll of `generation` (ignored when that poll is over).
     void takeBatchAnswer(const PrometheusEnvoyAnswer &answer, quint64 generation);
     // Prometheus's errorType as a SourceError kind.
@@ -117,7 +123,7 @@ private:
     void fetch(quint64 generation);
     void fetchAll(quint64 generation);
     void fetchNext(quint64 generation);
-    HttpFetch *postQuery(const QString &query, qint64 maxReplyBytes);
+    HttpFetch *postQuery(const QString &query, qint64 maxReplyBytes, const QString &time = {});
     void onFetched(const HttpFetchResult &result, int index, quint64 generation);
     void abortFetches();
     QString where() const;
@@ -132,6 +138,7 @@ private:
     QString m_freshnessQuery;
     QString m_fingerprint; // freshness of the last full read; empty: read everything next poll
     QString m_pendingFingerprint; // freshness seen before the full read in flight
+    QString m_roundTime; // evaluation time of the full read's queries (empty: Prometheus's now)
     bool m_haveSnapshot = false;
     int m_reusedPolls = 0;
     QNetworkAccessManager *m_nam;

@@ -125,7 +125,14 @@ Observation lbObservation(const QString &lbId, const HaproxyStatServer &server, 
     o.source = QStringLiteral("lb:") + lbId;
     o.stale = stale;
     o.when = when;
-    switch (server.state) {
+    // Effective weight 0 on a running server: HAProxy sends it no load-balanced traffic (the
+    // backend's active server count leaves it out: promex's haproxy_backend_active_servers is
+    // "active UP servers with a non-zero weight"), yet `show stat` still says "UP" or "no
+    // check" and promex state="UP". Drained by weight, like DRAIN, whichever way it was read.
+    const bool weightZero = server.weight == qint64(0)
+        && (server.state == HaproxyServerStatus::Up
+            || server.state == HaproxyServerStatus::NoCheck);
+    switch (weightZero ? HaproxyServerStatus::Drain : server.state) {
     case HaproxyServerStatus::Up:
         // "UP 1/2" is a server going down (checks failing) — except right after start or a
         // DNS fill, when the check is still INI(tializing): nothing is known yet.
@@ -154,6 +161,9 @@ Observation lbObservation(const QString &lbId, const HaproxyStatServer &server, 
     QStringList words{server.status.isEmpty() ? QStringLiteral("no status") : server.status};
     if (!server.checkStatus.isEmpty()) {
         words.append(server.checkStatus);
+    }
+    if (weightZero) {
+        words.append(QStringLiteral("(weight 0)"));
     }
     if (server.scur) {
         words.append(QStringLiteral("%1 sessions").arg(*server.scur));

@@ -18,10 +18,15 @@ emulator's /stats/prometheus), on loopback, per-run ports.
                                   answer to hopscope's query for its series (job
                                   "haproxy_exporter") to FILE, then stop it and reload again;
                                   for tests/data/prometheus/haproxy_exporter_vector.json
+  capture-promex --dir DIR --out FILE
+                                  with the fixture up: write Prometheus's answer to hopscope's
+                                  query for the promex series of be_app (job "haproxy") to FILE,
+                                  for tests/data/prometheus/haproxy_promex_weight0_vector.json
 
-The HAProxy (its own, not the demo harness's) has one backend `be_app` with four servers whose
+The HAProxy (its own, not the demo harness's) has one backend `be_app` with five servers whose
 states Prometheus must carry: app1 UP, app2 DRAIN (set over the runtime socket at start), app3
-DOWN (checks a closed port), app4 MAINT (`disabled`). The UP and DRAIN servers check HAProxy's own
+DOWN (checks a closed port), app4 MAINT (`disabled`), app5 `weight 0` (drained by weight: HAProxy
+still says UP, promex state="UP" with haproxy_server_weight 0). The checked servers check HAProxy's own
 stats listener (each on a port of its own, so the servers have distinct addresses when read
 directly over the runtime socket), so no extra backend process is needed. The Envoy emulator
 sidecar `fleet-envoy` (its own, so tests may fail its health check) has one cluster
@@ -57,7 +62,7 @@ import hopscope_peers as hp  # noqa: E402  (PortPicker, spawn, stop_pid, haproxy
 import tls_peer  # noqa: E402  (make_ca, issue, crt_file: a per-run CA with openssl)
 
 DEFAULT_TIMEOUT = 40.0
-EXPECTED = {"app1": "UP", "app2": "DRAIN", "app3": "DOWN", "app4": "MAINT"}
+EXPECTED = {"app1": "UP", "app2": "DRAIN", "app3": "DOWN", "app4": "MAINT", "app5": "UP"}
 
 
 def log(msg):
@@ -81,8 +86,8 @@ def plan(d):
                     "socket": os.path.join(d, "haproxy", "admin.sock"),
                     "stats": {"addr": "127.0.0.1", "port": ports.get("127.0.0.1")},
                     "closed_port": ports.get("127.0.0.1"),
-                    # app1, app2, app4: HAProxy's own stats listener, a port each
-                    "check_ports": {n: ports.get("127.0.0.1") for n in ("app1", "app2", "app4")}},
+                    # app1, app2, app4, app5: HAProxy's own stats listener, a port each
+                    "check_ports": {n: ports.get("127.0.0.1") for n in ("app1", "app2", "app4", "app5")}},
         "prometheus": {"cfg": os.path.join(d, "prom", "prometheus.yml"),
                        "data": os.path.join(d, "prom", "data"),
                        "addr": "127.0.0.1", "port": ports.get("127.0.0.1")},
@@ -128,6 +133,7 @@ frontend stats
     bind {app1}
     bind {app2}
     bind {app4}
+    bind {app5}
     http-request use-service prometheus-exporter if {{ path /metrics }}
     stats enable
     stats uri /stats
@@ -138,6 +144,7 @@ backend be_app
     server app2 {app2} check
     server app3 127.0.0.1:{closed} check
     server app4 {app4} check disabled
+    server app5 {app5} check weight 0
 
 # Prometheus over TLS (the certificate of a per-run CA): for "prometheus.tls"
 frontend prometheus_tls
@@ -449,6 +456,20 @@ def cmd_capture_exporter(args):
         urllib.request.urlopen(urllib.request.Request(p["url"] + "/-/reload", data=b""), timeout=5).read()
 
 
+def cmd_capture_promex(args):
+    st = load(os.path.abspath(args.dir))
+    # be_app's series, and build_info (no proxy label: the empty value matches it).
+    body = query(st, HAPROXY_QUERY % {"sel": ',job="haproxy",proxy=~"be_app|"'}, timeout=10)
+    servers = {s["metric"].get("server") for s in body["data"]["result"]
+               if s["metric"]["__name__"] == "haproxy_server_status"}
+    if servers != set(EXPECTED):
+        raise hp.PeerError("capture-promex: servers %s, expected %s" % (sorted(servers), sorted(EXPECTED)))
+    with open(args.out, "w") as f:
+        json.dump(body, f, indent=1, sort_keys=True)
+        f.write("\n")
+    log("capture-promex: wrote %s (%d series)" % (args.out, len(body["data"]["result"])))
+
+
 def cmd_down(args):
     d = os.path.abspath(args.dir)
     try:
@@ -481,18 +502,18 @@ def cmd_start(args):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("up", "down", "kill", "start", "capture-exporter"):
+    for name in ("up", "down", "kill", "start", "capture-exporter", "capture-promex"):
         p = sub.add_parser(name)
         p.add_argument("--dir", required=True)
         p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
         if name == "up":
             p.add_argument("--demo-dir", help="the running demo harness: scrape its sidecars too")
-        if name == "capture-exporter":
+        if name in ("capture-exporter", "capture-promex"):
             p.add_argument("--out", required=True)
     args = ap.parse_args(argv)
     try:
         {"up": cmd_up, "down": cmd_down, "kill": cmd_kill, "start": cmd_start,
-         "capture-exporter": cmd_capture_exporter}[args.cmd](args)
+         "capture-exporter": cmd_capture_exporter, "capture-promex": cmd_capture_promex}[args.cmd](args)
     except hp.PeerError as e:
         log(str(e))
         return 1

@@ -13,7 +13,8 @@ What `up` starts (per-run ports; nothing fixed; every process is ours and record
     address (127.B.0-39.x) and one shared port P, named "ADDRESS:P" (so a server read through
     Prometheus matches its DNS address). Per backend: 2 servers checked against a real
     backend (a small Python HTTP server on 0.0.0.0:P answers every address), 1 checked against a
-    closed port (DOWN), 1 `disabled` (MAINT), 1 `weight 0` (shows DRAIN), 15 without checks (UP).
+    closed port (DOWN), 1 `disabled` (MAINT), 1 `weight 0` (drained by weight: HAProxy still says
+    "no check" and promex "UP"), 15 without checks ("no check"; promex "UP").
     Checks use `inter 20s` with spread-checks, ~75 checks/s in all: cheap on 2 cores.
     Runtime API on a unix socket, promex on its stats listener.
   * BIND 9 with a zone of 2,000 service names: svc0000..svc0499 hold the 20 addresses of their
@@ -245,7 +246,7 @@ scrape_configs:
       - targets: ['127.0.0.1:{stats}']
     metric_relabel_configs:
       - source_labels: [__name__]
-        regex: 'haproxy_server_(status|check_status|current_sessions|weight|sessions_total|http_responses_total)|haproxy_backend_active_servers'
+        regex: 'haproxy_server_(status|check_status|current_sessions|weight|sessions_total|http_responses_total)|haproxy_backend_(active|backup)_servers'
         action: keep
   - job_name: envoy
     metrics_path: /stats/prometheus

@@ -72,7 +72,9 @@ const QMap<QString, Health> &expected()
     static const QMap<QString, Health> e { { QStringLiteral("be_app/app1"), Health::Healthy },
         { QStringLiteral("be_app/app2"), Health::Drained },
         { QStringLiteral("be_app/app3"), Health::Down },
-        { QStringLiteral("be_app/app4"), Health::Maintenance } };
+        { QStringLiteral("be_app/app4"), Health::Maintenance },
+        // `weight 0`: UP to HAProxy and promex, drained whichever way it is read
+        { QStringLiteral("be_app/app5"), Health::Drained } };
     return e;
 }
 
@@ -154,7 +156,8 @@ void tst_PrometheusFallbackLive::loadBalancerReadFromPrometheusWhileRuntimeSocke
     ClusterMonitor monitor(*profile);
     QVERIFY(qobject_cast<HaproxyRuntimeSource *>(
         monitor.loadBalancerSource(QStringLiteral("edge-lb"))));
-    // Never unknown as healthy: only app1 is UP, whichever source the picture came from.
+    // Never unknown as healthy: only app1 takes traffic (app5 is UP at weight 0), whichever
+    // source the picture came from.
     QStringList falselyHealthy;
     connect(&monitor, &ClusterMonitor::topologyChanged, this, [&](const Topology &t) {
         const QMap<QString, Health> m = byServer(t);

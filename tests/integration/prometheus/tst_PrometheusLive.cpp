@@ -1,15 +1,20 @@
 // PrometheusSource and ClusterMonitor against a real Prometheus 2.42 that scrapes a real HAProxy
 // 2.6's promex endpoint (fixture peers_prometheus, tests/peers/prometheus_peer.py). The profile
 // has no runtime socket nor stats URL for the load balancer, only `"source": "prometheus"`:
-// app1 UP, app2 DRAIN, app3 DOWN and app4 MAINT come through Prometheus alone; the fixture's
+// app1 UP, app2 DRAIN, app3 DOWN, app4 MAINT and app5 drained by `weight 0` (UP to HAProxy and
+// promex, no traffic: drained, as when read directly) come through Prometheus alone; the fixture's
 // failing remote_read makes every answer partial, and its warning reaches the event log; a
 // selector Prometheus cannot parse comes back as bad_data in plain words; Prometheus killed, the
 // load balancer and its targets turn stale with the reason, and recover when it is back.
 // Servers named as DNS knows them (the demo's serviceB by ADDRESS:PORT, serviceA by its SRV
 // host) merge with the targets the demo's BIND lists: one target each, both sources on it.
 
+#include "HaproxySnapshotText.h"
 #include "core/EventLog.h"
+#include "core/HttpFetch.h"
 #include "profile/ProfileStore.h"
+#include "prometheus/PrometheusHaproxy.h"
+#include "prometheus/PrometheusResponse.h"
 #include "prometheus/PrometheusSource.h"
 #include "topology/ClusterMonitor.h"
 #include "topology/TopologyJson.h"
@@ -77,7 +82,8 @@ bool statesAsExpected(const Topology &t)
     return healthOf(t, QStringLiteral("be_app/app1")) == Health::Healthy
         && healthOf(t, QStringLiteral("be_app/app2")) == Health::Drained
         && healthOf(t, QStringLiteral("be_app/app3")) == Health::Down
-        && healthOf(t, QStringLiteral("be_app/app4")) == Health::Maintenance;
+        && healthOf(t, QStringLiteral("be_app/app4")) == Health::Maintenance
+        && healthOf(t, QStringLiteral("be_app/app5")) == Health::Drained;
 }
 
 } // namespace
@@ -93,6 +99,7 @@ private Q_SLOTS:
     void snapshotJsonShowsServersByName();
     void serversNamedAsDnsKnowsThemMergeWithDns();
     void pollsWithoutANewScrapeReuseTheLastRead();
+    void readWithoutUpSeriesEqualsTheFullRead();
     void partialAnswerWarningsReported();
     void badDataQueryReportedInPlainWords();
     void missingBearerTokenIsAnAuthError();
@@ -129,7 +136,7 @@ void tst_PrometheusLive::statesComeThroughPrometheus()
     monitor.start();
     QTRY_VERIFY_WITH_TIMEOUT(statesAsExpected(monitor.topology()), 20000);
     const Topology &t = monitor.topology();
-    QCOMPARE(t.service(QStringLiteral("app"))->targets.size(), 4);
+    QCOMPARE(t.service(QStringLiteral("app"))->targets.size(), 5);
     QCOMPARE(t.loadBalancers.first().health, Health::Healthy);
     QVERIFY2(t.loadBalancers.first().reason.contains(u"via Prometheus"),
         qPrintable(t.loadBalancers.first().reason));
@@ -137,6 +144,8 @@ void tst_PrometheusLive::statesComeThroughPrometheus()
     const TargetNode *down = t.target(QStringLiteral("app"), QStringLiteral("be_app/app3"));
     QVERIFY2(
         down->reason.contains(u"L4CON"), qPrintable(down->reason)); // the check status came too
+    const TargetNode *weightZero = t.target(QStringLiteral("app"), QStringLiteral("be_app/app5"));
+    QVERIFY2(weightZero->reason.contains(u"UP L4OK (weight 0)"), qPrintable(weightZero->reason));
 }
 
 void tst_PrometheusLive::snapshotJsonShowsServersByName()
@@ -150,7 +159,7 @@ void tst_PrometheusLive::snapshotJsonShowsServersByName()
     const QJsonObject json = QJsonDocument::fromJson(out).object();
     QVERIFY2(!json.isEmpty(), out.left(400).constData());
     const QJsonArray targets = json[u"services"].toArray().first()[u"targets"].toArray();
-    QCOMPARE(targets.size(), 4);
+    QCOMPARE(targets.size(), 5);
     QHash<QString, QString> healthByServer;
     for (const QJsonValue &v : targets) {
         const QJsonObject t = v.toObject();
@@ -162,6 +171,7 @@ void tst_PrometheusLive::snapshotJsonShowsServersByName()
     QCOMPARE(healthByServer.value(QStringLiteral("be_app/app2")), healthName(Health::Drained));
     QCOMPARE(healthByServer.value(QStringLiteral("be_app/app3")), healthName(Health::Down));
     QCOMPARE(healthByServer.value(QStringLiteral("be_app/app4")), healthName(Health::Maintenance));
+    QCOMPARE(healthByServer.value(QStringLiteral("be_app/app5")), healthName(Health::Drained));
 }
 
 // The issue's contract: a server known by name only is a target with "address": "", "port": 0
@@ -249,6 +259,77 @@ void tst_PrometheusLive::pollsWithoutANewScrapeReuseTheLastRead()
     QVERIFY(source.reusedPolls() < snapshots.size()); // new scrapes were read in full
     const auto last = snapshots.last().first().value<HaproxySnapshot>();
     QVERIFY(!last.stat.proxies.isEmpty());
+}
+
+// The queries of a round (states other than UP only; UP confirmed by the backends' counts)
+// against the read that asked every server's state (the queries of the previous version, kept
+// here), both evaluated at the same scrape (prometheushaproxy::roundTime), on the fixture's real
+// Prometheus and HAProxy (be_app: UP, DRAIN, DOWN, MAINT, UP at weight 0; with the demo, the
+// name-merge backends): the same snapshot, line by line, and through every load-balancer
+// selector the fixture's profiles use.
+void tst_PrometheusLive::readWithoutUpSeriesEqualsTheFullRead()
+{
+    const ClusterProfile p = fixtureProfile();
+    const QString selector = p.loadBalancers.first().prometheusSelector;
+    PrometheusSource source(QStringLiteral("lb:compare"), p.prometheusUrl, selector, m_nam.get());
+    source.setTimeoutMs(10000);
+    QObject parent;
+    const auto ask = [&](const QString &query, const QString &time) -> PrometheusResponse {
+        HttpFetch *f = source.newQueryFetch(query, qint64(64) << 20, &parent, time);
+        QSignalSpy done(f, &HttpFetch::finished);
+        if (!done.wait(15000)) {
+            qWarning("no answer to %s", qPrintable(query));
+            return {};
+        }
+        const auto r = done.first().first().value<HttpFetchResult>();
+        const Parsed<PrometheusResponse> parsed = parsePrometheusResponse(r.body);
+        if (!r.ok() || !parsed) {
+            qWarning("%s: %s", qPrintable(query), qPrintable(r.reason));
+            return {};
+        }
+        return *parsed;
+    };
+    const QString time = prometheushaproxy::roundTime(
+        ask(prometheushaproxy::freshnessQuery(selector), {}));
+    QVERIFY2(!time.isEmpty(), "timestamp(up{...}) gave no scrape time");
+    const auto read = [&](const QStringList &queries) {
+        QList<PrometheusResponse> answers;
+        for (const QString &q : queries) {
+            answers.append(ask(q, time));
+        }
+        return prometheushaproxy::snapshot(mergePrometheusResponses(std::move(answers)));
+    };
+    const QString sel = u',' + selector;
+    const QStringList full {
+        QStringLiteral("haproxy_server_status{%1} == 1").arg(selector),
+        QStringLiteral("haproxy_server_check_status{%1} == 1").arg(selector),
+        QStringLiteral("{__name__=~\"haproxy_server_(current_sessions|up)\"%1}").arg(sel),
+        QStringLiteral("haproxy_server_weight{%1}").arg(selector),
+        QStringLiteral("{__name__=~\"haproxy_server_(sessions|connections)_total\"%1}").arg(sel),
+        QStringLiteral("haproxy_server_http_responses_total{code=\"5xx\"%1}").arg(sel),
+        QStringLiteral("{__name__=~\"haproxy_backend_(active_servers|current_server)|"
+                       "haproxy_process_build_info\"%1}")
+            .arg(sel),
+    };
+    QVERIFY(prometheushaproxy::queries(selector) != full);
+    const auto before = read(full);
+    const auto now = read(prometheushaproxy::queries(selector));
+    QVERIFY2(before, qPrintable(before.errorText()));
+    QVERIFY2(now, qPrintable(now.errorText()));
+    QCOMPARE(snapshottext::lines(*now), snapshottext::lines(*before));
+    // Not vacuous: servers UP (confirmed, not asked) and every other state are in it.
+    const QStringList lines = snapshottext::lines(*now);
+    for (const QString &server : { QStringLiteral("be_app/app1"), QStringLiteral("be_app/app5") }) {
+        QVERIFY2(std::any_of(lines.cbegin(), lines.cend(),
+                     [&](const QString &l) {
+                         return l.startsWith(u"  " + server + u" state=")
+                             && l.contains(u" status=UP check=L4OK");
+                     }),
+            qPrintable(lines.join(u'\n')));
+    }
+    QVERIFY(lines.filter(QStringLiteral(" status=DRAIN ")).size() >= 1);
+    QVERIFY(lines.filter(QStringLiteral(" status=MAINT ")).size() >= 1);
+    QVERIFY(lines.filter(QStringLiteral(" status=DOWN ")).size() >= 1);
 }
 
 void tst_PrometheusLive::partialAnswerWarningsReported()

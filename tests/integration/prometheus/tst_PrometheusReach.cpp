@@ -72,7 +72,8 @@ bool statesAsExpected(const Topology &t)
     return healthOf(t, QStringLiteral("app1")) == Health::Healthy
         && healthOf(t, QStringLiteral("app2")) == Health::Drained
         && healthOf(t, QStringLiteral("app3")) == Health::Down
-        && healthOf(t, QStringLiteral("app4")) == Health::Maintenance;
+        && healthOf(t, QStringLiteral("app4")) == Health::Maintenance
+        && healthOf(t, QStringLiteral("app5")) == Health::Drained;
 }
 
 bool anyHealthy(const Topology &t)

@@ -6,6 +6,7 @@
 // into one snapshot; servers known by name only become targets with address
 // "" / port 0 / "server", and fold into the target another source placed at an address.
 
+#include "HaproxySnapshotText.h"
 #include "profile/ProfileStore.h"
 #include "prometheus/PrometheusHaproxy.h"
 #include "prometheus/PrometheusResponse.h"
@@ -126,6 +127,11 @@ private Q_SLOTS:
     void profileSourceKeys();
     void nameOnlyTargetsInTheTopology();
     void nameOnlyTargetMergesWithAnAddressedOne();
+    void weightZeroIsDrained();
+    void upServersConfirmedByTheBackendCount_data();
+    void upServersConfirmedByTheBackendCount();
+    void capturedAnswerWithoutUpSeriesFoldsTheSame();
+    void roundTimeIsTheOldestScrape();
 };
 
 void tst_PrometheusHaproxy::capturedPromexStates()
@@ -194,12 +200,13 @@ void tst_PrometheusHaproxy::queriesAreSmallAndCoverEveryName()
         return std::count_if(
             qs.cbegin(), qs.cend(), [&](const QString &q) { return q.contains(name); });
     };
-    QVERIFY(qs.contains(u"haproxy_server_status{job=\"lb\"} == 1"_s));
+    QVERIFY(qs.contains(u"haproxy_server_status{state!=\"UP\",job=\"lb\"} == 1"_s));
     QVERIFY(qs.contains(u"haproxy_server_check_status{job=\"lb\"} == 1"_s));
     QVERIFY(qs.contains(u"haproxy_server_http_responses_total{code=\"5xx\",job=\"lb\"}"_s));
     QCOMPARE(asking(u"http_responses_total"_s), 1);
     for (const char *part : { "current_sessions", "server_(current_sessions|up)", "weight",
-             "sessions", "connections", "active_servers", "current_server", "build_info" }) {
+             "sessions", "connections", "active_servers", "backup_servers", "current_server",
+             "build_info" }) {
         QVERIFY2(asking(QString::fromLatin1(part)) >= 1, part);
     }
 }
@@ -587,6 +594,165 @@ void tst_PrometheusHaproxy::freshnessFingerprint()
     PrometheusResponse scalar = at("1", nullptr);
     scalar.resultType = PrometheusResponse::ResultType::Scalar;
     QVERIFY(prometheushaproxy::freshnessFingerprint(scalar).isEmpty());
+}
+
+// A server at weight 0 (captured: a real Prometheus 2.42 scraping HAProxy 2.6.12 with app5
+// `check weight 0`, tests/peers/prometheus_peer.py capture-promex): promex says state="UP" (and
+// L4OK) with haproxy_server_weight 0, and leaves it out of haproxy_backend_active_servers (1:
+// app1). No traffic goes to it: drained, as when the same HAProxy is read directly
+// (tst_TopologyBuilder::targetHealth "lb-up-weight-0-idle"), never healthy.
+void tst_PrometheusHaproxy::weightZeroIsDrained()
+{
+    const auto r = parsePrometheusResponse(
+        readData(QStringLiteral("prometheus/haproxy_promex_weight0_vector.json")));
+    QVERIFY2(r, qPrintable(r.errorText()));
+    const auto snap = prometheushaproxy::snapshot(*r);
+    QVERIFY2(snap, qPrintable(snap.errorText()));
+    const HaproxyStatServer *app5 = server(*snap, QStringLiteral("app5"));
+    QVERIFY(app5);
+    QCOMPARE(app5->state, HaproxyServerStatus::Up);
+    QCOMPARE(app5->checkStatus, QStringLiteral("L4OK"));
+    QCOMPARE(app5->weight, std::optional<qint64>(0));
+    QCOMPARE(app5->scur, std::optional<qint64>(0));
+    QCOMPARE(server(*snap, QStringLiteral("app1"))->weight, std::optional<qint64>(1));
+
+    TopologyInputs in;
+    in.now = QDateTime::currentDateTimeUtc();
+    in.lb.insert(QStringLiteral("edge"), *snap);
+    in.lbState.insert(QStringLiteral("edge"), fresh());
+    const Topology t = TopologyBuilder::build(profile(false), in);
+    const QList<std::pair<QString, Health>> expected = {
+        { QStringLiteral("be_app/app1"), Health::Healthy },
+        { QStringLiteral("be_app/app2"), Health::Drained },
+        { QStringLiteral("be_app/app3"), Health::Down },
+        { QStringLiteral("be_app/app4"), Health::Maintenance },
+        { QStringLiteral("be_app/app5"), Health::Drained },
+    };
+    QCOMPARE(t.service(QStringLiteral("app"))->targets.size(), expected.size());
+    for (const auto &[key, health] : expected) {
+        const TargetNode *n = t.target(QStringLiteral("app"), key);
+        QVERIFY2(n, qPrintable(key));
+        QVERIFY2(n->health == health, qPrintable(key + u' ' + healthName(n->health)));
+    }
+    const TargetNode *n = t.target(QStringLiteral("app"), QStringLiteral("be_app/app5"));
+    QVERIFY2(n->reason.contains(u"UP L4OK (weight 0) 0 sessions"), qPrintable(n->reason));
+    QCOMPARE(t.service(QStringLiteral("app"))->healthyCount, 1);
+}
+
+// The UP servers are not asked (`state!="UP"`): a server named by its sessions gauge and in no
+// state series is UP only when its backend's active count (UP at a weight other than 0, backups
+// apart) confirms it; a count that disagrees or is absent leaves those servers unknown, never
+// healthy, with a note naming the backend.
+void tst_PrometheusHaproxy::upServersConfirmedByTheBackendCount_data()
+{
+    QTest::addColumn<QString>("active"); // haproxy_backend_active_servers ("" absent)
+    QTest::addColumn<QString>("backup"); // haproxy_backend_backup_servers ("" absent)
+    QTest::addColumn<HaproxyServerStatus>("expected"); // of a, c and d (no state series)
+    // a and d UP at weight 1, c UP at weight 0 (not counted by HAProxy), b DRAIN, e DOWN.
+    QTest::newRow("count confirms") << "2" << "" << HaproxyServerStatus::Up;
+    QTest::newRow("count confirms, backups apart") << "1" << "1" << HaproxyServerStatus::Up;
+    QTest::newRow("one fewer active: a state series missing") << "1" << ""
+                                                              << HaproxyServerStatus::Unknown;
+    QTest::newRow("weight 0 counted would be 3") << "3" << "" << HaproxyServerStatus::Unknown;
+    QTest::newRow("no count") << "" << "" << HaproxyServerStatus::Unknown;
+    QTest::newRow("count not a number") << "NaN" << "" << HaproxyServerStatus::Unknown;
+}
+
+void tst_PrometheusHaproxy::upServersConfirmedByTheBackendCount()
+{
+    QFETCH(QString, active);
+    QFETCH(QString, backup);
+    QFETCH(HaproxyServerStatus, expected);
+    const auto lbl = [](const char *server) {
+        return QList<std::pair<const char *, const char *>> { { "instance", "lb:8404" },
+            { "proxy", "be" }, { "server", server } };
+    };
+    QList<S> series {
+        { "haproxy_server_status",
+            { { "instance", "lb:8404" }, { "proxy", "be" }, { "server", "b" },
+                { "state", "DRAIN" } },
+            "1" },
+        { "haproxy_server_status",
+            { { "instance", "lb:8404" }, { "proxy", "be" }, { "server", "e" },
+                { "state", "DOWN" } },
+            "1" },
+    };
+    for (const char *name : { "a", "b", "c", "d", "e" }) {
+        series.append({ "haproxy_server_current_sessions", lbl(name), "0" });
+        series.append({ "haproxy_server_weight", lbl(name), qstrcmp(name, "c") == 0 ? "0" : "1" });
+    }
+    const QByteArray activeText = active.toLatin1();
+    const QByteArray backupText = backup.toLatin1();
+    if (!active.isEmpty()) {
+        series.append({ "haproxy_backend_active_servers",
+            { { "instance", "lb:8404" }, { "proxy", "be" } }, activeText.constData() });
+    }
+    if (!backup.isEmpty()) {
+        series.append({ "haproxy_backend_backup_servers",
+            { { "instance", "lb:8404" }, { "proxy", "be" } }, backupText.constData() });
+    }
+    const auto snap = prometheushaproxy::snapshot(vector(series));
+    QVERIFY2(snap, qPrintable(snap.errorText()));
+    for (const char *name : { "a", "c", "d" }) {
+        const HaproxyStatServer *r = server(*snap, QString::fromLatin1(name));
+        QVERIFY(r);
+        QCOMPARE(r->state, expected);
+        QCOMPARE(r->status,
+            expected == HaproxyServerStatus::Up ? QStringLiteral("UP") : QString());
+    }
+    QCOMPARE(server(*snap, QStringLiteral("b"))->state, HaproxyServerStatus::Drain);
+    QCOMPARE(server(*snap, QStringLiteral("e"))->state, HaproxyServerStatus::Down);
+    const bool noted = std::any_of(snap->info.fields.cbegin(), snap->info.fields.cend(),
+        [](const auto &f) { return f.first == u"prometheus note" && f.second.contains(u"be ("); });
+    QCOMPARE(noted, expected != HaproxyServerStatus::Up);
+
+    // In the topology: unknown stays unknown, c (weight 0) is drained, never healthy.
+    TopologyInputs in;
+    in.now = QDateTime::currentDateTimeUtc();
+    in.lb.insert(QStringLiteral("edge"), *snap);
+    in.lbState.insert(QStringLiteral("edge"), fresh());
+    ClusterProfile p = profile(false);
+    p.loadBalancers.first().routes.first().backend = QStringLiteral("be");
+    const Topology t = TopologyBuilder::build(p, in);
+    const TargetNode *a = t.target(QStringLiteral("app"), QStringLiteral("be/a"));
+    const TargetNode *c = t.target(QStringLiteral("app"), QStringLiteral("be/c"));
+    QVERIFY(a && c);
+    QCOMPARE(a->health, expected == HaproxyServerStatus::Up ? Health::Healthy : Health::Unknown);
+    QCOMPARE(c->health, expected == HaproxyServerStatus::Up ? Health::Drained : Health::Unknown);
+}
+
+// The same real answer (captured from Prometheus 2.42 scraping HAProxy 2.6.12: app1 UP, app2
+// DRAIN, app3 DOWN, app4 MAINT, app5 UP at weight 0) without its UP state series, as
+// `state!="UP"` asks it, folds to exactly the snapshot the whole answer makes.
+void tst_PrometheusHaproxy::capturedAnswerWithoutUpSeriesFoldsTheSame()
+{
+    const auto r = parsePrometheusResponse(
+        readData(QStringLiteral("prometheus/haproxy_promex_weight0_vector.json")));
+    QVERIFY2(r, qPrintable(r.errorText()));
+    PrometheusResponse withoutUp = *r;
+    const qsizetype before = withoutUp.series.size();
+    withoutUp.series.removeIf([](const PrometheusSeries &s) {
+        return s.name == u"haproxy_server_status" && s.label(u"state") == u"UP";
+    });
+    QCOMPARE(withoutUp.series.size(), before - 2); // app1 and app5 (states at 1 only)
+    const auto all = prometheushaproxy::snapshot(*r);
+    const auto notUp = prometheushaproxy::snapshot(withoutUp);
+    QVERIFY(all && notUp);
+    QCOMPARE(snapshottext::lines(*notUp), snapshottext::lines(*all));
+    QCOMPARE(server(*notUp, QStringLiteral("app1"))->state, HaproxyServerStatus::Up);
+    QCOMPARE(server(*notUp, QStringLiteral("app5"))->state, HaproxyServerStatus::Up);
+}
+
+void tst_PrometheusHaproxy::roundTimeIsTheOldestScrape()
+{
+    PrometheusResponse r = vector({ { "", { { "instance", "a:1" } }, "1764559000.123" },
+        { "", { { "instance", "b:1" } }, "1764558999.5" } });
+    QCOMPARE(prometheushaproxy::roundTime(r), QStringLiteral("1764558999.5"));
+    QCOMPARE(prometheushaproxy::roundTime(vector({})), QString()); // no target: Prometheus's now
+    r.success = false;
+    QCOMPARE(prometheushaproxy::roundTime(r), QString());
+    QCOMPARE(prometheushaproxy::roundTime(vector({ { "", { { "instance", "a:1" } }, "NaN" } })),
+        QString());
 }
 
 QTEST_GUILESS_MAIN(tst_PrometheusHaproxy)

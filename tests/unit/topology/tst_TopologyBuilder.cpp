@@ -128,6 +128,13 @@ private Q_SLOTS:
         QTest::newRow("dns-removed-lb-agrees") << "removed" << "MAINT (resolution)" << qint64(0) << false << Health::Maintenance << "removed from DNS";
         QTest::newRow("lb-no-check") << "listed" << "no check" << qint64(0) << false << Health::Unknown << "no check";
         QTest::newRow("lb-checks-initialising") << "listed" << "UP 1/2 INI" << qint64(0) << false << Health::Unknown << "UP 1/2";
+        // Effective weight 0 (" w0"): HAProxy sends it nothing, yet says "UP" / "no check" (and
+        // promex state="UP"): drained by weight, whichever way the load balancer was read.
+        QTest::newRow("lb-up-weight-0-idle") << "listed" << "UP w0" << qint64(0) << false << Health::Drained << "lb:lb: UP L7OK (weight 0) 0 sessions";
+        QTest::newRow("lb-up-weight-0-with-sessions") << "listed" << "UP w0" << qint64(2) << false << Health::Draining << "weight 0";
+        QTest::newRow("lb-no-check-weight-0") << "listed" << "no check w0" << qint64(0) << false << Health::Drained << "no check L7OK (weight 0)";
+        QTest::newRow("lb-down-weight-0-is-down") << "listed" << "DOWN w0" << qint64(0) << false << Health::Down << "DOWN";
+        QTest::newRow("lb-up-weight-1") << "listed" << "UP w1" << qint64(0) << false << Health::Healthy << "UP L7OK 0 sessions";
     }
     void targetHealth()
     {
@@ -148,8 +155,14 @@ private Q_SLOTS:
             r.holdUntil = s_now.addSecs(8);
             s.dnsB().removed.append(r);
         }
+        std::optional<qint64> weight;
+        if (lbStatus.endsWith(u" w0") || lbStatus.endsWith(u" w1")) {
+            weight = lbStatus.back() == u'0' ? 0 : 1;
+            lbStatus.chop(3);
+        }
         if (!lbStatus.isEmpty()) {
             s.backend(QStringLiteral("be_b")).servers.append(lbServer(QStringLiteral("b2"), QStringLiteral("10.0.0.12"), 8000, lbStatus, sessions));
+            s.backend(QStringLiteral("be_b")).servers.last().weight = weight;
             if (lbStale) {
                 SourceState st = fresh();
                 st.stale = true;

@@ -198,6 +198,18 @@ QString roundTime(const PrometheusResponse &freshness)
     return oldest ? oldest->text : QString();
 }
 
+namespace {
+// promex exports haproxy_server_check_status only for servers whose health checks run: an UP
+// server without one, where the instance exports it for others, is what `show stat` calls "no
+// check" -- running, but nobody checks it: unknown, not healthy (TopologyBuilder), as read
+// directly.
+void noCheck(HaproxyStatServer &row)
+{
+    row.state = HaproxyServerStatus::NoCheck;
+    row.status = QStringLiteral("no check");
+}
+} // namespace
+
 Parsed<HaproxySnapshot> snapshot(const PrometheusResponse &response)
 {
     if (!response.success) {
@@ -229,6 +241,7 @@ Parsed<HaproxySnapshot> snapshot(const PrometheusResponse &response)
         return backends[last];
     };
     QSet<QString> instances;
+    bool checkSeries = false; // some haproxy_server_check_status series came
     QString lastInstance;
     const auto seen = [&](const QString &instance) {
         if (instances.isEmpty() || instance != lastInstance) {
@@ -272,6 +285,7 @@ Parsed<HaproxySnapshot> snapshot(const PrometheusResponse &response)
                 r.states |= stateBit(s.label(u"state"));
             }
         } else if (metric == u"check_status") {
+            checkSeries = true;
             if (isOne(s)) {
                 r.row.checkStatus = s.label(u"state");
             }
@@ -359,6 +373,10 @@ Parsed<HaproxySnapshot> snapshot(const PrometheusResponse &response)
             row.nameOnly = true;
             if (r.states) {
                 row.state = strongest(r.states, &row.status);
+                if (row.state == HaproxyServerStatus::Up && checkSeries
+                    && row.checkStatus.isEmpty()) {
+                    noCheck(row);
+                }
             } else if (r.up) {
                 row.state = *r.up ? HaproxyServerStatus::Up : HaproxyServerStatus::Down;
                 row.status = *r.up ? QStringLiteral("UP") : QStringLiteral("DOWN");
@@ -366,10 +384,18 @@ Parsed<HaproxySnapshot> snapshot(const PrometheusResponse &response)
             } else if (confirmed) {
                 row.state = HaproxyServerStatus::Up;
                 row.status = QStringLiteral("UP");
+                if (checkSeries && row.checkStatus.isEmpty()) {
+                    noCheck(row);
+                }
             }
             proxy.servers.append(std::move(row));
         }
         snap.stat.proxies.append(std::move(proxy));
+    }
+    if (!checkSeries && !upOnly) {
+        snap.info.fields.append({ QStringLiteral("prometheus note"),
+            QStringLiteral("no haproxy_server_check_status series: a server without a health "
+                           "check cannot be told from a checked one and shows as UP") });
     }
     if (upOnly) {
         snap.info.fields.append({ QStringLiteral("prometheus note"),

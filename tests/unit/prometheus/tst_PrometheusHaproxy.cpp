@@ -124,6 +124,7 @@ private Q_SLOTS:
     void nothingScrapedIsAnError();
     void prometheusErrorIsAnError();
     void nanGaugeIsUnknownNotZero();
+    void upWithoutACheckIsNoCheck();
     void profileSourceKeys();
     void nameOnlyTargetsInTheTopology();
     void nameOnlyTargetMergesWithAnAddressedOne();
@@ -419,6 +420,39 @@ void tst_PrometheusHaproxy::nanGaugeIsUnknownNotZero()
     QVERIFY(!server(*snap, QStringLiteral("a"))->scur);
     QVERIFY(!server(*snap, QStringLiteral("a"))->weight);
     QCOMPARE(server(*snap, QStringLiteral("a"))->state, HaproxyServerStatus::Unknown);
+}
+
+// promex exports haproxy_server_check_status only for checked servers: an UP server without one
+// is `show stat`'s "no check" (unknown in the topology), not a checked UP server (healthy).
+// Without any check series nothing tells them apart: UP, and a note says so.
+void tst_PrometheusHaproxy::upWithoutACheckIsNoCheck()
+{
+    const QList<S> states {
+        { "haproxy_server_status", { { "proxy", "be" }, { "server", "checked" }, { "state", "UP" } },
+            "1" },
+        { "haproxy_server_status", { { "proxy", "be" }, { "server", "plain" }, { "state", "UP" } },
+            "1" },
+        { "haproxy_server_status",
+            { { "proxy", "be" }, { "server", "off" }, { "state", "MAINT" } }, "1" },
+    };
+    QList<S> withChecks = states;
+    withChecks.append({ "haproxy_server_check_status",
+        { { "proxy", "be" }, { "server", "checked" }, { "state", "HCHK_STATUS_L7OK" } }, "1" });
+    const auto snap = prometheushaproxy::snapshot(vector(withChecks));
+    QVERIFY2(snap, qPrintable(snap.errorText()));
+    QCOMPARE(server(*snap, QStringLiteral("checked"))->state, HaproxyServerStatus::Up);
+    QCOMPARE(server(*snap, QStringLiteral("plain"))->state, HaproxyServerStatus::NoCheck);
+    QCOMPARE(server(*snap, QStringLiteral("plain"))->status, QStringLiteral("no check"));
+    QCOMPARE(server(*snap, QStringLiteral("off"))->state, HaproxyServerStatus::Maint);
+
+    const auto bare = prometheushaproxy::snapshot(vector(states));
+    QVERIFY2(bare, qPrintable(bare.errorText()));
+    QCOMPARE(server(*bare, QStringLiteral("plain"))->state, HaproxyServerStatus::Up);
+    bool noted = false;
+    for (const auto &field : bare->info.fields) {
+        noted |= field.second.contains(u"no haproxy_server_check_status series");
+    }
+    QVERIFY(noted);
 }
 
 void tst_PrometheusHaproxy::profileSourceKeys()

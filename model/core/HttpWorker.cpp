@@ -16,11 +16,10 @@ public:
     Host(std::atomic<int> &running, std::atomic<quint64> &finished)
         : m_running(running)
         , m_finished(finished)
-    {
-    }
+    { }
 
-    void start(quint64 id, const QList<QNetworkRequest> &requests,
-        const HttpWorker::Options &options)
+    void start(
+        quint64 id, const QList<QNetworkRequest> &requests, const HttpWorker::Options &options)
     {
         if (!m_nam) {
             m_nam = new QNetworkAccessManager(this);

@@ -45,12 +45,12 @@ public:
     // GETs `request` on the worker thread. `done` runs on this object's thread with the result,
     // exactly once, unless cancel(id) comes first or `context` is destroyed first. `context`
     // must live on this object's thread. Returns the request's id (never 0).
-    quint64 get(QObject *context, const QNetworkRequest &request, const Options &options,
-        Done done);
+    quint64 get(
+        QObject *context, const QNetworkRequest &request, const Options &options, Done done);
     // GETs `requests` one after the other (each with `options`: its own deadline and cap), then
     // `doneAll` runs once with their results in the same order, under get()'s rules.
-    quint64 getAll(QObject *context, const QList<QNetworkRequest> &requests,
-        const Options &options, DoneAll doneAll);
+    quint64 getAll(QObject *context, const QList<QNetworkRequest> &requests, const Options &options,
+        DoneAll doneAll);
     // Aborts the request (its connection is closed) and drops its result. Unknown or finished
     // ids are ignored.
     void cancel(quint64 id);

@@ -15,7 +15,6 @@
 
 #include <simdjson.h>
 
-
 namespace hopscope {
 
 // One GET of a poll: the fetch while it runs, then what it produced.

@@ -163,8 +163,8 @@ void tst_HttpWorker::requestRunsWithoutThisThread()
     HttpWorker worker;
     QObject context;
     Received got;
-    worker.get(&context, QNetworkRequest(peer.url(QStringLiteral("/clusters"))),
-        { 5000, 1024, 0 }, recordInto(got));
+    worker.get(&context, QNetworkRequest(peer.url(QStringLiteral("/clusters"))), { 5000, 1024, 0 },
+        recordInto(got));
     // Sent, answered and read while this thread processes no event at all.
     QVERIFY(waitWithoutEvents([&] { return worker.finishedOnWorker() == 1; }));
     QCOMPARE(peer.requests.load(), 1);
@@ -191,8 +191,7 @@ void tst_HttpWorker::sequenceGoesInOrderOnOneConnection()
         { QNetworkRequest(peer.url(QStringLiteral("/clusters"))),
             QNetworkRequest(peer.url(QStringLiteral("/server_info"))),
             QNetworkRequest(peer.url(QStringLiteral("/stats"))) },
-        { 5000, 1024, 0 },
-        [&](const QList<HttpFetchResult> &r) {
+        { 5000, 1024, 0 }, [&](const QList<HttpFetchResult> &r) {
             ++calls;
             results = r;
         });
@@ -231,12 +230,12 @@ void tst_HttpWorker::contentLengthAboveTheCapIsRefused()
     HttpWorker worker;
     QObject context;
     Received got;
-    worker.get(&context, QNetworkRequest(peer.url(QStringLiteral("/clusters"))),
-        { 5000, 65536, 0 }, recordInto(got));
+    worker.get(&context, QNetworkRequest(peer.url(QStringLiteral("/clusters"))), { 5000, 65536, 0 },
+        recordInto(got));
     QTRY_COMPARE_WITH_TIMEOUT(got.calls, 1, 5000);
     QCOMPARE(got.result.failure, HttpFetchResult::Failure::TooLarge);
-    QVERIFY2(got.result.reason.contains(u"Content-Length 1073741824"),
-        qPrintable(got.result.reason));
+    QVERIFY2(
+        got.result.reason.contains(u"Content-Length 1073741824"), qPrintable(got.result.reason));
     QVERIFY(got.result.body.isEmpty());
 }
 
@@ -246,9 +245,8 @@ void tst_HttpWorker::cancelClosesTheConnectionAndDeliversNothing()
     HttpWorker worker;
     QObject context;
     Received got;
-    const quint64 id = worker.get(&context,
-        QNetworkRequest(peer.url(QStringLiteral("/clusters"))), { 5000, 1 << 20, 0 },
-        recordInto(got));
+    const quint64 id = worker.get(&context, QNetworkRequest(peer.url(QStringLiteral("/clusters"))),
+        { 5000, 1 << 20, 0 }, recordInto(got));
     QVERIFY(id != 0);
     QVERIFY(waitWithoutEvents([&] { return peer.requests.load() == 1; }));
     worker.cancel(id);

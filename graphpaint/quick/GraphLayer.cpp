@@ -37,6 +37,19 @@ qint64 threadNs()
 constexpr int MaxTiles = 240; // 256x256 RGB32: 60 MB at most
 constexpr int MaxLevels = 6;
 
+// The tiles at `scale` that a scene rectangle touches: columns x0..x1, rows y0..y1, inclusive.
+struct TileSpan
+{
+    int x0, y0, x1, y1;
+};
+
+TileSpan tilesCovering(const QRectF &scene, qreal scale)
+{
+    const auto tile
+        = [scale](qreal at) { return int(std::floor(at * scale / GraphPainter::TileSize)); };
+    return { tile(scene.left()), tile(scene.top()), tile(scene.right()), tile(scene.bottom()) };
+}
+
 } // namespace
 
 GraphLayer::GraphLayer(QQuickItem *parent)
@@ -340,13 +353,7 @@ void GraphLayer::paint(QPainter *painter)
                         if (other.id == levelId) {
                             continue;
                         }
-                        const int ox0
-                            = int(std::floor(contentRect.left() * other.scale / TileSize));
-                        const int oy0 = int(std::floor(contentRect.top() * other.scale / TileSize));
-                        const int ox1
-                            = int(std::floor(contentRect.right() * other.scale / TileSize));
-                        const int oy1
-                            = int(std::floor(contentRect.bottom() * other.scale / TileSize));
+                        const auto [ox0, oy0, ox1, oy1] = tilesCovering(contentRect, other.scale);
                         for (int oy = oy0; oy <= oy1; ++oy) {
                             for (int ox = ox0; ox <= ox1; ++ox) {
                                 auto o = m_tiles.constFind({ other.id, ox, oy });
@@ -513,10 +520,7 @@ bool GraphLayer::markDirty(const QRectF &rect, bool overview, QRect *itemDirty)
         }
         const qreal pad = GraphPainter::nodeReach(level.scale, m_options);
         const QRectF dirty = rect.adjusted(-pad, -pad, pad, pad);
-        const int x0 = int(std::floor(dirty.left() * level.scale / TileSize));
-        const int y0 = int(std::floor(dirty.top() * level.scale / TileSize));
-        const int x1 = int(std::floor(dirty.right() * level.scale / TileSize));
-        const int y1 = int(std::floor(dirty.bottom() * level.scale / TileSize));
+        const auto [x0, y0, x1, y1] = tilesCovering(dirty, level.scale);
         for (int ty = y0; ty <= y1; ++ty) {
             for (int tx = x0; tx <= x1; ++tx) {
                 auto it = m_tiles.find({ level.id, tx, ty });
@@ -666,10 +670,7 @@ void GraphLayer::onTrafficChanged(const QList<int> &segments)
                 const QPointF b = line.pointAt(qreal(k + 1) / pieces);
                 const QRectF piece
                     = QRectF(a, b).normalized().adjusted(-reach, -reach, reach, reach);
-                const int x0 = int(std::floor(piece.left() * level.scale / TileSize));
-                const int y0 = int(std::floor(piece.top() * level.scale / TileSize));
-                const int x1 = int(std::floor(piece.right() * level.scale / TileSize));
-                const int y1 = int(std::floor(piece.bottom() * level.scale / TileSize));
+                const auto [x0, y0, x1, y1] = tilesCovering(piece, level.scale);
                 for (int ty = y0; ty <= y1; ++ty) {
                     for (int tx = x0; tx <= x1; ++tx) {
                         touched.insert({ level.id, tx, ty });
@@ -732,10 +733,7 @@ void GraphLayer::onTrafficChanged(const QList<int> &segments)
                 if (level.scale < m_options.lodZoom) {
                     continue; // the overview: below, by pair
                 }
-                const int x0 = int(std::floor(r.left() * level.scale / TileSize));
-                const int y0 = int(std::floor(r.top() * level.scale / TileSize));
-                const int x1 = int(std::floor(r.right() * level.scale / TileSize));
-                const int y1 = int(std::floor(r.bottom() * level.scale / TileSize));
+                const auto [x0, y0, x1, y1] = tilesCovering(r, level.scale);
                 for (int ty = y0; ty <= y1; ++ty) {
                     for (int tx = x0; tx <= x1; ++tx) {
                         touched.insert({ level.id, tx, ty });

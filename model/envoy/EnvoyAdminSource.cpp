@@ -20,8 +20,7 @@ namespace hopscope {
 // One GET of a poll: the fetch while it runs, then what it produced.
 struct EnvoyAdminSource::Fetch
 {
-    QPointer<HttpFetch> fetch; // on this thread
-    quint64 workerId = 0; // or on the HttpWorker's
+    QPointer<HttpFetch> fetch; // on this thread (or in m_sequence on the HttpWorker's)
     QUrl url;
     bool started = false; // sent (the poll's requests go one after the other)
     bool done = false;
@@ -100,13 +99,11 @@ void EnvoyAdminSource::sendPending()
                 for (size_t i = 0; i < batch.size(); ++i) {
                     batch[i]->result = results.at(qsizetype(i));
                     batch[i]->done = true;
-                    batch[i]->workerId = 0;
                 }
+                m_sequence = 0;
                 onFetchFinished();
             });
-        for (Fetch *f : batch) {
-            f->workerId = id;
-        }
+        m_sequence = id;
         return;
     }
     Fetch *f = nullptr;
@@ -188,10 +185,11 @@ void EnvoyAdminSource::abortAll()
             f->fetch->abort();
             f->fetch->deleteLater();
         }
-        if (f->workerId && m_worker) {
-            m_worker->cancel(f->workerId); // the poll's sequence (again for each: ignored)
-        }
     }
+    if (m_sequence && m_worker) {
+        m_worker->cancel(m_sequence);
+    }
+    m_sequence = 0;
     m_fetches.clear();
     m_clusters = m_serverInfo = m_stats = nullptr;
 }

@@ -71,6 +71,7 @@ private:
     std::unique_ptr<QNetworkAccessManager> m_ownNam;
     QPointer<TlsContext> m_tls;
     QPointer<HttpWorker> m_worker;
+    quint64 m_sequence = 0; // the poll's requests in flight on m_worker (0: none)
     qint64 m_maxBytes = DefaultMaxReplyBytes;
     bool m_statsEnabled = true;
     quint64 m_generation = 0;

@@ -373,10 +373,6 @@ Parsed<HaproxySnapshot> snapshot(const PrometheusResponse &response)
             row.nameOnly = true;
             if (r.states) {
                 row.state = strongest(r.states, &row.status);
-                if (row.state == HaproxyServerStatus::Up && checkSeries
-                    && row.checkStatus.isEmpty()) {
-                    noCheck(row);
-                }
             } else if (r.up) {
                 row.state = *r.up ? HaproxyServerStatus::Up : HaproxyServerStatus::Down;
                 row.status = *r.up ? QStringLiteral("UP") : QStringLiteral("DOWN");
@@ -384,9 +380,11 @@ Parsed<HaproxySnapshot> snapshot(const PrometheusResponse &response)
             } else if (confirmed) {
                 row.state = HaproxyServerStatus::Up;
                 row.status = QStringLiteral("UP");
-                if (checkSeries && row.checkStatus.isEmpty()) {
-                    noCheck(row);
-                }
+            }
+            // promex's UP (not one from haproxy_exporter's up gauge alone)
+            if ((r.states || !r.up) && row.state == HaproxyServerStatus::Up && checkSeries
+                && row.checkStatus.isEmpty()) {
+                noCheck(row);
             }
             proxy.servers.append(std::move(row));
         }

@@ -177,11 +177,24 @@ bool chipsShow(const QList<TaskChip> &chips, const QList<TargetNode> &targets)
 
 void ServiceGraphModel::setTopology(const Topology &topology)
 {
-    QHash<QString, const ServiceNode *> services;
-    services.reserve(topology.services.size());
-    for (const ServiceNode &s : topology.services) {
-        services.insert(s.id, &s);
-    }
+    // Each node's service is where it was in the last topology (one id comparison); the hash
+    // is built only when that fails (a new profile, the first poll).
+    QHash<QString, const ServiceNode *> byId;
+    const auto serviceOf = [&](Node &node) -> const ServiceNode * {
+        const int i = node.topologyIndex;
+        if (i >= 0 && i < topology.services.size() && topology.services.at(i).id == node.id) {
+            return &topology.services.at(i);
+        }
+        if (byId.isEmpty()) {
+            byId.reserve(topology.services.size());
+            for (const ServiceNode &s : topology.services) {
+                byId.insert(s.id, &s);
+            }
+        }
+        const ServiceNode *s = byId.value(node.id);
+        node.topologyIndex = s ? int(s - topology.services.constData()) : -1;
+        return s;
+    };
     const QList<int> restyled = updateEdgeHealth(topology.edges);
     bool resized = false;
     QList<QPair<int, QList<int>>> changes;
@@ -191,7 +204,7 @@ void ServiceGraphModel::setTopology(const Topology &topology)
         QString subtitle, reason;
         QList<int> roles;
         if (node.kind == u"service") {
-            const ServiceNode *s = services.value(node.id);
+            const ServiceNode *s = serviceOf(node);
             if (!s) {
                 continue;
             }
@@ -200,7 +213,11 @@ void ServiceGraphModel::setTopology(const Topology &topology)
             reason = s->dnsError.isEmpty() ? s->summary
                                            : s->summary + QStringLiteral(" — DNS: ") + s->dnsError;
             // Chips are rebuilt only for services whose targets changed: most do not per poll.
-            if (!chipsShow(node.tasks, s->targets)) {
+            // The builder's digest says so without touching 50,000 targets' strings here.
+            const bool same = s->chipsDigest != 0 ? s->chipsDigest == node.chipsDigest
+                                                  : chipsShow(node.tasks, s->targets);
+            node.chipsDigest = s->chipsDigest;
+            if (!same) {
                 QList<TaskChip> tasks;
                 tasks.reserve(s->targets.size());
                 const QRectF box(QPointF(0, 0), node.rect.size());
@@ -326,14 +343,33 @@ void ServiceGraphModel::setTrafficLabels(bool on)
 
 QList<int> ServiceGraphModel::updateEdgeHealth(const QList<EdgeNode> &edges)
 {
+    // Each segment's edge is where it was in the last topology (edges come in profile order):
+    // its ends compared in place; the "from>to" hash is built only when that fails.
     QHash<QString, const EdgeNode *> byId;
-    for (const EdgeNode &e : edges) {
-        byId.insert(e.from + QLatin1Char('>') + e.to, &e);
-    }
+    const auto edgeOf = [&](EdgeSegment &s) -> const EdgeNode * {
+        const int i = s.edgeIndex;
+        if (i >= 0 && i < edges.size()) {
+            const EdgeNode &e = edges.at(i);
+            const QStringView id(s.sourceEdge);
+            if (id.size() == e.from.size() + 1 + e.to.size() && id.at(e.from.size()) == u'>'
+                && id.left(e.from.size()) == e.from && id.sliced(e.from.size() + 1) == e.to) {
+                return &e;
+            }
+        }
+        if (byId.isEmpty()) {
+            byId.reserve(edges.size());
+            for (const EdgeNode &e : edges) {
+                byId.insert(e.from + QLatin1Char('>') + e.to, &e);
+            }
+        }
+        const EdgeNode *e = byId.value(s.sourceEdge);
+        s.edgeIndex = e ? int(e - edges.constData()) : -1;
+        return e;
+    };
     QList<int> changed;
     for (int i = 0; i < m_segments.size(); ++i) {
         EdgeSegment &s = m_segments[i];
-        const EdgeNode *e = byId.value(s.sourceEdge);
+        const EdgeNode *e = edgeOf(s);
         const bool fails = e && (e->health == Health::Down || e->health == Health::Stale);
         const Health failing = fails ? e->health : Health::Healthy;
         s.failReason = fails ? e->reason : QString(); // (changes with every poll of a dead LB)

@@ -63,6 +63,11 @@ public:
         QList<TaskChip> tasks;
         QRectF rect;
         bool isLoadBalancer() const { return kind == u"lb"; }
+        // What the last topology applied said of this node: its services[] index (the builder
+        // keeps the profile's order, so the next one is found without a lookup) and the digest
+        // of its chips (ServiceNode::chipsDigest; 0 when the chips were compared instead).
+        int topologyIndex = -1;
+        quint64 chipsDigest = 0;
     };
 
     struct EdgeSegment
@@ -82,6 +87,7 @@ public:
         // a caller -> LB leg shared by edges to several callees), and their traffic.
         QStringList trafficKeys;
         EdgeTraffic traffic;
+        int edgeIndex = -1; // sourceEdge's index in the last topology's edges (profile order)
     };
 
     explicit ServiceGraphModel(QObject *parent = nullptr);

@@ -59,6 +59,11 @@ struct ServiceNode
     int healthyCount = 0; // serving targets (open drains not counted)
     int drainedCount = 0; // targets with an open drain (not counted in "N of M healthy")
     QString dnsError; // why the last DNS query failed, if it did
+    // A digest of what the graph's task chips show (each target's key, health, reason, sidecar
+    // and drain mark), computed by TopologyBuilder (chipsDigest()), off the GUI thread: the graph
+    // compares one number per service per poll instead of every target's strings. 0: not
+    // computed (a topology made by hand), compare the targets.
+    quint64 chipsDigest = 0;
 };
 
 struct LoadBalancerNode

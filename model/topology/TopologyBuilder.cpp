@@ -255,6 +255,16 @@ QList<PathNode> TopologyBuilder::paths(const ClusterProfile &profile, const QLis
     return result;
 }
 
+quint64 TopologyBuilder::chipsDigest(const QList<TargetNode> &targets)
+{
+    // Seeded with the count: a target more or less changes the digest whatever it holds.
+    size_t h = qHash(targets.size(), size_t(0x9e3779b97f4a7c15ULL));
+    for (const TargetNode &t : targets) {
+        h = qHashMulti(h, t.key, int(t.health), t.reason, !t.sidecar.isEmpty(), t.openDrain);
+    }
+    return h == 0 ? 1 : quint64(h);
+}
+
 Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInputs &in)
 {
     Topology t;
@@ -638,6 +648,7 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
                 s.health = gapFromFailure.value(spec.id) ? Health::Stale : Health::Unknown;
             }
         }
+        s.chipsDigest = chipsDigest(s.targets);
         t.services.append(s);
     }
 

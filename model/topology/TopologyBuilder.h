@@ -51,6 +51,10 @@ class TopologyBuilder
 public:
     static Topology build(const ClusterProfile &profile, const TopologyInputs &inputs);
 
+    // ServiceNode::chipsDigest of these targets: a 64-bit hash of what the graph's chips show
+    // (key, health, reason, sidecar, open drain), never 0.
+    static quint64 chipsDigest(const QList<TargetNode> &targets);
+
     // Paths from each service nobody calls, along declared edges, to each service that calls
     // nobody (cycles cut; at most maxPaths).
     static QList<PathNode> paths(const ClusterProfile &profile, const QList<EdgeNode> &edges,

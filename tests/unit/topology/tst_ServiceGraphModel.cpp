@@ -1,6 +1,7 @@
 #include "GraphFixture.h"
 #include "profile/ProfileStore.h"
 #include "topology/ServiceGraphModel.h"
+#include "topology/TopologyBuilder.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
@@ -118,6 +119,21 @@ private Q_SLOTS:
             QCOMPARE(model.segments()[i].failReason,
                 QStringLiteral("internal-lb: unreachable for 12 s"));
         }
+        // The same edges in another order, each with its own reason: each segment still takes
+        // its own edge's (the model remembers where each edge was and must notice it moved).
+        std::reverse(t.edges.begin(), t.edges.end());
+        for (EdgeNode &e : t.edges) {
+            if (e.health == Health::Down) {
+                e.reason = QStringLiteral("internal-lb: unreachable, edge ") + e.from
+                    + QLatin1Char('>') + e.to;
+            }
+        }
+        model.setTopology(t);
+        QCOMPARE(restyled.size(), 1);
+        for (int i : std::as_const(expected)) {
+            const auto &seg = model.segments()[i];
+            QCOMPARE(seg.failReason, QStringLiteral("internal-lb: unreachable, edge ") + seg.sourceEdge);
+        }
         // The LB answers again: the marks go, the labels are the plain ones.
         for (EdgeNode &e : t.edges) {
             e.health = e.via.startsWith(u"lb:") ? Health::Healthy : Health::Unknown;
@@ -133,9 +149,19 @@ private Q_SLOTS:
     }
 
     // A poll updates the chips of the services whose targets changed in anything a chip shows
-    // (health, reason, sidecar, open drain), only those, and nothing when nothing changed.
+    // (health, reason, sidecar, open drain), only those, and nothing when nothing changed: with
+    // the builder's digest per service (what TopologyBuilder gives), and without (0: a topology
+    // made by hand, the targets compared).
+    void aPollUpdatesOnlyTheChipsThatChanged_data()
+    {
+        QTest::addColumn<bool>("digest");
+        QTest::newRow("builder's digest") << true;
+        QTest::newRow("targets compared") << false;
+    }
+
     void aPollUpdatesOnlyTheChipsThatChanged()
     {
+        QFETCH(bool, digest);
         using hopscope::testing::demoLikeProfile;
         using hopscope::testing::demoTargets;
         using hopscope::testing::topologyOf;
@@ -144,7 +170,13 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&model);
         model.setProfile(profile);
         Topology t = topologyOf(profile, demoTargets());
-        model.setTopology(t);
+        const auto apply = [&] {
+            for (ServiceNode &s : t.services) {
+                s.chipsDigest = digest ? TopologyBuilder::chipsDigest(s.targets) : 0;
+            }
+            model.setTopology(t);
+        };
+        apply();
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
         const auto tasksChangedRows = [&] {
             QList<int> rows;
@@ -159,7 +191,7 @@ private Q_SLOTS:
             changed.clear();
             return rows;
         };
-        model.setTopology(t); // the same picture again
+        apply(); // the same picture again
         QCOMPARE(changed.size(), 0);
         const auto target = [&](const QString &service, int i) -> TargetNode & {
             for (ServiceNode &s : t.services) {
@@ -173,22 +205,22 @@ private Q_SLOTS:
         const int rowC = model.rowOf(QStringLiteral("servicec"));
         const auto chip = [&](int row, int i) { return model.nodes()[row].tasks[i]; };
         target(QStringLiteral("serviceb"), 1).reason = QStringLiteral("L7 check timed out");
-        model.setTopology(t);
+        apply();
         QCOMPARE(tasksChangedRows(), QList<int> { rowB });
         QCOMPARE(chip(rowB, 1).reason, QStringLiteral("L7 check timed out"));
         target(QStringLiteral("servicec"), 0).sidecar = QStringLiteral("servicec-envoy");
-        model.setTopology(t);
+        apply();
         QCOMPARE(tasksChangedRows(), QList<int> { rowC });
         QVERIFY(chip(rowC, 0).sidecar);
         target(QStringLiteral("serviceb"), 0).openDrain = true;
-        model.setTopology(t);
+        apply();
         QCOMPARE(tasksChangedRows(), QList<int> { rowB });
         QVERIFY(chip(rowB, 0).openDrain);
         target(QStringLiteral("serviceb"), 0).health = Health::Draining;
-        model.setTopology(t);
+        apply();
         QCOMPARE(tasksChangedRows(), QList<int> { rowB });
         QCOMPARE(chip(rowB, 0).health, Health::Draining);
-        model.setTopology(t);
+        apply();
         QCOMPARE(changed.size(), 0);
     }
 };

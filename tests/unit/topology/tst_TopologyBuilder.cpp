@@ -3,6 +3,8 @@
 
 #include <QTest>
 
+#include <functional>
+
 using namespace hopscope;
 
 namespace {
@@ -194,6 +196,47 @@ private Q_SLOTS:
         QCOMPARE(b->health, Health::Degraded);
         QCOMPARE(b->targets.size(), 2);
         QCOMPARE(b->targets[0].key, QStringLiteral("10.0.0.11:8000")); // sorted by key
+    }
+
+    // The digest the graph compares instead of every chip: set on every built service, the same
+    // for the same targets, different when anything a chip shows differs.
+    void chipsDigestFollowsWhatTheChipsShow()
+    {
+        Scenario s;
+        s.dnsB().records = {dnsTarget(QStringLiteral("10.0.0.11")), dnsTarget(QStringLiteral("10.0.0.12"))};
+        HaproxyStatProxy &be = s.backend(QStringLiteral("be_b"));
+        be.servers = {lbServer(QStringLiteral("b1"), QStringLiteral("10.0.0.11"), 8000, QStringLiteral("UP")),
+                      lbServer(QStringLiteral("b2"), QStringLiteral("10.0.0.12"), 8000, QStringLiteral("DOWN"))};
+        const Topology t = TopologyBuilder::build(profile(), s.in);
+        for (const ServiceNode &svc : t.services) {
+            QCOMPARE(svc.chipsDigest, TopologyBuilder::chipsDigest(svc.targets));
+            QVERIFY(svc.chipsDigest != 0);
+        }
+        const QList<TargetNode> base = t.service(QStringLiteral("b"))->targets;
+        QCOMPARE(TopologyBuilder::chipsDigest(TopologyBuilder::build(profile(), s.in)
+                                                  .service(QStringLiteral("b"))->targets),
+            TopologyBuilder::chipsDigest(base));
+        const QList<std::function<void(TargetNode &)>> edits {
+            [](TargetNode &n) { n.key = QStringLiteral("10.0.0.13:8000"); },
+            [](TargetNode &n) { n.health = Health::Draining; },
+            [](TargetNode &n) { n.reason += QLatin1Char('.'); },
+            [](TargetNode &n) { n.sidecar = QStringLiteral("b-envoy"); },
+            [](TargetNode &n) { n.openDrain = !n.openDrain; },
+        };
+        QSet<quint64> seen { TopologyBuilder::chipsDigest(base) };
+        for (const auto &edit : edits) {
+            QList<TargetNode> targets = base;
+            edit(targets[1]);
+            seen.insert(TopologyBuilder::chipsDigest(targets));
+        }
+        QList<TargetNode> fewer = base;
+        fewer.removeLast();
+        seen.insert(TopologyBuilder::chipsDigest(fewer));
+        QCOMPARE(seen.size(), 1 + int(edits.size()) + 1);
+        // Not shown on a chip: a target's counters change with every poll and must not count.
+        QList<TargetNode> busier = base;
+        busier[0].lbSessions = 42;
+        QCOMPARE(TopologyBuilder::chipsDigest(busier), TopologyBuilder::chipsDigest(base));
     }
 
     void serverTemplateSlotsAreKeyedByAddressNotName()

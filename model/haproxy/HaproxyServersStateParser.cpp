@@ -66,6 +66,19 @@ Parsed<HaproxyServersStateSnapshot> HaproxyServersStateParser::parse(QByteArrayV
     // One server per line: reserving avoids the list's growth copies on a big dump.
     snap.servers.reserve(input.count('\n'));
     std::vector<QByteArrayView> fields;
+    // Backend and slot names repeat (20 servers a backend, "s01" in every backend): one shared
+    // string per distinct value instead of one allocation per line. Keys point into `input`.
+    QHash<QByteArrayView, QString> repeated;
+    const auto shared = [&](QByteArrayView raw) {
+        if (const auto it = repeated.constFind(raw); it != repeated.cend()) {
+            return *it;
+        }
+        QString value = QString::fromUtf8(raw);
+        if (repeated.size() < 4096) {
+            repeated.insert(raw, value);
+        }
+        return value;
+    };
     while (reader.next(&line, &terminated)) {
         const int lineNo = reader.lineNo();
         if (line.isEmpty()) {
@@ -120,9 +133,9 @@ Parsed<HaproxyServersStateSnapshot> HaproxyServersStateParser::parse(QByteArrayV
         };
         HaproxyServerState s;
         s.backendId = int(std::min<qint64>(num("be_id"), INT_MAX));
-        s.backend = QString::fromUtf8(fields[size_t(col("be_name"))]);
+        s.backend = shared(fields[size_t(col("be_name"))]);
         s.serverId = int(std::min<qint64>(num("srv_id"), INT_MAX));
-        s.name = QString::fromUtf8(fields[size_t(col("srv_name"))]);
+        s.name = shared(fields[size_t(col("srv_name"))]);
         s.address = optText("srv_addr");
         const qint64 op = num("srv_op_state");
         s.opState = op <= 3 ? HaproxyOpState(op) : HaproxyOpState::Unknown;
@@ -153,7 +166,7 @@ Parsed<HaproxyServersStateSnapshot> HaproxyServersStateParser::parse(QByteArrayV
         }
         s.fqdn = optText("srv_fqdn");
         s.srvRecord = optText("srvrecord");
-        snap.servers.append(s);
+        snap.servers.append(std::move(s));
     }
     return snap;
 }

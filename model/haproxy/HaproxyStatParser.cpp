@@ -11,6 +11,10 @@ namespace hopscope {
 
 using namespace haproxyscan;
 
+namespace {
+constexpr qsizetype s_maxSharedStrings = 4096; // distinct values shared per parse, at most
+} // namespace
+
 Parsed<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input)
 {
     if (input.isEmpty()) {
@@ -71,6 +75,7 @@ Parsed<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input)
         col("ttime_max") };
 
     HaproxyStatSnapshot snap;
+    QHash<QByteArrayView, QString> repeated; // see shared() below
     snap.columnCount = columns;
     QHash<QString, int> frontends;
     QHash<QString, int> backends;
@@ -131,6 +136,22 @@ Parsed<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input)
             return v;
         };
         const auto text = [&](int c) { return c < 0 ? QString() : fields[size_t(c)].text(); };
+        // Names, states and check results repeat across thousands of rows ("UP", "L7OK",
+        // "s01"): one string each, shared, instead of one allocation per row.
+        const auto shared = [&](int c) {
+            if (c < 0 || fields[size_t(c)].quoted) {
+                return text(c);
+            }
+            const QByteArrayView raw = fields[size_t(c)].raw;
+            if (const auto it = repeated.constFind(raw); it != repeated.cend()) {
+                return *it;
+            }
+            QString value = fields[size_t(c)].text();
+            if (repeated.size() < s_maxSharedStrings) {
+                repeated.insert(raw, value); // raw points into `input`, alive until the end
+            }
+            return value;
+        };
         const auto traffic = [&] {
             HaproxyTrafficCounters t;
             std::optional<qint64> *out[] = { &t.reqTot, &t.stot, &t.hrsp1xx, &t.hrsp2xx, &t.hrsp3xx,
@@ -142,8 +163,8 @@ Parsed<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input)
             return t;
         };
 
-        const QString pxname = text(cPx);
-        const QString svname = text(cSv);
+        const QString pxname = shared(cPx);
+        const QString svname = shared(cSv);
         if (pxname.isEmpty()) {
             return lineError(lineNo, QStringLiteral("empty pxname"));
         }
@@ -162,7 +183,7 @@ Parsed<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input)
             return lineError(
                 lineNo, QStringLiteral("unknown row type %1 (0-3 expected)").arg(type));
         }
-        const QString status = text(cStatus);
+        const QString status = shared(cStatus);
         if (type == 0 || type == 1) {
             HaproxyStatProxy &p = snap.proxies[proxyIndex(pxname,
                 type == 0 ? HaproxyStatProxy::Type::Frontend : HaproxyStatProxy::Type::Backend)];
@@ -170,7 +191,7 @@ Parsed<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input)
             p.state = classifyHaproxyStatus(status);
             p.scur = num(cScur, Sign::NonNegative);
             p.weight = num(cWeight, Sign::NonNegative);
-            p.mode = text(cMode);
+            p.mode = shared(cMode);
             p.traffic = traffic();
             if (!ok) {
                 return bad;
@@ -193,13 +214,13 @@ Parsed<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input)
         if (!ok) {
             return bad;
         }
-        s.checkStatus = text(cChk);
+        s.checkStatus = shared(cChk);
         if (s.checkStatus.startsWith(QStringLiteral("* "))) {
             s.checkInProgress = true;
             s.checkStatus.remove(0, 2);
         }
-        s.checkDesc = text(cChkDesc);
-        s.lastCheck = text(cLastChk);
+        s.checkDesc = shared(cChkDesc);
+        s.lastCheck = shared(cLastChk);
         if (cAddr >= 0 && !splitAddress(text(cAddr), &s.address, &s.port)) {
             return lineError(lineNo,
                 QStringLiteral("addr '%1' is not address:port")
@@ -207,11 +228,18 @@ Parsed<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input)
         }
         snap.addressesVisible = snap.addressesVisible || s.address.has_value();
         if (type == 2) {
-            snap.proxies[proxyIndex(pxname, HaproxyStatProxy::Type::Backend)].servers.append(s);
+            snap.proxies[proxyIndex(pxname, HaproxyStatProxy::Type::Backend)].servers.append(std::move(s));
         } else {
-            snap.proxies[proxyIndex(pxname, HaproxyStatProxy::Type::Frontend)].listeners.append(s);
+            snap.proxies[proxyIndex(pxname, HaproxyStatProxy::Type::Frontend)].listeners.append(std::move(s));
         }
     }
+    // Lists grown one row at a time keep up to twice their size: 10,000 servers are held for
+    // a whole poll interval (and twice while the next parse runs).
+    for (HaproxyStatProxy &p : snap.proxies) {
+        p.servers.squeeze();
+        p.listeners.squeeze();
+    }
+    snap.proxies.squeeze();
     return snap;
 }
 

@@ -43,11 +43,13 @@ int TrafficHistory::capacityFor(int intervalMs, int spanS)
 
 void TrafficHistory::append(const QDateTime &at, const QHash<QString, TrafficPoint> &points)
 {
-    const Slot empty { s_null, s_null, s_null, s_null, TrafficStatus::NotReported };
+    const Slot empty { s_null, s_null, s_null, s_null };
+    const auto notReported = quint8(TrafficStatus::NotReported);
     for (auto it = points.cbegin(); it != points.cend(); ++it) {
         if (!m_rings.contains(it.key())) {
             Ring ring;
             ring.slots.assign(size_t(m_capacity), empty);
+            ring.statuses.assign(size_t(m_capacity), notReported);
             ring.nullRun = m_size;
             m_rings.insert(it.key(), std::move(ring));
         }
@@ -58,9 +60,11 @@ void TrafficHistory::append(const QDateTime &at, const QHash<QString, TrafficPoi
         const auto p = points.constFind(it.key());
         if (p == points.cend()) {
             it->slots[slot] = empty;
+            it->statuses[slot] = notReported;
         } else {
             it->slots[slot] = Slot { pack(p->rps), pack(p->errorRatio),
-                pack(p->p99Ms ? p->p99Ms : p->avgMs), pack(p->activeConnections), p->status };
+                pack(p->p99Ms ? p->p99Ms : p->avgMs), pack(p->activeConnections) };
+            it->statuses[slot] = quint8(p->status);
         }
         it->nullRun = (p == points.cend() || isNull(*p)) ? it->nullRun + 1 : 0;
         if (it->nullRun >= m_capacity) {
@@ -86,7 +90,8 @@ QList<TrafficHistory::Sample> TrafficHistory::series(const QString &key) const
         const size_t at = size_t((start + i) % m_capacity);
         const Slot &s = ring->slots[at];
         out.append(
-            Sample { QDateTime::fromMSecsSinceEpoch(m_times[at], Qt::UTC), s.status, unpack(s.rps),
+            Sample { QDateTime::fromMSecsSinceEpoch(m_times[at], Qt::UTC),
+                TrafficStatus(ring->statuses[at]), unpack(s.rps),
                 unpack(s.errorRatio), unpack(s.latencyMs), unpack(s.activeConnections) });
     }
     return out;

@@ -8,8 +8,20 @@
 #include "topology/ClusterMonitor.h"
 
 #include <QThread>
+#include <QThreadPool>
 
 namespace hopscope {
+
+namespace {
+// Drops `value` on the global pool: when it holds the last reference to a topology of 10,000
+// targets, freeing it is the pool's work, not the GUI thread's, and happens now rather than at
+// the next report.
+template <class T> void releaseOnPool(T &&value)
+{
+    QThreadPool::globalInstance()->start(
+        [gone = std::forward<T>(value)]() mutable { const auto dropped = std::move(gone); });
+}
+} // namespace
 
 namespace {
 
@@ -105,7 +117,7 @@ void TrafficTracker::requestReport(const Topology &topology)
         return;
     }
     if (m_nextTopology) {
-        m_skipped.append(std::move(*m_nextTopology));
+        releaseOnPool(std::move(*m_nextTopology)); // replaced before its run
     }
     m_nextTopology = topology; // one more run when this one ends, over the latest
 }
@@ -115,16 +127,11 @@ void TrafficTracker::startReport(Topology topology)
     m_reportRunning = true;
     const quint64 traffic = m_generation;
     // Copies: the topology and the sources' data are implicitly shared (a reference count each;
-    // the next answer detaches m_sources from the job's copy), the builder is immutable. What the
-    // tracker dropped since the last job (the report before the latest, topologies replaced
-    // before their run) goes along and is released on the pool, as are the job's own copies.
+    // the next answer detaches m_sources from the job's copy), the builder is immutable.
     runOffThread(
         this,
         [builder = m_builder, topology = std::move(topology), sources = m_sources,
-            retired = std::exchange(m_retired, {}), skipped = std::exchange(m_skipped, {}),
             own = thread()]() mutable {
-            retired = {};
-            skipped = {};
             Computed c;
             auto report = std::make_shared<TrafficReport>(builder->build(topology, sources));
             c.points = pointsOf(*report);
@@ -141,7 +148,7 @@ void TrafficTracker::reportDone(Computed computed, quint64 traffic)
     m_reportRunning = false;
     ++m_reportsComputed;
     m_reportsOnOwnThread += computed.onOwnThread ? 1 : 0;
-    m_retired = std::exchange(m_latest, std::move(computed));
+    Computed previous = std::exchange(m_latest, std::move(computed));
     m_reportTraffic = traffic;
     if (m_sampleAt != 0 && traffic >= m_sampleAt) {
         takeSample(m_latest.points);
@@ -158,6 +165,10 @@ void TrafficTracker::reportDone(Computed computed, quint64 traffic)
     const Topology topology = m_latest.topology;
     const std::shared_ptr<const TrafficReport> report = m_latest.report;
     Q_EMIT reportReady(topology, report);
+    // The views have let go of the report before and its topology: the last reference is
+    // usually this one, and it goes now, on the pool. (Held until the next report, as it was,
+    // a topology of 10,000 targets more stayed resident while the next one was being built.)
+    releaseOnPool(std::move(previous));
 }
 
 void TrafficTracker::sampleLatest()

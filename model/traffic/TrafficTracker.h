@@ -135,10 +135,8 @@ private:
     std::optional<Topology> m_nextTopology; // requested while it ran: one more run after it
     // Topologies requested and replaced before their run: released by the next job, off this
     // thread (the monitor has moved on; these copies may be the last references).
-    QList<Topology> m_skipped;
     quint64 m_reportTraffic = 0; // the generation m_latest includes
     Computed m_latest;
-    Computed m_retired; // the one before: released by the next job, off this thread
     int m_reportsComputed = 0;
     int m_reportsOnOwnThread = 0;
 };

@@ -7,6 +7,7 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSet>
 #include <QTest>
 
 using namespace hopscope;
@@ -50,6 +51,7 @@ private Q_SLOTS:
     void statServer();
     void statProxies();
     void statLevelUserHidesAddresses();
+    void repeatedValuesShareOneString();
     void serversState_data();
     void serversState();
     void info();
@@ -179,6 +181,52 @@ void tst_HaproxyParsers::statServer()
     QTEST(s->transitional, "transitional");
     QTEST(s->key(), "key");
     QTEST(s->checkStatus, "checkStatus");
+}
+
+// Values that repeat across rows (a state, a check result, a slot name, a backend) are one
+// shared string per parse, not one allocation per row (10,000 servers held for a poll): equal
+// values point at the same characters, and distinct values stay distinct.
+void tst_HaproxyParsers::repeatedValuesShareOneString()
+{
+    const auto stat = HaproxyStatParser::parse(fixture(QStringLiteral("demo_all_up.stat.csv")));
+    QVERIFY2(stat, qPrintable(stat.errorText()));
+    QList<const HaproxyStatServer *> servers;
+    for (const HaproxyStatProxy &p : stat->proxies) {
+        for (const HaproxyStatServer &s : p.servers) {
+            servers.append(&s);
+        }
+    }
+    QVERIFY(servers.size() >= 4);
+    int pairs = 0;
+    for (qsizetype i = 0; i < servers.size(); ++i) {
+        for (qsizetype j = i + 1; j < servers.size(); ++j) {
+            const HaproxyStatServer &a = *servers[i], &b = *servers[j];
+            for (const auto &[x, y] : { std::pair { &a.status, &b.status },
+                     std::pair { &a.checkStatus, &b.checkStatus },
+                     std::pair { &a.checkDesc, &b.checkDesc } }) {
+                if (!x->isEmpty() && *x == *y) {
+                    QVERIFY2(x->constData() == y->constData(), qPrintable(*x));
+                    ++pairs;
+                }
+            }
+        }
+    }
+    QVERIFY(pairs > 0); // the capture has servers in the same state
+    const auto state = HaproxyServersStateParser::parse(
+        fixture(QStringLiteral("demo_all_up.servers_state.txt")));
+    QVERIFY2(state, qPrintable(state.errorText()));
+    QHash<QString, const QChar *> backendData;
+    QSet<QString> distinct;
+    for (const HaproxyServerState &s : state->servers) {
+        const auto it = backendData.constFind(s.backend);
+        if (it != backendData.cend()) {
+            QCOMPARE(s.backend.constData(), *it);
+        }
+        backendData.insert(s.backend, s.backend.constData());
+        distinct.insert(s.backend + u'/' + s.name);
+    }
+    QVERIFY(backendData.size() < state->servers.size()); // some backend has two servers
+    QCOMPARE(distinct.size(), state->servers.size());
 }
 
 void tst_HaproxyParsers::statProxies()

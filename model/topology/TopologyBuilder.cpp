@@ -571,7 +571,20 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
     //     tasks or a sidecar placed at an address (NameOnlyMatch.h).
     table.mergeNameOnly();
 
-    // 4. Fold each target, then each service.
+    // 4. Fold each target, then each service. Reasons and observations' words repeat across
+    //    thousands of targets ("lb:fleet-lb", "UP no check"): the topology keeps one string
+    //    per distinct value (it is held while the next one is built, and by the views).
+    QSet<QString> words;
+    const auto shared = [&words](QString &s) {
+        if (s.isEmpty()) {
+            return;
+        }
+        if (const auto it = words.constFind(s); it != words.cend()) {
+            s = *it;
+        } else if (words.size() < 100'000) {
+            words.insert(s);
+        }
+    };
     for (const ServiceSpec &spec : profile.services) {
         ServiceNode s;
         s.id = spec.id;
@@ -586,6 +599,12 @@ Topology TopologyBuilder::build(const ClusterProfile &profile, const TopologyInp
             const FoldedHealth f = HealthFolder::fold(target.observations);
             target.health = f.health;
             target.reason = f.reason;
+            shared(target.reason);
+            for (Observation &o : target.observations) {
+                shared(o.source);
+                shared(o.text);
+                shared(o.label);
+            }
         }
         // Open drains: marked targets read drained; those no source lists any more stay.
         s.drainedCount = OpenDrains::apply(s, in.drains, [&](const QString &key) {

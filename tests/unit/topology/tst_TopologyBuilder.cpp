@@ -239,6 +239,34 @@ private Q_SLOTS:
         QCOMPARE(TopologyBuilder::chipsDigest(busier), TopologyBuilder::chipsDigest(base));
     }
 
+    // Words that repeat across targets (a source's name, an observation's text, a reason) are
+    // one string per build, shared, not one allocation per target.
+    void repeatedWordsShareOneString()
+    {
+        Scenario s;
+        s.dnsB().records = {dnsTarget(QStringLiteral("10.0.0.11")), dnsTarget(QStringLiteral("10.0.0.12"))};
+        HaproxyStatProxy &be = s.backend(QStringLiteral("be_b"));
+        be.servers = {lbServer(QStringLiteral("b1"), QStringLiteral("10.0.0.11"), 8000, QStringLiteral("UP")),
+                      lbServer(QStringLiteral("b2"), QStringLiteral("10.0.0.12"), 8000, QStringLiteral("UP"))};
+        const Topology t = TopologyBuilder::build(profile(), s.in);
+        const QList<TargetNode> &targets = t.service(QStringLiteral("b"))->targets;
+        QCOMPARE(targets.size(), 2);
+        QCOMPARE(targets[0].reason, targets[1].reason);
+        QVERIFY(targets[0].reason.constData() == targets[1].reason.constData());
+        int shared = 0;
+        for (const Observation &a : targets[0].observations) {
+            for (const Observation &b : targets[1].observations) {
+                if (a.source == b.source) {
+                    QVERIFY(a.source.constData() == b.source.constData());
+                    QCOMPARE(a.text, b.text);
+                    QVERIFY(a.text.constData() == b.text.constData());
+                    ++shared;
+                }
+            }
+        }
+        QVERIFY(shared >= 1); // the LB's observation at least
+    }
+
     void serverTemplateSlotsAreKeyedByAddressNotName()
     {
         // The same slot name reused for another record must not merge two targets, and an

@@ -375,7 +375,7 @@ void ClusterMonitor::rebuild()
     // Rounds counted now: the topology applied below holds exactly the answers seen so far.
     const int rounds = pollRounds();
     runOffThread(
-        this,
+        buildThread(), this,
         [profile = m_profile, inputs = m_inputs] {
             QElapsedTimer timer;
             timer.start();

@@ -129,7 +129,7 @@ void TrafficTracker::startReport(Topology topology)
     // Copies: the topology and the sources' data are implicitly shared (a reference count each;
     // the next answer detaches m_sources from the job's copy), the builder is immutable.
     runOffThread(
-        this,
+        buildThread(), this,
         [builder = m_builder, topology = std::move(topology), sources = m_sources,
             own = thread()]() mutable {
             Computed c;

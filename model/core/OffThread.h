@@ -10,12 +10,14 @@
 
 namespace hopscope {
 
-// The thread the big per-poll models are built on, one after the other: topologies
-// (ClusterMonitor) and the traffic reports over them (TrafficTracker), for every window. Kept
-// apart from the global pool where the answers are parsed: glibc gives each thread its own
-// malloc arena, and builds spread over both pool threads of a 2-core machine left a
-// 10,000-target topology's worth of freed memory resident in each arena; on one thread the
-// next build reuses what the last one freed (bench_Fleet direct mode: RSS 253-258 -> 244 MB).
+// The thread the big per-poll structures are made on, one after the other, for every window:
+// topologies (ClusterMonitor), the traffic reports over them (TrafficTracker) and HAProxy's
+// answers (10,000 servers). Kept apart from the global pool where the other answers are
+// parsed (500 sidecars, Prometheus): glibc gives each thread its own malloc arena, and these
+// spread over both pool threads of a 2-core machine left a topology's and a snapshot's worth
+// of freed memory resident in each arena; on one thread the next build reuses what the last
+// one freed. bench_Fleet direct mode, 60 s: RSS 249-250 MB with the builds here, 230 MB with
+// the HAProxy parses too (glibc's free memory 52-65 -> 26-32 MB).
 QThreadPool *buildThread();
 
 // The one way the model parses big payloads off the GUI thread: `work` runs on the global

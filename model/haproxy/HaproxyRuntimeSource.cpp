@@ -42,7 +42,7 @@ void HaproxyRuntimeSource::startPoll()
 void HaproxyRuntimeSource::startParse(quint64 generation, const QList<QByteArray> &outputs)
 {
     runOffThread(
-        this,
+        buildThread(), this,
         [outputs] { return parseHaproxyPoll(outputs.value(0), &outputs.at(1), &outputs.at(2)); },
         [this, generation](
             const Parsed<HaproxySnapshot> &parsed) { onParsed(generation, parsed); });

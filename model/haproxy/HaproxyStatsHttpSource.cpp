@@ -78,7 +78,7 @@ void HaproxyStatsHttpSource::onFetched(const HttpFetchResult &result, quint64 ge
     }
     const QByteArray body = result.body;
     runOffThread(
-        this, [body] { return parseHaproxyPoll(body, nullptr, nullptr); },
+        buildThread(), this, [body] { return parseHaproxyPoll(body, nullptr, nullptr); },
         [this, generation](
             const Parsed<HaproxySnapshot> &parsed) { onParsed(parsed, generation); });
 }

@@ -1,3 +1,4 @@
+#include "core/OffThread.h"
 #include "haproxy/HaproxyRuntimeSource.h"
 #include "haproxy/HaproxyStatsHttpSource.h"
 
@@ -56,11 +57,12 @@ void tst_HaproxySourceLifetime::initTestCase()
     m_bigStat += '\n';
 }
 
-// Waits until the parse runs on the pool, destroys the source, lets the parse end and the event
-// loop deliver whatever it would: nothing may reach the dead source.
+// Waits until the parse runs on the build thread (HAProxy's answers are parsed there: OffThread.h),
+// destroys the source, lets the parse end and the event loop deliver whatever it would: nothing
+// may reach the dead source.
 void tst_HaproxySourceLifetime::waitForParseThenCheck(QObject *source, int *updates)
 {
-    QThreadPool *pool = QThreadPool::globalInstance();
+    QThreadPool *pool = buildThread();
     QTRY_VERIFY_WITH_TIMEOUT(pool->activeThreadCount() > 0, 60000);
     delete source; // the parse of 16 MB is still running
     QVERIFY(pool->waitForDone(120000));

@@ -3,6 +3,7 @@
 // rest wait for a slot. Many polls ending in separate event-loop turns within one frame cause one
 // topology rebuild, not one each. Times for the coalescer come from a ManualClock.
 
+#include "core/OffThread.h"
 #include "topology/ClusterMonitor.h"
 
 #include "prometheus/PrometheusSource.h"
@@ -165,13 +166,13 @@ void tst_ClusterMonitorPacing::prometheusStandbysTakeSlots()
 
 void tst_ClusterMonitorPacing::buildsOnThePoolNotTheGuiThread()
 {
-    // Every thread of the global pool is held, so a build handed to the pool cannot run. The GUI
-    // thread must stay free meanwhile (its events run), the picture stays the last one, and the
-    // build's result arrives once the pool is free. A build on the GUI thread (the rebuild of
-    // rounds 15-22) delivers topologyChanged although the pool is held.
+    // The build thread (OffThread.h: buildThread) is held, so a build handed to it cannot run.
+    // The GUI thread must stay free meanwhile (its events run), the picture stays the last one,
+    // and the build's result arrives once the thread is free. A build on the GUI thread (the
+    // rebuild of rounds 15-22) delivers topologyChanged although the build thread is held.
     ClusterMonitor monitor(sidecars(20, {}));
     QSignalSpy changed(&monitor, &ClusterMonitor::topologyChanged);
-    QThreadPool *pool = QThreadPool::globalInstance();
+    QThreadPool *pool = buildThread();
     const int threads = pool->maxThreadCount();
     auto holding = std::make_shared<QSemaphore>();
     auto release = std::make_shared<QSemaphore>();
@@ -182,7 +183,7 @@ void tst_ClusterMonitorPacing::buildsOnThePoolNotTheGuiThread()
             release->acquire();
         });
     }
-    QVERIFY(holding->tryAcquire(threads, 10'000)); // every pool thread is held now
+    QVERIFY(holding->tryAcquire(threads, 10'000)); // the build thread is held now
     Q_EMIT monitor.sources().first()->pollFinished();
     QTRY_VERIFY(monitor.rebuilds()->isRunning());
     bool turned = false;

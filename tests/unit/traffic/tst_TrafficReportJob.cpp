@@ -2,6 +2,7 @@
 // on the thread pool, one job at a time; requests while one runs make one more run, over the
 // latest topology and the answers taken by then. Fed the captured answers of tests/data/traffic
 // (HAProxy restarted between rounds 3 and 4), so the runs' inputs differ in what they show.
+#include "core/OffThread.h"
 #include "profile/ProfileStore.h"
 #include "topology/TopologyBuilder.h"
 #include "traffic/TrafficTracker.h"
@@ -162,7 +163,8 @@ private Q_SLOTS:
         QCOMPARE(t.reportsComputedOnOwnThread(), 0);
     }
 
-    // The tracker goes away while its job runs: the job ends on the pool and reports to no one.
+    // The tracker goes away while its job runs: the job ends on the build thread and reports to
+    // no one.
     void destroyedWhileAJobRuns()
     {
         auto t = std::make_unique<TrafficTracker>(m_fleet.profile);
@@ -171,7 +173,7 @@ private Q_SLOTS:
         t->requestReport(m_fleet.topology(2));
         QVERIFY(t->reportPending());
         t.reset();
-        QVERIFY(QThreadPool::globalInstance()->waitForDone(10000));
+        QVERIFY(buildThread()->waitForDone(10000));
         QCoreApplication::processEvents();
     }
 };

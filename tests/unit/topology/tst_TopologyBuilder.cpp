@@ -80,6 +80,8 @@ struct Scenario
         in.dns->services.append(b);
     }
     DnsServiceState &dnsB() { return in.dns->services[0]; }
+    // b's two targets listed in DNS and behind be_b: b1 UP, b2 in `secondState`.
+    static Scenario twoServersOfB(const QString &secondState);
     HaproxyStatProxy &backend(const QString &name)
     {
         HaproxySnapshot &snap = in.lb[QStringLiteral("lb")];
@@ -96,6 +98,16 @@ struct Scenario
         return snap.stat.proxies.last();
     }
 };
+
+Scenario Scenario::twoServersOfB(const QString &secondState)
+{
+    Scenario s;
+    s.dnsB().records = {dnsTarget(QStringLiteral("10.0.0.11")), dnsTarget(QStringLiteral("10.0.0.12"))};
+    s.backend(QStringLiteral("be_b")).servers
+        = {lbServer(QStringLiteral("b1"), QStringLiteral("10.0.0.11"), 8000, QStringLiteral("UP")),
+            lbServer(QStringLiteral("b2"), QStringLiteral("10.0.0.12"), 8000, secondState)};
+    return s;
+}
 } // namespace
 
 Q_DECLARE_METATYPE(Health)
@@ -185,11 +197,7 @@ private Q_SLOTS:
 
     void serviceSummaryCountsServingTargets()
     {
-        Scenario s;
-        s.dnsB().records = {dnsTarget(QStringLiteral("10.0.0.11")), dnsTarget(QStringLiteral("10.0.0.12"))};
-        HaproxyStatProxy &be = s.backend(QStringLiteral("be_b"));
-        be.servers = {lbServer(QStringLiteral("b1"), QStringLiteral("10.0.0.11"), 8000, QStringLiteral("UP")),
-                      lbServer(QStringLiteral("b2"), QStringLiteral("10.0.0.12"), 8000, QStringLiteral("DOWN"))};
+        const Scenario s = Scenario::twoServersOfB(QStringLiteral("DOWN"));
         const Topology t = TopologyBuilder::build(profile(), s.in);
         const ServiceNode *b = t.service(QStringLiteral("b"));
         QCOMPARE(b->summary, QStringLiteral("1 of 2 healthy"));
@@ -202,11 +210,7 @@ private Q_SLOTS:
     // for the same targets, different when anything a chip shows differs.
     void chipsDigestFollowsWhatTheChipsShow()
     {
-        Scenario s;
-        s.dnsB().records = {dnsTarget(QStringLiteral("10.0.0.11")), dnsTarget(QStringLiteral("10.0.0.12"))};
-        HaproxyStatProxy &be = s.backend(QStringLiteral("be_b"));
-        be.servers = {lbServer(QStringLiteral("b1"), QStringLiteral("10.0.0.11"), 8000, QStringLiteral("UP")),
-                      lbServer(QStringLiteral("b2"), QStringLiteral("10.0.0.12"), 8000, QStringLiteral("DOWN"))};
+        const Scenario s = Scenario::twoServersOfB(QStringLiteral("DOWN"));
         const Topology t = TopologyBuilder::build(profile(), s.in);
         for (const ServiceNode &svc : t.services) {
             QCOMPARE(svc.chipsDigest, TopologyBuilder::chipsDigest(svc.targets));
@@ -243,11 +247,7 @@ private Q_SLOTS:
     // one string per build, shared, not one allocation per target.
     void repeatedWordsShareOneString()
     {
-        Scenario s;
-        s.dnsB().records = {dnsTarget(QStringLiteral("10.0.0.11")), dnsTarget(QStringLiteral("10.0.0.12"))};
-        HaproxyStatProxy &be = s.backend(QStringLiteral("be_b"));
-        be.servers = {lbServer(QStringLiteral("b1"), QStringLiteral("10.0.0.11"), 8000, QStringLiteral("UP")),
-                      lbServer(QStringLiteral("b2"), QStringLiteral("10.0.0.12"), 8000, QStringLiteral("UP"))};
+        const Scenario s = Scenario::twoServersOfB(QStringLiteral("UP"));
         const Topology t = TopologyBuilder::build(profile(), s.in);
         const QList<TargetNode> &targets = t.service(QStringLiteral("b"))->targets;
         QCOMPARE(targets.size(), 2);

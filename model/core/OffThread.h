@@ -26,6 +26,14 @@ QThreadPool *buildThread();
 // destroying the owner destroys it, and a parse still running on the pool then reports to no one.
 // Callers that may cancel (a poll that timed out) check their own generation counter in `done`.
 // The first form runs `work` on another pool (ClusterMonitor's builds have their own thread).
+// Drops `value` on the global pool: when it holds the last reference to a big implicitly shared
+// structure (a topology of 10,000 targets), freeing it is the pool's work, not the GUI thread's.
+template <class T> void releaseOnPool(T &&value)
+{
+    QThreadPool::globalInstance()->start(
+        [gone = std::forward<T>(value)]() mutable { const auto dropped = std::move(gone); });
+}
+
 template <class Work, class Done>
 void runOffThread(QThreadPool *pool, QObject *owner, Work work, Done done)
 {

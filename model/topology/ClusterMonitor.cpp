@@ -14,7 +14,6 @@
 #include <QNetworkAccessManager>
 #include <QElapsedTimer>
 #include <QNetworkProxy>
-#include <QThreadPool>
 
 #include <algorithm>
 #include <limits>
@@ -397,9 +396,7 @@ void ClusterMonitor::apply(Topology topology, int rounds)
     Q_EMIT topologyChanged(m_topology);
     // The views have taken the new picture and let go of the previous one: its last copy is
     // here, and freeing 10,000 targets' strings is the pool's work, not the GUI thread's.
-    QThreadPool::globalInstance()->start([previous = std::move(previous)]() mutable {
-        const Topology gone = std::move(previous);
-    });
+    releaseOnPool(std::move(previous));
     if (rounds > m_lastRound) {
         m_lastRound = rounds;
         Q_EMIT roundCompleted(rounds);

@@ -8,20 +8,8 @@
 #include "topology/ClusterMonitor.h"
 
 #include <QThread>
-#include <QThreadPool>
 
 namespace hopscope {
-
-namespace {
-// Drops `value` on the global pool: when it holds the last reference to a topology of 10,000
-// targets, freeing it is the pool's work, not the GUI thread's, and happens now rather than at
-// the next report.
-template <class T> void releaseOnPool(T &&value)
-{
-    QThreadPool::globalInstance()->start(
-        [gone = std::forward<T>(value)]() mutable { const auto dropped = std::move(gone); });
-}
-} // namespace
 
 namespace {
 

@@ -25,15 +25,7 @@ QThreadPool *buildThread();
 // `done(result)` runs afterwards on `owner`'s thread. The QFutureWatcher is a child of `owner`:
 // destroying the owner destroys it, and a parse still running on the pool then reports to no one.
 // Callers that may cancel (a poll that timed out) check their own generation counter in `done`.
-// The first form runs `work` on another pool (ClusterMonitor's builds have their own thread).
-// Drops `value` on the global pool: when it holds the last reference to a big implicitly shared
-// structure (a topology of 10,000 targets), freeing it is the pool's work, not the GUI thread's.
-template <class T> void releaseOnPool(T &&value)
-{
-    QThreadPool::globalInstance()->start(
-        [gone = std::forward<T>(value)]() mutable { const auto dropped = std::move(gone); });
-}
-
+// The first form runs `work` on another pool (buildThread() above).
 template <class Work, class Done>
 void runOffThread(QThreadPool *pool, QObject *owner, Work work, Done done)
 {
@@ -50,6 +42,14 @@ void runOffThread(QThreadPool *pool, QObject *owner, Work work, Done done)
 template <class Work, class Done> void runOffThread(QObject *owner, Work work, Done done)
 {
     runOffThread(QThreadPool::globalInstance(), owner, std::move(work), std::move(done));
+}
+
+// Drops `value` on the global pool: when it holds the last reference to a big implicitly shared
+// structure (a topology of 10,000 targets), freeing it is the pool's work, not the GUI thread's.
+template <class T> void releaseOnPool(T &&value)
+{
+    QThreadPool::globalInstance()->start(
+        [gone = std::forward<T>(value)]() mutable { const auto dropped = std::move(gone); });
 }
 
 } // namespace hopscope

@@ -3,8 +3,6 @@
 #include "haproxy/HaproxyParsers.h"
 #include "haproxy/HaproxyTextScan.h"
 
-#include <QHash>
-
 #include <climits>
 #include <vector>
 
@@ -66,19 +64,7 @@ Parsed<HaproxyServersStateSnapshot> HaproxyServersStateParser::parse(QByteArrayV
     // One server per line: reserving avoids the list's growth copies on a big dump.
     snap.servers.reserve(input.count('\n'));
     std::vector<QByteArrayView> fields;
-    // Backend and slot names repeat (20 servers a backend, "s01" in every backend): one shared
-    // string per distinct value instead of one allocation per line. Keys point into `input`.
-    QHash<QByteArrayView, QString> repeated;
-    const auto shared = [&](QByteArrayView raw) {
-        if (const auto it = repeated.constFind(raw); it != repeated.cend()) {
-            return *it;
-        }
-        QString value = QString::fromUtf8(raw);
-        if (repeated.size() < 4096) {
-            repeated.insert(raw, value);
-        }
-        return value;
-    };
+    SharedText shared; // backend and slot names (20 servers a backend, "s01" in every backend)
     while (reader.next(&line, &terminated)) {
         const int lineNo = reader.lineNo();
         if (line.isEmpty()) {

@@ -11,10 +11,6 @@ namespace hopscope {
 
 using namespace haproxyscan;
 
-namespace {
-constexpr qsizetype s_maxSharedStrings = 4096; // distinct values shared per parse, at most
-} // namespace
-
 Parsed<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input)
 {
     if (input.isEmpty()) {
@@ -75,7 +71,7 @@ Parsed<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input)
         col("ttime_max") };
 
     HaproxyStatSnapshot snap;
-    QHash<QByteArrayView, QString> repeated; // see shared() below
+    SharedText repeated; // see shared() below
     snap.columnCount = columns;
     QHash<QString, int> frontends;
     QHash<QString, int> backends;
@@ -142,15 +138,7 @@ Parsed<HaproxyStatSnapshot> HaproxyStatParser::parse(QByteArrayView input)
             if (c < 0 || fields[size_t(c)].quoted) {
                 return text(c);
             }
-            const QByteArrayView raw = fields[size_t(c)].raw;
-            if (const auto it = repeated.constFind(raw); it != repeated.cend()) {
-                return *it;
-            }
-            QString value = fields[size_t(c)].text();
-            if (repeated.size() < s_maxSharedStrings) {
-                repeated.insert(raw, value); // raw points into `input`, alive until the end
-            }
-            return value;
+            return repeated(fields[size_t(c)].raw); // unquoted: the text is the bytes
         };
         const auto traffic = [&] {
             HaproxyTrafficCounters t;

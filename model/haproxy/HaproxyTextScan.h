@@ -7,6 +7,7 @@
 #include "core/Parsed.h"
 
 #include <QByteArrayView>
+#include <QHash>
 #include <QString>
 
 #include <optional>
@@ -30,6 +31,29 @@ std::optional<qint64> parseInt(QByteArrayView text, Sign sign, bool *ok);
 ParseError lineError(int lineNo, const QString &what); // where: "line N"
 // "line N: COLUMN value 'VALUE' is not a number | is negative | overflows a 64-bit counter"
 ParseError intError(int lineNo, QByteArrayView column, QByteArrayView value);
+
+// Values that repeat across thousands of rows of one dump (states, check results, backend and
+// slot names): one QString per distinct value, shared, instead of one allocation per row. The
+// keys point into the dump being parsed: one instance per parse. Bounded: past 4,096 distinct
+// values the rest are decoded but not kept.
+class SharedText
+{
+public:
+    QString operator()(QByteArrayView raw)
+    {
+        if (const auto it = m_seen.constFind(raw); it != m_seen.cend()) {
+            return *it;
+        }
+        QString value = QString::fromUtf8(raw);
+        if (m_seen.size() < 4096) {
+            m_seen.insert(raw, value);
+        }
+        return value;
+    }
+
+private:
+    QHash<QByteArrayView, QString> m_seen;
+};
 
 struct CsvField
 {
